@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"golang.org/x/term"
+
+	"cartera/internal/demo"
+	"cartera/internal/user"
+)
+
+// buildVersion is set at link time (-ldflags "-X main.buildVersion=v1.2.3").
+var buildVersion = ""
+
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+func runVersion(_ context.Context, args []string, io stdio) error {
+	fs := newFlags("version", "Print the version.", io.err)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintln(io.out, "cartera", version())
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, io stdio) error {
+	var c common
+	fs := newFlags("migrate", "Apply the database migrations not yet applied (every command also does this on start).", io.err)
+	c.register(fs, "info")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := c.logger(io.err)
+	if err != nil {
+		return err
+	}
+	rt, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	fmt.Fprintln(io.out, "database schema is up to date")
+	return nil
+}
+
+func runDemo(ctx context.Context, args []string, io stdio) error {
+	var c common
+	fs := newFlags("demo", "Load the demo data: a fund, the partners of the seed documents, and an admin account. Does nothing if already loaded.", io.err)
+	c.register(fs, "warn")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := c.logger(io.err)
+	if err != nil {
+		return err
+	}
+	rt, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	res, err := demo.Load(ctx, demo.Services{Conn: rt.conn, Funds: rt.funds, Partners: rt.partners, Users: rt.users})
+	if err != nil {
+		return err
+	}
+	if res.AlreadyLoaded {
+		fmt.Fprintln(io.out, "the demo data was already loaded; nothing changed")
+		return nil
+	}
+	fmt.Fprintf(io.out, "loaded the demo data: %d partners\n", res.Partners)
+	if pw := demoPassword(rt, res.AdminPassword); res.AdminPassword != "" {
+		fmt.Fprintf(io.out, "admin account: %s  password %s\n", demo.AdminEmail, pw)
+	}
+	return nil
+}
+
+func runUserAdd(ctx context.Context, args []string, io stdio) error {
+	var c common
+	var in user.NewUser
+	var role string
+	var fromStdin bool
+	fs := newFlags("user add", "Create a user account. The password is read from standard input (--password-stdin) or asked for.", io.err)
+	c.register(fs, "warn")
+	fs.StringVar(&in.Email, "email", "", "the user's email, their login (required)")
+	fs.StringVar(&in.Name, "name", "", "the user's full name")
+	fs.StringVar(&role, "role", "viewer", "admin, manager or viewer")
+	fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of standard input")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if in.Email == "" {
+		return errors.New("--email is required")
+	}
+	var err error
+	if in.Role, err = user.ParseRole(role); err != nil {
+		return fmt.Errorf("--role %q: use admin, manager or viewer", role)
+	}
+	if in.Password, err = readPassword(io, fromStdin); err != nil {
+		return err
+	}
+	log, err := c.logger(io.err)
+	if err != nil {
+		return err
+	}
+	rt, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	u, err := rt.users.Create(ctx, cliActor(), in)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.out, "created user %d: %s (%s)\n", u.ID, u.Email, u.Role)
+	return nil
+}
+
+// readPassword takes the first line of stdin, or asks twice on a terminal.
+func readPassword(io stdio, fromStdin bool) (string, error) {
+	if fromStdin {
+		line, err := bufio.NewReader(io.in).ReadString('\n')
+		if err != nil && line == "" {
+			return "", errors.New("--password-stdin: standard input is empty")
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	f, ok := io.in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", errors.New("no terminal to ask the password on: pass it with --password-stdin")
+	}
+	fmt.Fprint(io.err, "Password: ")
+	first, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(io.err)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprint(io.err, "Again: ")
+	second, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(io.err)
+	if err != nil {
+		return "", err
+	}
+	if string(first) != string(second) {
+		return "", errors.New("the two passwords differ")
+	}
+	return string(first), nil
+}
+
+func runTokenCreate(ctx context.Context, args []string, io stdio) error {
+	var c common
+	var email, name string
+	fs := newFlags("token create", "Issue an API token for a user. Prints only the token, on standard output; it cannot be shown again.", io.err)
+	c.register(fs, "warn")
+	fs.StringVar(&email, "email", "", "the user the token acts as (required)")
+	fs.StringVar(&name, "name", "", "a name to recognise the token by, e.g. the machine or script using it (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if email == "" || name == "" {
+		return errors.New("--email and --name are both required")
+	}
+	log, err := c.logger(io.err)
+	if err != nil {
+		return err
+	}
+	rt, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	_, secret, err := rt.users.CreateToken(ctx, cliActor(), email, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(io.out, secret)
+	return nil
+}
+
+func runTokenList(ctx context.Context, args []string, io stdio) error {
+	var c common
+	fs := newFlags("token list", "List API tokens: id, user, name, when created and last used, whether revoked.", io.err)
+	c.register(fs, "warn")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := c.logger(io.err)
+	if err != nil {
+		return err
+	}
+	rt, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	tokens, err := rt.users.ListTokens(ctx, nil)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tUSER\tNAME\tPREFIX\tCREATED\tLAST USED\tREVOKED")
+	stamp := func(t interface{ Format(string) string }, isNil bool) string {
+		if isNil {
+			return "-"
+		}
+		return t.Format("2006-01-02 15:04")
+	}
+	for _, t := range tokens {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s…\t%s\t%s\t%s\n", t.ID, t.UserEmail, t.Name, t.Prefix,
+			t.CreatedAt.Format("2006-01-02 15:04"), stamp(t.LastUsedAt, t.LastUsedAt == nil), stamp(t.RevokedAt, t.RevokedAt == nil))
+	}
+	return w.Flush()
+}
+
+func runTokenRevoke(ctx context.Context, args []string, io stdio) error {
+	var c common
+	fs := newFlags("token revoke", "Revoke an API token: usage 'cartera token revoke [flags] ID' (ids from 'cartera token list').", io.err)
+	c.register(fs, "warn")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil {
+		return fmt.Errorf("token id %q is not a number", fs.Arg(0))
+	}
+	log, err := c.logger(io.err)
+	if err != nil {
+		return err
+	}
+	rt, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	t, err := rt.users.RevokeToken(ctx, cliActor(), id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.out, "revoked token %d (%s, of %s)\n", t.ID, t.Name, t.UserEmail)
+	return nil
+}

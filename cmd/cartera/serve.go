@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"cartera/internal/demo"
+	"cartera/internal/http/api"
+	"cartera/internal/http/server"
+)
+
+// demoCredentialsFile keeps the demo admin's generated password beside the embedded
+// cluster, so every start can say how to log in.
+const demoCredentialsFile = "demo-admin.txt"
+
+func runServe(ctx context.Context, args []string, io stdio) error {
+	var c common
+	var addr, demoMode string
+	fs := newFlags("serve", "Run the HTTP service: the JSON API under /api/v1 and /healthz.", io.err)
+	c.register(fs, "info")
+	fs.StringVar(&addr, "addr", env("CARTERA_ADDR", ":8080"), "address to listen on (`CARTERA_ADDR`)")
+	fs.StringVar(&demoMode, "demo", env("CARTERA_DEMO", "auto"),
+		"load the demo data on first start: auto (only on the embedded cluster), true or false (`CARTERA_DEMO`)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := c.logger(io.err)
+	if err != nil {
+		return err
+	}
+	loadDemo, err := demoWanted(demoMode, c.databaseURL == "")
+	if err != nil {
+		return err
+	}
+
+	// Claim the port before starting anything, so "port in use" costs nothing to learn.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %v (choose another with --addr or CARTERA_ADDR)", addr, unwrapOp(err))
+	}
+	defer ln.Close()
+
+	started := time.Now()
+	rt, err := c.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+
+	var adminPassword string
+	if loadDemo {
+		res, err := demo.Load(ctx, demo.Services{Conn: rt.conn, Funds: rt.funds, Partners: rt.partners, Users: rt.users})
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		if !res.AlreadyLoaded {
+			log.Info("loaded demo data", "partners", res.Partners)
+		}
+		adminPassword = demoPassword(rt, res.AdminPassword)
+	}
+
+	app := server.New(server.Config{Version: version(), AdminEmail: demo.AdminEmail, Logger: log},
+		api.Deps{Conn: rt.conn, Audit: rt.audit, Partners: rt.partners, Users: rt.users})
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+
+	url := "http://" + displayHost(ln.Addr())
+	fmt.Fprintf(io.out, "Cartera %s is ready at %s (started in %s)\n", version(), url, time.Since(started).Round(time.Millisecond))
+	if rt.cluster != nil {
+		fmt.Fprintf(io.out, "  Database: private PostgreSQL cluster in %s\n", rt.cluster.DataDir())
+	}
+	if loadDemo {
+		if adminPassword != "" {
+			fmt.Fprintf(io.out, "  Sign in:  %s  password %s\n", demo.AdminEmail, adminPassword)
+		}
+		fmt.Fprintf(io.out, "  API:      TOKEN=$(%s token create --email %s --name my-token)\n", selfCommand(), demo.AdminEmail)
+		fmt.Fprintf(io.out, "            curl -H \"Authorization: Bearer $TOKEN\" %s/api/v1/partners\n", url)
+	}
+	fmt.Fprintln(io.out, "  Stop with Ctrl-C.")
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("HTTP server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	if err := app.ShutdownWithTimeout(15 * time.Second); err != nil {
+		log.Error("HTTP shutdown", "error", err)
+	}
+	return nil
+}
+
+func demoWanted(mode string, embedded bool) (bool, error) {
+	switch strings.ToLower(mode) {
+	case "auto", "":
+		return embedded, nil
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("--demo %q: use auto, true or false", mode)
+}
+
+// demoPassword returns the demo admin's password: the one just generated (saved
+// beside the embedded cluster for later starts), or the one saved earlier.
+func demoPassword(rt *runtime, generated string) string {
+	if rt.cluster == nil {
+		return generated
+	}
+	path := filepath.Join(rt.cluster.DataDir(), demoCredentialsFile)
+	if generated != "" {
+		if err := os.WriteFile(path, []byte(generated+"\n"), 0o600); err != nil {
+			rt.log.Warn("could not save the demo admin password", "path", path, "error", err)
+		}
+		return generated
+	}
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(saved))
+}
+
+// displayHost is the address to print: localhost for a wildcard listener.
+func displayHost(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+}
+
+func unwrapOp(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
+}

@@ -1,0 +1,133 @@
+// Package audit records who changed what, when, with the values before and after. Every
+// write of every domain calls Record inside its own transaction, so a change and its
+// audit entry are committed, or rolled back, together.
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"cartera/internal/platform/db"
+)
+
+// Via is the path a write came through.
+type Via string
+
+// The paths a write can come through.
+const (
+	ViaAPI    Via = "api"
+	ViaUI     Via = "ui"
+	ViaCLI    Via = "cli"
+	ViaSystem Via = "system"
+)
+
+// Actor is who made a write: a user account, or a named operator or process.
+type Actor struct {
+	UserID *int64
+	Name   string
+	Via    Via
+}
+
+// System returns an actor for writes no user account made, e.g. the demo loader.
+func System(name string) Actor { return Actor{Name: name, Via: ViaSystem} }
+
+// Action is what a write did to its entity.
+type Action string
+
+// The actions recorded.
+const (
+	Create Action = "create"
+	Update Action = "update"
+	Delete Action = "delete"
+)
+
+// Entry is one recorded write.
+type Entry struct {
+	ID          int64           `db:"id"`
+	At          time.Time       `db:"at"`
+	ActorUserID *int64          `db:"actor_user_id"`
+	Actor       string          `db:"actor"`
+	Via         Via             `db:"via"`
+	Action      Action          `db:"action"`
+	Entity      string          `db:"entity"`
+	EntityID    string          `db:"entity_id"`
+	Before      json.RawMessage `db:"before"`
+	After       json.RawMessage `db:"after"`
+}
+
+// Log writes and reads the audit log.
+type Log struct {
+	q struct {
+		Insert *sqlx.Stmt `query:"insert-entry"`
+		List   *sqlx.Stmt `query:"list-entries"`
+	}
+}
+
+// NewLog prepares the audit queries.
+func NewLog(ctx context.Context, conn *sqlx.DB) (*Log, error) {
+	l := &Log{}
+	if err := db.PrepareQueries(ctx, conn, "audit.sql", &l.q); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Record writes one entry in tx. before is nil for a create, after nil for a delete;
+// both are stored as JSON.
+func (l *Log) Record(ctx context.Context, tx *sqlx.Tx, actor Actor, action Action, entity string, entityID any, before, after any) error {
+	if actor.Name == "" || actor.Via == "" {
+		return fmt.Errorf("audit: a write to %s %v without an actor", entity, entityID)
+	}
+	b, err := marshalOrNull(before)
+	if err != nil {
+		return err
+	}
+	a, err := marshalOrNull(after)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.StmtxContext(ctx, l.q.Insert).ExecContext(ctx,
+		actor.UserID, actor.Name, actor.Via, action, entity, fmt.Sprint(entityID), b, a); err != nil {
+		return fmt.Errorf("audit %s %s %v: %w", action, entity, entityID, err)
+	}
+	return nil
+}
+
+// Filter selects entries; zero fields select everything.
+type Filter struct {
+	UserID   *int64
+	Entity   string
+	EntityID string
+	From, To *time.Time
+	BeforeID *int64 // for paging: entries older than this one
+	Limit    int
+}
+
+// List returns entries newest first.
+func (l *Log) List(ctx context.Context, f Filter) ([]Entry, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	entries := []Entry{}
+	err := l.q.List.SelectContext(ctx, &entries, f.UserID, f.Entity, f.EntityID, f.From, f.To, f.BeforeID, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list audit entries: %w", err)
+	}
+	return entries, nil
+}
+
+func marshalOrNull(v any) (sql.NullString, error) {
+	if v == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return sql.NullString{}, fmt.Errorf("audit: encode value: %w", err)
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}

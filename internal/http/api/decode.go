@@ -1,0 +1,152 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/internal/platform/apperr"
+)
+
+// MaxJSONBody is the largest JSON request body accepted. (The server's own limit is
+// higher, for file uploads.)
+const MaxJSONBody = 1 << 20
+
+// object is a decoded JSON object whose members are read one by one into typed
+// values, so that every member of the wrong type is reported by name, and members
+// nobody read are reported as unknown instead of being ignored.
+type object struct {
+	members map[string]json.RawMessage
+	read    map[string]bool
+	bad     apperr.Fields
+}
+
+// decodeObject reads the request body as one JSON object.
+func decodeObject(c *fiber.Ctx) (*object, error) {
+	mediaType, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || !(mediaType == "application/json" || strings.HasSuffix(mediaType, "+json")) {
+		return nil, fiber.NewError(http.StatusUnsupportedMediaType, "send the body as JSON, with Content-Type: application/json")
+	}
+	body := c.Body()
+	if len(body) > MaxJSONBody {
+		return nil, fiber.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the JSON body is larger than %d bytes", MaxJSONBody))
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, fiber.NewError(http.StatusBadRequest, "the request body is empty; send a JSON object")
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return nil, fiber.NewError(http.StatusBadRequest, "the body must be a JSON object")
+		}
+		return nil, fiber.NewError(http.StatusBadRequest, "malformed JSON: "+err.Error())
+	}
+	if members == nil {
+		return nil, fiber.NewError(http.StatusBadRequest, "the body must be a JSON object")
+	}
+	return &object{members: members, read: map[string]bool{}}, nil
+}
+
+// has reports whether the member is present (even as null).
+func (o *object) has(name string) bool {
+	_, ok := o.members[name]
+	return ok
+}
+
+// get unmarshals a present, non-null member into dst and reports whether it did.
+// A member present as null is marked read and left alone: the caller decides what
+// null means there.
+func (o *object) get(name string, dst any, expected string) bool {
+	raw, ok := o.members[name]
+	if !ok {
+		return false
+	}
+	o.read[name] = true
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return false
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		o.bad.Add(name, "must be %s", expected)
+		return false
+	}
+	return true
+}
+
+func (o *object) isNull(name string) bool {
+	raw, ok := o.members[name]
+	return ok && string(bytes.TrimSpace(raw)) == "null"
+}
+
+// text reads a string member; null sets it to "".
+func (o *object) text(name string, dst *string) {
+	if o.isNull(name) {
+		o.read[name] = true
+		*dst = ""
+		return
+	}
+	o.get(name, dst, "a string")
+}
+
+// year reads an optional whole number; null clears it.
+func (o *object) year(name string, dst **int) {
+	if o.isNull(name) {
+		o.read[name] = true
+		*dst = nil
+		return
+	}
+	var n json.Number
+	if !o.get(name, &n, "a year, as a whole number") {
+		return
+	}
+	v, err := strconv.Atoi(n.String())
+	if err != nil {
+		o.bad.Add(name, "must be a year, as a whole number")
+		return
+	}
+	*dst = &v
+}
+
+// textList reads a list of strings; null empties it.
+func (o *object) textList(name string, dst *[]string) {
+	if o.isNull(name) {
+		o.read[name] = true
+		*dst = []string{}
+		return
+	}
+	var list []string
+	if o.get(name, &list, "a list of strings") {
+		*dst = list
+	}
+}
+
+// done reports members no one read, and every type error found on the way.
+func (o *object) done() error {
+	var unknown []string
+	for name := range o.members {
+		if !o.read[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	for _, name := range unknown {
+		o.bad.Add(name, "is not a known field")
+	}
+	return o.bad.Err()
+}
+
+// ignore marks read-only members (id, timestamps) as read, so a client may send back
+// what it received.
+func (o *object) ignore(names ...string) {
+	for _, n := range names {
+		o.read[n] = true
+	}
+}

@@ -1,0 +1,176 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
+)
+
+// partnerJSON is a partner as the API shows it.
+type partnerJSON struct {
+	ID           int64     `json:"id"`
+	Name         string    `json:"name"`
+	Country      string    `json:"country"`
+	CountryName  string    `json:"country_name"`
+	Region       string    `json:"region"`
+	LegalStatus  string    `json:"legal_status"`
+	Founded      *int      `json:"founded"`
+	PartnerSince *int      `json:"partner_since"`
+	Methodology  *string   `json:"methodology"`
+	Sectors      []string  `json:"sectors"`
+	Description  string    `json:"description"`
+	Strengths    string    `json:"strengths"`
+	Risks        string    `json:"risks"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+var countryNames = display.English.Regions()
+
+func toPartnerJSON(p partner.Partner) partnerJSON {
+	out := partnerJSON{
+		ID: p.ID, Name: p.Name, Country: p.Country, Region: p.Region,
+		LegalStatus: string(p.LegalStatus), Founded: p.Founded, PartnerSince: p.PartnerSince,
+		Sectors: []string(p.Sectors), Description: p.Description, Strengths: p.Strengths, Risks: p.Risks,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+	if r, err := language.ParseRegion(p.Country); err == nil {
+		out.CountryName = countryNames.Name(r)
+	}
+	if p.Methodology != nil {
+		m := string(*p.Methodology)
+		out.Methodology = &m
+	}
+	if out.Sectors == nil {
+		out.Sectors = []string{}
+	}
+	return out
+}
+
+// readPartnerFields copies the members present in o onto f: all of them for a create,
+// the ones to change for a merge patch (RFC 7396), where null clears a field.
+func readPartnerFields(o *object, f *partner.Fields) {
+	o.text("name", &f.Name)
+	o.text("country", &f.Country)
+	o.text("region", &f.Region)
+	var status string
+	if o.has("legal_status") {
+		o.text("legal_status", &status)
+		f.LegalStatus = partner.LegalStatus(status)
+	}
+	o.year("founded", &f.Founded)
+	o.year("partner_since", &f.PartnerSince)
+	if o.isNull("methodology") {
+		o.ignore("methodology")
+		f.Methodology = nil
+	} else {
+		var m string
+		if o.get("methodology", &m, "a string") {
+			mm := partner.Methodology(m)
+			f.Methodology = &mm
+		}
+	}
+	var sectors []string
+	if o.has("sectors") {
+		o.textList("sectors", &sectors)
+		f.Sectors = sectors
+	}
+	o.text("description", &f.Description)
+	o.text("strengths", &f.Strengths)
+	o.text("risks", &f.Risks)
+	o.ignore("id", "country_name", "created_at", "updated_at")
+}
+
+func (h *handlers) listPartners(c *fiber.Ctx) error {
+	country := strings.ToUpper(strings.TrimSpace(c.Query("country")))
+	if country != "" && !partner.IsCountryCode(country) {
+		return apperr.Invalid(apperr.FieldError{Field: "country", Message: "must be an ISO 3166-1 alpha-2 country code"})
+	}
+	partners, err := h.partners.List(c.UserContext(), partner.Filter{Country: country, Query: strings.TrimSpace(c.Query("q"))})
+	if err != nil {
+		return err
+	}
+	items := make([]partnerJSON, len(partners))
+	for i, p := range partners {
+		items[i] = toPartnerJSON(p)
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+func (h *handlers) createPartner(c *fiber.Ctx) error {
+	o, err := decodeObject(c)
+	if err != nil {
+		return err
+	}
+	var f partner.Fields
+	readPartnerFields(o, &f)
+	if err := o.done(); err != nil {
+		return err
+	}
+	p, err := h.partners.Create(c.UserContext(), actor(c), f)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/partners/" + strconv.FormatInt(p.ID, 10))
+	return c.Status(http.StatusCreated).JSON(toPartnerJSON(p))
+}
+
+func (h *handlers) getPartner(c *fiber.Ctx) error {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return err
+	}
+	p, err := h.partners.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toPartnerJSON(p))
+}
+
+func (h *handlers) patchPartner(c *fiber.Ctx) error {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return err
+	}
+	o, err := decodeObject(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.partners.Update(c.UserContext(), actor(c), id, func(f *partner.Fields) error {
+		readPartnerFields(o, f)
+		return o.done()
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(toPartnerJSON(p))
+}
+
+func (h *handlers) deletePartner(c *fiber.Ctx) error {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return err
+	}
+	if err := h.partners.Delete(c.UserContext(), actor(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(http.StatusNoContent)
+}
+
+// pathID reads the :id route parameter; an id that is not a positive integer names
+// nothing, so it is a 404 like any other unknown id.
+func pathID(c *fiber.Ctx, entity string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.NotFound("%s %q does not exist", entity, c.Params("id"))
+	}
+	return id, nil
+}

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"cartera/internal/audit"
+	"cartera/internal/partner"
+	"cartera/internal/user"
+)
+
+// Deps are the services the API calls.
+type Deps struct {
+	Conn     *sqlx.DB
+	Audit    *audit.Log
+	Partners *partner.Service
+	Users    *user.Service
+}
+
+type handlers struct {
+	conn     *sqlx.DB
+	audit    *audit.Log
+	partners *partner.Service
+	users    *user.Service
+}
+
+// Register mounts /healthz and /api/v1 on app.
+func Register(app *fiber.App, d Deps) {
+	h := &handlers{conn: d.Conn, audit: d.Audit, partners: d.Partners, users: d.Users}
+	app.Get("/healthz", h.health)
+
+	v1 := app.Group("/api/v1", authenticate(d.Users), authorizeWrites)
+	v1.Get("/me", h.me)
+
+	v1.Get("/partners", h.listPartners)
+	v1.Post("/partners", h.createPartner)
+	v1.Get("/partners/:id", h.getPartner)
+	v1.Patch("/partners/:id", h.patchPartner)
+	v1.Delete("/partners/:id", h.deletePartner)
+
+	admin := requireRole(user.Admin)
+	v1.Get("/users", admin, h.listUsers)
+	v1.Post("/users", admin, h.createUser)
+	v1.Patch("/users/:id", admin, h.patchUser)
+	v1.Get("/tokens", admin, h.listTokens)
+	v1.Post("/tokens", admin, h.createToken)
+	v1.Delete("/tokens/:id", admin, h.revokeToken)
+	v1.Get("/audit", admin, h.listAudit)
+}
+
+// health answers 200 when the database does, 503 otherwise; load balancers and
+// orchestrators poll it.
+func (h *handlers) health(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := h.conn.PingContext(ctx); err != nil {
+		return c.Status(http.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "detail": "the database does not answer"})
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}

@@ -1,0 +1,142 @@
+package partner
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"cartera/internal/audit"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/db"
+)
+
+// Filter selects partners; empty fields select all.
+type Filter struct {
+	Country string // ISO code
+	Query   string // part of the name or region, any letter case
+}
+
+// Service reads and writes partners. Every write is one transaction with its audit entry.
+type Service struct {
+	conn  *sqlx.DB
+	audit *audit.Log
+	now   func() time.Time
+	q     struct {
+		List      *sqlx.Stmt      `query:"list-partners"`
+		Get       *sqlx.Stmt      `query:"get-partner"`
+		ForUpdate *sqlx.Stmt      `query:"get-partner-for-update"`
+		Insert    *sqlx.NamedStmt `query:"insert-partner"`
+		Update    *sqlx.NamedStmt `query:"update-partner"`
+		Delete    *sqlx.Stmt      `query:"delete-partner"`
+	}
+}
+
+var constraints = map[string]db.Constraint{
+	"partners_country_name_key":    {Field: "name", Message: "a partner with this name already exists in this country"},
+	"partners_name_check":          {Field: "name", Message: "must be 1 to 200 characters without surrounding spaces"},
+	"partners_country_check":       {Field: "country", Message: "must be an ISO 3166-1 alpha-2 country code"},
+	"partners_legal_status_check":  {Field: "legal_status", Message: "must be one of ngo, cooperative, nbfi, bank, other"},
+	"partners_founded_check":       {Field: "founded", Message: "must be a year between 1800 and 2200"},
+	"partners_partner_since_check": {Field: "partner_since", Message: "must be a year between 1900 and 2200"},
+	"partners_since_after_founded": {Field: "partner_since", Message: "cannot be before the year founded"},
+	"partners_methodology_check":   {Field: "methodology", Message: "must be one of individual, solidarity_group, village_banking, mixed"},
+}
+
+// NewService prepares the partner queries.
+func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log) (*Service, error) {
+	s := &Service{conn: conn, audit: log, now: time.Now}
+	if err := db.PrepareQueries(ctx, conn, "partner.sql", &s.q); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// List returns the partners matching f, by name.
+func (s *Service) List(ctx context.Context, f Filter) ([]Partner, error) {
+	partners := []Partner{}
+	if err := s.q.List.SelectContext(ctx, &partners, f.Country, f.Query); err != nil {
+		return nil, fmt.Errorf("list partners: %w", err)
+	}
+	return partners, nil
+}
+
+// Get returns one partner.
+func (s *Service) Get(ctx context.Context, id int64) (Partner, error) {
+	var p Partner
+	if err := s.q.Get.GetContext(ctx, &p, id); err != nil {
+		if db.IsNoRows(err) {
+			return Partner{}, apperr.NotFound("partner %d does not exist", id)
+		}
+		return Partner{}, fmt.Errorf("get partner %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// Create validates and stores a new partner.
+func (s *Service) Create(ctx context.Context, actor audit.Actor, f Fields) (Partner, error) {
+	f.Normalize()
+	if err := f.Validate(s.now().Year()); err != nil {
+		return Partner{}, err
+	}
+	var p Partner
+	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+		if err := tx.NamedStmtContext(ctx, s.q.Insert).GetContext(ctx, &p, f); err != nil {
+			return db.TranslateError(err, constraints)
+		}
+		return s.audit.Record(ctx, tx, actor, audit.Create, "partner", p.ID, nil, p)
+	})
+	return p, err
+}
+
+// Update applies change to the stored partner's fields, validates the result and
+// stores it. The row is locked for the change, so concurrent updates do not lose writes.
+func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, change func(*Fields) error) (Partner, error) {
+	var after Partner
+	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+		var before Partner
+		if err := tx.StmtxContext(ctx, s.q.ForUpdate).GetContext(ctx, &before, id); err != nil {
+			if db.IsNoRows(err) {
+				return apperr.NotFound("partner %d does not exist", id)
+			}
+			return fmt.Errorf("load partner %d: %w", id, err)
+		}
+		fields := before.Fields
+		fields.Sectors = append([]string(nil), before.Sectors...)
+		if err := change(&fields); err != nil {
+			return err
+		}
+		fields.Normalize()
+		if err := fields.Validate(s.now().Year()); err != nil {
+			return err
+		}
+		arg := Partner{ID: id, Fields: fields}
+		if err := tx.NamedStmtContext(ctx, s.q.Update).GetContext(ctx, &after, arg); err != nil {
+			return db.TranslateError(err, constraints)
+		}
+		return s.audit.Record(ctx, tx, actor, audit.Update, "partner", id, before, after)
+	})
+	return after, err
+}
+
+// Delete removes a partner. A partner that other records still refer to (its loans)
+// cannot be deleted: that is a conflict, and nothing changes.
+func (s *Service) Delete(ctx context.Context, actor audit.Actor, id int64) error {
+	return db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+		var before Partner
+		if err := tx.StmtxContext(ctx, s.q.ForUpdate).GetContext(ctx, &before, id); err != nil {
+			if db.IsNoRows(err) {
+				return apperr.NotFound("partner %d does not exist", id)
+			}
+			return fmt.Errorf("load partner %d: %w", id, err)
+		}
+		if _, err := tx.StmtxContext(ctx, s.q.Delete).ExecContext(ctx, id); err != nil {
+			if db.IsForeignKeyViolation(err) {
+				return apperr.Conflict("", fmt.Sprintf("partner %d has loans or other records and cannot be deleted", id))
+			}
+			return fmt.Errorf("delete partner %d: %w", id, err)
+		}
+		return s.audit.Record(ctx, tx, actor, audit.Delete, "partner", id, before, nil)
+	})
+}

@@ -1,0 +1,108 @@
+// Package apperr defines the typed errors that domain packages return and that the
+// HTTP layer maps to status codes in exactly one place.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Kind classifies an error by what the caller can do about it.
+type Kind int
+
+const (
+	// KindInvalid means the input breaks a rule; Fields says which.
+	KindInvalid Kind = iota + 1
+	// KindNotFound means the entity addressed does not exist.
+	KindNotFound
+	// KindConflict means the input is valid on its own but clashes with stored state.
+	KindConflict
+	// KindUnauthenticated means no valid credentials were presented.
+	KindUnauthenticated
+	// KindForbidden means the credentials are valid but do not allow the action.
+	KindForbidden
+)
+
+// FieldError names one input field and what is wrong with it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is the one error type domain rules return. Message is safe to show to a user.
+type Error struct {
+	Kind    Kind
+	Message string
+	Fields  []FieldError
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return e.Message
+	}
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return e.Message + " (" + strings.Join(parts, "; ") + ")"
+}
+
+// Invalid returns a validation error listing the fields at fault.
+func Invalid(fields ...FieldError) *Error {
+	return &Error{Kind: KindInvalid, Message: "the input is not valid", Fields: fields}
+}
+
+// NotFound returns a not-found error with a formatted, user-safe message.
+func NotFound(format string, args ...any) *Error {
+	return &Error{Kind: KindNotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+// Conflict returns a conflict error; field may be empty when no single field is at fault.
+func Conflict(field, message string) *Error {
+	e := &Error{Kind: KindConflict, Message: message}
+	if field != "" {
+		e.Fields = []FieldError{{Field: field, Message: message}}
+	}
+	return e
+}
+
+// Unauthenticated returns an error for missing or bad credentials.
+func Unauthenticated(message string) *Error {
+	return &Error{Kind: KindUnauthenticated, Message: message}
+}
+
+// Forbidden returns an error for an action the caller's role does not allow.
+func Forbidden(message string) *Error {
+	return &Error{Kind: KindForbidden, Message: message}
+}
+
+// As returns the *Error inside err, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// IsKind reports whether err carries an *Error of the given kind.
+func IsKind(err error, kind Kind) bool {
+	e, ok := As(err)
+	return ok && e.Kind == kind
+}
+
+// Fields collects field errors while validating input, so that every bad field is
+// reported at once rather than the first one only.
+type Fields []FieldError
+
+// Add records a problem with one field.
+func (f *Fields) Add(field, format string, args ...any) {
+	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns nil when nothing was recorded, or the validation error.
+func (f Fields) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return Invalid(f...)
+}

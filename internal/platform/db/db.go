@@ -1,0 +1,85 @@
+// Package db opens the PostgreSQL pool, applies migrations, runs transactions, loads
+// the named queries of sql/queries, and translates driver errors into apperr errors.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Open connects to the database at dsn (a URL or key=value string) and checks that it
+// answers, so a bad DATABASE_URL fails at start with one clear line.
+func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	if _, err := pq.NewConnector(dsn); err != nil {
+		return nil, fmt.Errorf("database address is not valid: %w", err)
+	}
+	conn, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	conn.SetMaxOpenConns(20)
+	conn.SetMaxIdleConns(10)
+	conn.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := conn.PingContext(pingCtx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("cannot reach the database (%s): %w", Redact(dsn), err)
+	}
+	return conn, nil
+}
+
+// Redact hides the password of a connection string, for messages and logs.
+func Redact(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		rest := dsn[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if colon := strings.Index(rest[:at], ":"); colon >= 0 {
+				return dsn[:i+3] + rest[:colon] + ":***" + rest[at:]
+			}
+		}
+		return dsn
+	}
+	fields := strings.Fields(dsn)
+	for i, f := range fields {
+		if strings.HasPrefix(f, "password=") {
+			fields[i] = "password=***"
+		}
+	}
+	return strings.Join(fields, " ")
+}
+
+// InTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
+// Every write of the service goes through here, with its audit record inside fn.
+func InTx(ctx context.Context, conn *sqlx.DB, fn func(tx *sqlx.Tx) error) (err error) {
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// IsNoRows reports whether err is sql.ErrNoRows.
+func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -1,0 +1,61 @@
+package db
+
+import (
+	"errors"
+
+	"github.com/lib/pq"
+
+	"cartera/internal/platform/apperr"
+)
+
+// Constraint says, for one named database constraint, which input field it guards and
+// what to tell the user when a write breaks it.
+type Constraint struct {
+	Field   string
+	Message string
+}
+
+// PostgreSQL error codes the service translates.
+const (
+	codeUniqueViolation     = "23505"
+	codeForeignKeyViolation = "23503"
+	codeCheckViolation      = "23514"
+	codeNotNullViolation    = "23502"
+)
+
+// TranslateError turns a constraint violation into an apperr error: a unique key into a
+// conflict, a check, not-null or foreign key into a validation error, using
+// constraints (keyed by constraint name) for the field and message. The driver's text
+// never reaches a client. Other errors pass through unchanged.
+func TranslateError(err error, constraints map[string]Constraint) error {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return err
+	}
+	c, known := constraints[pqErr.Constraint]
+	if !known {
+		c = Constraint{Field: pqErr.Column, Message: "breaks a rule of the database (" + pqErr.Constraint + ")"}
+	}
+	switch pqErr.Code {
+	case codeUniqueViolation:
+		if !known {
+			c.Message = "already exists"
+		}
+		return apperr.Conflict(c.Field, c.Message)
+	case codeForeignKeyViolation:
+		return apperr.Invalid(apperr.FieldError{Field: c.Field, Message: c.Message})
+	case codeCheckViolation, codeNotNullViolation:
+		if c.Field == "" {
+			c.Field = pqErr.Column
+		}
+		return apperr.Invalid(apperr.FieldError{Field: c.Field, Message: c.Message})
+	}
+	return err
+}
+
+// IsForeignKeyViolation reports whether err is a foreign key violation, e.g. a delete
+// of a row that others still reference.
+func IsForeignKeyViolation(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == codeForeignKeyViolation
+}

@@ -1,0 +1,336 @@
+// Package pgserver runs a private PostgreSQL cluster under a data directory, using the
+// PostgreSQL binaries installed on the machine. It is what lets `cartera` run with no
+// database configured: the cluster listens on a unix socket only, trusts local
+// connections (the socket directory is private to the cluster's owner), and is reused
+// by a second cartera process that finds it running.
+package pgserver
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/lib/pq" // the driver readiness checks connect with
+)
+
+const (
+	// SuperUser is the bootstrap role initdb creates; cartera connects as it.
+	SuperUser = "cartera"
+	port      = 5432
+	// maxSocketPath is the room in sockaddr_un.sun_path (108 bytes with the NUL).
+	maxSocketPath = 107
+)
+
+// Options configure Start.
+type Options struct {
+	// DataDir holds the cluster (DataDir/postgres) and its log (DataDir/postgres.log).
+	DataDir string
+	// BinDir, when set, is where initdb and postgres are; otherwise they are searched.
+	BinDir string
+	// Throwaway trades durability for speed (no fsync); for test clusters only.
+	Throwaway bool
+	Logger    *slog.Logger
+}
+
+// Server is a running cluster, started by this process or found running.
+type Server struct {
+	dataDir string
+	pgData  string
+	sockDir string
+	bins    Binaries
+	owned   bool
+	proc    *exec.Cmd
+	exited  chan struct{}
+	log     *slog.Logger
+}
+
+// Start starts the cluster under opts.DataDir, creating it with initdb the first time,
+// or attaches to it when another process already runs it.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	dataDir, err := filepath.Abs(opts.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("data directory %q: %w", opts.DataDir, err)
+	}
+	if err := ensureWritableDir(dataDir); err != nil {
+		return nil, err
+	}
+	s := &Server{dataDir: dataDir, pgData: filepath.Join(dataDir, "postgres"), log: log}
+	s.sockDir = socketDir(s.pgData)
+
+	if s.answers(ctx) {
+		log.Info("reusing the PostgreSQL cluster already running", "data_dir", s.pgData)
+		return s, nil
+	}
+
+	if opts.BinDir != "" {
+		s.bins, err = binariesIn(opts.BinDir)
+	} else {
+		s.bins, err = FindBinaries(os.Getenv("PATH"), DebianRoots)
+	}
+	if err != nil {
+		return nil, err
+	}
+	owner, err := clusterOwner()
+	if err != nil {
+		return nil, err
+	}
+	if owner != nil {
+		// The postgres user must be able to pass through the data directory to reach
+		// its cluster inside; the directory is cartera's, so granting search is ours to do.
+		if info, err := os.Stat(dataDir); err == nil && info.Mode().Perm()&0o011 != 0o011 {
+			if err := os.Chmod(dataDir, info.Mode().Perm()|0o011); err != nil {
+				return nil, fmt.Errorf("let the postgres user reach %s: %w", dataDir, err)
+			}
+		}
+	}
+	if err := s.initIfNeeded(ctx, owner, opts.Throwaway); err != nil {
+		return nil, err
+	}
+	if err := s.start(ctx, owner, opts.Throwaway); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// DSN returns a lib/pq connection string for database dbname on this cluster.
+func (s *Server) DSN(dbname string) string {
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable",
+		quoteDSN(s.sockDir), port, SuperUser, quoteDSN(dbname))
+}
+
+// Owned reports whether this process started the cluster (and so stops it).
+func (s *Server) Owned() bool { return s.owned }
+
+// DataDir is the absolute directory that holds the cluster.
+func (s *Server) DataDir() string { return s.dataDir }
+
+// Stop shuts the cluster down if this process started it, and waits for it to exit.
+// A cluster found running belongs to another process and is left alone.
+func (s *Server) Stop() error {
+	if !s.owned || s.proc == nil {
+		return nil
+	}
+	// SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
+	if err := s.proc.Process.Signal(syscall.SIGINT); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("stop postgres: %w", err)
+	}
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		_ = s.proc.Process.Signal(syscall.SIGQUIT)
+		<-s.exited
+		return errors.New("postgres did not stop within 30 s; sent SIGQUIT")
+	}
+	s.log.Info("PostgreSQL stopped", "data_dir", s.pgData)
+	return nil
+}
+
+// Remove deletes the data directory; for throwaway clusters after Stop.
+func (s *Server) Remove() error { return os.RemoveAll(s.dataDir) }
+
+func (s *Server) initIfNeeded(ctx context.Context, owner *syscall.Credential, throwaway bool) error {
+	if _, err := os.Stat(filepath.Join(s.pgData, "PG_VERSION")); err == nil {
+		return nil
+	}
+	if entries, err := os.ReadDir(s.pgData); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s exists but holds no PostgreSQL cluster; move it away or choose another --data-dir", s.pgData)
+	}
+	if err := os.MkdirAll(s.pgData, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", s.pgData, err)
+	}
+	if err := chownTo(owner, s.pgData); err != nil {
+		return err
+	}
+	start := time.Now()
+	args := []string{"-D", s.pgData, "-U", SuperUser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-instructions"}
+	if throwaway {
+		args = append(args, "--no-sync")
+	}
+	cmd := exec.CommandContext(ctx, s.bins.InitDB, args...)
+	cmd.Dir = s.dataDir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: owner}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		_ = os.RemoveAll(s.pgData) // a half-made cluster would block the next attempt
+		hint := ""
+		if owner != nil {
+			hint = fmt.Sprintf(" (running as root, initdb runs as the postgres user, which must be able to reach %s)", s.dataDir)
+		}
+		return fmt.Errorf("initdb failed%s: %w\n%s", hint, err, lastLines(string(out), 8))
+	}
+	s.log.Info("created PostgreSQL cluster", "data_dir", s.pgData, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func (s *Server) start(ctx context.Context, owner *syscall.Credential, throwaway bool) error {
+	if err := os.MkdirAll(s.sockDir, 0o700); err != nil {
+		return fmt.Errorf("create socket directory %s: %w", s.sockDir, err)
+	}
+	if err := chownTo(owner, s.sockDir); err != nil {
+		return err
+	}
+	logPath := filepath.Join(s.dataDir, "postgres.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", logPath, err)
+	}
+	defer logFile.Close() // the child keeps its own descriptor
+
+	args := []string{"-D", s.pgData, "-p", strconv.Itoa(port), "-k", s.sockDir,
+		"-c", "listen_addresses=", "-c", "unix_socket_permissions=0700"}
+	if throwaway {
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	cmd := exec.Command(s.bins.Postgres, args...)
+	cmd.Dir = s.dataDir
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Its own process group, so a Ctrl-C at the terminal reaches cartera only, and
+	// cartera stops the cluster after the HTTP server has drained.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: owner, Setpgid: true}
+	begin := time.Now()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start postgres: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+
+	deadline := time.NewTimer(60 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-exited:
+			// Another cartera may have won a race to start the same cluster.
+			if s.answers(ctx) {
+				s.log.Info("reusing the PostgreSQL cluster another process started", "data_dir", s.pgData)
+				return nil
+			}
+			return fmt.Errorf("postgres exited while starting; its log (%s) ends:\n%s", logPath, tailFile(logPath, 8))
+		case <-deadline.C:
+			_ = cmd.Process.Signal(syscall.SIGQUIT)
+			return fmt.Errorf("postgres was not ready within 60 s; see %s", logPath)
+		case <-ctx.Done():
+			_ = cmd.Process.Signal(syscall.SIGQUIT)
+			return ctx.Err()
+		case <-tick.C:
+			if s.answers(ctx) {
+				s.owned, s.proc, s.exited = true, cmd, exited
+				s.log.Info("PostgreSQL started", "data_dir", s.pgData, "took", time.Since(begin).Round(time.Millisecond))
+				return nil
+			}
+		}
+	}
+}
+
+// answers reports whether a cluster accepts queries on this data directory's socket.
+func (s *Server) answers(ctx context.Context) bool {
+	if _, err := os.Stat(filepath.Join(s.sockDir, fmt.Sprintf(".s.PGSQL.%d", port))); err != nil {
+		return false
+	}
+	db, err := sql.Open("postgres", s.DSN("postgres"))
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return db.PingContext(ctx) == nil
+}
+
+// socketDir is the cluster directory itself when its socket path fits in a
+// sockaddr_un, otherwise a directory under the temp dir named after it, so that
+// every process derives the same place from the same data directory.
+func socketDir(pgData string) string {
+	if len(pgData)+len("/.s.PGSQL.5432") <= maxSocketPath {
+		return pgData
+	}
+	sum := sha256.Sum256([]byte(pgData))
+	return filepath.Join(os.TempDir(), "cartera-pg-"+hex.EncodeToString(sum[:6]))
+}
+
+// clusterOwner returns the credential to run PostgreSQL under: nil (this process's
+// own) normally; the postgres system user when running as root, which initdb refuses.
+func clusterOwner() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, errors.New("running as root: PostgreSQL refuses to run as root and there is no 'postgres' user to run it as; install the postgresql package (which creates it) or run cartera as an ordinary user")
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
+}
+
+func chownTo(owner *syscall.Credential, path string) error {
+	if owner == nil {
+		return nil
+	}
+	if err := os.Chown(path, int(owner.Uid), int(owner.Gid)); err != nil {
+		return fmt.Errorf("give %s to the postgres user: %w", path, err)
+	}
+	return nil
+}
+
+func ensureWritableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("data directory %s cannot be created: %w", dir, unwrapPathError(err))
+	}
+	probe, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable: %w", dir, unwrapPathError(err))
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// quoteDSN quotes a value for a libpq key=value connection string.
+func quoteDSN(v string) string {
+	if v != "" && !strings.ContainsAny(v, ` '\`) {
+		return v
+	}
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func tailFile(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "(log unreadable: " + err.Error() + ")"
+	}
+	return lastLines(string(b), n)
+}

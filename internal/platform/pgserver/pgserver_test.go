@@ -1,0 +1,161 @@
+package pgserver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestFindBinaries(t *testing.T) {
+	root := t.TempDir()
+	mk := func(dir string, names ...string) {
+		t.Helper()
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte("#!/bin/sh\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	onPath := filepath.Join(root, "path")
+	mk(onPath, "initdb", "postgres")
+	onlyInitdb := filepath.Join(root, "half")
+	mk(onlyInitdb, "initdb")
+	debian := filepath.Join(root, "lib", "postgresql")
+	mk(filepath.Join(debian, "13", "bin"), "initdb", "postgres")
+	mk(filepath.Join(debian, "15", "bin"), "initdb", "postgres")
+	mk(filepath.Join(debian, "16", "bin"), "initdb") // incomplete: skipped
+
+	tests := []struct {
+		name    string
+		path    string
+		roots   []string
+		wantDir string
+	}{
+		{"PATH wins", onlyInitdb + ":" + onPath, []string{debian}, onPath},
+		{"highest complete Debian version", onlyInitdb, []string{debian}, filepath.Join(debian, "15", "bin")},
+		{"nothing anywhere", onlyInitdb, []string{filepath.Join(root, "missing")}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := FindBinaries(tt.path, tt.roots)
+			if tt.wantDir == "" {
+				if !errors.Is(err, ErrNoBinaries) {
+					t.Fatalf("err = %v, want ErrNoBinaries", err)
+				}
+				if !strings.Contains(err.Error(), "apt-get install postgresql") || !strings.Contains(err.Error(), "DATABASE_URL") {
+					t.Errorf("message %q should say what to install or set", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.InitDB != filepath.Join(tt.wantDir, "initdb") || b.Postgres != filepath.Join(tt.wantDir, "postgres") {
+				t.Errorf("got %+v, want binaries in %s", b, tt.wantDir)
+			}
+		})
+	}
+}
+
+func TestSocketDirFallsBackForLongPaths(t *testing.T) {
+	short := "/tmp/x/postgres"
+	if got := socketDir(short); got != short {
+		t.Errorf("socketDir(%q) = %q, want the cluster directory", short, got)
+	}
+	long := "/" + strings.Repeat("d", 120) + "/postgres"
+	got := socketDir(long)
+	if len(got)+len("/.s.PGSQL.5432") > maxSocketPath {
+		t.Errorf("fallback %q is still too long", got)
+	}
+	if socketDir(long) != got {
+		t.Error("fallback must be the same for the same data directory")
+	}
+}
+
+func TestUnwritableDataDir(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Start(context.Background(), Options{DataDir: filepath.Join(file, "sub")})
+	if err == nil || !strings.Contains(err.Error(), "cannot be created") {
+		t.Fatalf("err = %v, want a clear data directory error", err)
+	}
+}
+
+// TestStartReuseStop starts a real cluster, attaches a second Server to it as a second
+// cartera process would, and checks that only the owner stops it.
+func TestStartReuseStop(t *testing.T) {
+	if _, err := FindBinaries(os.Getenv("PATH"), DebianRoots); err != nil {
+		t.Fatal(err) // the machine must have PostgreSQL; .ci/run installs it
+	}
+	// t.TempDir's parent is private to this user; as root the postgres user must reach it.
+	dir, err := os.MkdirTemp("", "pgserver-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	first, err := Start(ctx, Options{DataDir: dir, Throwaway: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = first.Stop() })
+	if !first.Owned() {
+		t.Fatal("the first Start should own the cluster")
+	}
+	if os.Geteuid() == 0 {
+		info, err := os.Stat(filepath.Join(dir, "postgres"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uid := info.Sys().(*syscall.Stat_t).Uid; uid == 0 {
+			t.Error("as root, the cluster directory must belong to the postgres user, not root")
+		}
+	}
+
+	second, err := Start(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Owned() {
+		t.Fatal("a second Start on a running cluster must reuse it, not own it")
+	}
+	if err := second.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertAnswers(t, first.DSN("postgres"), true)
+
+	if err := first.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertAnswers(t, first.DSN("postgres"), false)
+	if _, err := os.Stat(filepath.Join(dir, "postgres", "postmaster.pid")); !os.IsNotExist(err) {
+		t.Errorf("postmaster.pid still present after a clean stop (err=%v)", err)
+	}
+}
+
+func assertAnswers(t *testing.T, dsn string, want bool) {
+	t.Helper()
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var one int
+	err = db.QueryRow("SELECT 1").Scan(&one)
+	if got := err == nil; got != want {
+		t.Fatalf("cluster answers = %v (err %v), want %v", got, err, want)
+	}
+}

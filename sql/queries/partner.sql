@@ -1,0 +1,38 @@
+-- name: list-partners
+-- Filters are optional: an empty country or q matches every partner.
+SELECT id, name, country, region, legal_status, founded, partner_since, methodology,
+       sectors, description, strengths, risks, created_at, updated_at
+FROM partners
+WHERE ($1 = '' OR country = $1)
+  AND ($2 = '' OR name ILIKE '%' || $2 || '%' OR region ILIKE '%' || $2 || '%')
+ORDER BY lower(name), id;
+
+-- name: get-partner
+SELECT id, name, country, region, legal_status, founded, partner_since, methodology,
+       sectors, description, strengths, risks, created_at, updated_at
+FROM partners WHERE id = $1;
+
+-- name: get-partner-for-update
+SELECT id, name, country, region, legal_status, founded, partner_since, methodology,
+       sectors, description, strengths, risks, created_at, updated_at
+FROM partners WHERE id = $1 FOR UPDATE;
+
+-- name: insert-partner
+INSERT INTO partners (name, country, region, legal_status, founded, partner_since,
+                      methodology, sectors, description, strengths, risks)
+VALUES (:name, :country, :region, :legal_status, :founded, :partner_since,
+        :methodology, :sectors, :description, :strengths, :risks)
+RETURNING id, name, country, region, legal_status, founded, partner_since, methodology,
+          sectors, description, strengths, risks, created_at, updated_at;
+
+-- name: update-partner
+UPDATE partners SET name = :name, country = :country, region = :region,
+       legal_status = :legal_status, founded = :founded, partner_since = :partner_since,
+       methodology = :methodology, sectors = :sectors, description = :description,
+       strengths = :strengths, risks = :risks, updated_at = now()
+WHERE id = :id
+RETURNING id, name, country, region, legal_status, founded, partner_since, methodology,
+          sectors, description, strengths, risks, created_at, updated_at;
+
+-- name: delete-partner
+DELETE FROM partners WHERE id = $1;

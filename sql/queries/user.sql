@@ -1,0 +1,61 @@
+-- name: insert-user
+INSERT INTO users (email, name, role, password_hash)
+VALUES ($1, $2, $3, $4)
+RETURNING id, email, name, role, active, created_at, updated_at;
+
+-- name: get-user-by-email
+SELECT id, email, name, role, active, created_at, updated_at
+FROM users WHERE lower(email) = lower($1);
+
+-- name: get-user-for-update
+SELECT id, email, name, role, active, created_at, updated_at
+FROM users WHERE id = $1 FOR UPDATE;
+
+-- name: get-password-hash
+SELECT id, password_hash, active FROM users WHERE lower(email) = lower($1);
+
+-- name: update-user
+UPDATE users SET name = $2, role = $3, active = $4, updated_at = now()
+WHERE id = $1
+RETURNING id, email, name, role, active, created_at, updated_at;
+
+-- name: list-users
+SELECT id, email, name, role, active, created_at, updated_at
+FROM users ORDER BY lower(email);
+
+-- name: count-users
+SELECT count(*) FROM users;
+
+-- name: insert-token
+INSERT INTO api_tokens (user_id, name, token_hash, prefix)
+VALUES ($1, $2, $3, $4)
+RETURNING id, user_id, name, prefix, created_at, last_used_at, revoked_at;
+
+-- name: list-tokens
+-- Every token when $1 is NULL, else one user's; live ones first.
+SELECT t.id, t.user_id, u.email AS user_email, t.name, t.prefix, t.created_at, t.last_used_at, t.revoked_at
+FROM api_tokens t JOIN users u ON u.id = t.user_id
+WHERE ($1::bigint IS NULL OR t.user_id = $1)
+ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC, t.id DESC;
+
+-- name: get-token-for-update
+SELECT t.id, t.user_id, u.email AS user_email, t.name, t.prefix, t.created_at, t.last_used_at, t.revoked_at
+FROM api_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.id = $1 FOR UPDATE OF t;
+
+-- name: revoke-token
+UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL
+RETURNING revoked_at;
+
+-- name: authenticate-token
+-- The live token with this hash, and its user if still active.
+SELECT t.id AS token_id, t.name AS token_name, t.last_used_at,
+       u.id AS user_id, u.email, u.role
+FROM api_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active;
+
+-- name: touch-token
+-- last_used_at is kept to the minute: writing it on every request would make every
+-- read a write.
+UPDATE api_tokens SET last_used_at = now()
+WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
