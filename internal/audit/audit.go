@@ -48,16 +48,42 @@ const (
 
 // Entry is one recorded write.
 type Entry struct {
-	ID          int64           `db:"id"`
-	At          time.Time       `db:"at"`
-	ActorUserID *int64          `db:"actor_user_id"`
-	Actor       string          `db:"actor"`
-	Via         Via             `db:"via"`
-	Action      Action          `db:"action"`
-	Entity      string          `db:"entity"`
-	EntityID    string          `db:"entity_id"`
-	Before      json.RawMessage `db:"before"`
-	After       json.RawMessage `db:"after"`
+	ID          int64     `db:"id" json:"id"`
+	At          time.Time `db:"at" json:"at"`
+	ActorUserID *int64    `db:"actor_user_id" json:"actor_user_id"`
+	Actor       string    `db:"actor" json:"actor"`
+	Via         Via       `db:"via" json:"via"`
+	Action      Action    `db:"action" json:"action"`
+	Entity      string    `db:"entity" json:"entity"`
+	EntityID    string    `db:"entity_id" json:"entity_id"`
+	Before      JSON      `db:"before" json:"before"`
+	After       JSON      `db:"after" json:"after"`
+}
+
+// JSON is a nullable jsonb value, passed through as is.
+type JSON []byte
+
+// Scan copies the value, since the driver may reuse its buffer; NULL becomes nil.
+func (j *JSON) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*j = nil
+	case []byte:
+		*j = append(JSON(nil), v...)
+	case string:
+		*j = JSON(v)
+	default:
+		return fmt.Errorf("audit: cannot scan %T as JSON", src)
+	}
+	return nil
+}
+
+// MarshalJSON writes the stored document, or null.
+func (j JSON) MarshalJSON() ([]byte, error) {
+	if len(j) == 0 {
+		return []byte("null"), nil
+	}
+	return j, nil
 }
 
 // Log writes and reads the audit log.

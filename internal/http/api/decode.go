@@ -104,6 +104,12 @@ func (o *object) year(name string, dst **int) {
 		return
 	}
 	var n json.Number
+	// json.Number would also take "1995" in quotes; a year is a JSON number.
+	if raw := bytes.TrimSpace(o.members[name]); len(raw) > 0 && raw[0] == '"' {
+		o.read[name] = true
+		o.bad.Add(name, "must be a year, as a whole number")
+		return
+	}
 	if !o.get(name, &n, "a year, as a whole number") {
 		return
 	}

@@ -1,0 +1,364 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"cartera/internal/platform/pgtest"
+)
+
+// binary is cartera built once for these tests, run as a user would run it.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cartera-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "cartera")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build cartera: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := pgtest.Main(m)
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// dataDir returns an empty directory the postgres user can reach when tests run as root.
+func dataDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "cartera-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "data")
+}
+
+// cartera prepares a command with a clean environment: no DATABASE_URL or CARTERA_*
+// from the machine running the tests, plus extra.
+func cartera(args []string, extra ...string) *exec.Cmd {
+	cmd := exec.Command(binary, args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DATABASE_URL=") && !strings.HasPrefix(kv, "CARTERA_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, extra...)
+	return cmd
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCartera(t *testing.T, stdin string, args []string, extra ...string) result {
+	t.Helper()
+	cmd := cartera(args, extra...)
+	var out, errb bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// runningServer is a running `cartera serve`.
+type runningServer struct {
+	cmd    *exec.Cmd
+	url    string
+	stdout []string
+	stderr *bytes.Buffer
+}
+
+var readyLine = regexp.MustCompile(`is ready at (http://\S+)`)
+
+func startServer(t *testing.T, data string) *runningServer {
+	t.Helper()
+	cmd := cartera([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", data})
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &runningServer{cmd: cmd, stderr: &bytes.Buffer{}}
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+		}
+	})
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				_ = cmd.Wait()
+				t.Fatalf("cartera serve exited before it was ready:\n%s", s.stderr)
+			}
+			s.stdout = append(s.stdout, line)
+			if m := readyLine.FindStringSubmatch(line); m != nil {
+				s.url = m[1]
+			}
+			if strings.Contains(line, "Stop with Ctrl-C") {
+				go func() {
+					for range lines { // keep draining so the server never blocks on stdout
+					}
+				}()
+				return s
+			}
+		case <-timeout:
+			t.Fatalf("cartera serve not ready within 60 s:\n%s", s.stderr)
+		}
+	}
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (s *runningServer) stop(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("cartera serve exited with %v after SIGTERM:\n%s", err, s.stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("cartera serve did not stop within 30 s of SIGTERM")
+	}
+}
+
+func get(t *testing.T, url, token string) (int, []byte, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, resp.Header
+}
+
+func partnerNames(t *testing.T, body []byte) []string {
+	t.Helper()
+	var list struct {
+		Items []struct{ Name string } `json:"items"`
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatalf("partner list: %v\n%s", err, body)
+	}
+	var names []string
+	for _, p := range list.Items {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+// TestServeDemoEndToEnd is the README's promise: from nothing, `cartera` serves the
+// demo; a second command reuses its cluster to make a token; the token lists the demo
+// partners; SIGTERM stops the server and then the cluster; a restart finds it all again.
+func TestServeDemoEndToEnd(t *testing.T) {
+	data := dataDir(t)
+	srv := startServer(t, data)
+	if srv.url == "" {
+		t.Fatalf("no URL printed: %q", srv.stdout)
+	}
+	banner := strings.Join(srv.stdout, "\n")
+	password := regexp.MustCompile(`admin@cartera\.example\s+password (\S+)`).FindStringSubmatch(banner)
+	if password == nil || !strings.Contains(banner, "token create --email admin@cartera.example") {
+		t.Fatalf("the banner does not say how to log in:\n%s", banner)
+	}
+
+	code, body, _ := get(t, srv.url+"/healthz", "")
+	if code != http.StatusOK || !strings.Contains(string(body), `"status":"ok"`) {
+		t.Fatalf("healthz: %d %s", code, body)
+	}
+
+	tok := runCartera(t, "", []string{"token", "create", "--email", "admin@cartera.example", "--name", "e2e", "--data-dir", data, "--log-level", "info"})
+	if tok.code != 0 {
+		t.Fatalf("token create: exit %d\n%s", tok.code, tok.stderr)
+	}
+	token := strings.TrimSpace(tok.stdout)
+	if !regexp.MustCompile(`^cart_[a-z2-7]{52}$`).MatchString(token) || strings.Count(tok.stdout, "\n") != 1 {
+		t.Fatalf("token create must print only the token, got %q", tok.stdout)
+	}
+	if !strings.Contains(tok.stderr, "reusing the PostgreSQL cluster") {
+		t.Errorf("token create did not reuse the running cluster:\n%s", tok.stderr)
+	}
+
+	code, body, _ = get(t, srv.url+"/api/v1/partners", token)
+	if code != http.StatusOK {
+		t.Fatalf("partners: %d %s", code, body)
+	}
+	names := strings.Join(partnerNames(t, body), ",")
+	for _, want := range []string{"Impro", "ADRA Peru", "Pro Mujer Bolivia", "Compartamos"} {
+		if !strings.Contains(names, want) {
+			t.Errorf("demo partners %s lack %s", names, want)
+		}
+	}
+
+	add := runCartera(t, "a long password\n", []string{"user", "add", "--email", "viewer@example.org", "--role", "viewer", "--password-stdin", "--data-dir", data})
+	if add.code != 0 || !strings.Contains(add.stdout, "viewer@example.org (viewer)") {
+		t.Fatalf("user add: exit %d\n%s%s", add.code, add.stdout, add.stderr)
+	}
+
+	// A body over the server's limit is refused by the HTTP server itself, before any
+	// handler; it still gets a problem document.
+	req, _ := http.NewRequest(http.MethodPost, srv.url+"/api/v1/partners", bytes.NewReader(make([]byte, 17<<20)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
+			t.Errorf("oversized body: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+	} // else: the server may close the connection mid-upload, which is also a refusal
+
+	srv.stop(t)
+	if _, err := os.Stat(filepath.Join(data, "postgres", "postmaster.pid")); !os.IsNotExist(err) {
+		t.Fatalf("the cluster is still running after the server stopped (postmaster.pid: %v)", err)
+	}
+
+	again := startServer(t, data)
+	if !strings.Contains(strings.Join(again.stdout, "\n"), password[1]) {
+		t.Errorf("after a restart the banner should repeat the demo password %s:\n%s", password[1], strings.Join(again.stdout, "\n"))
+	}
+	code, body, _ = get(t, again.url+"/api/v1/partners", token)
+	if code != http.StatusOK || len(partnerNames(t, body)) != 6 {
+		t.Fatalf("after restart: %d, want the 6 demo partners once: %s", code, body)
+	}
+	again.stop(t)
+}
+
+// With DATABASE_URL, cartera uses that database and starts no cluster.
+func TestDatabaseURLStartsNothing(t *testing.T) {
+	dsn := pgtest.NewDSN(t)
+	data := dataDir(t)
+	res := runCartera(t, "", []string{"demo"}, "DATABASE_URL="+dsn, "CARTERA_DATA_DIR="+data)
+	if res.code != 0 || !strings.Contains(res.stdout, "loaded the demo data: 6 partners") || !strings.Contains(res.stdout, "admin@cartera.example  password ") {
+		t.Fatalf("demo: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	res = runCartera(t, "", []string{"demo"}, "DATABASE_URL="+dsn)
+	if res.code != 0 || !strings.Contains(res.stdout, "already loaded") {
+		t.Fatalf("second demo: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("with DATABASE_URL, %s should not have been created (err %v)", data, err)
+	}
+	res = runCartera(t, "", []string{"token", "list", "--database-url", dsn})
+	if res.code != 0 || !strings.Contains(res.stdout, "ID") {
+		t.Fatalf("token list: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+func TestStartupErrors(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noBinaries := t.TempDir()
+
+	tests := []struct {
+		name     string
+		args     []string
+		env      []string
+		wantCode int
+		wantText string
+	}{
+		{"port in use", []string{"serve", "--addr", busy.Addr().String(), "--data-dir", file + "/never"}, nil, 1, "cannot listen on " + busy.Addr().String()},
+		{"database does not answer", []string{"migrate"}, []string{"DATABASE_URL=postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=3"}, 1, "cannot reach the database"},
+		{"database URL malformed", []string{"migrate"}, []string{"DATABASE_URL=postgres://%zz"}, 1, "database address is not valid"},
+		{"data dir not writable", []string{"migrate", "--data-dir", file + "/data"}, nil, 1, "cannot be created"},
+		{"no PostgreSQL binaries", []string{"migrate", "--data-dir", dataDir(t)}, []string{"CARTERA_PG_BIN=" + noBinaries}, 1, "apt-get install postgresql"},
+		{"bad flag value", []string{"serve", "--demo", "perhaps"}, nil, 1, "use auto, true or false"},
+		{"unknown command", []string{"frobnicate"}, nil, 2, "unknown command"},
+		{"unknown flag", []string{"migrate", "--no-such-flag"}, nil, 2, "flag provided but not defined"},
+		{"user add without email", []string{"user", "add", "--role", "viewer"}, nil, 1, "--email is required"},
+		{"user add with a bad role", []string{"user", "add", "--email", "a@b.org", "--role", "boss"}, nil, 1, "use admin, manager or viewer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runCartera(t, "", tt.args, tt.env...)
+			if res.code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", res.code, tt.wantCode, res.stdout, res.stderr)
+			}
+			if !strings.Contains(res.stderr, tt.wantText) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantText, res.stderr)
+			}
+			if strings.Contains(res.stderr, "goroutine ") {
+				t.Errorf("a panic instead of a message:\n%s", res.stderr)
+			}
+			if tt.wantCode == 1 {
+				lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+				if last := lines[len(lines)-1]; !strings.HasPrefix(last, "cartera: ") || !strings.Contains(last, tt.wantText) {
+					t.Errorf("the error is not one clear last line: %q", last)
+				}
+			}
+		})
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, c := range commands() {
+		t.Run(c.name, func(t *testing.T) {
+			res := runCartera(t, "", append(strings.Fields(c.name), "--help"))
+			if res.code != 0 || !strings.Contains(res.stderr, "Usage: cartera "+c.name) {
+				t.Errorf("exit %d\n%s", res.code, res.stderr)
+			}
+		})
+	}
+	res := runCartera(t, "", []string{"--help"})
+	if res.code != 0 || !strings.Contains(res.stdout, "token create") {
+		t.Errorf("cartera --help: exit %d\n%s", res.code, res.stdout)
+	}
+}
