@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"cartera/internal/platform/db"
 	"cartera/internal/platform/pgtest"
 )
 
@@ -40,7 +42,7 @@ func TestMain(m *testing.M) {
 }
 
 // dataDir returns an empty directory the postgres user can reach when tests run as root.
-func dataDir(t *testing.T) string {
+func dataDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "cartera-e2e-")
 	if err != nil {
@@ -96,7 +98,7 @@ type runningServer struct {
 
 var readyLine = regexp.MustCompile(`is ready at (http://\S+)`)
 
-func startServer(t *testing.T, data string) *runningServer {
+func startServer(t testing.TB, data string) *runningServer {
 	t.Helper()
 	cmd := cartera([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", data})
 	stdout, err := cmd.StdoutPipe()
@@ -148,7 +150,7 @@ func startServer(t *testing.T, data string) *runningServer {
 }
 
 // stop sends SIGTERM and waits for a clean exit.
-func (s *runningServer) stop(t *testing.T) {
+func (s *runningServer) stop(t testing.TB) {
 	t.Helper()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -290,9 +292,43 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 	if _, err := os.Stat(data); !os.IsNotExist(err) {
 		t.Errorf("with DATABASE_URL, %s should not have been created (err %v)", data, err)
 	}
+	res = runCartera(t, "", []string{"token", "create", "--email", "admin@cartera.example", "--name", "ci"}, "DATABASE_URL="+dsn, "USER=ops")
+	if res.code != 0 {
+		t.Fatalf("token create: exit %d\n%s", res.code, res.stderr)
+	}
 	res = runCartera(t, "", []string{"token", "list", "--database-url", dsn})
-	if res.code != 0 || !strings.Contains(res.stdout, "ID") {
+	if res.code != 0 || !strings.Contains(res.stdout, "admin@cartera.example") || !strings.Contains(res.stdout, "ci") {
 		t.Fatalf("token list: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+
+	// Writes from the command line are audited like API writes.
+	conn, err := db.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var entries []struct {
+		Actor  string `db:"actor"`
+		Via    string `db:"via"`
+		Entity string `db:"entity"`
+		N      int    `db:"n"`
+	}
+	if err := conn.Select(&entries, `SELECT actor, via, entity, count(*) AS n FROM audit_log
+		GROUP BY actor, via, entity ORDER BY entity`); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{ // ordered by entity
+		"cli:ops|cli|api_token|1",
+		"demo loader|system|fund|1",
+		"demo loader|system|partner|6",
+		"demo loader|system|user|1",
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, fmt.Sprintf("%s|%s|%s|%d", e.Actor, e.Via, e.Entity, e.N))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit log = %q, want %q", got, want)
 	}
 }
 
@@ -360,5 +396,32 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	res := runCartera(t, "", []string{"--help"})
 	if res.code != 0 || !strings.Contains(res.stdout, "token create") {
 		t.Errorf("cartera --help: exit %d\n%s", res.code, res.stdout)
+	}
+}
+
+// BenchmarkServeFirstStart is `cartera` on a fresh machine until it prints that it is
+// ready: initdb, start, migrations, demo data, HTTP listening (target: under 15 s).
+func BenchmarkServeFirstStart(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		data := dataDir(b)
+		b.StartTimer()
+		srv := startServer(b, data)
+		b.StopTimer()
+		srv.stop(b)
+		b.StartTimer()
+	}
+}
+
+// BenchmarkServeRestart is `cartera` on an existing data directory until it prints
+// that it is ready (target: under 3 s).
+func BenchmarkServeRestart(b *testing.B) {
+	data := dataDir(b)
+	startServer(b, data).stop(b)
+	for b.Loop() {
+		srv := startServer(b, data)
+		b.StopTimer()
+		srv.stop(b)
+		b.StartTimer()
 	}
 }

@@ -174,13 +174,21 @@ func (m Methodology) Valid() bool {
 	return false
 }
 
-// IsCountryCode reports whether code is an assigned ISO 3166-1 alpha-2 country code.
+// IsCountryCode reports whether code is an assigned ISO 3166-1 alpha-2 country code
+// (or XK, Kosovo's user-assigned code, which CLDR treats as a country).
 func IsCountryCode(code string) bool {
-	if len(code) != 2 {
+	if len(code) != 2 || withdrawnCodes[code] {
 		return false
 	}
 	r, err := language.ParseRegion(code)
-	// ParseRegion maps deprecated codes (e.g. UK) to current ones; only the current
-	// code is accepted, so stored codes are canonical.
-	return err == nil && r.IsCountry() && r.String() == code
+	// ParseRegion keeps deprecated codes (UK, ZR, TP...) and reserved ones (EU, UN, AC,
+	// IC...) as they are. A deprecated code canonicalizes to its successor, and a
+	// reserved one has no UN M.49 number: only current codes are accepted, so stored
+	// codes are canonical.
+	return err == nil && r.IsCountry() && r.String() == code &&
+		r.Canonicalize() == r && r.M49() != 0
 }
+
+// withdrawnCodes are former ISO 3166-1 codes of countries that split, which CLDR keeps
+// because no single code replaces them.
+var withdrawnCodes = map[string]bool{"AN": true, "CS": true, "NT": true, "SU": true, "YU": true}

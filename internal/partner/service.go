@@ -55,8 +55,23 @@ func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log) (*Service, e
 
 // List returns the partners matching f, by name.
 func (s *Service) List(ctx context.Context, f Filter) ([]Partner, error) {
+	rows, err := s.q.List.QueryContext(ctx, f.Country, f.Query)
+	if err != nil {
+		return nil, fmt.Errorf("list partners: %w", err)
+	}
+	defer rows.Close()
 	partners := []Partner{}
-	if err := s.q.List.SelectContext(ctx, &partners, f.Country, f.Query); err != nil {
+	for rows.Next() {
+		// Scanned by hand: sqlx's per-row reflection was a fifth of the list's time
+		// with 2,000 partners (BenchmarkListPartners2000).
+		var p Partner
+		if err := rows.Scan(&p.ID, &p.Name, &p.Country, &p.Region, &p.LegalStatus, &p.Founded, &p.PartnerSince,
+			&p.Methodology, &p.Sectors, &p.Description, &p.Strengths, &p.Risks, &p.CreatedAt, &p.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("list partners: %w", err)
+		}
+		partners = append(partners, p)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list partners: %w", err)
 	}
 	return partners, nil

@@ -40,8 +40,11 @@ func ParseRole(s string) (Role, error) {
 	return r, nil
 }
 
-// Allows reports whether this role may do what needs role required.
-func (r Role) Allows(required Role) bool { return roleRank[r] >= roleRank[required] && roleRank[r] > 0 }
+// Allows reports whether this role may do what needs role required. An unknown role,
+// on either side, allows nothing.
+func (r Role) Allows(required Role) bool {
+	return roleRank[r] >= roleRank[required] && roleRank[r] > 0 && roleRank[required] > 0
+}
 
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 10

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -36,24 +37,32 @@ func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	return conn, nil
 }
 
+// kvPassword matches a password in a key=value string as libpq reads it: spaces
+// around "=", and a value either single-quoted or running to the next unescaped space.
+var kvPassword = regexp.MustCompile(`password\s*=\s*(?:'(?:\\.|[^'\\])*'|(?:\\.|[^\s\\])*)`)
+
 // Redact hides the password of a connection string, for messages and logs.
 func Redact(dsn string) string {
 	if i := strings.Index(dsn, "://"); i >= 0 {
 		rest := dsn[i+3:]
 		if at := strings.LastIndex(rest, "@"); at >= 0 {
 			if colon := strings.Index(rest[:at], ":"); colon >= 0 {
-				return dsn[:i+3] + rest[:colon] + ":***" + rest[at:]
+				dsn = dsn[:i+3] + rest[:colon] + ":***" + rest[at:]
 			}
+		}
+		// A URL may also carry the password as a parameter.
+		if base, query, ok := strings.Cut(dsn, "?"); ok {
+			params := strings.Split(query, "&")
+			for j, p := range params {
+				if strings.HasPrefix(p, "password=") {
+					params[j] = "password=***"
+				}
+			}
+			dsn = base + "?" + strings.Join(params, "&")
 		}
 		return dsn
 	}
-	fields := strings.Fields(dsn)
-	for i, f := range fields {
-		if strings.HasPrefix(f, "password=") {
-			fields[i] = "password=***"
-		}
-	}
-	return strings.Join(fields, " ")
+	return kvPassword.ReplaceAllLiteralString(dsn, "password=***")
 }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
