@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,8 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
+
+	tuneGC()
 
 	// Claim the port before starting anything, so "port in use" costs nothing to learn.
 	ln, err := net.Listen("tcp", addr)
@@ -95,6 +98,18 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		log.Error("HTTP shutdown", "error", err)
 	}
 	return nil
+}
+
+// serveGCPercent is the GOGC `cartera serve` runs with unless GOGC is set. The
+// server's live heap is small, so at Go's default of 100 it collects after every few
+// megabytes allocated: a 2,000-partner list (1.2 MB of JSON) then spends a quarter of
+// its time in the collector (BenchmarkListPartners2000, docs/PERFORMANCE.md).
+const serveGCPercent = 400
+
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
 }
 
 func demoWanted(mode string, embedded bool) (bool, error) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,7 +34,23 @@ type partnerJSON struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
-var countryNames = display.English.Regions()
+var (
+	countryNamer = display.English.Regions()
+	countryNames sync.Map // code → English name; looked up once per code
+)
+
+func countryName(code string) string {
+	if name, ok := countryNames.Load(code); ok {
+		return name.(string)
+	}
+	r, err := language.ParseRegion(code)
+	if err != nil {
+		return ""
+	}
+	name := countryNamer.Name(r)
+	countryNames.Store(code, name)
+	return name
+}
 
 func toPartnerJSON(p partner.Partner) partnerJSON {
 	out := partnerJSON{
@@ -42,9 +59,7 @@ func toPartnerJSON(p partner.Partner) partnerJSON {
 		Sectors: []string(p.Sectors), Description: p.Description, Strengths: p.Strengths, Risks: p.Risks,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
-	if r, err := language.ParseRegion(p.Country); err == nil {
-		out.CountryName = countryNames.Name(r)
-	}
+	out.CountryName = countryName(p.Country)
 	if p.Methodology != nil {
 		m := string(*p.Methodology)
 		out.Methodology = &m

@@ -196,7 +196,8 @@ func (s *Server) start(ctx context.Context, owner *syscall.Credential, throwaway
 	args := []string{"-D", s.pgData, "-p", strconv.Itoa(port), "-k", s.sockDir,
 		"-c", "listen_addresses=", "-c", "unix_socket_permissions=0700"}
 	if throwaway {
-		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+			"-c", "wal_buffers=16MB", "-c", "max_wal_size=4GB")
 	}
 	cmd := exec.Command(s.bins.Postgres, args...)
 	cmd.Dir = s.dataDir
