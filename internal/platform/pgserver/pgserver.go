@@ -42,7 +42,11 @@ type Options struct {
 	BinDir string
 	// Throwaway trades durability for speed (no fsync); for test clusters only.
 	Throwaway bool
-	Logger    *slog.Logger
+	// FallbackRoot is where the cluster goes when running as root and the postgres
+	// user cannot reach DataDir (e.g. under a private /root): linked from
+	// DataDir/postgres. Default /var/lib/cartera.
+	FallbackRoot string
+	Logger       *slog.Logger
 }
 
 // Server is a running cluster, started by this process or found running.
@@ -52,6 +56,7 @@ type Server struct {
 	sockDir string
 	bins    Binaries
 	owned   bool
+	owner   *syscall.Credential
 	proc    *exec.Cmd
 	exited  chan struct{}
 	log     *slog.Logger
@@ -72,6 +77,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{dataDir: dataDir, pgData: filepath.Join(dataDir, "postgres"), log: log}
+	if target, err := filepath.EvalSymlinks(s.pgData); err == nil {
+		s.pgData = target // relocated by an earlier start; see relocate
+	}
 	s.sockDir = socketDir(s.pgData)
 
 	if s.answers(ctx) {
@@ -97,6 +105,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		if info, err := os.Stat(dataDir); err == nil && info.Mode().Perm()&0o011 != 0o011 {
 			if err := os.Chmod(dataDir, info.Mode().Perm()|0o011); err != nil {
 				return nil, fmt.Errorf("let the postgres user reach %s: %w", dataDir, err)
+			}
+		}
+		if !reachable(owner, filepath.Dir(s.pgData)) {
+			s.owner = owner
+			if err := s.relocate(opts.FallbackRoot); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -164,7 +178,7 @@ func (s *Server) initIfNeeded(ctx context.Context, owner *syscall.Credential, th
 		args = append(args, "--no-sync")
 	}
 	cmd := exec.CommandContext(ctx, s.bins.InitDB, args...)
-	cmd.Dir = s.dataDir
+	cmd.Dir = filepath.Dir(s.pgData) // reachable by the cluster owner, unlike a relocated cluster's data dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: owner}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -200,7 +214,7 @@ func (s *Server) start(ctx context.Context, owner *syscall.Credential, throwaway
 			"-c", "wal_buffers=16MB", "-c", "max_wal_size=4GB")
 	}
 	cmd := exec.Command(s.bins.Postgres, args...)
-	cmd.Dir = s.dataDir
+	cmd.Dir = filepath.Dir(s.pgData) // reachable by the cluster owner, unlike a relocated cluster's data dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group, so a Ctrl-C at the terminal reaches cartera only, and
 	// cartera stops the cluster after the HTTP server has drained.
@@ -254,6 +268,68 @@ func (s *Server) answers(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	return db.PingContext(ctx) == nil
+}
+
+// relocate puts a new cluster under root (default /var/lib/cartera), named after the
+// data directory, and links it from DataDir/postgres: the data directory stays the
+// one place that says which cluster is cartera's. Used when running as root in a
+// directory the postgres user cannot reach, such as a checkout under /root.
+func (s *Server) relocate(root string) error {
+	if root == "" {
+		root = "/var/lib/cartera"
+	}
+	link := filepath.Join(s.dataDir, "postgres")
+	if _, err := os.Lstat(link); err == nil {
+		return fmt.Errorf("the postgres user cannot reach %s, where the cluster is; make its parent directories searchable (chmod o+x) or use another --data-dir", link)
+	}
+	sum := sha256.Sum256([]byte(s.dataDir))
+	target := filepath.Join(root, "cluster-"+hex.EncodeToString(sum[:8]))
+	// No link means no cluster: whatever a removed data directory left there is stale.
+	if err := os.RemoveAll(target); err != nil {
+		return fmt.Errorf("clear %s: %w", target, err)
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", root, err)
+	}
+	if !reachable(s.owner, root) {
+		return fmt.Errorf("the postgres user can reach neither %s nor %s; make one of them searchable (chmod o+x) or use another --data-dir", s.dataDir, root)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		return fmt.Errorf("link %s to %s: %w", link, target, err)
+	}
+	s.log.Info("the postgres user cannot reach the data directory; keeping the cluster elsewhere, linked from it",
+		"data_dir", s.dataDir, "cluster", target)
+	s.pgData = target
+	s.sockDir = socketDir(target)
+	return nil
+}
+
+// reachable reports whether the user of cred may search every directory from the root
+// down to dir (supplementary groups are not considered).
+func reachable(cred *syscall.Credential, dir string) bool {
+	for d := dir; ; d = filepath.Dir(d) {
+		info, err := os.Stat(d)
+		if err != nil {
+			return false
+		}
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok {
+			return false
+		}
+		perm := info.Mode().Perm()
+		var bit os.FileMode = 0o001
+		if st.Uid == cred.Uid {
+			bit = 0o100
+		} else if st.Gid == cred.Gid {
+			bit = 0o010
+		}
+		if perm&bit == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
 }
 
 // socketDir is the cluster directory itself when its socket path fits in a

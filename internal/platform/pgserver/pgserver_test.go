@@ -159,3 +159,49 @@ func assertAnswers(t *testing.T, dsn string, want bool) {
 		t.Fatalf("cluster answers = %v (err %v), want %v", got, err, want)
 	}
 }
+
+// TestStartAsRootInPrivateDirectory is a checkout under a private directory such as
+// /root: the postgres user cannot reach it, so the cluster lives under FallbackRoot,
+// linked from the data directory, and later starts find it through the link.
+func TestStartAsRootInPrivateDirectory(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root runs the cluster as another user; as this user the data directory is always reachable")
+	}
+	private := t.TempDir() // 0700, owned by root
+	fallback, err := os.MkdirTemp("", "pgserver-fallback-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(fallback) })
+	if err := os.Chmod(fallback, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := filepath.Join(private, "checkout", "cartera-data")
+	opts := Options{DataDir: dataDir, Throwaway: true, FallbackRoot: filepath.Join(fallback, "clusters")}
+	s, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop() })
+	target, err := filepath.EvalSymlinks(filepath.Join(dataDir, "postgres"))
+	if err != nil || !strings.HasPrefix(target, opts.FallbackRoot) {
+		t.Fatalf("cluster at %q (%v), want under %s", target, err, opts.FallbackRoot)
+	}
+	assertAnswers(t, s.DSN("postgres"), true)
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	again, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = again.Stop() })
+	if !again.Owned() {
+		t.Fatal("the restart should have started the cluster again")
+	}
+	if _, err := os.Stat(filepath.Join(target, "PG_VERSION")); err != nil {
+		t.Fatalf("the restart lost the cluster: %v", err)
+	}
+	assertAnswers(t, again.DSN("postgres"), true)
+}
