@@ -1,0 +1,132 @@
+package loan
+
+import (
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"cartera/internal/platform/civil"
+)
+
+// Status is where a loan stands.
+type Status string
+
+// The loan statuses.
+const (
+	Pipeline   Status = "pipeline"    // signed, nothing disbursed yet
+	Active     Status = "active"      // principal or interest still owed
+	Repaid     Status = "repaid"      // everything paid
+	WrittenOff Status = "written_off" // nothing left to collect, some of it written off
+)
+
+// InstallmentStatus is where an installment stands at the as-of date.
+type InstallmentStatus string
+
+// The installment statuses.
+const (
+	InstallmentPaid        InstallmentStatus = "paid"
+	InstallmentPartial     InstallmentStatus = "partially_paid" // not yet due, some paid
+	InstallmentDue         InstallmentStatus = "due"            // not yet due
+	InstallmentLate        InstallmentStatus = "late"           // due before the as-of date, not fully paid
+	InstallmentRescheduled InstallmentStatus = "rescheduled"
+	InstallmentWrittenOff  InstallmentStatus = "written_off"
+)
+
+// Balances are a loan's figures at the as-of date.
+type Balances struct {
+	Committed, Disbursed, Undisbursed              decimal.Decimal
+	PrincipalRepaid, InterestPaid, WrittenOff      decimal.Decimal
+	Outstanding, OverduePrincipal, OverdueInterest decimal.Decimal
+	DaysPastDue                                    int
+	AgingBucket                                    string
+	Status                                         Status
+	NextDueOn                                      *time.Time
+	NextDueAmount                                  decimal.Decimal
+}
+
+// Balances computes the figures at s.AsOf. Overdue is what fell due before the as-of
+// date and is unpaid; days past due count from the oldest such installment.
+func (s *State) Balances() Balances {
+	b := Balances{
+		Committed: s.Terms.Committed, Disbursed: s.Disbursed, PrincipalRepaid: s.PrincipalRepaid,
+		InterestPaid: s.InterestPaid, WrittenOff: s.WrittenOff, Outstanding: s.Outstanding,
+	}
+	var oldest *time.Time
+	unsettled := false
+	for i := range s.Installments {
+		in := &s.Installments[i]
+		if in.Rescheduled {
+			continue
+		}
+		p, it := in.unpaidPrincipal(), in.unpaidInterest()
+		if p.IsPos() || it.IsPos() {
+			unsettled = true
+		}
+		if in.DueOn.Before(s.AsOf) {
+			b.OverduePrincipal = add(b.OverduePrincipal, p)
+			b.OverdueInterest = add(b.OverdueInterest, it)
+			if (p.IsPos() || it.IsPos()) && oldest == nil {
+				d := in.DueOn
+				oldest = &d
+			}
+		} else if b.NextDueOn == nil && (p.IsPos() || it.IsPos()) {
+			d := in.DueOn
+			b.NextDueOn = &d
+			b.NextDueAmount = add(p, it)
+		}
+	}
+	if oldest != nil {
+		b.DaysPastDue = civil.Days(*oldest, s.AsOf)
+	}
+	b.AgingBucket = AgingBucket(b.DaysPastDue)
+	switch {
+	case s.Disbursed.IsZero():
+		b.Status = Pipeline
+	case s.Outstanding.IsZero() && !unsettled && s.WrittenOff.IsPos():
+		b.Status = WrittenOff
+	case s.Outstanding.IsZero() && !unsettled:
+		b.Status = Repaid
+	default:
+		b.Status = Active
+	}
+	// A commitment can still be drawn while the loan is open and not yet at maturity.
+	if (b.Status == Pipeline || b.Status == Active) && s.AsOf.Before(s.Terms.MaturityOn) {
+		b.Undisbursed = sub(s.Terms.Committed, s.Disbursed)
+	}
+	return b
+}
+
+// AgingBucket names the arrears bucket of a number of days past due.
+func AgingBucket(dpd int) string {
+	switch {
+	case dpd <= 0:
+		return "current"
+	case dpd <= 30:
+		return "1-30"
+	case dpd <= 60:
+		return "31-60"
+	case dpd <= 90:
+		return "61-90"
+	case dpd <= 180:
+		return "91-180"
+	}
+	return "180+"
+}
+
+// StatusOf returns the installment's status at asOf.
+func (in *Installment) StatusOf(asOf time.Time) InstallmentStatus {
+	p, it := in.unpaidPrincipal(), in.unpaidInterest()
+	switch {
+	case in.Rescheduled:
+		return InstallmentRescheduled
+	case p.IsZero() && it.IsZero() && (in.WrittenOffPrincipal.IsPos() || in.WrittenOffInterest.IsPos()):
+		return InstallmentWrittenOff
+	case p.IsZero() && it.IsZero():
+		return InstallmentPaid
+	case in.DueOn.Before(asOf):
+		return InstallmentLate
+	case in.PaidPrincipal.IsPos() || in.PaidInterest.IsPos():
+		return InstallmentPartial
+	}
+	return InstallmentDue
+}

@@ -1,0 +1,455 @@
+package loan
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
+)
+
+func d(s string) decimal.Decimal { return decimal.MustParse(s) }
+
+func date(s string) time.Time {
+	t, err := civil.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func usd(amount, rate string, dc DayCount, signed, first, maturity string, am Amortization, f Frequency) Terms {
+	return Terms{
+		Currency: money.MustCurrency("USD"), Committed: d(amount), Rate: d(rate), DayCount: dc,
+		SignedOn: date(signed), FirstDueOn: date(first), MaturityOn: date(maturity), Amortization: am, Frequency: f,
+	}
+}
+
+func disburse(id int64, on, amount string) Event {
+	return Event{ID: id, Kind: Disbursement, On: date(on), Amount: d(amount)}
+}
+
+func repay(id int64, on, amount string) Event {
+	return Event{ID: id, Kind: Repayment, On: date(on), Amount: d(amount)}
+}
+
+func replay(t *testing.T, terms Terms, asOf string, events ...Event) *State {
+	t.Helper()
+	if err := terms.Validate(); err != nil {
+		t.Fatalf("terms: %v", err)
+	}
+	st, err := Replay(terms, events, date(asOf))
+	if err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	return st
+}
+
+func eq(t *testing.T, what string, got decimal.Decimal, want string) {
+	t.Helper()
+	if !got.Equal(d(want)) {
+		t.Errorf("%s = %s, want %s", what, got, want)
+	}
+}
+
+func TestDayCounts(t *testing.T) {
+	tests := []struct {
+		name, rate              string
+		dc                      DayCount
+		disbursed, due, wantInt string
+	}{
+		// DOMAIN.md: 60 days at 1 % on 100,000 under ACT/360 is exactly 60/360 of 1,000.
+		{"ACT/360, 60 days", "0.01", ACT360, "2024-01-01", "2024-03-01", "166.67"},
+		{"ACT/365, 60 days", "0.01", ACT365, "2024-01-01", "2024-03-01", "164.38"},
+		// 30/360: a month is 1/12 of a year whatever the calendar says.
+		{"30/360, February (28 days)", "0.12", Thirty360, "2023-01-31", "2023-02-28", "1000.00"},
+		{"30/360, March (31 days)", "0.12", Thirty360, "2023-02-28", "2023-03-31", "1000.00"},
+		{"30/360, leap February", "0.12", Thirty360, "2024-01-31", "2024-02-29", "1000.00"},
+		{"30/360, mid-month", "0.12", Thirty360, "2023-01-15", "2023-02-15", "1000.00"},
+		{"ACT/360, leap February has 29 days", "0.12", ACT360, "2024-02-01", "2024-03-01", "966.67"},
+		{"ACT/365 across a leap day: 366 days", "0.10", ACT365, "2024-01-01", "2025-01-01", "10027.40"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			terms := usd("100000", tt.rate, tt.dc, tt.disbursed, tt.due, tt.due, Bullet, Monthly)
+			st := replay(t, terms, tt.due, disburse(1, tt.disbursed, "100000"))
+			if len(st.Installments) != 1 {
+				t.Fatalf("%d installments", len(st.Installments))
+			}
+			eq(t, "interest", st.Installments[0].Interest, tt.wantInt)
+			eq(t, "principal", st.Installments[0].Principal, "100000")
+		})
+	}
+}
+
+func TestMonthEndDueDates(t *testing.T) {
+	got := DueDates(date("2024-01-31"), date("2024-06-30"), Monthly)
+	want := []string{"2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31", "2024-06-30"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v", got)
+	}
+	for i := range want {
+		if fmtDate(got[i]) != want[i] {
+			t.Errorf("due %d = %s, want %s", i, fmtDate(got[i]), want[i])
+		}
+	}
+	// Non-leap year, and a maturity off the grid becomes the last installment.
+	got = DueDates(date("2023-01-31"), date("2023-03-15"), Monthly)
+	if fmtDate(got[1]) != "2023-02-28" || fmtDate(got[2]) != "2023-03-15" || len(got) != 3 {
+		t.Errorf("got %v", got)
+	}
+	got = DueDates(date("2024-03-15"), date("2025-03-15"), Quarterly)
+	if len(got) != 5 || fmtDate(got[4]) != "2025-03-15" {
+		t.Errorf("quarterly: %v", got)
+	}
+}
+
+func TestAnnuityMatchesClosedFormula(t *testing.T) {
+	// 10,000 at 12 % a year, 12 monthly installments, 30/360 so every month is 1 %.
+	terms := usd("10000", "0.12", Thirty360, "2024-01-15", "2024-02-15", "2025-01-15", Annuity, Monthly)
+	st := replay(t, terms, "2024-01-15", disburse(1, "2024-01-15", "10000"))
+	r := 0.01
+	closed := 10000 * r / (1 - math.Pow(1+r, -12)) // 888.4878867...
+	total := decimal.Zero
+	for i, in := range st.Installments {
+		total = add(total, in.Principal)
+		inst, _ := add(in.Principal, in.Interest).Float64()
+		if i < 11 && math.Abs(inst-closed) > 0.011 {
+			t.Errorf("installment %d = %.2f, want %.2f", i+1, inst, closed)
+		}
+	}
+	eq(t, "principal total", total, "10000")
+	eq(t, "first interest", st.Installments[0].Interest, "100.00")
+	eq(t, "first principal", st.Installments[0].Principal, "788.49")
+}
+
+func TestEqualPrincipalRemainderOnLast(t *testing.T) {
+	terms := usd("10000", "0.06", ACT360, "2024-01-01", "2024-04-01", "2024-10-01", EqualPrincipal, Quarterly)
+	st := replay(t, terms, "2024-01-01", disburse(1, "2024-01-01", "10000"))
+	want := []string{"3333.33", "3333.33", "3333.34"}
+	for i, w := range want {
+		eq(t, "principal", st.Installments[i].Principal, w)
+	}
+	// Interest on the declining scheduled balance, actual days / 360.
+	eq(t, "interest 1", st.Installments[0].Interest, "151.67") // 10,000 × 6 % × 91/360
+	eq(t, "interest 2", st.Installments[1].Interest, "101.11") // 6,666.67 × 6 % × 91/360
+	eq(t, "interest 3", st.Installments[2].Interest, "51.11")  // 3,333.34 × 6 % × 92/360
+}
+
+func TestGracePeriods(t *testing.T) {
+	terms := usd("12000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2024-06-01", EqualPrincipal, Monthly)
+	terms.GracePeriods = 2
+	st := replay(t, terms, "2024-01-01", disburse(1, "2024-01-01", "12000"))
+	want := []string{"0", "0", "4000", "4000", "4000"}
+	for i, w := range want {
+		eq(t, "principal", st.Installments[i].Principal, w)
+	}
+	eq(t, "grace interest", st.Installments[1].Interest, "120.00")
+}
+
+func TestTranchesRederiveTheFutureOnly(t *testing.T) {
+	terms := usd("20000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2024-05-01", EqualPrincipal, Monthly)
+	first := replay(t, terms, "2024-01-01", disburse(1, "2024-01-01", "10000"))
+	eq(t, "before tranche: installment 1", first.Installments[0].Principal, "2500")
+
+	// A second tranche on 2024-02-16, after the first due date: installment 1 stays,
+	// the three left share the 7,500 unpaid plus 10,000 new.
+	st := replay(t, terms, "2024-05-01", disburse(1, "2024-01-01", "10000"), disburse(2, "2024-02-16", "10000"))
+	eq(t, "installment 1 principal", st.Installments[0].Principal, "2500")
+	eq(t, "installment 1 interest", st.Installments[0].Interest, "100.00")
+	eq(t, "installment 2 principal", st.Installments[1].Principal, "5833.33")
+	eq(t, "installment 3 principal", st.Installments[2].Principal, "5833.33")
+	eq(t, "installment 4 principal (rounding remainder)", st.Installments[3].Principal, "5833.34")
+	// The period with the tranche: 7,500 for 15 days (30/360: Feb 1 → Feb 16), then
+	// 17,500 for 15 days: 37.50 + 87.50.
+	eq(t, "installment 2 interest", st.Installments[1].Interest, "125.00")
+	total := decimal.Zero
+	for _, in := range st.Installments {
+		total = add(total, in.Principal)
+	}
+	eq(t, "principal adds up to the disbursed", total, "20000")
+}
+
+func TestAllocationOrder(t *testing.T) {
+	// Quarterly 1,000 principal + interest; nothing paid for two quarters.
+	terms := usd("3000", "0.12", Thirty360, "2024-01-01", "2024-04-01", "2024-10-01", EqualPrincipal, Quarterly)
+	events := []Event{disburse(1, "2024-01-01", "3000"), repay(2, "2024-07-15", "200")}
+	st := replay(t, terms, "2024-07-15", events...)
+	// Overdue interest first, oldest first: 90 (Q1) + 60 (Q2) = 150; then principal of Q1.
+	a := st.Allocations[2]
+	eq(t, "to interest", a.Interest, "150.00")
+	eq(t, "to principal", a.Principal, "50.00")
+	eq(t, "Q1 paid principal", st.Installments[0].PaidPrincipal, "50.00")
+	eq(t, "Q2 paid principal", st.Installments[1].PaidPrincipal, "0")
+	b := st.Balances()
+	eq(t, "overdue principal", b.OverduePrincipal, "1950.00")
+	eq(t, "overdue interest", b.OverdueInterest, "0")
+	if b.DaysPastDue != 105 || b.AgingBucket != "91-180" { // since 2024-04-01
+		t.Errorf("dpd = %d %s", b.DaysPastDue, b.AgingBucket)
+	}
+
+	// Pay everything overdue and the current installment exactly: nothing is prepaid.
+	st = replay(t, terms, "2024-07-20", disburse(1, "2024-01-01", "3000"), repay(2, "2024-07-20", "2980"))
+	a = st.Allocations[2]
+	eq(t, "interest", a.Interest, "180.00") // 90 + 60 + 30
+	eq(t, "principal", a.Principal, "2800.00")
+	eq(t, "nothing prepaid", a.Prepaid, "0")
+	if b := st.Balances(); b.DaysPastDue != 0 || b.Status != Active {
+		t.Errorf("after catching up: %+v", b)
+	}
+}
+
+func TestPrepaymentKeepsTheTerm(t *testing.T) {
+	terms := usd("12000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2025-01-01", EqualPrincipal, Monthly)
+	// On the first due date: pay the installment (1,000 + 120) and prepay 5,500.
+	st := replay(t, terms, "2024-02-01", disburse(1, "2024-01-01", "12000"), repay(2, "2024-02-01", "6620"))
+	a := st.Allocations[2]
+	eq(t, "prepaid", a.Prepaid, "5500.00")
+	eq(t, "principal", a.Principal, "6500.00")
+	if n := len(st.Installments); n != 12 || fmtDate(st.Installments[11].DueOn) != "2025-01-01" {
+		t.Fatalf("the term changed: %d installments", n)
+	}
+	eq(t, "installment 1 principal, with the prepayment", st.Installments[0].Principal, "6500.00")
+	for i := 1; i < 12; i++ {
+		eq(t, "lower installment", st.Installments[i].Principal, "500.00")
+	}
+	eq(t, "next interest on 5,500", st.Installments[1].Interest, "55.00")
+	eq(t, "outstanding", st.Outstanding, "5500.00")
+}
+
+func TestRepaymentRules(t *testing.T) {
+	terms := usd("10000", "0.10", ACT360, "2024-01-01", "2024-07-01", "2025-01-01", Bullet, Semiannual)
+	tests := []struct {
+		name   string
+		events []Event
+		field  string
+	}{
+		{"repayment before any disbursement", []Event{repay(1, "2024-02-01", "10")}, "date"},
+		{"repayment above everything owed", []Event{disburse(1, "2024-01-01", "10000"), repay(2, "2024-03-01", "10600")}, "amount"},
+		{"disbursement above the commitment", []Event{disburse(1, "2024-01-01", "6000"), disburse(2, "2024-02-01", "4000.01")}, "amount"},
+		{"disbursement before signing", []Event{disburse(1, "2023-12-31", "100")}, "date"},
+		{"disbursement after the last due date", []Event{disburse(1, "2025-01-01", "100")}, "date"},
+		{"write-off above the outstanding", []Event{disburse(1, "2024-01-01", "100"), {ID: 2, Kind: WriteOff, On: date("2024-03-01"), Amount: d("100.01")}}, "amount"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Replay(terms, tt.events, date("2026-01-01"))
+			e, ok := apperr.As(err)
+			if !ok || e.Kind != apperr.KindInvalid || e.Fields[0].Field != tt.field {
+				t.Fatalf("err = %v, want a validation error on %s", err, tt.field)
+			}
+		})
+	}
+	// Everything owed at a date can be paid: interest to date of the current period
+	// and all principal.
+	st := replay(t, terms, "2024-03-01", disburse(1, "2024-01-01", "10000"), repay(2, "2024-03-01", "10505.56"))
+	if b := st.Balances(); b.Status != Repaid || !b.Outstanding.IsZero() {
+		t.Errorf("after paying all: %+v", b)
+	}
+}
+
+func TestWriteOff(t *testing.T) {
+	terms := usd("9000", "0.12", Thirty360, "2024-01-01", "2024-04-01", "2024-10-01", EqualPrincipal, Quarterly)
+	base := []Event{disburse(1, "2024-01-01", "9000")}
+	partial := append(base, Event{ID: 2, Kind: WriteOff, On: date("2024-05-01"), Amount: d("4000"), Reason: "fraud"})
+	st := replay(t, terms, "2024-05-01", partial...)
+	// The overdue 3,000 first, then 1,000 off the last installment.
+	eq(t, "Q1 written off", st.Installments[0].WrittenOffPrincipal, "3000")
+	eq(t, "Q2 unchanged", st.Installments[1].unpaidPrincipal(), "3000")
+	eq(t, "Q3 written off", st.Installments[2].WrittenOffPrincipal, "1000")
+	eq(t, "Q3 interest on the 2,000 left", st.Installments[2].Interest, "60.00")
+	eq(t, "outstanding", st.Outstanding, "5000")
+	if b := st.Balances(); b.OverduePrincipal.IsPos() || b.OverdueInterest.String() != "270.00" {
+		t.Errorf("Q1 interest stays owed, its principal does not: %+v", b)
+	}
+	full := append(base, Event{ID: 2, Kind: WriteOff, On: date("2024-05-01"), Amount: d("9000")})
+	st = replay(t, terms, "2024-06-01", full...)
+	b := st.Balances()
+	if b.Status != WrittenOff || b.DaysPastDue != 0 || !b.OverdueInterest.IsZero() {
+		t.Errorf("after a full write-off: %+v", b)
+	}
+}
+
+func TestReschedule(t *testing.T) {
+	terms := usd("6000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2024-06-01", EqualPrincipal, Monthly)
+	newMaturity := date("2025-03-01")
+	q := Quarterly
+	events := []Event{
+		disburse(1, "2024-01-01", "6000"),
+		repay(2, "2024-02-01", "1260"), // installment 1: 1,200 + 60
+		{ID: 3, Kind: Reschedule, On: date("2024-04-15"), NewMaturityOn: &newMaturity, NewFrequency: &q},
+	}
+	st := replay(t, terms, "2024-04-15", events...)
+	b := st.Balances()
+	if b.DaysPastDue != 0 || b.OverduePrincipal.IsPos() {
+		t.Errorf("rescheduling cures the arrears: %+v", b)
+	}
+	var live, resched int
+	principal := decimal.Zero
+	for _, in := range st.Installments {
+		if in.Rescheduled {
+			resched++
+			continue
+		}
+		live++
+		principal = add(principal, sub(in.Principal, in.PaidPrincipal))
+	}
+	if resched != 4 || live != 1+4 { // installment 1 (paid) stays; 4 new quarterly ones
+		t.Errorf("installments: %d rescheduled, %d live", resched, live)
+	}
+	eq(t, "new installments carry all unpaid principal", principal, "4800")
+	// Unpaid interest moves into the first new installment: March's 48 (4,800 × 1 %) and
+	// April's 36 (3,600 × 1 %, interest being on the scheduled balance), plus 1 to 15
+	// April accrued on the 2,400 then scheduled (2,400 × 12 % × 14/360 = 11.20); then
+	// its own quarter on 4,800 (4,800 × 12 % × 90/360 = 144).
+	first := st.Installments[5]
+	if fmtDate(first.DueOn) != "2024-07-15" || fmtDate(st.Installments[8].DueOn) != "2025-03-01" {
+		t.Errorf("new due dates %s ... %s", fmtDate(first.DueOn), fmtDate(st.Installments[8].DueOn))
+	}
+	eq(t, "first new interest", first.Interest, "239.20")
+	if st.Terms.Frequency != Quarterly || !st.Terms.MaturityOn.Equal(newMaturity) {
+		t.Errorf("terms after rescheduling: %+v", st.Terms)
+	}
+}
+
+func TestXIRR(t *testing.T) {
+	tests := []struct {
+		name  string
+		flows []CashFlow
+		want  float64
+	}{
+		{"10 % in a year", []CashFlow{{date("2023-01-01"), -1000}, {date("2024-01-01"), 1100}}, 0.1},
+		{"two years", []CashFlow{{date("2020-01-01"), -1000}, {date("2021-12-31"), 1210}}, 0.1},
+		{"loss", []CashFlow{{date("2020-01-01"), -1000}, {date("2020-12-31"), 500}}, -0.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := XIRR(tt.flows)
+			if !ok || math.Abs(got-tt.want) > 0.002 {
+				t.Errorf("XIRR = %v (%v), want %v", got, ok, tt.want)
+			}
+		})
+	}
+	if _, ok := XIRR([]CashFlow{{date("2020-01-01"), -1000}}); ok {
+		t.Error("one flow has no rate")
+	}
+}
+
+// TestInvariants replays random histories and checks, at every event date, the two
+// rules every ledger state obeys: principal installments add up to what was disbursed,
+// and outstanding = disbursed − principal repaid − written off.
+func TestInvariants(t *testing.T) {
+	for seed := int64(1); seed <= 5; seed++ {
+		randomHistories(t, seed)
+	}
+}
+
+func randomHistories(t *testing.T, seed int64) {
+	rng := rand.New(rand.NewSource(seed))
+	kinds := []Amortization{Bullet, EqualPrincipal, Annuity}
+	freqs := []Frequency{Monthly, Quarterly, Semiannual}
+	dcs := []DayCount{ACT360, ACT365, Thirty360}
+	for n := 0; n < 200; n++ {
+		signed := civil.Date(2020, time.Month(1+rng.Intn(12)), 1+rng.Intn(28))
+		f := freqs[rng.Intn(len(freqs))]
+		terms := Terms{
+			Currency: money.MustCurrency("USD"), Committed: decimal.MustNew(int64(1000+rng.Intn(500000))*100, 2),
+			Rate: decimal.MustNew(int64(rng.Intn(2500)), 4), DayCount: dcs[rng.Intn(3)],
+			SignedOn: signed, FirstDueOn: civil.AddMonths(signed, f.Months()),
+			MaturityOn: civil.AddMonths(signed, f.Months()*(1+rng.Intn(12))), Amortization: kinds[rng.Intn(3)], Frequency: f,
+		}
+		if terms.Validate() != nil {
+			continue
+		}
+		var events []Event
+		day := signed
+		for id := int64(1); id <= 25; id++ {
+			day = day.AddDate(0, 0, rng.Intn(60))
+			e := Event{ID: id, On: day}
+			st, err := Replay(terms, events, day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch r := rng.Intn(11); {
+			case r < 3:
+				left := sub(terms.Committed, st.Disbursed)
+				if !left.IsPos() || !day.Before(st.Terms.MaturityOn) || (st.WrittenOff.IsPos() && st.Outstanding.IsZero()) {
+					continue
+				}
+				e.Kind, e.Amount = Disbursement, randomPart(rng, left)
+			case r < 9:
+				_, owed := owedAt(terms, events, day)
+				if !owed.IsPos() {
+					continue
+				}
+				e.Kind, e.Amount = Repayment, randomPart(rng, owed)
+			case r < 9 || rng.Intn(2) == 0:
+				if !st.Outstanding.IsPos() {
+					continue
+				}
+				e.Kind, e.Amount = WriteOff, randomPart(rng, st.Outstanding)
+			default:
+				if !st.Outstanding.IsPos() {
+					continue
+				}
+				maturity := civil.AddMonths(day, 3+rng.Intn(36))
+				rate := decimal.MustNew(int64(rng.Intn(2000)), 4)
+				e.Kind, e.NewMaturityOn, e.NewRate = Reschedule, &maturity, &rate
+			}
+			events = append(events, e)
+			st, err = Replay(terms, events, day)
+			if err != nil {
+				for _, e := range events {
+					t.Logf("%s %s %s %v", e.Kind, fmtDate(e.On), e.Amount, e.NewMaturityOn)
+				}
+				t.Fatalf("loan %d, event %d (%s %s on %s): %v", n, id, e.Kind, e.Amount, fmtDate(day), err)
+			}
+			total := decimal.Zero
+			for _, in := range st.Installments {
+				total = add(total, in.Principal)
+			}
+			if !total.Equal(st.Disbursed) {
+				for _, e := range events {
+					t.Logf("%s %s %s", e.Kind, fmtDate(e.On), e.Amount)
+				}
+				t.Logf("terms %+v", terms)
+				t.Fatalf("loan %d after event %d: installments principal %s ≠ disbursed %s", n, id, total, st.Disbursed)
+			}
+			if want := sub(sub(st.Disbursed, st.PrincipalRepaid), st.WrittenOff); !st.Outstanding.Equal(want) {
+				t.Fatalf("loan %d: outstanding %s ≠ %s", n, st.Outstanding, want)
+			}
+			for _, in := range st.Installments {
+				if in.unpaidPrincipal().IsNeg() || in.unpaidInterest().IsNeg() {
+					for _, e := range events {
+						t.Logf("%s %s %s %v %v", e.Kind, fmtDate(e.On), e.Amount, e.NewMaturityOn, e.NewRate)
+					}
+					t.Logf("terms %+v", terms)
+					t.Fatalf("loan %d: installment %d overpaid: %+v", n, in.Seq, in)
+				}
+			}
+		}
+	}
+}
+
+// owedAt is everything owed on day, the most a repayment may be.
+func owedAt(terms Terms, events []Event, day time.Time) (*State, decimal.Decimal) {
+	o, err := OwedOn(terms, events, day)
+	if err != nil {
+		panic(err)
+	}
+	return nil, o.Total()
+}
+
+// randomPart is an amount from 0.01 to max, max itself one time in four.
+func randomPart(rng *rand.Rand, max decimal.Decimal) decimal.Decimal {
+	whole, frac, _ := max.Int64(2)
+	if rng.Intn(4) == 0 {
+		return max
+	}
+	return decimal.MustNew(1+rng.Int63n(whole*100+frac), 2)
+}

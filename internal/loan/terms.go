@@ -1,0 +1,224 @@
+// Package loan is the ledger of the fund's loans to partners: terms, the schedule they
+// generate, and the disbursements, repayments, write-offs and reschedulings that move
+// them. The arithmetic is a pure function of the terms and the events (Replay); the
+// service stores events and the figures replay derives from them.
+package loan
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/govalues/decimal"
+
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
+)
+
+// DayCount is how a period's length becomes a fraction of a year.
+type DayCount string
+
+// The day-count conventions.
+const (
+	// ACT360 counts actual days over 360: 60 days at 1 % on 100,000 is 166.67.
+	ACT360 DayCount = "ACT/360"
+	// ACT365 counts actual days over 365 (ACT/365 Fixed).
+	ACT365 DayCount = "ACT/365"
+	// Thirty360 counts 30 days a month (30E/360, ISDA: a month-end date counts as
+	// the 30th), so every whole month is exactly 1/12 of a year, February included.
+	Thirty360 DayCount = "30/360"
+)
+
+// Amortization is how principal is repaid.
+type Amortization string
+
+// The amortization methods.
+const (
+	Bullet         Amortization = "bullet"          // all principal at maturity
+	EqualPrincipal Amortization = "equal_principal" // the same principal each installment
+	Annuity        Amortization = "annuity"         // the same principal + interest each installment
+)
+
+// Frequency is how often installments fall due.
+type Frequency string
+
+// The payment frequencies.
+const (
+	Monthly    Frequency = "monthly"
+	Quarterly  Frequency = "quarterly"
+	Semiannual Frequency = "semiannual"
+	Annual     Frequency = "annual"
+)
+
+// Months is the number of months between two installments.
+func (f Frequency) Months() int {
+	switch f {
+	case Monthly:
+		return 1
+	case Quarterly:
+		return 3
+	case Semiannual:
+		return 6
+	case Annual:
+		return 12
+	}
+	return 0
+}
+
+// Terms are the conditions a schedule is generated from.
+type Terms struct {
+	Currency     money.Currency
+	Committed    decimal.Decimal
+	Rate         decimal.Decimal // annual, a fraction: 0.085 is 8.5 %
+	DayCount     DayCount
+	SignedOn     time.Time
+	FirstDueOn   time.Time
+	MaturityOn   time.Time
+	Amortization Amortization
+	Frequency    Frequency
+	GracePeriods int // leading installments with interest only
+}
+
+// MaxRate is the highest annual rate accepted (a fraction), to catch "8.5" typed for 8.5 %.
+var MaxRate = decimal.MustParse("1")
+
+// maxAmount bounds amounts to what NUMERIC(19,4) stores.
+var maxAmount = decimal.MustParse("999999999999999")
+
+// Validate reports every rule the terms break, naming the API's fields.
+func (t Terms) Validate() error {
+	var bad apperr.Fields
+	checkAmount(&bad, "committed_amount", t.Committed, t.Currency)
+	if t.Rate.IsNeg() || t.Rate.Cmp(MaxRate) >= 0 {
+		bad.Add("interest_rate", "must be a fraction from 0 to below 1 (0.085 is 8.5 %%)")
+	} else if t.Rate.MinScale() > 8 {
+		bad.Add("interest_rate", "at most 8 decimals")
+	}
+	switch t.DayCount {
+	case ACT360, ACT365, Thirty360:
+	default:
+		bad.Add("day_count", "must be one of ACT/360, ACT/365, 30/360")
+	}
+	switch t.Amortization {
+	case Bullet, EqualPrincipal, Annuity:
+	default:
+		bad.Add("amortization", "must be one of bullet, equal_principal, annuity")
+	}
+	if t.Frequency.Months() == 0 {
+		bad.Add("frequency", "must be one of monthly, quarterly, semiannual, annual")
+	}
+	if !t.FirstDueOn.After(t.SignedOn) {
+		bad.Add("first_due_on", "must be after signed_on")
+	}
+	if t.MaturityOn.Before(t.FirstDueOn) {
+		bad.Add("maturity_on", "cannot be before first_due_on")
+	}
+	if !t.MaturityOn.After(t.SignedOn) {
+		bad.Add("maturity_on", "must be after signed_on")
+	}
+	if t.GracePeriods < 0 {
+		bad.Add("grace_periods", "cannot be negative")
+	} else if t.Frequency.Months() > 0 && !t.MaturityOn.Before(t.FirstDueOn) {
+		if n := len(DueDates(t.FirstDueOn, t.MaturityOn, t.Frequency)); t.GracePeriods >= n {
+			bad.Add("grace_periods", "must leave at least one installment to repay principal (the loan has %d)", n)
+		}
+		if n := len(DueDates(t.FirstDueOn, t.MaturityOn, t.Frequency)); n > 1200 {
+			bad.Add("maturity_on", "gives %d installments; at most 1,200", n)
+		}
+	}
+	return bad.Err()
+}
+
+func checkAmount(bad *apperr.Fields, field string, d decimal.Decimal, c money.Currency) {
+	switch {
+	case !d.IsPos():
+		bad.Add(field, "must be greater than zero")
+	case d.Cmp(maxAmount) > 0:
+		bad.Add(field, "is larger than %s", maxAmount)
+	case c.Code != "" && c.CheckAmount(d) != nil:
+		bad.Add(field, "%s allows %d decimals", c.Code, c.Scale)
+	}
+}
+
+// DueDates are the installment dates: from first by frequency, anchored on first's
+// day of the month, up to maturity, which is always the last one.
+func DueDates(first, maturity time.Time, f Frequency) []time.Time {
+	var dates []time.Time
+	step := f.Months()
+	if step == 0 {
+		return nil
+	}
+	for k := 0; ; k++ {
+		d := civil.AddMonths(first, k*step)
+		if !d.Before(maturity) {
+			break
+		}
+		dates = append(dates, d)
+	}
+	return append(dates, maturity)
+}
+
+// yearFraction is the length of [a, b) as a fraction of a year under dc.
+func yearFraction(dc DayCount, a, b time.Time) decimal.Decimal {
+	switch dc {
+	case ACT360:
+		return quo(decimal.MustNew(int64(civil.Days(a, b)), 0), d360)
+	case ACT365:
+		return quo(decimal.MustNew(int64(civil.Days(a, b)), 0), d365)
+	default: // 30E/360 (ISDA)
+		y1, m1, d1 := a.Date()
+		y2, m2, d2 := b.Date()
+		if civil.IsMonthEnd(a) {
+			d1 = 30
+		}
+		if civil.IsMonthEnd(b) {
+			d2 = 30
+		}
+		days := 360*(y2-y1) + 30*(int(m2)-int(m1)) + (d2 - d1)
+		return quo(decimal.MustNew(int64(days), 0), d360)
+	}
+}
+
+var (
+	d360 = decimal.MustNew(360, 0)
+	d365 = decimal.MustNew(365, 0)
+	d12  = decimal.MustNew(12, 0)
+)
+
+// arithmeticError carries an overflow out of the engine's arithmetic to Replay.
+type arithmeticError struct{ err error }
+
+func must(d decimal.Decimal, err error) decimal.Decimal {
+	if err != nil {
+		panic(arithmeticError{err})
+	}
+	return d
+}
+
+func add(a, b decimal.Decimal) decimal.Decimal { return must(a.Add(b)) }
+func sub(a, b decimal.Decimal) decimal.Decimal { return must(a.Sub(b)) }
+func mul(a, b decimal.Decimal) decimal.Decimal { return must(a.Mul(b)) }
+func quo(a, b decimal.Decimal) decimal.Decimal { return must(a.Quo(b)) }
+
+func min(a, b decimal.Decimal) decimal.Decimal {
+	if a.Cmp(b) <= 0 {
+		return a
+	}
+	return b
+}
+
+func fmtDate(t time.Time) string { return t.Format(civil.Layout) }
+
+// ParseDayCount, ParseAmortization and ParseFrequency read the API's spellings.
+func ParseDayCount(s string) DayCount { return DayCount(strings.ToUpper(strings.TrimSpace(s))) }
+
+// ParseAmortization reads an amortization name.
+func ParseAmortization(s string) Amortization {
+	return Amortization(strings.ToLower(strings.TrimSpace(s)))
+}
+
+// ParseFrequency reads a frequency name.
+func ParseFrequency(s string) Frequency { return Frequency(strings.ToLower(strings.TrimSpace(s))) }
+
+var _ = fmt.Sprintf

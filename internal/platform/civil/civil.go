@@ -1,0 +1,53 @@
+// Package civil handles calendar dates: a day, with no time of day and no time zone,
+// as loans and financial reports use them. A date is a time.Time at midnight UTC.
+package civil
+
+import (
+	"fmt"
+	"time"
+)
+
+// Layout is the one text form of a date, in JSON, CSV and URLs.
+const Layout = time.DateOnly
+
+// Date returns the date y-m-d.
+func Date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// Of returns the calendar date of t in t's own location.
+func Of(t time.Time) time.Time { return Date(t.Date()) }
+
+// Today is the current date in UTC.
+func Today() time.Time { return Of(time.Now().UTC()) }
+
+// Parse reads YYYY-MM-DD.
+func Parse(s string) (time.Time, error) {
+	t, err := time.Parse(Layout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
+	}
+	return t, nil
+}
+
+// Days is the number of days from a to b (negative when b is before a).
+func Days(a, b time.Time) int {
+	return int(Of(b).Sub(Of(a)).Hours() / 24)
+}
+
+// AddMonths adds n months to anchor, keeping anchor's day of the month, or the last
+// day of the month when it is shorter: Jan 31 + 1 = Feb 28 (29 in a leap year), and
+// Jan 31 + 2 = Mar 31. Adding from a fixed anchor rather than step by step keeps
+// month-end schedules at month end.
+func AddMonths(anchor time.Time, n int) time.Time {
+	y, m, d := anchor.Date()
+	first := Date(y, m+time.Month(n), 1)
+	if last := DaysIn(first.Year(), first.Month()); d > last {
+		d = last
+	}
+	return Date(first.Year(), first.Month(), d)
+}
+
+// DaysIn is the number of days in month m of year y.
+func DaysIn(y int, m time.Month) int { return Date(y, m+1, 0).Day() }
+
+// IsMonthEnd reports whether t is the last day of its month.
+func IsMonthEnd(t time.Time) bool { return t.Day() == DaysIn(t.Year(), t.Month()) }

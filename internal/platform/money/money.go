@@ -1,0 +1,79 @@
+// Package money holds exact amounts (decimal, never float) and the currencies they are in.
+package money
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/govalues/decimal"
+	"golang.org/x/text/currency"
+)
+
+// Currency is an ISO 4217 currency with its number of minor-unit digits.
+type Currency struct {
+	Code  string
+	Scale int // digits after the decimal point: 2 for USD, 0 for JPY, 3 for JOD
+}
+
+// notMoney are ISO 4217 codes that are not currencies one lends in: precious metals,
+// funds units, testing and "no currency" codes.
+var notMoney = map[string]bool{
+	"XAU": true, "XAG": true, "XPT": true, "XPD": true, "XBA": true, "XBB": true, "XBC": true,
+	"XBD": true, "XDR": true, "XSU": true, "XUA": true, "XTS": true, "XXX": true,
+}
+
+// ParseCurrency checks an ISO 4217 code (any letter case) and returns its currency.
+func ParseCurrency(code string) (Currency, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if len(code) != 3 || notMoney[code] {
+		return Currency{}, fmt.Errorf("%q is not an ISO 4217 currency code (e.g. USD, EUR, BOB)", code)
+	}
+	unit, err := currency.ParseISO(code)
+	if err != nil {
+		return Currency{}, fmt.Errorf("%q is not an ISO 4217 currency code (e.g. USD, EUR, BOB)", code)
+	}
+	scale, _ := currency.Standard.Rounding(unit)
+	return Currency{Code: code, Scale: scale}, nil
+}
+
+// MustCurrency is ParseCurrency for codes known to be valid.
+func MustCurrency(code string) Currency {
+	c, err := ParseCurrency(code)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Round rounds d to the currency's minor unit, half to even.
+func (c Currency) Round(d decimal.Decimal) decimal.Decimal { return d.Round(c.Scale) }
+
+// CheckAmount returns an error when d has more decimals than the currency allows.
+func (c Currency) CheckAmount(d decimal.Decimal) error {
+	if d.MinScale() > c.Scale {
+		return fmt.Errorf("%s allows %d decimals, %s has more", c.Code, c.Scale, d)
+	}
+	return nil
+}
+
+// Zero is 0.
+var Zero = decimal.Zero
+
+// ParseAmount reads a decimal string; it refuses exponents and anything but digits, an
+// optional sign and one decimal point, so "1e3" or "1,000" are errors, not surprises.
+func ParseAmount(s string) (decimal.Decimal, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return decimal.Zero, fmt.Errorf("is empty")
+	}
+	for i, r := range s {
+		if !(r >= '0' && r <= '9' || r == '.' || (i == 0 && (r == '-' || r == '+'))) {
+			return decimal.Zero, fmt.Errorf("%q is not a decimal number such as 1250.50", s)
+		}
+	}
+	d, err := decimal.Parse(s)
+	if err != nil {
+		return decimal.Zero, fmt.Errorf("%q is not a decimal number such as 1250.50", s)
+	}
+	return d, nil
+}
