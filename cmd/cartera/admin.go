@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -89,8 +88,9 @@ func runDemo(ctx context.Context, args []string, io stdio) error {
 		return nil
 	}
 	fmt.Fprintf(io.out, "loaded the demo data: %d partners\n", res.Partners)
-	if pw := demoPassword(rt, res.AdminPassword); res.AdminPassword != "" {
-		fmt.Fprintf(io.out, "admin account: %s  password %s\n", demo.AdminEmail, pw)
+	if res.AdminPassword != "" {
+		demoPassword(rt, res.AdminPassword) // kept beside an embedded cluster, to show again
+		fmt.Fprintf(io.out, "admin account: %s  password %s\n", demo.AdminEmail, res.AdminPassword)
 	}
 	return nil
 }
@@ -236,15 +236,8 @@ func runTokenRevoke(ctx context.Context, args []string, io stdio) error {
 	var c common
 	fs := newFlags("token revoke", "Revoke an API token: usage 'cartera token revoke [flags] ID' (ids from 'cartera token list').", io.err)
 	c.register(fs, "warn")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
+	if err := parseArgs(fs, args, 1); err != nil {
+		return err
 	}
 	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
 	if err != nil {

@@ -66,16 +66,22 @@ func (c *common) register(fs *flag.FlagSet, defaultLogLevel string) {
 		"text or json (`CARTERA_LOG_FORMAT`)")
 }
 
-// parse parses args, mapping the flag package's outcomes to run's exit codes.
-func parse(fs *flag.FlagSet, args []string) error {
+// parse parses flags and no arguments, mapping the flag package's outcomes to run's
+// exit codes.
+func parse(fs *flag.FlagSet, args []string) error { return parseArgs(fs, args, 0) }
+
+// parseArgs parses flags followed by exactly n arguments.
+func parseArgs(fs *flag.FlagSet, args []string, n int) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return errUsage
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+	if fs.NArg() != n {
+		if fs.NArg() > n {
+			fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(n))
+		}
 		fs.Usage()
 		return errUsage
 	}

@@ -54,6 +54,9 @@ func commands() []command {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal starts a graceful stop, a second one ends the process at
+	// once (the cluster, left running, is stopped by the next cartera to use it).
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
 	stop()
 	os.Exit(code)

@@ -37,8 +37,9 @@ type Result struct {
 	// AlreadyLoaded is true when an earlier Load finished; nothing was written.
 	AlreadyLoaded bool
 	Partners      int
-	// AdminPassword is set when this Load created the admin account; it is random
-	// and not stored anywhere in clear.
+	// AdminPassword is set when this Load created the admin account; it is random.
+	// The database keeps only its hash; `cartera serve` on the embedded cluster also
+	// keeps it in the data directory (demo-admin.txt, mode 0600) to show it again.
 	AdminPassword string
 }
 

@@ -3,6 +3,7 @@ package partner
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -126,6 +127,10 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, chang
 		if err := fields.Validate(s.now().Year()); err != nil {
 			return err
 		}
+		if reflect.DeepEqual(fields, normalized(before.Fields)) {
+			after = before // nothing changes: no write, no audit entry
+			return nil
+		}
 		arg := Partner{ID: id, Fields: fields}
 		if err := tx.NamedStmtContext(ctx, s.q.Update).GetContext(ctx, &after, arg); err != nil {
 			return db.TranslateError(err, constraints)
@@ -133,6 +138,12 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, chang
 		return s.audit.Record(ctx, tx, actor, audit.Update, "partner", id, before, after)
 	})
 	return after, err
+}
+
+func normalized(f Fields) Fields {
+	f.Sectors = append([]string(nil), f.Sectors...)
+	f.Normalize()
+	return f
 }
 
 // Delete removes a partner. A partner that other records still refer to (its loans)

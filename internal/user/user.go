@@ -172,6 +172,10 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, chang
 		if len([]rune(ch.Name)) > 200 {
 			return apperr.Invalid(apperr.FieldError{Field: "name", Message: "must be at most 200 characters"})
 		}
+		if strings.TrimSpace(ch.Name) == before.Name && ch.Role == before.Role && ch.Active == before.Active {
+			after = before // nothing changes: no write, no audit entry
+			return nil
+		}
 		if err := tx.StmtxContext(ctx, s.q.UpdateUser).GetContext(ctx, &after, id, strings.TrimSpace(ch.Name), ch.Role, ch.Active); err != nil {
 			return db.TranslateError(err, constraints)
 		}

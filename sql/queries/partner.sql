@@ -4,7 +4,7 @@ SELECT id, name, country, region, legal_status, founded, partner_since, methodol
        sectors, description, strengths, risks, created_at, updated_at
 FROM partners
 WHERE ($1 = '' OR country = $1)
-  AND ($2 = '' OR name ILIKE '%' || $2 || '%' OR region ILIKE '%' || $2 || '%')
+  AND ($2 = '' OR strpos(lower(name), lower($2)) > 0 OR strpos(lower(region), lower($2)) > 0)
 ORDER BY lower(name), id;
 
 -- name: get-partner

@@ -65,7 +65,7 @@ func (h *handlers) patchUser(c *fiber.Ctx) error {
 		o.text("role", &role)
 		o.get("active", &ch.Active, "true or false")
 		o.ignore("id", "email", "created_at", "updated_at")
-		ch.Role = user.Role(role)
+		ch.Role = user.Role(strings.ToLower(strings.TrimSpace(role)))
 		if err := o.done(); err != nil {
 			return err
 		}

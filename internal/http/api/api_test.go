@@ -168,15 +168,11 @@ var impro = map[string]any{
 func TestAuthentication(t *testing.T) {
 	e := newEnv(t)
 	revokedToken := func() string {
-		toks, err := e.users.ListTokens(context.Background(), nil)
+		tok, secret, err := e.users.CreateToken(context.Background(), audit.System("test"), "viewer@example.org", "to revoke")
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, secret, err := e.users.CreateToken(context.Background(), audit.System("test"), "viewer@example.org", "to revoke")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.users.RevokeToken(context.Background(), audit.System("test"), int64(len(toks)+1)); err != nil {
+		if _, err := e.users.RevokeToken(context.Background(), audit.System("test"), tok.ID); err != nil {
 			t.Fatal(err)
 		}
 		return secret
@@ -306,6 +302,14 @@ func TestPartnerLifecycle(t *testing.T) {
 		t.Errorf("audit actor = %q (%v), want the token's user", actor, err)
 	}
 
+	// A patch that changes nothing writes nothing.
+	if r := e.do(user.Manager, http.MethodPatch, fmt.Sprintf("/api/v1/partners/%d", id), map[string]any{"region": " El Alto "}); r.status != http.StatusOK {
+		t.Fatalf("no-op patch: %d %s", r.status, r.body)
+	}
+	if n := count(t, e.conn, "SELECT count(*) FROM audit_log WHERE entity = 'partner' AND action = 'update'"); n != 1 {
+		t.Errorf("update audit entries = %d, want 1: a no-op patch must not be audited", n)
+	}
+
 	if r := e.do(user.Manager, http.MethodDelete, fmt.Sprintf("/api/v1/partners/%d", id), nil); r.status != http.StatusNoContent {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
@@ -351,6 +355,7 @@ func TestPartnerBadInput(t *testing.T) {
 		{"unknown field", with(map[string]any{"name": "Other", "colour": "red"}), 422, []string{"colour"}},
 		{"partner before founded", with(map[string]any{"name": "Other", "partner_since": 1990}), 422, []string{"partner_since"}},
 		{"unknown methodology", with(map[string]any{"name": "Other", "methodology": "lottery"}), 422, []string{"methodology"}},
+		{"NUL characters", with(map[string]any{"name": "Bad\u0000Name", "description": "x\u0000", "sectors": []string{"a\u0000"}}), 422, []string{"name", "description", "sectors"}},
 		{"malformed JSON", `{"name": "x",`, 400, nil},
 		{"JSON array", `[1, 2]`, 400, nil},
 		{"empty body", ` `, 400, nil},
@@ -416,6 +421,8 @@ func TestListPartnersFilters(t *testing.T) {
 		{"?q=mujer", []string{"Pro Mujer Bolivia"}},
 		{"?q=alto", []string{"Impro"}},
 		{"?country=PE&q=impro", []string{}},
+		{"?q=_", []string{}}, // no LIKE wildcards: literal text only
+		{"?q=%25", []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -500,6 +507,9 @@ func TestTokensAndUsersAPI(t *testing.T) {
 	}
 	assertProblem(t, e.do(user.Viewer, http.MethodGet, "/api/v1/partners", nil), http.StatusUnauthorized)
 	assertProblem(t, e.do(user.Admin, http.MethodPatch, "/api/v1/users/1", map[string]any{"role": "viewer"}), http.StatusConflict, "role")
+	if r := e.do(user.Admin, http.MethodPatch, "/api/v1/users/1", map[string]any{"role": " ADMIN ", "name": "Root"}); r.status != http.StatusOK {
+		t.Errorf("an admin renaming themselves, role spelled in capitals: %d %s", r.status, r.body)
+	}
 
 	audit := e.do(user.Admin, http.MethodGet, "/api/v1/audit?entity=api_token&limit=10", nil)
 	var entries struct {

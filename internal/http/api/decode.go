@@ -93,7 +93,14 @@ func (o *object) text(name string, dst *string) {
 		*dst = ""
 		return
 	}
-	o.get(name, dst, "a string")
+	var s string
+	if o.get(name, &s, "a string") {
+		if strings.ContainsRune(s, 0) {
+			o.bad.Add(name, "must not contain NUL characters")
+			return
+		}
+		*dst = s
+	}
 }
 
 // year reads an optional whole number; null clears it.
@@ -130,6 +137,12 @@ func (o *object) textList(name string, dst *[]string) {
 	}
 	var list []string
 	if o.get(name, &list, "a list of strings") {
+		for _, s := range list {
+			if strings.ContainsRune(s, 0) {
+				o.bad.Add(name, "must not contain NUL characters")
+				return
+			}
+		}
 		*dst = list
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -19,7 +20,12 @@ import (
 // answers, so a bad DATABASE_URL fails at start with one clear line.
 func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	if _, err := pq.NewConnector(dsn); err != nil {
-		return nil, fmt.Errorf("database address is not valid: %w", err)
+		// A URL parse error quotes the whole URL, password included: keep only its reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("database address is not valid: %v", err)
 	}
 	conn, err := sqlx.Open("postgres", dsn)
 	if err != nil {

@@ -21,6 +21,9 @@ const (
 	codeForeignKeyViolation = "23503"
 	codeCheckViolation      = "23514"
 	codeNotNullViolation    = "23502"
+	// Text PostgreSQL cannot store, e.g. a NUL character.
+	codeCharacterNotInRepertoire = "22021"
+	codeUntranslatableCharacter  = "22P05"
 )
 
 // TranslateError turns a constraint violation into an apperr error: a unique key into a
@@ -32,9 +35,12 @@ func TranslateError(err error, constraints map[string]Constraint) error {
 	if !errors.As(err, &pqErr) {
 		return err
 	}
+	if pqErr.Code == codeCharacterNotInRepertoire || pqErr.Code == codeUntranslatableCharacter {
+		return apperr.Invalid(apperr.FieldError{Field: pqErr.Column, Message: "contains a character that cannot be stored (such as NUL)"})
+	}
 	c, known := constraints[pqErr.Constraint]
 	if !known {
-		c = Constraint{Field: pqErr.Column, Message: "breaks a rule of the database (" + pqErr.Constraint + ")"}
+		c = Constraint{Field: pqErr.Column, Message: "is not valid"}
 	}
 	switch pqErr.Code {
 	case codeUniqueViolation:

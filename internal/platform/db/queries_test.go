@@ -319,10 +319,10 @@ func TestTranslateError(t *testing.T) {
 		{"unique, known", duplicate, known, apperr.KindConflict, "name", "already exists"},
 		{"unique, unknown falls back", duplicate, nil, apperr.KindConflict, "", "already exists"},
 		{"check, known", badStatus, known, apperr.KindInvalid, "legal_status", "must be a known legal status"},
-		{"check, unknown falls back", badStatus, nil, apperr.KindInvalid, "", "partners_legal_status_check"},
+		{"check, unknown falls back", badStatus, nil, apperr.KindInvalid, "", "is not valid"},
 		{"foreign key, known", noUser, known, apperr.KindInvalid, "user", "no such user"},
-		{"foreign key, unknown falls back", noUser, nil, apperr.KindInvalid, "", "api_tokens_user_id_fkey"},
-		{"not null names the column", noStatus, nil, apperr.KindInvalid, "legal_status", "breaks a rule"},
+		{"foreign key, unknown falls back", noUser, nil, apperr.KindInvalid, "", "is not valid"},
+		{"not null names the column", noStatus, nil, apperr.KindInvalid, "legal_status", "is not valid"},
 		{"other database error passes through", badSQL, known, 0, "", ""},
 	}
 	for _, tt := range tests {
@@ -366,6 +366,10 @@ func TestTranslateError(t *testing.T) {
 				}
 				if !strings.Contains(msg, tt.wantMessage) {
 					t.Errorf("message = %q, want it to contain %q", msg, tt.wantMessage)
+				}
+				// The database's own names never reach a client.
+				if strings.Contains(msg, "_check") || strings.Contains(msg, "_fkey") || strings.Contains(msg, "_key") {
+					t.Errorf("message %q names a database constraint", msg)
 				}
 			}
 		})

@@ -7,7 +7,7 @@ package pgserver
 
 import (
 	"context"
-	"crypto/sha256"
+	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"errors"
@@ -57,6 +57,7 @@ type Server struct {
 	bins    Binaries
 	owned   bool
 	owner   *syscall.Credential
+	lock    *os.File // .users.lock, held shared while this process uses the cluster
 	proc    *exec.Cmd
 	exited  chan struct{}
 	log     *slog.Logger
@@ -64,6 +65,11 @@ type Server struct {
 
 // Start starts the cluster under opts.DataDir, creating it with initdb the first time,
 // or attaches to it when another process already runs it.
+//
+// Every cartera process that uses a data directory holds a shared lock on it for as
+// long as it does; the last one to Stop stops the cluster, whichever process started
+// it (even one that died without stopping it). Deciding whether to start it is done
+// under an exclusive lock, so two commands started at once do not both run initdb.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	log := opts.Logger
 	if log == nil {
@@ -76,51 +82,78 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := ensureWritableDir(dataDir); err != nil {
 		return nil, err
 	}
-	s := &Server{dataDir: dataDir, pgData: filepath.Join(dataDir, "postgres"), log: log}
+	owner, err := clusterOwner()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{dataDir: dataDir, pgData: filepath.Join(dataDir, "postgres"), owner: owner, log: log}
+	startLock, err := lockFile(dataDir, ".start.lock", syscall.LOCK_EX)
+	if err != nil {
+		return nil, err
+	}
+	defer startLock.Close()
 	if target, err := filepath.EvalSymlinks(s.pgData); err == nil {
 		s.pgData = target // relocated by an earlier start; see relocate
 	}
-	s.sockDir = socketDir(s.pgData)
+	if s.sockDir, err = s.socketDir(); err != nil {
+		return nil, err
+	}
 
 	if s.answers(ctx) {
 		log.Info("reusing the PostgreSQL cluster already running", "data_dir", s.pgData)
-		return s, nil
+	} else if err := s.create(ctx, opts); err != nil {
+		return nil, err
 	}
+	// Held, shared, for as long as this process uses the cluster.
+	if s.lock, err = lockFile(dataDir, ".users.lock", syscall.LOCK_SH); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
 
+// create starts the cluster, with initdb first when there is none yet.
+func (s *Server) create(ctx context.Context, opts Options) (err error) {
 	if opts.BinDir != "" {
 		s.bins, err = binariesIn(opts.BinDir)
 	} else {
 		s.bins, err = FindBinaries(os.Getenv("PATH"), DebianRoots)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	owner, err := clusterOwner()
-	if err != nil {
-		return nil, err
-	}
-	if owner != nil {
+	if s.owner != nil {
 		// The postgres user must be able to pass through the data directory to reach
 		// its cluster inside; the directory is cartera's, so granting search is ours to do.
-		if info, err := os.Stat(dataDir); err == nil && info.Mode().Perm()&0o011 != 0o011 {
-			if err := os.Chmod(dataDir, info.Mode().Perm()|0o011); err != nil {
-				return nil, fmt.Errorf("let the postgres user reach %s: %w", dataDir, err)
+		if info, err := os.Stat(s.dataDir); err == nil && info.Mode().Perm()&0o011 != 0o011 {
+			if err := os.Chmod(s.dataDir, info.Mode().Perm()|0o011); err != nil {
+				return fmt.Errorf("let the postgres user reach %s: %w", s.dataDir, err)
 			}
 		}
-		if !reachable(owner, filepath.Dir(s.pgData)) {
-			s.owner = owner
+		if !reachable(s.owner, filepath.Dir(s.pgData)) {
 			if err := s.relocate(opts.FallbackRoot); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	if err := s.initIfNeeded(ctx, owner, opts.Throwaway); err != nil {
+	if err := s.initIfNeeded(ctx, s.owner, opts.Throwaway); err != nil {
+		return err
+	}
+	return s.start(ctx, s.owner, opts.Throwaway)
+}
+
+// lockFile opens one of the data directory's lock files and flocks it (how may add
+// LOCK_NB, to fail rather than wait). Two locks: .start.lock, exclusive while a process
+// decides to start or stop the cluster; .users.lock, shared by every process using it.
+func lockFile(dataDir, name string, how int) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dataDir, name), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", dataDir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
 		return nil, err
 	}
-	if err := s.start(ctx, owner, opts.Throwaway); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return f, nil
 }
 
 // DSN returns a lib/pq connection string for database dbname on this cluster.
@@ -135,12 +168,33 @@ func (s *Server) Owned() bool { return s.owned }
 // DataDir is the absolute directory that holds the cluster.
 func (s *Server) DataDir() string { return s.dataDir }
 
-// Stop shuts the cluster down if this process started it, and waits for it to exit.
-// A cluster found running belongs to another process and is left alone.
+// Stop releases this process's hold on the cluster and, when no other cartera process
+// holds it, shuts the cluster down and waits for it to exit.
 func (s *Server) Stop() error {
-	if !s.owned || s.proc == nil {
+	if s.lock == nil {
 		return nil
 	}
+	defer func() { s.lock.Close(); s.lock = nil }()
+	// No process may decide to reuse the cluster while this one decides to stop it.
+	startLock, err := lockFile(s.dataDir, ".start.lock", syscall.LOCK_EX)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", s.dataDir, err)
+	}
+	defer startLock.Close()
+	if err := syscall.Flock(int(s.lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			s.log.Info("PostgreSQL left running for the other cartera processes using it", "data_dir", s.pgData)
+			return nil
+		}
+		return fmt.Errorf("lock %s: %w", s.dataDir, err)
+	}
+	if s.proc != nil {
+		return s.stopChild()
+	}
+	return s.stopOrphan()
+}
+
+func (s *Server) stopChild() error {
 	// SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
 	if err := s.proc.Process.Signal(syscall.SIGINT); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("stop postgres: %w", err)
@@ -154,6 +208,35 @@ func (s *Server) Stop() error {
 	}
 	s.log.Info("PostgreSQL stopped", "data_dir", s.pgData)
 	return nil
+}
+
+// stopOrphan stops a cluster this process did not start (its starter has exited, or
+// died), by the process id PostgreSQL keeps in postmaster.pid.
+func (s *Server) stopOrphan() error {
+	pidFile := filepath.Join(s.pgData, "postmaster.pid")
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		return nil // not running
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil || pid <= 0 {
+		return fmt.Errorf("unreadable %s", pidFile)
+	}
+	if err := syscall.Kill(pid, syscall.SIGINT); err != nil {
+		return nil // already gone
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		// PostgreSQL removes its pid file on a clean exit; the process may linger as a
+		// zombie where nothing reaps orphans, so the file is what says it is done.
+		if _, err := os.Stat(pidFile); os.IsNotExist(err) {
+			s.log.Info("PostgreSQL stopped", "data_dir", s.pgData)
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = syscall.Kill(pid, syscall.SIGQUIT)
+	return errors.New("postgres did not stop within 30 s; sent SIGQUIT")
 }
 
 // Remove deletes the data directory; for throwaway clusters after Stop.
@@ -184,7 +267,7 @@ func (s *Server) initIfNeeded(ctx context.Context, owner *syscall.Credential, th
 	if err != nil {
 		_ = os.RemoveAll(s.pgData) // a half-made cluster would block the next attempt
 		hint := ""
-		if owner != nil {
+		if owner != nil && strings.Contains(err.Error()+string(out), "ermission denied") {
 			hint = fmt.Sprintf(" (running as root, initdb runs as the postgres user, which must be able to reach %s)", s.dataDir)
 		}
 		return fmt.Errorf("initdb failed%s: %w\n%s", hint, err, lastLines(string(out), 8))
@@ -194,12 +277,6 @@ func (s *Server) initIfNeeded(ctx context.Context, owner *syscall.Credential, th
 }
 
 func (s *Server) start(ctx context.Context, owner *syscall.Credential, throwaway bool) error {
-	if err := os.MkdirAll(s.sockDir, 0o700); err != nil {
-		return fmt.Errorf("create socket directory %s: %w", s.sockDir, err)
-	}
-	if err := chownTo(owner, s.sockDir); err != nil {
-		return err
-	}
 	logPath := filepath.Join(s.dataDir, "postgres.log")
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -282,12 +359,9 @@ func (s *Server) relocate(root string) error {
 	if _, err := os.Lstat(link); err == nil {
 		return fmt.Errorf("the postgres user cannot reach %s, where the cluster is; make its parent directories searchable (chmod o+x) or use another --data-dir", link)
 	}
-	sum := sha256.Sum256([]byte(s.dataDir))
-	target := filepath.Join(root, "cluster-"+hex.EncodeToString(sum[:8]))
-	// No link means no cluster: whatever a removed data directory left there is stale.
-	if err := os.RemoveAll(target); err != nil {
-		return fmt.Errorf("clear %s: %w", target, err)
-	}
+	// A fresh name every time: a data directory moved or removed leaves its cluster
+	// behind, linked from the moved copy, and nothing may overwrite it.
+	target := filepath.Join(root, "cluster-"+randomHex(8))
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", root, err)
 	}
@@ -300,8 +374,9 @@ func (s *Server) relocate(root string) error {
 	s.log.Info("the postgres user cannot reach the data directory; keeping the cluster elsewhere, linked from it",
 		"data_dir", s.dataDir, "cluster", target)
 	s.pgData = target
-	s.sockDir = socketDir(target)
-	return nil
+	var err error
+	s.sockDir, err = s.socketDir()
+	return err
 }
 
 // reachable reports whether the user of cred may search every directory from the root
@@ -333,14 +408,52 @@ func reachable(cred *syscall.Credential, dir string) bool {
 }
 
 // socketDir is the cluster directory itself when its socket path fits in a
-// sockaddr_un, otherwise a directory under the temp dir named after it, so that
-// every process derives the same place from the same data directory.
-func socketDir(pgData string) string {
-	if len(pgData)+len("/.s.PGSQL.5432") <= maxSocketPath {
-		return pgData
+// sockaddr_un. Otherwise it is a fresh private directory under the temp dir, recorded
+// in the data directory so that every process finds the same one, and trusted only
+// while it is a real directory owned by the cluster's owner with no access for others.
+func (s *Server) socketDir() (string, error) {
+	if len(s.pgData)+len("/.s.PGSQL.5432") <= maxSocketPath {
+		return s.pgData, nil
 	}
-	sum := sha256.Sum256([]byte(pgData))
-	return filepath.Join(os.TempDir(), "cartera-pg-"+hex.EncodeToString(sum[:6]))
+	record := filepath.Join(s.dataDir, ".socket-dir")
+	if b, err := os.ReadFile(record); err == nil {
+		dir := strings.TrimSpace(string(b))
+		if s.ownsPrivately(dir) {
+			return dir, nil
+		}
+	}
+	dir, err := os.MkdirTemp("", "cartera-pg-")
+	if err != nil {
+		return "", fmt.Errorf("socket directory: %w", err)
+	}
+	if err := chownTo(s.owner, dir); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(record, []byte(dir+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("record the socket directory: %w", err)
+	}
+	return dir, nil
+}
+
+func (s *Server) ownsPrivately(dir string) bool {
+	info, err := os.Lstat(dir)
+	if err != nil || !info.IsDir() || info.Mode().Perm()&0o077 != 0 {
+		return false
+	}
+	uid := uint32(os.Getuid())
+	if s.owner != nil {
+		uid = s.owner.Uid
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && st.Uid == uid
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return hex.EncodeToString(b)
 }
 
 // clusterOwner returns the credential to run PostgreSQL under: nil (this process's

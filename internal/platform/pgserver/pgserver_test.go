@@ -65,19 +65,63 @@ func TestFindBinaries(t *testing.T) {
 	}
 }
 
-func TestSocketDirFallsBackForLongPaths(t *testing.T) {
-	short := "/tmp/x/postgres"
-	if got := socketDir(short); got != short {
-		t.Errorf("socketDir(%q) = %q, want the cluster directory", short, got)
+// TestSocketDirForLongPaths: a data directory too deep for a unix socket path gets a
+// private socket directory elsewhere, recorded so every process finds the same one,
+// and a recorded directory that is not private to the owner is never trusted.
+func TestSocketDirForLongPaths(t *testing.T) {
+	base := reachableTempDir(t)
+	s := &Server{dataDir: filepath.Join(base, strings.Repeat("d", 120))}
+	s.pgData = filepath.Join(s.dataDir, "postgres")
+	if os.Geteuid() == 0 {
+		var err error
+		if s.owner, err = clusterOwner(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	long := "/" + strings.Repeat("d", 120) + "/postgres"
-	got := socketDir(long)
-	if len(got)+len("/.s.PGSQL.5432") > maxSocketPath {
-		t.Errorf("fallback %q is still too long", got)
+	if err := os.MkdirAll(s.dataDir, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if socketDir(long) != got {
-		t.Error("fallback must be the same for the same data directory")
+	first, err := s.socketDir()
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { os.RemoveAll(first) })
+	if len(first)+len("/.s.PGSQL.5432") > maxSocketPath || strings.HasPrefix(first, s.dataDir) {
+		t.Fatalf("fallback %q", first)
+	}
+	if again, err := s.socketDir(); err != nil || again != first {
+		t.Fatalf("second lookup = %q (%v), want the recorded %q", again, err, first)
+	}
+	// Someone widens the directory's permissions, or swaps it for a link: not trusted.
+	if err := os.Chmod(first, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	third, err := s.socketDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(third) })
+	if third == first {
+		t.Error("a socket directory others can enter was trusted")
+	}
+	short := &Server{dataDir: "/tmp/x", pgData: "/tmp/x/postgres"}
+	if got, _ := short.socketDir(); got != "/tmp/x/postgres" {
+		t.Errorf("short paths keep the socket in the cluster directory, got %q", got)
+	}
+}
+
+func reachableTempDir(t *testing.T) string {
+	t.Helper()
+	// t.TempDir's parent is private to this user; as root the postgres user must reach it.
+	dir, err := os.MkdirTemp("", "pgserver-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func TestUnwritableDataDir(t *testing.T) {
@@ -97,15 +141,7 @@ func TestStartReuseStop(t *testing.T) {
 	if _, err := FindBinaries(os.Getenv("PATH"), DebianRoots); err != nil {
 		t.Fatal(err) // the machine must have PostgreSQL; .ci/run installs it
 	}
-	// t.TempDir's parent is private to this user; as root the postgres user must reach it.
-	dir, err := os.MkdirTemp("", "pgserver-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := reachableTempDir(t)
 	ctx := context.Background()
 	first, err := Start(ctx, Options{DataDir: dir, Throwaway: true})
 	if err != nil {
@@ -204,4 +240,107 @@ func TestStartAsRootInPrivateDirectory(t *testing.T) {
 		t.Fatalf("the restart lost the cluster: %v", err)
 	}
 	assertAnswers(t, again.DSN("postgres"), true)
+	if err := again.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Moving the data directory away and starting afresh in its place makes a new
+	// cluster; the moved copy's cluster is left alone.
+	if err := os.Rename(dataDir, dataDir+".bak"); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := Start(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fresh.Stop() })
+	if _, err := os.Stat(filepath.Join(target, "PG_VERSION")); err != nil {
+		t.Fatalf("starting in the old place destroyed the moved copy's cluster: %v", err)
+	}
+	if newTarget, _ := filepath.EvalSymlinks(filepath.Join(dataDir, "postgres")); newTarget == target {
+		t.Error("the new data directory reuses the old cluster directory")
+	}
+}
+
+// TestConcurrentFirstStart: two commands started at once on a new data directory
+// (say `cartera serve` and `cartera user add`) share one cluster; neither fails.
+func TestConcurrentFirstStart(t *testing.T) {
+	dir := reachableTempDir(t)
+	type result struct {
+		s   *Server
+		err error
+	}
+	results := make(chan result, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			s, err := Start(context.Background(), Options{DataDir: dir, Throwaway: true})
+			results <- result{s, err}
+		}()
+	}
+	var servers []*Server
+	for i := 0; i < 2; i++ {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		servers = append(servers, r.s)
+	}
+	if servers[0].Owned() == servers[1].Owned() {
+		t.Fatalf("exactly one start should own the cluster: %v %v", servers[0].Owned(), servers[1].Owned())
+	}
+	for _, s := range servers {
+		assertAnswers(t, s.DSN("postgres"), true)
+	}
+	for _, s := range servers {
+		if err := s.Stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assertAnswers(t, servers[0].DSN("postgres"), false)
+}
+
+// TestLastOneOutStops: the process that started the cluster stopping first leaves it
+// to the one still using it, which stops it when it is done; and a cluster whose
+// starter died is stopped by the last process to use it.
+func TestLastOneOutStops(t *testing.T) {
+	dir := reachableTempDir(t)
+	ctx := context.Background()
+	starter, err := Start(ctx, Options{DataDir: dir, Throwaway: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := Start(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := starter.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertAnswers(t, user.DSN("postgres"), true)
+	if err := user.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertAnswers(t, user.DSN("postgres"), false)
+
+	// A starter that dies without stopping (kill -9) only drops its lock.
+	dead, err := Start(ctx, Options{DataDir: dir, Throwaway: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dead.stopChild() })
+	dead.lock.Close()
+	next, err := Start(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Owned() {
+		t.Fatal("the orphaned cluster should have been reused")
+	}
+	if err := next.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	assertAnswers(t, next.DSN("postgres"), false)
+	if _, err := os.Stat(filepath.Join(dir, "postgres", "postmaster.pid")); !os.IsNotExist(err) {
+		t.Errorf("the orphan is still running (postmaster.pid: %v)", err)
+	}
 }

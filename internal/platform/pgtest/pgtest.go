@@ -137,17 +137,16 @@ func setup() error {
 }
 
 func teardown() error {
-	if h.admin == nil {
-		return nil
-	}
-	if h.server == nil {
+	if h.admin != nil && h.server == nil {
 		for _, name := range append(h.clones, h.template) {
 			if _, err := h.admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
 				return err
 			}
 		}
 	}
-	h.admin.Close()
+	if h.admin != nil {
+		h.admin.Close()
+	}
 	if h.server != nil {
 		if err := h.server.Stop(); err != nil {
 			return err
