@@ -79,7 +79,7 @@ func runDemo(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer rt.close()
-	res, err := demo.Load(ctx, demo.Services{Conn: rt.conn, Funds: rt.funds, Partners: rt.partners, Users: rt.users})
+	res, err := demo.Load(ctx, rt.demoServices())
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func runDemo(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintln(io.out, "the demo data was already loaded; nothing changed")
 		return nil
 	}
-	fmt.Fprintf(io.out, "loaded the demo data: %d partners\n", res.Partners)
+	fmt.Fprintf(io.out, "loaded the demo data: %d partners, %d loans\n", res.Partners, res.Loans)
 	if res.AdminPassword != "" {
 		demoPassword(rt, res.AdminPassword) // kept beside an embedded cluster, to show again
 		fmt.Fprintf(io.out, "admin account: %s  password %s\n", demo.AdminEmail, res.AdminPassword)

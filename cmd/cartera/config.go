@@ -15,7 +15,11 @@ import (
 	"github.com/lib/pq"
 
 	"cartera/internal/audit"
+	"cartera/internal/demo"
 	"cartera/internal/fund"
+	"cartera/internal/fx"
+	"cartera/internal/http/api"
+	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/db"
 	"cartera/internal/platform/pgserver"
@@ -112,6 +116,8 @@ type runtime struct {
 	users    *user.Service
 	partners *partner.Service
 	funds    *fund.Service
+	loans    *loan.Service
+	fx       *fx.Service
 }
 
 // open connects to DATABASE_URL, or starts (or reuses) the embedded cluster, then
@@ -159,8 +165,23 @@ func (rt *runtime) prepare(ctx context.Context) (err error) {
 	if rt.partners, err = partner.NewService(ctx, rt.conn, rt.audit); err != nil {
 		return err
 	}
-	rt.funds, err = fund.NewService(ctx, rt.conn, rt.audit)
+	if rt.funds, err = fund.NewService(ctx, rt.conn, rt.audit); err != nil {
+		return err
+	}
+	if rt.loans, err = loan.NewService(ctx, rt.conn, rt.audit, rt.funds); err != nil {
+		return err
+	}
+	rt.fx, err = fx.NewService(ctx, rt.conn, rt.audit)
 	return err
+}
+
+func (rt *runtime) apiDeps() api.Deps {
+	return api.Deps{Conn: rt.conn, Audit: rt.audit, Partners: rt.partners, Users: rt.users,
+		Funds: rt.funds, Loans: rt.loans, FX: rt.fx}
+}
+
+func (rt *runtime) demoServices() demo.Services {
+	return demo.Services{Conn: rt.conn, Funds: rt.funds, Partners: rt.partners, Users: rt.users, Loans: rt.loans, FX: rt.fx}
 }
 
 // close closes the pool, then stops the cluster if this process started it.

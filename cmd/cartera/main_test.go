@@ -312,6 +312,10 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	var transactions int
+	if err := conn.Get(&transactions, "SELECT count(*) FROM loan_transactions"); err != nil || transactions < 30 {
+		t.Fatalf("demo transactions = %d (%v)", transactions, err)
+	}
 	var entries []struct {
 		Actor  string `db:"actor"`
 		Via    string `db:"via"`
@@ -325,6 +329,9 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 	want := []string{ // ordered by entity
 		"cli:ops|cli|api_token|1",
 		"demo loader|system|fund|1",
+		"demo loader|system|fx_rate|" + fmt.Sprint(3*demoMonths()),
+		"demo loader|system|loan|8",
+		"demo loader|system|loan_transaction|" + fmt.Sprint(transactions),
 		"demo loader|system|partner|6",
 		"demo loader|system|user|1",
 	}
@@ -335,6 +342,12 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("audit log = %q, want %q", got, want)
 	}
+}
+
+// demoMonths is the number of months from January 2010 to this one: the demo's FX history.
+func demoMonths() int {
+	now := time.Now().UTC()
+	return (now.Year()-2010)*12 + int(now.Month())
 }
 
 func TestStartupErrors(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"cartera/internal/demo"
-	"cartera/internal/http/api"
 	"cartera/internal/http/server"
 )
 
@@ -59,18 +58,17 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 
 	var adminPassword string
 	if loadDemo {
-		res, err := demo.Load(ctx, demo.Services{Conn: rt.conn, Funds: rt.funds, Partners: rt.partners, Users: rt.users})
+		res, err := demo.Load(ctx, rt.demoServices())
 		if err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
 		if !res.AlreadyLoaded {
-			log.Info("loaded demo data", "partners", res.Partners)
+			log.Info("loaded demo data", "partners", res.Partners, "loans", res.Loans)
 		}
 		adminPassword = demoPassword(rt, res.AdminPassword)
 	}
 
-	app := server.New(server.Config{Version: version(), AdminEmail: demo.AdminEmail, Logger: log},
-		api.Deps{Conn: rt.conn, Audit: rt.audit, Partners: rt.partners, Users: rt.users})
+	app := server.New(server.Config{Version: version(), AdminEmail: demo.AdminEmail, Logger: log}, rt.apiDeps())
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 

@@ -13,8 +13,11 @@ import (
 
 	"cartera/internal/audit"
 	"cartera/internal/fund"
+	"cartera/internal/fx"
+	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
 	"cartera/internal/platform/db"
 	"cartera/internal/user"
 )
@@ -22,7 +25,12 @@ import (
 // AdminEmail is the demo administrator's login.
 const AdminEmail = "admin@cartera.example"
 
-const loadedKey = "demo_loaded"
+// The demo is loaded in parts, each marked done once, so an installation that loaded
+// an earlier part gets the later ones on its next start.
+const (
+	loadedKey       = "demo_loaded"
+	ledgerLoadedKey = "demo_ledger_loaded"
+)
 
 // Services are what the loader writes through.
 type Services struct {
@@ -30,6 +38,8 @@ type Services struct {
 	Funds    *fund.Service
 	Partners *partner.Service
 	Users    *user.Service
+	Loans    *loan.Service
+	FX       *fx.Service
 }
 
 // Result says what Load did.
@@ -37,6 +47,7 @@ type Result struct {
 	// AlreadyLoaded is true when an earlier Load finished; nothing was written.
 	AlreadyLoaded bool
 	Partners      int
+	Loans         int
 	// AdminPassword is set when this Load created the admin account; it is random.
 	// The database keeps only its hash; `cartera serve` on the embedded cluster also
 	// keeps it in the data directory (demo-admin.txt, mode 0600) to show it again.
@@ -55,23 +66,58 @@ func Load(ctx context.Context, s Services) (Result, error) {
 	}
 	defer q.Get.Close()
 	defer q.Set.Close()
-	var done string
-	switch err := q.Get.GetContext(ctx, &done, loadedKey); {
-	case err == nil:
-		return Result{AlreadyLoaded: true}, nil
-	case !db.IsNoRows(err):
-		return Result{}, fmt.Errorf("read demo marker: %w", err)
+	done := func(key string) (bool, error) {
+		var v string
+		switch err := q.Get.GetContext(ctx, &v, key); {
+		case err == nil:
+			return true, nil
+		case db.IsNoRows(err):
+			return false, nil
+		default:
+			return false, fmt.Errorf("read demo marker: %w", err)
+		}
 	}
-
 	actor := audit.System("demo loader")
 	var res Result
-	funds, err := s.Funds.List(ctx)
+	base, err := done(loadedKey)
 	if err != nil {
 		return res, err
 	}
+	ledger, err := done(ledgerLoadedKey)
+	if err != nil {
+		return res, err
+	}
+	if base && ledger {
+		return Result{AlreadyLoaded: true}, nil
+	}
+	if !base {
+		if err := loadBase(ctx, s, actor, &res); err != nil {
+			return res, err
+		}
+		if _, err := q.Set.ExecContext(ctx, loadedKey, "true"); err != nil {
+			return res, fmt.Errorf("mark demo loaded: %w", err)
+		}
+	}
+	if !ledger {
+		if res.Loans, err = loadLedger(ctx, s, actor, civil.Today()); err != nil {
+			return res, err
+		}
+		if _, err := q.Set.ExecContext(ctx, ledgerLoadedKey, "true"); err != nil {
+			return res, fmt.Errorf("mark demo loaded: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// loadBase writes the fund, the partners and the admin account.
+func loadBase(ctx context.Context, s Services, actor audit.Actor, res *Result) error {
+	funds, err := s.Funds.List(ctx)
+	if err != nil {
+		return err
+	}
 	if len(funds) == 0 {
 		if _, err := s.Funds.Create(ctx, actor, "Demo Impact Fund", "USD"); err != nil {
-			return res, fmt.Errorf("demo fund: %w", err)
+			return fmt.Errorf("demo fund: %w", err)
 		}
 	}
 	for _, p := range Partners() {
@@ -80,26 +126,23 @@ func Load(ctx context.Context, s Services) (Result, error) {
 			continue // loaded by an earlier, interrupted run
 		}
 		if err != nil {
-			return res, fmt.Errorf("demo partner %s: %w", p.Name, err)
+			return fmt.Errorf("demo partner %s: %w", p.Name, err)
 		}
 		res.Partners++
 	}
 	if _, err := s.Users.ByEmail(ctx, AdminEmail); apperr.IsKind(err, apperr.KindNotFound) {
 		password, err := randomPassword()
 		if err != nil {
-			return res, err
+			return err
 		}
 		if _, err := s.Users.Create(ctx, actor, user.NewUser{Email: AdminEmail, Name: "Demo administrator", Role: user.Admin, Password: password}); err != nil {
-			return res, fmt.Errorf("demo admin: %w", err)
+			return fmt.Errorf("demo admin: %w", err)
 		}
 		res.AdminPassword = password
 	} else if err != nil {
-		return res, err
+		return err
 	}
-	if _, err := q.Set.ExecContext(ctx, loadedKey, "true"); err != nil {
-		return res, fmt.Errorf("mark demo loaded: %w", err)
-	}
-	return res, nil
+	return nil
 }
 
 func randomPassword() (string, error) {

@@ -16,8 +16,11 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
+	"cartera/internal/fund"
+	"cartera/internal/fx"
 	"cartera/internal/http/api"
 	"cartera/internal/http/server"
+	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/pgtest"
 	"cartera/internal/user"
@@ -31,6 +34,7 @@ type env struct {
 	app    *fiber.App
 	conn   *sqlx.DB
 	users  *user.Service
+	loans  *loan.Service
 	tokens map[user.Role]string
 }
 
@@ -50,9 +54,22 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	funds, err := fund.NewService(ctx, conn, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loans, err := loan.NewService(ctx, conn, log, funds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rates, err := fx.NewService(ctx, conn, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e := &env{t: t, conn: conn, users: users, tokens: map[user.Role]string{},
-		app: server.New(server.Config{Version: "test", Logger: quiet}, api.Deps{Conn: conn, Audit: log, Partners: partners, Users: users})}
+	e := &env{t: t, conn: conn, users: users, loans: loans, tokens: map[user.Role]string{},
+		app: server.New(server.Config{Version: "test", Logger: quiet},
+			api.Deps{Conn: conn, Audit: log, Partners: partners, Users: users, Funds: funds, Loans: loans, FX: rates})}
 	for _, role := range []user.Role{user.Admin, user.Manager, user.Viewer} {
 		email := string(role) + "@example.org"
 		if _, err := users.Create(ctx, audit.System("test"), user.NewUser{Email: email, Role: role, Password: "correct horse battery"}); err != nil {

@@ -9,11 +9,16 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"time"
+
+	"github.com/govalues/decimal"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
 )
 
 // MaxJSONBody is the largest JSON request body accepted. (The server's own limit is
@@ -167,5 +172,76 @@ func (o *object) done() error {
 func (o *object) ignore(names ...string) {
 	for _, n := range names {
 		o.read[n] = true
+	}
+}
+
+// amount reads a decimal amount, sent as a string ("1250.50") or a JSON number.
+func (o *object) amount(name string, dst *decimal.Decimal) bool {
+	raw, ok := o.members[name]
+	if !ok {
+		return false
+	}
+	o.read[name] = true
+	text := string(bytes.TrimSpace(raw))
+	if text == "null" {
+		return false
+	}
+	if strings.HasPrefix(text, `"`) {
+		if err := json.Unmarshal(raw, &text); err != nil {
+			o.bad.Add(name, "must be a decimal string such as \"1250.50\"")
+			return false
+		}
+	}
+	d, err := money.ParseAmount(text)
+	if err != nil {
+		o.bad.Add(name, "must be a decimal string such as \"1250.50\"")
+		return false
+	}
+	*dst = d
+	return true
+}
+
+// date reads a YYYY-MM-DD string.
+func (o *object) date(name string, dst *time.Time) bool {
+	var s string
+	if !o.get(name, &s, "a date, YYYY-MM-DD") {
+		return false
+	}
+	t, err := civil.Parse(s)
+	if err != nil {
+		o.bad.Add(name, "must be a date, YYYY-MM-DD")
+		return false
+	}
+	*dst = t
+	return true
+}
+
+// integer reads a whole JSON number.
+func (o *object) integer(name string, dst *int) bool {
+	raw := bytes.TrimSpace(o.members[name])
+	if len(raw) > 0 && raw[0] == '"' {
+		o.read[name] = true
+		o.bad.Add(name, "must be a whole number")
+		return false
+	}
+	var n json.Number
+	if !o.get(name, &n, "a whole number") {
+		return false
+	}
+	v, err := strconv.Atoi(n.String())
+	if err != nil {
+		o.bad.Add(name, "must be a whole number")
+		return false
+	}
+	*dst = v
+	return true
+}
+
+// require reports each named member that is absent or null.
+func (o *object) require(names ...string) {
+	for _, n := range names {
+		if !o.has(n) || o.isNull(n) {
+			o.bad.Add(n, "is required")
+		}
 	}
 }

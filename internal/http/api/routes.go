@@ -9,6 +9,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
+	"cartera/internal/fund"
+	"cartera/internal/fx"
+	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/user"
 )
@@ -19,6 +22,9 @@ type Deps struct {
 	Audit    *audit.Log
 	Partners *partner.Service
 	Users    *user.Service
+	Funds    *fund.Service
+	Loans    *loan.Service
+	FX       *fx.Service
 }
 
 type handlers struct {
@@ -26,11 +32,14 @@ type handlers struct {
 	audit    *audit.Log
 	partners *partner.Service
 	users    *user.Service
+	funds    *fund.Service
+	loans    *loan.Service
+	fx       *fx.Service
 }
 
 // Register mounts /healthz and /api/v1 on app.
 func Register(app *fiber.App, d Deps) {
-	h := &handlers{conn: d.Conn, audit: d.Audit, partners: d.Partners, users: d.Users}
+	h := &handlers{conn: d.Conn, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX}
 	app.Get("/healthz", h.health)
 
 	v1 := app.Group("/api/v1", authenticate(d.Users), authorizeWrites)
@@ -43,6 +52,22 @@ func Register(app *fiber.App, d Deps) {
 	v1.Delete("/partners/:id", h.deletePartner)
 
 	admin := requireRole(user.Admin)
+	v1.Get("/funds", h.listFunds)
+	v1.Post("/funds", admin, h.createFund)
+
+	v1.Post("/partners/:id/loans", h.createLoan)
+	v1.Get("/loans", h.listLoans)
+	v1.Get("/loans/:id", h.getLoan)
+	v1.Patch("/loans/:id", h.patchLoan)
+	v1.Get("/loans/:id/owed", h.owedOnLoan)
+	v1.Post("/loans/:id/disbursements", h.postEvent(loan.Disbursement))
+	v1.Post("/loans/:id/repayments", h.postEvent(loan.Repayment))
+	v1.Post("/loans/:id/writeoffs", h.postEvent(loan.WriteOff))
+	v1.Post("/loans/:id/reschedule", h.reschedule)
+
+	v1.Get("/fx-rates", h.listRates)
+	v1.Put("/fx-rates", h.putRates)
+
 	v1.Get("/users", admin, h.listUsers)
 	v1.Post("/users", admin, h.createUser)
 	v1.Patch("/users/:id", admin, h.patchUser)

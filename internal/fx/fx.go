@@ -1,0 +1,171 @@
+// Package fx holds exchange rates and converts amounts between currencies.
+//
+// A rate is the units of a currency per one US dollar on a date. Conversion between
+// any two currencies goes through USD, with each currency's latest rate on or before
+// the date; where there is none, the error names the currency and the date: an
+// amount is never converted at a silent 1.0.
+package fx
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/govalues/decimal"
+	"github.com/jmoiron/sqlx"
+
+	"cartera/internal/audit"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/db"
+	"cartera/internal/platform/money"
+)
+
+// Rate is units of Currency per one US dollar on Date.
+type Rate struct {
+	Currency string          `db:"currency" json:"currency"`
+	Date     time.Time       `db:"rate_date" json:"date"`
+	Rate     decimal.Decimal `db:"rate" json:"rate"`
+}
+
+// Service stores rates and converts.
+type Service struct {
+	conn  *sqlx.DB
+	audit *audit.Log
+	q     struct {
+		Upsert *sqlx.Stmt `query:"upsert-rate"`
+		List   *sqlx.Stmt `query:"list-rates"`
+		On     *sqlx.Stmt `query:"rate-on"`
+	}
+}
+
+// NewService prepares the FX queries.
+func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log) (*Service, error) {
+	s := &Service{conn: conn, audit: log}
+	if err := db.PrepareQueries(ctx, conn, "fx.sql", &s.q); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// maxRate bounds a rate to what NUMERIC(24,10) stores.
+var maxRate = decimal.MustParse("99999999999999")
+
+// Validate checks rates, naming each bad one as rates[i].field (rows from 0).
+func Validate(rates []Rate) error {
+	var bad apperr.Fields
+	if len(rates) == 0 {
+		bad.Add("rates", "send at least one rate")
+	}
+	for i, r := range rates {
+		field := func(name string) string { return fmt.Sprintf("rates[%d].%s", i, name) }
+		if c, err := money.ParseCurrency(r.Currency); err != nil {
+			bad.Add(field("currency"), "%v", err)
+		} else if c.Code == "USD" {
+			bad.Add(field("currency"), "rates are per US dollar: USD is always 1")
+		}
+		if r.Date.IsZero() {
+			bad.Add(field("date"), "is required (YYYY-MM-DD)")
+		}
+		switch {
+		case !r.Rate.IsPos():
+			bad.Add(field("rate"), "must be greater than zero")
+		case r.Rate.Cmp(maxRate) > 0:
+			bad.Add(field("rate"), "is too large")
+		case r.Rate.MinScale() > 10:
+			bad.Add(field("rate"), "at most 10 decimals")
+		}
+	}
+	return bad.Err()
+}
+
+// Put stores rates, replacing any for the same currency and date, all or nothing.
+func (s *Service) Put(ctx context.Context, actor audit.Actor, rates []Rate) error {
+	if err := Validate(rates); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+		upsert := tx.StmtxContext(ctx, s.q.Upsert)
+		for _, r := range rates {
+			code, _ := money.ParseCurrency(r.Currency)
+			r.Currency, r.Date = code.Code, civil.Of(r.Date)
+			var previous decimal.NullDecimal
+			if err := upsert.GetContext(ctx, &previous, r.Currency, r.Date, r.Rate); err != nil {
+				return fmt.Errorf("store rate %s %s: %w", r.Currency, r.Date.Format(civil.Layout), err)
+			}
+			if previous.Valid && previous.Decimal.Equal(r.Rate) {
+				continue // unchanged: nothing to audit
+			}
+			var before any
+			action := audit.Create
+			if previous.Valid {
+				before, action = Rate{Currency: r.Currency, Date: r.Date, Rate: previous.Decimal}, audit.Update
+			}
+			id := r.Currency + "/" + r.Date.Format(civil.Layout)
+			if err := s.audit.Record(ctx, tx, actor, action, "fx_rate", id, before, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Filter selects rates; zero fields select all.
+type Filter struct {
+	Currency string
+	From, To *time.Time
+	Limit    int
+}
+
+// List returns rates by currency and date.
+func (s *Service) List(ctx context.Context, f Filter) ([]Rate, error) {
+	if f.Limit <= 0 || f.Limit > 100000 {
+		f.Limit = 10000
+	}
+	rates := []Rate{}
+	if err := s.q.List.SelectContext(ctx, &rates, f.Currency, f.From, f.To, f.Limit); err != nil {
+		return nil, fmt.Errorf("list rates: %w", err)
+	}
+	for i := range rates {
+		rates[i].Date = civil.Of(rates[i].Date)
+	}
+	return rates, nil
+}
+
+// RateOn is the units of currency per US dollar applying on a date: the latest rate
+// on or before it. USD is 1.
+func (s *Service) RateOn(ctx context.Context, currency string, on time.Time) (decimal.Decimal, error) {
+	if currency == "USD" {
+		return decimal.One, nil
+	}
+	var r Rate
+	if err := s.q.On.GetContext(ctx, &r, currency, on); err != nil {
+		if db.IsNoRows(err) {
+			return decimal.Zero, apperr.Invalid(apperr.FieldError{Field: "currency",
+				Message: fmt.Sprintf("no %s rate on or before %s", currency, on.Format(civil.Layout))})
+		}
+		return decimal.Zero, fmt.Errorf("rate %s on %s: %w", currency, on.Format(civil.Layout), err)
+	}
+	return r.Rate, nil
+}
+
+// Convert turns an amount in from into to at the rates applying on a date, through
+// USD, unrounded (round once, at the end of a computation).
+func (s *Service) Convert(ctx context.Context, amount decimal.Decimal, from, to string, on time.Time) (decimal.Decimal, error) {
+	if from == to {
+		return amount, nil
+	}
+	fromRate, err := s.RateOn(ctx, from, on)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	toRate, err := s.RateOn(ctx, to, on)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	usd, err := amount.Quo(fromRate)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	return usd.Mul(toRate)
+}

@@ -1,0 +1,430 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/govalues/decimal"
+
+	"cartera/internal/loan"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
+)
+
+// amountIn formats an amount with exactly the currency's decimals, as a JSON string.
+func amountIn(d decimal.Decimal, scale int) string { return d.Round(scale).Pad(scale).String() }
+
+func dateString(t time.Time) string { return t.Format(civil.Layout) }
+
+func optDate(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := dateString(*t)
+	return &s
+}
+
+// loanJSON is a loan's terms and description.
+type loanJSON struct {
+	ID           int64   `json:"id"`
+	FundID       int64   `json:"fund_id"`
+	PartnerID    int64   `json:"partner_id"`
+	Reference    string  `json:"reference"`
+	Currency     string  `json:"currency"`
+	Committed    string  `json:"committed_amount"`
+	Rate         string  `json:"interest_rate"`
+	DayCount     string  `json:"day_count"`
+	SignedOn     string  `json:"signed_on"`
+	FirstDueOn   string  `json:"first_due_on"`
+	MaturityOn   string  `json:"maturity_on"`
+	Amortization string  `json:"amortization"`
+	Frequency    string  `json:"frequency"`
+	GracePeriods int     `json:"grace_periods"`
+	Purpose      string  `json:"purpose"`
+	Status       string  `json:"status"`
+	Disbursed    *string `json:"disbursed,omitempty"`
+	Outstanding  *string `json:"outstanding_principal,omitempty"`
+}
+
+func toLoanJSON(l loan.Loan) loanJSON {
+	sc := money.MustCurrency(l.Currency).Scale
+	return loanJSON{
+		ID: l.ID, FundID: l.FundID, PartnerID: l.PartnerID, Reference: l.Reference, Currency: l.Currency,
+		Committed: amountIn(l.Committed, sc), Rate: l.Rate.Trim(0).String(), DayCount: string(l.DayCount),
+		SignedOn: dateString(l.SignedOn), FirstDueOn: dateString(l.FirstDueOn), MaturityOn: dateString(l.MaturityOn),
+		Amortization: string(l.Amortization), Frequency: string(l.Frequency), GracePeriods: l.GracePeriods,
+		Purpose: l.Purpose, Status: string(l.Status),
+	}
+}
+
+type installmentJSON struct {
+	Seq                 int    `json:"seq"`
+	DueOn               string `json:"due_on"`
+	Principal           string `json:"principal"`
+	Interest            string `json:"interest"`
+	PaidPrincipal       string `json:"paid_principal"`
+	PaidInterest        string `json:"paid_interest"`
+	WrittenOffPrincipal string `json:"written_off_principal"`
+	WrittenOffInterest  string `json:"written_off_interest"`
+	Status              string `json:"status"`
+}
+
+type transactionJSON struct {
+	ID        int64   `json:"id"`
+	Kind      string  `json:"kind"`
+	Date      string  `json:"date"`
+	Amount    string  `json:"amount"`
+	Principal string  `json:"principal"`
+	Interest  string  `json:"interest"`
+	Prepaid   string  `json:"prepaid"`
+	Reason    *string `json:"reason,omitempty"`
+}
+
+type reschedulingJSON struct {
+	ID           int64   `json:"id"`
+	Date         string  `json:"date"`
+	MaturityOn   *string `json:"maturity_on"`
+	Frequency    *string `json:"frequency"`
+	InterestRate *string `json:"interest_rate"`
+	Reason       string  `json:"reason"`
+}
+
+// loanDetailJSON is a loan as of a date.
+type loanDetailJSON struct {
+	loanJSON
+	AsOf             string             `json:"as_of"`
+	Disbursed        string             `json:"disbursed"`
+	Undisbursed      string             `json:"undisbursed"`
+	PrincipalRepaid  string             `json:"principal_repaid"`
+	InterestPaid     string             `json:"interest_paid"`
+	WrittenOff       string             `json:"written_off"`
+	OutstandingNow   string             `json:"outstanding_principal"`
+	OverduePrincipal string             `json:"overdue_principal"`
+	OverdueInterest  string             `json:"overdue_interest"`
+	DaysPastDue      int                `json:"days_past_due"`
+	AgingBucket      string             `json:"aging_bucket"`
+	NextDueOn        *string            `json:"next_due_on"`
+	NextDueAmount    *string            `json:"next_due_amount"`
+	XIRR             *float64           `json:"xirr"`
+	CurrentTerms     currentTermsJSON   `json:"current_terms"`
+	Schedule         []installmentJSON  `json:"schedule"`
+	Transactions     []transactionJSON  `json:"transactions"`
+	Reschedulings    []reschedulingJSON `json:"reschedulings"`
+	// Shadows the embedded status: the status at the as-of date.
+	StatusAsOf string `json:"status"`
+}
+
+// currentTermsJSON are the terms in force at the as-of date, after reschedulings.
+type currentTermsJSON struct {
+	InterestRate string `json:"interest_rate"`
+	Frequency    string `json:"frequency"`
+	MaturityOn   string `json:"maturity_on"`
+}
+
+func toLoanDetailJSON(d loan.Detail) loanDetailJSON {
+	sc := money.MustCurrency(d.Loan.Currency).Scale
+	b := d.Balances
+	a := func(x decimal.Decimal) string { return amountIn(x, sc) }
+	out := loanDetailJSON{
+		loanJSON: toLoanJSON(d.Loan), AsOf: dateString(d.State.AsOf),
+		Disbursed: a(b.Disbursed), Undisbursed: a(b.Undisbursed), PrincipalRepaid: a(b.PrincipalRepaid),
+		InterestPaid: a(b.InterestPaid), WrittenOff: a(b.WrittenOff), OutstandingNow: a(b.Outstanding),
+		OverduePrincipal: a(b.OverduePrincipal), OverdueInterest: a(b.OverdueInterest),
+		DaysPastDue: b.DaysPastDue, AgingBucket: b.AgingBucket, NextDueOn: optDate(b.NextDueOn), XIRR: d.XIRR,
+		StatusAsOf: string(b.Status),
+		CurrentTerms: currentTermsJSON{InterestRate: d.State.Terms.Rate.Trim(0).String(),
+			Frequency: string(d.State.Terms.Frequency), MaturityOn: dateString(d.State.Terms.MaturityOn)},
+		Schedule: []installmentJSON{}, Transactions: []transactionJSON{}, Reschedulings: []reschedulingJSON{},
+	}
+	if b.NextDueOn != nil {
+		s := a(b.NextDueAmount)
+		out.NextDueAmount = &s
+	}
+	for _, in := range d.State.Installments {
+		out.Schedule = append(out.Schedule, installmentJSON{
+			Seq: in.Seq, DueOn: dateString(in.DueOn), Principal: a(in.Principal), Interest: a(in.Interest),
+			PaidPrincipal: a(in.PaidPrincipal), PaidInterest: a(in.PaidInterest),
+			WrittenOffPrincipal: a(in.WrittenOffPrincipal), WrittenOffInterest: a(in.WrittenOffInterest),
+			Status: string(in.StatusOf(d.State.AsOf)),
+		})
+	}
+	for _, t := range d.Transactions {
+		out.Transactions = append(out.Transactions, toTransactionJSON(t, sc, d.State))
+	}
+	for _, r := range d.Reschedulings {
+		out.Reschedulings = append(out.Reschedulings, toReschedulingJSON(r))
+	}
+	return out
+}
+
+// toTransactionJSON shows a transaction with its allocation as replayed in st (which
+// is what the stored allocation also says, kept current by every write).
+func toTransactionJSON(t loan.Transaction, sc int, st *loan.State) transactionJSON {
+	if a, ok := st.Allocations[t.ID]; ok {
+		t.Principal, t.Interest, t.Prepaid = a.Principal, a.Interest, a.Prepaid
+	}
+	out := transactionJSON{ID: t.ID, Kind: string(t.Kind), Date: dateString(t.Date), Amount: amountIn(t.Amount, sc),
+		Principal: amountIn(t.Principal, sc), Interest: amountIn(t.Interest, sc), Prepaid: amountIn(t.Prepaid, sc)}
+	if t.Reason != "" {
+		out.Reason = &t.Reason
+	}
+	return out
+}
+
+func toReschedulingJSON(r loan.Rescheduling) reschedulingJSON {
+	out := reschedulingJSON{ID: r.ID, Date: dateString(r.EffectiveOn), MaturityOn: optDate(r.NewMaturityOn), Reason: r.Reason}
+	if r.NewFrequency != nil {
+		f := string(*r.NewFrequency)
+		out.Frequency = &f
+	}
+	if r.NewRate != nil {
+		s := r.NewRate.Trim(0).String()
+		out.InterestRate = &s
+	}
+	return out
+}
+
+func (h *handlers) createLoan(c *fiber.Ctx) error {
+	partnerID, err := pathID(c, "partner")
+	if err != nil {
+		return err
+	}
+	o, err := decodeObject(c)
+	if err != nil {
+		return err
+	}
+	in := loan.NewLoan{PartnerID: partnerID}
+	o.require("reference", "currency", "committed_amount", "interest_rate", "day_count", "signed_on",
+		"first_due_on", "maturity_on", "amortization", "frequency")
+	var fundID int
+	if o.integer("fund_id", &fundID) {
+		id := int64(fundID)
+		in.FundID = &id
+	}
+	var currency, dayCount, amortization, frequency string
+	o.text("reference", &in.Reference)
+	o.text("purpose", &in.Purpose)
+	if o.has("currency") {
+		o.text("currency", &currency)
+		if c, err := money.ParseCurrency(currency); err != nil && currency != "" {
+			o.bad.Add("currency", "%v", err)
+		} else {
+			in.Currency = c
+		}
+	}
+	o.amount("committed_amount", &in.Committed)
+	o.amount("interest_rate", &in.Rate)
+	o.text("day_count", &dayCount)
+	o.date("signed_on", &in.SignedOn)
+	o.date("first_due_on", &in.FirstDueOn)
+	o.date("maturity_on", &in.MaturityOn)
+	o.text("amortization", &amortization)
+	o.text("frequency", &frequency)
+	o.integer("grace_periods", &in.GracePeriods)
+	in.DayCount, in.Amortization, in.Frequency = loan.ParseDayCount(dayCount), loan.ParseAmortization(amortization), loan.ParseFrequency(frequency)
+	if err := o.done(); err != nil {
+		return err
+	}
+	l, err := h.loans.Create(c.UserContext(), actor(c), in)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/loans/" + strconv.FormatInt(l.ID, 10))
+	return c.Status(http.StatusCreated).JSON(toLoanJSON(l))
+}
+
+func (h *handlers) listLoans(c *fiber.Ctx) error {
+	var bad apperr.Fields
+	var f loan.Filter
+	for _, p := range []struct {
+		name string
+		dst  **int64
+	}{{"partner_id", &f.PartnerID}, {"fund_id", &f.FundID}} {
+		if s := c.Query(p.name); s != "" {
+			id, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				bad.Add(p.name, "must be an id")
+				continue
+			}
+			*p.dst = &id
+		}
+	}
+	if s := c.Query("status"); s != "" {
+		switch st := loan.Status(strings.ToLower(s)); st {
+		case loan.Pipeline, loan.Active, loan.Repaid, loan.WrittenOff:
+			f.Status = st
+		default:
+			bad.Add("status", "must be one of pipeline, active, repaid, written_off")
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	loans, err := h.loans.List(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	items := make([]loanJSON, len(loans))
+	for i, l := range loans {
+		items[i] = toLoanJSON(l.Loan)
+		sc := money.MustCurrency(l.Currency).Scale
+		d, o := amountIn(l.Disbursed, sc), amountIn(l.Outstanding, sc)
+		items[i].Disbursed, items[i].Outstanding = &d, &o
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// asOfParam reads ?name=YYYY-MM-DD, today when absent.
+func asOfParam(c *fiber.Ctx, name string) (time.Time, error) {
+	s := c.Query(name)
+	if s == "" {
+		return civil.Today(), nil
+	}
+	t, err := civil.Parse(s)
+	if err != nil {
+		return time.Time{}, apperr.Invalid(apperr.FieldError{Field: name, Message: "must be a date, YYYY-MM-DD"})
+	}
+	return t, nil
+}
+
+func (h *handlers) getLoan(c *fiber.Ctx) error {
+	id, err := pathID(c, "loan")
+	if err != nil {
+		return err
+	}
+	asOf, err := asOfParam(c, "as_of")
+	if err != nil {
+		return err
+	}
+	d, err := h.loans.Get(c.UserContext(), id, asOf)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toLoanDetailJSON(d))
+}
+
+func (h *handlers) owedOnLoan(c *fiber.Ctx) error {
+	id, err := pathID(c, "loan")
+	if err != nil {
+		return err
+	}
+	on, err := asOfParam(c, "date")
+	if err != nil {
+		return err
+	}
+	l, owed, err := h.loans.Owed(c.UserContext(), id, on)
+	if err != nil {
+		return err
+	}
+	sc := money.MustCurrency(l.Currency).Scale
+	return c.JSON(fiber.Map{
+		"loan_id": id, "date": dateString(on), "currency": l.Currency,
+		"overdue_interest": amountIn(owed.OverdueInterest, sc), "overdue_principal": amountIn(owed.OverduePrincipal, sc),
+		"current_interest": amountIn(owed.CurrentInterest, sc), "current_principal": amountIn(owed.CurrentPrincipal, sc),
+		"future_principal": amountIn(owed.FuturePrincipal, sc), "total": amountIn(owed.Total(), sc),
+	})
+}
+
+func (h *handlers) patchLoan(c *fiber.Ctx) error {
+	id, err := pathID(c, "loan")
+	if err != nil {
+		return err
+	}
+	o, err := decodeObject(c)
+	if err != nil {
+		return err
+	}
+	l, err := h.loans.Describe(c.UserContext(), actor(c), id, func(reference, purpose *string) error {
+		o.text("reference", reference)
+		o.text("purpose", purpose)
+		for name := range o.members {
+			if !o.read[name] {
+				o.read[name] = true
+				o.bad.Add(name, "cannot be changed here: terms change by rescheduling (POST /api/v1/loans/{id}/reschedule)")
+			}
+		}
+		return o.done()
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(toLoanJSON(l))
+}
+
+// postEvent records a disbursement, repayment or write-off.
+func (h *handlers) postEvent(kind loan.EventKind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c, "loan")
+		if err != nil {
+			return err
+		}
+		o, err := decodeObject(c)
+		if err != nil {
+			return err
+		}
+		e := loan.Event{Kind: kind}
+		o.require("date", "amount")
+		o.date("date", &e.On)
+		o.amount("amount", &e.Amount)
+		if kind == loan.WriteOff {
+			o.require("reason")
+			o.text("reason", &e.Reason)
+		}
+		if err := o.done(); err != nil {
+			return err
+		}
+		p, err := h.loans.Post(c.UserContext(), actor(c), id, e)
+		if err != nil {
+			return err
+		}
+		sc := money.MustCurrency(p.Detail.Loan.Currency).Scale
+		return c.Status(http.StatusCreated).JSON(fiber.Map{
+			"transaction": toTransactionJSON(*p.Transaction, sc, p.Detail.State),
+			"loan":        toLoanDetailJSON(p.Detail),
+		})
+	}
+}
+
+func (h *handlers) reschedule(c *fiber.Ctx) error {
+	id, err := pathID(c, "loan")
+	if err != nil {
+		return err
+	}
+	o, err := decodeObject(c)
+	if err != nil {
+		return err
+	}
+	e := loan.Event{Kind: loan.Reschedule}
+	o.require("date")
+	o.date("date", &e.On)
+	var maturity time.Time
+	if o.date("maturity_on", &maturity) {
+		e.NewMaturityOn = &maturity
+	}
+	var frequency string
+	if o.has("frequency") {
+		o.text("frequency", &frequency)
+		f := loan.ParseFrequency(frequency)
+		e.NewFrequency = &f
+	}
+	var rate decimal.Decimal
+	if o.amount("interest_rate", &rate) {
+		e.NewRate = &rate
+	}
+	o.text("reason", &e.Reason)
+	if err := o.done(); err != nil {
+		return err
+	}
+	p, err := h.loans.Post(c.UserContext(), actor(c), id, e)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(fiber.Map{
+		"rescheduling": toReschedulingJSON(*p.Rescheduling),
+		"loan":         toLoanDetailJSON(p.Detail),
+	})
+}

@@ -1,0 +1,559 @@
+package loan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/govalues/decimal"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"cartera/internal/audit"
+	"cartera/internal/fund"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/db"
+	"cartera/internal/platform/money"
+)
+
+// Loan is a stored loan: its terms and what describes it.
+type Loan struct {
+	ID           int64           `db:"id" json:"id"`
+	FundID       int64           `db:"fund_id" json:"fund_id"`
+	PartnerID    int64           `db:"partner_id" json:"partner_id"`
+	Reference    string          `db:"reference" json:"reference"`
+	Currency     string          `db:"currency" json:"currency"`
+	Committed    decimal.Decimal `db:"committed_amount" json:"committed_amount"`
+	Rate         decimal.Decimal `db:"interest_rate" json:"interest_rate"`
+	DayCount     DayCount        `db:"day_count" json:"day_count"`
+	SignedOn     time.Time       `db:"signed_on" json:"signed_on"`
+	FirstDueOn   time.Time       `db:"first_due_on" json:"first_due_on"`
+	MaturityOn   time.Time       `db:"maturity_on" json:"maturity_on"`
+	Amortization Amortization    `db:"amortization" json:"amortization"`
+	Frequency    Frequency       `db:"frequency" json:"frequency"`
+	GracePeriods int             `db:"grace_periods" json:"grace_periods"`
+	Purpose      string          `db:"purpose" json:"purpose"`
+	Status       Status          `db:"status" json:"status"`
+	CreatedAt    time.Time       `db:"created_at" json:"created_at"`
+	UpdatedAt    time.Time       `db:"updated_at" json:"updated_at"`
+}
+
+// Terms are the loan's original terms, for Replay.
+func (l Loan) Terms() Terms {
+	return Terms{
+		Currency: money.MustCurrency(l.Currency), Committed: l.Committed, Rate: l.Rate, DayCount: l.DayCount,
+		SignedOn: civil.Of(l.SignedOn), FirstDueOn: civil.Of(l.FirstDueOn), MaturityOn: civil.Of(l.MaturityOn),
+		Amortization: l.Amortization, Frequency: l.Frequency, GracePeriods: l.GracePeriods,
+	}
+}
+
+// Summary is a loan in a list, with its principal figures as recorded today.
+type Summary struct {
+	Loan
+	Disbursed   decimal.Decimal `db:"disbursed"`
+	Outstanding decimal.Decimal `db:"outstanding"`
+}
+
+// NewLoan is what it takes to record a loan.
+type NewLoan struct {
+	FundID    *int64 // may be left out when the installation has one fund
+	PartnerID int64
+	Reference string
+	Purpose   string
+	Terms
+}
+
+// Transaction is money that moved on a loan, with how it was applied.
+type Transaction struct {
+	ID        int64           `db:"id"`
+	LoanID    int64           `db:"loan_id"`
+	Kind      EventKind       `db:"kind"`
+	Date      time.Time       `db:"value_date"`
+	Amount    decimal.Decimal `db:"amount"`
+	Principal decimal.Decimal `db:"principal"`
+	Interest  decimal.Decimal `db:"interest"`
+	Prepaid   decimal.Decimal `db:"prepaid"`
+	Reason    string          `db:"reason"`
+	CreatedAt time.Time       `db:"created_at"`
+}
+
+// Rescheduling is a change of terms from a date.
+type Rescheduling struct {
+	ID            int64            `db:"id"`
+	LoanID        int64            `db:"loan_id"`
+	EffectiveOn   time.Time        `db:"effective_on"`
+	NewMaturityOn *time.Time       `db:"new_maturity_on"`
+	NewFrequency  *Frequency       `db:"new_frequency"`
+	NewRate       *decimal.Decimal `db:"new_interest_rate"`
+	Reason        string           `db:"reason"`
+	CreatedAt     time.Time        `db:"created_at"`
+}
+
+// Detail is a loan as of a date: terms, schedule, balances, history and return.
+type Detail struct {
+	Loan          Loan
+	State         *State
+	Balances      Balances
+	Transactions  []Transaction
+	Reschedulings []Rescheduling
+	XIRR          *float64
+}
+
+// Filter selects loans; nil and empty fields select all.
+type Filter struct {
+	PartnerID *int64
+	FundID    *int64
+	Status    Status
+}
+
+// Service records loans and their events. Every write locks the loan, replays its
+// whole history with the new event, and stores the event with the figures the replay
+// derives, in one transaction with its audit entry; an event the replay refuses
+// writes nothing.
+type Service struct {
+	conn  *sqlx.DB
+	audit *audit.Log
+	funds *fund.Service
+	today func() time.Time
+	q     struct {
+		Insert        *sqlx.NamedStmt `query:"insert-loan"`
+		Get           *sqlx.Stmt      `query:"get-loan"`
+		ForUpdate     *sqlx.Stmt      `query:"get-loan-for-update"`
+		List          *sqlx.Stmt      `query:"list-loans"`
+		UpdateDesc    *sqlx.Stmt      `query:"update-loan-description"`
+		UpdateStatus  *sqlx.Stmt      `query:"update-loan-status"`
+		Transactions  *sqlx.Stmt      `query:"list-transactions"`
+		Reschedules   *sqlx.Stmt      `query:"list-reschedules"`
+		InsertTx      *sqlx.Stmt      `query:"insert-transaction"`
+		InsertResched *sqlx.Stmt      `query:"insert-reschedule"`
+		UpdateAlloc   *sqlx.Stmt      `query:"update-allocation"`
+		DeleteInst    *sqlx.Stmt      `query:"delete-installments"`
+		InsertInst    *sqlx.Stmt      `query:"insert-installments"`
+		BalancesAt    *sqlx.Stmt      `query:"balances-at"`
+	}
+}
+
+var constraints = map[string]db.Constraint{
+	"loans_fund_reference_key":               {Field: "reference", Message: "the fund already has a loan with this reference"},
+	"loans_fund_id_fkey":                     {Field: "fund_id", Message: "no fund has this id"},
+	"loan_transactions_writeoff_reason":      {Field: "reason", Message: "a write-off needs a reason"},
+	"loans_reference_check":                  {Field: "reference", Message: "must be 1 to 100 characters"},
+	"loans_first_due_after_signing":          {Field: "first_due_on", Message: "must be after signed_on"},
+	"loans_maturity_after_first_due":         {Field: "maturity_on", Message: "cannot be before first_due_on"},
+	"loan_reschedules_new_maturity_on_check": {Field: "maturity_on", Message: "must be after the rescheduling date"},
+}
+
+// NewService prepares the loan queries.
+func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, funds *fund.Service) (*Service, error) {
+	s := &Service{conn: conn, audit: log, funds: funds, today: civil.Today}
+	if err := db.PrepareQueries(ctx, conn, "loan.sql", &s.q); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Create records a loan to a partner. Its schedule appears with the first disbursement.
+func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewLoan) (Loan, error) {
+	in.Reference = strings.TrimSpace(in.Reference)
+	in.Purpose = strings.TrimSpace(in.Purpose)
+	var bad apperr.Fields
+	if in.Reference == "" || len([]rune(in.Reference)) > 100 {
+		bad.Add("reference", "must be 1 to 100 characters")
+	}
+	if len([]rune(in.Purpose)) > 2000 {
+		bad.Add("purpose", "must be at most 2,000 characters")
+	}
+	if err := in.Terms.Validate(); err != nil {
+		e, _ := apperr.As(err)
+		bad = append(bad, e.Fields...)
+	}
+	if in.FundID == nil {
+		funds, err := s.funds.List(ctx)
+		if err != nil {
+			return Loan{}, err
+		}
+		if len(funds) != 1 {
+			bad.Add("fund_id", "is required: there are %d funds", len(funds))
+		} else {
+			in.FundID = &funds[0].ID
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return Loan{}, err
+	}
+	row := Loan{
+		FundID: *in.FundID, PartnerID: in.PartnerID, Reference: in.Reference, Currency: in.Currency.Code,
+		Committed: in.Committed, Rate: in.Rate, DayCount: in.DayCount, SignedOn: in.SignedOn,
+		FirstDueOn: in.FirstDueOn, MaturityOn: in.MaturityOn, Amortization: in.Amortization,
+		Frequency: in.Frequency, GracePeriods: in.GracePeriods, Purpose: in.Purpose,
+	}
+	var l Loan
+	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+		if err := tx.NamedStmtContext(ctx, s.q.Insert).GetContext(ctx, &l, row); err != nil {
+			if isConstraint(err, "loans_partner_id_fkey") {
+				return apperr.NotFound("partner %d does not exist", in.PartnerID)
+			}
+			return db.TranslateError(err, constraints)
+		}
+		return s.audit.Record(ctx, tx, actor, audit.Create, "loan", l.ID, nil, l)
+	})
+	return normalizeLoan(l), err
+}
+
+func isConstraint(err error, name string) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Constraint == name
+}
+
+func normalizeLoan(l Loan) Loan {
+	l.SignedOn, l.FirstDueOn, l.MaturityOn = civil.Of(l.SignedOn), civil.Of(l.FirstDueOn), civil.Of(l.MaturityOn)
+	return l
+}
+
+// Get returns the loan as of asOf: schedule, balances and history up to that date.
+func (s *Service) Get(ctx context.Context, id int64, asOf time.Time) (Detail, error) {
+	var l Loan
+	if err := s.q.Get.GetContext(ctx, &l, id); err != nil {
+		if db.IsNoRows(err) {
+			return Detail{}, apperr.NotFound("loan %d does not exist", id)
+		}
+		return Detail{}, fmt.Errorf("get loan %d: %w", id, err)
+	}
+	txs, rs, err := s.history(ctx, s.conn, id)
+	if err != nil {
+		return Detail{}, err
+	}
+	return detail(normalizeLoan(l), txs, rs, asOf)
+}
+
+func detail(l Loan, txs []Transaction, rs []Rescheduling, asOf time.Time) (Detail, error) {
+	st, err := Replay(l.Terms(), events(txs, rs), asOf)
+	if err != nil {
+		return Detail{}, fmt.Errorf("replay loan %d: %w", l.ID, err)
+	}
+	d := Detail{Loan: l, State: st, Balances: st.Balances()}
+	var flows []CashFlow
+	for _, t := range txs {
+		if t.Date.After(asOf) {
+			continue
+		}
+		d.Transactions = append(d.Transactions, t)
+		amount, _ := t.Amount.Float64()
+		switch t.Kind {
+		case Disbursement:
+			flows = append(flows, CashFlow{On: t.Date, Amount: -amount})
+		case Repayment:
+			flows = append(flows, CashFlow{On: t.Date, Amount: amount})
+		}
+	}
+	for _, r := range rs {
+		if !r.EffectiveOn.After(asOf) {
+			d.Reschedulings = append(d.Reschedulings, r)
+		}
+	}
+	// The return to date counts what is still outstanding as if collected at asOf.
+	if out, _ := st.Outstanding.Float64(); out > 0 {
+		flows = append(flows, CashFlow{On: asOf, Amount: out})
+	}
+	if r, ok := XIRR(flows); ok {
+		d.XIRR = &r
+	}
+	return d, nil
+}
+
+func (s *Service) history(ctx context.Context, q sqlx.QueryerContext, id int64) ([]Transaction, []Rescheduling, error) {
+	txs := []Transaction{}
+	if err := s.stmt(q, s.q.Transactions).SelectContext(ctx, &txs, id); err != nil {
+		return nil, nil, fmt.Errorf("loan %d transactions: %w", id, err)
+	}
+	rs := []Rescheduling{}
+	if err := s.stmt(q, s.q.Reschedules).SelectContext(ctx, &rs, id); err != nil {
+		return nil, nil, fmt.Errorf("loan %d reschedulings: %w", id, err)
+	}
+	for i := range txs {
+		txs[i].Date = civil.Of(txs[i].Date)
+	}
+	for i := range rs {
+		rs[i].EffectiveOn = civil.Of(rs[i].EffectiveOn)
+		if rs[i].NewMaturityOn != nil {
+			m := civil.Of(*rs[i].NewMaturityOn)
+			rs[i].NewMaturityOn = &m
+		}
+	}
+	return txs, rs, nil
+}
+
+// stmt binds a prepared statement to a transaction when q is one.
+func (s *Service) stmt(q sqlx.QueryerContext, st *sqlx.Stmt) *sqlx.Stmt {
+	if tx, ok := q.(*sqlx.Tx); ok {
+		return tx.Stmtx(st)
+	}
+	return st
+}
+
+func events(txs []Transaction, rs []Rescheduling) []Event {
+	out := make([]Event, 0, len(txs)+len(rs))
+	for _, t := range txs {
+		out = append(out, Event{ID: t.ID, Kind: t.Kind, On: t.Date, Amount: t.Amount, Reason: t.Reason})
+	}
+	for _, r := range rs {
+		out = append(out, Event{ID: r.ID, Kind: Reschedule, On: r.EffectiveOn,
+			NewMaturityOn: r.NewMaturityOn, NewFrequency: r.NewFrequency, NewRate: r.NewRate})
+	}
+	return out
+}
+
+// Owed is everything owed on a loan on a date, as a repayment that day would be
+// allocated: the most it may be.
+func (s *Service) Owed(ctx context.Context, id int64, on time.Time) (Loan, Owed, error) {
+	var l Loan
+	if err := s.q.Get.GetContext(ctx, &l, id); err != nil {
+		if db.IsNoRows(err) {
+			return Loan{}, Owed{}, apperr.NotFound("loan %d does not exist", id)
+		}
+		return Loan{}, Owed{}, fmt.Errorf("get loan %d: %w", id, err)
+	}
+	txs, rs, err := s.history(ctx, s.conn, id)
+	if err != nil {
+		return Loan{}, Owed{}, err
+	}
+	l = normalizeLoan(l)
+	o, err := OwedOn(l.Terms(), events(txs, rs), on)
+	return l, o, err
+}
+
+// List returns loans, newest first.
+func (s *Service) List(ctx context.Context, f Filter) ([]Summary, error) {
+	loans := []Summary{}
+	if err := s.q.List.SelectContext(ctx, &loans, f.PartnerID, f.FundID, string(f.Status)); err != nil {
+		return nil, fmt.Errorf("list loans: %w", err)
+	}
+	for i := range loans {
+		loans[i].Loan = normalizeLoan(loans[i].Loan)
+	}
+	return loans, nil
+}
+
+// Describe changes a loan's reference and purpose, its descriptive fields.
+func (s *Service) Describe(ctx context.Context, actor audit.Actor, id int64, change func(reference, purpose *string) error) (Loan, error) {
+	var after Loan
+	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+		var before Loan
+		if err := tx.StmtxContext(ctx, s.q.ForUpdate).GetContext(ctx, &before, id); err != nil {
+			if db.IsNoRows(err) {
+				return apperr.NotFound("loan %d does not exist", id)
+			}
+			return fmt.Errorf("load loan %d: %w", id, err)
+		}
+		ref, purpose := before.Reference, before.Purpose
+		if err := change(&ref, &purpose); err != nil {
+			return err
+		}
+		ref, purpose = strings.TrimSpace(ref), strings.TrimSpace(purpose)
+		var bad apperr.Fields
+		if ref == "" || len([]rune(ref)) > 100 {
+			bad.Add("reference", "must be 1 to 100 characters")
+		}
+		if len([]rune(purpose)) > 2000 {
+			bad.Add("purpose", "must be at most 2,000 characters")
+		}
+		if err := bad.Err(); err != nil {
+			return err
+		}
+		if ref == before.Reference && purpose == before.Purpose {
+			after = before
+			return nil
+		}
+		if err := tx.StmtxContext(ctx, s.q.UpdateDesc).GetContext(ctx, &after, id, ref, purpose); err != nil {
+			return db.TranslateError(err, constraints)
+		}
+		return s.audit.Record(ctx, tx, actor, audit.Update, "loan", id, before, after)
+	})
+	return normalizeLoan(after), err
+}
+
+// Posted is an event just recorded, with how it was applied and the loan after it.
+type Posted struct {
+	Transaction  *Transaction
+	Rescheduling *Rescheduling
+	Detail       Detail
+}
+
+// Post records a disbursement, repayment or write-off (e.Kind), or a rescheduling.
+func (s *Service) Post(ctx context.Context, actor audit.Actor, loanID int64, e Event) (Posted, error) {
+	var posted Posted
+	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+		var l Loan
+		// The row lock serializes every write to one loan: two repayments posted at
+		// once are applied one after the other, each against the other's result.
+		if err := tx.StmtxContext(ctx, s.q.ForUpdate).GetContext(ctx, &l, loanID); err != nil {
+			if db.IsNoRows(err) {
+				return apperr.NotFound("loan %d does not exist", loanID)
+			}
+			return fmt.Errorf("load loan %d: %w", loanID, err)
+		}
+		l = normalizeLoan(l)
+		if err := s.checkEvent(l, e); err != nil {
+			return err
+		}
+		var entity string
+		var recordID int64
+		if e.Kind == Reschedule {
+			var r Rescheduling
+			if err := tx.StmtxContext(ctx, s.q.InsertResched).GetContext(ctx, &r, loanID, e.On, e.NewMaturityOn, e.NewFrequency, e.NewRate, e.Reason); err != nil {
+				return db.TranslateError(err, constraints)
+			}
+			posted.Rescheduling, entity, recordID = &r, "loan_reschedule", r.ID
+		} else {
+			var t Transaction
+			if err := tx.StmtxContext(ctx, s.q.InsertTx).GetContext(ctx, &t, loanID, e.Kind, e.On, e.Amount, e.Reason); err != nil {
+				return db.TranslateError(err, constraints)
+			}
+			posted.Transaction, entity, recordID = &t, "loan_transaction", t.ID
+		}
+		txs, rs, err := s.history(ctx, tx, loanID)
+		if err != nil {
+			return err
+		}
+		asOf := s.today()
+		if e.On.After(asOf) {
+			asOf = e.On
+		}
+		st, err := Replay(l.Terms(), events(txs, rs), asOf)
+		if err != nil {
+			return err // the new event breaks a rule: nothing is written
+		}
+		if err := s.storeDerived(ctx, tx, l, txs, st); err != nil {
+			return err
+		}
+		// Report the event with the allocation the replay gave it, and the loan as of
+		// the event's date.
+		for i := range txs {
+			if a, ok := st.Allocations[txs[i].ID]; ok {
+				txs[i].Principal, txs[i].Interest, txs[i].Prepaid = a.Principal, a.Interest, a.Prepaid
+			}
+			if posted.Transaction != nil && txs[i].ID == posted.Transaction.ID {
+				*posted.Transaction = txs[i]
+			}
+		}
+		if posted.Rescheduling != nil {
+			for _, r := range rs {
+				if r.ID == posted.Rescheduling.ID {
+					*posted.Rescheduling = r
+				}
+			}
+		}
+		if posted.Detail, err = detail(l, txs, rs, e.On); err != nil {
+			return err
+		}
+		var after any = posted.Transaction
+		if posted.Rescheduling != nil {
+			after = posted.Rescheduling
+		}
+		return s.audit.Record(ctx, tx, actor, audit.Create, entity, recordID, nil, after)
+	})
+	return posted, err
+}
+
+// checkEvent applies the rules that need no replay, naming the API's fields.
+func (s *Service) checkEvent(l Loan, e Event) error {
+	var bad apperr.Fields
+	if e.On.IsZero() {
+		bad.Add("date", "is required")
+	} else if e.On.Before(l.SignedOn) {
+		bad.Add("date", "cannot be before the loan was signed (%s)", fmtDate(l.SignedOn))
+	} else if e.Kind != Reschedule && e.On.After(s.today()) {
+		bad.Add("date", "cannot be in the future: record money when it has moved")
+	}
+	if len([]rune(e.Reason)) > 2000 {
+		bad.Add("reason", "must be at most 2,000 characters")
+	}
+	switch e.Kind {
+	case Disbursement, Repayment, WriteOff:
+		checkAmount(&bad, "amount", e.Amount, money.MustCurrency(l.Currency))
+		if e.Kind == WriteOff && strings.TrimSpace(e.Reason) == "" {
+			bad.Add("reason", "a write-off needs a reason")
+		}
+	case Reschedule:
+		if e.NewMaturityOn == nil && e.NewFrequency == nil && e.NewRate == nil {
+			bad.Add("maturity_on", "a rescheduling changes the maturity, the frequency or the rate")
+		}
+		if e.NewMaturityOn != nil && !e.On.IsZero() && !e.NewMaturityOn.After(e.On) {
+			bad.Add("maturity_on", "must be after the rescheduling date (%s)", fmtDate(e.On))
+		}
+		if e.NewFrequency != nil && e.NewFrequency.Months() == 0 {
+			bad.Add("frequency", "must be one of monthly, quarterly, semiannual, annual")
+		}
+		if e.NewRate != nil && (e.NewRate.IsNeg() || e.NewRate.Cmp(MaxRate) >= 0) {
+			bad.Add("interest_rate", "must be a fraction from 0 to below 1 (0.085 is 8.5 %%)")
+		}
+	}
+	return bad.Err()
+}
+
+// storeDerived writes what the replay derived: allocations that changed, the schedule,
+// the status.
+func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l Loan, txs []Transaction, st *State) error {
+	for _, t := range txs {
+		a, ok := st.Allocations[t.ID]
+		if !ok || t.Kind == Disbursement {
+			continue
+		}
+		if a.Principal.Equal(t.Principal) && a.Interest.Equal(t.Interest) && a.Prepaid.Equal(t.Prepaid) {
+			continue // only back-dated events move earlier allocations
+		}
+		if _, err := tx.StmtxContext(ctx, s.q.UpdateAlloc).ExecContext(ctx, t.ID, a.Principal, a.Interest, a.Prepaid); err != nil {
+			return fmt.Errorf("store allocation of transaction %d: %w", t.ID, err)
+		}
+	}
+	if _, err := tx.StmtxContext(ctx, s.q.DeleteInst).ExecContext(ctx, l.ID); err != nil {
+		return fmt.Errorf("replace schedule of loan %d: %w", l.ID, err)
+	}
+	n := len(st.Installments)
+	seq, due := make([]int64, n), make([]string, n)
+	cols := make([][]string, 6)
+	resched := make([]bool, n)
+	for i := range cols {
+		cols[i] = make([]string, n)
+	}
+	for i, in := range st.Installments {
+		seq[i], due[i], resched[i] = int64(in.Seq), fmtDate(in.DueOn), in.Rescheduled
+		for k, v := range []decimal.Decimal{in.Principal, in.Interest, in.PaidPrincipal, in.PaidInterest, in.WrittenOffPrincipal, in.WrittenOffInterest} {
+			cols[k][i] = v.String()
+		}
+	}
+	if _, err := tx.StmtxContext(ctx, s.q.InsertInst).ExecContext(ctx, l.ID, pq.Array(seq), pq.Array(due),
+		pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4]), pq.Array(cols[5]),
+		pq.Array(resched)); err != nil {
+		return fmt.Errorf("store schedule of loan %d: %w", l.ID, err)
+	}
+	if status := st.Balances().Status; status != l.Status {
+		if _, err := tx.StmtxContext(ctx, s.q.UpdateStatus).ExecContext(ctx, l.ID, status); err != nil {
+			return fmt.Errorf("store status of loan %d: %w", l.ID, err)
+		}
+	}
+	return nil
+}
+
+// PrincipalAt is one loan's principal figures at a date, from BalancesAt.
+type PrincipalAt struct {
+	LoanID          int64           `db:"loan_id"`
+	Disbursed       decimal.Decimal `db:"disbursed"`
+	PrincipalRepaid decimal.Decimal `db:"principal_repaid"`
+	InterestPaid    decimal.Decimal `db:"interest_paid"`
+	WrittenOff      decimal.Decimal `db:"written_off"`
+	Outstanding     decimal.Decimal `db:"outstanding"`
+}
+
+// BalancesAt returns every loan's principal figures at a date, computed in SQL in one
+// pass, for portfolio-wide reports.
+func (s *Service) BalancesAt(ctx context.Context, on time.Time) ([]PrincipalAt, error) {
+	rows := []PrincipalAt{}
+	if err := s.q.BalancesAt.SelectContext(ctx, &rows, on); err != nil {
+		return nil, fmt.Errorf("balances at %s: %w", fmtDate(on), err)
+	}
+	return rows, nil
+}

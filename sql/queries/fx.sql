@@ -1,0 +1,20 @@
+-- name: upsert-rate
+-- Returns the rate it replaced, if any, for the audit log.
+WITH old AS (SELECT rate FROM fx_rates WHERE currency = $1 AND rate_date = $2)
+INSERT INTO fx_rates (currency, rate_date, rate) VALUES ($1, $2, $3)
+ON CONFLICT (currency, rate_date) DO UPDATE SET rate = EXCLUDED.rate
+RETURNING (SELECT rate FROM old) AS previous;
+
+-- name: list-rates
+SELECT currency, rate_date, rate FROM fx_rates
+WHERE ($1 = '' OR currency = $1)
+  AND ($2::date IS NULL OR rate_date >= $2)
+  AND ($3::date IS NULL OR rate_date <= $3)
+ORDER BY currency, rate_date
+LIMIT $4;
+
+-- name: rate-on
+-- The latest rate on or before the date.
+SELECT rate_date, rate FROM fx_rates
+WHERE currency = $1 AND rate_date <= $2
+ORDER BY rate_date DESC LIMIT 1;
