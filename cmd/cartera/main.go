@@ -7,6 +7,7 @@
 //	cartera token create issue an API token (prints only the token)
 //	cartera token list   list API tokens
 //	cartera token revoke revoke an API token
+//	cartera import fx    import FX rates from CSV
 //	cartera version      print the version
 //
 // With no DATABASE_URL, each command uses (starting it if needed) a private
@@ -47,6 +48,7 @@ func commands() []command {
 		{"token create", "issue an API token for a user; prints only the token", runTokenCreate},
 		{"token list", "list API tokens", runTokenList},
 		{"token revoke", "revoke an API token by id", runTokenRevoke},
+		{"import fx", "import FX rates from a CSV file (date,currency,rate)", runImportFX},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -297,6 +297,24 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 	if _, err := os.Stat(data); !os.IsNotExist(err) {
 		t.Errorf("with DATABASE_URL, %s should not have been created (err %v)", data, err)
 	}
+	// FX rates from CSV: all rows or none, bad rows named by their line in the file.
+	res = runCartera(t, "date,currency,rate\n2030-01-01,BOB,6.96\n2030-01-01,XYZ,1\n2030-13-01,PEN,3.7\n", []string{"import", "fx", "-"}, "DATABASE_URL="+dsn)
+	if res.code != 1 || !strings.Contains(res.stderr, "row 4, date") || !strings.Contains(res.stderr, "nothing stored") {
+		t.Fatalf("import fx with bad rows: exit %d\n%s", res.code, res.stderr)
+	}
+	res = runCartera(t, "", []string{"import", "fx", "-"}, "DATABASE_URL="+dsn)
+	if res.code != 1 || !strings.Contains(res.stderr, "header row") {
+		t.Fatalf("import fx of nothing: exit %d\n%s", res.code, res.stderr)
+	}
+	res = runCartera(t, "currency,date,rate\nbob,2030-01-01,6.95\nXYZ,2030-01-02,1\n", []string{"import", "fx", "-"}, "DATABASE_URL="+dsn)
+	if res.code != 1 || !strings.Contains(res.stderr, "row 3, currency") {
+		t.Fatalf("import fx with an unknown currency: exit %d\n%s", res.code, res.stderr)
+	}
+	res = runCartera(t, "currency,date,rate\nbob,2030-01-01,6.95\nPEN,2030-01-01,3.71\n", []string{"import", "fx", "-"}, "DATABASE_URL="+dsn, "USER=ops")
+	if res.code != 0 || !strings.Contains(res.stdout, "stored 2 rates") {
+		t.Fatalf("import fx: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+
 	res = runCartera(t, "", []string{"token", "create", "--email", "admin@cartera.example", "--name", "ci"}, "DATABASE_URL="+dsn, "USER=ops")
 	if res.code != 0 {
 		t.Fatalf("token create: exit %d\n%s", res.code, res.stderr)
@@ -323,12 +341,13 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 		N      int    `db:"n"`
 	}
 	if err := conn.Select(&entries, `SELECT actor, via, entity, count(*) AS n FROM audit_log
-		GROUP BY actor, via, entity ORDER BY entity`); err != nil {
+		GROUP BY actor, via, entity ORDER BY entity, actor`); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{ // ordered by entity
+	want := []string{ // ordered by entity, then actor
 		"cli:ops|cli|api_token|1",
 		"demo loader|system|fund|1",
+		"cli:ops|cli|fx_rate|2",
 		"demo loader|system|fx_rate|" + fmt.Sprint(3*demoMonths()),
 		"demo loader|system|loan|8",
 		"demo loader|system|loan_transaction|" + fmt.Sprint(transactions),

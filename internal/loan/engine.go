@@ -84,11 +84,16 @@ type State struct {
 // count, period by period; late payments do not change it (no default interest).
 type ledger struct {
 	terms Terms
-	inst  []*Installment
-	cur   int // first installment not yet closed
+	// inst is the schedule; pointers into it are only held while nothing is appended.
+	inst []Installment
+	cur  int // first installment not yet closed
+	// settled: every installment before it is closed and fully settled (or replaced), so
+	// the search for what is overdue can start there.
+	settled int
 	// schedBal is the principal of the installments not yet closed: what interest accrues on.
 	schedBal decimal.Decimal
-	// accrued is the interest of the open period so far, up to accrualFrom, unrounded.
+	// accrued is the interest of the open period so far, up to accrualFrom, as
+	// balance × rate × days: divide by the day count's basis for the amount.
 	accrued     decimal.Decimal
 	accrualFrom time.Time
 	// carried is interest moved by a rescheduling into the first new installment.
@@ -108,9 +113,7 @@ func Replay(terms Terms, events []Event, asOf time.Time) (*State, error) {
 	}
 	l.st.AsOf = asOf
 	l.st.Terms = l.terms
-	for _, in := range l.inst {
-		l.st.Installments = append(l.st.Installments, *in)
-	}
+	l.st.Installments = l.inst
 	return &l.st, nil
 }
 
@@ -143,10 +146,18 @@ func run(terms Terms, events []Event, asOf time.Time) (l *ledger, err error) {
 		}
 		return a.ID < b.ID
 	})
+	// Trailing zeros (amounts come from NUMERIC(19,4)) would only lengthen every
+	// product beyond the decimal type's fast 64-bit path.
+	terms.Rate, terms.Committed = terms.Rate.Trim(0), terms.Committed.Trim(0)
+	for i := range sorted {
+		sorted[i].Amount = sorted[i].Amount.Trim(0)
+	}
 	l = &ledger{terms: terms, accrualFrom: terms.SignedOn}
 	l.st.Allocations = map[int64]Allocation{}
-	for i, d := range DueDates(terms.FirstDueOn, terms.MaturityOn, terms.Frequency) {
-		l.inst = append(l.inst, &Installment{Seq: i + 1, DueOn: d})
+	dues := DueDates(terms.FirstDueOn, terms.MaturityOn, terms.Frequency)
+	l.inst = make([]Installment, len(dues), len(dues)+len(dues)/2)
+	for i, d := range dues {
+		l.inst[i] = Installment{Seq: i + 1, DueOn: d}
 	}
 	for _, e := range sorted {
 		if e.On.After(asOf) {
@@ -182,10 +193,10 @@ func invalid(field, format string, args ...any) error {
 // advance closes every installment due on or before t: its interest becomes final.
 func (l *ledger) advance(t time.Time) {
 	for l.cur < len(l.inst) && !l.inst[l.cur].DueOn.After(t) {
-		in := l.inst[l.cur]
+		in := &l.inst[l.cur]
 		if !in.Rescheduled {
 			if !in.frozen {
-				in.Interest = notBelowPaid(in, l.round(add(add(l.accrued, l.accrual(l.accrualFrom, in.DueOn)), l.carried)))
+				in.Interest = notBelowPaid(in, l.interest(add(l.accrued, l.accrual(l.accrualFrom, in.DueOn)), l.carried))
 			}
 			l.carried = decimal.Zero
 			l.schedBal = sub(l.schedBal, in.live())
@@ -205,11 +216,24 @@ func (l *ledger) accrueTo(t time.Time) {
 	}
 }
 
+// accrual is the accrual on the scheduled balance from one date to another, as
+// balance × rate × days.
 func (l *ledger) accrual(from, to time.Time) decimal.Decimal {
-	if !to.After(from) || l.schedBal.IsZero() {
+	return l.accrualOn(l.schedBal, from, to)
+}
+
+func (l *ledger) accrualOn(bal decimal.Decimal, from, to time.Time) decimal.Decimal {
+	if !to.After(from) || bal.IsZero() {
 		return decimal.Zero
 	}
-	return mul(mul(l.schedBal, l.terms.Rate), yearFraction(l.terms.DayCount, from, to))
+	return mul(mul(bal, l.terms.Rate), decimal.MustNew(days(l.terms.DayCount, from, to), 0))
+}
+
+// interest turns an accrual into an installment's interest: divided by the basis, plus
+// interest carried in, rounded to the currency.
+func (l *ledger) interest(accrual, carried decimal.Decimal) decimal.Decimal {
+	b, _, _ := basis(l.terms.DayCount).Int64(0)
+	return add(divRound(accrual, b, l.terms.Currency.Scale), carried)
 }
 
 func (l *ledger) round(d decimal.Decimal) decimal.Decimal { return l.terms.Currency.Round(d) }
@@ -217,20 +241,27 @@ func (l *ledger) round(d decimal.Decimal) decimal.Decimal { return l.terms.Curre
 // project sets the interest of the installments not yet closed, as they would be if
 // nothing else happened: the open period's accrual so far plus the rest of it, then
 // each later period on the balance left after the installments before it.
-func (l *ledger) project() {
+func (l *ledger) project() { l.projectUpTo(len(l.inst)) }
+
+// projectCurrent projects only the first open installment: all a repayment's
+// allocation needs, and it keeps a replay linear in its events.
+func (l *ledger) projectCurrent() { l.projectUpTo(l.firstOpen() + 1) }
+
+func (l *ledger) projectUpTo(end int) {
 	bal := l.schedBal
 	from := l.accrualFrom
-	for i := l.cur; i < len(l.inst); i++ {
-		in := l.inst[i]
+	first := l.firstOpen()
+	for i := l.cur; i < end && i < len(l.inst); i++ {
+		in := &l.inst[i]
 		if in.Rescheduled {
 			continue
 		}
 		if !in.frozen {
-			interest := mul(mul(bal, l.terms.Rate), yearFraction(l.terms.DayCount, from, in.DueOn))
-			if i == l.firstOpen() {
-				interest = add(add(interest, l.accrued), l.carried)
+			if i == first {
+				in.Interest = notBelowPaid(in, l.interest(add(l.accrued, l.accrualOn(bal, from, in.DueOn)), l.carried))
+			} else {
+				in.Interest = notBelowPaid(in, l.interest(l.accrualOn(bal, from, in.DueOn), decimal.Zero))
 			}
-			in.Interest = notBelowPaid(in, l.round(interest))
 		}
 		bal = sub(bal, in.live())
 		from = in.DueOn
@@ -260,7 +291,7 @@ func (l *ledger) firstOpen() int {
 func (l *ledger) open(t time.Time) []*Installment {
 	var out []*Installment
 	for i := l.cur; i < len(l.inst); i++ {
-		if in := l.inst[i]; !in.Rescheduled && in.DueOn.After(t) {
+		if in := &l.inst[i]; !in.Rescheduled && in.DueOn.After(t) {
 			out = append(out, in)
 		}
 	}
@@ -290,16 +321,22 @@ func (l *ledger) spread(installments []*Installment, total decimal.Decimal, grac
 	case l.terms.Amortization == Bullet:
 		shares[n-1] = total
 	case l.terms.Amortization == Annuity && l.terms.Rate.IsPos():
-		// Level installment A = P·r / (1 − (1+r)^−n) at the nominal periodic rate r;
-		// each principal share is A less that rate's interest on the balance.
-		r := quo(mul(l.terms.Rate, decimal.MustNew(int64(l.terms.Frequency.Months()), 0)), d12)
+		// Level installment A = P·r / (1 − (1+r)^−n) at the nominal periodic rate r,
+		// rounded to the currency; each principal share is A less that rate's interest
+		// on the balance (rounded), so every installment but the last totals A.
+		months := decimal.MustNew(int64(l.terms.Frequency.Months()), 0)
+		r := quo(mul(l.terms.Rate, months), d12)
 		growth := must(add(decimal.One, r).PowInt(n))
-		payment := quo(mul(total, mul(r, growth)), sub(growth, decimal.One))
+		payment := l.round(quo(mul(total, mul(r, growth)), sub(growth, decimal.One)))
 		bal := total
 		for k := 0; k < n-1; k++ {
+			interest := divRound(mul(mul(bal, l.terms.Rate), months), 12, l.terms.Currency.Scale)
 			// Rounding a tiny balance over many installments could overshoot: never
 			// more than what is left, so the last share is never negative.
-			shares[k] = min(l.round(sub(payment, mul(bal, r))), bal)
+			shares[k] = min(sub(payment, interest), bal)
+			if shares[k].IsNeg() {
+				shares[k] = decimal.Zero
+			}
 			bal = sub(bal, shares[k])
 		}
 		shares[n-1] = bal
@@ -361,14 +398,23 @@ func (l *ledger) disburse(e Event) error {
 // due splits the schedule at t: installments due before t (overdue if unpaid) and the
 // current one, the first due on or after t.
 func (l *ledger) due(t time.Time) (overdue []*Installment, current *Installment) {
-	for _, in := range l.inst {
+	for l.settled < l.cur {
+		in := &l.inst[l.settled]
+		if !in.Rescheduled && (in.unpaidPrincipal().IsPos() || in.unpaidInterest().IsPos()) {
+			break
+		}
+		l.settled++
+	}
+	for i := l.settled; i < len(l.inst); i++ {
+		in := &l.inst[i]
 		if in.Rescheduled {
 			continue
 		}
 		if in.DueOn.Before(t) {
 			overdue = append(overdue, in)
-		} else if current == nil {
+		} else {
 			current = in
+			break
 		}
 	}
 	return overdue, current
@@ -385,7 +431,7 @@ func (o Owed) Total() decimal.Decimal {
 }
 
 func (l *ledger) owed(t time.Time) (Owed, []*Installment, *Installment) {
-	l.project()
+	l.projectCurrent()
 	overdue, current := l.due(t)
 	var o Owed
 	for _, in := range overdue {
@@ -395,11 +441,9 @@ func (l *ledger) owed(t time.Time) (Owed, []*Installment, *Installment) {
 	if current != nil {
 		o.CurrentInterest = current.unpaidInterest()
 		o.CurrentPrincipal = current.unpaidPrincipal()
-		for _, in := range l.inst {
-			if !in.Rescheduled && in.DueOn.After(current.DueOn) {
-				o.FuturePrincipal = add(o.FuturePrincipal, in.unpaidPrincipal())
-			}
-		}
+		// Outstanding is the unpaid principal of all installments: what is not overdue
+		// or current is to come.
+		o.FuturePrincipal = sub(sub(l.st.Outstanding, o.OverduePrincipal), o.CurrentPrincipal)
 	}
 	return o, overdue, current
 }
@@ -466,7 +510,8 @@ func (l *ledger) writeOff(e Event) error {
 	left := e.Amount
 	// The principal already due goes first, oldest first: it is what is being given
 	// up on. Then the installments still to come, re-derived on what is left.
-	for _, in := range l.inst {
+	for i := range l.inst {
+		in := &l.inst[i]
 		if in.Rescheduled || !in.closed {
 			continue
 		}
@@ -491,8 +536,8 @@ func (l *ledger) writeOff(e Event) error {
 	if l.st.Outstanding.IsZero() {
 		// Nothing left to collect: the interest still unpaid goes with the principal.
 		l.project()
-		for _, in := range l.inst {
-			if !in.Rescheduled {
+		for i := range l.inst {
+			if in := &l.inst[i]; !in.Rescheduled {
 				in.WrittenOffInterest = add(in.WrittenOffInterest, in.unpaidInterest())
 				in.frozen = true
 			}
@@ -531,10 +576,12 @@ func (l *ledger) reschedule(e Event) error {
 	carried := l.carried
 	if fo := l.firstOpen(); fo < len(l.inst) && !l.inst[fo].frozen {
 		// The open period's interest so far; a frozen installment was paid in full for it.
-		carried = add(carried, l.accrued)
+		b, _, _ := basis(l.terms.DayCount).Int64(0)
+		carried = add(carried, divRound(l.accrued, b, 10))
 	}
 	l.project()
-	for _, in := range l.inst {
+	for i := range l.inst {
+		in := &l.inst[i]
 		settled := in.unpaidInterest().IsZero() && in.unpaidPrincipal().IsZero()
 		if in.Rescheduled || (settled && (in.closed || in.frozen)) {
 			continue
@@ -552,11 +599,12 @@ func (l *ledger) reschedule(e Event) error {
 	l.terms = next
 	l.cur = len(l.inst)
 	seq := len(l.inst)
-	var fresh []*Installment
 	for i, d := range DueDates(first, next.MaturityOn, next.Frequency) {
-		in := &Installment{Seq: seq + i + 1, DueOn: d}
-		fresh = append(fresh, in)
-		l.inst = append(l.inst, in)
+		l.inst = append(l.inst, Installment{Seq: seq + i + 1, DueOn: d})
+	}
+	var fresh []*Installment // taken after appending: appends may move the schedule
+	for i := seq; i < len(l.inst); i++ {
+		fresh = append(fresh, &l.inst[i])
 	}
 	l.spread(fresh, l.st.Outstanding, 0)
 	l.resetSchedBal()

@@ -453,3 +453,33 @@ func randomPart(rng *rand.Rand, max decimal.Decimal) decimal.Decimal {
 	}
 	return decimal.MustNew(1+rng.Int63n(whole*100+frac), 2)
 }
+
+// TestDivRound checks the fast integer path against the decimal one, half to even.
+func TestDivRound(t *testing.T) {
+	tests := []struct {
+		num   string
+		den   int64
+		scale int
+		want  string
+	}{
+		{"60000", 360, 2, "166.67"}, // 100,000 × 1 % × 60 days
+		{"1", 8, 2, "0.12"},         // 0.125: half to even, down
+		{"3", 8, 2, "0.38"},         // 0.375: half to even, up
+		{"-3", 8, 2, "-0.38"},
+		{"10", 3, 0, "3"},
+		{"123456789.123456", 365, 4, "338237.7784"},
+		{"99999999999999.9999", 360, 2, "277777777777.78"},
+	}
+	for _, tt := range tests {
+		num := d(tt.num)
+		got := divRound(num, tt.den, tt.scale)
+		if !got.Equal(d(tt.want)) {
+			t.Errorf("divRound(%s, %d, %d) = %s, want %s", tt.num, tt.den, tt.scale, got, tt.want)
+		}
+		// The decimal path, for comparison: must agree.
+		slow := quo(num, decimal.MustNew(tt.den, 0)).Round(tt.scale)
+		if !slow.Equal(got) {
+			t.Errorf("fast %s ≠ decimal %s for %s/%d", got, slow, tt.num, tt.den)
+		}
+	}
+}

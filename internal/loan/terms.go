@@ -6,6 +6,8 @@ package loan
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -159,25 +161,31 @@ func DueDates(first, maturity time.Time, f Frequency) []time.Time {
 	return append(dates, maturity)
 }
 
-// yearFraction is the length of [a, b) as a fraction of a year under dc.
-func yearFraction(dc DayCount, a, b time.Time) decimal.Decimal {
-	switch dc {
-	case ACT360:
-		return quo(decimal.MustNew(int64(civil.Days(a, b)), 0), d360)
-	case ACT365:
-		return quo(decimal.MustNew(int64(civil.Days(a, b)), 0), d365)
-	default: // 30E/360 (ISDA)
-		y1, m1, d1 := a.Date()
-		y2, m2, d2 := b.Date()
-		if civil.IsMonthEnd(a) {
-			d1 = 30
-		}
-		if civil.IsMonthEnd(b) {
-			d2 = 30
-		}
-		days := 360*(y2-y1) + 30*(int(m2)-int(m1)) + (d2 - d1)
-		return quo(decimal.MustNew(int64(days), 0), d360)
+// days is the length of [a, b) in the day count's days; with basis, the year
+// fraction is days/basis. Interest is accrued as balance × rate × days and divided by
+// the basis once per installment: fewer divisions, and exact sums in between.
+func days(dc DayCount, a, b time.Time) int64 {
+	if dc != Thirty360 {
+		return int64(civil.Days(a, b))
 	}
+	// 30E/360 (ISDA): a month-end date counts as the 30th.
+	y1, m1, d1 := a.Date()
+	y2, m2, d2 := b.Date()
+	if civil.IsMonthEnd(a) {
+		d1 = 30
+	}
+	if civil.IsMonthEnd(b) {
+		d2 = 30
+	}
+	return int64(360*(y2-y1) + 30*(int(m2)-int(m1)) + (d2 - d1))
+}
+
+// basis is the number of days in the day count's year.
+func basis(dc DayCount) decimal.Decimal {
+	if dc == ACT365 {
+		return d365
+	}
+	return d360
 }
 
 var (
@@ -201,6 +209,82 @@ func sub(a, b decimal.Decimal) decimal.Decimal { return must(a.Sub(b)) }
 func mul(a, b decimal.Decimal) decimal.Decimal { return must(a.Mul(b)) }
 func quo(a, b decimal.Decimal) decimal.Decimal { return must(a.Quo(b)) }
 
+// divRound is num / den rounded half to even at scale digits, exactly, by an integer
+// quotient and remainder: a 19-digit division is the slow path of the decimal type,
+// and every installment's interest is one.
+func divRound(num decimal.Decimal, den int64, scale int) decimal.Decimal {
+	if d, ok := divRoundFast(num, uint64(den), scale); ok {
+		return d
+	}
+	shifted := mul(num, pow10(scale))
+	d := decimal.MustNew(den, 0)
+	q, r, err := shifted.QuoRem(d)
+	if err != nil {
+		panic(arithmeticError{err})
+	}
+	// Half to even: past half rounds away from zero, exactly half to the even neighbour.
+	twice := mul(r.Abs(), decimal.Two)
+	switch c := twice.Cmp(d); {
+	case c > 0, c == 0 && !isEven(q):
+		if num.IsNeg() {
+			q = sub(q, decimal.One)
+		} else {
+			q = add(q, decimal.One)
+		}
+	}
+	whole, _, ok := q.Int64(0)
+	if !ok {
+		panic(arithmeticError{fmt.Errorf("%s / %d overflows", num, den)})
+	}
+	return decimal.MustNew(whole, scale)
+}
+
+// divRoundFast is divRound in 128-bit integer arithmetic:
+// coef·10^scale / (den·10^numScale), for the usual case where that fits.
+func divRoundFast(num decimal.Decimal, den uint64, scale int) (decimal.Decimal, bool) {
+	s := num.Scale()
+	if s > 16 || scale > 18 {
+		return decimal.Decimal{}, false
+	}
+	hiD, denom := bits.Mul64(den, uint64(pow10(s).Coef()))
+	if hiD != 0 {
+		return decimal.Decimal{}, false
+	}
+	hi, lo := bits.Mul64(num.Coef(), uint64(pow10(scale).Coef()))
+	if hi >= denom {
+		return decimal.Decimal{}, false // the quotient would not fit in 64 bits
+	}
+	q, r := bits.Div64(hi, lo, denom)
+	if r > denom-r || (r == denom-r && q%2 == 1) {
+		q++
+	}
+	if q > math.MaxInt64 {
+		return decimal.Decimal{}, false
+	}
+	v := int64(q)
+	if num.IsNeg() {
+		v = -v
+	}
+	return decimal.MustNew(v, scale), true
+}
+
+func isEven(q decimal.Decimal) bool {
+	whole, _, _ := q.Int64(0)
+	return whole%2 == 0
+}
+
+var powers = func() []decimal.Decimal {
+	p := make([]decimal.Decimal, 19)
+	n := int64(1)
+	for i := range p {
+		p[i] = decimal.MustNew(n, 0)
+		n *= 10
+	}
+	return p
+}()
+
+func pow10(n int) decimal.Decimal { return powers[n] }
+
 func min(a, b decimal.Decimal) decimal.Decimal {
 	if a.Cmp(b) <= 0 {
 		return a
@@ -220,5 +304,3 @@ func ParseAmortization(s string) Amortization {
 
 // ParseFrequency reads a frequency name.
 func ParseFrequency(s string) Frequency { return Frequency(strings.ToLower(strings.TrimSpace(s))) }
-
-var _ = fmt.Sprintf

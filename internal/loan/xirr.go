@@ -37,26 +37,48 @@ func XIRR(flows []CashFlow) (rate float64, ok bool) {
 	for i, f := range flows {
 		years[i] = f.On.Sub(t0).Hours() / 24 / 365
 	}
-	npv := func(r float64) float64 {
-		v := 0.0
+	// npv and its derivative, with (1+r)^-t as exp(-t·log(1+r)): one log per rate.
+	npv := func(r float64) (v, dv float64) {
+		lg := math.Log1p(r)
 		for i, f := range flows {
-			v += f.Amount / math.Pow(1+r, years[i])
+			disc := math.Exp(-years[i] * lg)
+			v += f.Amount * disc
+			dv -= years[i] * f.Amount * disc / (1 + r)
 		}
-		return v
+		return v, dv
 	}
-	// Bracket a root between -99.99 % and a rate high enough, then bisect: slower than
-	// Newton's method but it cannot wander off or divide by a zero derivative.
+	// Newton's method converges in a few steps from a sensible guess...
+	r := 0.1
+	for i := 0; i < 50; i++ {
+		v, dv := npv(r)
+		if math.Abs(v) < 1e-7 {
+			return r, true
+		}
+		if dv == 0 || math.IsNaN(v) {
+			break
+		}
+		next := r - v/dv
+		if next <= -0.9999 || math.IsNaN(next) || math.IsInf(next, 0) {
+			break
+		}
+		if math.Abs(next-r) < 1e-12 {
+			return next, true
+		}
+		r = next
+	}
+	// ...and where it wanders, bisection between a bracket cannot.
 	lo, hi := -0.9999, 1.0
-	for npv(hi) > 0 && hi < 1e6 {
+	for v, _ := npv(hi); v > 0 && hi < 1e6; v, _ = npv(hi) {
 		hi *= 2
 	}
-	flo, fhi := npv(lo), npv(hi)
+	flo, _ := npv(lo)
+	fhi, _ := npv(hi)
 	if math.IsNaN(flo) || math.IsNaN(fhi) || flo*fhi > 0 {
 		return 0, false
 	}
 	for i := 0; i < 200; i++ {
 		mid := (lo + hi) / 2
-		fm := npv(mid)
+		fm, _ := npv(mid)
 		if math.Abs(fm) < 1e-9 || hi-lo < 1e-12 {
 			return mid, true
 		}

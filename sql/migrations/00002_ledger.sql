@@ -47,12 +47,22 @@ CREATE TABLE loan_transactions (
     interest   NUMERIC(19,4) NOT NULL DEFAULT 0 CHECK (interest >= 0),
     prepaid    NUMERIC(19,4) NOT NULL DEFAULT 0 CHECK (prepaid >= 0 AND prepaid <= principal),
     reason     TEXT NOT NULL DEFAULT '' CHECK (char_length(reason) <= 2000),
+    -- The loan's totals up to and including this transaction (in date, then id, order),
+    -- kept current by every write: a loan's balances at any date are then those of its
+    -- last transaction on or before it, one index probe per loan, no summing.
+    cum_disbursed        NUMERIC(19,4) NOT NULL DEFAULT 0 CHECK (cum_disbursed >= 0),
+    cum_principal_repaid NUMERIC(19,4) NOT NULL DEFAULT 0 CHECK (cum_principal_repaid >= 0),
+    cum_interest_paid    NUMERIC(19,4) NOT NULL DEFAULT 0 CHECK (cum_interest_paid >= 0),
+    cum_written_off      NUMERIC(19,4) NOT NULL DEFAULT 0 CHECK (cum_written_off >= 0),
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    CONSTRAINT loan_transactions_cumulative_within_disbursed
+        CHECK (cum_principal_repaid + cum_written_off <= cum_disbursed),
     CONSTRAINT loan_transactions_allocation_adds_up CHECK (principal + interest = amount),
     CONSTRAINT loan_transactions_writeoff_reason CHECK (kind <> 'writeoff' OR btrim(reason) <> ''),
     CONSTRAINT loan_transactions_interest_on_repayments CHECK (kind = 'repayment' OR interest = 0)
 );
-CREATE INDEX loan_transactions_loan_idx ON loan_transactions (loan_id, value_date, id);
+CREATE INDEX loan_transactions_loan_idx ON loan_transactions (loan_id, value_date, id)
+    INCLUDE (cum_disbursed, cum_principal_repaid, cum_interest_paid, cum_written_off);
 
 CREATE TABLE loan_reschedules (
     id                BIGINT PRIMARY KEY DEFAULT nextval('loan_event_id_seq'),

@@ -1,0 +1,73 @@
+package fx
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/govalues/decimal"
+
+	"cartera/internal/audit"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func TestConvertThroughUSD(t *testing.T) {
+	ctx := context.Background()
+	conn := pgtest.New(t)
+	log, err := audit.NewLog(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewService(ctx, conn, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := decimal.MustParse
+	if err := s.Put(ctx, audit.System("test"), []Rate{
+		{Currency: "BOB", Date: civil.Date(2024, 1, 1), Rate: d("6.96")},
+		{Currency: "EUR", Date: civil.Date(2024, 1, 1), Rate: d("0.90")},
+		{Currency: "EUR", Date: civil.Date(2024, 3, 1), Rate: d("0.80")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		amount, from, to, on, want string
+	}{
+		{"696", "BOB", "USD", "2024-02-15", "100"},
+		{"100", "USD", "EUR", "2024-02-29", "90"},        // the latest rate on or before
+		{"100", "USD", "EUR", "2024-03-01", "80"},        // the rate of that very day
+		{"6960", "BOB", "EUR", "2024-03-10", "800"},      // through USD: 1,000 USD
+		{"123.45", "PEN", "PEN", "2000-01-01", "123.45"}, // same currency: no rate needed
+	}
+	for _, tt := range tests {
+		on, _ := civil.Parse(tt.on)
+		got, err := s.Convert(ctx, d(tt.amount), tt.from, tt.to, on)
+		if err != nil {
+			t.Errorf("%s %s→%s on %s: %v", tt.amount, tt.from, tt.to, tt.on, err)
+			continue
+		}
+		if !got.Equal(d(tt.want)) {
+			t.Errorf("%s %s→%s on %s = %s, want %s", tt.amount, tt.from, tt.to, tt.on, got, tt.want)
+		}
+	}
+	// No rate on or before the date: an error naming the currency and the date.
+	for _, c := range []struct{ cur, on string }{{"BOB", "2023-12-31"}, {"KES", "2024-06-01"}} {
+		on, _ := civil.Parse(c.on)
+		_, err := s.Convert(ctx, d("1"), c.cur, "USD", on)
+		if err == nil || !strings.Contains(err.Error(), c.cur) || !strings.Contains(err.Error(), c.on) {
+			t.Errorf("%s on %s: err = %v, want one naming both", c.cur, c.on, err)
+		}
+	}
+	// Putting the same rate again changes nothing and audits nothing.
+	if err := s.Put(ctx, audit.System("test"), []Rate{{Currency: "bob", Date: civil.Date(2024, 1, 1), Rate: d("6.960")}}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := conn.Get(&n, "SELECT count(*) FROM audit_log WHERE entity = 'fx_rate'"); err != nil || n != 3 {
+		t.Errorf("fx audit entries = %d (%v), want 3", n, err)
+	}
+}
