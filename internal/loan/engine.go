@@ -58,14 +58,26 @@ type Installment struct {
 }
 
 // live is the principal still bearing interest: scheduled, less what was written off.
-func (in *Installment) live() decimal.Decimal { return sub(in.Principal, in.WrittenOffPrincipal) }
+func (in *Installment) live() decimal.Decimal {
+	if in.WrittenOffPrincipal.IsZero() {
+		return in.Principal
+	}
+	return sub(in.Principal, in.WrittenOffPrincipal)
+}
 
 // Unpaid principal and interest of the installment.
+// (Most installments have nothing paid or written off: skip the arithmetic then.)
 func (in *Installment) unpaidPrincipal() decimal.Decimal {
+	if in.PaidPrincipal.IsZero() && in.WrittenOffPrincipal.IsZero() {
+		return in.Principal
+	}
 	return sub(sub(in.Principal, in.PaidPrincipal), in.WrittenOffPrincipal)
 }
 
 func (in *Installment) unpaidInterest() decimal.Decimal {
+	if in.PaidInterest.IsZero() && in.WrittenOffInterest.IsZero() {
+		return in.Interest
+	}
 	return sub(sub(in.Interest, in.PaidInterest), in.WrittenOffInterest)
 }
 
@@ -271,6 +283,9 @@ func (l *ledger) projectUpTo(end int) {
 // notBelowPaid keeps interest already paid on an installment: a later drop in the
 // balance (a write-off, a rescheduling) lowers what is still to pay, never refunds.
 func notBelowPaid(in *Installment, interest decimal.Decimal) decimal.Decimal {
+	if in.PaidInterest.IsZero() && in.WrittenOffInterest.IsZero() {
+		return interest
+	}
 	paid := add(in.PaidInterest, in.WrittenOffInterest)
 	if interest.Cmp(paid) < 0 {
 		return paid
@@ -304,7 +319,10 @@ func (l *ledger) open(t time.Time) []*Installment {
 func (l *ledger) spread(installments []*Installment, total decimal.Decimal, graceBefore int) {
 	var amortizing []*Installment
 	for _, in := range installments {
-		in.Principal = add(in.PaidPrincipal, in.WrittenOffPrincipal) // keep what is settled
+		in.Principal = in.PaidPrincipal // keep what is settled
+		if !in.WrittenOffPrincipal.IsZero() {
+			in.Principal = add(in.Principal, in.WrittenOffPrincipal)
+		}
 		if in.Seq > graceBefore {
 			amortizing = append(amortizing, in)
 		}

@@ -39,15 +39,32 @@ func Days(a, b time.Time) int {
 // month-end schedules at month end.
 func AddMonths(anchor time.Time, n int) time.Time {
 	y, m, d := anchor.Date()
-	first := Date(y, m+time.Month(n), 1)
-	if last := DaysIn(first.Year(), first.Month()); d > last {
+	months := int(m) - 1 + n
+	y += months / 12
+	if months %= 12; months < 0 {
+		months += 12
+		y--
+	}
+	month := time.Month(months + 1)
+	if last := DaysIn(y, month); d > last {
 		d = last
 	}
-	return Date(first.Year(), first.Month(), d)
+	return Date(y, month, d)
 }
 
 // DaysIn is the number of days in month m of year y.
-func DaysIn(y int, m time.Month) int { return Date(y, m+1, 0).Day() }
+func DaysIn(y int, m time.Month) int {
+	switch m {
+	case time.February:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
+}
 
 // IsMonthEnd reports whether t is the last day of its month.
 func IsMonthEnd(t time.Time) bool { return t.Day() == DaysIn(t.Year(), t.Month()) }
