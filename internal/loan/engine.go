@@ -593,9 +593,13 @@ func (l *ledger) reschedule(e Event) error {
 	l.accrueTo(e.On)
 	carried := l.carried
 	if fo := l.firstOpen(); fo < len(l.inst) && !l.inst[fo].frozen {
-		// The open period's interest so far; a frozen installment was paid in full for it.
+		// The open period's interest so far, less what was already paid toward it (it
+		// stays on the replaced installment); a frozen installment was paid in full.
 		b, _, _ := basis(l.terms.DayCount).Int64(0)
-		carried = add(carried, divRound(l.accrued, b, 10))
+		owed := sub(divRound(l.accrued, b, 10), l.inst[fo].PaidInterest)
+		if owed.IsPos() {
+			carried = add(carried, owed)
+		}
 	}
 	l.project()
 	for i := range l.inst {

@@ -483,3 +483,27 @@ func TestDivRound(t *testing.T) {
 		}
 	}
 }
+
+// TestRescheduleCarriesOnlyUnpaidInterest: interest paid early toward the open period
+// stays on the replaced installment and is not carried (charged) again.
+func TestRescheduleCarriesOnlyUnpaidInterest(t *testing.T) {
+	terms := usd("200000", "0.085", ACT360, "2026-01-15", "2026-07-15", "2029-01-15", EqualPrincipal, Semiannual)
+	terms.GracePeriods = 1 // July's installment is interest only
+	maturity := date("2030-01-15")
+	base := []Event{disburse(1, "2026-02-01", "200000"), repay(2, "2026-07-20", "9000")}
+	st := replay(t, terms, "2026-11-21", append(base, Event{ID: 3, Kind: Reschedule, On: date("2026-11-21"), NewMaturityOn: &maturity})...)
+	// 9,000 paid: 7,744.44 for July's installment, 1,255.56 toward the next period.
+	eq(t, "paid toward the open period", st.Installments[1].PaidInterest, "1255.56")
+	// Accrued 15 July → 21 November: 200,000 × 8.5 % × 129/360 = 6,091.67; carried 4,836.11.
+	first := st.Installments[len(DueDates(terms.FirstDueOn, terms.MaturityOn, terms.Frequency))]
+	own := divRound(mul(mul(d("200000"), d("0.085")), decimal.MustNew(int64(civil.Days(date("2026-11-21"), first.DueOn)), 0)), 360, 2)
+	eq(t, "first new installment's interest", first.Interest, add(d("4836.11"), own).String())
+	total := decimal.Zero
+	for _, in := range st.Installments {
+		if in.DueOn.Before(date("2027-01-01")) || in.Rescheduled {
+			total = add(total, in.Interest)
+		}
+	}
+	// Interest charged up to the rescheduling, paid or carried: 7,744.44 + 6,091.67.
+	eq(t, "interest up to the rescheduling, once", add(total, d("4836.11")), "13836.11")
+}
