@@ -50,11 +50,7 @@ func runMigrate(ctx context.Context, args []string, io stdio) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := c.logger(io.err)
-	if err != nil {
-		return err
-	}
-	rt, err := c.open(ctx, log)
+	rt, err := c.start(ctx, io.err)
 	if err != nil {
 		return err
 	}
@@ -70,11 +66,7 @@ func runDemo(ctx context.Context, args []string, io stdio) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := c.logger(io.err)
-	if err != nil {
-		return err
-	}
-	rt, err := c.open(ctx, log)
+	rt, err := c.start(ctx, io.err)
 	if err != nil {
 		return err
 	}
@@ -119,11 +111,7 @@ func runUserAdd(ctx context.Context, args []string, io stdio) error {
 	if in.Password, err = readPassword(io, fromStdin); err != nil {
 		return err
 	}
-	log, err := c.logger(io.err)
-	if err != nil {
-		return err
-	}
-	rt, err := c.open(ctx, log)
+	rt, err := c.start(ctx, io.err)
 	if err != nil {
 		return err
 	}
@@ -180,11 +168,7 @@ func runTokenCreate(ctx context.Context, args []string, io stdio) error {
 	if email == "" || name == "" {
 		return errors.New("--email and --name are both required")
 	}
-	log, err := c.logger(io.err)
-	if err != nil {
-		return err
-	}
-	rt, err := c.open(ctx, log)
+	rt, err := c.start(ctx, io.err)
 	if err != nil {
 		return err
 	}
@@ -204,11 +188,7 @@ func runTokenList(ctx context.Context, args []string, io stdio) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := c.logger(io.err)
-	if err != nil {
-		return err
-	}
-	rt, err := c.open(ctx, log)
+	rt, err := c.start(ctx, io.err)
 	if err != nil {
 		return err
 	}
@@ -243,11 +223,7 @@ func runTokenRevoke(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return fmt.Errorf("token id %q is not a number", fs.Arg(0))
 	}
-	log, err := c.logger(io.err)
-	if err != nil {
-		return err
-	}
-	rt, err := c.open(ctx, log)
+	rt, err := c.start(ctx, io.err)
 	if err != nil {
 		return err
 	}

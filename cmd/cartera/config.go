@@ -107,6 +107,16 @@ func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("log format %q: use text or json", c.logFormat)
 }
 
+// start makes the logger and opens the database: the first steps of every command
+// that works on the database.
+func (c *common) start(ctx context.Context, stderr io.Writer) (*runtime, error) {
+	log, err := c.logger(stderr)
+	if err != nil {
+		return nil, err
+	}
+	return c.open(ctx, log)
+}
+
 // runtime is an open, migrated database, and the cluster behind it when embedded.
 type runtime struct {
 	conn     *sqlx.DB

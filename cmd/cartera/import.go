@@ -36,11 +36,7 @@ func runImportFX(ctx context.Context, args []string, stdio stdio) error {
 	if err != nil {
 		return err
 	}
-	log, err := c.logger(stdio.err)
-	if err != nil {
-		return err
-	}
-	rt, err := c.open(ctx, log)
+	rt, err := c.start(ctx, stdio.err)
 	if err != nil {
 		return err
 	}
