@@ -1,0 +1,102 @@
+package demo
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"cartera/internal/audit"
+	"cartera/internal/fund"
+	"cartera/internal/fx"
+	"cartera/internal/loan"
+	"cartera/internal/partner"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/pgtest"
+	"cartera/internal/user"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func TestLoadOnceWithEveryKindOfLoan(t *testing.T) {
+	ctx := context.Background()
+	conn := pgtest.New(t)
+	log, err := audit.NewLog(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Services{Conn: conn}
+	if s.Funds, err = fund.NewService(ctx, conn, log); err != nil {
+		t.Fatal(err)
+	}
+	if s.Partners, err = partner.NewService(ctx, conn, log); err != nil {
+		t.Fatal(err)
+	}
+	if s.Users, err = user.NewService(ctx, conn, log); err != nil {
+		t.Fatal(err)
+	}
+	if s.Loans, err = loan.NewService(ctx, conn, log, s.Funds); err != nil {
+		t.Fatal(err)
+	}
+	if s.FX, err = fx.NewService(ctx, conn, log); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Load(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.AlreadyLoaded || res.Partners != 6 || res.Loans != 8 || res.AdminPassword == "" {
+		t.Fatalf("first load: %+v", res)
+	}
+	if _, err := s.Users.CheckPassword(ctx, AdminEmail, res.AdminPassword); err != nil {
+		t.Errorf("the printed admin password does not work: %v", err)
+	}
+	again, err := Load(ctx, s)
+	if err != nil || !again.AlreadyLoaded {
+		t.Fatalf("second load: %+v %v", again, err)
+	}
+
+	today := civil.Today()
+	loans, err := s.Loans.List(ctx, loan.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRef := map[string]loan.Detail{}
+	for _, l := range loans {
+		d, err := s.Loans.Get(ctx, l.ID, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byRef[l.Reference] = d
+	}
+	want := map[string]loan.Status{
+		"IMP-2010-01": loan.Repaid, "IMP-2013-02": loan.Repaid, "IMP-2014-03": loan.Repaid, "IMP-2014-04": loan.Repaid,
+		"DMI-2019-01": loan.WrittenOff, "PMB-BOB-01": loan.Active, "ADRA-PEN-01": loan.Active, "CMP-2026-01": loan.Pipeline,
+	}
+	for ref, status := range want {
+		d, ok := byRef[ref]
+		if !ok {
+			t.Errorf("no demo loan %s", ref)
+			continue
+		}
+		if d.Balances.Status != status {
+			t.Errorf("%s: status %s, want %s", ref, d.Balances.Status, status)
+		}
+	}
+	// The seed article: 75,000 (2010), 150,000 (2013), 200,000 + 200,000 (2014), the last
+	// for the dairy producers programme in two tranches.
+	if d := byRef["IMP-2014-04"]; !d.Balances.Disbursed.Equal(d.Loan.Committed) || len(d.Transactions) < 3 {
+		t.Errorf("dairy loan: %+v", d.Balances)
+	}
+	if b := byRef["PMB-BOB-01"].Balances; b.DaysPastDue != 0 || !b.Outstanding.IsPos() {
+		t.Errorf("Pro Mujer's loan should be current with principal outstanding: %+v", b)
+	}
+	if b := byRef["ADRA-PEN-01"].Balances; b.DaysPastDue <= 30 || !b.OverduePrincipal.IsPos() {
+		t.Errorf("ADRA Peru's loan should be late: dpd %d, overdue %s", b.DaysPastDue, b.OverduePrincipal)
+	}
+	// FX history covers the local-currency loans up to today.
+	for _, c := range []string{"BOB", "PEN", "EUR"} {
+		if _, err := s.FX.RateOn(ctx, c, today); err != nil {
+			t.Errorf("%s: %v", c, err)
+		}
+	}
+}
