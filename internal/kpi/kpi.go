@@ -1,0 +1,255 @@
+// Package kpi computes a partner's ratios from its raw figures, period by period, the
+// way rating agencies do (DOMAIN.md, "Partner KPIs"): flows over a period shorter than a
+// year are annualized; stocks in a denominator are averaged, preferring a reported
+// average, then the mean with the value 12 months earlier, then with the period start,
+// then the period end alone, and each ratio says which basis it used. A ratio whose
+// inputs are missing, or whose denominator is zero, is absent, never zero.
+//
+// It is pure Go: figures in, ratios out; no database.
+package kpi
+
+import (
+	"sort"
+	"time"
+
+	"github.com/govalues/decimal"
+)
+
+// Figures are a partner's raw figures at a period end, under the canonical names.
+// Every one is optional (nil: not reported).
+type Figures struct {
+	GrossLoanPortfolio   *decimal.Decimal
+	PAR30                *decimal.Decimal
+	WriteOffs            *decimal.Decimal
+	LoanLossReserve      *decimal.Decimal
+	ProvisionExpense     *decimal.Decimal
+	ActiveClients        *decimal.Decimal
+	LoansOutstanding     *decimal.Decimal
+	TotalAssets          *decimal.Decimal
+	TotalLiabilities     *decimal.Decimal
+	Equity               *decimal.Decimal
+	FinancialRevenue     *decimal.Decimal
+	FinancialExpense     *decimal.Decimal
+	OperatingExpense     *decimal.Decimal
+	PersonnelExpense     *decimal.Decimal
+	PortfolioRevenue     *decimal.Decimal
+	NetIncome            *decimal.Decimal
+	Donations            *decimal.Decimal
+	TotalStaff           *decimal.Decimal
+	LoanOfficers         *decimal.Decimal
+	WomenClients         *decimal.Decimal
+	RuralClients         *decimal.Decimal
+	Branches             *decimal.Decimal
+	Deposits             *decimal.Decimal
+	AverageGLP           *decimal.Decimal // average_gross_loan_portfolio
+	AverageAssets        *decimal.Decimal
+	AverageEquity        *decimal.Decimal
+	AverageActiveClients *decimal.Decimal
+}
+
+// Report is one period's figures.
+type Report struct {
+	PeriodEnd time.Time
+	Months    int // 3, 6 or 12
+	Currency  string
+	Figures
+}
+
+// Basis says how a ratio's averaged denominator was obtained.
+type Basis string
+
+// The averaging bases, from most to least preferred.
+const (
+	ReportedAverage Basis = "reported_average"
+	TwelveMonths    Basis = "average_12_months"    // mean of the period end and 12 months earlier
+	PeriodStart     Basis = "average_period_start" // mean of the period end and the period start
+	PeriodEnd       Basis = "period_end"           // the period end alone
+)
+
+// Name is a ratio's canonical name.
+type Name string
+
+// The ratios.
+const (
+	GLPGrowth             Name = "glp_growth"
+	ClientGrowth          Name = "client_growth"
+	AverageLoanBalance    Name = "average_loan_balance"
+	PAR30Ratio            Name = "par30_ratio"
+	WriteOffRatio         Name = "write_off_ratio"
+	RiskCoverage          Name = "risk_coverage"
+	ProvisionExpenseRatio Name = "provision_expense_ratio"
+	OperatingExpenseRatio Name = "operating_expense_ratio"
+	PersonnelExpenseRatio Name = "personnel_expense_ratio"
+	PortfolioYield        Name = "portfolio_yield"
+	CostPerClient         Name = "cost_per_client"
+	ClientsPerLoanOfficer Name = "clients_per_loan_officer"
+	ClientsPerStaff       Name = "clients_per_staff"
+	LoanOfficersShare     Name = "loan_officers_share"
+	ROE                   Name = "roe"
+	ROA                   Name = "roa"
+	DebtToEquity          Name = "debt_to_equity"
+	EquityToAssets        Name = "equity_to_assets"
+	OperationalSelfSuffic Name = "operational_self_sufficiency"
+	WomenShare            Name = "women_share"
+)
+
+// Names lists every ratio in display order.
+var Names = []Name{GLPGrowth, ClientGrowth, AverageLoanBalance, PAR30Ratio, WriteOffRatio, RiskCoverage,
+	ProvisionExpenseRatio, OperatingExpenseRatio, PersonnelExpenseRatio, PortfolioYield, CostPerClient,
+	ClientsPerLoanOfficer, ClientsPerStaff, LoanOfficersShare, ROE, ROA, DebtToEquity, EquityToAssets,
+	OperationalSelfSuffic, WomenShare}
+
+// HigherIsBetter says, per ratio, which direction is good, for ranking among peers.
+// Ratios absent here (growth, average loan balance, debt/equity) have no better side.
+var HigherIsBetter = map[Name]bool{
+	PAR30Ratio: false, WriteOffRatio: false, RiskCoverage: true, ProvisionExpenseRatio: false,
+	OperatingExpenseRatio: false, PersonnelExpenseRatio: false, PortfolioYield: true, CostPerClient: false,
+	ClientsPerLoanOfficer: true, ClientsPerStaff: true, LoanOfficersShare: true, ROE: true, ROA: true,
+	EquityToAssets: true, OperationalSelfSuffic: true, WomenShare: true,
+}
+
+// Ratio is one ratio's value (a fraction: 0.822 is 82.2 %) and, for averaged ones, its basis.
+type Ratio struct {
+	Value *float64
+	Basis Basis // empty when no stock is averaged
+}
+
+// Period is one report with its ratios.
+type Period struct {
+	Report
+	Ratios map[Name]Ratio
+}
+
+// Compute returns every period's ratios, in period-end order. Reports are one
+// partner's, in one currency.
+func Compute(reports []Report) []Period {
+	byEnd := make(map[string]*Report, len(reports))
+	for i := range reports {
+		byEnd[monthKey(reports[i].PeriodEnd)] = &reports[i]
+	}
+	out := make([]Period, 0, len(reports))
+	for i := range reports {
+		out = append(out, Period{Report: reports[i], Ratios: ratios(&reports[i], byEnd)})
+	}
+	sortPeriods(out)
+	return out
+}
+
+// monthKey matches period ends by calendar month: a report at 30 June and one at
+// 1 July of the next year are not 12 months apart, but 30 June and 30 June are.
+func monthKey(t time.Time) string { return t.Format("2006-01") }
+
+func ratios(r *Report, byEnd map[string]*Report) map[Name]Ratio {
+	prior := byEnd[monthKey(r.PeriodEnd.AddDate(0, -12, 0))]
+	start := byEnd[monthKey(r.PeriodEnd.AddDate(0, -r.Months, 0))]
+	f := r.Figures
+	annual := 12.0 / float64(r.Months)
+	out := make(map[Name]Ratio, len(Names))
+	set := func(n Name, v *float64, b Basis) { out[n] = Ratio{Value: v, Basis: b} }
+
+	avg := func(reported *decimal.Decimal, stock func(Figures) *decimal.Decimal) (*float64, Basis) {
+		switch {
+		case reported != nil:
+			return fl(reported), ReportedAverage
+		case stock(f) == nil:
+			return nil, ""
+		case prior != nil && stock(prior.Figures) != nil:
+			m := (num(stock(f)) + num(stock(prior.Figures))) / 2
+			return &m, TwelveMonths
+		case start != nil && start != prior && stock(start.Figures) != nil:
+			m := (num(stock(f)) + num(stock(start.Figures))) / 2
+			return &m, PeriodStart
+		}
+		return fl(stock(f)), PeriodEnd
+	}
+	glp := func(x Figures) *decimal.Decimal { return x.GrossLoanPortfolio }
+	avgGLP, glpBasis := avg(f.AverageGLP, glp)
+	avgAssets, assetsBasis := avg(f.AverageAssets, func(x Figures) *decimal.Decimal { return x.TotalAssets })
+	avgEquity, equityBasis := avg(f.AverageEquity, func(x Figures) *decimal.Decimal { return x.Equity })
+	avgClients, clientsBasis := avg(f.AverageActiveClients, func(x Figures) *decimal.Decimal { return x.ActiveClients })
+
+	flowOver := func(flow *decimal.Decimal, denom *float64) *float64 {
+		if flow == nil {
+			return nil
+		}
+		return div(num(flow)*annual, denom)
+	}
+	growth := func(stock func(Figures) *decimal.Decimal) *float64 {
+		if prior == nil || stock(f) == nil || stock(prior.Figures) == nil {
+			return nil
+		}
+		v := div(num(stock(f)), fl(stock(prior.Figures)))
+		if v == nil {
+			return nil
+		}
+		g := *v - 1
+		return &g
+	}
+	ratio := func(a, b *decimal.Decimal) *float64 {
+		if a == nil {
+			return nil
+		}
+		return div(num(a), fl(b))
+	}
+
+	set(GLPGrowth, growth(glp), "")
+	set(ClientGrowth, growth(func(x Figures) *decimal.Decimal { return x.ActiveClients }), "")
+	set(AverageLoanBalance, ratio(f.GrossLoanPortfolio, f.ActiveClients), "")
+	set(PAR30Ratio, ratio(f.PAR30, f.GrossLoanPortfolio), "")
+	set(WriteOffRatio, flowOver(f.WriteOffs, avgGLP), glpBasis)
+	set(RiskCoverage, ratio(f.LoanLossReserve, f.PAR30), "")
+	set(ProvisionExpenseRatio, flowOver(f.ProvisionExpense, avgGLP), glpBasis)
+	set(OperatingExpenseRatio, flowOver(f.OperatingExpense, avgGLP), glpBasis)
+	set(PersonnelExpenseRatio, flowOver(f.PersonnelExpense, avgGLP), glpBasis)
+	set(PortfolioYield, flowOver(f.PortfolioRevenue, avgGLP), glpBasis)
+	set(CostPerClient, flowOver(f.OperatingExpense, avgClients), clientsBasis)
+	set(ClientsPerLoanOfficer, ratio(f.ActiveClients, f.LoanOfficers), "")
+	set(ClientsPerStaff, ratio(f.ActiveClients, f.TotalStaff), "")
+	set(LoanOfficersShare, ratio(f.LoanOfficers, f.TotalStaff), "")
+	set(ROE, flowOver(f.NetIncome, avgEquity), equityBasis)
+	set(ROA, flowOver(f.NetIncome, avgAssets), assetsBasis)
+	set(DebtToEquity, ratio(f.TotalLiabilities, f.Equity), "")
+	set(EquityToAssets, ratio(f.Equity, f.TotalAssets), "")
+	var oss *float64
+	if f.FinancialRevenue != nil && f.FinancialExpense != nil && f.ProvisionExpense != nil && f.OperatingExpense != nil {
+		costs := num(f.FinancialExpense) + num(f.ProvisionExpense) + num(f.OperatingExpense)
+		oss = div(num(f.FinancialRevenue), &costs)
+	}
+	set(OperationalSelfSuffic, oss, "")
+	set(WomenShare, ratio(f.WomenClients, f.ActiveClients), "")
+	// A ratio with no value has no basis either.
+	for n, r := range out {
+		if r.Value == nil {
+			out[n] = Ratio{}
+		}
+	}
+	return out
+}
+
+// num is a figure as a float: ratios are proportions, not amounts, so float64 is
+// the right tool once the exact figures are divided.
+func num(d *decimal.Decimal) float64 {
+	v, _ := d.Float64()
+	return v
+}
+
+func fl(d *decimal.Decimal) *float64 {
+	if d == nil {
+		return nil
+	}
+	v := num(d)
+	return &v
+}
+
+// div is a/b, absent when b is absent or zero.
+func div(a float64, b *float64) *float64 {
+	if b == nil || *b == 0 {
+		return nil
+	}
+	v := a / *b
+	return &v
+}
+
+func sortPeriods(ps []Period) {
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].PeriodEnd.Before(ps[j].PeriodEnd) })
+}
