@@ -4,7 +4,6 @@ package fund
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"cartera/internal/audit"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/db"
+	"cartera/internal/platform/money"
 )
 
 // Fund is a lending vehicle with the currency it reports in.
@@ -37,8 +37,6 @@ var constraints = map[string]db.Constraint{
 	"funds_name_key": {Field: "name", Message: "a fund with this name already exists"},
 }
 
-var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
-
 // NewService prepares the fund queries.
 func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log) (*Service, error) {
 	s := &Service{conn: conn, audit: log}
@@ -56,7 +54,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, name, baseCurre
 	if name == "" || len([]rune(name)) > 200 {
 		bad.Add("name", "must be 1 to 200 characters")
 	}
-	if !currencyCode.MatchString(baseCurrency) {
+	if _, err := money.ParseCurrency(baseCurrency); err != nil {
 		bad.Add("base_currency", "must be an ISO 4217 code such as USD or EUR")
 	}
 	if err := bad.Err(); err != nil {

@@ -97,7 +97,11 @@ func TestAbsentNotZero(t *testing.T) {
 		GrossLoanPortfolio: d("0"), PAR30: d("0"), ActiveClients: d("100"), TotalStaff: d("0"), Equity: d("50"),
 	}}
 	got := Compute([]Report{r})[0].Ratios
-	for _, n := range []Name{PAR30Ratio, ClientsPerStaff, AverageLoanBalance, RiskCoverage, ROE, DebtToEquity, GLPGrowth} {
+	// A zero numerator is a real zero: no portfolio over 100 clients.
+	if v := got[AverageLoanBalance].Value; v == nil || *v != 0 {
+		t.Errorf("average loan balance = %v, want 0", v)
+	}
+	for _, n := range []Name{PAR30Ratio, ClientsPerStaff, RiskCoverage, ROE, DebtToEquity, GLPGrowth} {
 		if got[n].Value != nil {
 			t.Errorf("%s = %v, want absent (a zero denominator or a missing input)", n, *got[n].Value)
 		}

@@ -245,7 +245,11 @@ func (l *ledger) accrualOn(bal decimal.Decimal, from, to time.Time) decimal.Deci
 // interest carried in, rounded to the currency.
 func (l *ledger) interest(accrual, carried decimal.Decimal) decimal.Decimal {
 	b, _, _ := basis(l.terms.DayCount).Int64(0)
-	return add(divRound(accrual, b, l.terms.Currency.Scale), carried)
+	i := add(divRound(accrual, b, l.terms.Currency.Scale), carried)
+	if i.IsNeg() {
+		return decimal.Zero // a credit beyond the period's interest (paid far ahead) is not refunded
+	}
+	return i
 }
 
 func (l *ledger) round(d decimal.Decimal) decimal.Decimal { return l.terms.Currency.Round(d) }
@@ -492,10 +496,9 @@ func (l *ledger) repay(e Event) error {
 		pay(in.unpaidPrincipal(), &in.PaidPrincipal, &a.Principal)
 	}
 	if current != nil {
+		// Paid early, the current installment's interest may still grow (a tranche in
+		// the period) but never shrink below what was paid (notBelowPaid).
 		pay(current.unpaidInterest(), &current.PaidInterest, &a.Interest)
-		if current.unpaidInterest().IsZero() {
-			current.frozen = true // paid as projected: later changes no longer move it
-		}
 		pay(current.unpaidPrincipal(), &current.PaidPrincipal, &a.Principal)
 	}
 	if left.IsPos() {
@@ -506,7 +509,7 @@ func (l *ledger) repay(e Event) error {
 		later := l.open(current.DueOn)
 		current.Principal = add(current.Principal, left)
 		current.PaidPrincipal = add(current.PaidPrincipal, left)
-		l.spread(later, sub(l.unpaidPrincipalOf(later), left), 0)
+		l.spread(later, sub(l.unpaidPrincipalOf(later), left), l.terms.GracePeriods)
 		l.resetSchedBal()
 		a.Principal = add(a.Principal, left)
 		a.Prepaid = left
@@ -593,13 +596,11 @@ func (l *ledger) reschedule(e Event) error {
 	l.accrueTo(e.On)
 	carried := l.carried
 	if fo := l.firstOpen(); fo < len(l.inst) && !l.inst[fo].frozen {
-		// The open period's interest so far, less what was already paid toward it (it
-		// stays on the replaced installment); a frozen installment was paid in full.
+		// The open period's interest so far, less what was already paid toward it (that
+		// stays on the replaced installment). Paid beyond what had accrued, the
+		// difference is a credit against the new schedule's first interest.
 		b, _, _ := basis(l.terms.DayCount).Int64(0)
-		owed := sub(divRound(l.accrued, b, 10), l.inst[fo].PaidInterest)
-		if owed.IsPos() {
-			carried = add(carried, owed)
-		}
+		carried = add(carried, sub(divRound(l.accrued, b, 10), l.inst[fo].PaidInterest))
 	}
 	l.project()
 	for i := range l.inst {

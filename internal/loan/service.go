@@ -228,7 +228,7 @@ func (s *Service) Get(ctx context.Context, id int64, asOf time.Time) (Detail, er
 		return Detail{}, err
 	}
 	l = normalizeLoan(l)
-	if !asOf.Before(lastEvent(txs, rs)) {
+	if len(txs) > 0 && !asOf.Before(lastEvent(txs, rs)) {
 		// Nothing happened after asOf: what the last write derived and stored is the
 		// replay's answer (TestStoredStateMatchesReplay holds them equal).
 		st, err := s.storedState(ctx, l, txs, rs, asOf)
@@ -563,8 +563,9 @@ func (s *Service) checkEvent(l Loan, e Event) error {
 		bad.Add("date", "is required")
 	} else if e.On.Before(l.SignedOn) {
 		bad.Add("date", "cannot be before the loan was signed (%s)", fmtDate(l.SignedOn))
-	} else if e.Kind != Reschedule && e.On.After(s.today()) {
-		bad.Add("date", "cannot be in the future: record money when it has moved")
+	} else if e.On.After(s.today()) {
+		// Every write replays up to today, so nothing may be recorded beyond it.
+		bad.Add("date", "cannot be in the future: record money when it has moved, a rescheduling once agreed")
 	}
 	if len([]rune(e.Reason)) > 2000 {
 		bad.Add("reason", "must be at most 2,000 characters")
@@ -587,6 +588,8 @@ func (s *Service) checkEvent(l Loan, e Event) error {
 		}
 		if e.NewRate != nil && (e.NewRate.IsNeg() || e.NewRate.Cmp(MaxRate) >= 0) {
 			bad.Add("interest_rate", "must be a fraction from 0 to below 1 (0.085 is 8.5 %%)")
+		} else if e.NewRate != nil && e.NewRate.MinScale() > 8 {
+			bad.Add("interest_rate", "at most 8 decimals")
 		}
 	}
 	return bad.Err()

@@ -13,6 +13,7 @@ import (
 
 	"cartera/internal/audit"
 	"cartera/internal/fund"
+	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
 	"cartera/internal/platform/pgtest"
@@ -94,6 +95,9 @@ func TestStoredStateMatchesReplay(t *testing.T) {
 				continue
 			}
 			if _, err := s.Post(ctx, actor, l.ID, e); err != nil {
+				if !apperr.IsKind(err, apperr.KindInvalid) {
+					t.Fatalf("loan %d, %s on %s: %v", n, e.Kind, fmtDate(day), err)
+				}
 				continue // e.g. a disbursement after the last due date: refused, nothing written
 			}
 			compared[e.Kind]++

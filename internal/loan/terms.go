@@ -168,9 +168,15 @@ func days(dc DayCount, a, b time.Time) int64 {
 	if dc != Thirty360 {
 		return int64(civil.Days(a, b))
 	}
-	// 30E/360 (ISDA): a month-end date counts as the 30th.
+	// Whole months are 30 days each, February or not: from a date to the same day of
+	// a later month (the 28th to the 28th), or from a month end to a month end.
 	y1, m1, d1 := a.Date()
 	y2, m2, d2 := b.Date()
+	months := 12*(y2-y1) + int(m2) - int(m1)
+	if months > 0 && (civil.AddMonths(a, months).Equal(b) || civil.IsMonthEnd(a) && civil.IsMonthEnd(b)) {
+		return int64(30 * months)
+	}
+	// Otherwise 30E/360 (ISDA): a month-end date counts as the 30th.
 	if civil.IsMonthEnd(a) {
 		d1 = 30
 	}

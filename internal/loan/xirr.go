@@ -34,8 +34,13 @@ func XIRR(flows []CashFlow) (rate float64, ok bool) {
 		}
 	}
 	years := make([]float64, len(flows))
+	span := 0.0
 	for i, f := range flows {
 		years[i] = f.On.Sub(t0).Hours() / 24 / 365
+		span = math.Max(span, years[i])
+	}
+	if span == 0 {
+		return 0, false // all on one day: every rate fits, none means anything
 	}
 	// npv and its derivative, with (1+r)^-t as exp(-t·log(1+r)): one log per rate.
 	npv := func(r float64) (v, dv float64) {

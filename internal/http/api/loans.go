@@ -208,9 +208,9 @@ func (h *handlers) createLoan(c *fiber.Ctx) error {
 	var currency, dayCount, amortization, frequency string
 	o.text("reference", &in.Reference)
 	o.text("purpose", &in.Purpose)
-	if o.has("currency") {
+	if o.has("currency") && !o.isNull("currency") {
 		o.text("currency", &currency)
-		if c, err := money.ParseCurrency(currency); err != nil && currency != "" {
+		if c, err := money.ParseCurrency(currency); err != nil {
 			o.bad.Add("currency", "%v", err)
 		} else {
 			in.Currency = c
