@@ -16,7 +16,7 @@ import (
 )
 
 // amountIn formats an amount with exactly the currency's decimals, as a JSON string.
-func amountIn(d decimal.Decimal, scale int) string { return d.Round(scale).Pad(scale).String() }
+func amountIn(d decimal.Decimal, scale int) string { return d.Rescale(scale).String() }
 
 func dateString(t time.Time) string { return t.Format(civil.Layout) }
 
