@@ -50,11 +50,7 @@ func (h *handlers) createUser(c *fiber.Ctx) error {
 }
 
 func (h *handlers) patchUser(c *fiber.Ctx) error {
-	id, err := pathID(c, "user")
-	if err != nil {
-		return err
-	}
-	o, err := decodeObject(c)
+	id, o, err := idAndBody(c, "user")
 	if err != nil {
 		return err
 	}

@@ -245,3 +245,14 @@ func (o *object) require(names ...string) {
 		}
 	}
 }
+
+// idAndBody reads the :id of a path naming entity, then the JSON object body: the
+// opening of every handler that changes one thing.
+func idAndBody(c *fiber.Ctx, entity string) (int64, *object, error) {
+	id, err := pathID(c, entity)
+	if err != nil {
+		return 0, nil, err
+	}
+	o, err := decodeObject(c)
+	return id, o, err
+}

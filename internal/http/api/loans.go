@@ -189,11 +189,7 @@ func toReschedulingJSON(r loan.Rescheduling) reschedulingJSON {
 }
 
 func (h *handlers) createLoan(c *fiber.Ctx) error {
-	partnerID, err := pathID(c, "partner")
-	if err != nil {
-		return err
-	}
-	o, err := decodeObject(c)
+	partnerID, o, err := idAndBody(c, "partner")
 	if err != nil {
 		return err
 	}
@@ -330,11 +326,7 @@ func (h *handlers) owedOnLoan(c *fiber.Ctx) error {
 }
 
 func (h *handlers) patchLoan(c *fiber.Ctx) error {
-	id, err := pathID(c, "loan")
-	if err != nil {
-		return err
-	}
-	o, err := decodeObject(c)
+	id, o, err := idAndBody(c, "loan")
 	if err != nil {
 		return err
 	}
@@ -358,11 +350,7 @@ func (h *handlers) patchLoan(c *fiber.Ctx) error {
 // postEvent records a disbursement, repayment or write-off.
 func (h *handlers) postEvent(kind loan.EventKind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := pathID(c, "loan")
-		if err != nil {
-			return err
-		}
-		o, err := decodeObject(c)
+		id, o, err := idAndBody(c, "loan")
 		if err != nil {
 			return err
 		}
@@ -390,11 +378,7 @@ func (h *handlers) postEvent(kind loan.EventKind) fiber.Handler {
 }
 
 func (h *handlers) reschedule(c *fiber.Ctx) error {
-	id, err := pathID(c, "loan")
-	if err != nil {
-		return err
-	}
-	o, err := decodeObject(c)
+	id, o, err := idAndBody(c, "loan")
 	if err != nil {
 		return err
 	}

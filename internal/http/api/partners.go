@@ -151,11 +151,7 @@ func (h *handlers) getPartner(c *fiber.Ctx) error {
 }
 
 func (h *handlers) patchPartner(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
-	if err != nil {
-		return err
-	}
-	o, err := decodeObject(c)
+	id, o, err := idAndBody(c, "partner")
 	if err != nil {
 		return err
 	}
