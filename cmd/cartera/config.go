@@ -16,6 +16,7 @@ import (
 
 	"cartera/internal/audit"
 	"cartera/internal/demo"
+	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/http/api"
@@ -128,6 +129,7 @@ type runtime struct {
 	funds    *fund.Service
 	loans    *loan.Service
 	fx       *fx.Service
+	figures  *figures.Service
 }
 
 // open connects to DATABASE_URL, or starts (or reuses) the embedded cluster, then
@@ -181,17 +183,21 @@ func (rt *runtime) prepare(ctx context.Context) (err error) {
 	if rt.loans, err = loan.NewService(ctx, rt.conn, rt.audit, rt.funds); err != nil {
 		return err
 	}
-	rt.fx, err = fx.NewService(ctx, rt.conn, rt.audit)
+	if rt.fx, err = fx.NewService(ctx, rt.conn, rt.audit); err != nil {
+		return err
+	}
+	rt.figures, err = figures.NewService(ctx, rt.conn, rt.audit, rt.partners, rt.fx)
 	return err
 }
 
 func (rt *runtime) apiDeps() api.Deps {
 	return api.Deps{Conn: rt.conn, Audit: rt.audit, Partners: rt.partners, Users: rt.users,
-		Funds: rt.funds, Loans: rt.loans, FX: rt.fx}
+		Funds: rt.funds, Loans: rt.loans, FX: rt.fx, Figures: rt.figures}
 }
 
 func (rt *runtime) demoServices() demo.Services {
-	return demo.Services{Conn: rt.conn, Funds: rt.funds, Partners: rt.partners, Users: rt.users, Loans: rt.loans, FX: rt.fx}
+	return demo.Services{Conn: rt.conn, Funds: rt.funds, Partners: rt.partners, Users: rt.users, Loans: rt.loans, FX: rt.fx,
+		Figures: rt.figures}
 }
 
 // close closes the pool, then stops the cluster if this process started it.

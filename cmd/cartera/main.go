@@ -8,6 +8,7 @@
 //	cartera token list   list API tokens
 //	cartera token revoke revoke an API token
 //	cartera import fx    import FX rates from CSV
+//	cartera import reports import partners' financial reports from CSV or XLSX
 //	cartera version      print the version
 //
 // With no DATABASE_URL, each command uses (starting it if needed) a private
@@ -49,6 +50,7 @@ func commands() []command {
 		{"token list", "list API tokens", runTokenList},
 		{"token revoke", "revoke an API token by id", runTokenRevoke},
 		{"import fx", "import FX rates from a CSV file (date,currency,rate)", runImportFX},
+		{"import reports", "import partners' financial reports from a CSV or XLSX file", runImportReports},
 		{"version", "print the version", runVersion},
 	}
 }

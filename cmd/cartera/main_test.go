@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"cartera/internal/demo"
 	"cartera/internal/platform/db"
 	"cartera/internal/platform/pgtest"
 )
@@ -346,6 +347,7 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 	}
 	want := []string{ // ordered by entity, then actor
 		"cli:ops|cli|api_token|1",
+		"demo loader|system|financial_report|" + fmt.Sprint(demoReports()),
 		"demo loader|system|fund|1",
 		"cli:ops|cli|fx_rate|2",
 		"demo loader|system|fx_rate|" + fmt.Sprint(3*demoMonths()),
@@ -361,6 +363,15 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("audit log = %q, want %q", got, want)
 	}
+}
+
+// demoReports is the number of financial reports the demo loads.
+func demoReports() int {
+	n := 0
+	for _, reports := range demo.Figures() {
+		n += len(reports)
+	}
+	return n
 }
 
 // demoMonths is the number of months from January 2010 to this one: the demo's FX history.

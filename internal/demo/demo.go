@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
+	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/loan"
@@ -28,8 +29,9 @@ const AdminEmail = "admin@cartera.example"
 // The demo is loaded in parts, each marked done once, so an installation that loaded
 // an earlier part gets the later ones on its next start.
 const (
-	loadedKey       = "demo_loaded"
-	ledgerLoadedKey = "demo_ledger_loaded"
+	loadedKey        = "demo_loaded"
+	ledgerLoadedKey  = "demo_ledger_loaded"
+	figuresLoadedKey = "demo_figures_loaded"
 )
 
 // Services are what the loader writes through.
@@ -40,6 +42,7 @@ type Services struct {
 	Users    *user.Service
 	Loans    *loan.Service
 	FX       *fx.Service
+	Figures  *figures.Service
 }
 
 // Result says what Load did.
@@ -48,6 +51,7 @@ type Result struct {
 	AlreadyLoaded bool
 	Partners      int
 	Loans         int
+	Reports       int
 	// AdminPassword is set when this Load created the admin account; it is random.
 	// The database keeps only its hash; `cartera serve` on the embedded cluster also
 	// keeps it in the data directory (demo-admin.txt, mode 0600) to show it again.
@@ -87,7 +91,11 @@ func Load(ctx context.Context, s Services) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if base && ledger {
+	figs, err := done(figuresLoadedKey)
+	if err != nil {
+		return res, err
+	}
+	if base && ledger && figs {
 		return Result{AlreadyLoaded: true}, nil
 	}
 	if !base {
@@ -103,6 +111,15 @@ func Load(ctx context.Context, s Services) (Result, error) {
 			return res, err
 		}
 		if _, err := q.Set.ExecContext(ctx, ledgerLoadedKey, "true"); err != nil {
+			return res, fmt.Errorf("mark demo loaded: %w", err)
+		}
+	}
+	if !figs {
+		// Put replaces a period's report, so a load interrupted here can run again.
+		if res.Reports, err = loadFigures(ctx, s, actor); err != nil {
+			return res, err
+		}
+		if _, err := q.Set.ExecContext(ctx, figuresLoadedKey, "true"); err != nil {
 			return res, fmt.Errorf("mark demo loaded: %w", err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"cartera/internal/audit"
+	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/loan"
@@ -38,6 +39,9 @@ func TestLoadOnceWithEveryKindOfLoan(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.FX, err = fx.NewService(ctx, conn, log); err != nil {
+		t.Fatal(err)
+	}
+	if s.Figures, err = figures.NewService(ctx, conn, log, s.Partners, s.FX); err != nil {
 		t.Fatal(err)
 	}
 	res, err := Load(ctx, s)

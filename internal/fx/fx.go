@@ -36,6 +36,7 @@ type Service struct {
 		Upsert *sqlx.Stmt `query:"upsert-rate"`
 		List   *sqlx.Stmt `query:"list-rates"`
 		On     *sqlx.Stmt `query:"rate-on"`
+		Avg    *sqlx.Stmt `query:"average-rate"`
 	}
 }
 
@@ -147,6 +148,27 @@ func (s *Service) RateOn(ctx context.Context, currency string, on time.Time) (de
 		return decimal.Zero, fmt.Errorf("rate %s on %s: %w", currency, on.Format(civil.Layout), err)
 	}
 	return r.Rate, nil
+}
+
+// AverageRate is the units of currency per US dollar on average over the period
+// (from, to]: the mean of the rates recorded in it. MIX Market converts flows (revenue,
+// expense over a period) at the period's average rate, stocks at the period-end rate.
+// With no rate recorded within the period, it is the rate applying at its end.
+func (s *Service) AverageRate(ctx context.Context, currency string, from, to time.Time) (decimal.Decimal, error) {
+	if currency == "USD" {
+		return decimal.One, nil
+	}
+	var avg struct {
+		N    int             `db:"n"`
+		Mean decimal.Decimal `db:"mean"`
+	}
+	if err := s.q.Avg.GetContext(ctx, &avg, currency, from, to); err != nil {
+		return decimal.Zero, fmt.Errorf("average %s rate %s to %s: %w", currency, from.Format(civil.Layout), to.Format(civil.Layout), err)
+	}
+	if avg.N == 0 {
+		return s.RateOn(ctx, currency, to)
+	}
+	return avg.Mean, nil
 }
 
 // Convert turns an amount in from into to at the rates applying on a date, through

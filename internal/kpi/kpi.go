@@ -121,27 +121,67 @@ type Period struct {
 }
 
 // Compute returns every period's ratios, in period-end order. Reports are one
-// partner's, in one currency.
+// partner's; a report is averaged or compared only with reports in its own currency.
 func Compute(reports []Report) []Period {
-	byEnd := make(map[string]*Report, len(reports))
+	byEnd := make(map[monthCurrency]*Report, len(reports))
 	for i := range reports {
-		byEnd[monthKey(reports[i].PeriodEnd)] = &reports[i]
+		byEnd[keyOf(reports[i].PeriodEnd, reports[i].Currency)] = &reports[i]
 	}
+	find := func(t time.Time, currency string) *Report { return byEnd[keyOf(t, currency)] }
 	out := make([]Period, 0, len(reports))
 	for i := range reports {
-		out = append(out, Period{Report: reports[i], Ratios: ratios(&reports[i], byEnd)})
+		out = append(out, Period{Report: reports[i], Ratios: ratios(&reports[i], find)})
 	}
 	sortPeriods(out)
 	return out
 }
 
-// monthKey matches period ends by calendar month: a report at 30 June and one at
-// 1 July of the next year are not 12 months apart, but 30 June and 30 June are.
-func monthKey(t time.Time) string { return t.Format("2006-01") }
+// PeriodAt computes the ratios of the one report, among a partner's reports, whose
+// period ends in the calendar month of month: the cheap path when only one period is
+// wanted (a peer table over thousands of partners).
+func PeriodAt(reports []Report, month time.Time) (Period, bool) {
+	find := func(t time.Time, currency string) *Report {
+		k := keyOf(t, currency)
+		for i := range reports {
+			if keyOf(reports[i].PeriodEnd, reports[i].Currency) == k {
+				return &reports[i]
+			}
+		}
+		return nil
+	}
+	for i := range reports {
+		if sameMonth(reports[i].PeriodEnd, month) {
+			return Period{Report: reports[i], Ratios: ratios(&reports[i], find)}, true
+		}
+	}
+	return Period{}, false
+}
 
-func ratios(r *Report, byEnd map[string]*Report) map[Name]Ratio {
-	prior := byEnd[monthKey(r.PeriodEnd.AddDate(0, -12, 0))]
-	start := byEnd[monthKey(r.PeriodEnd.AddDate(0, -r.Months, 0))]
+// monthCurrency matches period ends by calendar month: a report at 30 June and one at
+// 1 July of the next year are not 12 months apart, but 30 June and 30 June are. A
+// report in another currency is not the same series: averaging bolivianos with
+// dollars would be meaningless.
+type monthCurrency struct {
+	year     int
+	month    time.Month
+	currency string
+}
+
+func keyOf(t time.Time, currency string) monthCurrency {
+	return monthCurrency{year: t.Year(), month: t.Month(), currency: currency}
+}
+
+func sameMonth(a, b time.Time) bool { return a.Year() == b.Year() && a.Month() == b.Month() }
+
+// monthsBefore is the same day n months earlier, clamped to the month's end; only
+// its month matters for matching.
+func monthsBefore(t time.Time, n int) time.Time {
+	return time.Date(t.Year(), t.Month()-time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+}
+
+func ratios(r *Report, find func(time.Time, string) *Report) map[Name]Ratio {
+	prior := find(monthsBefore(r.PeriodEnd, 12), r.Currency)
+	start := find(monthsBefore(r.PeriodEnd, r.Months), r.Currency)
 	f := r.Figures
 	annual := 12.0 / float64(r.Months)
 	out := make(map[Name]Ratio, len(Names))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"cartera/internal/audit"
 	"cartera/internal/platform/apperr"
@@ -15,8 +16,29 @@ import (
 
 // Filter selects partners; empty fields select all.
 type Filter struct {
-	Country string // ISO code
-	Query   string // part of the name or region, any letter case
+	Country     string       // ISO code
+	Query       string       // part of the name or region, any letter case
+	LegalStatus LegalStatus  // one legal form
+	Methodology Methodology  // one lending methodology
+	WorldRegion *WorldRegion // partners whose country lies in this UN M.49 group
+}
+
+// args are the filter's query parameters, $1 to $5 of list-partners and list-refs.
+func (f Filter) args() []any {
+	var countries any // NULL: any country
+	if f.WorldRegion != nil {
+		countries = pq.StringArray(f.WorldRegion.Countries())
+	}
+	return []any{f.Country, f.Query, string(f.LegalStatus), string(f.Methodology), countries}
+}
+
+// Ref is the little of a partner that lists of other things show beside it.
+type Ref struct {
+	ID          int64        `db:"id"`
+	Name        string       `db:"name"`
+	Country     string       `db:"country"`
+	LegalStatus LegalStatus  `db:"legal_status"`
+	Methodology *Methodology `db:"methodology"`
 }
 
 // Service reads and writes partners. Every write is one transaction with its audit entry.
@@ -26,6 +48,7 @@ type Service struct {
 	now   func() time.Time
 	q     struct {
 		List      *sqlx.Stmt      `query:"list-partners"`
+		Refs      *sqlx.Stmt      `query:"list-partner-refs"`
 		Get       *sqlx.Stmt      `query:"get-partner"`
 		ForUpdate *sqlx.Stmt      `query:"get-partner-for-update"`
 		Insert    *sqlx.NamedStmt `query:"insert-partner"`
@@ -56,7 +79,7 @@ func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log) (*Service, e
 
 // List returns the partners matching f, by name.
 func (s *Service) List(ctx context.Context, f Filter) ([]Partner, error) {
-	rows, err := s.q.List.QueryContext(ctx, f.Country, f.Query)
+	rows, err := s.q.List.QueryContext(ctx, f.args()...)
 	if err != nil {
 		return nil, fmt.Errorf("list partners: %w", err)
 	}
@@ -78,6 +101,28 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Partner, error) {
 	return partners, nil
 }
 
+// Refs returns the id, name and kind of the partners matching f, by name: for tables
+// over many partners, without their long texts.
+func (s *Service) Refs(ctx context.Context, f Filter) ([]Ref, error) {
+	rows, err := s.q.Refs.QueryContext(ctx, f.args()...)
+	if err != nil {
+		return nil, fmt.Errorf("list partners: %w", err)
+	}
+	defer rows.Close()
+	refs := []Ref{}
+	for rows.Next() {
+		var r Ref
+		if err := rows.Scan(&r.ID, &r.Name, &r.Country, &r.LegalStatus, &r.Methodology); err != nil {
+			return nil, fmt.Errorf("list partners: %w", err)
+		}
+		refs = append(refs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list partners: %w", err)
+	}
+	return refs, nil
+}
+
 // Get returns one partner.
 func (s *Service) Get(ctx context.Context, id int64) (Partner, error) {
 	var p Partner
@@ -92,18 +137,26 @@ func (s *Service) Get(ctx context.Context, id int64) (Partner, error) {
 
 // Create validates and stores a new partner.
 func (s *Service) Create(ctx context.Context, actor audit.Actor, f Fields) (Partner, error) {
+	var p Partner
+	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) (err error) {
+		p, err = s.CreateInTx(ctx, tx, actor, f)
+		return err
+	})
+	return p, err
+}
+
+// CreateInTx validates and stores a new partner inside the caller's transaction, for
+// writes that create partners along with other records, all or nothing (an import).
+func (s *Service) CreateInTx(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, f Fields) (Partner, error) {
 	f.Normalize()
 	if err := f.Validate(s.now().Year()); err != nil {
 		return Partner{}, err
 	}
 	var p Partner
-	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-		if err := tx.NamedStmtContext(ctx, s.q.Insert).GetContext(ctx, &p, f); err != nil {
-			return db.TranslateError(err, constraints)
-		}
-		return s.audit.Record(ctx, tx, actor, audit.Create, "partner", p.ID, nil, p)
-	})
-	return p, err
+	if err := tx.NamedStmtContext(ctx, s.q.Insert).GetContext(ctx, &p, f); err != nil {
+		return Partner{}, db.TranslateError(err, constraints)
+	}
+	return p, s.audit.Record(ctx, tx, actor, audit.Create, "partner", p.ID, nil, p)
 }
 
 // Update applies change to the stored partner's fields, validates the result and

@@ -14,3 +14,9 @@ WHERE ($1::bigint IS NULL OR actor_user_id = $1)
   AND ($6::bigint IS NULL OR id < $6)
 ORDER BY id DESC
 LIMIT $7;
+
+-- name: insert-entries
+-- A batch of entries by one actor, one array per column (an import's).
+INSERT INTO audit_log (actor_user_id, actor, via, action, entity, entity_id, before, after)
+SELECT $1, $2, $3, a, e, i, b::jsonb, af::jsonb
+FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t (a, e, i, b, af);

@@ -18,3 +18,8 @@ LIMIT $4;
 SELECT rate_date, rate FROM fx_rates
 WHERE currency = $1 AND rate_date <= $2
 ORDER BY rate_date DESC LIMIT 1;
+
+-- name: average-rate
+-- The mean of the rates recorded in (from, to], to the precision rates are stored.
+SELECT count(*) AS n, coalesce(round(avg(rate), 10), 0) AS mean FROM fx_rates
+WHERE currency = $1 AND rate_date > $2 AND rate_date <= $3;

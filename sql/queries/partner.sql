@@ -1,10 +1,25 @@
 -- name: list-partners
--- Filters are optional: an empty country or q matches every partner.
+-- Filters are optional: an empty country, q, legal status or methodology, or a NULL
+-- list of countries (a world region's), matches every partner.
 SELECT id, name, country, region, legal_status, founded, partner_since, methodology,
        sectors, description, strengths, risks, created_at, updated_at
 FROM partners
 WHERE ($1 = '' OR country = $1)
   AND ($2 = '' OR strpos(lower(name), lower($2)) > 0 OR strpos(lower(region), lower($2)) > 0)
+  AND ($3 = '' OR legal_status = $3)
+  AND ($4 = '' OR methodology = $4)
+  AND ($5::text[] IS NULL OR country = ANY ($5))
+ORDER BY lower(name), id;
+
+-- name: list-partner-refs
+-- The same filters as list-partners; only what a table over many partners shows.
+SELECT id, name, country, legal_status, methodology
+FROM partners
+WHERE ($1 = '' OR country = $1)
+  AND ($2 = '' OR strpos(lower(name), lower($2)) > 0 OR strpos(lower(region), lower($2)) > 0)
+  AND ($3 = '' OR legal_status = $3)
+  AND ($4 = '' OR methodology = $4)
+  AND ($5::text[] IS NULL OR country = ANY ($5))
 ORDER BY lower(name), id;
 
 -- name: get-partner

@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
+	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/http/api"
@@ -66,10 +67,14 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reports, err := figures.NewService(ctx, conn, log, partners, rates)
+	if err != nil {
+		t.Fatal(err)
+	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{t: t, conn: conn, users: users, loans: loans, tokens: map[user.Role]string{},
 		app: server.New(server.Config{Version: "test", Logger: quiet},
-			api.Deps{Conn: conn, Audit: log, Partners: partners, Users: users, Funds: funds, Loans: loans, FX: rates})}
+			api.Deps{Conn: conn, Audit: log, Partners: partners, Users: users, Funds: funds, Loans: loans, FX: rates, Figures: reports})}
 	for _, role := range []user.Role{user.Admin, user.Manager, user.Viewer} {
 		email := string(role) + "@example.org"
 		if _, err := users.Create(ctx, audit.System("test"), user.NewUser{Email: email, Role: role, Password: "correct horse battery"}); err != nil {

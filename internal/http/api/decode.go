@@ -256,3 +256,24 @@ func idAndBody(c *fiber.Ctx, entity string) (int64, *object, error) {
 	o, err := decodeObject(c)
 	return id, o, err
 }
+
+// wholeNumber reads a count: a whole JSON number (not a string), into a decimal.
+func (o *object) wholeNumber(name string, dst *decimal.Decimal) bool {
+	raw := bytes.TrimSpace(o.members[name])
+	if len(raw) > 0 && raw[0] == '"' {
+		o.read[name] = true
+		o.bad.Add(name, "must be a whole number (a JSON number, not a string)")
+		return false
+	}
+	var n json.Number
+	if !o.get(name, &n, "a whole number") {
+		return false
+	}
+	v, err := strconv.ParseInt(n.String(), 10, 64)
+	if err != nil {
+		o.bad.Add(name, "must be a whole number")
+		return false
+	}
+	*dst = decimal.MustNew(v, 0)
+	return true
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
+	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/loan"
@@ -25,6 +26,7 @@ type Deps struct {
 	Funds    *fund.Service
 	Loans    *loan.Service
 	FX       *fx.Service
+	Figures  *figures.Service
 }
 
 type handlers struct {
@@ -35,11 +37,12 @@ type handlers struct {
 	funds    *fund.Service
 	loans    *loan.Service
 	fx       *fx.Service
+	figures  *figures.Service
 }
 
 // Register mounts /healthz and /api/v1 on app.
 func Register(app *fiber.App, d Deps) {
-	h := &handlers{conn: d.Conn, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX}
+	h := &handlers{conn: d.Conn, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, figures: d.Figures}
 	app.Get("/healthz", h.health)
 
 	v1 := app.Group("/api/v1", authenticate(d.Users), authorizeWrites)
@@ -64,6 +67,15 @@ func Register(app *fiber.App, d Deps) {
 	v1.Post("/loans/:id/repayments", h.postEvent(loan.Repayment))
 	v1.Post("/loans/:id/writeoffs", h.postEvent(loan.WriteOff))
 	v1.Post("/loans/:id/reschedule", h.reschedule)
+
+	v1.Get("/partners/:id/reports", h.listReports)
+	v1.Get("/partners/:id/reports/:period_end", h.getReport)
+	v1.Put("/partners/:id/reports/:period_end", h.putReport)
+	v1.Delete("/partners/:id/reports/:period_end", h.deleteReport)
+	v1.Get("/partners/:id/kpis", h.partnerKPIs)
+	v1.Get("/peers", h.peers)
+	v1.Post("/reports/import", h.importReports)
+	v1.Get("/reports/export", h.exportReports)
 
 	v1.Get("/fx-rates", h.listRates)
 	v1.Put("/fx-rates", h.putRates)

@@ -24,8 +24,12 @@ const (
 	KindForbidden
 )
 
-// FieldError names one input field and what is wrong with it.
+// FieldError names one input field and what is wrong with it. For a file (an
+// import), Row and Column place the problem: the spreadsheet row (the header is row
+// 1) and the column's header; Field is then the column too.
 type FieldError struct {
+	Row     int    `json:"row,omitempty"`
+	Column  string `json:"column,omitempty"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
@@ -43,6 +47,10 @@ func (e *Error) Error() string {
 	}
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
+		if f.Row > 0 {
+			parts[i] = fmt.Sprintf("row %d, %s: %s", f.Row, f.Field, f.Message)
+			continue
+		}
 		parts[i] = f.Field + ": " + f.Message
 	}
 	return e.Message + " (" + strings.Join(parts, "; ") + ")"

@@ -37,13 +37,13 @@ func TestLoadQueries(t *testing.T) {
 		{
 			file: "partner.sql",
 			wantNames: []string{"delete-partner", "get-partner", "get-partner-for-update",
-				"insert-partner", "list-partners", "update-partner"},
+				"insert-partner", "list-partner-refs", "list-partners", "update-partner"},
 			wantText:   map[string]string{"delete-partner": "DELETE FROM partners WHERE id = $1;"},
 			wantPrefix: map[string]string{"list-partners": "-- Filters are optional", "insert-partner": "INSERT INTO partners"},
 		},
 		{
 			file:      "audit.sql",
-			wantNames: []string{"insert-entry", "list-entries"},
+			wantNames: []string{"insert-entries", "insert-entry", "list-entries"},
 			wantPrefix: map[string]string{
 				"insert-entry": "INSERT INTO audit_log",
 				"list-entries": "-- Newest first",
@@ -127,6 +127,7 @@ func TestLoadQueriesMissingFile(t *testing.T) {
 // auditQueries mirrors the query struct of package audit, which db cannot import.
 type auditQueries struct {
 	Insert   *sqlx.Stmt `query:"insert-entry"`
+	Batch    *sqlx.Stmt `query:"insert-entries"`
 	List     *sqlx.Stmt `query:"list-entries"`
 	Untagged int        // fields without a query tag are left alone
 }
@@ -134,6 +135,7 @@ type auditQueries struct {
 // partnerQueries covers the *sqlx.NamedStmt case.
 type partnerQueries struct {
 	List      *sqlx.Stmt      `query:"list-partners"`
+	Refs      *sqlx.Stmt      `query:"list-partner-refs"`
 	Get       *sqlx.Stmt      `query:"get-partner"`
 	ForUpdate *sqlx.Stmt      `query:"get-partner-for-update"`
 	Insert    *sqlx.NamedStmt `query:"insert-partner"`
@@ -238,6 +240,7 @@ func TestPrepareQueries(t *testing.T) {
 			file: "audit.sql",
 			dst: &struct {
 				Insert *sqlx.Stmt `query:"insert-entry"`
+				Batch  *sqlx.Stmt `query:"insert-entries"`
 				List   *sqlx.Stmt `query:"list-entries"`
 				Purge  *sqlx.Stmt `query:"purge-entries"`
 			}{},
@@ -248,6 +251,7 @@ func TestPrepareQueries(t *testing.T) {
 			file: "audit.sql",
 			dst: &struct {
 				Insert *sqlx.Stmt `query:"insert-entry"`
+				Batch  *sqlx.Stmt `query:"insert-entries"`
 			}{},
 			wantErrs: []string{"audit.sql", `"list-entries"`, "not used"},
 		},

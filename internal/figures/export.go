@@ -1,0 +1,193 @@
+package figures
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/lib/pq"
+	"github.com/xuri/excelize/v2"
+
+	"cartera/internal/kpi"
+	"cartera/internal/partner"
+	"cartera/internal/platform/civil"
+)
+
+// ExportQuery selects reports to export: those of the partners matching Filter (and
+// PartnerID when set), of every period or of the month of PeriodEnd.
+type ExportQuery struct {
+	Filter    partner.Filter
+	PartnerID *int64
+	PeriodEnd *time.Time
+}
+
+// ExportRow is one report with its partner.
+type ExportRow struct {
+	Partner partner.Ref
+	Report
+}
+
+// Export returns the selected reports by partner name, then period end.
+func (s *Service) Export(ctx context.Context, q ExportQuery) ([]ExportRow, error) {
+	refs, err := s.partners.Refs(ctx, q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	if q.PartnerID != nil {
+		if _, err := s.partners.Get(ctx, *q.PartnerID); err != nil {
+			return nil, err
+		}
+		var only []partner.Ref
+		for _, r := range refs {
+			if r.ID == *q.PartnerID {
+				only = append(only, r)
+			}
+		}
+		refs = only
+	}
+	ids := make(pq.Int64Array, len(refs))
+	for i, r := range refs {
+		ids[i] = r.ID
+	}
+	var reports []Report
+	if q.PeriodEnd != nil {
+		month := civil.Date(q.PeriodEnd.Year(), q.PeriodEnd.Month(), 1)
+		reports, err = s.scan(ctx, s.q.Window, ids, month, civil.AddMonths(month, 1))
+	} else {
+		reports, err = s.scan(ctx, s.q.OfPartners, ids)
+	}
+	if err != nil {
+		return nil, err
+	}
+	byPartner := map[int64][]Report{}
+	for _, r := range reports {
+		byPartner[r.PartnerID] = append(byPartner[r.PartnerID], r)
+	}
+	out := make([]ExportRow, 0, len(reports))
+	for _, ref := range refs {
+		for _, r := range byPartner[ref.ID] {
+			out = append(out, ExportRow{Partner: ref, Report: r})
+		}
+	}
+	return out, nil
+}
+
+// WriteCSV writes rows under the import's columns: a file exported imports back to
+// the same data.
+func WriteCSV(w io.Writer, rows []ExportRow) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(Columns()); err != nil {
+		return err
+	}
+	record := make([]string, 0, len(Columns()))
+	for _, r := range rows {
+		record = append(record[:0], r.Partner.Name, r.Partner.Country, r.PeriodEnd.Format(civil.Layout),
+			strconv.Itoa(r.Months), r.Currency)
+		for _, in := range kpi.Inputs {
+			v := in.Get(&r.Figures)
+			if v == nil {
+				record = append(record, "")
+				continue
+			}
+			record = append(record, FormatDecimal(*v))
+		}
+		if err := cw.Write(record); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteXLSX writes rows as a workbook: a header row, frozen with the partner column,
+// numbers as numbers (amounts with two decimals and thousands separators), period
+// ends as dates.
+func WriteXLSX(w io.Writer, rows []ExportRow) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	const sheet = "reports"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	styles := map[string]*excelize.Style{
+		"header": {Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF4"}}},
+		"date":   {CustomNumFmt: strPtr("yyyy-mm-dd")},
+		"amount": {NumFmt: 4},  // #,##0.00
+		"count":  {NumFmt: 3},  // #,##0
+		"months": {NumFmt: 1},  // 0
+		"text":   {NumFmt: 49}, // @
+	}
+	ids := map[string]int{}
+	for name, st := range styles {
+		if ids[name], err = f.NewStyle(st); err != nil {
+			return err
+		}
+	}
+	cols := Columns()
+	if err := sw.SetColWidth(1, 1, 28); err != nil {
+		return err
+	}
+	if err := sw.SetColWidth(2, len(cols), 14); err != nil {
+		return err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: 1, TopLeftCell: "B2", ActivePane: "bottomRight"}); err != nil {
+		return err
+	}
+	header := make([]any, len(cols))
+	for i, c := range cols {
+		header[i] = excelize.Cell{StyleID: ids["header"], Value: c}
+	}
+	if err := sw.SetRow("A1", header); err != nil {
+		return err
+	}
+	for n, r := range rows {
+		cells := []any{
+			excelize.Cell{StyleID: ids["text"], Value: r.Partner.Name},
+			excelize.Cell{StyleID: ids["text"], Value: r.Partner.Country},
+			excelize.Cell{StyleID: ids["date"], Value: r.PeriodEnd},
+			excelize.Cell{StyleID: ids["months"], Value: r.Months},
+			excelize.Cell{StyleID: ids["text"], Value: r.Currency},
+		}
+		for _, in := range kpi.Inputs {
+			v := in.Get(&r.Figures)
+			switch {
+			case v == nil:
+				cells = append(cells, nil)
+			case in.Kind == kpi.Count:
+				whole, _, _ := v.Int64(0)
+				cells = append(cells, excelize.Cell{StyleID: ids["count"], Value: whole})
+			default:
+				// A spreadsheet number is a binary float; every NUMERIC(19,2) figure up
+				// to 10^13 survives the trip exactly, and the import rounds to cents.
+				x, _ := v.Float64()
+				cells = append(cells, excelize.Cell{StyleID: ids["amount"], Value: x})
+			}
+		}
+		cell, err := excelize.CoordinatesToCellName(1, n+2)
+		if err != nil {
+			return err
+		}
+		if err := sw.SetRow(cell, cells); err != nil {
+			return fmt.Errorf("write row %d: %w", n+2, err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		last, _ := excelize.CoordinatesToCellName(len(cols), len(rows)+1)
+		if err := f.AutoFilter(sheet, "A1:"+last, nil); err != nil {
+			return err
+		}
+	}
+	return f.Write(w)
+}
+
+func strPtr(s string) *string { return &s }

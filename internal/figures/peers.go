@@ -1,0 +1,279 @@
+package figures
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/govalues/decimal"
+	"github.com/lib/pq"
+
+	"cartera/internal/kpi"
+	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+)
+
+// PeerQuery selects a peer group: the partners matching Filter that have a report
+// whose period ends in the calendar month of PeriodEnd.
+type PeerQuery struct {
+	PeriodEnd time.Time
+	Filter    partner.Filter
+	// PartnerID, when set, is the partner to place among the group (it need not be in it).
+	PartnerID *int64
+	// Currency is the one ratios in money per client are shown in (USD when empty).
+	Currency string
+}
+
+// PeerTable is a peer group's distribution of every ratio, and one partner's place in it.
+type PeerTable struct {
+	PeriodEnd time.Time
+	Currency  string
+	Members   []Member
+	Ratios    []PeerRatio
+	// Set when the query named a partner:
+	PartnerID        *int64
+	PartnerInGroup   bool
+	PartnerPeriodEnd *time.Time // nil when the partner has no report that month
+	// Excluded lists the ratios some members could not contribute, and why.
+	Excluded []Exclusion
+}
+
+// Member is a partner of the group and the report of its that was used.
+type Member struct {
+	partner.Ref
+	PeriodEnd time.Time
+	Currency  string
+}
+
+// PeerRatio is one ratio over the group and, with a partner, its value and place.
+type PeerRatio struct {
+	Name      kpi.Name
+	Direction kpi.Direction
+	kpi.Summary
+	Value    *float64
+	Position kpi.Position // zero without a value
+}
+
+// Exclusion says which ratios of one partner were left out of the table, and why.
+type Exclusion struct {
+	PartnerID int64
+	Ratios    []kpi.Name
+	Reason    string
+}
+
+// perClientMoney are the ratios in money per client: comparing them across partners
+// needs one currency. The first is a stock over a count, converted at the period-end
+// rate; the second a flow, at the period's average rate (MIX Market's rule).
+var perClientMoney = []struct {
+	name kpi.Name
+	flow bool
+}{{kpi.AverageLoanBalance, false}, {kpi.CostPerClient, true}}
+
+// Peers computes the peer table.
+func (s *Service) Peers(ctx context.Context, q PeerQuery) (PeerTable, error) {
+	if q.Currency == "" {
+		q.Currency = "USD"
+	}
+	t := PeerTable{PeriodEnd: q.PeriodEnd, Currency: q.Currency, PartnerID: q.PartnerID, Members: []Member{}, Excluded: []Exclusion{}}
+	refs, err := s.partners.Refs(ctx, q.Filter)
+	if err != nil {
+		return PeerTable{}, err
+	}
+	var subject *partner.Ref
+	if q.PartnerID != nil {
+		for i := range refs {
+			if refs[i].ID == *q.PartnerID {
+				subject, t.PartnerInGroup = &refs[i], true
+			}
+		}
+		if subject == nil {
+			p, err := s.partners.Get(ctx, *q.PartnerID)
+			if err != nil {
+				return PeerTable{}, err
+			}
+			subject = &partner.Ref{ID: p.ID, Name: p.Name, Country: p.Country, LegalStatus: p.LegalStatus, Methodology: p.Methodology}
+		}
+	}
+	ids := make(pq.Int64Array, 0, len(refs)+1)
+	for _, r := range refs {
+		ids = append(ids, r.ID)
+	}
+	if subject != nil && !t.PartnerInGroup {
+		ids = append(ids, subject.ID)
+	}
+	month := civil.Date(q.PeriodEnd.Year(), q.PeriodEnd.Month(), 1)
+	// The month itself and the twelve before it: growth and averages look back a year.
+	reports, err := s.scan(ctx, s.q.Window, ids, civil.AddMonths(month, -12), civil.AddMonths(month, 1))
+	if err != nil {
+		return PeerTable{}, err
+	}
+	byPartner := map[int64][]kpi.Report{}
+	for _, r := range reports {
+		byPartner[r.PartnerID] = append(byPartner[r.PartnerID], r.Report)
+	}
+	conv := converter{s: s, ctx: ctx, to: q.Currency, cache: map[rateKey]rateResult{}}
+	periods := make(map[int64]kpi.Period, len(ids))
+	for _, id := range ids {
+		p, ok := kpi.PeriodAt(byPartner[id], month)
+		if !ok {
+			continue
+		}
+		reason, err := conv.perClient(&p)
+		if err != nil {
+			return PeerTable{}, err
+		}
+		if reason != "" {
+			t.Excluded = append(t.Excluded, Exclusion{PartnerID: id, Ratios: perClientNames(), Reason: reason})
+		}
+		periods[id] = p
+	}
+	values := make(map[kpi.Name][]float64, len(kpi.Names))
+	for _, ref := range refs {
+		p, ok := periods[ref.ID]
+		if !ok {
+			continue
+		}
+		t.Members = append(t.Members, Member{Ref: ref, PeriodEnd: p.PeriodEnd, Currency: p.Currency})
+		for _, n := range kpi.Names {
+			if v := p.Ratios[n].Value; v != nil {
+				values[n] = append(values[n], *v)
+			}
+		}
+	}
+	var own kpi.Period
+	var hasOwn bool
+	if subject != nil {
+		if own, hasOwn = periods[subject.ID]; hasOwn {
+			end := own.PeriodEnd
+			t.PartnerPeriodEnd = &end
+		}
+	}
+	for _, n := range kpi.Names {
+		r := PeerRatio{Name: n, Direction: kpi.DirectionOf(n), Summary: kpi.Summarize(values[n])}
+		if hasOwn && own.Ratios[n].Value != nil {
+			v := *own.Ratios[n].Value
+			r.Value = &v
+			r.Position = kpi.PositionOf(v, othersThan(values[n], v, t.PartnerInGroup), r.Summary, r.Direction)
+		}
+		t.Ratios = append(t.Ratios, r)
+	}
+	return t, nil
+}
+
+// othersThan removes one occurrence of the partner's own value from the group's, when
+// it is a member: its rank counts the peers strictly better than it, not itself.
+func othersThan(values []float64, own float64, member bool) []float64 {
+	if !member {
+		return values
+	}
+	out := make([]float64, 0, len(values))
+	dropped := false
+	for _, v := range values {
+		if !dropped && v == own {
+			dropped = true
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func perClientNames() []kpi.Name {
+	names := make([]kpi.Name, len(perClientMoney))
+	for i, m := range perClientMoney {
+		names[i] = m.name
+	}
+	return names
+}
+
+// converter brings the per-client money ratios of a period into one currency.
+type converter struct {
+	s     *Service
+	ctx   context.Context
+	to    string
+	cache map[rateKey]rateResult
+}
+
+type rateKey struct {
+	currency string
+	from, to time.Time // from is zero for a rate on a date
+}
+
+type rateResult struct {
+	rate decimal.Decimal
+	err  error
+}
+
+// perClient converts the period's money-per-client ratios in place. When a rate is
+// missing it removes them and returns why (the rest of the period still counts).
+func (c *converter) perClient(p *kpi.Period) (string, error) {
+	if p.Currency == c.to {
+		return "", nil
+	}
+	for _, m := range perClientMoney {
+		r := p.Ratios[m.name]
+		if r.Value == nil {
+			continue
+		}
+		from := time.Time{}
+		if m.flow {
+			from = civil.AddMonths(p.PeriodEnd, -p.Months)
+		}
+		factor, err := c.factor(p.Currency, from, p.PeriodEnd)
+		if err != nil {
+			if e, ok := apperr.As(err); ok && e.Kind == apperr.KindInvalid {
+				for _, m := range perClientMoney {
+					p.Ratios[m.name] = kpi.Ratio{}
+				}
+				return fmt.Sprintf("no exchange rate to convert %s into %s: %s", p.Currency, c.to, fieldMessage(e)), nil
+			}
+			return "", err
+		}
+		v := *r.Value * factor
+		r.Value = &v
+		p.Ratios[m.name] = r
+	}
+	return "", nil
+}
+
+func fieldMessage(e *apperr.Error) string {
+	if len(e.Fields) > 0 {
+		return e.Fields[0].Message
+	}
+	return e.Message
+}
+
+// factor is units of c.to per unit of currency: at the rate on `to` when from is
+// zero, else at the average rate over (from, to].
+func (c *converter) factor(currency string, from, to time.Time) (float64, error) {
+	src, err := c.rate(currency, from, to)
+	if err != nil {
+		return 0, err
+	}
+	dst, err := c.rate(c.to, from, to)
+	if err != nil {
+		return 0, err
+	}
+	q, err := dst.Quo(src)
+	if err != nil {
+		return 0, err
+	}
+	f, _ := q.Float64()
+	return f, nil
+}
+
+func (c *converter) rate(currency string, from, to time.Time) (decimal.Decimal, error) {
+	k := rateKey{currency: currency, from: from, to: to}
+	if r, ok := c.cache[k]; ok {
+		return r.rate, r.err
+	}
+	var r rateResult
+	if from.IsZero() {
+		r.rate, r.err = c.s.rates.RateOn(c.ctx, currency, to)
+	} else {
+		r.rate, r.err = c.s.rates.AverageRate(c.ctx, currency, from, to)
+	}
+	c.cache[k] = r
+	return r.rate, r.err
+}

@@ -1,0 +1,252 @@
+package figures
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/govalues/decimal"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
+	"cartera/internal/kpi"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+)
+
+// Table is a spreadsheet of reports as read from a file: a header row and the rows
+// under it, every cell as text.
+type Table struct {
+	Header []string
+	Rows   []Row
+	// Spreadsheet is true for XLSX: numbers are the binary floating-point values a
+	// spreadsheet stores (1707001.6599999999 for 1707001.66) and dates may be serial
+	// day numbers, so both are read as a spreadsheet means them.
+	Spreadsheet bool
+	// DecimalComma is true for a CSV delimited by ";", as spreadsheets in French or
+	// Spanish write them: 1234,56 is then 1234.56.
+	DecimalComma bool
+}
+
+// Row is one row of a Table. Line is its row number as a spreadsheet shows it (the
+// header is 1).
+type Row struct {
+	Line  int
+	Cells []string
+}
+
+// Format is a file format for import and export.
+type Format string
+
+// The formats.
+const (
+	CSV  Format = "csv"
+	XLSX Format = "xlsx"
+)
+
+// ContentType is the format's media type.
+func (f Format) ContentType() string {
+	if f == XLSX {
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "text/csv; charset=utf-8"
+}
+
+// maxUnzipped bounds what an uploaded XLSX may inflate to, against zip bombs.
+const maxUnzipped = 256 << 20
+
+// ReadTable reads a CSV or XLSX file, telling them apart by content (an XLSX file is a
+// zip archive), so a misnamed upload is still read right.
+func ReadTable(data []byte) (*Table, error) {
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		return readXLSX(data)
+	}
+	return readCSV(data)
+}
+
+func readXLSX(data []byte) (*Table, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzipped})
+	if err != nil {
+		return nil, fileError("the file looks like XLSX but cannot be opened: %v", err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, fileError("the workbook has no sheet")
+	}
+	// The first sheet holds the reports; others (notes, charts) are left alone.
+	rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, fileError("cannot read sheet %q: %v", sheets[0], err)
+	}
+	t := &Table{Spreadsheet: true}
+	for i, cells := range rows {
+		if i == 0 {
+			t.Header = cells
+			continue
+		}
+		t.Rows = append(t.Rows, Row{Line: i + 1, Cells: cells})
+	}
+	if t.Header == nil {
+		return nil, fileError("the first sheet is empty: it needs a header row with the column names")
+	}
+	return t, nil
+}
+
+func readCSV(data []byte) (*Table, error) {
+	data, err := toUTF8(data)
+	if err != nil {
+		return nil, err
+	}
+	if !utf8.Valid(data) {
+		return nil, fileError("the file is neither XLSX nor UTF-8 text; save it as CSV UTF-8 or as XLSX")
+	}
+	firstLine, _, _ := bytes.Cut(data, []byte("\n"))
+	delim := sniffDelimiter(string(firstLine))
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comma = delim
+	cr.FieldsPerRecord = -1 // ragged rows are checked per row, with their number
+	t := &Table{DecimalComma: delim == ';'}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, fileError("line %d: %v", pe.Line, pe.Err)
+			}
+			return nil, fileError("%v", err)
+		}
+		line, _ := cr.FieldPos(0)
+		if t.Header == nil {
+			t.Header = rec
+			continue
+		}
+		t.Rows = append(t.Rows, Row{Line: line, Cells: rec})
+	}
+	if t.Header == nil {
+		return nil, fileError("the file is empty: it needs a header row with the column names")
+	}
+	return t, nil
+}
+
+// toUTF8 drops a UTF-8 byte-order mark and decodes UTF-16 (what spreadsheets call
+// "Unicode text"), which both start with a byte-order mark.
+func toUTF8(data []byte) ([]byte, error) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
+		return data[3:], nil
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		out, _, err := transform.Bytes(unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder(), data)
+		if err != nil {
+			return nil, fileError("cannot read the UTF-16 text: %v", err)
+		}
+		return out, nil
+	}
+	return data, nil
+}
+
+// sniffDelimiter picks the separator the header line uses most, outside quotes:
+// spreadsheets write "," or ";" (where the decimal mark is a comma), or a tab.
+func sniffDelimiter(header string) rune {
+	counts := map[rune]int{}
+	quoted := false
+	for _, r := range header {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case !quoted && (r == ',' || r == ';' || r == '\t'):
+			counts[r]++
+		}
+	}
+	best := ','
+	for _, r := range []rune{';', '\t'} {
+		if counts[r] > counts[best] {
+			best = r
+		}
+	}
+	return best
+}
+
+func fileError(format string, args ...any) error {
+	return apperr.Invalid(apperr.FieldError{Field: "file", Message: fmt.Sprintf(format, args...)})
+}
+
+// parseNumber reads a figure's cell. In a spreadsheet a number is a binary float:
+// amounts are rounded to cents and counts to whole numbers when within a hair of one.
+func (t *Table) parseNumber(in kpi.Input, cell string) (*decimal.Decimal, string) {
+	s := strings.TrimSpace(cell)
+	if s == "" {
+		return nil, ""
+	}
+	if t.DecimalComma && strings.Contains(s, ",") {
+		if strings.Contains(s, ".") {
+			return nil, fmt.Sprintf("%q: write numbers without thousands separators, e.g. 1234567,89", s)
+		}
+		s = strings.Replace(s, ",", ".", 1)
+	}
+	kind := "a number such as 1250.50"
+	if in.Kind == kpi.Count {
+		kind = "a whole number"
+	}
+	v, err := decimal.Parse(s)
+	if err == nil && strings.ContainsAny(s, "eE") {
+		err = errors.New("exponent") // only a spreadsheet's own numbers may use one
+	}
+	if err != nil && t.Spreadsheet {
+		if f, ferr := strconv.ParseFloat(s, 64); ferr == nil {
+			v, err = decimal.NewFromFloat64(f)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Sprintf("%q is not %s", cell, kind)
+	}
+	if t.Spreadsheet {
+		if in.Kind == kpi.Count && v.Round(6).Equal(v.Round(0)) {
+			v = v.Round(0)
+		} else if in.Kind == kpi.Decimal {
+			v = v.Round(2)
+		}
+	}
+	return &v, ""
+}
+
+// parseInt reads a whole-number cell such as months.
+func (t *Table) parseInt(cell string) (int, bool) {
+	s := strings.TrimSpace(cell)
+	if n, err := strconv.Atoi(s); err == nil {
+		return n, true
+	}
+	if t.Spreadsheet {
+		if f, err := strconv.ParseFloat(s, 64); err == nil && f == float64(int(f)) {
+			return int(f), true
+		}
+	}
+	return 0, false
+}
+
+// parseDate reads YYYY-MM-DD, or in a spreadsheet a cell formatted as a date (a
+// serial day number).
+func (t *Table) parseDate(cell string) (time.Time, string) {
+	s := strings.TrimSpace(cell)
+	if d, err := civil.Parse(s); err == nil {
+		return d, ""
+	}
+	if t.Spreadsheet {
+		if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {
+			if d, err := excelize.ExcelDateToTime(f, false); err == nil {
+				return civil.Of(d), ""
+			}
+		}
+	}
+	return time.Time{}, fmt.Sprintf("%q is not a date (YYYY-MM-DD)", cell)
+}

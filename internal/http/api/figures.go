@@ -1,0 +1,424 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/govalues/decimal"
+
+	"cartera/internal/figures"
+	"cartera/internal/kpi"
+	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
+)
+
+// periodEndParam reads the :period_end of a report's path.
+func periodEndParam(c *fiber.Ctx) (time.Time, error) {
+	t, err := civil.Parse(c.Params("period_end"))
+	if err != nil {
+		return time.Time{}, apperr.Invalid(apperr.FieldError{Field: "period_end", Message: "must be a date, YYYY-MM-DD"})
+	}
+	return t, nil
+}
+
+func (h *handlers) listReports(c *fiber.Ctx) error {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return err
+	}
+	reports, err := h.figures.List(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": reports})
+}
+
+func (h *handlers) getReport(c *fiber.Ctx) error {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return err
+	}
+	end, err := periodEndParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := h.figures.Get(c.UserContext(), id, end)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+// putReport stores the whole report for the period: figures left out are not
+// reported (a PUT replaces, it does not merge).
+func (h *handlers) putReport(c *fiber.Ctx) error {
+	id, o, err := idAndBody(c, "partner")
+	if err != nil {
+		return err
+	}
+	end, err := periodEndParam(c)
+	if err != nil {
+		return err
+	}
+	r := kpi.Report{PeriodEnd: end}
+	o.require("months", "currency")
+	o.integer("months", &r.Months)
+	o.text("currency", &r.Currency)
+	if o.has("period_end") {
+		var inBody time.Time
+		if o.date("period_end", &inBody) && !inBody.Equal(end) {
+			o.bad.Add("period_end", "%s differs from the period end in the path (%s)", inBody.Format(civil.Layout), end.Format(civil.Layout))
+		}
+	}
+	for _, in := range kpi.Inputs {
+		var v decimal.Decimal
+		ok := false
+		if in.Kind == kpi.Count {
+			ok = o.wholeNumber(in.Name, &v)
+		} else {
+			ok = o.amount(in.Name, &v)
+		}
+		if ok {
+			in.Set(&r.Figures, &v)
+		}
+	}
+	o.ignore("id", "partner_id", "created_at", "updated_at")
+	if err := o.done(); err != nil {
+		return err
+	}
+	stored, outcome, err := h.figures.Put(c.UserContext(), actor(c), id, r)
+	if err != nil {
+		return err
+	}
+	if outcome == figures.Created {
+		c.Location(fmt.Sprintf("/api/v1/partners/%d/reports/%s", id, stored.PeriodEnd.Format(civil.Layout)))
+		c.Status(http.StatusCreated)
+	}
+	return c.JSON(stored)
+}
+
+func (h *handlers) deleteReport(c *fiber.Ctx) error {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return err
+	}
+	end, err := periodEndParam(c)
+	if err != nil {
+		return err
+	}
+	if err := h.figures.Delete(c.UserContext(), actor(c), id, end); err != nil {
+		return err
+	}
+	return c.SendStatus(http.StatusNoContent)
+}
+
+// ratioNumber is a ratio as a JSON number, rid of float noise (0.30000000000000004).
+func ratioNumber(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	r := math.Round(*v*1e8) / 1e8
+	return &r
+}
+
+type periodJSON struct {
+	PeriodEnd string                 `json:"period_end"`
+	Months    int                    `json:"months"`
+	Currency  string                 `json:"currency"`
+	Figures   figures.FiguresJSON    `json:"figures"`
+	Ratios    map[kpi.Name]*float64  `json:"ratios"`
+	Basis     map[kpi.Name]kpi.Basis `json:"basis"`
+}
+
+func (h *handlers) partnerKPIs(c *fiber.Ctx) error {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return err
+	}
+	periods, err := h.figures.Series(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]periodJSON, len(periods))
+	for i, p := range periods {
+		pj := periodJSON{PeriodEnd: dateString(p.PeriodEnd), Months: p.Months, Currency: p.Currency,
+			Figures: figures.FiguresJSON(p.Figures), Ratios: map[kpi.Name]*float64{}, Basis: map[kpi.Name]kpi.Basis{}}
+		for _, n := range kpi.Names {
+			r := p.Ratios[n]
+			pj.Ratios[n] = ratioNumber(r.Value)
+			if r.Basis != "" {
+				pj.Basis[n] = r.Basis
+			}
+		}
+		out[i] = pj
+	}
+	return c.JSON(fiber.Map{"partner_id": id, "periods": out})
+}
+
+// partnerFilter reads the filters peers and exports share: country, region (a UN
+// M.49 group), legal_status, methodology.
+func partnerFilter(c *fiber.Ctx, bad *apperr.Fields) partner.Filter {
+	var f partner.Filter
+	if s := strings.ToUpper(strings.TrimSpace(c.Query("country"))); s != "" {
+		if !partner.IsCountryCode(s) {
+			bad.Add("country", "%q is not an ISO 3166-1 alpha-2 country code (e.g. BO, PE)", s)
+		}
+		f.Country = s
+	}
+	if s := c.Query("region"); s != "" {
+		wr, err := partner.ParseWorldRegion(s)
+		if err != nil {
+			bad.Add("region", "%v", err)
+		}
+		f.WorldRegion = &wr
+	}
+	if s := c.Query("legal_status"); s != "" {
+		f.LegalStatus = partner.LegalStatus(strings.ToLower(s))
+		if !f.LegalStatus.Valid() {
+			bad.Add("legal_status", "must be one of ngo, cooperative, nbfi, bank, other")
+		}
+	}
+	if s := c.Query("methodology"); s != "" {
+		f.Methodology = partner.Methodology(strings.ToLower(s))
+		if !f.Methodology.Valid() {
+			bad.Add("methodology", "must be one of individual, solidarity_group, village_banking, mixed")
+		}
+	}
+	return f
+}
+
+// optionalID reads ?name=<id>.
+func optionalID(c *fiber.Ctx, name string, bad *apperr.Fields) *int64 {
+	s := c.Query(name)
+	if s == "" {
+		return nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		bad.Add(name, "must be an id (a positive whole number)")
+		return nil
+	}
+	return &id
+}
+
+type peerRatioJSON struct {
+	Ratio    kpi.Name `json:"ratio"`
+	Better   *string  `json:"better"`
+	N        int      `json:"n"`
+	Min      *float64 `json:"min"`
+	Q1       *float64 `json:"q1"`
+	Mean     *float64 `json:"mean"`
+	Median   *float64 `json:"median"`
+	Q3       *float64 `json:"q3"`
+	Max      *float64 `json:"max"`
+	Value    *float64 `json:"value,omitempty"`
+	Rank     *int     `json:"rank,omitempty"`
+	Quartile *int     `json:"quartile,omitempty"`
+}
+
+type peerMemberJSON struct {
+	PartnerID   int64   `json:"partner_id"`
+	Name        string  `json:"name"`
+	Country     string  `json:"country"`
+	LegalStatus string  `json:"legal_status"`
+	Methodology *string `json:"methodology"`
+	PeriodEnd   string  `json:"period_end"`
+	Currency    string  `json:"currency"`
+}
+
+type exclusionJSON struct {
+	PartnerID int64      `json:"partner_id"`
+	Ratios    []kpi.Name `json:"ratios"`
+	Reason    string     `json:"reason"`
+}
+
+func (h *handlers) peers(c *fiber.Ctx) error {
+	var bad apperr.Fields
+	q := figures.PeerQuery{Filter: partnerFilter(c, &bad), PartnerID: optionalID(c, "partner_id", &bad)}
+	if s := c.Query("period_end"); s == "" {
+		bad.Add("period_end", "is required (YYYY-MM-DD): the peer group is the partners with a report that month")
+	} else if t, err := civil.Parse(s); err != nil {
+		bad.Add("period_end", "must be a date, YYYY-MM-DD")
+	} else {
+		q.PeriodEnd = t
+	}
+	q.Currency = currencyParam(c, "currency", &bad)
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	t, err := h.figures.Peers(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	members := make([]peerMemberJSON, len(t.Members))
+	for i, m := range t.Members {
+		members[i] = peerMemberJSON{PartnerID: m.ID, Name: m.Name, Country: m.Country, LegalStatus: string(m.LegalStatus),
+			PeriodEnd: dateString(m.PeriodEnd), Currency: m.Currency}
+		if m.Methodology != nil {
+			s := string(*m.Methodology)
+			members[i].Methodology = &s
+		}
+	}
+	ratios := make([]peerRatioJSON, len(t.Ratios))
+	for i, r := range t.Ratios {
+		rj := peerRatioJSON{Ratio: r.Name, N: r.N}
+		if r.Direction != kpi.NoDirection {
+			d := string(r.Direction)
+			rj.Better = &d
+		}
+		if r.N > 0 {
+			rj.Min, rj.Q1, rj.Mean = ratioNumber(&r.Min), ratioNumber(&r.Q1), ratioNumber(&r.Mean)
+			rj.Median, rj.Q3, rj.Max = ratioNumber(&r.Median), ratioNumber(&r.Q3), ratioNumber(&r.Max)
+		}
+		if r.Value != nil {
+			rj.Value = ratioNumber(r.Value)
+			if r.Position.Rank > 0 {
+				rj.Rank = &r.Position.Rank
+			}
+			if r.Position.Quartile > 0 {
+				rj.Quartile = &r.Position.Quartile
+			}
+		}
+		ratios[i] = rj
+	}
+	excluded := make([]exclusionJSON, len(t.Excluded))
+	for i, e := range t.Excluded {
+		excluded[i] = exclusionJSON{PartnerID: e.PartnerID, Ratios: e.Ratios, Reason: e.Reason}
+	}
+	out := fiber.Map{"period_end": dateString(t.PeriodEnd), "currency": t.Currency, "partners": len(t.Members),
+		"members": members, "ratios": ratios, "excluded": excluded}
+	if t.PartnerID != nil {
+		out["partner_id"], out["partner_in_group"] = *t.PartnerID, t.PartnerInGroup
+		out["partner_period_end"] = optDate(t.PartnerPeriodEnd)
+	}
+	return c.JSON(out)
+}
+
+// currencyParam reads an optional ISO 4217 code.
+func currencyParam(c *fiber.Ctx, name string, bad *apperr.Fields) string {
+	s := c.Query(name)
+	if s == "" {
+		return ""
+	}
+	cur, err := money.ParseCurrency(s)
+	if err != nil {
+		bad.Add(name, "%v", err)
+		return ""
+	}
+	return cur.Code
+}
+
+// boolParam reads ?name=true|false (1/0, yes/no), false when absent.
+func boolParam(c *fiber.Ctx, name string, bad *apperr.Fields) bool {
+	switch strings.ToLower(c.Query(name)) {
+	case "", "false", "0", "no":
+		return false
+	case "true", "1", "yes":
+		return true
+	}
+	bad.Add(name, "must be true or false")
+	return false
+}
+
+// importReports takes a CSV or XLSX file, as the request body or as the "file" part of
+// a multipart form (what a browser's file input sends).
+func (h *handlers) importReports(c *fiber.Ctx) error {
+	var bad apperr.Fields
+	opts := figures.ImportOptions{
+		CreatePartners:       boolParam(c, "create_partners", &bad),
+		IgnoreUnknownColumns: boolParam(c, "ignore_unknown_columns", &bad),
+		DryRun:               boolParam(c, "dry_run", &bad),
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	data, err := uploadedFile(c)
+	if err != nil {
+		return err
+	}
+	table, err := figures.ReadTable(data)
+	if err != nil {
+		return err
+	}
+	res, err := h.figures.Import(c.UserContext(), actor(c), table, opts)
+	if err != nil {
+		return err
+	}
+	created := make([]fiber.Map, len(res.PartnersCreated))
+	for i, p := range res.PartnersCreated {
+		created[i] = fiber.Map{"id": p.ID, "name": p.Name, "country": p.Country, "legal_status": p.LegalStatus}
+	}
+	return c.JSON(fiber.Map{"rows": res.Rows, "created": res.Created, "replaced": res.Replaced, "unchanged": res.Unchanged,
+		"partners_created": created, "ignored_columns": res.IgnoredColumns, "dry_run": res.DryRun})
+}
+
+// uploadedFile returns the uploaded file's bytes.
+func uploadedFile(c *fiber.Ctx) ([]byte, error) {
+	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if mediaType == fiber.MIMEMultipartForm {
+		fh, err := c.FormFile("file")
+		if err != nil {
+			return nil, apperr.Invalid(apperr.FieldError{Field: "file", Message: "send the file as the form's \"file\" part"})
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, fmt.Errorf("open the uploaded file: %w", err)
+		}
+		defer f.Close()
+		return io.ReadAll(f)
+	}
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, apperr.Invalid(apperr.FieldError{Field: "file", Message: "the request body is empty: send a CSV or XLSX file"})
+	}
+	return body, nil
+}
+
+func (h *handlers) exportReports(c *fiber.Ctx) error {
+	var bad apperr.Fields
+	q := figures.ExportQuery{Filter: partnerFilter(c, &bad), PartnerID: optionalID(c, "partner_id", &bad)}
+	if s := c.Query("period_end"); s != "" {
+		t, err := civil.Parse(s)
+		if err != nil {
+			bad.Add("period_end", "must be a date, YYYY-MM-DD")
+		}
+		q.PeriodEnd = &t
+	}
+	format := figures.Format(strings.ToLower(c.Query("format", "csv")))
+	if format != figures.CSV && format != figures.XLSX {
+		bad.Add("format", "must be csv or xlsx")
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	rows, err := h.figures.Export(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if format == figures.XLSX {
+		err = figures.WriteXLSX(&buf, rows)
+	} else {
+		err = figures.WriteCSV(&buf, rows)
+	}
+	if err != nil {
+		return err
+	}
+	name := "financial-reports"
+	if q.PeriodEnd != nil {
+		name += "-" + q.PeriodEnd.Format("2006-01")
+	}
+	c.Set(fiber.HeaderContentType, format.ContentType())
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
+	return c.Send(buf.Bytes())
+}
