@@ -79,7 +79,10 @@ func runDemo(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintln(io.out, "the demo data was already loaded; nothing changed")
 		return nil
 	}
-	fmt.Fprintf(io.out, "loaded the demo data: %d partners, %d loans\n", res.Partners, res.Loans)
+	fmt.Fprintf(io.out, "loaded the demo data: %d partners, %d loans, %d financial reports\n", res.Partners, res.Loans, res.Reports)
+	for _, s := range res.Skipped {
+		fmt.Fprintf(io.out, "skipped %s\n", s)
+	}
 	if res.AdminPassword != "" {
 		demoPassword(rt, res.AdminPassword) // kept beside an embedded cluster, to show again
 		fmt.Fprintf(io.out, "admin account: %s  password %s\n", demo.AdminEmail, res.AdminPassword)

@@ -161,6 +161,10 @@ func runImportReports(ctx context.Context, args []string, stdio stdio) error {
 	}
 	fmt.Fprintf(stdio.out, "%s %d rows: %d created, %d replaced, %d unchanged\n", verb, res.Rows, res.Created, res.Replaced, res.Unchanged)
 	for _, p := range res.PartnersCreated {
+		if res.DryRun {
+			fmt.Fprintf(stdio.out, "new partner: %s (%s)\n", p.Name, p.Country)
+			continue
+		}
 		fmt.Fprintf(stdio.out, "new partner %d: %s (%s)\n", p.ID, p.Name, p.Country)
 	}
 	if len(res.IgnoredColumns) > 0 {

@@ -63,7 +63,10 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 			return fmt.Errorf("load demo data: %w", err)
 		}
 		if !res.AlreadyLoaded {
-			log.Info("loaded demo data", "partners", res.Partners, "loans", res.Loans)
+			log.Info("loaded demo data", "partners", res.Partners, "loans", res.Loans, "reports", res.Reports)
+		}
+		for _, s := range res.Skipped {
+			log.Warn("demo data skipped", "what", s)
 		}
 		adminPassword = demoPassword(rt, res.AdminPassword)
 	}

@@ -52,6 +52,9 @@ type Result struct {
 	Partners      int
 	Loans         int
 	Reports       int
+	// Skipped says which demo reports were not loaded, and why (an installation whose
+	// demo partners were changed before this part of the demo arrived).
+	Skipped []string
 	// AdminPassword is set when this Load created the admin account; it is random.
 	// The database keeps only its hash; `cartera serve` on the embedded cluster also
 	// keeps it in the data directory (demo-admin.txt, mode 0600) to show it again.
@@ -116,7 +119,7 @@ func Load(ctx context.Context, s Services) (Result, error) {
 	}
 	if !figs {
 		// Put replaces a period's report, so a load interrupted here can run again.
-		if res.Reports, err = loadFigures(ctx, s, actor); err != nil {
+		if res.Reports, res.Skipped, err = loadFigures(ctx, s, actor); err != nil {
 			return res, err
 		}
 		if _, err := q.Set.ExecContext(ctx, figuresLoadedKey, "true"); err != nil {

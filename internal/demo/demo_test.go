@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"cartera/internal/audit"
@@ -102,5 +103,32 @@ func TestLoadOnceWithEveryKindOfLoan(t *testing.T) {
 		if _, err := s.FX.RateOn(ctx, c, today); err != nil {
 			t.Errorf("%s: %v", c, err)
 		}
+	}
+
+	// The figures: every report of the seeds, through the service.
+	wantReports := 0
+	for _, reports := range Figures() {
+		wantReports += len(reports)
+	}
+	if res.Reports != wantReports || len(res.Skipped) != 0 {
+		t.Errorf("%d reports loaded (skipped %v), want %d", res.Reports, res.Skipped, wantReports)
+	}
+	var stored int
+	if err := conn.Get(&stored, "SELECT count(*) FROM financial_reports"); err != nil || stored != wantReports {
+		t.Errorf("%d reports stored (%v), want %d", stored, err, wantReports)
+	}
+
+	// An installation that had the earlier parts of the demo and renamed a demo partner
+	// since gets the figures of the others, and is told; it still starts.
+	if _, err := conn.Exec(`DELETE FROM financial_reports; DELETE FROM app_meta WHERE key = 'demo_figures_loaded';
+		UPDATE partners SET name = 'D-Miro Ecuador' WHERE name = 'D-Miro'`); err != nil {
+		t.Fatal(err)
+	}
+	upgrade, err := Load(ctx, s)
+	if err != nil {
+		t.Fatalf("upgrade with a renamed partner: %v", err)
+	}
+	if upgrade.Reports != wantReports-2 || len(upgrade.Skipped) != 1 || !strings.Contains(upgrade.Skipped[0], "D-Miro") {
+		t.Errorf("upgrade: %d reports, skipped %v", upgrade.Reports, upgrade.Skipped)
 	}
 }

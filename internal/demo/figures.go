@@ -9,6 +9,7 @@ import (
 	"cartera/internal/audit"
 	"cartera/internal/kpi"
 	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 )
 
@@ -169,28 +170,35 @@ func Figures() map[string][]kpi.Report {
 }
 
 // loadFigures stores the demo's reports through the figures service, so they are
-// validated and audited like any other.
-func loadFigures(ctx context.Context, s Services, actor audit.Actor) (int, error) {
+// validated and audited like any other. On an installation that had the earlier parts
+// of the demo, a demo partner may have been renamed or given a report of its own for
+// one of these months: that report is skipped and said so, not a failed start.
+func loadFigures(ctx context.Context, s Services, actor audit.Actor) (n int, skipped []string, err error) {
 	refs, err := s.Partners.Refs(ctx, partner.Filter{})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	ids := map[string]int64{}
 	for _, r := range refs {
 		ids[r.Name] = r.ID
 	}
-	n := 0
 	for name, reports := range Figures() {
 		id, ok := ids[name]
 		if !ok {
-			return n, fmt.Errorf("demo figures: no partner %q", name)
+			skipped = append(skipped, fmt.Sprintf("the figures of %s: no partner of that name any more", name))
+			continue
 		}
 		for _, r := range reports {
-			if _, _, err := s.Figures.Put(ctx, actor, id, r); err != nil {
-				return n, fmt.Errorf("demo figures of %s at %s: %w", name, r.PeriodEnd.Format(civil.Layout), err)
+			_, _, err := s.Figures.Put(ctx, actor, id, r)
+			if apperr.IsKind(err, apperr.KindConflict) {
+				skipped = append(skipped, fmt.Sprintf("%s at %s: %v", name, r.PeriodEnd.Format(civil.Layout), err))
+				continue
+			}
+			if err != nil {
+				return n, skipped, fmt.Errorf("demo figures of %s at %s: %w", name, r.PeriodEnd.Format(civil.Layout), err)
 			}
 			n++
 		}
 	}
-	return n, nil
+	return n, skipped, nil
 }

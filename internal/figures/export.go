@@ -163,9 +163,12 @@ func WriteXLSX(w io.Writer, rows []ExportRow) error {
 			case in.Kind == kpi.Count:
 				whole, _, _ := v.Int64(0)
 				cells = append(cells, excelize.Cell{StyleID: ids["count"], Value: whole})
+			case v.Prec() > 15:
+				// A spreadsheet keeps 15 significant digits of a number: larger figures
+				// (in rupiah or dong, say) go as text, which imports back exactly.
+				cells = append(cells, excelize.Cell{StyleID: ids["text"], Value: FormatDecimal(*v)})
 			default:
-				// A spreadsheet number is a binary float; every NUMERIC(19,2) figure up
-				// to 10^13 survives the trip exactly, and the import rounds to cents.
+				// A binary float, which the import snaps back to cents.
 				x, _ := v.Float64()
 				cells = append(cells, excelize.Cell{StyleID: ids["amount"], Value: x})
 			}

@@ -51,11 +51,18 @@ var crossChecks = []struct {
 	{"personnel_expense", "operating_expense", "cannot exceed operating_expense (%s): personnel is part of it"},
 }
 
-// Normalize upper-cases the currency and makes the period end a calendar date.
+// Normalize upper-cases the currency, makes the period end a calendar date and writes
+// whole counts without decimals (2503.0 is 2503: spreadsheets export counts so).
 func Normalize(r *kpi.Report) {
 	r.Currency = strings.ToUpper(strings.TrimSpace(r.Currency))
 	if !r.PeriodEnd.IsZero() {
 		r.PeriodEnd = civil.Of(r.PeriodEnd)
+	}
+	for _, in := range kpi.Inputs {
+		if v := in.Get(&r.Figures); v != nil && in.Kind == kpi.Count {
+			whole := v.Trim(0)
+			in.Set(&r.Figures, &whole)
+		}
 	}
 }
 

@@ -122,6 +122,13 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, t *Table, opts 
 	if len(problems) > 0 {
 		return res, importError(problems)
 	}
+	// Figures the file has no column for keep what is stored; an empty cell clears one.
+	var keep []kpi.Input
+	for _, in := range kpi.Inputs {
+		if _, ok := cols[in.Name]; !ok {
+			keep = append(keep, in)
+		}
+	}
 
 	// Each row on its own: types, then the rules a report obeys.
 	today := s.today()
@@ -140,6 +147,15 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, t *Table, opts 
 		}
 		if len(r.Cells) > len(t.Header) && !blank(r.Cells[len(t.Header):]) {
 			problem(r.Line, columnLetter(len(t.Header)), "the row has more cells than the header row has columns")
+		}
+		for i, c := range r.Cells {
+			if strings.ContainsRune(c, 0) {
+				name := columnLetter(i)
+				if i < len(t.Header) && strings.TrimSpace(t.Header[i]) != "" {
+					name = strings.ToLower(strings.TrimSpace(t.Header[i]))
+				}
+				problem(r.Line, name, "contains a NUL character, which cannot be stored")
+			}
 		}
 		row := importRow{line: r.Line, partner: cell(colPartner), country: strings.ToUpper(cell(colCountry)),
 			legalStatus: strings.ToLower(cell(colLegalStatus))}
@@ -177,7 +193,8 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, t *Table, opts 
 		Normalize(&row.report)
 		if err := Validate(row.report, today); err != nil {
 			for _, f := range fieldsOf(err) {
-				if !badCols[f.Field] {
+				// "no figure" says nothing new when a figure was there but unreadable.
+				if !badCols[f.Field] && !(f.Field == "figures" && len(badCols) > 0) {
 					column := f.Field
 					if column == "figures" {
 						column = ""
@@ -281,7 +298,7 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, t *Table, opts 
 				reports[i].PartnerID = created[createdIndex[i]-1]
 			}
 		}
-		results, err := s.store(ctx, tx, actor, reports)
+		results, err := s.store(ctx, tx, actor, reports, keep)
 		if err != nil {
 			return err
 		}
@@ -289,6 +306,10 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, t *Table, opts 
 			switch {
 			case r.conflict != nil:
 				problem(rows[i].line, colPeriodEnd, "%s", conflictMessage(*r.conflict))
+			case r.invalid != nil:
+				for _, f := range fieldsOf(r.invalid) {
+					problem(rows[i].line, f.Field, "%s (with the figures stored for this period that the file has no column for)", f.Message)
+				}
 			case r.outcome == Created:
 				res.Created++
 			case r.outcome == Replaced:
@@ -301,6 +322,9 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, t *Table, opts 
 			return importError(problems)
 		}
 		if opts.DryRun {
+			for i := range res.PartnersCreated {
+				res.PartnersCreated[i].ID = 0 // rolled back: the partner does not exist
+			}
 			return errDryRun
 		}
 		return nil
@@ -340,9 +364,11 @@ func fieldsOf(err error) []apperr.FieldError {
 }
 
 // partnerResolver finds a partner by id or by name (any letter case), the country
-// telling apart partners of one name. It returns 0 and no message when no partner
-// has the name (one may be created), and a message when the cell is ambiguous or
-// names an id that does not exist.
+// telling apart partners of one name. A cell that is both an id and a name of
+// different partners is ambiguous, and an id whose partner is in another country
+// than the row's is not taken. It returns 0 and no message when no partner has the
+// name (one may be created), and a message when the cell is ambiguous or names an id
+// that does not exist.
 func partnerResolver(refs []partner.Ref) func(cell, country string) (int64, string) {
 	byID := make(map[int64]partner.Ref, len(refs))
 	byName := make(map[string][]partner.Ref, len(refs))
@@ -351,36 +377,39 @@ func partnerResolver(refs []partner.Ref) func(cell, country string) (int64, stri
 		byName[strings.ToLower(r.Name)] = append(byName[strings.ToLower(r.Name)], r)
 	}
 	return func(cell, country string) (int64, string) {
-		if id, err := strconv.ParseInt(cell, 10, 64); err == nil {
-			if _, ok := byID[id]; ok {
-				return id, ""
+		var named []partner.Ref
+		for _, m := range byName[strings.ToLower(cell)] {
+			if country == "" || m.Country == country {
+				named = append(named, m)
 			}
-			if len(byName[strings.ToLower(cell)]) == 0 {
+		}
+		if id, err := strconv.ParseInt(cell, 10, 64); err == nil {
+			byIDRef, found := byID[id]
+			switch {
+			case found && country != "" && byIDRef.Country != country && len(named) == 0:
+				return 0, fmt.Sprintf("partner %d is in %s, not %s", id, byIDRef.Country, country)
+			case found && (country == "" || byIDRef.Country == country):
+				if len(named) > 0 && (len(named) > 1 || named[0].ID != id) {
+					return 0, fmt.Sprintf("%q is both partner %d's id and the name of partner %d: write the name with its country, or the id alone",
+						cell, id, named[0].ID)
+				}
+				return id, ""
+			case !found && len(named) == 0:
 				return 0, fmt.Sprintf("no partner has the id %d", id)
 			}
 		}
-		matches := byName[strings.ToLower(cell)]
-		if country != "" {
-			var inCountry []partner.Ref
-			for _, m := range matches {
-				if m.Country == country {
-					inCountry = append(inCountry, m)
-				}
-			}
-			matches = inCountry
-		}
-		switch len(matches) {
+		switch len(named) {
 		case 0:
 			return 0, ""
 		case 1:
-			return matches[0].ID, ""
+			return named[0].ID, ""
 		}
-		countries := make([]string, len(matches))
-		for i, m := range matches {
+		countries := make([]string, len(named))
+		for i, m := range named {
 			countries[i] = m.Country
 		}
 		return 0, fmt.Sprintf("%d partners are named %q (in %s): add a country column, or use the partner's id",
-			len(matches), cell, strings.Join(countries, ", "))
+			len(named), cell, strings.Join(countries, ", "))
 	}
 }
 

@@ -103,11 +103,16 @@ func (s *Service) Peers(ctx context.Context, q PeerQuery) (PeerTable, error) {
 		ids = append(ids, subject.ID)
 	}
 	month := civil.Date(q.PeriodEnd.Year(), q.PeriodEnd.Month(), 1)
-	// The month itself and the twelve before it: growth and averages look back a year.
-	reports, err := s.scan(ctx, s.q.Window, ids, civil.AddMonths(month, -12), civil.AddMonths(month, 1))
+	// The month's reports whole, and of the earlier ones only what ratios take from them.
+	reports, err := s.scan(ctx, s.q.Window, ids, month, civil.AddMonths(month, 1))
 	if err != nil {
 		return PeerTable{}, err
 	}
+	earlier, err := s.scan(ctx, s.q.Earlier, ids, month, civil.AddMonths(month, 1))
+	if err != nil {
+		return PeerTable{}, err
+	}
+	reports = append(reports, earlier...)
 	byPartner := map[int64][]kpi.Report{}
 	for _, r := range reports {
 		byPartner[r.PartnerID] = append(byPartner[r.PartnerID], r.Report)
@@ -218,7 +223,7 @@ func (c *converter) perClient(p *kpi.Period) (string, error) {
 		}
 		from := time.Time{}
 		if m.flow {
-			from = civil.AddMonths(p.PeriodEnd, -p.Months)
+			from = periodStart(p.PeriodEnd, p.Months)
 		}
 		factor, err := c.factor(p.Currency, from, p.PeriodEnd)
 		if err != nil {
@@ -235,6 +240,18 @@ func (c *converter) perClient(p *kpi.Period) (string, error) {
 		p.Ratios[m.name] = r
 	}
 	return "", nil
+}
+
+// periodStart is the day before a period's first: six months ending 30 June follow
+// 31 December, the month end six months earlier (not 30 December, as adding -6
+// months to the day would give), so a rate recorded at that month end is not counted
+// in the period.
+func periodStart(end time.Time, months int) time.Time {
+	if !civil.IsMonthEnd(end) {
+		return civil.AddMonths(end, -months)
+	}
+	m := civil.AddMonths(civil.Date(end.Year(), end.Month(), 1), -months)
+	return civil.Date(m.Year(), m.Month(), civil.DaysIn(m.Year(), m.Month()))
 }
 
 func fieldMessage(e *apperr.Error) string {

@@ -39,6 +39,7 @@ type Service struct {
 		Lock       *sqlx.Stmt `query:"lock-partners"`
 		OfPartners *sqlx.Stmt `query:"reports-of-partners"`
 		Window     *sqlx.Stmt `query:"reports-in-window"`
+		Earlier    *sqlx.Stmt `query:"earlier-stocks"`
 		Upsert     *sqlx.Stmt `query:"upsert-reports"`
 		Delete     *sqlx.Stmt `query:"delete-report"`
 	}
@@ -76,7 +77,7 @@ func (s *Service) Put(ctx context.Context, actor audit.Actor, partnerID int64, r
 	}
 	var res stored
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-		results, err := s.store(ctx, tx, actor, []Report{{PartnerID: partnerID, Report: r}})
+		results, err := s.store(ctx, tx, actor, []Report{{PartnerID: partnerID, Report: r}}, nil)
 		if err != nil {
 			return err
 		}
@@ -101,6 +102,7 @@ type stored struct {
 	report   Report
 	outcome  Outcome
 	conflict *Report
+	invalid  error // the report merged with the figures kept breaks a rule
 }
 
 // store writes valid reports in tx, all in one statement: each is compared with what
@@ -108,7 +110,10 @@ type stored struct {
 // audited. Reports of one call must be for distinct partner-months. A report clashing
 // with one stored for another day of its month is not written; its result says so
 // and the caller decides (the whole transaction is normally rolled back).
-func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, reports []Report) ([]stored, error) {
+//
+// keep lists figures the caller did not send (columns absent from an imported file):
+// a replaced report keeps their stored values, when its currency is unchanged.
+func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, reports []Report, keep []kpi.Input) ([]stored, error) {
 	ids := partnerIDs(reports)
 	if _, err := tx.StmtxContext(ctx, s.q.Lock).ExecContext(ctx, pq.Int64Array(ids)); err != nil {
 		return nil, fmt.Errorf("lock the reports of %d partners: %w", len(ids), err)
@@ -125,6 +130,16 @@ func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, rep
 	var write []int // indexes of reports to write
 	for i, r := range reports {
 		old, ok := byMonth[keyOf(r.PartnerID, r.PeriodEnd)]
+		if ok && old.Currency == r.Currency && len(keep) > 0 {
+			for _, in := range keep {
+				in.Set(&reports[i].Figures, in.Get(&old.Figures))
+			}
+			r = reports[i]
+			if err := Validate(r.Report, s.today()); err != nil {
+				results[i].invalid = err
+				continue
+			}
+		}
 		switch {
 		case !ok:
 			results[i].outcome = Created
@@ -299,10 +314,13 @@ func (s *Service) scan(ctx context.Context, st *sqlx.Stmt, args ...any) ([]Repor
 		}
 		r := cur
 		r.Figures = kpi.Figures{}
+		// One allocation for the row's figures, not one per figure: a peer table reads
+		// thousands of rows.
+		block := make([]decimal.Decimal, len(cols))
 		for i, in := range inputs {
 			if in != nil && values[i].Valid {
-				v := values[i].Decimal
-				in.Set(&r.Figures, &v)
+				block[i] = values[i].Decimal
+				in.Set(&r.Figures, &block[i])
 			}
 		}
 		r.PeriodEnd = civil.Of(r.PeriodEnd)

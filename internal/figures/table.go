@@ -30,9 +30,11 @@ type Table struct {
 	// spreadsheet stores (1707001.6599999999 for 1707001.66) and dates may be serial
 	// day numbers, so both are read as a spreadsheet means them.
 	Spreadsheet bool
-	// DecimalComma is true for a CSV delimited by ";", as spreadsheets in French or
-	// Spanish write them: 1234,56 is then 1234.56.
+	// DecimalComma is true for a CSV delimited by ";" or a tab, as spreadsheets in
+	// French or Spanish write them: 1234,56 is then 1234.56.
 	DecimalComma bool
+	// date1904 is set for a workbook counting serial dates from 1904 (older Mac Excel).
+	date1904 bool
 }
 
 // Row is one row of a Table. Line is its row number as a spreadsheet shows it (the
@@ -87,6 +89,9 @@ func readXLSX(data []byte) (*Table, error) {
 		return nil, fileError("cannot read sheet %q: %v", sheets[0], err)
 	}
 	t := &Table{Spreadsheet: true}
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		t.date1904 = *props.Date1904
+	}
 	for i, cells := range rows {
 		if i == 0 {
 			t.Header = cells
@@ -113,7 +118,10 @@ func readCSV(data []byte) (*Table, error) {
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.Comma = delim
 	cr.FieldsPerRecord = -1 // ragged rows are checked per row, with their number
-	t := &Table{DecimalComma: delim == ';'}
+	t := &Table{DecimalComma: delim != ','}
+	// A row's number is the one a spreadsheet shows: its first line, less the line
+	// breaks inside quoted cells of the rows before it (a blank line is a row).
+	embedded := 0
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -127,11 +135,15 @@ func readCSV(data []byte) (*Table, error) {
 			return nil, fileError("%v", err)
 		}
 		line, _ := cr.FieldPos(0)
+		row := line - embedded
+		for _, cell := range rec {
+			embedded += strings.Count(cell, "\n")
+		}
 		if t.Header == nil {
 			t.Header = rec
 			continue
 		}
-		t.Rows = append(t.Rows, Row{Line: line, Cells: rec})
+		t.Rows = append(t.Rows, Row{Line: row, Cells: rec})
 	}
 	if t.Header == nil {
 		return nil, fileError("the file is empty: it needs a header row with the column names")
@@ -211,13 +223,31 @@ func (t *Table) parseNumber(in kpi.Input, cell string) (*decimal.Decimal, string
 		return nil, fmt.Sprintf("%q is not %s", cell, kind)
 	}
 	if t.Spreadsheet {
-		if in.Kind == kpi.Count && v.Round(6).Equal(v.Round(0)) {
-			v = v.Round(0)
-		} else if in.Kind == kpi.Decimal {
-			v = v.Round(2)
+		// A binary float's noise (1707001.6599999999 for 1707001.66) is snapped to the
+		// cents or whole number meant; a real third decimal is reported, as in a CSV.
+		places := 2
+		if in.Kind == kpi.Count {
+			places = 0
+		}
+		if snapped := v.Round(places); isFloatNoise(v, snapped) {
+			v = snapped
 		}
 	}
 	return &v, ""
+}
+
+// isFloatNoise reports whether v differs from snapped by no more than a float64's
+// rounding of a value that size (about 16 significant digits).
+func isFloatNoise(v, snapped decimal.Decimal) bool {
+	diff, err := v.Sub(snapped)
+	if err != nil {
+		return false
+	}
+	limit, err := snapped.Abs().Mul(decimal.MustParse("0.000000000001"))
+	if err != nil {
+		return false
+	}
+	return diff.CmpAbs(limit) <= 0 || diff.CmpAbs(decimal.MustParse("0.0000000001")) <= 0
 }
 
 // parseInt reads a whole-number cell such as months.
@@ -243,7 +273,7 @@ func (t *Table) parseDate(cell string) (time.Time, string) {
 	}
 	if t.Spreadsheet {
 		if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {
-			if d, err := excelize.ExcelDateToTime(f, false); err == nil {
+			if d, err := excelize.ExcelDateToTime(f, t.date1904); err == nil {
 				return civil.Of(d), ""
 			}
 		}

@@ -48,5 +48,8 @@ CREATE TABLE financial_reports (
 -- One report per partner and calendar month: ratios match periods by month.
 CREATE UNIQUE INDEX financial_reports_partner_month_key
     ON financial_reports (partner_id, date_trunc('month', period_end::timestamp));
--- Peer tables and exports read one period across partners.
-CREATE INDEX financial_reports_period_idx ON financial_reports (period_end, partner_id);
+-- A partner's reports by date; peer tables and exports read one period of many
+-- partners, by partner id and period range (a descent per partner, whatever plan a
+-- prepared statement settles on: with the period first, a generic plan scanned the
+-- whole period once per partner).
+CREATE INDEX financial_reports_partner_period_idx ON financial_reports (partner_id, period_end);

@@ -40,14 +40,14 @@ FROM financial_reports WHERE partner_id = ANY ($1)
 ORDER BY partner_id, period_end;
 
 -- name: reports-in-window
--- The reports of these partners whose period ends in [from, to): one period and the
--- twelve months before it, which its averages and growth need.
+-- The reports of these partners whose period ends in [from, to): a month, for a peer
+-- table or an export, which need the figures but not when they were written.
 SELECT id, partner_id, period_end, months, currency, gross_loan_portfolio, par30, write_offs,
        loan_loss_reserve, provision_expense, active_clients, loans_outstanding, total_assets,
        total_liabilities, equity, financial_revenue, financial_expense, operating_expense,
        personnel_expense, portfolio_revenue, net_income, donations, total_staff, loan_officers,
        women_clients, rural_clients, branches, deposits, average_gross_loan_portfolio,
-       average_assets, average_equity, average_active_clients, created_at, updated_at
+       average_assets, average_equity, average_active_clients
 FROM financial_reports
 WHERE partner_id = ANY ($1) AND period_end >= $2 AND period_end < $3
 ORDER BY partner_id, period_end;
@@ -100,3 +100,21 @@ RETURNING id, partner_id, period_end, months, currency, gross_loan_portfolio, pa
           loan_officers, women_clients, rural_clients, branches, deposits,
           average_gross_loan_portfolio, average_assets, average_equity, average_active_clients,
           created_at, updated_at;
+
+-- name: earlier-stocks
+-- For each report of these partners in [from, to) (one month), the stocks its ratios
+-- average or grow from: those of the partner's reports 12 months and one period
+-- earlier, two probes of the (partner, month) key each. Ratios need nothing else of
+-- them, and a peer table over thousands of partners is mostly the cost of the rows
+-- it reads.
+SELECT e.id, e.partner_id, e.period_end, e.months, e.currency,
+       e.gross_loan_portfolio, e.total_assets, e.equity, e.active_clients
+FROM financial_reports t
+CROSS JOIN LATERAL (
+    SELECT date_trunc('month', t.period_end::timestamp) - interval '12 months'
+    UNION
+    SELECT date_trunc('month', t.period_end::timestamp) - make_interval(months => t.months)
+) AS earlier (month)
+JOIN financial_reports e
+  ON e.partner_id = t.partner_id AND date_trunc('month', e.period_end::timestamp) = earlier.month
+WHERE t.partner_id = ANY ($1) AND t.period_end >= $2 AND t.period_end < $3;

@@ -99,3 +99,46 @@ func BenchmarkGetLoan500(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPeers2000 measures GET /api/v1/peers for one period over 2,000 partners,
+// each with a year of quarterly reports (every figure), placing one partner among them:
+// the partner-figures issue's target is under 50 ms of server time.
+func BenchmarkPeers2000(b *testing.B) {
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
+	e := newEnv(b)
+	_, err := e.conn.Exec(`
+		INSERT INTO partners (name, country, legal_status)
+		SELECT 'Partner ' || i, (ARRAY['BO','PE','EC','CO','MX','KE','IN','KH'])[1 + i % 8], 'ngo' FROM generate_series(1, 2000) AS i;
+		INSERT INTO financial_reports (partner_id, period_end, months, currency, gross_loan_portfolio, par30, write_offs,
+			loan_loss_reserve, provision_expense, active_clients, loans_outstanding, total_assets, total_liabilities, equity,
+			financial_revenue, financial_expense, operating_expense, personnel_expense, portfolio_revenue, net_income,
+			donations, total_staff, loan_officers, women_clients, rural_clients, branches, deposits)
+		SELECT p.id, (date '2023-07-01' + q * interval '3 months' - interval '1 day')::date, 3, 'USD',
+			g, g * 0.04, g * 0.003, g * 0.05, g * 0.004, c, c, g * 1.3, g * 0.8, g * 0.5,
+			g * 0.09, g * 0.02, g * 0.05, g * 0.03, g * 0.085, g * 0.01, 0, 100 + p.id % 50, 40 + p.id % 20,
+			c * 0.6, c * 0.4, 10, 0
+		FROM partners p, generate_series(0, 4) AS q,
+			LATERAL (SELECT round((1000000 + p.id * 997 + q * 50000)::numeric, 2) AS g, 3000 + p.id % 700 + q * 40 AS c) v`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := "/api/v1/peers?period_end=2024-06-30&partner_id=1000"
+	if r := e.do(user.Viewer, http.MethodGet, path, nil); r.status != http.StatusOK || !strings.Contains(string(r.body), `"partners":2000`) {
+		b.Fatalf("peers: %d %.300s", r.status, r.body)
+	}
+	handler := e.app.Handler()
+	var fctx fasthttp.RequestCtx
+	b.ResetTimer()
+	for b.Loop() {
+		fctx.Request.Reset()
+		fctx.Response.Reset()
+		fctx.Request.SetRequestURI(path)
+		fctx.Request.Header.Set("Authorization", "Bearer "+e.tokens[user.Viewer])
+		handler(&fctx)
+		if fctx.Response.StatusCode() != http.StatusOK {
+			b.Fatal(fctx.Response.StatusCode())
+		}
+	}
+}

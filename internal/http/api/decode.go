@@ -269,11 +269,12 @@ func (o *object) wholeNumber(name string, dst *decimal.Decimal) bool {
 	if !o.get(name, &n, "a whole number") {
 		return false
 	}
-	v, err := strconv.ParseInt(n.String(), 10, 64)
-	if err != nil {
+	// 2503 and 2503.0 are the same count; 2503.5 is not a count.
+	v, err := decimal.Parse(n.String())
+	if err != nil || v.MinScale() > 0 {
 		o.bad.Add(name, "must be a whole number")
 		return false
 	}
-	*dst = decimal.MustNew(v, 0)
+	*dst = v.Trim(0)
 	return true
 }

@@ -356,7 +356,11 @@ func (h *handlers) importReports(c *fiber.Ctx) error {
 	}
 	created := make([]fiber.Map, len(res.PartnersCreated))
 	for i, p := range res.PartnersCreated {
-		created[i] = fiber.Map{"id": p.ID, "name": p.Name, "country": p.Country, "legal_status": p.LegalStatus}
+		var id *int64 // null in a dry run: the partner was not kept
+		if p.ID != 0 {
+			id = &p.ID
+		}
+		created[i] = fiber.Map{"id": id, "name": p.Name, "country": p.Country, "legal_status": p.LegalStatus}
 	}
 	return c.JSON(fiber.Map{"rows": res.Rows, "created": res.Created, "replaced": res.Replaced, "unchanged": res.Unchanged,
 		"partners_created": created, "ignored_columns": res.IgnoredColumns, "dry_run": res.DryRun})
