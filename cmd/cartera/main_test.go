@@ -363,6 +363,28 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("audit log = %q, want %q", got, want)
 	}
+
+	// Financial reports from a file: all rows or none, problems by row and column.
+	bad := "partner,period_end,months,currency,gross_loan_portfolio\nImpro,2015-12-31,12,USD,1000\nImpro,2016-12-31,5,USD,lots\n"
+	res = runCartera(t, bad, []string{"import", "reports", "-"}, "DATABASE_URL="+dsn)
+	if res.code != 1 || !strings.Contains(res.stderr, "row 3, months") || !strings.Contains(res.stderr, "row 3, gross_loan_portfolio") ||
+		!strings.Contains(res.stderr, "nothing was imported") {
+		t.Fatalf("import reports with a bad row: exit %d\n%s", res.code, res.stderr)
+	}
+	good := "partner;country;period_end;months;currency;gross_loan_portfolio\nImpro;BO;2015-12-31;12;USD;3500000,50\nNew MFI;PE;2015-12-31;12;PEN;100\n"
+	res = runCartera(t, good, []string{"import", "reports", "--create-partners", "-"}, "DATABASE_URL="+dsn)
+	if res.code != 0 || !strings.Contains(res.stdout, "imported 2 rows: 2 created") || !strings.Contains(res.stdout, "New MFI (PE)") {
+		t.Fatalf("import reports: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	res = runCartera(t, good, []string{"import", "reports", "-"}, "DATABASE_URL="+dsn)
+	if res.code != 0 || !strings.Contains(res.stdout, "0 created, 0 replaced, 2 unchanged") {
+		t.Fatalf("import reports again: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	var glp string
+	if err := conn.Get(&glp, `SELECT gross_loan_portfolio::text FROM financial_reports r JOIN partners p ON p.id = r.partner_id
+		WHERE p.name = 'Impro' AND period_end = '2015-12-31'`); err != nil || glp != "3500000.50" {
+		t.Errorf("imported portfolio %q (%v)", glp, err)
+	}
 }
 
 // demoReports is the number of financial reports the demo loads.
