@@ -24,15 +24,11 @@ func runImportFX(ctx context.Context, args []string, stdio stdio) error {
 	if err := parseArgs(fs, args, 1); err != nil {
 		return err
 	}
-	var in io.Reader = stdio.in
-	if name := fs.Arg(0); name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
+	in, err := openInput(fs.Arg(0), stdio.in)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
 	rates, err := readRatesCSV(in)
 	if err != nil {
 		return err
@@ -47,6 +43,14 @@ func runImportFX(ctx context.Context, args []string, stdio stdio) error {
 	}
 	fmt.Fprintf(stdio.out, "stored %d rates\n", len(rates))
 	return nil
+}
+
+// openInput opens the file an import names, or standard input for "-".
+func openInput(name string, stdin io.Reader) (io.ReadCloser, error) {
+	if name == "-" {
+		return io.NopCloser(stdin), nil
+	}
+	return os.Open(name)
 }
 
 // readRatesCSV reads date,currency,rate rows (columns in any order, by header name).
@@ -129,15 +133,11 @@ func runImportReports(ctx context.Context, args []string, stdio stdio) error {
 	if err := parseArgs(fs, args, 1); err != nil {
 		return err
 	}
-	var in io.Reader = stdio.in
-	if name := fs.Arg(0); name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
+	in, err := openInput(fs.Arg(0), stdio.in)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
 	data, err := io.ReadAll(in)
 	if err != nil {
 		return err

@@ -22,13 +22,17 @@ import (
 	"cartera/internal/platform/money"
 )
 
-// periodEndParam reads the :period_end of a report's path.
-func periodEndParam(c *fiber.Ctx) (time.Time, error) {
+// reportPath reads a report's path: the partner's :id and the :period_end.
+func reportPath(c *fiber.Ctx) (int64, time.Time, error) {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return 0, time.Time{}, err
+	}
 	t, err := civil.Parse(c.Params("period_end"))
 	if err != nil {
-		return time.Time{}, apperr.Invalid(apperr.FieldError{Field: "period_end", Message: "must be a date, YYYY-MM-DD"})
+		return 0, time.Time{}, apperr.Invalid(apperr.FieldError{Field: "period_end", Message: "must be a date, YYYY-MM-DD"})
 	}
-	return t, nil
+	return id, t, nil
 }
 
 func (h *handlers) listReports(c *fiber.Ctx) error {
@@ -44,11 +48,7 @@ func (h *handlers) listReports(c *fiber.Ctx) error {
 }
 
 func (h *handlers) getReport(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
-	if err != nil {
-		return err
-	}
-	end, err := periodEndParam(c)
+	id, end, err := reportPath(c)
 	if err != nil {
 		return err
 	}
@@ -62,11 +62,11 @@ func (h *handlers) getReport(c *fiber.Ctx) error {
 // putReport stores the whole report for the period: figures left out are not
 // reported (a PUT replaces, it does not merge).
 func (h *handlers) putReport(c *fiber.Ctx) error {
-	id, o, err := idAndBody(c, "partner")
+	id, end, err := reportPath(c)
 	if err != nil {
 		return err
 	}
-	end, err := periodEndParam(c)
+	o, err := decodeObject(c)
 	if err != nil {
 		return err
 	}
@@ -108,11 +108,7 @@ func (h *handlers) putReport(c *fiber.Ctx) error {
 }
 
 func (h *handlers) deleteReport(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
-	if err != nil {
-		return err
-	}
-	end, err := periodEndParam(c)
+	id, end, err := reportPath(c)
 	if err != nil {
 		return err
 	}
