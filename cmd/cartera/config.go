@@ -24,6 +24,7 @@ import (
 	"cartera/internal/partner"
 	"cartera/internal/platform/db"
 	"cartera/internal/platform/pgserver"
+	"cartera/internal/publish"
 	"cartera/internal/user"
 )
 
@@ -130,6 +131,7 @@ type runtime struct {
 	loans    *loan.Service
 	fx       *fx.Service
 	figures  *figures.Service
+	publish  *publish.Service
 }
 
 // open connects to DATABASE_URL, or starts (or reuses) the embedded cluster, then
@@ -186,13 +188,16 @@ func (rt *runtime) prepare(ctx context.Context) (err error) {
 	if rt.fx, err = fx.NewService(ctx, rt.conn, rt.audit); err != nil {
 		return err
 	}
-	rt.figures, err = figures.NewService(ctx, rt.conn, rt.audit, rt.partners, rt.fx)
-	return err
+	if rt.figures, err = figures.NewService(ctx, rt.conn, rt.audit, rt.partners, rt.fx); err != nil {
+		return err
+	}
+	rt.publish = publish.NewService(rt.partners, rt.figures, rt.loans, rt.funds, rt.fx)
+	return nil
 }
 
 func (rt *runtime) apiDeps() api.Deps {
 	return api.Deps{Conn: rt.conn, Audit: rt.audit, Partners: rt.partners, Users: rt.users,
-		Funds: rt.funds, Loans: rt.loans, FX: rt.fx, Figures: rt.figures}
+		Funds: rt.funds, Loans: rt.loans, FX: rt.fx, Figures: rt.figures, Publish: rt.publish}
 }
 
 func (rt *runtime) demoServices() demo.Services {

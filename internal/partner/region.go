@@ -86,3 +86,20 @@ func loadCountries() {
 		}
 	}
 }
+
+// peerRegions are the UN M.49 groupings partners are compared within, the cuts rating
+// agencies and MIX Market benchmark by; a country belongs to the first that holds it.
+var peerRegions = []string{"419", "202", "015", "145", "143", "030", "034", "035", "151", "150", "021", "009"}
+
+// PeerRegionOf is the world region a partner in the country is compared within:
+// Latin America and the Caribbean, Sub-Saharan Africa, Northern Africa, Western,
+// Central, Eastern, Southern or South-eastern Asia, Eastern Europe, the rest of
+// Europe, Northern America or Oceania.
+func PeerRegionOf(country string) (WorldRegion, bool) {
+	for _, code := range peerRegions {
+		if wr, err := ParseWorldRegion(code); err == nil && wr.Contains(country) {
+			return wr, true
+		}
+	}
+	return WorldRegion{}, false
+}

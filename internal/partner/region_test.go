@@ -92,3 +92,20 @@ func TestFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestPeerRegionOf(t *testing.T) {
+	cases := []struct{ country, region string }{
+		{"BO", "419"}, {"PE", "419"}, {"MX", "419"}, {"HT", "419"},
+		{"KE", "202"}, {"SN", "202"}, {"MA", "015"}, {"KH", "035"}, {"IN", "034"},
+		{"KG", "143"}, {"GE", "145"}, {"UA", "151"}, {"BE", "150"}, {"US", "021"}, {"PG", "009"},
+	}
+	for _, c := range cases {
+		wr, ok := PeerRegionOf(c.country)
+		if !ok || wr.Code != c.region {
+			t.Errorf("PeerRegionOf(%s) = %s %v, want %s", c.country, wr.Code, ok, c.region)
+		}
+	}
+	if wr, ok := PeerRegionOf("XX"); ok {
+		t.Errorf("PeerRegionOf(XX) = %s, want none", wr.Code)
+	}
+}

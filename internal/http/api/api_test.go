@@ -23,6 +23,7 @@ import (
 	"cartera/internal/http/server"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
+	"cartera/internal/publish"
 	"cartera/internal/platform/pgtest"
 	"cartera/internal/user"
 )
@@ -74,7 +75,8 @@ func newEnv(t testing.TB) *env {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{t: t, conn: conn, users: users, loans: loans, tokens: map[user.Role]string{},
 		app: server.New(server.Config{Version: "test", Logger: quiet},
-			api.Deps{Conn: conn, Audit: log, Partners: partners, Users: users, Funds: funds, Loans: loans, FX: rates, Figures: reports})}
+			api.Deps{Conn: conn, Audit: log, Partners: partners, Users: users, Funds: funds, Loans: loans, FX: rates, Figures: reports,
+				Publish: publish.NewService(partners, reports, loans, funds, rates)})}
 	for _, role := range []user.Role{user.Admin, user.Manager, user.Viewer} {
 		email := string(role) + "@example.org"
 		if _, err := users.Create(ctx, audit.System("test"), user.NewUser{Email: email, Role: role, Password: "correct horse battery"}); err != nil {

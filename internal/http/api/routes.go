@@ -14,6 +14,7 @@ import (
 	"cartera/internal/fx"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
+	"cartera/internal/publish"
 	"cartera/internal/user"
 )
 
@@ -27,6 +28,7 @@ type Deps struct {
 	Loans    *loan.Service
 	FX       *fx.Service
 	Figures  *figures.Service
+	Publish  *publish.Service
 }
 
 type handlers struct {
@@ -38,11 +40,12 @@ type handlers struct {
 	loans    *loan.Service
 	fx       *fx.Service
 	figures  *figures.Service
+	publish  *publish.Service
 }
 
 // Register mounts /healthz and /api/v1 on app.
 func Register(app *fiber.App, d Deps) {
-	h := &handlers{conn: d.Conn, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, figures: d.Figures}
+	h := &handlers{conn: d.Conn, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, figures: d.Figures, publish: d.Publish}
 	app.Get("/healthz", h.health)
 
 	v1 := app.Group("/api/v1", authenticate(d.Users), authorizeWrites)
@@ -76,6 +79,10 @@ func Register(app *fiber.App, d Deps) {
 	v1.Get("/peers", h.peers)
 	v1.Post("/reports/import", h.importReports)
 	v1.Get("/reports/export", h.exportReports)
+
+	v1.Get("/partners/:id/profile.pdf", h.partnerProfile)
+	v1.Get("/partners/:id/factsheet.pdf", h.partnerFactSheet)
+	v1.Get("/factsheets.zip", h.factSheetsZip)
 
 	v1.Get("/fx-rates", h.listRates)
 	v1.Put("/fx-rates", h.putRates)
