@@ -41,6 +41,7 @@ type doc struct {
 	lang Lang
 	// the printable area
 	left, right, width, bottom float64
+	breakMargin                float64
 }
 
 // newDoc starts a document of the given page size ("A4", "A5") whose footer names
@@ -61,11 +62,12 @@ func newDoc(size string, lang Lang, title, fund string, date time.Time) *doc {
 	pdf.AddUTF8FontFromBytes(family, "B", gobold.TTF)
 	pdf.AddUTF8FontFromBytes(family, "I", goitalic.TTF)
 	pdf.SetMargins(margin, margin, margin)
-	pdf.SetAutoPageBreak(true, margin+5)
+	const breakMargin = margin + 5
+	pdf.SetAutoPageBreak(true, breakMargin)
 	pdf.AliasNbPages("{nb}")
-	d := &doc{pdf: pdf, loc: localeOf(lang), lang: lang}
+	d := &doc{pdf: pdf, loc: localeOf(lang), lang: lang, breakMargin: breakMargin}
 	pageW, pageH := pdf.GetPageSize()
-	d.left, d.right, d.width, d.bottom = margin, pageW-margin, pageW-2*margin, pageH-margin-5
+	d.left, d.right, d.width, d.bottom = margin, pageW-margin, pageW-2*margin, pageH-breakMargin
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-margin + 2)
 		d.font("", 7, colMuted)
@@ -214,7 +216,17 @@ func (d *doc) table(cols []column, header []string, rows [][]string) {
 		d.pdf.SetLineWidth(0.25)
 		d.pdf.Line(d.left, d.pdf.GetY(), d.right, d.pdf.GetY())
 	}
-	d.ensure(2 * h)
+	// Rows are placed by hand, page breaks included: fpdf's automatic break would
+	// split a wrapped cell from the rest of its row.
+	d.pdf.SetAutoPageBreak(false, 0)
+	defer d.pdf.SetAutoPageBreak(true, d.breakMargin)
+	d.font("B", 7.8, colBrand)
+	need := d.rowHeight(cols, header, h)
+	if len(rows) > 0 {
+		d.font("", 7.8, colInk)
+		need += d.rowHeight(cols, rows[0], h)
+	}
+	d.ensure(need)
 	drawHeader()
 	for n, row := range rows {
 		d.font("", 7.8, colInk)

@@ -140,7 +140,8 @@ func thenAndNow(d *doc, f FactSheet) {
 	}
 	valueW := (d.width - 42) / 2
 	cols := []column{{42, "L"}, {valueW, "R"}, {valueW, "R"}}
-	header := []string{fmt.Sprintf(lblThenNow.in(l), f.Partner.Name), fmt.Sprintf(lblInYear.in(l), f.Then.Year), fmt.Sprintf(lblInYear.in(l), f.Now.Year)}
+	d.heading(fmt.Sprintf(lblThenNow.in(l), f.Partner.Name), 24)
+	header := []string{"", fmt.Sprintf(lblInYear.in(l), f.Then.Year), fmt.Sprintf(lblInYear.in(l), f.Now.Year)}
 	rows := [][]string{
 		{lblPortfolio.in(l), amount(f.Then.Portfolio, true), amount(f.Now.Portfolio, true)},
 		{lblClients.in(l), count(f.Then.Clients), count(f.Now.Clients)},

@@ -249,14 +249,19 @@ func (r profileRenderer) peers() {
 	r.cell(barW/2, 3, lblBest.in(l), "R")
 	r.pdf.Ln(4)
 	for _, pr := range g.Ratios {
-		r.ensure(7)
-		y := r.pdf.GetY()
 		r.font("", fontBody, colInk)
-		r.pdf.SetXY(r.left, y)
-		r.cell(labelW, 4, r.fit(ratioLabels[pr.Name].in(l), labelW-1), "L")
+		labelLines := r.pdf.SplitText(ratioLabels[pr.Name].in(l), labelW)
+		rowH := max(6.5, float64(len(labelLines))*lineH+2.3)
+		r.ensure(rowH)
+		y := r.pdf.GetY()
+		for i, line := range labelLines {
+			r.pdf.SetXY(r.left, y+float64(i)*lineH)
+			r.cell(labelW, 4, line, "L")
+		}
+		r.pdf.SetXY(r.left+labelW, y)
 		if pr.Summary.N < 3 {
 			r.font("I", fontBody, colMuted)
-			r.cell(barW, 4, lblNA.in(l), "C")
+			r.cell(barW+14, 4, lblNA.in(l), "C")
 		} else {
 			r.peerBar(r.left+labelW+7, y, barW, pr)
 			r.pdf.SetXY(r.left+labelW+barW+14, y)
@@ -270,7 +275,7 @@ func (r profileRenderer) peers() {
 		}
 		r.font("B", 7.5, colInk)
 		r.cell(valueW, 4, value, "R")
-		r.pdf.SetY(y + 6.5)
+		r.pdf.SetY(y + rowH)
 	}
 }
 

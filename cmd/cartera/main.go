@@ -9,6 +9,9 @@
 //	cartera token revoke revoke an API token
 //	cartera import fx    import FX rates from CSV
 //	cartera import reports import partners' financial reports from CSV or XLSX
+//	cartera pdf profile  render a partner's profile (PDF)
+//	cartera pdf factsheet render a partner's fact sheet (PDF)
+//	cartera pdf factsheets render every partner's fact sheet into a directory
 //	cartera version      print the version
 //
 // With no DATABASE_URL, each command uses (starting it if needed) a private
@@ -51,6 +54,9 @@ func commands() []command {
 		{"token revoke", "revoke an API token by id", runTokenRevoke},
 		{"import fx", "import FX rates from a CSV file (date,currency,rate)", runImportFX},
 		{"import reports", "import partners' financial reports from a CSV or XLSX file", runImportReports},
+		{"pdf profile", "render a partner's profile (PDF) for the credit committee", runPDFProfile},
+		{"pdf factsheet", "render a partner's newsletter fact sheet (PDF)", runPDFFactSheet},
+		{"pdf factsheets", "render every partner's fact sheet into a directory", runPDFFactSheets},
 		{"version", "print the version", runVersion},
 	}
 }
