@@ -23,8 +23,8 @@ import (
 	"cartera/internal/http/server"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
-	"cartera/internal/publish"
 	"cartera/internal/platform/pgtest"
+	"cartera/internal/publish"
 	"cartera/internal/user"
 )
 
