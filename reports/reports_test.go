@@ -4,156 +4,17 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"image"
-	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"cartera/internal/kpi"
+	"cartera/internal/platform/pdftest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden PDFs under testdata/golden")
-
-// The checks read the PDFs back with poppler's tools, as a reader's viewer would.
-
-// requireTool skips without the tool, but fails in CI, where .ci/run installs it.
-func requireTool(t testing.TB, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing (apt-get install poppler-utils); CI must read the PDFs back", name)
-		}
-		t.Skipf("%s is missing (apt-get install poppler-utils): PDFs not read back", name)
-	}
-}
-
-func writeTemp(t testing.TB, pdf []byte) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "doc.pdf")
-	if err := os.WriteFile(path, pdf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// pdfText is the document's text as pdftotext reads it; layout keeps a table's row on
-// one line, so a row's label and values can be checked together.
-func pdfText(t testing.TB, pdf []byte, layout bool) string {
-	t.Helper()
-	requireTool(t, "pdftotext")
-	args := []string{"-enc", "UTF-8"}
-	if layout {
-		args = append(args, "-layout")
-	}
-	out, err := exec.Command("pdftotext", append(args, writeTemp(t, pdf), "-")...).Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
-}
-
-// pageCount asks pdfinfo, which parses the whole file.
-func pageCount(t testing.TB, pdf []byte) int {
-	t.Helper()
-	requireTool(t, "pdfinfo")
-	out, err := exec.Command("pdfinfo", writeTemp(t, pdf)).CombinedOutput()
-	if err != nil {
-		t.Fatalf("pdfinfo: %v\n%s", err, out)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(line, "Pages:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
-	}
-	t.Fatalf("pdfinfo gave no page count:\n%s", out)
-	return 0
-}
-
-// renderPages rasterizes every page and checks each is an A-size page with ink on it.
-func renderPages(t testing.TB, pdf []byte, wantPages int, widthMM, heightMM float64) {
-	t.Helper()
-	requireTool(t, "pdftoppm")
-	dir := t.TempDir()
-	if out, err := exec.Command("pdftoppm", "-r", "36", "-png", writeTemp(t, pdf), filepath.Join(dir, "page")).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v\n%s", err, out)
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "page*.png"))
-	if len(files) != wantPages {
-		t.Fatalf("pdftoppm rendered %d pages, want %d", len(files), wantPages)
-	}
-	for _, f := range files {
-		img := decodePNG(t, f)
-		b := img.Bounds()
-		// 36 dpi: a millimetre is 36/25.4 pixels.
-		if w, h := float64(b.Dx())*25.4/36, float64(b.Dy())*25.4/36; abs(w-widthMM) > 2 || abs(h-heightMM) > 2 {
-			t.Errorf("%s is %.0f × %.0f mm, want %.0f × %.0f", filepath.Base(f), w, h, widthMM, heightMM)
-		}
-		if ink := inkShare(img); ink < 0.01 {
-			t.Errorf("%s is blank (%.3f%% ink)", filepath.Base(f), ink*100)
-		}
-	}
-}
-
-func decodePNG(t testing.TB, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return img
-}
-
-// inkShare is the share of pixels that are not white.
-func inkShare(img image.Image) float64 {
-	b := img.Bounds()
-	ink := 0
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if r < 0xF000 || g < 0xF000 || bl < 0xF000 {
-				ink++
-			}
-		}
-	}
-	return float64(ink) / float64(b.Dx()*b.Dy())
-}
-
-func abs(f float64) float64 {
-	if f < 0 {
-		return -f
-	}
-	return f
-}
-
-// hasLine reports whether one line of layout text holds all the parts, in order.
-func hasLine(text string, parts ...string) bool {
-	for _, line := range strings.Split(text, "\n") {
-		rest, ok := line, true
-		for _, p := range parts {
-			i := strings.Index(rest, p)
-			if i < 0 {
-				ok = false
-				break
-			}
-			rest = rest[i+len(p):]
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
-}
 
 func TestProfileReadsBackInEachLanguage(t *testing.T) {
 	cases := []struct {
@@ -201,30 +62,24 @@ func TestProfileReadsBackInEachLanguage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			text := normalizeSpaces(pdfText(t, pdf, true))
+			text := pdftest.PlainSpaces(pdftest.Text(t, pdf, true))
 			for _, row := range c.rows {
-				if !hasLine(text, row...) {
+				if !pdftest.HasLine(text, row...) {
 					t.Errorf("no line reads %q in:\n%s", row, text)
 				}
 			}
-			flat := strings.Join(strings.Fields(normalizeSpaces(pdfText(t, pdf, false))), " ")
+			flat := strings.Join(strings.Fields(pdftest.PlainSpaces(pdftest.Text(t, pdf, false))), " ")
 			for _, s := range c.texts {
 				if !strings.Contains(flat, s) {
 					t.Errorf("%q missing from the text:\n%s", s, flat)
 				}
 			}
-			if n := pageCount(t, pdf); n != 2 {
+			if n := pdftest.Pages(t, pdf); n != 2 {
 				t.Errorf("the profile has %d pages, want 2", n)
 			}
-			renderPages(t, pdf, 2, 210, 297)
+			pdftest.RenderPages(t, pdf, 2, 210, 297)
 		})
 	}
-}
-
-// normalizeSpaces turns the no-break spaces of French and Spanish numbers into plain
-// ones, so tests can be written readably; that they are no-break is the locale tests'.
-func normalizeSpaces(s string) string {
-	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
 }
 
 func TestFactSheetReadsBackAsTheSeedArticle(t *testing.T) {
@@ -269,19 +124,19 @@ func TestFactSheetReadsBackAsTheSeedArticle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			text := normalizeSpaces(pdfText(t, pdf, true))
+			text := pdftest.PlainSpaces(pdftest.Text(t, pdf, true))
 			for _, row := range c.rows {
-				if !hasLine(text, row...) {
+				if !pdftest.HasLine(text, row...) {
 					t.Errorf("no line reads %q in:\n%s", row, text)
 				}
 			}
-			flat := strings.Join(strings.Fields(normalizeSpaces(pdfText(t, pdf, false))), " ")
+			flat := strings.Join(strings.Fields(pdftest.PlainSpaces(pdftest.Text(t, pdf, false))), " ")
 			for _, s := range c.texts {
 				if !strings.Contains(flat, s) {
 					t.Errorf("%q missing from the text:\n%s", s, flat)
 				}
 			}
-			renderPages(t, pdf, 1, 148, 210) // half an A4
+			pdftest.RenderPages(t, pdf, 1, 148, 210) // half an A4
 		})
 	}
 }
@@ -305,13 +160,13 @@ func TestAPartnerWithNothingYetStillGetsCorrectDocuments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		text := strings.Join(strings.Fields(normalizeSpaces(pdfText(t, p, false)+pdfText(t, f, false))), " ")
+		text := strings.Join(strings.Fields(pdftest.PlainSpaces(pdftest.Text(t, p, false)+pdftest.Text(t, f, false))), " ")
 		for _, s := range want[lang] {
 			if !strings.Contains(text, s) {
 				t.Errorf("%s: %q missing from:\n%s", lang, s, text)
 			}
 		}
-		if layout := normalizeSpaces(pdfText(t, f, true)); !hasLine(layout, strings.Fields(lblLatestCredit.in(lang))[0], lblNone.in(lang)) {
+		if layout := pdftest.PlainSpaces(pdftest.Text(t, f, true)); !pdftest.HasLine(layout, strings.Fields(lblLatestCredit.in(lang))[0], lblNone.in(lang)) {
 			t.Errorf("%s: the box should say the fund has lent nothing yet:\n%s", lang, layout)
 		}
 		for _, s := range []string{"NaN", "Inf", "0001"} {
@@ -319,8 +174,8 @@ func TestAPartnerWithNothingYetStillGetsCorrectDocuments(t *testing.T) {
 				t.Errorf("%s: %q in a document with no figures", lang, s)
 			}
 		}
-		renderPages(t, p, 2, 210, 297)
-		renderPages(t, f, 1, 148, 210)
+		pdftest.RenderPages(t, p, 2, 210, 297)
+		pdftest.RenderPages(t, f, 1, 148, 210)
 	}
 }
 
@@ -346,17 +201,17 @@ func TestLongTextsWrapWithoutLosingAWord(t *testing.T) {
 	}
 	// The footer comes between the pages' texts: take it out, then words must run on.
 	footer := regexp.MustCompile(`Cartera Demo Fund Page \d+ sur \d+ `)
-	text := footer.ReplaceAllString(strings.Join(strings.Fields(pdfText(t, pdf, false)), " "), "")
+	text := footer.ReplaceAllString(strings.Join(strings.Fields(pdftest.Text(t, pdf, false)), " "), "")
 	for _, want := range []string{strings.Join(strings.Fields(longName), " "), strings.Join(strings.Fields(desc.String()), " ")} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the text does not hold, whole and in order: %.80q…", want)
 		}
 	}
-	pages := pageCount(t, pdf)
+	pages := pdftest.Pages(t, pdf)
 	if pages < 3 {
 		t.Errorf("%d pages; the long description should flow onto a third", pages)
 	}
-	renderPages(t, pdf, pages, 210, 297)
+	pdftest.RenderPages(t, pdf, pages, 210, 297)
 
 	sheet := improFactSheet(Spanish)
 	sheet.Partner.Name = longName
@@ -365,11 +220,11 @@ func TestLongTextsWrapWithoutLosingAWord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text = strings.Join(strings.Fields(pdfText(t, fs, false)), " ")
+	text = strings.Join(strings.Fields(pdftest.Text(t, fs, false)), " ")
 	if !strings.Contains(text, strings.Join(strings.Fields(longName), " ")) {
 		t.Errorf("the fact sheet lost part of the long name")
 	}
-	renderPages(t, fs, pageCount(t, fs), 148, 210)
+	pdftest.RenderPages(t, fs, pdftest.Pages(t, fs), 148, 210)
 }
 
 // TestDocumentsAreDeterministicAndMatchTheGoldenFiles: the same view model gives the
@@ -424,8 +279,8 @@ func TestChartsFollowTheData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := normalizeSpaces(pdfText(t, pdf, true))
-	if !hasLine(text, "Operating expense ratio", "95.5%", "n/a", "98.2%", "82.1%") {
+	text := pdftest.PlainSpaces(pdftest.Text(t, pdf, true))
+	if !pdftest.HasLine(text, "Operating expense ratio", "95.5%", "n/a", "98.2%", "82.1%") {
 		t.Errorf("a period without ratios should read n/a:\n%s", text)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
+	"cartera/internal/demo"
 	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
@@ -38,6 +39,8 @@ type env struct {
 	users  *user.Service
 	loans  *loan.Service
 	tokens map[user.Role]string
+	// services are the env's services, for loading the demo data through them.
+	services demo.Services
 }
 
 func newEnv(t testing.TB) *env {
@@ -74,6 +77,7 @@ func newEnv(t testing.TB) *env {
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{t: t, conn: conn, users: users, loans: loans, tokens: map[user.Role]string{},
+		services: demo.Services{Conn: conn, Funds: funds, Partners: partners, Users: users, Loans: loans, FX: rates, Figures: reports},
 		app: server.New(server.Config{Version: "test", Logger: quiet},
 			api.Deps{Conn: conn, Audit: log, Partners: partners, Users: users, Funds: funds, Loans: loans, FX: rates, Figures: reports,
 				Publish: publish.NewService(partners, reports, loans, funds, rates)})}
