@@ -136,7 +136,11 @@ func (d *doc) lineChart(x, y, w, h float64, title string, labels []string, value
 	d.font("", 6.5, colBrand)
 	for i, v := range values {
 		if v != nil {
-			d.pdf.SetXY(px+float64(i)*slot, a.y(*v, py, ph)-4.2)
+			y := a.y(*v, py, ph) - 4.4 // above the point, or below it when at the top
+			if y < py+1 {
+				y = a.y(*v, py, ph) + 1.6
+			}
+			d.pdf.SetXY(px+float64(i)*slot, y)
 			d.cell(slot, 3, format(*v), "C")
 		}
 	}

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goitalic"
 	"golang.org/x/image/font/gofont/goregular"
 )
 
@@ -59,8 +57,6 @@ func newDoc(size string, lang Lang, title, fund string, date time.Time) *doc {
 	pdf.SetProducer("Cartera", true)
 	pdf.SetLang(string(lang))
 	pdf.AddUTF8FontFromBytes(family, "", goregular.TTF)
-	pdf.AddUTF8FontFromBytes(family, "B", gobold.TTF)
-	pdf.AddUTF8FontFromBytes(family, "I", goitalic.TTF)
 	pdf.SetMargins(margin, margin, margin)
 	const breakMargin = margin + 5
 	pdf.SetAutoPageBreak(true, breakMargin)
@@ -72,6 +68,7 @@ func newDoc(size string, lang Lang, title, fund string, date time.Time) *doc {
 		pdf.SetY(-margin + 2)
 		d.font("", 7, colMuted)
 		pdf.SetDrawColor(colRule.r, colRule.g, colRule.b)
+		pdf.SetLineWidth(0.2)
 		pdf.Line(d.left, pdf.GetY()-1, d.right, pdf.GetY()-1)
 		pageText := fmt.Sprintf(lblPage.in(lang), pdf.PageNo(), "{nb}")
 		pageW := pdf.GetStringWidth(fmt.Sprintf(lblPage.in(lang), pdf.PageNo(), "99"))
@@ -92,9 +89,20 @@ func (d *doc) bytes() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// font sets the size and colour of the text that follows. Bold is the regular face
+// filled and then stroked in its own colour (PDF text rendering mode 2): embedding a
+// second face doubles what every document costs to build (see docs/PERFORMANCE.md),
+// and a stroke of 3.5 % of the size reads as bold on paper and on screen.
 func (d *doc) font(style string, size float64, c rgb) {
-	d.pdf.SetFont(family, style, size)
+	d.pdf.SetFont(family, "", size)
 	d.pdf.SetTextColor(c.r, c.g, c.b)
+	if style == "B" {
+		d.pdf.SetDrawColor(c.r, c.g, c.b)
+		d.pdf.SetLineWidth(size * 0.035 * 25.4 / 72)
+		d.pdf.SetTextRenderingMode(2)
+		return
+	}
+	d.pdf.SetTextRenderingMode(0)
 }
 
 func (d *doc) cell(w, h float64, s, align string) {
@@ -268,3 +276,11 @@ func (d *doc) wrappedCell(x, y float64, c column, s string, h float64) {
 		d.pdf.CellFormat(c.w, h, line, "", 0, c.align, false, 0, "")
 	}
 }
+
+// GCPercent is the GOGC cartera runs with unless the environment sets one. Building a
+// document allocates several megabytes of short-lived buffers inside fpdf (the parsed
+// font's tables, a zlib writer per stream); at Go's default of 100 and cartera's small
+// live heap, that is one or two collections per document and more than half of the
+// rendering time. At 400 the heap stays small (tens of megabytes) and rendering takes
+// half as long (docs/PERFORMANCE.md has the figures).
+const GCPercent = 400

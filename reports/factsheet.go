@@ -25,14 +25,13 @@ func RenderFactSheet(f FactSheet) ([]byte, error) {
 	factSheetBox(d, f)
 	d.pdf.Ln(4)
 	if f.Then == nil || f.Now == nil {
-		d.paragraph(lblNoFactFigures.in(l), d.left, "I", colMuted)
+		d.paragraph(lblNoFactFigures.in(l), d.left, "", colMuted)
 	} else {
 		thenAndNow(d, f)
 		portfolioChart(d, f)
 	}
 	d.pdf.Ln(3)
-	d.font("I", 6.5, colMuted)
-	d.paragraph(fmt.Sprintf(lblSource.in(l), f.Fund)+" "+fmt.Sprintf(lblAsOf.in(l), d.loc.Date(f.AsOf))+".", d.left, "I", colMuted)
+	d.paragraph(fmt.Sprintf(lblSource.in(l), f.Fund)+" "+fmt.Sprintf(lblAsOf.in(l), d.loc.Date(f.AsOf))+".", d.left, "", colMuted)
 	return d.bytes()
 }
 

@@ -18,7 +18,7 @@ func RenderProfile(p Profile) ([]byte, error) {
 	r.header()
 	if len(p.Periods) == 0 {
 		d.heading(lblHeadline.in(p.Lang), 10)
-		d.paragraph(fmt.Sprintf(lblNoFigures.in(p.Lang), d.loc.Date(p.AsOf)), d.left, "I", colMuted)
+		d.paragraph(fmt.Sprintf(lblNoFigures.in(p.Lang), d.loc.Date(p.AsOf)), d.left, "", colMuted)
 	} else {
 		r.headlineTable()
 		r.charts()
@@ -236,7 +236,7 @@ func (r profileRenderer) peers() {
 	g := r.p.Peers
 	r.heading(lblPeers.in(l), 24)
 	if g == nil || g.Members < 3 {
-		r.paragraph(lblNoPeers.in(l), r.left, "I", colMuted)
+		r.paragraph(lblNoPeers.in(l), r.left, "", colMuted)
 		return
 	}
 	r.paragraph(fmt.Sprintf(lblPeerGroup.in(l), g.Members, r.loc.WorldRegion(g.WorldRegion), r.loc.Period(g.PeriodEnd)), r.left, "", colMuted)
@@ -244,7 +244,7 @@ func (r profileRenderer) peers() {
 	const labelW, valueW = 58, 38
 	barW := r.width - labelW - valueW - 14
 	r.font("", 6.5, colMuted)
-	r.pdf.SetX(r.left + labelW)
+	r.pdf.SetX(r.left + labelW + 7)
 	r.cell(barW/2, 3, lblWorst.in(l), "L")
 	r.cell(barW/2, 3, lblBest.in(l), "R")
 	r.pdf.Ln(4)
@@ -260,7 +260,7 @@ func (r profileRenderer) peers() {
 		}
 		r.pdf.SetXY(r.left+labelW, y)
 		if pr.Summary.N < 3 {
-			r.font("I", fontBody, colMuted)
+			r.font("", fontBody, colMuted)
 			r.cell(barW+14, 4, lblNA.in(l), "C")
 		} else {
 			r.peerBar(r.left+labelW+7, y, barW, pr)
@@ -291,7 +291,7 @@ func (r profileRenderer) loans() {
 	l := r.lang
 	r.heading(fmt.Sprintf(lblLoans.in(l), r.p.Partner.Name), 12)
 	if len(r.p.Loans) == 0 {
-		r.paragraph(lblNoLoans.in(l), r.left, "I", colMuted)
+		r.paragraph(lblNoLoans.in(l), r.left, "", colMuted)
 		return
 	}
 	cols := []column{{38, "L"}, {25, "R"}, {25, "R"}, {25, "R"}, {r.width - 38 - 75 - 20, "R"}, {20, "R"}}
@@ -360,7 +360,7 @@ func (r profileRenderer) texts() {
 	notGiven := func(s string) bool { return strings.TrimSpace(s) == "" }
 	r.heading(lblDescription.in(l), 8)
 	if notGiven(r.p.Partner.Description) {
-		r.paragraph(lblNotGiven.in(l), r.left, "I", colMuted)
+		r.paragraph(lblNotGiven.in(l), r.left, "", colMuted)
 	} else {
 		r.paragraph(r.p.Partner.Description, r.left, "", colInk)
 	}
@@ -370,7 +370,7 @@ func (r profileRenderer) texts() {
 	}{{lblStrengths, r.p.Partner.Strengths}, {lblRisks, r.p.Partner.Risks}} {
 		r.heading(sec.title.in(l), 8)
 		if notGiven(sec.body) {
-			r.paragraph(lblNotGiven.in(l), r.left, "I", colMuted)
+			r.paragraph(lblNotGiven.in(l), r.left, "", colMuted)
 			continue
 		}
 		r.bullets(sec.body)
