@@ -19,11 +19,14 @@ import (
 
 // Targets (docs/PERFORMANCE.md): profile < 10 ms, fact sheet < 5 ms, data in memory.
 
-// asTheServiceRuns sets the GOGC cartera runs with (GCPercent) for one benchmark,
-// unless GOGC is set in the environment: run with GOGC=100 for Go's default.
+// asTheServiceRuns sets the GOGC cartera runs with (400, cmd/cartera's serveGCPercent)
+// for one benchmark, unless GOGC is set in the environment: run with GOGC=100 for Go's
+// default. Rendering allocates several megabytes per document inside fpdf (the parsed
+// font's tables, a zlib writer per stream); with a small live heap, GOGC=100 collects
+// once or twice per document.
 func asTheServiceRuns(b *testing.B) {
 	if os.Getenv("GOGC") == "" {
-		old := debug.SetGCPercent(GCPercent)
+		old := debug.SetGCPercent(400)
 		b.Cleanup(func() { debug.SetGCPercent(old) })
 	}
 }

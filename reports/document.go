@@ -277,10 +277,3 @@ func (d *doc) wrappedCell(x, y float64, c column, s string, h float64) {
 	}
 }
 
-// GCPercent is the GOGC cartera runs with unless the environment sets one. Building a
-// document allocates several megabytes of short-lived buffers inside fpdf (the parsed
-// font's tables, a zlib writer per stream); at Go's default of 100 and cartera's small
-// live heap, that is one or two collections per document and more than half of the
-// rendering time. At 400 the heap stays small (tens of megabytes) and rendering takes
-// half as long (docs/PERFORMANCE.md has the figures).
-const GCPercent = 400

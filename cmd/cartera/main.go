@@ -26,11 +26,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
-
-	"cartera/reports"
 )
 
 // command is one subcommand: its name as typed, a line of help, and its body.
@@ -65,9 +62,6 @@ func commands() []command {
 }
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(reports.GCPercent)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first signal starts a graceful stop, a second one ends the process at

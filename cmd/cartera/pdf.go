@@ -157,6 +157,7 @@ func runPDFFactSheets(ctx context.Context, args []string, stdio stdio) error {
 	if err != nil {
 		return err
 	}
+	tuneGC()
 	rt, err := f.start(ctx, stdio.err)
 	if err != nil {
 		return err

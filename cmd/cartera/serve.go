@@ -104,7 +104,9 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 // serveGCPercent is the GOGC `cartera serve` runs with unless GOGC is set. The
 // server's live heap is small, so at Go's default of 100 it collects after every few
 // megabytes allocated: a 2,000-partner list (1.2 MB of JSON) then spends a quarter of
-// its time in the collector (BenchmarkListPartners2000, docs/PERFORMANCE.md).
+// its time in the collector (BenchmarkListPartners2000, docs/PERFORMANCE.md), and a
+// PDF, whose rendering allocates several megabytes inside fpdf, more than half
+// (BenchmarkRenderProfile). The pdf commands run with it too.
 const serveGCPercent = 400
 
 func tuneGC() {

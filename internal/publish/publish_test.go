@@ -268,7 +268,7 @@ func TestWriteZipNamesEachSheetOnce(t *testing.T) {
 // loan), as GET /api/v1/factsheets.zip builds it.
 func BenchmarkFactSheetsZip500(b *testing.B) {
 	if os.Getenv("GOGC") == "" {
-		old := debug.SetGCPercent(reports.GCPercent)
+		old := debug.SetGCPercent(400) // as cartera serve runs (cmd/cartera's serveGCPercent)
 		b.Cleanup(func() { debug.SetGCPercent(old) })
 	}
 	e := newEnv(b, pgtest.New(b))
