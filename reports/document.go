@@ -276,4 +276,3 @@ func (d *doc) wrappedCell(x, y float64, c column, s string, h float64) {
 		d.pdf.CellFormat(c.w, h, line, "", 0, c.align, false, 0, "")
 	}
 }
-

@@ -6,8 +6,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/govalues/decimal"

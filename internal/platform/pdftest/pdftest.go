@@ -154,4 +154,3 @@ func HasLine(text string, parts ...string) bool {
 func PlainSpaces(s string) string {
 	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
 }
-
