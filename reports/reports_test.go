@@ -62,18 +62,7 @@ func TestProfileReadsBackInEachLanguage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			text := pdftest.PlainSpaces(pdftest.Text(t, pdf, true))
-			for _, row := range c.rows {
-				if !pdftest.HasLine(text, row...) {
-					t.Errorf("no line reads %q in:\n%s", row, text)
-				}
-			}
-			flat := strings.Join(strings.Fields(pdftest.PlainSpaces(pdftest.Text(t, pdf, false))), " ")
-			for _, s := range c.texts {
-				if !strings.Contains(flat, s) {
-					t.Errorf("%q missing from the text:\n%s", s, flat)
-				}
-			}
+			pdftest.Reads(t, pdf, c.rows, c.texts)
 			if n := pdftest.Pages(t, pdf); n != 2 {
 				t.Errorf("the profile has %d pages, want 2", n)
 			}
@@ -124,18 +113,7 @@ func TestFactSheetReadsBackAsTheSeedArticle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			text := pdftest.PlainSpaces(pdftest.Text(t, pdf, true))
-			for _, row := range c.rows {
-				if !pdftest.HasLine(text, row...) {
-					t.Errorf("no line reads %q in:\n%s", row, text)
-				}
-			}
-			flat := strings.Join(strings.Fields(pdftest.PlainSpaces(pdftest.Text(t, pdf, false))), " ")
-			for _, s := range c.texts {
-				if !strings.Contains(flat, s) {
-					t.Errorf("%q missing from the text:\n%s", s, flat)
-				}
-			}
+			pdftest.Reads(t, pdf, c.rows, c.texts)
 			pdftest.RenderPages(t, pdf, 1, 148, 210) // half an A4
 		})
 	}

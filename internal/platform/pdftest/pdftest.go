@@ -154,3 +154,25 @@ func HasLine(text string, parts ...string) bool {
 func PlainSpaces(s string) string {
 	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
 }
+
+// Reads checks a document's text: each row must read on one line of the laid-out text,
+// its parts in order, and each text must appear in the running text (spaces collapsed).
+// No-break spaces count as plain ones in both.
+func Reads(t testing.TB, pdf []byte, rows [][]string, texts []string) {
+	t.Helper()
+	layout := PlainSpaces(Text(t, pdf, true))
+	for _, row := range rows {
+		if !HasLine(layout, row...) {
+			t.Errorf("no line reads %q in:\n%s", row, layout)
+		}
+	}
+	if len(texts) == 0 {
+		return
+	}
+	flat := strings.Join(strings.Fields(PlainSpaces(Text(t, pdf, false))), " ")
+	for _, s := range texts {
+		if !strings.Contains(flat, s) {
+			t.Errorf("%q missing from the text:\n%s", s, flat)
+		}
+	}
+}
