@@ -51,7 +51,6 @@ func (s *Service) FactSheets(ctx context.Context, b Batch, emit func(Document) e
 		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
 	type result struct {
 		doc Document
@@ -87,7 +86,11 @@ func (s *Service) FactSheets(ctx context.Context, b Batch, emit func(Document) e
 			}
 		}
 	}()
-	defer wg.Wait()
+	// On the way out, early or not, stop the feeder and let the workers finish.
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
 	for i := range ids {
 		var r result
 		select {

@@ -4,11 +4,13 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govalues/decimal"
 	"github.com/jmoiron/sqlx"
@@ -260,6 +262,37 @@ func TestWriteZipNamesEachSheetOnce(t *testing.T) {
 	}
 	if strings.Join(progress, " ") != "1/2 2/2" {
 		t.Errorf("progress: %v", progress)
+	}
+}
+
+// TestFactSheetsStopsAtTheFirstError: a failing sink ends the batch with its error,
+// without leaving the workers or the feeder behind.
+func TestFactSheetsStopsAtTheFirstError(t *testing.T) {
+	e := newEnv(t, pgtest.New(t))
+	ctx := context.Background()
+	for i := range 40 {
+		_, err := e.services.Partners.Create(ctx, e.actor, partner.Fields{Name: fmt.Sprintf("P%02d", i), Country: "KE", LegalStatus: partner.NGO})
+		must(t, err)
+	}
+	full := errors.New("disk full")
+	emitted := 0
+	done := make(chan error, 1)
+	go func() {
+		done <- e.svc.FactSheets(ctx, Batch{Lang: reports.English}, func(Document) error {
+			emitted++
+			if emitted == 2 {
+				return full
+			}
+			return nil
+		}, nil)
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, full) || emitted != 2 {
+			t.Errorf("err = %v after %d documents; want the sink's error after 2", err, emitted)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("FactSheets did not return after its sink failed")
 	}
 }
 
