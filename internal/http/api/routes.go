@@ -47,6 +47,7 @@ type handlers struct {
 func Register(app *fiber.App, d Deps) {
 	h := &handlers{conn: d.Conn, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, figures: d.Figures, publish: d.Publish}
 	app.Get("/healthz", h.health)
+	app.Get("/api/openapi.json", openAPI)
 
 	v1 := app.Group("/api/v1", authenticate(d.Users), authorizeWrites)
 	v1.Get("/me", h.me)

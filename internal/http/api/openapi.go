@@ -1,0 +1,495 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/internal/kpi"
+)
+
+// The OpenAPI 3.1 document of /api/v1, served at /api/openapi.json. It is built from
+// the same tables the API uses where there is one (the raw figures of kpi.Inputs, the
+// ratio names), and TestOpenAPIDocumentsEveryRoute fails when a registered route is
+// missing from it or it documents one that does not exist.
+
+// schema is a JSON Schema (2020-12, as OpenAPI 3.1 uses).
+type schema = map[string]any
+
+func ref(name string) schema { return schema{"$ref": "#/components/schemas/" + name} }
+func str(desc string) schema { return withDesc(schema{"type": "string"}, desc) }
+func integer(desc string) schema {
+	return withDesc(schema{"type": "integer"}, desc)
+}
+func number(desc string) schema { return withDesc(schema{"type": "number"}, desc) }
+func boolean(desc string) schema {
+	return withDesc(schema{"type": "boolean"}, desc)
+}
+func arrayOf(items schema) schema { return schema{"type": "array", "items": items} }
+func enum(desc string, values ...string) schema {
+	return withDesc(schema{"type": "string", "enum": values}, desc)
+}
+
+// decimalString is an exact amount or rate as a JSON string ("1250.50").
+func decimalSchema(desc string) schema {
+	return withDesc(schema{"type": "string", "pattern": `^-?[0-9]+(\.[0-9]+)?$`}, desc)
+}
+func dateSchema(desc string) schema {
+	return withDesc(schema{"type": "string", "format": "date"}, desc)
+}
+func timestamp() schema { return schema{"type": "string", "format": "date-time"} }
+
+// nullable lets a schema also be null (OpenAPI 3.1: a list of types).
+func nullable(s schema) schema {
+	out := schema{}
+	for k, v := range s {
+		out[k] = v
+	}
+	switch t := s["type"].(type) {
+	case string:
+		out["type"] = []string{t, "null"}
+	default:
+		return schema{"anyOf": []schema{s, {"type": "null"}}}
+	}
+	return out
+}
+
+func withDesc(s schema, desc string) schema {
+	if desc != "" {
+		s["description"] = desc
+	}
+	return s
+}
+
+// closed is a closed object: the properties listed, the required ones always present.
+func closed(required []string, props map[string]schema) schema {
+	s := schema{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+func items(of schema) schema {
+	return closed([]string{"items"}, map[string]schema{"items": arrayOf(of)})
+}
+
+func keys(m map[string]schema) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// figureProperties are the raw figures under their canonical names, from kpi.Inputs.
+func figureProperties() map[string]schema {
+	props := map[string]schema{}
+	for _, in := range kpi.Inputs {
+		if in.Kind == kpi.Count {
+			props[in.Name] = nullable(integer(string(in.Group)))
+			continue
+		}
+		props[in.Name] = nullable(decimalSchema(string(in.Group)))
+	}
+	return props
+}
+
+func ratioProperties(of schema) map[string]schema {
+	props := map[string]schema{}
+	for _, n := range kpi.Names {
+		props[string(n)] = of
+	}
+	return props
+}
+
+func schemas() map[string]schema {
+	partnerProps := map[string]schema{
+		"name":          str("at most 200 characters, unique"),
+		"country":       str("ISO 3166-1 alpha-2, e.g. BO"),
+		"region":        str("where the partner works, in its own words"),
+		"legal_status":  enum("", "ngo", "cooperative", "nbfi", "bank", "other"),
+		"founded":       nullable(integer("year")),
+		"partner_since": nullable(integer("year")),
+		"methodology":   nullable(enum("", "individual", "solidarity_group", "village_banking", "mixed")),
+		"sectors":       arrayOf(str("")),
+		"description":   str(""),
+		"strengths":     str("one point per line"),
+		"risks":         str("one point per line"),
+	}
+	partnerOut := map[string]schema{"id": integer(""), "country_name": str("the country's English name"),
+		"created_at": timestamp(), "updated_at": timestamp()}
+	for k, v := range partnerProps {
+		partnerOut[k] = v
+	}
+	loanProps := map[string]schema{
+		"id": integer(""), "fund_id": integer(""), "partner_id": integer(""), "reference": str("unique"),
+		"currency": str("ISO 4217"), "committed_amount": decimalSchema(""), "interest_rate": decimalSchema("annual, a fraction: 0.085 is 8.5 %"),
+		"day_count": enum("", "ACT/360", "ACT/365", "30/360"), "signed_on": dateSchema(""), "first_due_on": dateSchema(""),
+		"maturity_on": dateSchema(""), "amortization": enum("", "bullet", "equal_principal", "annuity"),
+		"frequency": enum("", "monthly", "quarterly", "semiannual", "annual"), "grace_periods": integer("leading interest-only installments"),
+		"purpose": str(""), "status": enum("", "pipeline", "active", "repaid", "written_off"),
+	}
+	loanRequired := keys(loanProps)
+	loanList := map[string]schema{"disbursed": decimalSchema("as recorded today"), "outstanding_principal": decimalSchema("as recorded today")}
+	for k, v := range loanProps {
+		loanList[k] = v
+	}
+	detail := map[string]schema{
+		"as_of": dateSchema(""), "disbursed": decimalSchema(""), "undisbursed": decimalSchema(""),
+		"principal_repaid": decimalSchema(""), "interest_paid": decimalSchema(""), "written_off": decimalSchema(""),
+		"outstanding_principal": decimalSchema(""), "overdue_principal": decimalSchema(""), "overdue_interest": decimalSchema(""),
+		"days_past_due": integer(""), "aging_bucket": str("current, 1-30, 31-60, 61-90, 91-180, 181-365, >365"),
+		"next_due_on": nullable(dateSchema("")), "next_due_amount": nullable(decimalSchema("")),
+		"xirr": nullable(number("the loan's annualized return on its cash flows so far")),
+		"current_terms": closed([]string{"interest_rate", "frequency", "maturity_on"}, map[string]schema{
+			"interest_rate": decimalSchema(""), "frequency": str(""), "maturity_on": dateSchema("")}),
+		"schedule":      arrayOf(ref("Installment")),
+		"transactions":  arrayOf(ref("Transaction")),
+		"reschedulings": arrayOf(ref("Rescheduling")),
+	}
+	for k, v := range loanProps {
+		if _, ok := detail[k]; !ok {
+			detail[k] = v
+		}
+	}
+	report := map[string]schema{"id": integer(""), "partner_id": integer(""), "period_end": dateSchema(""),
+		"months": integer("3, 6 or 12"), "currency": str(""), "created_at": timestamp(), "updated_at": timestamp()}
+	for k, v := range figureProperties() {
+		report[k] = v
+	}
+	reportIn := map[string]schema{"period_end": dateSchema("optional; must match the path"), "months": integer("3, 6 or 12"),
+		"currency": str("ISO 4217")}
+	for k, v := range figureProperties() {
+		reportIn[k] = v
+	}
+	amountEvent := closed([]string{"date", "amount"}, map[string]schema{
+		"date": dateSchema(""), "amount": decimalSchema("positive"), "reason": str("required for write-offs")})
+	return map[string]schema{
+		"Problem": closed([]string{"type", "title", "status"}, map[string]schema{
+			"type": str(""), "title": str(""), "status": integer(""), "detail": str(""), "instance": str(""),
+			"request_id": str("quote it when reporting a problem"),
+			"errors": arrayOf(closed([]string{"field", "message"}, map[string]schema{
+				"field": str("the field or parameter at fault"), "message": str(""),
+				"row": integer("imports: the file's row (the header is row 1)"), "column": str("imports: the column's header")})),
+		}),
+		"Me": closed([]string{"user_id", "email", "role", "token_id", "token_name"}, map[string]schema{
+			"user_id": integer(""), "email": str(""), "role": enum("", "admin", "manager", "viewer"),
+			"token_id": integer(""), "token_name": str("")}),
+		"Partner":      closed(keys(partnerOut), partnerOut),
+		"PartnerInput": closed([]string{"name", "country", "legal_status"}, partnerProps),
+		"PartnerPatch": withDesc(closed(nil, partnerProps), "JSON merge patch: members sent change, null clears"),
+		"Fund": closed([]string{"id", "name", "base_currency", "created_at"}, map[string]schema{
+			"id": integer(""), "name": str(""), "base_currency": str("ISO 4217"), "created_at": timestamp()}),
+		"FundInput": closed([]string{"name", "base_currency"}, map[string]schema{"name": str(""), "base_currency": str("ISO 4217")}),
+		"Loan":      closed(loanRequired, loanProps),
+		"LoanListItem": closed(append(append([]string{}, loanRequired...), "disbursed", "outstanding_principal"),
+			loanList),
+		"LoanInput": closed([]string{"reference", "currency", "committed_amount", "interest_rate", "day_count", "signed_on",
+			"first_due_on", "maturity_on", "amortization", "frequency"}, map[string]schema{
+			"fund_id": integer("may be left out when there is one fund"), "reference": str(""), "purpose": str(""),
+			"currency": str(""), "committed_amount": decimalSchema(""), "interest_rate": decimalSchema(""),
+			"day_count": loanProps["day_count"], "signed_on": dateSchema(""), "first_due_on": dateSchema(""),
+			"maturity_on": dateSchema(""), "amortization": loanProps["amortization"], "frequency": loanProps["frequency"],
+			"grace_periods": integer("")}),
+		"LoanPatch":  closed(nil, map[string]schema{"reference": str(""), "purpose": str("")}),
+		"LoanDetail": closed(keys(detail), detail),
+		"Installment": closed([]string{"seq", "due_on", "principal", "interest", "paid_principal", "paid_interest",
+			"written_off_principal", "written_off_interest", "status"}, map[string]schema{
+			"seq": integer(""), "due_on": dateSchema(""), "principal": decimalSchema(""), "interest": decimalSchema(""),
+			"paid_principal": decimalSchema(""), "paid_interest": decimalSchema(""), "written_off_principal": decimalSchema(""),
+			"written_off_interest": decimalSchema(""),
+			"status":               enum("", "paid", "partially_paid", "due", "late", "rescheduled", "written_off")}),
+		"Transaction": closed([]string{"id", "kind", "date", "amount", "principal", "interest", "prepaid"}, map[string]schema{
+			"id": integer(""), "kind": enum("", "disbursement", "repayment", "writeoff"), "date": dateSchema(""),
+			"amount": decimalSchema(""), "principal": decimalSchema(""), "interest": decimalSchema(""),
+			"prepaid": decimalSchema("principal paid ahead of its due date"), "reason": str("")}),
+		"Rescheduling": closed([]string{"id", "date", "maturity_on", "frequency", "interest_rate", "reason"}, map[string]schema{
+			"id": integer(""), "date": dateSchema(""), "maturity_on": nullable(dateSchema("")),
+			"frequency": nullable(str("")), "interest_rate": nullable(decimalSchema("")), "reason": str("")}),
+		"AmountEvent": amountEvent,
+		"Posted":      closed([]string{"transaction", "loan"}, map[string]schema{"transaction": ref("Transaction"), "loan": ref("LoanDetail")}),
+		"RescheduleInput": closed([]string{"date"}, map[string]schema{"date": dateSchema(""), "maturity_on": dateSchema(""),
+			"frequency": str(""), "interest_rate": decimalSchema(""), "reason": str("")}),
+		"Rescheduled": closed([]string{"rescheduling", "loan"}, map[string]schema{"rescheduling": ref("Rescheduling"), "loan": ref("LoanDetail")}),
+		"Owed": closed([]string{"loan_id", "date", "currency", "overdue_interest", "overdue_principal", "current_interest",
+			"current_principal", "future_principal", "total"}, map[string]schema{
+			"loan_id": integer(""), "date": dateSchema(""), "currency": str(""), "overdue_interest": decimalSchema(""),
+			"overdue_principal": decimalSchema(""), "current_interest": decimalSchema(""), "current_principal": decimalSchema(""),
+			"future_principal": decimalSchema(""), "total": decimalSchema("the most a repayment on that date may be")}),
+		"Report":      closed([]string{"id", "partner_id", "period_end", "months", "currency", "created_at", "updated_at"}, report),
+		"ReportInput": closed([]string{"months", "currency"}, reportIn),
+		"KPIs": closed([]string{"partner_id", "periods"}, map[string]schema{"partner_id": integer(""),
+			"periods": arrayOf(closed([]string{"period_end", "months", "currency", "figures", "ratios", "basis"}, map[string]schema{
+				"period_end": dateSchema(""), "months": integer(""), "currency": str(""),
+				"figures": closed(nil, figureProperties()),
+				"ratios":  closed(nil, ratioProperties(nullable(number("a fraction: 0.822 is 82.2 %; null when not computable")))),
+				"basis": closed(nil, ratioProperties(enum("how the averaged stocks were taken",
+					string(kpi.ReportedAverage), string(kpi.TwelveMonths), string(kpi.PeriodStart), string(kpi.PeriodEnd)))),
+			}))}),
+		"PeerTable": closed([]string{"period_end", "currency", "partners", "members", "ratios", "excluded"}, map[string]schema{
+			"period_end": dateSchema(""), "currency": str(""), "partners": integer(""),
+			"members": arrayOf(closed(nil, map[string]schema{"partner_id": integer(""), "name": str(""), "country": str(""),
+				"legal_status": str(""), "methodology": nullable(str("")), "period_end": dateSchema(""), "currency": str("")})),
+			"ratios": arrayOf(closed([]string{"ratio", "better", "n"}, map[string]schema{"ratio": str(""),
+				"better": nullable(enum("", "higher", "lower")), "n": integer(""), "min": nullable(number("")), "q1": nullable(number("")),
+				"mean": nullable(number("")), "median": nullable(number("")), "q3": nullable(number("")), "max": nullable(number("")),
+				"value": number("the partner's"), "rank": integer("1 is the best"), "quartile": integer("1 is the best quarter")})),
+			"excluded":   arrayOf(closed(nil, map[string]schema{"partner_id": integer(""), "ratios": arrayOf(str("")), "reason": str("")})),
+			"partner_id": integer(""), "partner_in_group": boolean(""), "partner_period_end": nullable(dateSchema("")),
+		}),
+		"ImportResult": closed([]string{"rows", "created", "replaced", "unchanged", "partners_created", "ignored_columns", "dry_run"},
+			map[string]schema{"rows": integer(""), "created": integer(""), "replaced": integer(""), "unchanged": integer(""),
+				"partners_created": arrayOf(closed(nil, map[string]schema{"id": nullable(integer("null in a dry run")), "name": str(""),
+					"country": str(""), "legal_status": str("")})),
+				"ignored_columns": nullable(arrayOf(str(""))), "dry_run": boolean("")}),
+		"Rate": closed([]string{"date", "currency", "rate"}, map[string]schema{"date": dateSchema(""), "currency": str(""),
+			"rate": decimalSchema("units of the currency per US dollar")}),
+		"User": closed([]string{"id", "email", "name", "role", "active", "created_at", "updated_at"}, map[string]schema{
+			"id": integer(""), "email": str(""), "name": str(""), "role": enum("", "admin", "manager", "viewer"), "active": boolean(""),
+			"created_at": timestamp(), "updated_at": timestamp()}),
+		"UserInput": closed([]string{"email", "role", "password"}, map[string]schema{"email": str(""), "name": str(""),
+			"role": enum("", "admin", "manager", "viewer"), "password": str("at least 12 characters")}),
+		"UserPatch": closed(nil, map[string]schema{"name": str(""), "role": enum("", "admin", "manager", "viewer"), "active": boolean("")}),
+		"Token":     closed([]string{"id", "user_id", "user_email", "name", "prefix", "created_at", "last_used_at", "revoked_at"}, tokenProps()),
+		"TokenCreated": closed([]string{"id", "user_id", "user_email", "name", "prefix", "created_at", "token"},
+			withToken(tokenProps())),
+		"AuditEntry": closed([]string{"id", "at", "actor_user_id", "actor", "via", "action", "entity", "entity_id", "before", "after"},
+			map[string]schema{"id": integer(""), "at": timestamp(), "actor_user_id": nullable(integer("")), "actor": str(""),
+				"via": str(""), "action": str(""), "entity": str(""), "entity_id": str(""),
+				"before": withDesc(schema{}, "the entity before the change (null for a creation)"),
+				"after":  withDesc(schema{}, "the entity after the change (null for a deletion)")}),
+	}
+}
+
+func tokenProps() map[string]schema {
+	return map[string]schema{"id": integer(""), "user_id": integer(""), "user_email": str(""), "name": str(""),
+		"prefix": str("the token's first characters, to recognize it"), "created_at": timestamp(),
+		"last_used_at": nullable(timestamp()), "revoked_at": nullable(timestamp())}
+}
+
+func withToken(p map[string]schema) map[string]schema {
+	p["token"] = str("the secret: shown once, stored hashed")
+	return p
+}
+
+// operation describes one route.
+type operation struct {
+	method, path string // path in OpenAPI form: /partners/{id}
+	summary      string
+	role         string // the least role: viewer, manager, admin
+	query        []param
+	body         string // request schema name; "file" for an upload
+	status       int    // success status
+	response     string // response schema name; "" for no body; "pdf", "zip", "csv" for files
+}
+
+type param struct {
+	name, desc string
+	s          schema
+}
+
+func q(name, desc string, s schema) param { return param{name, desc, s} }
+
+var (
+	asOfQuery = q("as_of", "the date, YYYY-MM-DD (default today)", dateSchema(""))
+	langQuery = q("lang", "en (default), fr or es", enum("", "en", "fr", "es"))
+)
+
+func operations() []operation {
+	filters := []param{q("country", "", str("")), q("region", "UN M.49 code or English name", str("")),
+		q("legal_status", "", str("")), q("methodology", "", str(""))}
+	return []operation{
+		{method: "GET", path: "/me", summary: "Who the token acts as", role: "viewer", status: 200, response: "Me"},
+		{method: "GET", path: "/partners", summary: "List partners, by name", role: "viewer",
+			query: []param{q("country", "ISO code", str("")), q("q", "part of the name or region", str(""))}, status: 200, response: "items:Partner"},
+		{method: "POST", path: "/partners", summary: "Create a partner", role: "manager", body: "PartnerInput", status: 201, response: "Partner"},
+		{method: "GET", path: "/partners/{id}", summary: "A partner", role: "viewer", status: 200, response: "Partner"},
+		{method: "PATCH", path: "/partners/{id}", summary: "Change a partner", role: "manager", body: "PartnerPatch", status: 200, response: "Partner"},
+		{method: "DELETE", path: "/partners/{id}", summary: "Delete a partner (409 while loans or reports refer to it)", role: "manager", status: 204},
+		{method: "GET", path: "/funds", summary: "List funds", role: "viewer", status: 200, response: "items:Fund"},
+		{method: "POST", path: "/funds", summary: "Create a fund", role: "admin", body: "FundInput", status: 201, response: "Fund"},
+		{method: "POST", path: "/partners/{id}/loans", summary: "Record a loan to the partner", role: "manager", body: "LoanInput", status: 201, response: "Loan"},
+		{method: "GET", path: "/loans", summary: "List loans", role: "viewer",
+			query: []param{q("partner_id", "", integer("")), q("fund_id", "", integer("")), q("status", "", str(""))}, status: 200, response: "items:LoanListItem"},
+		{method: "GET", path: "/loans/{id}", summary: "A loan as of a date: balances, arrears, schedule, transactions, XIRR", role: "viewer",
+			query: []param{asOfQuery}, status: 200, response: "LoanDetail"},
+		{method: "PATCH", path: "/loans/{id}", summary: "Change a loan's reference or purpose", role: "manager", body: "LoanPatch", status: 200, response: "Loan"},
+		{method: "GET", path: "/loans/{id}/owed", summary: "Everything owed on a date", role: "viewer",
+			query: []param{q("date", "YYYY-MM-DD (default today)", dateSchema(""))}, status: 200, response: "Owed"},
+		{method: "POST", path: "/loans/{id}/disbursements", summary: "Record a disbursement", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/repayments", summary: "Record a repayment; the response shows its allocation", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/writeoffs", summary: "Write principal off", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/reschedule", summary: "Reschedule a loan", role: "manager", body: "RescheduleInput", status: 201, response: "Rescheduled"},
+		{method: "GET", path: "/partners/{id}/reports", summary: "A partner's financial reports, oldest first", role: "viewer", status: 200, response: "items:Report"},
+		{method: "GET", path: "/partners/{id}/reports/{period_end}", summary: "A partner's report for a period end", role: "viewer", status: 200, response: "Report"},
+		{method: "PUT", path: "/partners/{id}/reports/{period_end}", summary: "Store a partner's report (201 new, 200 replaced or unchanged)", role: "manager",
+			body: "ReportInput", status: 200, response: "Report"},
+		{method: "DELETE", path: "/partners/{id}/reports/{period_end}", summary: "Delete a report", role: "manager", status: 204},
+		{method: "GET", path: "/partners/{id}/kpis", summary: "Every period with its figures and ratios", role: "viewer", status: 200, response: "KPIs"},
+		{method: "GET", path: "/peers", summary: "A peer group's distribution of every ratio, and one partner's place", role: "viewer",
+			query: append([]param{q("period_end", "required: the month of the reports compared", dateSchema("")),
+				q("partner_id", "", integer("")), q("currency", "for money per client (default USD)", str(""))}, filters...),
+			status: 200, response: "PeerTable"},
+		{method: "POST", path: "/reports/import", summary: "Import financial reports from CSV or XLSX: all rows or none", role: "manager",
+			query: []param{q("create_partners", "", boolean("")), q("ignore_unknown_columns", "", boolean("")), q("dry_run", "", boolean(""))},
+			body:  "file", status: 200, response: "ImportResult"},
+		{method: "GET", path: "/reports/export", summary: "Financial reports as CSV or XLSX", role: "viewer",
+			query: append([]param{q("format", "csv (default) or xlsx", enum("", "csv", "xlsx")), q("period_end", "", dateSchema("")),
+				q("partner_id", "", integer(""))}, filters...), status: 200, response: "csv"},
+		{method: "GET", path: "/partners/{id}/profile.pdf", summary: "The partner profile (PDF)", role: "viewer",
+			query: []param{langQuery, asOfQuery}, status: 200, response: "pdf"},
+		{method: "GET", path: "/partners/{id}/factsheet.pdf", summary: "The newsletter fact sheet (PDF)", role: "viewer",
+			query: []param{langQuery, q("from", "the earlier year (default the first with figures)", integer("")),
+				q("to", "the later year (default the latest with figures)", integer(""))}, status: 200, response: "pdf"},
+		{method: "GET", path: "/factsheets.zip", summary: "Fact sheets of the partners named, or of all, in a zip", role: "viewer",
+			query: []param{langQuery, q("partner_id", "repeated, or comma-separated", str(""))}, status: 200, response: "zip"},
+		{method: "GET", path: "/fx-rates", summary: "FX rates (units per US dollar)", role: "viewer",
+			query: []param{q("currency", "", str("")), q("from", "", dateSchema("")), q("to", "", dateSchema(""))}, status: 200, response: "items:Rate"},
+		{method: "PUT", path: "/fx-rates", summary: "Store FX rates", role: "manager", body: "RatesInput", status: 200, response: "Stored"},
+		{method: "GET", path: "/users", summary: "List users", role: "admin", status: 200, response: "items:User"},
+		{method: "POST", path: "/users", summary: "Create a user", role: "admin", body: "UserInput", status: 201, response: "User"},
+		{method: "PATCH", path: "/users/{id}", summary: "Change a user (active: false shuts its tokens out)", role: "admin", body: "UserPatch", status: 200, response: "User"},
+		{method: "GET", path: "/tokens", summary: "List API tokens", role: "admin", query: []param{q("user_id", "", integer(""))}, status: 200, response: "items:Token"},
+		{method: "POST", path: "/tokens", summary: "Issue an API token (the secret is in this response only)", role: "admin", body: "TokenInput", status: 201, response: "TokenCreated"},
+		{method: "DELETE", path: "/tokens/{id}", summary: "Revoke an API token", role: "admin", status: 204},
+		{method: "GET", path: "/audit", summary: "The audit log, newest first", role: "admin",
+			query: []param{q("entity", "", str("")), q("entity_id", "", str("")), q("user_id", "", integer("")), q("from", "", timestamp()),
+				q("to", "", timestamp()), q("before_id", "for the next page", integer("")), q("limit", "", integer(""))},
+			status: 200, response: "items:AuditEntry"},
+	}
+}
+
+// Document builds the OpenAPI document.
+func Document() map[string]any {
+	comps := schemas()
+	comps["RatesInput"] = closed([]string{"rates"}, map[string]schema{"rates": arrayOf(ref("Rate"))})
+	comps["Stored"] = closed([]string{"stored"}, map[string]schema{"stored": integer("")})
+	comps["TokenInput"] = closed([]string{"email", "name"}, map[string]schema{"email": str("the user's"), "name": str("what the token is for")})
+	paths := map[string]map[string]any{}
+	for _, op := range operations() {
+		item := paths[op.path]
+		if item == nil {
+			item = map[string]any{}
+			paths[op.path] = item
+		}
+		item[strings.ToLower(op.method)] = op.document()
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": "Cartera API", "version": "1",
+			"description": "Loans of a social investment fund to microfinance institutions, the partners' figures and ratios, " +
+				"and the documents built from them. Amounts are decimal strings; errors are application/problem+json (RFC 9457) " +
+				"naming the field at fault. Reading needs a viewer's token, writing a manager's, administration an admin's."},
+		"servers":  []map[string]any{{"url": "/api/v1"}},
+		"security": []map[string]any{{"bearer": []string{}}},
+		"paths":    paths,
+		"components": map[string]any{
+			"schemas": comps,
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer",
+				"description": "an API token: cartera token create, or POST /api/v1/tokens"}},
+			"responses": map[string]any{"Problem": map[string]any{"description": "a problem (RFC 9457)",
+				"content": map[string]any{"application/problem+json": map[string]any{"schema": ref("Problem")}}}},
+		},
+	}
+}
+
+func (op operation) document() map[string]any {
+	doc := map[string]any{"summary": op.summary, "description": "Role: " + op.role + ".",
+		"operationId": strings.ToLower(op.method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_", "-", "_").Replace(op.path)}
+	var params []map[string]any
+	for _, name := range pathParams(op.path) {
+		s := integer("")
+		if name == "period_end" {
+			s = dateSchema("")
+		}
+		params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": s})
+	}
+	for _, p := range op.query {
+		params = append(params, map[string]any{"name": p.name, "in": "query", "description": p.desc, "schema": p.s})
+	}
+	if len(params) > 0 {
+		doc["parameters"] = params
+	}
+	switch op.body {
+	case "":
+	case "file":
+		doc["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			"text/csv": map[string]any{"schema": schema{"type": "string"}},
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/octet-stream"}},
+			"multipart/form-data": map[string]any{"schema": closed([]string{"file"}, map[string]schema{"file": schema{"type": "string", "contentMediaType": "application/octet-stream"}})},
+		}}
+	default:
+		doc["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(op.body)}}}
+	}
+	responses := map[string]any{}
+	success := map[string]any{"description": http.StatusText(op.status)}
+	switch {
+	case op.response == "":
+	case op.response == "pdf":
+		success["content"] = map[string]any{"application/pdf": map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/pdf"}}}
+	case op.response == "zip":
+		success["content"] = map[string]any{"application/zip": map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/zip"}}}
+	case op.response == "csv":
+		success["content"] = map[string]any{
+			"text/csv": map[string]any{"schema": schema{"type": "string"}},
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/octet-stream"}}}
+	case strings.HasPrefix(op.response, "items:"):
+		success["content"] = map[string]any{"application/json": map[string]any{"schema": items(ref(strings.TrimPrefix(op.response, "items:")))}}
+	default:
+		success["content"] = map[string]any{"application/json": map[string]any{"schema": ref(op.response)}}
+	}
+	responses[itoa(op.status)] = success
+	if op.method == "PUT" && op.path == "/partners/{id}/reports/{period_end}" {
+		responses["201"] = map[string]any{"description": "Created", "content": success["content"]}
+	}
+	problem := map[string]any{"$ref": "#/components/responses/Problem"}
+	responses["401"] = problem
+	if op.role != "viewer" || op.method != "GET" {
+		responses["403"] = problem
+	}
+	if len(pathParams(op.path)) > 0 {
+		responses["404"] = problem
+	}
+	if op.body != "" || len(op.query) > 0 {
+		responses["422"] = problem
+	}
+	if op.method != "GET" {
+		responses["409"] = problem
+	}
+	responses["500"] = problem
+	doc["responses"] = responses
+	return doc
+}
+
+func pathParams(path string) []string {
+	var out []string
+	for _, part := range strings.Split(path, "/") {
+		if strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}") {
+			out = append(out, part[1:len(part)-1])
+		}
+	}
+	return out
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+var openAPIJSON = sync.OnceValues(func() ([]byte, error) { return json.MarshalIndent(Document(), "", "  ") })
+
+// openAPI serves the document; no token is needed to read how the API works.
+func openAPI(c *fiber.Ctx) error {
+	b, err := openAPIJSON()
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/json")
+	return c.Send(b)
+}
