@@ -16,6 +16,7 @@ import (
 
 	"cartera/internal/audit"
 	"cartera/internal/demo"
+	"cartera/internal/exposure"
 	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
@@ -132,6 +133,7 @@ type runtime struct {
 	fx       *fx.Service
 	figures  *figures.Service
 	publish  *publish.Service
+	exposure *exposure.Service
 }
 
 // open connects to DATABASE_URL, or starts (or reuses) the embedded cluster, then
@@ -192,12 +194,13 @@ func (rt *runtime) prepare(ctx context.Context) (err error) {
 		return err
 	}
 	rt.publish = publish.NewService(rt.partners, rt.figures, rt.loans, rt.funds, rt.fx)
-	return nil
+	rt.exposure, err = exposure.NewService(ctx, rt.conn, rt.audit, rt.loans, rt.partners, rt.funds, rt.fx)
+	return err
 }
 
 func (rt *runtime) apiDeps() api.Deps {
 	return api.Deps{Conn: rt.conn, Audit: rt.audit, Partners: rt.partners, Users: rt.users,
-		Funds: rt.funds, Loans: rt.loans, FX: rt.fx, Figures: rt.figures, Publish: rt.publish}
+		Funds: rt.funds, Loans: rt.loans, FX: rt.fx, Figures: rt.figures, Publish: rt.publish, Exposure: rt.exposure}
 }
 
 func (rt *runtime) demoServices() demo.Services {

@@ -134,6 +134,9 @@ type Service struct {
 		InsertInst    *sqlx.Stmt      `query:"insert-installments"`
 		BalancesAt    *sqlx.Stmt      `query:"balances-at"`
 		Installments  *sqlx.Stmt      `query:"list-installments"`
+		BookLoans     *sqlx.Stmt      `query:"book-loans"`
+		BookTxs       *sqlx.Stmt      `query:"book-transactions"`
+		BookResched   *sqlx.Stmt      `query:"book-reschedules"`
 	}
 }
 

@@ -103,3 +103,24 @@ CROSS JOIN LATERAL (
 SELECT seq, due_on, principal, interest, paid_principal, paid_interest,
        written_off_principal, written_off_interest, rescheduled
 FROM loan_installments WHERE loan_id = $1 ORDER BY seq;
+
+-- name: book-loans
+-- Every loan signed on or before a date, of one fund or all ($2 NULL).
+SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
+       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at
+FROM loans
+WHERE signed_on <= $1 AND ($2::bigint IS NULL OR fund_id = $2)
+ORDER BY id;
+
+-- name: book-transactions
+-- The book's transactions up to a date, loan by loan in the order a replay takes them.
+SELECT t.id, t.loan_id, t.kind, t.value_date, t.amount, t.principal, t.interest, t.prepaid, t.reason
+FROM loan_transactions t JOIN loans l ON l.id = t.loan_id
+WHERE t.value_date <= $1 AND l.signed_on <= $1 AND ($2::bigint IS NULL OR l.fund_id = $2)
+ORDER BY t.loan_id, t.value_date, t.id;
+
+-- name: book-reschedules
+SELECT r.id, r.loan_id, r.effective_on, r.new_maturity_on, r.new_frequency, r.new_interest_rate, r.reason, r.created_at
+FROM loan_reschedules r JOIN loans l ON l.id = r.loan_id
+WHERE r.effective_on <= $1 AND l.signed_on <= $1 AND ($2::bigint IS NULL OR l.fund_id = $2)
+ORDER BY r.loan_id, r.effective_on, r.id;

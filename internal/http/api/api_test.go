@@ -17,6 +17,7 @@ import (
 
 	"cartera/internal/audit"
 	"cartera/internal/demo"
+	"cartera/internal/exposure"
 	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
@@ -75,12 +76,16 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	exposures, err := exposure.NewService(ctx, conn, log, loans, partners, funds, rates)
+	if err != nil {
+		t.Fatal(err)
+	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{t: t, conn: conn, users: users, loans: loans, tokens: map[user.Role]string{},
 		services: demo.Services{Conn: conn, Funds: funds, Partners: partners, Users: users, Loans: loans, FX: rates, Figures: reports},
 		app: server.New(server.Config{Version: "test", Logger: quiet},
 			api.Deps{Conn: conn, Audit: log, Partners: partners, Users: users, Funds: funds, Loans: loans, FX: rates, Figures: reports,
-				Publish: publish.NewService(partners, reports, loans, funds, rates)})}
+				Publish: publish.NewService(partners, reports, loans, funds, rates), Exposure: exposures})}
 	for _, role := range []user.Role{user.Admin, user.Manager, user.Viewer} {
 		email := string(role) + "@example.org"
 		if _, err := users.Create(ctx, audit.System("test"), user.NewUser{Email: email, Role: role, Password: "correct horse battery"}); err != nil {

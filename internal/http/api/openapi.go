@@ -349,6 +349,15 @@ func operations() []operation {
 				q("to", "the later year (default the latest with figures)", integer(""))}, status: 200, response: "pdf"},
 		{method: "GET", path: "/factsheets.zip", summary: "Fact sheets of the partners named, or of all, in a zip", role: "viewer",
 			query: []param{langQuery, q("partner_id", "repeated, or comma-separated", str(""))}, status: 200, response: "zip"},
+		{method: "GET", path: "/exposure", summary: "Exposure at a date, cut by country, region, partner, currency, legal status or fund", role: "viewer",
+			query: []param{q("by", "the cut (default country)", enum("", "country", "region", "partner", "currency", "legal_status", "fund")), asOfQuery,
+				q("currency", "default: the fund's base currency", str("")), q("fund_id", "", integer("")),
+				q("format", "json (default), csv (or Accept: text/csv) or xlsx", enum("", "json", "csv", "xlsx"))},
+			status: 200, response: "Exposure"},
+		{method: "GET", path: "/portfolio", summary: "The book at a date: totals, weighted rate and maturity, PAR30, aging, the next 12 months' dues", role: "viewer",
+			query: []param{asOfQuery, q("currency", "", str("")), q("fund_id", "", integer(""))}, status: 200, response: "Portfolio"},
+		{method: "GET", path: "/limits", summary: "Concentration limits", role: "viewer", status: 200, response: "Limits"},
+		{method: "PUT", path: "/limits", summary: "Replace every concentration limit", role: "admin", body: "Limits", status: 200, response: "Limits"},
 		{method: "GET", path: "/fx-rates", summary: "FX rates (units per US dollar)", role: "viewer",
 			query: []param{q("currency", "", str("")), q("from", "", dateSchema("")), q("to", "", dateSchema(""))}, status: 200, response: "items:Rate"},
 		{method: "PUT", path: "/fx-rates", summary: "Store FX rates", role: "manager", body: "RatesInput", status: 200, response: "Stored"},
@@ -370,6 +379,35 @@ func Document() map[string]any {
 	comps := schemas()
 	comps["RatesInput"] = closed([]string{"rates"}, map[string]schema{"rates": arrayOf(ref("Rate"))})
 	comps["Stored"] = closed([]string{"stored"}, map[string]schema{"stored": integer("")})
+	totals := closed([]string{"outstanding", "undisbursed", "overdue", "partners", "loans"}, map[string]schema{
+		"outstanding": decimalSchema("principal disbursed and not repaid or written off, converted at the date"),
+		"undisbursed": decimalSchema("commitments still to draw on open loans"), "overdue": decimalSchema("principal fallen due and unpaid"),
+		"partners": integer(""), "loans": integer("")})
+	limit := closed([]string{"dimension", "key", "max_share", "max_amount", "currency"}, map[string]schema{
+		"dimension":  enum("", "country", "region", "partner", "currency", "legal_status", "fund"),
+		"key":        str("ISO country or currency code, M.49 region code, partner or fund id, legal status"),
+		"max_share":  nullable(decimalSchema("a fraction of the total outstanding, above 0 and at most 1")),
+		"max_amount": nullable(decimalSchema("in currency (default: the first fund's base currency)")),
+		"currency":   nullable(str(""))})
+	comps["Limits"] = closed([]string{"limits"}, map[string]schema{"limits": arrayOf(limit)})
+	comps["Exposure"] = closed([]string{"as_of", "currency", "by", "total", "groups"}, map[string]schema{
+		"as_of": dateSchema(""), "currency": str(""), "by": str(""), "total": totals,
+		"groups": arrayOf(closed([]string{"key", "label", "outstanding", "share", "undisbursed", "overdue", "par30", "partners", "loans", "limit", "headroom", "breach"},
+			map[string]schema{"key": str(""), "label": str(""), "outstanding": decimalSchema(""), "share": number("of the total outstanding"),
+				"undisbursed": decimalSchema(""), "overdue": decimalSchema(""),
+				"par30":    nullable(number("outstanding of loans over 30 days past due, over the group's outstanding")),
+				"partners": integer(""), "loans": integer(""),
+				"limit": nullable(closed([]string{"max_share", "max_amount", "currency"}, map[string]schema{
+					"max_share": nullable(decimalSchema("")), "max_amount": nullable(decimalSchema("")), "currency": nullable(str(""))})),
+				"headroom": nullable(decimalSchema("what may still be lent before the tighter limit binds; negative in breach")),
+				"breach":   boolean("")}))})
+	comps["Portfolio"] = closed([]string{"as_of", "currency", "total", "weighted_interest_rate", "weighted_remaining_years", "par30", "aging", "maturity_ladder"},
+		map[string]schema{"as_of": dateSchema(""), "currency": str(""), "total": totals,
+			"weighted_interest_rate":   nullable(number("weighted by outstanding, a fraction")),
+			"weighted_remaining_years": nullable(number("weighted by outstanding")), "par30": nullable(number("")),
+			"aging": arrayOf(closed([]string{"bucket", "outstanding", "loans"}, map[string]schema{"bucket": str(""), "outstanding": decimalSchema(""), "loans": integer("")})),
+			"maturity_ladder": arrayOf(closed([]string{"month", "principal", "interest"}, map[string]schema{"month": str("YYYY-MM"),
+				"principal": decimalSchema("scheduled and unpaid"), "interest": decimalSchema("scheduled and unpaid")}))})
 	comps["TokenInput"] = closed([]string{"email", "name"}, map[string]schema{"email": str("the user's"), "name": str("what the token is for")})
 	paths := map[string]map[string]any{}
 	for _, op := range operations() {

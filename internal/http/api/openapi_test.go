@@ -44,7 +44,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 			t.Errorf("%s is documented but no such route is registered", r)
 		}
 	}
-	if len(registered) < 37 {
+	if len(registered) < 41 {
 		t.Errorf("only %d routes found under /api/v1: the route listing is broken", len(registered))
 	}
 	// Every reference resolves.
@@ -112,6 +112,13 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 		{user.Viewer, "GET", "/peers", fmt.Sprintf("/peers?period_end=2003-06-30&partner_id=%d", adra), nil, 200, nil},
 		{user.Viewer, "GET", "/fx-rates", "/fx-rates?currency=BOB&from=2025-01-01", nil, 200, nil},
 		{user.Manager, "PUT", "/fx-rates", "/fx-rates", map[string]any{"rates": []map[string]any{{"date": "2030-01-01", "currency": "BOB", "rate": "6.96"}}}, 200, nil},
+		{user.Admin, "PUT", "/limits", "/limits", map[string]any{"limits": []map[string]any{{"dimension": "country", "key": "pe", "max_share": "0.25"},
+			{"dimension": "currency", "key": "BOB", "max_amount": "100000"}}}, 200, nil},
+		{user.Viewer, "GET", "/limits", "/limits", nil, 200, nil},
+		{user.Viewer, "GET", "/exposure", "/exposure?by=country", nil, 200, nil},
+		{user.Viewer, "GET", "/exposure", "/exposure?by=currency&currency=EUR", nil, 200, nil},
+		{user.Viewer, "GET", "/portfolio", "/portfolio", nil, 200, nil},
+		{user.Viewer, "GET", "/exposure", "/exposure?by=planet", nil, 422, []string{"by"}},
 		{user.Admin, "GET", "/users", "/users", nil, 200, nil},
 		{user.Admin, "POST", "/users", "/users", map[string]any{"email": "new@example.org", "role": "viewer", "password": "correct horse battery"}, 201, nil},
 		{user.Admin, "GET", "/tokens", "/tokens", nil, 200, nil},

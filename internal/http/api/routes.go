@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
+	"cartera/internal/exposure"
 	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
@@ -29,23 +30,25 @@ type Deps struct {
 	FX       *fx.Service
 	Figures  *figures.Service
 	Publish  *publish.Service
+	Exposure *exposure.Service
 }
 
 type handlers struct {
-	conn     *sqlx.DB
-	audit    *audit.Log
-	partners *partner.Service
-	users    *user.Service
-	funds    *fund.Service
-	loans    *loan.Service
-	fx       *fx.Service
-	figures  *figures.Service
-	publish  *publish.Service
+	conn      *sqlx.DB
+	audit     *audit.Log
+	partners  *partner.Service
+	users     *user.Service
+	funds     *fund.Service
+	loans     *loan.Service
+	fx        *fx.Service
+	figures   *figures.Service
+	publish   *publish.Service
+	exposures *exposure.Service
 }
 
 // Register mounts /healthz and /api/v1 on app.
 func Register(app *fiber.App, d Deps) {
-	h := &handlers{conn: d.Conn, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, figures: d.Figures, publish: d.Publish}
+	h := &handlers{conn: d.Conn, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, figures: d.Figures, publish: d.Publish, exposures: d.Exposure}
 	app.Get("/healthz", h.health)
 	app.Get("/api/openapi.json", openAPI)
 
@@ -84,6 +87,11 @@ func Register(app *fiber.App, d Deps) {
 	v1.Get("/partners/:id/profile.pdf", h.partnerProfile)
 	v1.Get("/partners/:id/factsheet.pdf", h.partnerFactSheet)
 	v1.Get("/factsheets.zip", h.factSheetsZip)
+
+	v1.Get("/exposure", h.exposure)
+	v1.Get("/portfolio", h.portfolio)
+	v1.Get("/limits", h.listLimits)
+	v1.Put("/limits", admin, h.putLimits)
 
 	v1.Get("/fx-rates", h.listRates)
 	v1.Put("/fx-rates", h.putRates)

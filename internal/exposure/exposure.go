@@ -1,0 +1,450 @@
+// Package exposure answers risk and finance: what the fund has out, by country and
+// every other cut, against its concentration limits, and the portfolio's summary. It
+// stands above the ledger: positions come from loan.Service, names from the partner and
+// fund services, rates from fx; it owns only the limits table.
+package exposure
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/govalues/decimal"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"cartera/internal/audit"
+	"cartera/internal/fund"
+	"cartera/internal/fx"
+	"cartera/internal/loan"
+	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/db"
+	"cartera/internal/platform/money"
+)
+
+// Dimension is a cut of the exposure.
+type Dimension string
+
+// The cuts.
+const (
+	ByCountry     Dimension = "country"
+	ByRegion      Dimension = "region" // UN M.49 world region, as peer groups use
+	ByPartner     Dimension = "partner"
+	ByCurrency    Dimension = "currency"
+	ByLegalStatus Dimension = "legal_status"
+	ByFund        Dimension = "fund"
+)
+
+// Dimensions lists the cuts.
+var Dimensions = []Dimension{ByCountry, ByRegion, ByPartner, ByCurrency, ByLegalStatus, ByFund}
+
+// ParseDimension reads a cut's name.
+func ParseDimension(s string) (Dimension, error) {
+	d := Dimension(strings.ToLower(strings.TrimSpace(s)))
+	if slicesContains(Dimensions, d) {
+		return d, nil
+	}
+	names := make([]string, len(Dimensions))
+	for i, d := range Dimensions {
+		names[i] = string(d)
+	}
+	return "", fmt.Errorf("%q is not a cut: use %s", s, strings.Join(names, ", "))
+}
+
+// Service computes exposure and stores limits.
+type Service struct {
+	conn     *sqlx.DB
+	audit    *audit.Log
+	loans    *loan.Service
+	partners *partner.Service
+	funds    *fund.Service
+	fx       *fx.Service
+	q        struct {
+		ListLimits *sqlx.Stmt `query:"list-limits"`
+		Lock       *sqlx.Stmt `query:"lock-limits"`
+		Delete     *sqlx.Stmt `query:"delete-limits"`
+		Insert     *sqlx.Stmt `query:"insert-limits"`
+	}
+}
+
+// NewService prepares the limits queries.
+func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, loans *loan.Service, partners *partner.Service,
+	funds *fund.Service, rates *fx.Service) (*Service, error) {
+	s := &Service{conn: conn, audit: log, loans: loans, partners: partners, funds: funds, fx: rates}
+	if err := db.PrepareQueries(ctx, conn, "exposure.sql", &s.q); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func pqArray(s []string) pq.StringArray { return pq.StringArray(s) }
+
+// Query selects an exposure report.
+type Query struct {
+	By       Dimension
+	AsOf     time.Time
+	Currency string // empty: the fund's base currency (the first fund's without FundID)
+	FundID   *int64
+}
+
+// Report is the exposure at a date in one currency, cut one way.
+type Report struct {
+	AsOf     time.Time
+	Currency string
+	By       Dimension
+	Total    Totals
+	Groups   []Group // largest outstanding first
+}
+
+// Totals are the book's (or the group's) figures.
+type Totals struct {
+	Outstanding decimal.Decimal // principal disbursed, not repaid or written off
+	Undisbursed decimal.Decimal // commitments still to draw on open loans
+	Overdue     decimal.Decimal // principal fallen due and unpaid
+	Partners    int
+	Loans       int
+}
+
+// Group is one cut's line.
+type Group struct {
+	Key, Label string
+	Totals
+	Share float64  // of the total outstanding
+	PAR30 *float64 // outstanding of its loans over 30 days past due, over its outstanding; nil without any
+	Limit *Limit
+	// Headroom is what may still be lent before the tighter limit binds (negative in
+	// breach); nil without a limit.
+	Headroom *decimal.Decimal
+	Breach   bool
+}
+
+// book is the positions that count at a date, with what they are cut by.
+type book struct {
+	currency string
+	rates    map[string]decimal.Decimal // units per USD at the date
+	lines    []line
+}
+
+type line struct {
+	pos      loan.Position
+	partner  partner.Ref
+	fundName string
+}
+
+// load reads the positions at a date and the rates to convert them.
+func (s *Service) load(ctx context.Context, asOf time.Time, currency string, fundID *int64) (*book, error) {
+	funds, err := s.funds.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fundNames := map[int64]string{}
+	base := "USD"
+	for i, f := range funds {
+		fundNames[f.ID] = f.Name
+		if i == 0 || (fundID != nil && f.ID == *fundID) {
+			base = f.BaseCurrency
+		}
+	}
+	if fundID != nil {
+		if _, ok := fundNames[*fundID]; !ok {
+			return nil, apperr.Invalid(apperr.FieldError{Field: "fund_id", Message: fmt.Sprintf("fund %d does not exist", *fundID)})
+		}
+	}
+	if currency == "" {
+		currency = base
+	}
+	positions, err := s.loans.PositionsAt(ctx, asOf, fundID)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := s.partners.Refs(ctx, partner.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]partner.Ref, len(refs))
+	for _, r := range refs {
+		byID[r.ID] = r
+	}
+	b := &book{currency: currency, rates: map[string]decimal.Decimal{}}
+	need := map[string]bool{currency: true}
+	for _, p := range positions {
+		if !p.Balances.Outstanding.IsPos() && !p.Balances.Undisbursed.IsPos() {
+			continue // repaid, written off, or a commitment lapsed: nothing out
+		}
+		b.lines = append(b.lines, line{pos: p, partner: byID[p.Loan.PartnerID], fundName: fundNames[p.Loan.FundID]})
+		need[p.Loan.Currency] = true
+	}
+	for c := range need {
+		r, err := s.fx.RateOn(ctx, c, asOf)
+		if err != nil {
+			if e, ok := apperr.As(err); ok && e.Kind == apperr.KindInvalid {
+				return nil, apperr.Invalid(apperr.FieldError{Field: "as_of", Message: fmt.Sprintf(
+					"no %s rate on or before %s to convert the book's %s amounts: record it (PUT /api/v1/fx-rates)", c, asOf.Format(civil.Layout), c)})
+			}
+			return nil, err
+		}
+		b.rates[c] = r
+	}
+	return b, nil
+}
+
+// convert turns an amount in a currency into the book's currency, unrounded.
+func (b *book) convert(d decimal.Decimal, from string) (decimal.Decimal, error) {
+	if from == b.currency || d.IsZero() {
+		return d, nil
+	}
+	usd, err := d.Quo(b.rates[from])
+	if err != nil {
+		return decimal.Zero, err
+	}
+	return usd.Mul(b.rates[b.currency])
+}
+
+func (l line) key(by Dimension) (key, label string) {
+	switch by {
+	case ByCountry:
+		return l.partner.Country, countryName(l.partner.Country)
+	case ByRegion:
+		if wr, ok := partner.PeerRegionOf(l.partner.Country); ok {
+			return wr.Code, wr.Name
+		}
+		return "", "Unknown region"
+	case ByPartner:
+		return strconv.FormatInt(l.pos.Loan.PartnerID, 10), l.partner.Name
+	case ByCurrency:
+		return l.pos.Loan.Currency, l.pos.Loan.Currency
+	case ByLegalStatus:
+		return string(l.partner.LegalStatus), legalStatusLabel(l.partner.LegalStatus)
+	case ByFund:
+		return strconv.FormatInt(l.pos.Loan.FundID, 10), l.fundName
+	}
+	return "", ""
+}
+
+// exact are a group's unrounded sums.
+type exact struct {
+	key, label                        string
+	outstanding, undisbursed, overdue decimal.Decimal
+	par30                             decimal.Decimal
+	partners                          map[int64]bool
+	loans                             int
+}
+
+// Exposure computes the report. Each loan's amounts are converted at the date's rates
+// and summed exactly; the groups are then rounded to the currency's minor unit so that
+// they add up to the rounded total exactly (largest remainders take the odd cents).
+func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
+	q.AsOf = civil.Of(q.AsOf)
+	b, err := s.load(ctx, q.AsOf, q.Currency, q.FundID)
+	if err != nil {
+		return Report{}, err
+	}
+	groups := map[string]*exact{}
+	var order []string
+	for _, l := range b.lines {
+		key, label := l.key(q.By)
+		g := groups[key]
+		if g == nil {
+			g = &exact{key: key, label: label, partners: map[int64]bool{}}
+			groups[key] = g
+			order = append(order, key)
+		}
+		bal := l.pos.Balances
+		out, err := b.convert(bal.Outstanding, l.pos.Loan.Currency)
+		if err != nil {
+			return Report{}, err
+		}
+		und, err := b.convert(bal.Undisbursed, l.pos.Loan.Currency)
+		if err != nil {
+			return Report{}, err
+		}
+		over, err := b.convert(bal.OverduePrincipal, l.pos.Loan.Currency)
+		if err != nil {
+			return Report{}, err
+		}
+		if g.outstanding, err = g.outstanding.Add(out); err != nil {
+			return Report{}, err
+		}
+		if g.undisbursed, err = g.undisbursed.Add(und); err != nil {
+			return Report{}, err
+		}
+		if g.overdue, err = g.overdue.Add(over); err != nil {
+			return Report{}, err
+		}
+		if bal.DaysPastDue > 30 {
+			if g.par30, err = g.par30.Add(out); err != nil {
+				return Report{}, err
+			}
+		}
+		g.partners[l.pos.Loan.PartnerID] = true
+		g.loans++
+	}
+	cur := money.MustCurrency(b.currency)
+	list := make([]*exact, 0, len(order))
+	for _, k := range order {
+		list = append(list, groups[k])
+	}
+	outs := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.outstanding })
+	unds := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.undisbursed })
+	overs := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.overdue })
+	r := Report{AsOf: q.AsOf, Currency: b.currency, By: q.By, Groups: make([]Group, len(list))}
+	allPartners := map[int64]bool{}
+	for i, e := range list {
+		g := Group{Key: e.key, Label: e.label,
+			Totals: Totals{Outstanding: outs.parts[i], Undisbursed: unds.parts[i], Overdue: overs.parts[i], Partners: len(e.partners), Loans: e.loans}}
+		if e.outstanding.IsPos() {
+			g.PAR30 = ratio(e.par30, e.outstanding)
+		}
+		for p := range e.partners {
+			allPartners[p] = true
+		}
+		r.Total.Loans += e.loans
+		r.Groups[i] = g
+	}
+	r.Total.Outstanding, r.Total.Undisbursed, r.Total.Overdue = outs.total, unds.total, overs.total
+	r.Total.Partners = len(allPartners)
+	exactTotal := outs.exact
+	for i := range r.Groups {
+		if exactTotal.IsPos() {
+			r.Groups[i].Share = *ratio(list[i].outstanding, exactTotal)
+		}
+	}
+	if err := s.applyLimits(ctx, &r, b, list, exactTotal); err != nil {
+		return Report{}, err
+	}
+	sort.SliceStable(r.Groups, func(i, j int) bool {
+		if c := r.Groups[i].Outstanding.Cmp(r.Groups[j].Outstanding); c != 0 {
+			return c > 0
+		}
+		if c := r.Groups[i].Undisbursed.Cmp(r.Groups[j].Undisbursed); c != 0 {
+			return c > 0
+		}
+		return r.Groups[i].Key < r.Groups[j].Key
+	})
+	return r, nil
+}
+
+// ratio is a/b as a fraction rounded to 6 decimals.
+func ratio(a, b decimal.Decimal) *float64 {
+	q, err := a.Quo(b)
+	if err != nil {
+		return nil
+	}
+	f, _ := q.Float64()
+	f = math.Round(f*1e6) / 1e6
+	return &f
+}
+
+// applyLimits sets each group's limit, headroom and breach: a share limit allows that
+// share of the total outstanding, an amount limit its amount converted at the date.
+func (s *Service) applyLimits(ctx context.Context, r *Report, b *book, list []*exact, total decimal.Decimal) error {
+	limits, err := s.Limits(ctx)
+	if err != nil {
+		return err
+	}
+	byKey := map[string]Limit{}
+	for _, l := range limits {
+		if l.Dimension == r.By {
+			byKey[l.Key] = l
+		}
+	}
+	scale := money.MustCurrency(b.currency).Scale
+	for i := range r.Groups {
+		g := &r.Groups[i]
+		l, ok := byKey[g.Key]
+		if !ok {
+			continue
+		}
+		g.Limit = &l
+		var allowed *decimal.Decimal
+		if l.MaxShare != nil {
+			a, err := l.MaxShare.Mul(total)
+			if err != nil {
+				return err
+			}
+			allowed = &a
+		}
+		if l.MaxAmount != nil {
+			cur := *l.Currency
+			if _, ok := b.rates[cur]; !ok {
+				rate, err := s.fx.RateOn(ctx, cur, r.AsOf)
+				if err != nil {
+					return err
+				}
+				b.rates[cur] = rate
+			}
+			a, err := b.convert(*l.MaxAmount, cur)
+			if err != nil {
+				return err
+			}
+			if allowed == nil || a.Cmp(*allowed) < 0 {
+				allowed = &a
+			}
+		}
+		h, err := allowed.Sub(list[indexOf(list, g.Key)].outstanding)
+		if err != nil {
+			return err
+		}
+		h = h.Round(scale)
+		g.Headroom = &h
+		g.Breach = h.IsNeg()
+	}
+	return nil
+}
+
+func indexOf(list []*exact, key string) int {
+	for i, e := range list {
+		if e.key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// rounded are parts rounded so that they add up to their rounded total.
+type rounded struct {
+	exact, total decimal.Decimal
+	parts        []decimal.Decimal
+}
+
+// roundTogether rounds each part down to the scale, then gives one minor unit to each
+// of the parts with the largest remainders until the parts add up to the rounded
+// total: every part is within one unit of its exact value, and the column adds up.
+func roundTogether(list []*exact, scale int, of func(*exact) decimal.Decimal) rounded {
+	var r rounded
+	r.parts = make([]decimal.Decimal, len(list))
+	type rem struct {
+		i int
+		r decimal.Decimal
+	}
+	rems := make([]rem, len(list))
+	floorSum := decimal.Zero
+	for i, e := range list {
+		v := of(e)
+		r.exact, _ = r.exact.Add(v)
+		f := v.Floor(scale)
+		r.parts[i] = f
+		floorSum, _ = floorSum.Add(f)
+		d, _ := v.Sub(f)
+		rems[i] = rem{i, d}
+	}
+	r.total = r.exact.Round(scale)
+	unit := decimal.MustNew(1, scale)
+	left, _ := r.total.Sub(floorSum)
+	sort.SliceStable(rems, func(a, b int) bool { return rems[a].r.Cmp(rems[b].r) > 0 })
+	for k := 0; left.IsPos() && k < len(rems); k++ {
+		r.parts[rems[k].i], _ = r.parts[rems[k].i].Add(unit)
+		left, _ = left.Sub(unit)
+	}
+	for i := range r.parts {
+		r.parts[i] = r.parts[i].Pad(scale)
+	}
+	r.total = r.total.Pad(scale)
+	return r
+}

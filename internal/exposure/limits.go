@@ -1,0 +1,207 @@
+package exposure
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/govalues/decimal"
+	"github.com/jmoiron/sqlx"
+
+	"cartera/internal/audit"
+	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/db"
+	"cartera/internal/platform/money"
+)
+
+// Limit caps one cut of the exposure: a share of the total outstanding, an amount, or
+// both (the tighter one binds).
+type Limit struct {
+	Dimension Dimension        `db:"dimension" json:"dimension"`
+	Key       string           `db:"key" json:"key"`
+	MaxShare  *decimal.Decimal `db:"max_share" json:"max_share"`
+	MaxAmount *decimal.Decimal `db:"max_amount" json:"max_amount"`
+	Currency  *string          `db:"currency" json:"currency"` // of MaxAmount
+}
+
+// Limits returns the limits by dimension, then key.
+func (s *Service) Limits(ctx context.Context) ([]Limit, error) {
+	out := []Limit{}
+	if err := s.q.ListLimits.SelectContext(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list limits: %w", err)
+	}
+	for i := range out {
+		if out[i].Currency != nil {
+			c := strings.TrimSpace(*out[i].Currency)
+			out[i].Currency = &c
+		}
+	}
+	return out, nil
+}
+
+// normalizeKey checks a limit's key against its dimension and returns it canonical
+// (upper-case codes, a region as its M.49 code).
+func (s *Service) normalizeKey(ctx context.Context, d Dimension, key string, funds map[string]bool) (string, error) {
+	key = strings.TrimSpace(key)
+	switch d {
+	case ByCountry:
+		key = strings.ToUpper(key)
+		if !partner.IsCountryCode(key) {
+			return "", fmt.Errorf("%q is not an ISO 3166-1 alpha-2 country code", key)
+		}
+	case ByRegion:
+		wr, err := partner.ParseWorldRegion(key)
+		if err != nil {
+			return "", err
+		}
+		key = wr.Code
+	case ByCurrency:
+		c, err := money.ParseCurrency(key)
+		if err != nil {
+			return "", err
+		}
+		key = c.Code
+	case ByLegalStatus:
+		key = strings.ToLower(key)
+		if !slicesContains(partner.LegalStatuses, partner.LegalStatus(key)) {
+			return "", fmt.Errorf("%q is not a legal status (ngo, cooperative, nbfi, bank, other)", key)
+		}
+	case ByPartner:
+		id, err := strconv.ParseInt(key, 10, 64)
+		if err != nil || id <= 0 {
+			return "", fmt.Errorf("%q is not a partner id", key)
+		}
+		if _, err := s.partners.Get(ctx, id); err != nil {
+			if apperr.IsKind(err, apperr.KindNotFound) {
+				return "", fmt.Errorf("partner %d does not exist", id)
+			}
+			return "", err
+		}
+		key = strconv.FormatInt(id, 10)
+	case ByFund:
+		if !funds[key] {
+			return "", fmt.Errorf("fund %q does not exist", key)
+		}
+	}
+	return key, nil
+}
+
+func slicesContains[T comparable](s []T, v T) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// PutLimits replaces every limit with the given set, in one transaction with its audit
+// entry. Amounts without a currency are in the base currency of the first fund.
+func (s *Service) PutLimits(ctx context.Context, actor audit.Actor, limits []Limit) ([]Limit, error) {
+	funds, err := s.funds.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fundIDs := map[string]bool{}
+	base := "USD"
+	for i, f := range funds {
+		fundIDs[strconv.FormatInt(f.ID, 10)] = true
+		if i == 0 {
+			base = f.BaseCurrency
+		}
+	}
+	var bad apperr.Fields
+	seen := map[string]int{}
+	one, zero := decimal.One, decimal.Zero
+	for i := range limits {
+		l := &limits[i]
+		field := func(name string) string { return fmt.Sprintf("limits[%d].%s", i, name) }
+		d, err := ParseDimension(string(l.Dimension))
+		if err != nil {
+			bad.Add(field("dimension"), "%v", err)
+			continue
+		}
+		l.Dimension = d
+		key, err := s.normalizeKey(ctx, d, l.Key, fundIDs)
+		if err != nil {
+			bad.Add(field("key"), "%v", err)
+		}
+		l.Key = key
+		if j, dup := seen[string(d)+"/"+key]; dup && err == nil {
+			bad.Add(field("key"), "%s %s already has a limit (limits[%d])", d, key, j)
+		}
+		seen[string(d)+"/"+key] = i
+		if l.MaxShare == nil && l.MaxAmount == nil {
+			bad.Add(field("max_share"), "set max_share, max_amount or both")
+		}
+		if l.MaxShare != nil && (l.MaxShare.Cmp(zero) <= 0 || l.MaxShare.Cmp(one) > 0) {
+			bad.Add(field("max_share"), "must be a fraction above 0 and at most 1 (0.25 is 25 %%), not %s", l.MaxShare)
+		}
+		if l.MaxShare != nil && l.MaxShare.Scale() > 6 {
+			bad.Add(field("max_share"), "has more than 6 decimals")
+		}
+		if l.MaxAmount != nil {
+			if l.MaxAmount.IsNeg() {
+				bad.Add(field("max_amount"), "cannot be negative")
+			}
+			cur := base
+			if l.Currency != nil && *l.Currency != "" {
+				cur = *l.Currency
+			}
+			c, err := money.ParseCurrency(cur)
+			if err != nil {
+				bad.Add(field("currency"), "%v", err)
+			} else if err := c.CheckAmount(*l.MaxAmount); err != nil {
+				bad.Add(field("max_amount"), "%v", err)
+			}
+			l.Currency = &c.Code
+		} else if l.Currency != nil && *l.Currency != "" {
+			bad.Add(field("currency"), "is the currency of max_amount, which is not set")
+		} else {
+			l.Currency = nil
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return nil, err
+	}
+	before, err := s.Limits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+		if _, err := tx.Stmtx(s.q.Lock).ExecContext(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.Stmtx(s.q.Delete).ExecContext(ctx); err != nil {
+			return err
+		}
+		var dims, keys []string
+		var shares, amounts, currencies db.NullableText
+		for _, l := range limits {
+			dims, keys = append(dims, string(l.Dimension)), append(keys, l.Key)
+			shares = append(shares, decimalText(l.MaxShare))
+			amounts = append(amounts, decimalText(l.MaxAmount))
+			currencies = append(currencies, l.Currency)
+		}
+		if len(limits) > 0 {
+			if _, err := tx.Stmtx(s.q.Insert).ExecContext(ctx, pqArray(dims), pqArray(keys), shares, amounts, currencies); err != nil {
+				return err
+			}
+		}
+		return s.audit.Record(ctx, tx, actor, audit.Update, "exposure_limits", "all", before, limits)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store limits: %w", err)
+	}
+	return s.Limits(ctx)
+}
+
+func decimalText(d *decimal.Decimal) *string {
+	if d == nil {
+		return nil
+	}
+	s := d.String()
+	return &s
+}

@@ -1,0 +1,229 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/govalues/decimal"
+
+	"cartera/internal/exposure"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/money"
+)
+
+type limitJSON struct {
+	MaxShare  *string `json:"max_share"`
+	MaxAmount *string `json:"max_amount"`
+	Currency  *string `json:"currency"`
+}
+
+type totalsJSON struct {
+	Outstanding string `json:"outstanding"`
+	Undisbursed string `json:"undisbursed"`
+	Overdue     string `json:"overdue"`
+	Partners    int    `json:"partners"`
+	Loans       int    `json:"loans"`
+}
+
+type groupJSON struct {
+	Key         string     `json:"key"`
+	Label       string     `json:"label"`
+	Outstanding string     `json:"outstanding"`
+	Share       float64    `json:"share"`
+	Undisbursed string     `json:"undisbursed"`
+	Overdue     string     `json:"overdue"`
+	PAR30       *float64   `json:"par30"`
+	Partners    int        `json:"partners"`
+	Loans       int        `json:"loans"`
+	Limit       *limitJSON `json:"limit"`
+	Headroom    *string    `json:"headroom"`
+	Breach      bool       `json:"breach"`
+}
+
+func optDecimalString(d *decimal.Decimal) *string {
+	if d == nil {
+		return nil
+	}
+	s := d.String()
+	return &s
+}
+
+func toTotalsJSON(t exposure.Totals) totalsJSON {
+	return totalsJSON{Outstanding: t.Outstanding.String(), Undisbursed: t.Undisbursed.String(), Overdue: t.Overdue.String(),
+		Partners: t.Partners, Loans: t.Loans}
+}
+
+// exposureQuery reads the parameters the exposure and portfolio share.
+func exposureQuery(c *fiber.Ctx, bad *apperr.Fields) exposure.Query {
+	var q exposure.Query
+	asOf, err := asOfParam(c, "as_of")
+	if e, ok := apperr.As(err); ok {
+		*bad = append(*bad, e.Fields...)
+	}
+	q.AsOf = asOf
+	q.Currency = currencyParam(c, "currency", bad)
+	q.FundID = optionalID(c, "fund_id", bad)
+	return q
+}
+
+func (h *handlers) exposure(c *fiber.Ctx) error {
+	var bad apperr.Fields
+	q := exposureQuery(c, &bad)
+	by, err := exposure.ParseDimension(c.Query("by", "country"))
+	if err != nil {
+		bad.Add("by", "%v", err)
+	}
+	q.By = by
+	format := strings.ToLower(c.Query("format"))
+	if format == "" {
+		format = "json"
+		if strings.Contains(c.Get(fiber.HeaderAccept), "text/csv") {
+			format = "csv"
+		}
+	}
+	if format != "json" && format != "csv" && format != "xlsx" {
+		bad.Add("format", "must be json, csv or xlsx")
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	r, err := h.exposures.Exposure(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("exposure-by-%s-%s", r.By, dateString(r.AsOf))
+	switch format {
+	case "csv", "xlsx":
+		var buf bytes.Buffer
+		if format == "csv" {
+			err = exposure.WriteCSV(&buf, r)
+			c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		} else {
+			err = exposure.WriteXLSX(&buf, r)
+			c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
+		return c.Send(buf.Bytes())
+	}
+	groups := make([]groupJSON, len(r.Groups))
+	for i, g := range r.Groups {
+		gj := groupJSON{Key: g.Key, Label: g.Label, Outstanding: g.Outstanding.String(), Share: g.Share,
+			Undisbursed: g.Undisbursed.String(), Overdue: g.Overdue.String(), PAR30: g.PAR30, Partners: g.Partners, Loans: g.Loans,
+			Headroom: optDecimalString(g.Headroom), Breach: g.Breach}
+		if g.Limit != nil {
+			gj.Limit = &limitJSON{MaxShare: optDecimalString(g.Limit.MaxShare), MaxAmount: optDecimalString(g.Limit.MaxAmount), Currency: g.Limit.Currency}
+		}
+		groups[i] = gj
+	}
+	return c.JSON(fiber.Map{"as_of": dateString(r.AsOf), "currency": r.Currency, "by": r.By, "total": toTotalsJSON(r.Total), "groups": groups})
+}
+
+func (h *handlers) portfolio(c *fiber.Ctx) error {
+	var bad apperr.Fields
+	q := exposureQuery(c, &bad)
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	p, err := h.exposures.Portfolio(c.UserContext(), q.AsOf, q.Currency, q.FundID)
+	if err != nil {
+		return err
+	}
+	aging := make([]fiber.Map, len(p.Aging))
+	for i, b := range p.Aging {
+		aging[i] = fiber.Map{"bucket": b.Name, "outstanding": b.Outstanding.String(), "loans": b.Loans}
+	}
+	ladder := make([]fiber.Map, len(p.Ladder))
+	for i, m := range p.Ladder {
+		ladder[i] = fiber.Map{"month": m.Month.Format("2006-01"), "principal": m.Principal.String(), "interest": m.Interest.String()}
+	}
+	return c.JSON(fiber.Map{"as_of": dateString(p.AsOf), "currency": p.Currency, "total": toTotalsJSON(p.Totals),
+		"weighted_interest_rate": p.WeightedRate, "weighted_remaining_years": p.WeightedMaturityYears, "par30": p.PAR30,
+		"aging": aging, "maturity_ladder": ladder})
+}
+
+func toLimitsJSON(ls []exposure.Limit) []fiber.Map {
+	out := make([]fiber.Map, len(ls))
+	for i, l := range ls {
+		out[i] = fiber.Map{"dimension": l.Dimension, "key": l.Key, "max_share": optDecimalString(l.MaxShare),
+			"max_amount": optDecimalString(l.MaxAmount), "currency": l.Currency}
+	}
+	return out
+}
+
+func (h *handlers) listLimits(c *fiber.Ctx) error {
+	ls, err := h.exposures.Limits(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"limits": toLimitsJSON(ls)})
+}
+
+// putLimits replaces the whole set: {"limits":[{dimension, key, max_share, max_amount, currency}]}.
+func (h *handlers) putLimits(c *fiber.Ctx) error {
+	o, err := decodeObject(c)
+	if err != nil {
+		return err
+	}
+	var rows []map[string]any
+	o.require("limits")
+	o.get("limits", &rows, "a list of {dimension, key, max_share, max_amount, currency}")
+	if err := o.done(); err != nil {
+		return err
+	}
+	var bad apperr.Fields
+	limits := make([]exposure.Limit, len(rows))
+	for i, row := range rows {
+		field := func(n string) string { return "limits[" + strconv.Itoa(i) + "]." + n }
+		for k := range row {
+			switch k {
+			case "dimension", "key", "max_share", "max_amount", "currency":
+			default:
+				bad.Add(field(k), "is not a known field")
+			}
+		}
+		text := func(name string) string {
+			switch v := row[name].(type) {
+			case string:
+				return v
+			case float64:
+				return strconv.FormatFloat(v, 'f', -1, 64)
+			case nil:
+				return ""
+			}
+			bad.Add(field(name), "must be a string")
+			return ""
+		}
+		number := func(name string) *decimal.Decimal {
+			s := text(name)
+			if s == "" {
+				return nil
+			}
+			d, err := money.ParseAmount(s)
+			if err != nil {
+				bad.Add(field(name), "must be a decimal such as \"0.25\" or \"5000000\"")
+				return nil
+			}
+			return &d
+		}
+		limits[i].Dimension = exposure.Dimension(text("dimension"))
+		limits[i].Key = text("key")
+		limits[i].MaxShare, limits[i].MaxAmount = number("max_share"), number("max_amount")
+		if cur := text("currency"); cur != "" {
+			limits[i].Currency = &cur
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	stored, err := h.exposures.PutLimits(c.UserContext(), actor(c), limits)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"limits": toLimitsJSON(stored)})
+}
