@@ -172,13 +172,17 @@ func (s *Service) load(ctx context.Context, asOf time.Time, currency string, fun
 		byID[r.ID] = r
 	}
 	b := &book{currency: currency, rates: map[string]decimal.Decimal{}}
-	need := map[string]bool{currency: true}
+	// Rates are needed for the currencies there is something to convert from, and then
+	// for the target: an empty book, or one all in the target currency, needs none.
+	need := map[string]bool{}
 	for _, p := range positions {
 		if !p.Balances.Outstanding.IsPos() && !p.Balances.Undisbursed.IsPos() {
 			continue // repaid, written off, or a commitment lapsed: nothing out
 		}
 		b.lines = append(b.lines, line{pos: p, partner: byID[p.Loan.PartnerID], fundName: fundNames[p.Loan.FundID]})
-		need[p.Loan.Currency] = true
+		if p.Loan.Currency != currency {
+			need[p.Loan.Currency], need[currency] = true, true
+		}
 	}
 	for c := range need {
 		r, err := s.fx.RateOn(ctx, c, asOf)
@@ -372,12 +376,14 @@ func (s *Service) applyLimits(ctx context.Context, r *Report, b *book, list []*e
 		}
 		if l.MaxAmount != nil {
 			cur := *l.Currency
-			if _, ok := b.rates[cur]; !ok {
-				rate, err := s.fx.RateOn(ctx, cur, r.AsOf)
-				if err != nil {
-					return err
+			for _, c := range []string{cur, b.currency} {
+				if _, ok := b.rates[c]; !ok && cur != b.currency {
+					rate, err := s.fx.RateOn(ctx, c, r.AsOf)
+					if err != nil {
+						return err
+					}
+					b.rates[c] = rate
 				}
-				b.rates[cur] = rate
 			}
 			a, err := b.convert(*l.MaxAmount, cur)
 			if err != nil {

@@ -1,0 +1,361 @@
+package exposure
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/govalues/decimal"
+	"github.com/jmoiron/sqlx"
+
+	"cartera/internal/audit"
+	"cartera/internal/fund"
+	"cartera/internal/fx"
+	"cartera/internal/loan"
+	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
+	"cartera/internal/platform/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+type env struct {
+	conn     *sqlx.DB
+	svc      *Service
+	loans    *loan.Service
+	partners *partner.Service
+	funds    *fund.Service
+	fx       *fx.Service
+	actor    audit.Actor
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	ctx := context.Background()
+	conn := pgtest.New(t)
+	log, err := audit.NewLog(ctx, conn)
+	must(t, err)
+	partners, err := partner.NewService(ctx, conn, log)
+	must(t, err)
+	funds, err := fund.NewService(ctx, conn, log)
+	must(t, err)
+	loans, err := loan.NewService(ctx, conn, log, funds)
+	must(t, err)
+	rates, err := fx.NewService(ctx, conn, log)
+	must(t, err)
+	svc, err := NewService(ctx, conn, log, loans, partners, funds, rates)
+	must(t, err)
+	return &env{conn: conn, svc: svc, loans: loans, partners: partners, funds: funds, fx: rates, actor: audit.System("test")}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var currencies = []string{"USD", "BOB", "PEN", "EUR", "KES"}
+
+// randomBook writes partners in five countries, monthly FX rates from 2019 (a random
+// walk), and loans in five currencies with tranches, repayments of random sizes and
+// some write-offs, through the loan service like any other write.
+func randomBook(t *testing.T, e *env, rng *rand.Rand) {
+	ctx := context.Background()
+	_, err := e.funds.Create(ctx, e.actor, "Property Fund", "USD")
+	must(t, err)
+	var rates []fx.Rate
+	level := map[string]float64{"BOB": 6.9, "PEN": 3.4, "EUR": 0.9, "KES": 105}
+	for m := civil.Date(2019, 1, 1); m.Before(civil.Date(2026, 1, 1)); m = civil.AddMonths(m, 1) {
+		for _, c := range currencies[1:] {
+			level[c] *= 1 + (rng.Float64()-0.5)/25
+			rates = append(rates, fx.Rate{Currency: c, Date: m, Rate: decimal.MustParse(fmt.Sprintf("%.6f", level[c]))})
+		}
+	}
+	must(t, e.fx.Put(ctx, e.actor, rates))
+	countries := []string{"BO", "PE", "KE", "FR", "KH"}
+	statuses := []partner.LegalStatus{partner.NGO, partner.Cooperative, partner.NBFI, partner.Bank}
+	var partnerIDs []int64
+	for i := range 8 {
+		p, err := e.partners.Create(ctx, e.actor, partner.Fields{Name: fmt.Sprintf("MFI %d", i), Country: countries[i%len(countries)],
+			LegalStatus: statuses[i%len(statuses)]})
+		must(t, err)
+		partnerIDs = append(partnerIDs, p.ID)
+	}
+	for i := range 30 {
+		cur := currencies[rng.IntN(len(currencies))]
+		signed := civil.Date(2019, 1, 1).AddDate(0, 0, rng.IntN(365*3))
+		committed := decimal.MustNew(int64(10_000+rng.IntN(990_000)), 0)
+		terms := loan.Terms{Currency: money.MustCurrency(cur), Committed: committed, Rate: decimal.MustParse("0.09"),
+			DayCount: loan.ACT360, SignedOn: signed, FirstDueOn: civil.AddMonths(signed, 6), MaturityOn: civil.AddMonths(signed, 24+6*rng.IntN(5)),
+			Amortization: []loan.Amortization{loan.EqualPrincipal, loan.Annuity, loan.Bullet}[rng.IntN(3)],
+			Frequency:    []loan.Frequency{loan.Quarterly, loan.Semiannual}[rng.IntN(2)]}
+		l, err := e.loans.Create(ctx, e.actor, loan.NewLoan{PartnerID: partnerIDs[rng.IntN(len(partnerIDs))], Reference: fmt.Sprintf("P-%d", i), Terms: terms})
+		must(t, err)
+		post := func(ev loan.Event) bool {
+			_, err := e.loans.Post(ctx, e.actor, l.ID, ev)
+			return err == nil
+		}
+		if rng.IntN(6) == 0 {
+			continue // a pipeline loan: signed, never drawn
+		}
+		first, _ := committed.Mul(decimal.MustParse([]string{"1", "0.6", "0.5"}[rng.IntN(3)]))
+		day := signed.AddDate(0, 0, 5+rng.IntN(20))
+		post(loan.Event{Kind: loan.Disbursement, On: day, Amount: first})
+		if rest, _ := committed.Sub(first); rest.IsPos() && rng.IntN(2) == 0 {
+			post(loan.Event{Kind: loan.Disbursement, On: day.AddDate(0, 2, 0), Amount: rest})
+		}
+		for k := range rng.IntN(8) {
+			on := civil.AddMonths(signed, 6*(k+1)).AddDate(0, 0, rng.IntN(40)-10)
+			amount := decimal.MustNew(int64(1_000+rng.IntN(200_000)), 0)
+			if !post(loan.Event{Kind: loan.Repayment, On: on, Amount: amount}) {
+				break // more than is owed: stop there
+			}
+		}
+		if rng.IntN(5) == 0 {
+			on := civil.AddMonths(signed, 30)
+			if d, err := e.loans.Get(ctx, l.ID, on); err == nil && d.Balances.Outstanding.IsPos() {
+				post(loan.Event{Kind: loan.WriteOff, On: on, Amount: d.Balances.Outstanding, Reason: "partner in liquidation"})
+			}
+		}
+	}
+}
+
+// oracle is the exposure summed in SQL straight from the transactions (their principal
+// parts) and the rates table, with PostgreSQL's numeric arithmetic: independent of the
+// replay and of the Go conversion and rounding.
+func oracle(t *testing.T, e *env, by Dimension, asOf time.Time, currency string) map[string]decimal.Decimal {
+	key := map[Dimension]string{ByCountry: "p.country", ByPartner: "p.id::text", ByCurrency: "l.currency",
+		ByLegalStatus: "p.legal_status", ByFund: "l.fund_id::text"}[by]
+	rows, err := e.conn.Query(`
+		WITH pos AS (
+		    SELECT l.id, coalesce(sum(CASE WHEN t.kind = 'disbursement' THEN t.principal ELSE -t.principal END), 0) AS outstanding
+		    FROM loans l LEFT JOIN loan_transactions t ON t.loan_id = l.id AND t.value_date <= $1
+		    WHERE l.signed_on <= $1 GROUP BY l.id),
+		rate AS (
+		    SELECT DISTINCT ON (currency) currency, rate FROM fx_rates WHERE rate_date <= $1 ORDER BY currency, rate_date DESC),
+		target AS (SELECT coalesce((SELECT rate FROM rate WHERE currency = $2), 1) AS r)
+		SELECT `+key+`, sum(pos.outstanding / coalesce(rate.rate, 1) * target.r)::text
+		FROM pos JOIN loans l ON l.id = pos.id JOIN partners p ON p.id = l.partner_id
+		LEFT JOIN rate ON rate.currency = l.currency CROSS JOIN target
+		GROUP BY 1`, asOf, currency)
+	must(t, err)
+	defer rows.Close()
+	out := map[string]decimal.Decimal{}
+	for rows.Next() {
+		var k, v string
+		must(t, rows.Scan(&k, &v))
+		if i := strings.Index(v, "."); i >= 0 && len(v)-i > 19 {
+			v = v[:i+19] // past the decimal type's precision; far below a cent
+		}
+		d, err := decimal.Parse(v)
+		must(t, err)
+		out[strings.TrimSpace(k)] = d
+	}
+	must(t, rows.Err())
+	return out
+}
+
+func TestExposureMatchesAnIndependentSumOfTheTransactions(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			e := newEnv(t)
+			rng := rand.New(rand.NewPCG(seed, 42))
+			randomBook(t, e, rng)
+			ctx := context.Background()
+			// Dates: month starts (on an FX rate), mid-months (between two), before the
+			// first loan, after the write-offs, and random days.
+			dates := []time.Time{civil.Date(2018, 12, 31), civil.Date(2019, 3, 15), civil.Date(2020, 1, 1), civil.Date(2021, 6, 16),
+				civil.Date(2022, 12, 31), civil.Date(2025, 11, 30)}
+			for range 4 {
+				dates = append(dates, civil.Date(2019, 1, 1).AddDate(0, 0, rng.IntN(365*6)))
+			}
+			for _, d := range dates {
+				for _, by := range []Dimension{ByCountry, ByPartner, ByCurrency, ByLegalStatus, ByFund} {
+					cur := currencies[rng.IntN(len(currencies))]
+					r, err := e.svc.Exposure(ctx, Query{By: by, AsOf: d, Currency: cur})
+					must(t, err)
+					checkAgainstOracle(t, r, oracle(t, e, by, d, cur))
+				}
+			}
+		})
+	}
+}
+
+func checkAgainstOracle(t *testing.T, r Report, want map[string]decimal.Decimal) {
+	t.Helper()
+	cent := decimal.MustNew(1, money.MustCurrency(r.Currency).Scale)
+	got := map[string]decimal.Decimal{}
+	sum := decimal.Zero
+	for _, g := range r.Groups {
+		got[g.Key] = g.Outstanding
+		sum, _ = sum.Add(g.Outstanding)
+	}
+	if sum.Cmp(r.Total.Outstanding) != 0 {
+		t.Errorf("%s by %s at %s: groups add up to %s, total %s", r.Currency, r.By, r.AsOf.Format(civil.Layout), sum, r.Total.Outstanding)
+	}
+	exactTotal := decimal.Zero
+	for k, w := range want {
+		exactTotal, _ = exactTotal.Add(w)
+		diff, _ := got[k].Sub(w)
+		if diff.Abs().Cmp(cent) > 0 {
+			t.Errorf("%s by %s at %s, %s: %s, the transactions say %s", r.Currency, r.By, r.AsOf.Format(civil.Layout), k, got[k], w)
+		}
+	}
+	for k, g := range got {
+		if _, ok := want[k]; !ok && g.IsPos() {
+			t.Errorf("%s by %s at %s: group %s (%s) has no loans in the oracle", r.Currency, r.By, r.AsOf.Format(civil.Layout), k, g)
+		}
+	}
+	if diff, _ := r.Total.Outstanding.Sub(exactTotal); diff.Abs().Cmp(cent) > 0 {
+		t.Errorf("total %s, the transactions say %s", r.Total.Outstanding, exactTotal)
+	}
+}
+
+// TestOverdueAndPAR30ByHand: a loan of 120,000 in twelve monthly installments of 10,000,
+// never repaid. Forty days after its first due date two installments are overdue and it
+// is past 30 days; a current loan beside it keeps PAR30 to its share.
+func TestOverdueAndPAR30ByHand(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, err := e.funds.Create(ctx, e.actor, "Hand Fund", "USD")
+	must(t, err)
+	late, err := e.partners.Create(ctx, e.actor, partner.Fields{Name: "Late MFI", Country: "PE", LegalStatus: partner.NGO})
+	must(t, err)
+	current, err := e.partners.Create(ctx, e.actor, partner.Fields{Name: "Current MFI", Country: "PE", LegalStatus: partner.NGO})
+	must(t, err)
+	mk := func(p int64, ref string, amount string) int64 {
+		l, err := e.loans.Create(ctx, e.actor, loan.NewLoan{PartnerID: p, Reference: ref, Terms: loan.Terms{
+			Currency: money.MustCurrency("USD"), Committed: decimal.MustParse(amount), Rate: decimal.MustParse("0.12"), DayCount: loan.Thirty360,
+			SignedOn: civil.Date(2024, 1, 1), FirstDueOn: civil.Date(2024, 2, 1), MaturityOn: civil.Date(2025, 1, 1),
+			Amortization: loan.EqualPrincipal, Frequency: loan.Monthly}})
+		must(t, err)
+		_, err = e.loans.Post(ctx, e.actor, l.ID, loan.Event{Kind: loan.Disbursement, On: civil.Date(2024, 1, 1), Amount: decimal.MustParse(amount)})
+		must(t, err)
+		return l.ID
+	}
+	mk(late.ID, "LATE", "120000")
+	cur := mk(current.ID, "CURRENT", "360000")
+	for _, due := range []time.Time{civil.Date(2024, 2, 1), civil.Date(2024, 3, 1)} {
+		o, err := e.loans.Get(ctx, cur, due)
+		must(t, err)
+		_, err = e.loans.Post(ctx, e.actor, cur, loan.Event{Kind: loan.Repayment, On: due, Amount: *ptr(o.Balances.NextDueAmount)})
+		must(t, err)
+	}
+	r, err := e.svc.Exposure(ctx, Query{By: ByPartner, AsOf: civil.Date(2024, 3, 12)})
+	must(t, err)
+	byName := map[string]Group{}
+	for _, g := range r.Groups {
+		byName[g.Label] = g
+	}
+	lateG, curG := byName["Late MFI"], byName["Current MFI"]
+	if lateG.Overdue.String() != "20000.00" || lateG.PAR30 == nil || *lateG.PAR30 != 1 || lateG.Outstanding.String() != "120000.00" {
+		t.Errorf("late loan: outstanding %s overdue %s par30 %v", lateG.Outstanding, lateG.Overdue, lateG.PAR30)
+	}
+	if curG.Overdue.String() != "0.00" || curG.PAR30 == nil || *curG.PAR30 != 0 || curG.Outstanding.String() != "300000.00" {
+		t.Errorf("current loan: outstanding %s overdue %s par30 %v", curG.Outstanding, curG.Overdue, curG.PAR30)
+	}
+	if r.Groups[0].Label != "Current MFI" || r.Total.Outstanding.String() != "420000.00" || r.Total.Overdue.String() != "20000.00" {
+		t.Errorf("groups %v, total %+v", r.Groups, r.Total)
+	}
+	// By country, both are Peru: PAR30 is the late loan's share of the outstanding.
+	r, err = e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: civil.Date(2024, 3, 12)})
+	must(t, err)
+	if len(r.Groups) != 1 || r.Groups[0].PAR30 == nil || *r.Groups[0].PAR30 != 0.285714 {
+		t.Errorf("Peru's PAR30 should be 120,000 / 420,000: %+v", r.Groups)
+	}
+	// Before the disbursement nothing is out; a day before signing, the loans do not exist.
+	r, err = e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: civil.Date(2023, 12, 31)})
+	must(t, err)
+	if len(r.Groups) != 0 || !r.Total.Outstanding.IsZero() {
+		t.Errorf("before the loans: %+v", r)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestRoundTogetherAddsUp(t *testing.T) {
+	parts := []string{"0.333333", "0.333333", "0.333334", "10.005", "2.0049", "7.6612"}
+	list := make([]*exact, len(parts))
+	for i, p := range parts {
+		list[i] = &exact{outstanding: decimal.MustParse(p)}
+	}
+	r := roundTogether(list, 2, func(e *exact) decimal.Decimal { return e.outstanding })
+	sum := decimal.Zero
+	for i, p := range r.parts {
+		sum, _ = sum.Add(p)
+		diff, _ := p.Sub(decimal.MustParse(parts[i]))
+		if diff.Abs().Cmp(decimal.MustParse("0.01")) >= 0 {
+			t.Errorf("part %s rounded to %s", parts[i], p)
+		}
+	}
+	if sum.Cmp(r.total) != 0 || r.total.String() != "20.67" {
+		t.Errorf("parts %v add up to %s, total %s (want 20.67)", r.parts, sum, r.total)
+	}
+}
+
+func TestLimitsAreCheckedAndApplied(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, err := e.funds.Create(ctx, e.actor, "Limit Fund", "USD")
+	must(t, err)
+	p, err := e.partners.Create(ctx, e.actor, partner.Fields{Name: "Only MFI", Country: "BO", LegalStatus: partner.NGO})
+	must(t, err)
+	d := decimal.MustParse
+	bad := []struct {
+		limit Limit
+		field string
+	}{
+		{Limit{Dimension: "planet", Key: "x", MaxShare: ptr(d("0.5"))}, "limits[0].dimension"},
+		{Limit{Dimension: ByCountry, Key: "XX", MaxShare: ptr(d("0.5"))}, "limits[0].key"},
+		{Limit{Dimension: ByCountry, Key: "BO", MaxShare: ptr(d("0"))}, "limits[0].max_share"},
+		{Limit{Dimension: ByCountry, Key: "BO", MaxShare: ptr(d("1.5"))}, "limits[0].max_share"},
+		{Limit{Dimension: ByCountry, Key: "BO", MaxAmount: ptr(d("-1"))}, "limits[0].max_amount"},
+		{Limit{Dimension: ByCountry, Key: "BO"}, "limits[0].max_share"},
+		{Limit{Dimension: ByPartner, Key: "99999", MaxShare: ptr(d("0.5"))}, "limits[0].key"},
+		{Limit{Dimension: ByCurrency, Key: "BOB", MaxAmount: ptr(d("1")), Currency: ptr("XYZ")}, "limits[0].currency"},
+	}
+	for _, c := range bad {
+		_, err := e.svc.PutLimits(ctx, e.actor, []Limit{c.limit})
+		ae, ok := apperr.As(err)
+		if !ok || len(ae.Fields) == 0 || ae.Fields[0].Field != c.field {
+			t.Errorf("%+v: %v; want a problem with %s", c.limit, err, c.field)
+		}
+	}
+	if _, err := e.svc.PutLimits(ctx, e.actor, []Limit{{Dimension: ByCountry, Key: "bo", MaxShare: ptr(d("0.5"))},
+		{Dimension: ByCountry, Key: "BO", MaxShare: ptr(d("0.4"))}}); err == nil {
+		t.Error("two limits for BO were accepted")
+	}
+	stored, err := e.svc.PutLimits(ctx, e.actor, []Limit{{Dimension: ByCountry, Key: "bo", MaxShare: ptr(d("0.5")), MaxAmount: ptr(d("80000"))},
+		{Dimension: ByRegion, Key: "Latin America", MaxAmount: ptr(d("1000000"))}})
+	must(t, err)
+	if len(stored) != 2 || stored[0].Key != "BO" || stored[1].Key != "419" || *stored[0].Currency != "USD" {
+		t.Fatalf("stored %+v", stored)
+	}
+	l, err := e.loans.Create(ctx, e.actor, loan.NewLoan{PartnerID: p.ID, Reference: "L1", Terms: loan.Terms{
+		Currency: money.MustCurrency("USD"), Committed: d("100000"), Rate: d("0.1"), DayCount: loan.ACT360,
+		SignedOn: civil.Date(2025, 1, 1), FirstDueOn: civil.Date(2025, 7, 1), MaturityOn: civil.Date(2027, 1, 1),
+		Amortization: loan.Bullet, Frequency: loan.Semiannual}})
+	must(t, err)
+	_, err = e.loans.Post(ctx, e.actor, l.ID, loan.Event{Kind: loan.Disbursement, On: civil.Date(2025, 1, 2), Amount: d("100000")})
+	must(t, err)
+	r, err := e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: civil.Date(2025, 2, 1)})
+	must(t, err)
+	g := r.Groups[0]
+	// Bolivia is the whole book: the share limit allows 50,000, the amount 80,000; the
+	// tighter binds: 50,000 − 100,000.
+	if g.Limit == nil || g.Headroom == nil || g.Headroom.String() != "-50000.00" || !g.Breach {
+		t.Errorf("Bolivia: limit %+v headroom %v breach %v", g.Limit, g.Headroom, g.Breach)
+	}
+	r, err = e.svc.Exposure(ctx, Query{By: ByRegion, AsOf: civil.Date(2025, 2, 1)})
+	must(t, err)
+	if g := r.Groups[0]; g.Key != "419" || g.Headroom == nil || g.Headroom.String() != "900000.00" || g.Breach {
+		t.Errorf("Latin America: %+v", g)
+	}
+}
