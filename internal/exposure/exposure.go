@@ -397,7 +397,7 @@ func (s *Service) applyLimits(ctx context.Context, r *Report, b *book, list []*e
 		if err != nil {
 			return err
 		}
-		h = h.Round(scale)
+		h = h.Round(scale).Pad(scale)
 		g.Headroom = &h
 		g.Breach = h.IsNeg()
 	}

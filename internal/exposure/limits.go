@@ -33,6 +33,10 @@ func (s *Service) Limits(ctx context.Context) ([]Limit, error) {
 		return nil, fmt.Errorf("list limits: %w", err)
 	}
 	for i := range out {
+		if out[i].MaxShare != nil {
+			t := out[i].MaxShare.Trim(0)
+			out[i].MaxShare = &t
+		}
 		if out[i].Currency != nil {
 			c := strings.TrimSpace(*out[i].Currency)
 			out[i].Currency = &c
@@ -100,9 +104,23 @@ func slicesContains[T comparable](s []T, v T) bool {
 // PutLimits replaces every limit with the given set, in one transaction with its audit
 // entry. Amounts without a currency are in the base currency of the first fund.
 func (s *Service) PutLimits(ctx context.Context, actor audit.Actor, limits []Limit) ([]Limit, error) {
-	funds, err := s.funds.List(ctx)
+	if err := s.CheckLimits(ctx, limits); err != nil {
+		return nil, err
+	}
+	before, err := s.Limits(ctx)
 	if err != nil {
 		return nil, err
+	}
+	return s.store(ctx, actor, before, limits)
+}
+
+// CheckLimits checks a set of limits and puts them in canonical form (codes in upper
+// case, a region as its M.49 code, the amount's currency set), reporting every
+// problem as limits[i].field.
+func (s *Service) CheckLimits(ctx context.Context, limits []Limit) error {
+	funds, err := s.funds.List(ctx)
+	if err != nil {
+		return err
 	}
 	fundIDs := map[string]bool{}
 	base := "USD"
@@ -163,14 +181,11 @@ func (s *Service) PutLimits(ctx context.Context, actor audit.Actor, limits []Lim
 			l.Currency = nil
 		}
 	}
-	if err := bad.Err(); err != nil {
-		return nil, err
-	}
-	before, err := s.Limits(ctx)
-	if err != nil {
-		return nil, err
-	}
-	err = db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+	return bad.Err()
+}
+
+func (s *Service) store(ctx context.Context, actor audit.Actor, before, limits []Limit) ([]Limit, error) {
+	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		if _, err := tx.Stmtx(s.q.Lock).ExecContext(ctx); err != nil {
 			return err
 		}

@@ -218,6 +218,22 @@ func (h *handlers) putLimits(c *fiber.Ctx) error {
 			limits[i].Currency = &cur
 		}
 	}
+	// The service's rules too, on the fields that could be read: every problem at once.
+	if err := h.exposures.CheckLimits(c.UserContext(), limits); err != nil {
+		e, ok := apperr.As(err)
+		if !ok {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, f := range bad {
+			seen[f.Field] = true
+		}
+		for _, f := range e.Fields {
+			if !seen[f.Field] {
+				bad = append(bad, f)
+			}
+		}
+	}
 	if err := bad.Err(); err != nil {
 		return err
 	}
