@@ -204,7 +204,11 @@ func (r profileRenderer) charts() {
 	labels := r.periodColumns()
 	var glp, par, roe series
 	for _, p := range r.p.Periods {
-		glp = append(glp, floatOf(p.GrossLoanPortfolio, 1000))
+		if p.Currency != r.latest().Currency {
+			glp = append(glp, nil) // another currency: the table shows it, the axis cannot
+		} else {
+			glp = append(glp, floatOf(p.GrossLoanPortfolio, 1000))
+		}
 		par = append(par, p.Ratios[kpi.PAR30Ratio].Value)
 		roe = append(roe, p.Ratios[kpi.ROE].Value)
 	}

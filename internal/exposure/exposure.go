@@ -184,12 +184,17 @@ func (s *Service) load(ctx context.Context, asOf time.Time, currency string, fun
 			need[p.Loan.Currency], need[currency] = true, true
 		}
 	}
+	codes := make([]string, 0, len(need))
 	for c := range need {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes) // the same request names the same missing rate
+	for _, c := range codes {
 		r, err := s.fx.RateOn(ctx, c, asOf)
 		if err != nil {
 			if e, ok := apperr.As(err); ok && e.Kind == apperr.KindInvalid {
 				return nil, apperr.Invalid(apperr.FieldError{Field: "as_of", Message: fmt.Sprintf(
-					"no %s rate on or before %s to convert the book's %s amounts: record it (PUT /api/v1/fx-rates)", c, asOf.Format(civil.Layout), c)})
+					"no %s rate on or before %s, needed to convert the exposure: record it (PUT /api/v1/fx-rates)", c, asOf.Format(civil.Layout))})
 			}
 			return nil, err
 		}
@@ -345,8 +350,11 @@ func ratio(a, b decimal.Decimal) *float64 {
 	return &f
 }
 
-// applyLimits sets each group's limit, headroom and breach: a share limit allows that
-// share of the total outstanding, an amount limit its amount converted at the date.
+// applyLimits sets each group's limit, headroom and breach. Headroom is what the group
+// may still add before a limit binds (negative: what it must shed). Under an amount
+// limit that is the limit, converted at the date, less the outstanding; under a share
+// s it is (s·T − O)/(1 − s), since what the group adds raises the total T too. The
+// tighter of the two counts; a share of 1 caps nothing.
 func (s *Service) applyLimits(ctx context.Context, r *Report, b *book, list []*exact, total decimal.Decimal) error {
 	limits, err := s.Limits(ctx)
 	if err != nil {
@@ -366,13 +374,23 @@ func (s *Service) applyLimits(ctx context.Context, r *Report, b *book, list []*e
 			continue
 		}
 		g.Limit = &l
-		var allowed *decimal.Decimal
-		if l.MaxShare != nil {
-			a, err := l.MaxShare.Mul(total)
+		outstanding := list[indexOf(list, g.Key)].outstanding
+		var room *decimal.Decimal
+		if l.MaxShare != nil && l.MaxShare.Cmp(decimal.One) < 0 {
+			cap, err := l.MaxShare.Mul(total)
 			if err != nil {
 				return err
 			}
-			allowed = &a
+			over, err := cap.Sub(outstanding)
+			if err != nil {
+				return err
+			}
+			rest, _ := decimal.One.Sub(*l.MaxShare)
+			h, err := over.Quo(rest)
+			if err != nil {
+				return err
+			}
+			room = &h
 		}
 		if l.MaxAmount != nil {
 			cur := *l.Currency
@@ -389,15 +407,18 @@ func (s *Service) applyLimits(ctx context.Context, r *Report, b *book, list []*e
 			if err != nil {
 				return err
 			}
-			if allowed == nil || a.Cmp(*allowed) < 0 {
-				allowed = &a
+			h, err := a.Sub(outstanding)
+			if err != nil {
+				return err
+			}
+			if room == nil || h.Cmp(*room) < 0 {
+				room = &h
 			}
 		}
-		h, err := allowed.Sub(list[indexOf(list, g.Key)].outstanding)
-		if err != nil {
-			return err
+		if room == nil {
+			continue
 		}
-		h = h.Round(scale).Pad(scale)
+		h := room.Round(scale).Pad(scale)
 		g.Headroom = &h
 		g.Breach = h.IsNeg()
 	}

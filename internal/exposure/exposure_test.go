@@ -270,6 +270,21 @@ func TestOverdueAndPAR30ByHand(t *testing.T) {
 	if len(r.Groups) != 1 || r.Groups[0].PAR30 == nil || *r.Groups[0].PAR30 != 0.285714 {
 		t.Errorf("Peru's PAR30 should be 120,000 / 420,000: %+v", r.Groups)
 	}
+	// The portfolio a year on: the late loan in the oldest bucket, the buckets adding up.
+	pf, err := e.svc.Portfolio(ctx, civil.Date(2024, 12, 20), "", nil)
+	must(t, err)
+	sum := decimal.Zero
+	var oldest Bucket
+	for _, b := range pf.Aging {
+		sum, _ = sum.Add(b.Outstanding)
+		if b.Name == "180+" {
+			oldest = b
+		}
+	}
+	// (the "current" loan paid only its first two installments: both are long late by then)
+	if oldest.Loans != 2 || oldest.Outstanding.String() != "420000.00" || sum.Cmp(pf.Outstanding) != 0 || len(pf.Ladder) != 12 {
+		t.Errorf("portfolio: aging %+v adds up to %s of %s, ladder %d months", pf.Aging, sum, pf.Outstanding, len(pf.Ladder))
+	}
 	// Before the disbursement nothing is out; a day before signing, the loans do not exist.
 	r, err = e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: civil.Date(2023, 12, 31)})
 	must(t, err)
@@ -348,14 +363,33 @@ func TestLimitsAreCheckedAndApplied(t *testing.T) {
 	r, err := e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: civil.Date(2025, 2, 1)})
 	must(t, err)
 	g := r.Groups[0]
-	// Bolivia is the whole book: the share limit allows 50,000, the amount 80,000; the
-	// tighter binds: 50,000 − 100,000.
-	if g.Limit == nil || g.Headroom == nil || g.Headroom.String() != "-50000.00" || !g.Breach {
+	// Bolivia is the whole book (100,000). At a 50 % share it must shed y with
+	// 100,000 − y ≤ 0.5 (100,000 − y): 100,000; the 80,000 amount asks 20,000. The
+	// tighter binds.
+	if g.Limit == nil || g.Headroom == nil || g.Headroom.String() != "-100000.00" || !g.Breach {
 		t.Errorf("Bolivia: limit %+v headroom %v breach %v", g.Limit, g.Headroom, g.Breach)
 	}
 	r, err = e.svc.Exposure(ctx, Query{By: ByRegion, AsOf: civil.Date(2025, 2, 1)})
 	must(t, err)
 	if g := r.Groups[0]; g.Key != "419" || g.Headroom == nil || g.Headroom.String() != "900000.00" || g.Breach {
 		t.Errorf("Latin America: %+v", g)
+	}
+	// Peru with 300,000 of a 400,000 book under an 80 % cap may add 100,000: then it is
+	// 400,000 of 500,000, 80 %.
+	pe, err := e.partners.Create(ctx, e.actor, partner.Fields{Name: "Peru MFI", Country: "PE", LegalStatus: partner.NGO})
+	must(t, err)
+	l2, err := e.loans.Create(ctx, e.actor, loan.NewLoan{PartnerID: pe.ID, Reference: "L2", Terms: loan.Terms{
+		Currency: money.MustCurrency("USD"), Committed: d("300000"), Rate: d("0.1"), DayCount: loan.ACT360,
+		SignedOn: civil.Date(2025, 1, 1), FirstDueOn: civil.Date(2025, 7, 1), MaturityOn: civil.Date(2027, 1, 1),
+		Amortization: loan.Bullet, Frequency: loan.Semiannual}})
+	must(t, err)
+	_, err = e.loans.Post(ctx, e.actor, l2.ID, loan.Event{Kind: loan.Disbursement, On: civil.Date(2025, 1, 2), Amount: d("300000")})
+	must(t, err)
+	_, err = e.svc.PutLimits(ctx, e.actor, []Limit{{Dimension: ByCountry, Key: "PE", MaxShare: ptr(d("0.8"))}})
+	must(t, err)
+	r, err = e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: civil.Date(2025, 2, 1)})
+	must(t, err)
+	if g := r.Groups[0]; g.Key != "PE" || g.Headroom == nil || g.Headroom.String() != "100000.00" || g.Breach {
+		t.Errorf("Peru under 80 %%: %+v", g)
 	}
 }

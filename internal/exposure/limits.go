@@ -40,6 +40,10 @@ func (s *Service) Limits(ctx context.Context) ([]Limit, error) {
 		if out[i].Currency != nil {
 			c := strings.TrimSpace(*out[i].Currency)
 			out[i].Currency = &c
+			if cur, err := money.ParseCurrency(c); err == nil && out[i].MaxAmount != nil {
+				a := out[i].MaxAmount.Trim(cur.Scale)
+				out[i].MaxAmount = &a
+			}
 		}
 	}
 	return out, nil
@@ -59,6 +63,9 @@ func (s *Service) normalizeKey(ctx context.Context, d Dimension, key string, fun
 		wr, err := partner.ParseWorldRegion(key)
 		if err != nil {
 			return "", err
+		}
+		if !partner.IsPeerRegion(wr.Code) {
+			return "", fmt.Errorf("%s (%s) is not one of the regions the exposure is cut by: use 419 (Latin America), 202 (Sub-Saharan Africa), 015, 145, 143, 030, 034, 035, 151, 150, 021 or 009", wr.Code, wr.Name)
 		}
 		key = wr.Code
 	case ByCurrency:
@@ -81,7 +88,7 @@ func (s *Service) normalizeKey(ctx context.Context, d Dimension, key string, fun
 			if apperr.IsKind(err, apperr.KindNotFound) {
 				return "", fmt.Errorf("partner %d does not exist", id)
 			}
-			return "", err
+			return "", serverError{err}
 		}
 		key = strconv.FormatInt(id, 10)
 	case ByFund:
@@ -107,11 +114,7 @@ func (s *Service) PutLimits(ctx context.Context, actor audit.Actor, limits []Lim
 	if err := s.CheckLimits(ctx, limits); err != nil {
 		return nil, err
 	}
-	before, err := s.Limits(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.store(ctx, actor, before, limits)
+	return s.store(ctx, actor, limits)
 }
 
 // CheckLimits checks a set of limits and puts them in canonical form (codes in upper
@@ -143,6 +146,9 @@ func (s *Service) CheckLimits(ctx context.Context, limits []Limit) error {
 		}
 		l.Dimension = d
 		key, err := s.normalizeKey(ctx, d, l.Key, fundIDs)
+		if se, ok := err.(serverError); ok {
+			return se.error // not the client's mistake
+		}
 		if err != nil {
 			bad.Add(field("key"), "%v", err)
 		}
@@ -164,6 +170,9 @@ func (s *Service) CheckLimits(ctx context.Context, limits []Limit) error {
 			if l.MaxAmount.IsNeg() {
 				bad.Add(field("max_amount"), "cannot be negative")
 			}
+			if l.MaxAmount.Abs().Cmp(decimal.MustNew(1_000_000_000_000_000, 0)) >= 0 {
+				bad.Add(field("max_amount"), "must be below 10^18")
+			}
 			cur := base
 			if l.Currency != nil && *l.Currency != "" {
 				cur = *l.Currency
@@ -184,9 +193,14 @@ func (s *Service) CheckLimits(ctx context.Context, limits []Limit) error {
 	return bad.Err()
 }
 
-func (s *Service) store(ctx context.Context, actor audit.Actor, before, limits []Limit) ([]Limit, error) {
+func (s *Service) store(ctx context.Context, actor audit.Actor, limits []Limit) ([]Limit, error) {
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		if _, err := tx.Stmtx(s.q.Lock).ExecContext(ctx); err != nil {
+			return err
+		}
+		// What is replaced, read under the lock: two PUTs at once audit in order.
+		before := []Limit{}
+		if err := tx.Stmtx(s.q.ListLimits).SelectContext(ctx, &before); err != nil {
 			return err
 		}
 		if _, err := tx.Stmtx(s.q.Delete).ExecContext(ctx); err != nil {
@@ -212,6 +226,10 @@ func (s *Service) store(ctx context.Context, actor audit.Actor, before, limits [
 	}
 	return s.Limits(ctx)
 }
+
+// serverError marks a failure of ours met while checking input, so that it is not
+// reported as the client's mistake.
+type serverError struct{ error }
 
 func decimalText(d *decimal.Decimal) *string {
 	if d == nil {

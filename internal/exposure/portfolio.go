@@ -2,11 +2,13 @@ package exposure
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"time"
 
 	"github.com/govalues/decimal"
 
+	"cartera/internal/loan"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
 )
@@ -40,8 +42,6 @@ type Month struct {
 	Interest  decimal.Decimal
 }
 
-var buckets = []string{"current", "1-30", "31-60", "61-90", "91-180", "181-365", ">365"}
-
 // Portfolio summarizes the book at a date.
 func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string, fundID *int64) (Portfolio, error) {
 	asOf = civil.Of(asOf)
@@ -52,7 +52,7 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 	cur := money.MustCurrency(b.currency)
 	p := Portfolio{AsOf: asOf, Currency: b.currency}
 	aging := map[string]*exactBucket{}
-	for _, name := range buckets {
+	for _, name := range loan.AgingBuckets {
 		aging[name] = &exactBucket{}
 	}
 	first := civil.Date(asOf.Year(), asOf.Month(), 1)
@@ -66,8 +66,14 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 		if err != nil {
 			return Portfolio{}, err
 		}
-		und, _ := b.convert(bal.Undisbursed, l.pos.Loan.Currency)
-		over, _ := b.convert(bal.OverduePrincipal, l.pos.Loan.Currency)
+		und, err := b.convert(bal.Undisbursed, l.pos.Loan.Currency)
+		if err != nil {
+			return Portfolio{}, err
+		}
+		over, err := b.convert(bal.OverduePrincipal, l.pos.Loan.Currency)
+		if err != nil {
+			return Portfolio{}, err
+		}
 		outstanding, _ = outstanding.Add(out)
 		undisbursed, _ = undisbursed.Add(und)
 		overdue, _ = overdue.Add(over)
@@ -77,7 +83,10 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 			par30, _ = par30.Add(out)
 		}
 		if out.IsPos() {
-			bk := aging[bal.AgingBucket]
+			bk, ok := aging[bal.AgingBucket]
+			if !ok {
+				return Portfolio{}, fmt.Errorf("loan %d: unknown aging bucket %q", l.pos.Loan.ID, bal.AgingBucket)
+			}
 			bk.outstanding, _ = bk.outstanding.Add(out)
 			bk.loans++
 			w, _ := out.Float64()
@@ -96,8 +105,14 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 			if m < 0 || m >= 12 {
 				continue
 			}
-			pr, _ := b.convert(unpaid(in.Principal, in.PaidPrincipal, in.WrittenOffPrincipal), l.pos.Loan.Currency)
-			it, _ := b.convert(unpaid(in.Interest, in.PaidInterest, in.WrittenOffInterest), l.pos.Loan.Currency)
+			pr, err := b.convert(unpaid(in.Principal, in.PaidPrincipal, in.WrittenOffPrincipal), l.pos.Loan.Currency)
+			if err != nil {
+				return Portfolio{}, err
+			}
+			it, err := b.convert(unpaid(in.Interest, in.PaidInterest, in.WrittenOffInterest), l.pos.Loan.Currency)
+			if err != nil {
+				return Portfolio{}, err
+			}
 			ladder[m].principal, _ = ladder[m].principal.Add(pr)
 			ladder[m].interest, _ = ladder[m].interest.Add(it)
 		}
@@ -110,12 +125,12 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 		p.WeightedRate, p.WeightedMaturityYears = &r, &y
 	}
 	// The buckets are rounded together so that they add up to the outstanding.
-	list := make([]*exact, len(buckets))
-	for i, name := range buckets {
+	list := make([]*exact, len(loan.AgingBuckets))
+	for i, name := range loan.AgingBuckets {
 		list[i] = &exact{outstanding: aging[name].outstanding}
 	}
 	parts := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.outstanding })
-	for i, name := range buckets {
+	for i, name := range loan.AgingBuckets {
 		p.Aging = append(p.Aging, Bucket{Name: name, Outstanding: parts.parts[i], Loans: aging[name].loans})
 	}
 	for i, m := range ladder {

@@ -96,6 +96,9 @@ func (s *State) Balances() Balances {
 	return b
 }
 
+// AgingBuckets are the arrears buckets, from current to the oldest.
+var AgingBuckets = []string{"current", "1-30", "31-60", "61-90", "91-180", "180+"}
+
 // AgingBucket names the arrears bucket of a number of days past due.
 func AgingBucket(dpd int) string {
 	switch {

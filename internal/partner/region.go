@@ -91,6 +91,17 @@ func loadCountries() {
 // agencies and MIX Market benchmark by; a country belongs to the first that holds it.
 var peerRegions = []string{"419", "202", "015", "145", "143", "030", "034", "035", "151", "150", "021", "009"}
 
+// IsPeerRegion reports whether an M.49 code is one of the regions partners are
+// grouped by (PeerRegionOf's).
+func IsPeerRegion(code string) bool {
+	for _, c := range peerRegions {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
 // PeerRegionOf is the world region a partner in the country is compared within:
 // Latin America and the Caribbean, Sub-Saharan Africa, Northern Africa, Western,
 // Central, Eastern, Southern or South-eastern Asia, Eastern Europe, the rest of

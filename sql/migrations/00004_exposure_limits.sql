@@ -7,7 +7,8 @@ CREATE TABLE exposure_limits (
     dimension   TEXT NOT NULL CHECK (dimension IN ('country', 'region', 'partner', 'currency', 'legal_status', 'fund')),
     key         TEXT NOT NULL CHECK (key <> '' AND char_length(key) <= 100),
     max_share   NUMERIC(7,6) CHECK (max_share > 0 AND max_share <= 1),
-    max_amount  NUMERIC(20,2) CHECK (max_amount >= 0),
+    -- In currency, with its decimals (3 for KWD): the service keeps it below 10^18.
+    max_amount  NUMERIC(22,4) CHECK (max_amount >= 0),
     currency    CHAR(3) CHECK (currency ~ '^[A-Z]{3}$'),
     updated_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (dimension, key),

@@ -187,16 +187,16 @@ func (h *handlers) putLimits(c *fiber.Ctx) error {
 				bad.Add(field(k), "is not a known field")
 			}
 		}
+		// Amounts and shares come as decimal strings, as everywhere in the API: a JSON
+		// number would pass through float64 on the way.
 		text := func(name string) string {
 			switch v := row[name].(type) {
 			case string:
 				return v
-			case float64:
-				return strconv.FormatFloat(v, 'f', -1, 64)
 			case nil:
 				return ""
 			}
-			bad.Add(field(name), "must be a string")
+			bad.Add(field(name), "must be a string (amounts and shares as decimal strings such as \"0.25\")")
 			return ""
 		}
 		number := func(name string) *decimal.Decimal {
@@ -224,9 +224,14 @@ func (h *handlers) putLimits(c *fiber.Ctx) error {
 		if !ok {
 			return err
 		}
+		// Skip what the reading already reported, and "set max_share or max_amount" for
+		// a row whose limit could not be read.
 		seen := map[string]bool{}
 		for _, f := range bad {
 			seen[f.Field] = true
+			if i := strings.Index(f.Field, ".max_"); i > 0 {
+				seen[f.Field[:i]+".max_share"] = true
+			}
 		}
 		for _, f := range e.Fields {
 			if !seen[f.Field] {

@@ -117,6 +117,8 @@ func TestExposureAndLimitsRefuseBadInput(t *testing.T) {
 		{user.Admin, "PUT", "/api/v1/limits", map[string]any{"limits": []map[string]any{{"dimension": "country", "key": "bo", "max_share": "0.2"}, {"dimension": "country", "key": "BO", "max_amount": "100"}}}, 422,
 			[]string{"limits[1].key"}},
 		{user.Admin, "PUT", "/api/v1/limits", map[string]any{}, 422, []string{"limits"}},
+		{user.Admin, "PUT", "/api/v1/limits", map[string]any{"limits": []map[string]any{{"dimension": "country", "key": "BO", "max_amount": 12345678901234567}}}, 422, []string{"limits[0].max_amount"}},
+		{user.Admin, "PUT", "/api/v1/limits", map[string]any{"limits": []map[string]any{{"dimension": "region", "key": "005", "max_share": "0.5"}}}, 422, []string{"limits[0].key"}},
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
@@ -124,7 +126,7 @@ func TestExposureAndLimitsRefuseBadInput(t *testing.T) {
 		})
 	}
 	r = e.do(user.Viewer, "GET", "/api/v1/exposure", nil)
-	if !strings.Contains(string(r.body), "no JPY rate on or before 20") {
+	if !strings.Contains(string(r.body), "no JPY rate on or before 20") || !strings.Contains(string(r.body), "needed to convert the exposure") {
 		t.Errorf("the problem should name the currency: %s", r.body)
 	}
 	// With the rate recorded, the same request answers, in dollars.
@@ -136,7 +138,7 @@ func TestExposureAndLimitsRefuseBadInput(t *testing.T) {
 		t.Errorf("with the JPY rate: %d %s", r.status, r.body)
 	}
 	// Limits replace each other as a set; the exposure shows them.
-	r = e.do(user.Admin, "PUT", "/api/v1/limits", map[string]any{"limits": []map[string]any{{"dimension": "currency", "key": "bob", "max_share": 0.1}}})
+	r = e.do(user.Admin, "PUT", "/api/v1/limits", map[string]any{"limits": []map[string]any{{"dimension": "currency", "key": "bob", "max_share": "0.1"}}})
 	if r.status != 200 {
 		t.Fatalf("PUT limits: %d %s", r.status, r.body)
 	}

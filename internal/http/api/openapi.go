@@ -144,7 +144,7 @@ func schemas() map[string]schema {
 		"as_of": dateSchema(""), "disbursed": decimalSchema(""), "undisbursed": decimalSchema(""),
 		"principal_repaid": decimalSchema(""), "interest_paid": decimalSchema(""), "written_off": decimalSchema(""),
 		"outstanding_principal": decimalSchema(""), "overdue_principal": decimalSchema(""), "overdue_interest": decimalSchema(""),
-		"days_past_due": integer(""), "aging_bucket": str("current, 1-30, 31-60, 61-90, 91-180, 181-365, >365"),
+		"days_past_due": integer(""), "aging_bucket": enum("", "current", "1-30", "31-60", "61-90", "91-180", "180+"),
 		"next_due_on": nullable(dateSchema("")), "next_due_amount": nullable(decimalSchema("")),
 		"xirr": nullable(number("the loan's annualized return on its cash flows so far")),
 		"current_terms": closed([]string{"interest_rate", "frequency", "maturity_on"}, map[string]schema{
@@ -353,7 +353,7 @@ func operations() []operation {
 			query: []param{q("by", "the cut (default country)", enum("", "country", "region", "partner", "currency", "legal_status", "fund")), asOfQuery,
 				q("currency", "default: the fund's base currency", str("")), q("fund_id", "", integer("")),
 				q("format", "json (default), csv (or Accept: text/csv) or xlsx", enum("", "json", "csv", "xlsx"))},
-			status: 200, response: "Exposure"},
+			status: 200, response: "json+tables:Exposure"},
 		{method: "GET", path: "/portfolio", summary: "The book at a date: totals, weighted rate and maturity, PAR30, aging, the next 12 months' dues", role: "viewer",
 			query: []param{asOfQuery, q("currency", "", str("")), q("fund_id", "", integer(""))}, status: 200, response: "Portfolio"},
 		{method: "GET", path: "/limits", summary: "Concentration limits", role: "viewer", status: 200, response: "Limits"},
@@ -399,7 +399,7 @@ func Document() map[string]any {
 				"partners": integer(""), "loans": integer(""),
 				"limit": nullable(closed([]string{"max_share", "max_amount", "currency"}, map[string]schema{
 					"max_share": nullable(decimalSchema("")), "max_amount": nullable(decimalSchema("")), "currency": nullable(str(""))})),
-				"headroom": nullable(decimalSchema("what may still be lent before the tighter limit binds; negative in breach")),
+				"headroom": nullable(decimalSchema("what the group may still add before the tighter limit binds (under a share s: (s·total − outstanding)/(1 − s)); negative in breach: what it must shed")),
 				"breach":   boolean("")}))})
 	comps["Portfolio"] = closed([]string{"as_of", "currency", "total", "weighted_interest_rate", "weighted_remaining_years", "par30", "aging", "maturity_ladder"},
 		map[string]schema{"as_of": dateSchema(""), "currency": str(""), "total": totals,
@@ -476,6 +476,11 @@ func (op operation) document() map[string]any {
 	case op.response == "csv":
 		success["content"] = map[string]any{
 			"text/csv": map[string]any{"schema": schema{"type": "string"}},
+			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/octet-stream"}}}
+	case strings.HasPrefix(op.response, "json+tables:"):
+		success["content"] = map[string]any{
+			"application/json": map[string]any{"schema": ref(strings.TrimPrefix(op.response, "json+tables:"))},
+			"text/csv":         map[string]any{"schema": schema{"type": "string"}},
 			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/octet-stream"}}}
 	case strings.HasPrefix(op.response, "items:"):
 		success["content"] = map[string]any{"application/json": map[string]any{"schema": items(ref(strings.TrimPrefix(op.response, "items:")))}}
