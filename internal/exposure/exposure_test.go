@@ -315,6 +315,20 @@ func TestRoundTogetherAddsUp(t *testing.T) {
 	}
 }
 
+// drawnBullet records a USD bullet loan signed on 1 January 2025 and draws it whole
+// the next day.
+func (e *env) drawnBullet(t *testing.T, partnerID int64, ref, amount string) {
+	t.Helper()
+	ctx := context.Background()
+	l, err := e.loans.Create(ctx, e.actor, loan.NewLoan{PartnerID: partnerID, Reference: ref, Terms: loan.Terms{
+		Currency: money.MustCurrency("USD"), Committed: decimal.MustParse(amount), Rate: decimal.MustParse("0.1"), DayCount: loan.ACT360,
+		SignedOn: civil.Date(2025, 1, 1), FirstDueOn: civil.Date(2025, 7, 1), MaturityOn: civil.Date(2027, 1, 1),
+		Amortization: loan.Bullet, Frequency: loan.Semiannual}})
+	must(t, err)
+	_, err = e.loans.Post(ctx, e.actor, l.ID, loan.Event{Kind: loan.Disbursement, On: civil.Date(2025, 1, 2), Amount: decimal.MustParse(amount)})
+	must(t, err)
+}
+
 func TestLimitsAreCheckedAndApplied(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -353,13 +367,7 @@ func TestLimitsAreCheckedAndApplied(t *testing.T) {
 	if len(stored) != 2 || stored[0].Key != "BO" || stored[1].Key != "419" || *stored[0].Currency != "USD" {
 		t.Fatalf("stored %+v", stored)
 	}
-	l, err := e.loans.Create(ctx, e.actor, loan.NewLoan{PartnerID: p.ID, Reference: "L1", Terms: loan.Terms{
-		Currency: money.MustCurrency("USD"), Committed: d("100000"), Rate: d("0.1"), DayCount: loan.ACT360,
-		SignedOn: civil.Date(2025, 1, 1), FirstDueOn: civil.Date(2025, 7, 1), MaturityOn: civil.Date(2027, 1, 1),
-		Amortization: loan.Bullet, Frequency: loan.Semiannual}})
-	must(t, err)
-	_, err = e.loans.Post(ctx, e.actor, l.ID, loan.Event{Kind: loan.Disbursement, On: civil.Date(2025, 1, 2), Amount: d("100000")})
-	must(t, err)
+	e.drawnBullet(t, p.ID, "L1", "100000")
 	r, err := e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: civil.Date(2025, 2, 1)})
 	must(t, err)
 	g := r.Groups[0]
@@ -378,13 +386,7 @@ func TestLimitsAreCheckedAndApplied(t *testing.T) {
 	// 400,000 of 500,000, 80 %.
 	pe, err := e.partners.Create(ctx, e.actor, partner.Fields{Name: "Peru MFI", Country: "PE", LegalStatus: partner.NGO})
 	must(t, err)
-	l2, err := e.loans.Create(ctx, e.actor, loan.NewLoan{PartnerID: pe.ID, Reference: "L2", Terms: loan.Terms{
-		Currency: money.MustCurrency("USD"), Committed: d("300000"), Rate: d("0.1"), DayCount: loan.ACT360,
-		SignedOn: civil.Date(2025, 1, 1), FirstDueOn: civil.Date(2025, 7, 1), MaturityOn: civil.Date(2027, 1, 1),
-		Amortization: loan.Bullet, Frequency: loan.Semiannual}})
-	must(t, err)
-	_, err = e.loans.Post(ctx, e.actor, l2.ID, loan.Event{Kind: loan.Disbursement, On: civil.Date(2025, 1, 2), Amount: d("300000")})
-	must(t, err)
+	e.drawnBullet(t, pe.ID, "L2", "300000")
 	_, err = e.svc.PutLimits(ctx, e.actor, []Limit{{Dimension: ByCountry, Key: "PE", MaxShare: ptr(d("0.8"))}})
 	must(t, err)
 	r, err = e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: civil.Date(2025, 2, 1)})
