@@ -137,11 +137,12 @@ type line struct {
 	fundName string
 }
 
-// load reads the positions at a date and the rates to convert them.
-func (s *Service) load(ctx context.Context, asOf time.Time, currency string, fundID *int64) (*book, error) {
+// target resolves the report's currency (the fund's base currency by default) and
+// checks the fund filter; it returns the funds' names.
+func (s *Service) target(ctx context.Context, currency string, fundID *int64) (string, map[int64]string, error) {
 	funds, err := s.funds.List(ctx)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	fundNames := map[int64]string{}
 	base := "USD"
@@ -153,11 +154,49 @@ func (s *Service) load(ctx context.Context, asOf time.Time, currency string, fun
 	}
 	if fundID != nil {
 		if _, ok := fundNames[*fundID]; !ok {
-			return nil, apperr.Invalid(apperr.FieldError{Field: "fund_id", Message: fmt.Sprintf("fund %d does not exist", *fundID)})
+			return "", nil, apperr.Invalid(apperr.FieldError{Field: "fund_id", Message: fmt.Sprintf("fund %d does not exist", *fundID)})
 		}
 	}
 	if currency == "" {
 		currency = base
+	}
+	return currency, fundNames, nil
+}
+
+// newBook holds the rates at asOf for converting from the currencies in need (those
+// there is something to convert from) into currency: an empty book, or one all in the
+// target currency, needs none.
+func (s *Service) newBook(ctx context.Context, asOf time.Time, currency string, need map[string]bool) (*book, error) {
+	b := &book{currency: currency, rates: map[string]decimal.Decimal{}}
+	delete(need, currency)
+	if len(need) == 0 {
+		return b, nil
+	}
+	codes := make([]string, 0, len(need)+1)
+	for c := range need {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes) // the same request names the same missing rate
+	codes = append(codes, currency)
+	rates, err := s.fx.RatesOn(ctx, codes, asOf)
+	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Kind == apperr.KindInvalid {
+			missing := strings.Fields(e.Fields[0].Message)[1]
+			return nil, apperr.Invalid(apperr.FieldError{Field: "as_of", Message: fmt.Sprintf(
+				"no %s rate on or before %s, needed to convert the exposure: record it (PUT /api/v1/fx-rates)", missing, asOf.Format(civil.Layout))})
+		}
+		return nil, err
+	}
+	b.rates = rates
+	return b, nil
+}
+
+// load reads the positions at a date, replaying every loan, and the rates to convert
+// them: the portfolio's detail (rates, maturities, aging) needs each loan.
+func (s *Service) load(ctx context.Context, asOf time.Time, currency string, fundID *int64) (*book, error) {
+	currency, fundNames, err := s.target(ctx, currency, fundID)
+	if err != nil {
+		return nil, err
 	}
 	positions, err := s.loans.PositionsAt(ctx, asOf, fundID)
 	if err != nil {
@@ -171,35 +210,20 @@ func (s *Service) load(ctx context.Context, asOf time.Time, currency string, fun
 	for _, r := range refs {
 		byID[r.ID] = r
 	}
-	b := &book{currency: currency, rates: map[string]decimal.Decimal{}}
-	// Rates are needed for the currencies there is something to convert from, and then
-	// for the target: an empty book, or one all in the target currency, needs none.
+	var lines []line
 	need := map[string]bool{}
 	for _, p := range positions {
 		if !p.Balances.Outstanding.IsPos() && !p.Balances.Undisbursed.IsPos() {
 			continue // repaid, written off, or a commitment lapsed: nothing out
 		}
-		b.lines = append(b.lines, line{pos: p, partner: byID[p.Loan.PartnerID], fundName: fundNames[p.Loan.FundID]})
-		if p.Loan.Currency != currency {
-			need[p.Loan.Currency], need[currency] = true, true
-		}
+		lines = append(lines, line{pos: p, partner: byID[p.Loan.PartnerID], fundName: fundNames[p.Loan.FundID]})
+		need[p.Loan.Currency] = true
 	}
-	codes := make([]string, 0, len(need))
-	for c := range need {
-		codes = append(codes, c)
+	b, err := s.newBook(ctx, asOf, currency, need)
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(codes) // the same request names the same missing rate
-	for _, c := range codes {
-		r, err := s.fx.RateOn(ctx, c, asOf)
-		if err != nil {
-			if e, ok := apperr.As(err); ok && e.Kind == apperr.KindInvalid {
-				return nil, apperr.Invalid(apperr.FieldError{Field: "as_of", Message: fmt.Sprintf(
-					"no %s rate on or before %s, needed to convert the exposure: record it (PUT /api/v1/fx-rates)", c, asOf.Format(civil.Layout))})
-			}
-			return nil, err
-		}
-		b.rates[c] = r
-	}
+	b.lines = lines
 	return b, nil
 }
 
@@ -215,25 +239,37 @@ func (b *book) convert(d decimal.Decimal, from string) (decimal.Decimal, error) 
 	return usd.Mul(b.rates[b.currency])
 }
 
-func (l line) key(by Dimension) (key, label string) {
+// labeller names a cut's groups by their keys.
+func (s *Service) labeller(ctx context.Context, by Dimension, fundNames map[int64]string) (func(key string) string, error) {
 	switch by {
 	case ByCountry:
-		return l.partner.Country, countryName(l.partner.Country)
+		return countryName, nil
 	case ByRegion:
-		if wr, ok := partner.PeerRegionOf(l.partner.Country); ok {
-			return wr.Code, wr.Name
-		}
-		return "", "Unknown region"
+		return func(code string) string {
+			if wr, err := partner.ParseWorldRegion(code); err == nil && code != "" {
+				return wr.Name
+			}
+			return "Unknown region"
+		}, nil
 	case ByPartner:
-		return strconv.FormatInt(l.pos.Loan.PartnerID, 10), l.partner.Name
-	case ByCurrency:
-		return l.pos.Loan.Currency, l.pos.Loan.Currency
+		refs, err := s.partners.Refs(ctx, partner.Filter{})
+		if err != nil {
+			return nil, err
+		}
+		names := make(map[string]string, len(refs))
+		for _, r := range refs {
+			names[strconv.FormatInt(r.ID, 10)] = r.Name
+		}
+		return func(key string) string { return names[key] }, nil
 	case ByLegalStatus:
-		return string(l.partner.LegalStatus), legalStatusLabel(l.partner.LegalStatus)
+		return func(key string) string { return legalStatusLabel(partner.LegalStatus(key)) }, nil
 	case ByFund:
-		return strconv.FormatInt(l.pos.Loan.FundID, 10), l.fundName
+		return func(key string) string {
+			id, _ := strconv.ParseInt(key, 10, 64)
+			return fundNames[id]
+		}, nil
 	}
-	return "", ""
+	return func(key string) string { return key }, nil
 }
 
 // exact are a group's unrounded sums.
@@ -241,58 +277,80 @@ type exact struct {
 	key, label                        string
 	outstanding, undisbursed, overdue decimal.Decimal
 	par30                             decimal.Decimal
-	partners                          map[int64]bool
-	loans                             int
+	partners, loans                   int
 }
 
-// Exposure computes the report. Each loan's amounts are converted at the date's rates
-// and summed exactly; the groups are then rounded to the currency's minor unit so that
+// bookCut is the ledger's cut a dimension is summed by (regions from countries).
+var bookCut = map[Dimension]loan.BookCut{
+	ByCountry: loan.CutCountry, ByRegion: loan.CutCountry, ByPartner: loan.CutPartner, ByCurrency: loan.CutCurrency,
+	ByLegalStatus: loan.CutLegalStatus, ByFund: loan.CutFund,
+}
+
+// Exposure computes the report from the ledger's book at the date, summed by group and
+// currency in one query. Each sum is converted at the date's rates and the groups'
+// totals are kept exact; they are then rounded to the currency's minor unit so that
 // they add up to the rounded total exactly (largest remainders take the odd cents).
 func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	q.AsOf = civil.Of(q.AsOf)
-	b, err := s.load(ctx, q.AsOf, q.Currency, q.FundID)
+	currency, fundNames, err := s.target(ctx, q.Currency, q.FundID)
+	if err != nil {
+		return Report{}, err
+	}
+	cut, ok := bookCut[q.By]
+	if !ok {
+		return Report{}, apperr.Invalid(apperr.FieldError{Field: "by", Message: fmt.Sprintf("%q is not a cut", q.By)})
+	}
+	bt, err := s.loans.BookAt(ctx, q.AsOf, q.FundID, cut)
+	if err != nil {
+		return Report{}, err
+	}
+	need := map[string]bool{}
+	for _, sum := range bt.Sums {
+		need[sum.Currency] = true
+	}
+	b, err := s.newBook(ctx, q.AsOf, currency, need)
+	if err != nil {
+		return Report{}, err
+	}
+	label, err := s.labeller(ctx, q.By, fundNames)
 	if err != nil {
 		return Report{}, err
 	}
 	groups := map[string]*exact{}
 	var order []string
-	for _, l := range b.lines {
-		key, label := l.key(q.By)
+	group := func(bookKey string) *exact {
+		key := bookKey
+		if q.By == ByRegion {
+			key = ""
+			if wr, ok := partner.PeerRegionOf(bookKey); ok {
+				key = wr.Code
+			}
+		}
 		g := groups[key]
 		if g == nil {
-			g = &exact{key: key, label: label, partners: map[int64]bool{}}
+			g = &exact{key: key, label: label(key)}
 			groups[key] = g
 			order = append(order, key)
 		}
-		bal := l.pos.Balances
-		out, err := b.convert(bal.Outstanding, l.pos.Loan.Currency)
-		if err != nil {
-			return Report{}, err
-		}
-		und, err := b.convert(bal.Undisbursed, l.pos.Loan.Currency)
-		if err != nil {
-			return Report{}, err
-		}
-		over, err := b.convert(bal.OverduePrincipal, l.pos.Loan.Currency)
-		if err != nil {
-			return Report{}, err
-		}
-		if g.outstanding, err = g.outstanding.Add(out); err != nil {
-			return Report{}, err
-		}
-		if g.undisbursed, err = g.undisbursed.Add(und); err != nil {
-			return Report{}, err
-		}
-		if g.overdue, err = g.overdue.Add(over); err != nil {
-			return Report{}, err
-		}
-		if bal.DaysPastDue > 30 {
-			if g.par30, err = g.par30.Add(out); err != nil {
+		return g
+	}
+	for _, sum := range bt.Sums {
+		g := group(sum.Key)
+		for _, c := range []struct{ from, to *decimal.Decimal }{
+			{&sum.Outstanding, &g.outstanding}, {&sum.Undisbursed, &g.undisbursed}, {&sum.Overdue, &g.overdue}, {&sum.PAR30, &g.par30},
+		} {
+			v, err := b.convert(*c.from, sum.Currency)
+			if err != nil {
+				return Report{}, err
+			}
+			if *c.to, err = c.to.Add(v); err != nil {
 				return Report{}, err
 			}
 		}
-		g.partners[l.pos.Loan.PartnerID] = true
-		g.loans++
+		g.loans += sum.Loans
+	}
+	for key, n := range bt.Partners {
+		group(key).partners += n // a partner is in one country, so regions add up
 	}
 	cur := money.MustCurrency(b.currency)
 	list := make([]*exact, 0, len(order))
@@ -303,21 +361,17 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	unds := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.undisbursed })
 	overs := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.overdue })
 	r := Report{AsOf: q.AsOf, Currency: b.currency, By: q.By, Groups: make([]Group, len(list))}
-	allPartners := map[int64]bool{}
 	for i, e := range list {
 		g := Group{Key: e.key, Label: e.label,
-			Totals: Totals{Outstanding: outs.parts[i], Undisbursed: unds.parts[i], Overdue: overs.parts[i], Partners: len(e.partners), Loans: e.loans}}
+			Totals: Totals{Outstanding: outs.parts[i], Undisbursed: unds.parts[i], Overdue: overs.parts[i], Partners: e.partners, Loans: e.loans}}
 		if e.outstanding.IsPos() {
 			g.PAR30 = ratio(e.par30, e.outstanding)
-		}
-		for p := range e.partners {
-			allPartners[p] = true
 		}
 		r.Total.Loans += e.loans
 		r.Groups[i] = g
 	}
 	r.Total.Outstanding, r.Total.Undisbursed, r.Total.Overdue = outs.total, unds.total, overs.total
-	r.Total.Partners = len(allPartners)
+	r.Total.Partners = bt.AllPartners
 	exactTotal := outs.exact
 	for i := range r.Groups {
 		if exactTotal.IsPos() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/govalues/decimal"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"cartera/internal/audit"
 	"cartera/internal/platform/apperr"
@@ -33,10 +34,11 @@ type Service struct {
 	conn  *sqlx.DB
 	audit *audit.Log
 	q     struct {
-		Upsert *sqlx.Stmt `query:"upsert-rate"`
-		List   *sqlx.Stmt `query:"list-rates"`
-		On     *sqlx.Stmt `query:"rate-on"`
-		Avg    *sqlx.Stmt `query:"average-rate"`
+		Upsert  *sqlx.Stmt `query:"upsert-rate"`
+		List    *sqlx.Stmt `query:"list-rates"`
+		On      *sqlx.Stmt `query:"rate-on"`
+		Avg     *sqlx.Stmt `query:"average-rate"`
+		RatesOn *sqlx.Stmt `query:"rates-on"`
 	}
 }
 
@@ -148,6 +150,47 @@ func (s *Service) RateOn(ctx context.Context, currency string, on time.Time) (de
 		return decimal.Zero, fmt.Errorf("rate %s on %s: %w", currency, on.Format(civil.Layout), err)
 	}
 	return r.Rate, nil
+}
+
+// RatesOn is RateOn for several currencies in one query. A currency without a rate on
+// or before the date is the same error as RateOn's, for the first such in the order
+// given.
+func (s *Service) RatesOn(ctx context.Context, currencies []string, on time.Time) (map[string]decimal.Decimal, error) {
+	out := make(map[string]decimal.Decimal, len(currencies))
+	var ask []string
+	for _, c := range currencies {
+		if c == "USD" {
+			out[c] = decimal.One
+		} else {
+			ask = append(ask, c)
+		}
+	}
+	if len(ask) == 0 {
+		return out, nil
+	}
+	rows, err := s.q.RatesOn.QueryContext(ctx, pq.Array(ask), on)
+	if err != nil {
+		return nil, fmt.Errorf("rates on %s: %w", on.Format(civil.Layout), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c string
+		var r decimal.Decimal
+		if err := rows.Scan(&c, &r); err != nil {
+			return nil, fmt.Errorf("rates on %s: %w", on.Format(civil.Layout), err)
+		}
+		out[c] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rates on %s: %w", on.Format(civil.Layout), err)
+	}
+	for _, c := range ask {
+		if _, ok := out[c]; !ok {
+			return nil, apperr.Invalid(apperr.FieldError{Field: "currency",
+				Message: fmt.Sprintf("no %s rate on or before %s", c, on.Format(civil.Layout))})
+		}
+	}
+	return out, nil
 }
 
 // AverageRate is the units of currency per US dollar on average over the period

@@ -141,15 +141,36 @@ func OwedOn(terms Terms, events []Event, on time.Time) (Owed, error) {
 }
 
 func run(terms Terms, events []Event, asOf time.Time) (l *ledger, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			ae, ok := p.(arithmeticError)
-			if !ok {
-				panic(p)
-			}
-			err = fmt.Errorf("loan arithmetic: %w", ae.err)
+	defer recoverArithmetic(&err)
+	l, sorted := start(terms, events)
+	for _, e := range sorted {
+		if e.On.After(asOf) {
+			break
 		}
-	}()
+		if err := l.apply(e); err != nil {
+			return nil, err
+		}
+	}
+	l.advance(asOf)
+	l.project()
+	return l, nil
+}
+
+// recoverArithmetic turns the arithmetic panics of a replay (an overflow of the
+// decimal type) into its error.
+func recoverArithmetic(err *error) {
+	if p := recover(); p != nil {
+		ae, ok := p.(arithmeticError)
+		if !ok {
+			panic(p)
+		}
+		*err = fmt.Errorf("loan arithmetic: %w", ae.err)
+	}
+}
+
+// start sets up a replay: the events in the order they apply, and a ledger with the
+// original schedule and nothing happened yet.
+func start(terms Terms, events []Event) (*ledger, []Event) {
 	sorted := append([]Event(nil), events...)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
@@ -164,24 +185,14 @@ func run(terms Terms, events []Event, asOf time.Time) (l *ledger, err error) {
 	for i := range sorted {
 		sorted[i].Amount = sorted[i].Amount.Trim(0)
 	}
-	l = &ledger{terms: terms, accrualFrom: terms.SignedOn}
+	l := &ledger{terms: terms, accrualFrom: terms.SignedOn}
 	l.st.Allocations = map[int64]Allocation{}
 	dues := DueDates(terms.FirstDueOn, terms.MaturityOn, terms.Frequency)
 	l.inst = make([]Installment, len(dues), len(dues)+len(dues)/2)
 	for i, d := range dues {
 		l.inst[i] = Installment{Seq: i + 1, DueOn: d}
 	}
-	for _, e := range sorted {
-		if e.On.After(asOf) {
-			break
-		}
-		if err := l.apply(e); err != nil {
-			return nil, err
-		}
-	}
-	l.advance(asOf)
-	l.project()
-	return l, nil
+	return l, sorted
 }
 
 func (l *ledger) apply(e Event) error {

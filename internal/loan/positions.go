@@ -40,20 +40,7 @@ func (s *Service) PositionsAt(ctx context.Context, asOf time.Time, fundID *int64
 	if err := tx.Stmtx(s.q.BookResched).SelectContext(ctx, &rs, asOf, fundID); err != nil {
 		return nil, fmt.Errorf("book reschedulings at %s: %w", fmtDate(asOf), err)
 	}
-	txByLoan := map[int64][]Transaction{}
-	for _, t := range txs {
-		t.Date = civil.Of(t.Date)
-		txByLoan[t.LoanID] = append(txByLoan[t.LoanID], t)
-	}
-	rsByLoan := map[int64][]Rescheduling{}
-	for _, r := range rs {
-		r.EffectiveOn = civil.Of(r.EffectiveOn)
-		if r.NewMaturityOn != nil {
-			m := civil.Of(*r.NewMaturityOn)
-			r.NewMaturityOn = &m
-		}
-		rsByLoan[r.LoanID] = append(rsByLoan[r.LoanID], r)
-	}
+	txByLoan, rsByLoan := byLoan(txs, rs)
 	out := make([]Position, 0, len(loans))
 	for _, l := range loans {
 		l = normalizeLoan(l)
@@ -66,12 +53,14 @@ func (s *Service) PositionsAt(ctx context.Context, asOf time.Time, fundID *int64
 	return out, nil
 }
 
+// bookTransactions reads many loans' transactions (by the query st and its args),
+// scanned by hand as transactions are.
 func (s *Service) bookTransactions(ctx context.Context, st interface {
 	QueryContext(context.Context, ...any) (*sql.Rows, error)
-}, asOf time.Time, fundID *int64) ([]Transaction, error) {
-	rows, err := st.QueryContext(ctx, asOf, fundID)
+}, args ...any) ([]Transaction, error) {
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, fmt.Errorf("book transactions at %s: %w", fmtDate(asOf), err)
+		return nil, fmt.Errorf("book transactions: %w", err)
 	}
 	defer rows.Close()
 	var txs []Transaction

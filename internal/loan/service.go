@@ -130,6 +130,16 @@ type Service struct {
 		InsertTx      *sqlx.Stmt      `query:"insert-transaction"`
 		InsertResched *sqlx.Stmt      `query:"insert-reschedule"`
 		UpdateDerived *sqlx.Stmt      `query:"update-derived"`
+		LockBookKey   *sqlx.Stmt      `query:"lock-book-key"`
+		BookKeyLoans  *sqlx.Stmt      `query:"book-key-loans"`
+		LoansTxs      *sqlx.Stmt      `query:"loans-transactions"`
+		LoansResched  *sqlx.Stmt      `query:"loans-reschedules"`
+		BookKeyRanges *sqlx.Stmt      `query:"book-key-ranges"`
+		DeleteBook    *sqlx.Stmt      `query:"delete-book-ranges"`
+		InsertBook    *sqlx.Stmt      `query:"insert-book-ranges"`
+		TakeRebuild   *sqlx.Stmt      `query:"take-book-rebuild"`
+		BookKeys      *sqlx.Stmt      `query:"book-keys"`
+		BookAt        *sqlx.Stmt      `query:"book-at"`
 		DeleteInst    *sqlx.Stmt      `query:"delete-installments"`
 		InsertInst    *sqlx.Stmt      `query:"insert-installments"`
 		BalancesAt    *sqlx.Stmt      `query:"balances-at"`
@@ -154,6 +164,9 @@ var constraints = map[string]db.Constraint{
 func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, funds *fund.Service) (*Service, error) {
 	s := &Service{conn: conn, audit: log, funds: funds, today: civil.Today}
 	if err := db.PrepareQueries(ctx, conn, "loan.sql", &s.q); err != nil {
+		return nil, err
+	}
+	if err := s.rebuildBookIfAsked(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -201,6 +214,10 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewLoan) (Lo
 				return apperr.NotFound("partner %d does not exist", in.PartnerID)
 			}
 			return db.TranslateError(err, constraints)
+		}
+		// Signed, the commitment counts in the exposure from its signing date.
+		if err := s.refreshBook(ctx, tx, l.Key()); err != nil {
+			return err
 		}
 		return s.audit.Record(ctx, tx, actor, audit.Create, "loan", l.ID, nil, l)
 	})
@@ -528,6 +545,9 @@ func (s *Service) Post(ctx context.Context, actor audit.Actor, loanID int64, e E
 			return err // the new event breaks a rule: nothing is written
 		}
 		if err := s.storeDerived(ctx, tx, l, txs, st); err != nil {
+			return err
+		}
+		if err := s.refreshBook(ctx, tx, l.Key()); err != nil {
 			return err
 		}
 		// Report the event with the allocation the replay gave it, and the loan as of

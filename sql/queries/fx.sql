@@ -23,3 +23,12 @@ ORDER BY rate_date DESC LIMIT 1;
 -- The mean of the rates recorded in (from, to], to the precision rates are stored.
 SELECT count(*) AS n, coalesce(round(avg(rate), 10), 0) AS mean FROM fx_rates
 WHERE currency = $1 AND rate_date > $2 AND rate_date <= $3;
+
+-- name: rates-on
+-- For each currency, the latest rate on or before the date (none: left out).
+SELECT c.currency, r.rate
+FROM unnest($1::text[]) AS c (currency)
+CROSS JOIN LATERAL (
+    SELECT rate FROM fx_rates WHERE currency = c.currency AND rate_date <= $2
+    ORDER BY rate_date DESC LIMIT 1
+) r;

@@ -124,3 +124,71 @@ SELECT r.id, r.loan_id, r.effective_on, r.new_maturity_on, r.new_frequency, r.ne
 FROM loan_reschedules r JOIN loans l ON l.id = r.loan_id
 WHERE r.effective_on <= $1 AND l.signed_on <= $1 AND ($2::bigint IS NULL OR l.fund_id = $2)
 ORDER BY r.loan_id, r.effective_on, r.id;
+
+-- name: lock-book-key
+-- Serializes the rewrites of one key's book (two loans of a partner written at once
+-- would each derive the key without the other's event).
+SELECT pg_advisory_xact_lock(hashtext('loan_book'), hashtext($1::text));
+
+-- name: book-key-loans
+SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
+       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at
+FROM loans
+WHERE partner_id = $1 AND fund_id = $2 AND currency = $3
+ORDER BY id;
+
+-- name: loans-transactions
+SELECT id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason
+FROM loan_transactions WHERE loan_id = ANY($1::bigint[])
+ORDER BY loan_id, value_date, id;
+
+-- name: loans-reschedules
+SELECT id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at
+FROM loan_reschedules WHERE loan_id = ANY($1::bigint[])
+ORDER BY loan_id, effective_on, id;
+
+-- name: book-key-ranges
+SELECT from_on, to_on, outstanding, undisbursed, overdue, par30, loans
+FROM loan_book
+WHERE partner_id = $1 AND fund_id = $2 AND currency = $3
+ORDER BY from_on;
+
+-- name: delete-book-ranges
+DELETE FROM loan_book
+WHERE partner_id = $1 AND fund_id = $2 AND currency = $3 AND from_on = ANY($4::date[]);
+
+-- name: insert-book-ranges
+INSERT INTO loan_book (partner_id, fund_id, currency, from_on, to_on, outstanding, undisbursed, overdue, par30, loans)
+SELECT $1, $2, $3, f, t, o, u, d, p, n
+FROM unnest($4::date[], $5::date[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::int[])
+     AS r(f, t, o, u, d, p, n);
+
+-- name: take-book-rebuild
+DELETE FROM loan_book_rebuild RETURNING pending;
+
+-- name: book-keys
+SELECT DISTINCT partner_id, fund_id, currency FROM loans ORDER BY 1, 2, 3;
+
+-- name: book-at
+-- The book at a date, summed by a cut and currency, with the partners of each group
+-- and of the whole (a partner counts once, whatever its loans' currencies). Only the
+-- ranges holding the date are read (from <= d < to: the box), from the index alone.
+WITH live AS (
+    SELECT CASE $3::text
+               WHEN 'country' THEN a.country::text
+               WHEN 'legal_status' THEN a.legal_status
+               WHEN 'partner' THEN b.partner_id::text
+               WHEN 'fund' THEN b.fund_id::text
+               ELSE b.currency::text
+           END AS key,
+           b.partner_id, b.currency, b.outstanding, b.undisbursed, b.overdue, b.par30, b.loans
+    FROM loan_book b JOIN partner_attributes a ON a.partner_id = b.partner_id
+    WHERE b.span <@ box(point(-1e9, ($1::date - DATE '2000-01-01') + 0.5), point($1::date - DATE '2000-01-01', 1e9))
+      AND ($2::bigint IS NULL OR b.fund_id = $2)
+)
+SELECT coalesce(key, '') AS key, coalesce(currency::text, '') AS currency, grouping(key, currency) AS level,
+       coalesce(sum(outstanding), 0) AS outstanding, coalesce(sum(undisbursed), 0) AS undisbursed,
+       coalesce(sum(overdue), 0) AS overdue, coalesce(sum(par30), 0) AS par30, coalesce(sum(loans), 0) AS loans,
+       count(DISTINCT partner_id) AS partners
+FROM live
+GROUP BY GROUPING SETS ((key, currency), (key), ());

@@ -1,0 +1,333 @@
+package loan
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/govalues/decimal"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"cartera/internal/platform/civil"
+)
+
+// BookKey is what the book is kept per: a partner's loans from one fund in one
+// currency. Partner attributes (country, legal status) are joined at query time, so a
+// partner's change of country needs no rewrite.
+type BookKey struct {
+	PartnerID, FundID int64
+	Currency          string
+}
+
+func (k BookKey) String() string { return fmt.Sprintf("%d/%d/%s", k.PartnerID, k.FundID, k.Currency) }
+
+// Key is the book key the loan counts under.
+func (l Loan) Key() BookKey { return BookKey{PartnerID: l.PartnerID, FundID: l.FundID, Currency: l.Currency} }
+
+// Range is a key's figures from a date until another (To zero: from then on).
+type Range struct {
+	From, To                                 time.Time
+	Outstanding, Undisbursed, Overdue, PAR30 decimal.Decimal
+	Loans                                    int
+}
+
+func (r Range) sameFigures(o Range) bool {
+	return r.Loans == o.Loans && r.Outstanding.Cmp(o.Outstanding) == 0 && r.Undisbursed.Cmp(o.Undisbursed) == 0 &&
+		r.Overdue.Cmp(o.Overdue) == 0 && r.PAR30.Cmp(o.PAR30) == 0
+}
+
+func (r Range) same(o Range) bool {
+	return r.From.Equal(o.From) && r.To.Equal(o.To) && r.sameFigures(o)
+}
+
+// Aggregate sums loans' timelines into ranges of constant figures; dates when no loan
+// counts are left out.
+func Aggregate(timelines [][]Step) (ranges []Range, err error) {
+	defer recoverArithmetic(&err)
+	type change struct {
+		on   time.Time
+		loan int
+		step Step
+	}
+	var changes []change
+	for i, steps := range timelines {
+		for _, s := range steps {
+			changes = append(changes, change{s.From, i, s})
+		}
+	}
+	sort.SliceStable(changes, func(a, b int) bool { return changes[a].on.Before(changes[b].on) })
+	current := make([]Step, len(timelines))
+	var sum Range
+	for i := 0; i < len(changes); {
+		on := changes[i].on
+		for ; i < len(changes) && changes[i].on.Equal(on); i++ {
+			c := changes[i]
+			old := current[c.loan]
+			sum.Outstanding = add(sub(sum.Outstanding, old.Outstanding), c.step.Outstanding)
+			sum.Undisbursed = add(sub(sum.Undisbursed, old.Undisbursed), c.step.Undisbursed)
+			sum.Overdue = add(sub(sum.Overdue, old.Overdue), c.step.Overdue)
+			sum.PAR30 = add(sub(sum.PAR30, old.PAR30), c.step.PAR30)
+			sum.Loans += count(c.step.Open) - count(old.Open)
+			current[c.loan] = c.step
+		}
+		n := len(ranges)
+		open := n > 0 && ranges[n-1].To.IsZero()
+		if open && sum.Loans > 0 && ranges[n-1].sameFigures(sum) {
+			continue
+		}
+		if open {
+			ranges[n-1].To = on
+		}
+		if sum.Loans > 0 {
+			r := sum
+			r.From = on
+			ranges = append(ranges, r)
+		}
+	}
+	return ranges, nil
+}
+
+func count(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// refreshBook derives the ranges of keys from their loans' histories and writes what
+// changed, inside the write's transaction: the book is never out of step with the
+// ledger. Keys are locked in order, so writes to two keys at once cannot deadlock.
+func (s *Service) refreshBook(ctx context.Context, tx *sqlx.Tx, keys ...BookKey) error {
+	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	for i, k := range keys {
+		if i > 0 && k == keys[i-1] {
+			continue
+		}
+		if _, err := tx.StmtxContext(ctx, s.q.LockBookKey).ExecContext(ctx, k.String()); err != nil {
+			return fmt.Errorf("lock book %s: %w", k, err)
+		}
+		ranges, err := s.deriveKey(ctx, tx, k)
+		if err != nil {
+			return err
+		}
+		if err := s.writeKey(ctx, tx, k, ranges); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deriveKey replays the key's loans as they are in tx.
+func (s *Service) deriveKey(ctx context.Context, tx *sqlx.Tx, k BookKey) ([]Range, error) {
+	var loans []Loan
+	if err := tx.StmtxContext(ctx, s.q.BookKeyLoans).SelectContext(ctx, &loans, k.PartnerID, k.FundID, k.Currency); err != nil {
+		return nil, fmt.Errorf("loans of book %s: %w", k, err)
+	}
+	ids := make([]int64, len(loans))
+	for i, l := range loans {
+		ids[i] = l.ID
+	}
+	txs, err := s.bookTransactions(ctx, tx.StmtxContext(ctx, s.q.LoansTxs), pq.Array(ids))
+	if err != nil {
+		return nil, err
+	}
+	var rs []Rescheduling
+	if err := tx.StmtxContext(ctx, s.q.LoansResched).SelectContext(ctx, &rs, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("reschedulings of book %s: %w", k, err)
+	}
+	txByLoan, rsByLoan := byLoan(txs, rs)
+	timelines := make([][]Step, len(loans))
+	for i, l := range loans {
+		l = normalizeLoan(l)
+		if timelines[i], err = Timeline(l.Terms(), events(txByLoan[l.ID], rsByLoan[l.ID])); err != nil {
+			return nil, fmt.Errorf("timeline of loan %d: %w", l.ID, err)
+		}
+	}
+	return Aggregate(timelines)
+}
+
+// byLoan files a book's transactions and reschedulings by loan, dates made civil.
+func byLoan(txs []Transaction, rs []Rescheduling) (map[int64][]Transaction, map[int64][]Rescheduling) {
+	txByLoan := map[int64][]Transaction{}
+	for _, t := range txs {
+		t.Date = civil.Of(t.Date)
+		txByLoan[t.LoanID] = append(txByLoan[t.LoanID], t)
+	}
+	rsByLoan := map[int64][]Rescheduling{}
+	for _, r := range rs {
+		r.EffectiveOn = civil.Of(r.EffectiveOn)
+		if r.NewMaturityOn != nil {
+			m := civil.Of(*r.NewMaturityOn)
+			r.NewMaturityOn = &m
+		}
+		rsByLoan[r.LoanID] = append(rsByLoan[r.LoanID], r)
+	}
+	return txByLoan, rsByLoan
+}
+
+// storedRange is a row of loan_book.
+type storedRange struct {
+	From        time.Time       `db:"from_on"`
+	To          *time.Time      `db:"to_on"`
+	Outstanding decimal.Decimal `db:"outstanding"`
+	Undisbursed decimal.Decimal `db:"undisbursed"`
+	Overdue     decimal.Decimal `db:"overdue"`
+	PAR30       decimal.Decimal `db:"par30"`
+	Loans       int             `db:"loans"`
+}
+
+// writeKey replaces the key's stored ranges by ranges, writing only those that
+// differ: a repayment today changes a range or two, not the key's history.
+func (s *Service) writeKey(ctx context.Context, tx *sqlx.Tx, k BookKey, ranges []Range) error {
+	var stored []storedRange
+	if err := tx.StmtxContext(ctx, s.q.BookKeyRanges).SelectContext(ctx, &stored, k.PartnerID, k.FundID, k.Currency); err != nil {
+		return fmt.Errorf("book %s: %w", k, err)
+	}
+	kept := map[time.Time]bool{}
+	want := map[time.Time]Range{}
+	for _, r := range ranges {
+		want[r.From] = r
+	}
+	var gone []string
+	for _, st := range stored {
+		r := Range{From: civil.Of(st.From), Outstanding: st.Outstanding, Undisbursed: st.Undisbursed, Overdue: st.Overdue,
+			PAR30: st.PAR30, Loans: st.Loans}
+		if st.To != nil {
+			r.To = civil.Of(*st.To)
+		}
+		if w, ok := want[r.From]; ok && w.same(r) {
+			kept[r.From] = true
+			continue
+		}
+		gone = append(gone, fmtDate(r.From))
+	}
+	if len(gone) > 0 {
+		if _, err := tx.StmtxContext(ctx, s.q.DeleteBook).ExecContext(ctx, k.PartnerID, k.FundID, k.Currency, pq.Array(gone)); err != nil {
+			return fmt.Errorf("rewrite book %s: %w", k, err)
+		}
+	}
+	var from, to []sql.NullString
+	cols := make([][]string, 4)
+	var loans []int64
+	for _, r := range ranges {
+		if kept[r.From] {
+			continue
+		}
+		from = append(from, sql.NullString{String: fmtDate(r.From), Valid: true})
+		to = append(to, sql.NullString{String: fmtDate(r.To), Valid: !r.To.IsZero()})
+		for i, v := range []decimal.Decimal{r.Outstanding, r.Undisbursed, r.Overdue, r.PAR30} {
+			cols[i] = append(cols[i], v.String())
+		}
+		loans = append(loans, int64(r.Loans))
+	}
+	if len(from) == 0 {
+		return nil
+	}
+	if _, err := tx.StmtxContext(ctx, s.q.InsertBook).ExecContext(ctx, k.PartnerID, k.FundID, k.Currency,
+		pq.Array(from), pq.Array(to), pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]),
+		pq.Array(loans)); err != nil {
+		return fmt.Errorf("rewrite book %s: %w", k, err)
+	}
+	return nil
+}
+
+// rebuildBookIfAsked derives every key's ranges when a migration asked for it (the
+// marker row is taken in the same transaction, so one process does it, once).
+func (s *Service) rebuildBookIfAsked(ctx context.Context) error {
+	tx, err := s.conn.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("rebuild book: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit, a no-op
+	var pending []bool
+	if err := tx.StmtxContext(ctx, s.q.TakeRebuild).SelectContext(ctx, &pending); err != nil {
+		return fmt.Errorf("rebuild book: %w", err)
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	var keys []BookKey
+	rows, err := tx.StmtxContext(ctx, s.q.BookKeys).QueryContext(ctx)
+	if err != nil {
+		return fmt.Errorf("rebuild book: %w", err)
+	}
+	for rows.Next() {
+		var k BookKey
+		if err := rows.Scan(&k.PartnerID, &k.FundID, &k.Currency); err != nil {
+			rows.Close()
+			return fmt.Errorf("rebuild book: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("rebuild book: %w", err)
+	}
+	if err := s.refreshBook(ctx, tx, keys...); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// BookCut is what BookAt groups by.
+type BookCut string
+
+// The cuts of the book.
+const (
+	CutCountry     BookCut = "country"
+	CutLegalStatus BookCut = "legal_status"
+	CutPartner     BookCut = "partner"
+	CutFund        BookCut = "fund"
+	CutCurrency    BookCut = "currency"
+)
+
+// BookSum is a group's figures in one currency, unconverted.
+type BookSum struct {
+	Key, Currency                            string
+	Outstanding, Undisbursed, Overdue, PAR30 decimal.Decimal
+	Loans                                    int
+}
+
+// BookTotals is the book at a date by a cut: sums per group and currency, and the
+// partners of each group and of the whole.
+type BookTotals struct {
+	Sums        []BookSum
+	Partners    map[string]int // by group key
+	AllPartners int
+}
+
+// BookAt sums the book at a date (of one fund, or all when fundID is nil) by a cut, in
+// one query over the stored ranges: what replaying every loan to the date would give.
+func (s *Service) BookAt(ctx context.Context, asOf time.Time, fundID *int64, cut BookCut) (BookTotals, error) {
+	rows, err := s.q.BookAt.QueryContext(ctx, civil.Of(asOf), fundID, string(cut))
+	if err != nil {
+		return BookTotals{}, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+	}
+	defer rows.Close()
+	out := BookTotals{Partners: map[string]int{}}
+	for rows.Next() {
+		var b BookSum
+		var level int
+		var loans int64
+		var partners int
+		if err := rows.Scan(&b.Key, &b.Currency, &level, &b.Outstanding, &b.Undisbursed, &b.Overdue, &b.PAR30, &loans, &partners); err != nil {
+			return BookTotals{}, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+		}
+		b.Loans = int(loans)
+		switch level {
+		case 0:
+			out.Sums = append(out.Sums, b)
+		case 1:
+			out.Partners[b.Key] = partners
+		default:
+			out.AllPartners = partners
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return BookTotals{}, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+	}
+	return out, nil
+}
