@@ -25,7 +25,9 @@ type BookKey struct {
 func (k BookKey) String() string { return fmt.Sprintf("%d/%d/%s", k.PartnerID, k.FundID, k.Currency) }
 
 // Key is the book key the loan counts under.
-func (l Loan) Key() BookKey { return BookKey{PartnerID: l.PartnerID, FundID: l.FundID, Currency: l.Currency} }
+func (l Loan) Key() BookKey {
+	return BookKey{PartnerID: l.PartnerID, FundID: l.FundID, Currency: l.Currency}
+}
 
 // Range is a key's figures from a date until another (To zero: from then on).
 type Range struct {
