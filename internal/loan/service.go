@@ -628,20 +628,9 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l Loan, txs []T
 	for i := range vals {
 		vals[i] = make([]string, n)
 	}
-	var cd, cp, ci, cw decimal.Decimal
-	for i, t := range txs {
-		a := st.Allocations[t.ID]
-		switch t.Kind {
-		case Disbursement:
-			a = Allocation{Principal: t.Amount}
-			cd = add(cd, t.Amount)
-		case Repayment:
-			cp, ci = add(cp, a.Principal), add(ci, a.Interest)
-		case WriteOff:
-			cw = add(cw, t.Amount)
-		}
-		ids[i] = t.ID
-		for k, v := range []decimal.Decimal{a.Principal, a.Interest, a.Prepaid, cd, cp, ci, cw} {
+	for i, d := range derive(txs, st) {
+		ids[i] = txs[i].ID
+		for k, v := range d {
 			vals[k][i] = v.String()
 		}
 	}
@@ -676,6 +665,28 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l Loan, txs []T
 		}
 	}
 	return nil
+}
+
+// derive gives each transaction (in date, then id, order) what the replay st applied it
+// to and the loan's running totals after it: principal, interest, prepaid, then the
+// cumulative disbursed, principal repaid, interest paid and written off.
+func derive(txs []Transaction, st *State) [][7]decimal.Decimal {
+	out := make([][7]decimal.Decimal, len(txs))
+	var cd, cp, ci, cw decimal.Decimal
+	for i, t := range txs {
+		a := st.Allocations[t.ID]
+		switch t.Kind {
+		case Disbursement:
+			a = Allocation{Principal: t.Amount}
+			cd = add(cd, t.Amount)
+		case Repayment:
+			cp, ci = add(cp, a.Principal), add(ci, a.Interest)
+		case WriteOff:
+			cw = add(cw, t.Amount)
+		}
+		out[i] = [7]decimal.Decimal{a.Principal, a.Interest, a.Prepaid, cd, cp, ci, cw}
+	}
+	return out
 }
 
 // PrincipalAt is one loan's principal figures at a date, from BalancesAt.

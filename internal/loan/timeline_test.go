@@ -27,6 +27,9 @@ func randomHistory(rng *rand.Rand) (Terms, []Event) {
 		SignedOn: signed, FirstDueOn: first, MaturityOn: civil.AddMonths(first, freq.Months()*rng.IntN(12)),
 		Amortization: []Amortization{Bullet, EqualPrincipal, Annuity}[rng.IntN(3)], Frequency: freq, GracePeriods: rng.IntN(2),
 	}
+	if terms.Validate() != nil {
+		terms.GracePeriods = 0 // grace over the only installment
+	}
 	var events []Event
 	id := int64(0)
 	try := func(e Event) bool {
