@@ -58,7 +58,9 @@ func TestLoadStoresWhatPostWould(t *testing.T) {
 	}
 	same := func(what, cols, from string) {
 		t.Helper()
-		q := func(fund string) string { return `SELECT (` + cols + `)::text FROM ` + from + ` WHERE l.fund_id = ` + fund }
+		q := func(fund string) string {
+			return `SELECT (` + cols + `)::text FROM ` + from + ` WHERE l.fund_id = ` + fund
+		}
 		var diff []string
 		ok(t, conn.Select(&diff, `(`+q("1")+` EXCEPT ALL `+q("2")+`) UNION ALL (`+q("2")+` EXCEPT ALL `+q("1")+`)`))
 		var n int
