@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"golang.org/x/term"
 
@@ -61,16 +62,45 @@ func runMigrate(ctx context.Context, args []string, io stdio) error {
 
 func runDemo(ctx context.Context, args []string, io stdio) error {
 	var c common
-	fs := newFlags("demo", "Load the demo data: a fund, the partners of the seed documents, and an admin account. Does nothing if already loaded.", io.err)
+	fs := newFlags("demo", "Load the demo data: a fund, the partners of the seed documents, and an admin account. Does nothing if already loaded.\n"+
+		"With --scale, also a synthetic book for benchmarks: large (2,000 partners, 50,000 loans, ~2 million transactions, 40,000 reports, daily FX) or small (a tenth).", io.err)
 	c.register(fs, "warn")
+	scale := fs.String("scale", "", "also load a synthetic book: large or small")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	var sc demo.Scale
+	if *scale != "" {
+		var err error
+		if sc, err = demo.ScaleByName(*scale); err != nil {
+			fmt.Fprintln(io.err, err)
+			return errUsage
+		}
 	}
 	rt, err := c.start(ctx, io.err)
 	if err != nil {
 		return err
 	}
 	defer rt.close()
+	if *scale != "" {
+		// The demo first, as `cartera serve` would load it: the synthetic book goes
+		// beside it, and a later serve finds it loaded.
+		if _, err := demo.Load(ctx, rt.demoServices()); err != nil {
+			return err
+		}
+		tuneGC()
+		res, err := demo.LoadScale(ctx, rt.demoServices(), sc, func(step string) { fmt.Fprintln(io.err, step) })
+		if err != nil {
+			return err
+		}
+		if res.AlreadyLoaded {
+			fmt.Fprintf(io.out, "the %s book was already loaded; nothing changed\n", sc.Name)
+			return nil
+		}
+		fmt.Fprintf(io.out, "loaded the %s book in %s: %d partners, %d loans, %d transactions, %d reschedulings, %d financial reports, %d FX rates\n",
+			sc.Name, res.Took.Round(time.Second), res.Partners, res.Loans, res.Transactions, res.Reschedulings, res.Reports, res.Rates)
+		return nil
+	}
 	res, err := demo.Load(ctx, rt.demoServices())
 	if err != nil {
 		return err

@@ -122,6 +122,7 @@ func (c *common) start(ctx context.Context, stderr io.Writer) (*runtime, error) 
 
 // runtime is an open, migrated database, and the cluster behind it when embedded.
 type runtime struct {
+	dsn      string
 	conn     *sqlx.DB
 	cluster  *pgserver.Server // nil with DATABASE_URL
 	log      *slog.Logger
@@ -159,7 +160,7 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*runtime, error) {
 		rt.close()
 		return nil, err
 	}
-	rt.conn = conn
+	rt.conn, rt.dsn = conn, dsn
 	if err := db.Migrate(ctx, conn, log); err != nil {
 		rt.close()
 		return nil, err

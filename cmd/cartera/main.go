@@ -57,6 +57,7 @@ func commands() []command {
 		{"pdf profile", "render a partner's profile (PDF) for the credit committee", runPDFProfile},
 		{"pdf factsheet", "render a partner's newsletter fact sheet (PDF)", runPDFFactSheet},
 		{"pdf factsheets", "render every partner's fact sheet into a directory", runPDFFactSheets},
+		{"bench exposure", "drive a running server's exposure API with concurrent requests and time the bare SQL in psql", runBenchExposure},
 		{"version", "print the version", runVersion},
 	}
 }

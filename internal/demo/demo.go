@@ -129,6 +129,8 @@ func Load(ctx context.Context, s Services) (Result, error) {
 	return res, nil
 }
 
+const demoFundName = "Demo Impact Fund"
+
 // loadBase writes the fund, the partners and the admin account.
 func loadBase(ctx context.Context, s Services, actor audit.Actor, res *Result) error {
 	funds, err := s.Funds.List(ctx)
@@ -136,7 +138,7 @@ func loadBase(ctx context.Context, s Services, actor audit.Actor, res *Result) e
 		return err
 	}
 	if len(funds) == 0 {
-		if _, err := s.Funds.Create(ctx, actor, "Demo Impact Fund", "USD"); err != nil {
+		if _, err := s.Funds.Create(ctx, actor, demoFundName, "USD"); err != nil {
 			return fmt.Errorf("demo fund: %w", err)
 		}
 	}

@@ -96,9 +96,24 @@ func loadLedger(ctx context.Context, s Services, actor audit.Actor, today time.T
 	for _, p := range partners {
 		ids[p.Name] = p.ID
 	}
+	// The demo fund is the first (loadBase made it, or found one): named, so that the
+	// loans still go there once other funds exist (a synthetic book's).
+	funds, err := s.Funds.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if len(funds) == 0 {
+		return 0, fmt.Errorf("demo loans: no fund")
+	}
+	fundID := funds[0].ID
+	for _, f := range funds {
+		if f.Name == demoFundName {
+			fundID = f.ID
+		}
+	}
 	made := 0
 	for _, dl := range demoLoans(today) {
-		l, err := s.Loans.Create(ctx, actor, loan.NewLoan{PartnerID: ids[dl.partner], Reference: dl.reference, Purpose: dl.purpose, Terms: dl.terms})
+		l, err := s.Loans.Create(ctx, actor, loan.NewLoan{FundID: &fundID, PartnerID: ids[dl.partner], Reference: dl.reference, Purpose: dl.purpose, Terms: dl.terms})
 		if apperr.IsKind(err, apperr.KindConflict) {
 			continue // made by an earlier, interrupted run
 		}

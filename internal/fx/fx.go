@@ -113,6 +113,43 @@ func (s *Service) Put(ctx context.Context, actor audit.Actor, rates []Rate) erro
 	})
 }
 
+// Load stores many rates at once (a history of daily rates), replacing any for the
+// same currency and date, with COPY: one audit entry says what was loaded.
+func (s *Service) Load(ctx context.Context, actor audit.Actor, rates []Rate) error {
+	if err := Validate(rates); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TEMPORARY TABLE fx_load (LIKE fx_rates) ON COMMIT DROP`); err != nil {
+			return fmt.Errorf("load rates: %w", err)
+		}
+		err := db.Copy(ctx, tx, "fx_load", []string{"currency", "rate_date", "rate"}, len(rates), func(i int) []any {
+			code, _ := money.ParseCurrency(rates[i].Currency)
+			return []any{code.Code, rates[i].Date.Format(civil.Layout), rates[i].Rate.String()}
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO fx_rates (currency, rate_date, rate) SELECT currency, rate_date, rate FROM fx_load
+			ON CONFLICT (currency, rate_date) DO UPDATE SET rate = EXCLUDED.rate`); err != nil {
+			return db.TranslateError(err, nil)
+		}
+		codes := map[string]bool{}
+		from, to := rates[0].Date, rates[0].Date
+		for _, r := range rates {
+			codes[r.Currency] = true
+			if r.Date.Before(from) {
+				from = r.Date
+			}
+			if r.Date.After(to) {
+				to = r.Date
+			}
+		}
+		summary := map[string]any{"rates": len(rates), "currencies": len(codes), "from": from.Format(civil.Layout), "to": to.Format(civil.Layout)}
+		return s.audit.Record(ctx, tx, actor, audit.Create, "fx_rates", "load", nil, summary)
+	})
+}
+
 // Filter selects rates; zero fields select all.
 type Filter struct {
 	Currency string

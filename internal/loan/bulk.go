@@ -63,6 +63,18 @@ func (s *Simulation) Post(e Event) (err error) {
 	return nil
 }
 
+// DueDates are the due dates of the schedule in force (a rescheduling replaces the
+// dates after it).
+func (s *Simulation) DueDates() []time.Time {
+	var out []time.Time
+	for _, in := range s.l.inst {
+		if !in.Rescheduled {
+			out = append(out, in.DueOn)
+		}
+	}
+	return out
+}
+
 // Events are the events posted, in order.
 func (s *Simulation) Events() []Event { return s.events }
 

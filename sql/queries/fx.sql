@@ -25,9 +25,11 @@ SELECT count(*) AS n, coalesce(round(avg(rate), 10), 0) AS mean FROM fx_rates
 WHERE currency = $1 AND rate_date > $2 AND rate_date <= $3;
 
 -- name: rates-on
--- For each currency, the latest rate on or before the date (none: left out).
+-- For each currency, the latest rate on or before the date (none: left out): one
+-- backward probe of the primary key per currency. (The codes are CHAR(3) like the
+-- column: compared as text, the key could not be used and every rate would be read.)
 SELECT c.currency, r.rate
-FROM unnest($1::text[]) AS c (currency)
+FROM unnest($1::char(3)[]) AS c (currency)
 CROSS JOIN LATERAL (
     SELECT rate FROM fx_rates WHERE currency = c.currency AND rate_date <= $2
     ORDER BY rate_date DESC LIMIT 1

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	goruntime "runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"cartera/internal/demo"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/db"
+	"cartera/internal/platform/pgserver"
+)
+
+// runBenchExposure is the exposure load benchmark of docs/PERFORMANCE.md: a load
+// generator in its own process against a running server (loaded with
+// `cartera demo --scale large`), then the same answers computed by the bare SQL in
+// psql as the baseline.
+func runBenchExposure(ctx context.Context, args []string, stdio stdio) error {
+	var c common
+	fs := newFlags("bench exposure", "Drive GET /api/v1/exposure on a running server at several as_of dates: first one request at a time "+
+		"(latency), then --concurrency at once for --duration (requests/s, p50, p99). Then time the bare SQL computing the same "+
+		"answer in psql, on the server's database (--data-dir or DATABASE_URL), as the baseline.", stdio.err)
+	c.register(fs, "warn")
+	url := fs.String("url", "http://127.0.0.1:8080", "the running server")
+	by := fs.String("by", "country", "the cut")
+	dates := fs.String("dates", "2017-06-30,2018-12-31,2020-03-15,2021-09-30,2023-01-01,2024-06-15,2025-11-30,2026-10-31", "as_of dates, comma-separated")
+	duration := fs.Duration("duration", 20*time.Second, "how long to drive the server with concurrent requests")
+	concurrency := fs.Int("concurrency", 4, "requests in flight during the load phase")
+	sequential := fs.Int("sequential", 25, "requests per date, one at a time, for the latency phase and the psql baseline")
+	email := fs.String("email", demo.AdminEmail, "the user the benchmark's API token acts as (revoked at the end)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var asOf []string
+	for _, d := range strings.Split(*dates, ",") {
+		if _, err := civil.Parse(strings.TrimSpace(d)); err != nil {
+			fmt.Fprintf(stdio.err, "--dates: %q is not a date (YYYY-MM-DD)\n", d)
+			return errUsage
+		}
+		asOf = append(asOf, strings.TrimSpace(d))
+	}
+	rt, err := c.start(ctx, stdio.err)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	tok, secret, err := rt.users.CreateToken(ctx, cliActor(), *email, "exposure benchmark "+time.Now().UTC().Format(time.RFC3339))
+	if err != nil {
+		return fmt.Errorf("a token for the benchmark: %w", err)
+	}
+	defer func() { _, _ = rt.users.RevokeToken(context.WithoutCancel(ctx), cliActor(), tok.ID) }()
+
+	b := &bencher{base: strings.TrimRight(*url, "/"), by: *by, token: secret, client: &http.Client{
+		Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency + 1}}}
+	out := stdio.out
+	fmt.Fprintf(out, "exposure by %s at %d dates, %s, %d cores, %s\n", *by, len(asOf), *url, goruntime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
+	// Warm-up, and a check that every date answers: a 4xx would measure nothing.
+	currency := ""
+	for _, d := range asOf {
+		body, err := b.get(ctx, d)
+		if err != nil {
+			return err
+		}
+		var r struct {
+			Currency string `json:"currency"`
+			Groups   []any  `json:"groups"`
+			Total    struct {
+				Outstanding string `json:"outstanding"`
+				Loans       int    `json:"loans"`
+			} `json:"total"`
+		}
+		if err := json.Unmarshal(body, &r); err != nil {
+			return fmt.Errorf("exposure at %s: %w", d, err)
+		}
+		currency = r.Currency
+		fmt.Fprintf(out, "  %s: %d groups, %d loans, %s %s outstanding\n", d, len(r.Groups), r.Total.Loans, r.Total.Outstanding, r.Currency)
+	}
+
+	var seq []time.Duration
+	for range *sequential {
+		for _, d := range asOf {
+			began := time.Now()
+			if _, err := b.get(ctx, d); err != nil {
+				return err
+			}
+			seq = append(seq, time.Since(began))
+		}
+	}
+	load, failures, took := b.drive(ctx, asOf, *concurrency, *duration)
+	baseline, err := psqlBaseline(ctx, rt.dsn, asOf, currency, *sequential)
+	if err != nil {
+		return err
+	}
+
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "\trequests\treq/s\tp50\tp90\tp99\tmax\t")
+	row := func(name string, ds []time.Duration, rate string) {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", name, len(ds), rate, ms(pct(ds, 50)), ms(pct(ds, 90)), ms(pct(ds, 99)), ms(pct(ds, 100)))
+	}
+	row("server, one at a time", seq, "")
+	row(fmt.Sprintf("server, %d at once", *concurrency), load, fmt.Sprintf("%.0f", float64(len(load))/took.Seconds()))
+	row("bare SQL in psql", baseline, "")
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "server p50 / SQL p50: %.2f×\n", float64(pct(seq, 50))/float64(pct(baseline, 50)))
+	if failures > 0 {
+		return fmt.Errorf("%d requests failed during the load phase", failures)
+	}
+	return nil
+}
+
+type bencher struct {
+	base, by, token string
+	client          *http.Client
+}
+
+func (b *bencher) get(ctx context.Context, asOf string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.base+"/api/v1/exposure?by="+b.by+"&as_of="+asOf, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("exposure at %s: %w", asOf, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("exposure at %s: %w", asOf, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("exposure at %s: %s: %s", asOf, resp.Status, body)
+	}
+	return body, nil
+}
+
+// drive keeps n requests in flight for d, cycling through the dates.
+func (b *bencher) drive(ctx context.Context, dates []string, n int, d time.Duration) ([]time.Duration, int, time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var mu sync.Mutex
+	var all []time.Duration
+	failures := 0
+	var wg sync.WaitGroup
+	began := time.Now()
+	for w := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			bad := 0
+			for i := w; ctx.Err() == nil; i++ {
+				t := time.Now()
+				if _, err := b.get(ctx, dates[i%len(dates)]); err != nil {
+					if ctx.Err() == nil {
+						bad++
+					}
+					continue
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			all, failures = append(all, mine...), failures+bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return all, failures, time.Since(began)
+}
+
+// psqlBaseline runs the bare SQL answering the same question (the ledger's book-at
+// query, the one the service sends, then the conversion at the date's rates and the
+// sum per group, all in SQL) runs times per date in psql, prepared as the service's
+// statements are, and reads psql's own timings.
+func psqlBaseline(ctx context.Context, dsn string, dates []string, currency string, runs int) ([]time.Duration, error) {
+	psql, err := findPsql()
+	if err != nil {
+		return nil, err
+	}
+	queries, err := db.LoadQueries("loan.sql")
+	if err != nil {
+		return nil, err
+	}
+	book := strings.NewReplacer("$2::bigint", "NULL::bigint", "= $2", "= NULL::bigint", "$3::text", "'country'::text").Replace(queries["book-at"])
+	var script strings.Builder
+	fmt.Fprintf(&script, `PREPARE baseline(date, text) AS
+WITH book AS (%s),
+rate AS (
+    SELECT c.currency, CASE WHEN c.currency = 'USD' THEN 1 ELSE r.rate END AS rate
+    FROM (SELECT DISTINCT currency::char(3) FROM book WHERE level = 0 UNION SELECT $2::char(3)) c
+    LEFT JOIN LATERAL (SELECT rate FROM fx_rates WHERE currency = c.currency AND rate_date <= $1
+                       ORDER BY rate_date DESC LIMIT 1) r ON true)
+SELECT b.key, round(sum(b.outstanding / r.rate * t.rate), 2) AS outstanding,
+       round(sum(b.undisbursed / r.rate * t.rate), 2) AS undisbursed, round(sum(b.overdue / r.rate * t.rate), 2) AS overdue,
+       round(sum(b.par30 / r.rate) / nullif(sum(b.outstanding / r.rate), 0), 6) AS par30,
+       sum(b.loans) AS loans, max(p.partners) AS partners
+FROM book b JOIN rate r ON r.currency = b.currency JOIN rate t ON t.currency = $2
+JOIN book p ON p.level = 1 AND p.key = b.key
+WHERE b.level = 0
+GROUP BY b.key ORDER BY outstanding DESC;
+\timing on
+`, strings.TrimSuffix(strings.TrimSpace(book), ";"))
+	for range runs {
+		for _, d := range dates {
+			fmt.Fprintf(&script, "EXECUTE baseline('%s', '%s');\n", d, currency)
+		}
+	}
+	cmd := exec.CommandContext(ctx, psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-o", os.DevNull)
+	cmd.Stdin = strings.NewReader(script.String())
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("psql baseline: %w: %s", err, stderr.String())
+	}
+	var out []time.Duration
+	for _, m := range timing.FindAllStringSubmatch(stdout.String(), -1) {
+		f, _ := strconv.ParseFloat(m[1], 64)
+		out = append(out, time.Duration(f*float64(time.Millisecond)))
+	}
+	if len(out) != runs*len(dates) {
+		return nil, fmt.Errorf("psql baseline: %d timings for %d statements: %s", len(out), runs*len(dates), stdout.String())
+	}
+	return out, nil
+}
+
+var timing = regexp.MustCompile(`Time: ([0-9.]+) ms`)
+
+// findPsql looks in PATH, then beside the PostgreSQL server binaries.
+func findPsql() (string, error) {
+	if p, err := exec.LookPath("psql"); err == nil {
+		return p, nil
+	}
+	bins, err := pgserver.FindBinaries(os.Getenv("PATH"), pgserver.DebianRoots)
+	if err == nil {
+		p := filepath.Join(filepath.Dir(bins.Postgres), "psql")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("psql not found in PATH or beside the PostgreSQL server binaries: install PostgreSQL's client")
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	return sorted[min(max(i-1, 0), len(sorted)-1)]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

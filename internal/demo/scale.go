@@ -1,0 +1,512 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/govalues/decimal"
+	"github.com/jmoiron/sqlx"
+
+	"cartera/internal/audit"
+	"cartera/internal/figures"
+	"cartera/internal/fx"
+	"cartera/internal/loan"
+	"cartera/internal/partner"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/db"
+	"cartera/internal/platform/money"
+)
+
+// Scale is the size of a synthetic book.
+type Scale struct {
+	Name              string
+	Partners          int
+	Loans             int
+	ReportsPerPartner int // quarterly, up to the horizon
+}
+
+// The synthetic books: large is the one the exposure benchmark runs on (2,000 partners
+// in 60 countries, 50,000 loans in 30 currencies, about two million transactions over
+// ten years, 40,000 financial reports, daily FX rates); small is a tenth of it.
+var (
+	Large = Scale{Name: "large", Partners: 2000, Loans: 50000, ReportsPerPartner: 20}
+	Small = Scale{Name: "small", Partners: 200, Loans: 5000, ReportsPerPartner: 20}
+)
+
+// ScaleByName finds a scale.
+func ScaleByName(name string) (Scale, error) {
+	switch name {
+	case Large.Name:
+		return Large, nil
+	case Small.Name:
+		return Small, nil
+	}
+	return Scale{}, fmt.Errorf("%q is not a scale: use large or small", name)
+}
+
+// Horizon is the last day of the synthetic book's history, and bookStart its first:
+// fixed dates, so the same scale is the same book on every machine and every day.
+var (
+	Horizon   = civil.Date(2026, 10, 31)
+	bookStart = civil.Date(2016, 11, 1)
+	ratesFrom = civil.Date(2016, 1, 1)
+)
+
+// country is where synthetic partners are, and the currency the fund lends in there
+// besides USD and EUR.
+type country struct{ code, currency string }
+
+// Sixty countries where microfinance funds lend; their local currencies, with USD and
+// EUR, are the book's thirty.
+var scaleCountries = []country{
+	{"BO", "BOB"}, {"PE", "PEN"}, {"CO", "COP"}, {"MX", "MXN"}, {"GT", "GTQ"}, {"HN", "HNL"}, {"NI", "NIO"},
+	{"PY", "PYG"}, {"DO", "DOP"}, {"EC", "USD"}, {"SV", "USD"}, {"PA", "USD"}, {"CR", "USD"}, {"HT", "USD"},
+	{"KE", "KES"}, {"UG", "UGX"}, {"TZ", "TZS"}, {"GH", "GHS"}, {"NG", "NGN"}, {"ZM", "ZMW"}, {"RW", "USD"},
+	{"MW", "USD"}, {"MZ", "USD"}, {"MG", "USD"}, {"SN", "XOF"}, {"ML", "XOF"}, {"BF", "XOF"}, {"CI", "XOF"},
+	{"BJ", "XOF"}, {"TG", "XOF"}, {"NE", "XOF"}, {"CM", "XAF"}, {"GA", "XAF"}, {"TD", "XAF"}, {"CG", "XAF"},
+	{"CD", "USD"}, {"LR", "USD"}, {"SL", "USD"}, {"ZW", "USD"}, {"IN", "INR"}, {"KH", "KHR"}, {"PH", "PHP"},
+	{"ID", "IDR"}, {"VN", "VND"}, {"MN", "MNT"}, {"KG", "KGS"}, {"TJ", "TJS"}, {"MM", "USD"}, {"LA", "USD"},
+	{"TL", "USD"}, {"NP", "USD"}, {"LK", "USD"}, {"GE", "GEL"}, {"AM", "AMD"}, {"MD", "MDL"}, {"ME", "EUR"},
+	{"BA", "EUR"}, {"AL", "EUR"}, {"MK", "EUR"}, {"JO", "USD"},
+}
+
+// Units per US dollar around which each currency's synthetic rate wanders.
+var scaleLevels = map[string]float64{
+	"EUR": 0.9, "BOB": 6.91, "PEN": 3.5, "COP": 3500, "MXN": 18, "GTQ": 7.7, "HNL": 24, "NIO": 33, "PYG": 6500,
+	"DOP": 50, "KES": 105, "UGX": 3600, "TZS": 2300, "GHS": 6, "NGN": 400, "ZMW": 12, "XOF": 590, "XAF": 590,
+	"INR": 70, "KHR": 4050, "PHP": 52, "IDR": 14000, "VND": 23000, "MNT": 2600, "KGS": 80, "TJS": 10, "GEL": 2.7,
+	"AMD": 480, "MDL": 18,
+}
+
+// ScaleResult says what LoadScale wrote.
+type ScaleResult struct {
+	AlreadyLoaded bool
+	Partners      int
+	Rates         int
+	Reports       int
+	loan.LoadResult
+	Took time.Duration
+}
+
+// LoadScale writes a deterministic synthetic book beside whatever is there: two funds,
+// partners, daily rates, quarterly reports and loans with ten years of history. Each
+// part goes through its domain's bulk path (COPY, or the figures import), with that
+// domain's rules. progress, when not nil, hears each step. A scale loads once.
+func LoadScale(ctx context.Context, s Services, sc Scale, progress func(string)) (ScaleResult, error) {
+	began := time.Now()
+	say := func(format string, args ...any) {
+		if progress != nil {
+			progress(fmt.Sprintf("%5.1fs  ", time.Since(began).Seconds()) + fmt.Sprintf(format, args...))
+		}
+	}
+	var q struct {
+		Get *sqlx.Stmt `query:"get-meta"`
+		Set *sqlx.Stmt `query:"set-meta"`
+	}
+	if err := db.PrepareQueries(ctx, s.Conn, "demo.sql", &q); err != nil {
+		return ScaleResult{}, err
+	}
+	defer q.Get.Close()
+	defer q.Set.Close()
+	key := "demo_scale_" + sc.Name
+	var v string
+	switch err := q.Get.GetContext(ctx, &v, key); {
+	case err == nil:
+		return ScaleResult{AlreadyLoaded: true}, nil
+	case !db.IsNoRows(err):
+		return ScaleResult{}, fmt.Errorf("read scale marker: %w", err)
+	}
+	actor := audit.System("demo loader")
+	rng := rand.New(rand.NewPCG(2026, uint64(sc.Partners)))
+	var res ScaleResult
+
+	rates := scaleRates(rng)
+	if err := s.FX.Load(ctx, actor, rates); err != nil {
+		return res, fmt.Errorf("scale rates: %w", err)
+	}
+	res.Rates = len(rates)
+	say("%d daily rates of %d currencies", len(rates), len(scaleLevels))
+	book := newRateBook(rates)
+
+	funds := [2]int64{}
+	for i, f := range []struct{ name, currency string }{{"Scale Fund " + sc.Name + " I", "USD"}, {"Scale Fund " + sc.Name + " II", "EUR"}} {
+		created, err := s.Funds.Create(ctx, actor, f.name, f.currency)
+		if err != nil {
+			return res, fmt.Errorf("scale fund: %w", err)
+		}
+		funds[i] = created.ID
+	}
+	partners := make([]scalePartner, sc.Partners)
+	statuses := []partner.LegalStatus{partner.NGO, partner.NGO, partner.NBFI, partner.NBFI, partner.Cooperative, partner.Bank}
+	for i := range partners {
+		c := scaleCountries[i%len(scaleCountries)]
+		founded := 1975 + rng.IntN(40)
+		since := max(founded+2, 2005+rng.IntN(12))
+		p, err := s.Partners.Create(ctx, actor, partner.Fields{
+			Name: fmt.Sprintf("%s MFI %04d", sc.Name, i+1), Country: c.code, LegalStatus: statuses[rng.IntN(len(statuses))],
+			Founded: &founded, PartnerSince: &since,
+		})
+		if err != nil {
+			return res, fmt.Errorf("scale partner %d: %w", i+1, err)
+		}
+		partners[i] = scalePartner{id: p.ID, country: c, size: 0.2 + rng.ExpFloat64()}
+	}
+	res.Partners = len(partners)
+	say("%d partners in %d countries", len(partners), min(len(partners), len(scaleCountries)))
+
+	reports, err := scaleReports(ctx, s, actor, rng, partners, sc.ReportsPerPartner, book)
+	if err != nil {
+		return res, err
+	}
+	res.Reports = reports
+	say("%d financial reports", reports)
+
+	histories, err := scaleHistories(rng, sc.Loans, partners, funds, book)
+	if err != nil {
+		return res, err
+	}
+	say("%d loan histories drawn", len(histories))
+	if res.LoadResult, err = s.Loans.Load(ctx, actor, histories, Horizon); err != nil {
+		return res, fmt.Errorf("scale loans: %w", err)
+	}
+	say("%d loans, %d transactions, %d reschedulings, %d installments, %d book ranges written",
+		res.Loans, res.Transactions, res.Reschedulings, res.Installments, res.Ranges)
+	// Fresh statistics and visibility maps: the exposure query reads its index alone
+	// only for pages the visibility map marks all-visible.
+	if _, err := s.Conn.ExecContext(ctx, `VACUUM (ANALYZE) loan_book, loans, loan_transactions, loan_installments, fx_rates, financial_reports, partners`); err != nil {
+		return res, fmt.Errorf("vacuum after the scale load: %w", err)
+	}
+	say("vacuumed and analysed")
+	if _, err := q.Set.ExecContext(ctx, key, "true"); err != nil {
+		return res, fmt.Errorf("mark scale loaded: %w", err)
+	}
+	res.Took = time.Since(began)
+	return res, nil
+}
+
+type scalePartner struct {
+	id      int64
+	country country
+	size    float64 // relative scale of its portfolio
+}
+
+// scaleRates draws daily rates for every currency: a random walk around its level.
+func scaleRates(rng *rand.Rand) []fx.Rate {
+	codes := make([]string, 0, len(scaleLevels))
+	for c := range scaleLevels {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	var out []fx.Rate
+	for _, c := range codes {
+		level := scaleLevels[c]
+		x := 0.0
+		for d := ratesFrom; !d.After(Horizon); d = d.AddDate(0, 0, 1) {
+			x = 0.999*x + rng.NormFloat64()*0.004 // mean-reverting log deviation
+			r := level * math.Exp(x)
+			out = append(out, fx.Rate{Currency: c, Date: d, Rate: decimal.MustParse(strconv.FormatFloat(r, 'g', 7, 64))})
+		}
+	}
+	return out
+}
+
+// rateBook answers the synthetic rates in memory, to size loans in their currency.
+type rateBook map[string][]fx.Rate
+
+func newRateBook(rates []fx.Rate) rateBook {
+	b := rateBook{}
+	for _, r := range rates {
+		b[r.Currency] = append(b[r.Currency], r)
+	}
+	return b
+}
+
+// perUSD is the units of currency per US dollar on a date (USD: 1).
+func (b rateBook) perUSD(currency string, on time.Time) float64 {
+	rs := b[currency]
+	if len(rs) == 0 {
+		return 1
+	}
+	i := sort.Search(len(rs), func(i int) bool { return rs[i].Date.After(on) })
+	f, _ := rs[max(i-1, 0)].Rate.Float64()
+	return f
+}
+
+// amount is a US dollar figure in a currency on a date, rounded to a thousand units
+// (or to the currency's minor unit for small amounts).
+func (b rateBook) amount(usd float64, currency string, on time.Time) decimal.Decimal {
+	v := usd * b.perUSD(currency, on)
+	if v >= 10_000 {
+		v = math.Round(v/1000) * 1000
+	}
+	d, err := decimal.NewFromFloat64(v)
+	if err != nil {
+		return decimal.MustNew(1000, 0)
+	}
+	return d.Round(money.MustCurrency(currency).Scale)
+}
+
+// scaleReports imports each partner's quarterly reports up to the horizon, in its
+// local currency, through the figures import (its rules, its audit).
+func scaleReports(ctx context.Context, s Services, actor audit.Actor, rng *rand.Rand, partners []scalePartner, perPartner int,
+	book rateBook) (int, error) {
+	header := []string{"partner", "period_end", "months", "currency", "gross_loan_portfolio", "par30", "write_offs",
+		"active_clients", "loans_outstanding", "total_assets", "total_liabilities", "equity", "financial_revenue",
+		"financial_expense", "operating_expense", "personnel_expense", "net_income", "total_staff", "loan_officers",
+		"women_clients"}
+	first := civil.AddMonths(civil.Date(Horizon.Year(), (Horizon.Month()-1)/3*3+1, 1), -3*perPartner)
+	total := 0
+	const batch = 10_000
+	table := &figures.Table{Header: header}
+	flush := func() error {
+		if len(table.Rows) == 0 {
+			return nil
+		}
+		r, err := s.Figures.Import(ctx, actor, table, figures.ImportOptions{})
+		if err != nil {
+			return fmt.Errorf("scale reports: %w", err)
+		}
+		total += r.Rows
+		table = &figures.Table{Header: header}
+		return nil
+	}
+	money2 := func(v float64) string { return strconv.FormatFloat(math.Round(v*100)/100, 'f', 2, 64) }
+	count := func(v float64) string { return strconv.FormatInt(int64(v), 10) }
+	for _, p := range partners {
+		cur := p.country.currency
+		glpUSD := 2e6 * p.size * (0.5 + rng.Float64())
+		for k := range perPartner {
+			end := civil.AddMonths(first, 3*(k+1)).AddDate(0, 0, -1)
+			glpUSD *= 1 + (rng.Float64()-0.35)/10
+			fxr := book.perUSD(cur, end)
+			glp := glpUSD * fxr
+			clients := glpUSD / (400 + 800*rng.Float64())
+			assets := glp * (1.1 + 0.3*rng.Float64())
+			equity := assets * (0.1 + 0.25*rng.Float64())
+			revenue := glp * (0.05 + 0.04*rng.Float64())
+			opex := revenue * (0.45 + 0.3*rng.Float64())
+			finExp := revenue * (0.1 + 0.15*rng.Float64())
+			staff := math.Max(5, clients/(120+100*rng.Float64()))
+			table.Rows = append(table.Rows, figures.Row{Line: len(table.Rows) + 2, Cells: []string{
+				strconv.FormatInt(p.id, 10), end.Format(civil.Layout), "3", cur,
+				money2(glp), money2(glp * 0.01 * rng.Float64() * 12), money2(glp * 0.004 * rng.Float64()),
+				count(clients), count(clients * 0.95), money2(assets), money2(assets - equity), money2(equity),
+				money2(revenue), money2(finExp), money2(opex), money2(opex * 0.6), money2(revenue - opex - finExp - revenue*0.05),
+				count(staff), count(staff * 0.45), count(clients * (0.5 + 0.4*rng.Float64())),
+			}})
+		}
+		if len(table.Rows) >= batch {
+			if err := flush(); err != nil {
+				return total, err
+			}
+		}
+	}
+	return total, flush()
+}
+
+// behaviour is how a synthetic borrower repays.
+type behaviour int
+
+const (
+	onTime     behaviour = iota
+	late                 // days to weeks late, sometimes short
+	defaults             // stops paying; written off some months on
+	rescheds             // falls behind, then is rescheduled
+	prepays              // pays some principal ahead
+	neverDrawn           // signed, not disbursed
+)
+
+func drawBehaviour(rng *rand.Rand) behaviour {
+	switch r := rng.IntN(100); {
+	case r < 68:
+		return onTime
+	case r < 83:
+		return late
+	case r < 88:
+		return defaults
+	case r < 92:
+		return rescheds
+	case r < 99:
+		return prepays
+	}
+	return neverDrawn
+}
+
+// scaleHistories draws the loans and their histories, each through a loan.Simulation
+// so that every event is valid where it falls.
+func scaleHistories(rng *rand.Rand, n int, partners []scalePartner, funds [2]int64, book rateBook) ([]loan.History, error) {
+	out := make([]loan.History, 0, n)
+	span := civil.Days(bookStart, Horizon) - 30
+	weights := make([]float64, len(partners))
+	sum := 0.0
+	for i, p := range partners {
+		sum += p.size
+		weights[i] = sum
+	}
+	for i := range n {
+		p := partners[sort.SearchFloat64s(weights, rng.Float64()*sum)]
+		fund := funds[0]
+		if rng.IntN(10) < 3 {
+			fund = funds[1]
+		}
+		cur := "USD"
+		switch r := rng.IntN(100); {
+		case r < 15:
+			cur = "EUR"
+		case r < 55:
+			cur = p.country.currency
+		}
+		signed := bookStart.AddDate(0, 0, rng.IntN(span))
+		freq := loan.Monthly
+		switch r := rng.IntN(100); {
+		case r >= 95:
+			freq = loan.Semiannual
+		case r >= 80:
+			freq = loan.Quarterly
+		}
+		months := 36 + 6*rng.IntN(7)
+		grace := 0
+		if rng.IntN(4) == 0 {
+			grace = rng.IntN(3)
+		}
+		first := civil.AddMonths(signed, freq.Months())
+		terms := loan.Terms{
+			Currency: money.MustCurrency(cur), Committed: book.amount(50_000+rng.Float64()*rng.Float64()*1_950_000, cur, signed),
+			Rate: decimal.MustNew(int64(600+rng.IntN(800)), 4), DayCount: []loan.DayCount{loan.ACT360, loan.ACT360, loan.ACT365, loan.Thirty360}[rng.IntN(4)],
+			SignedOn: signed, FirstDueOn: first, MaturityOn: civil.AddMonths(signed, months),
+			Amortization: []loan.Amortization{loan.EqualPrincipal, loan.EqualPrincipal, loan.Annuity, loan.Annuity, loan.Bullet}[rng.IntN(5)],
+			Frequency:    freq, GracePeriods: grace,
+		}
+		if terms.Validate() != nil {
+			terms.GracePeriods = 0
+		}
+		events, err := simulate(rng, terms, drawBehaviour(rng))
+		if err != nil {
+			return nil, fmt.Errorf("synthetic loan %d: %w", i+1, err)
+		}
+		out = append(out, loan.History{Loan: loan.NewLoan{FundID: &fund, PartnerID: p.id,
+			Reference: fmt.Sprintf("S-%06d", i+1), Terms: terms}, Events: events})
+	}
+	return out, nil
+}
+
+// simulate plays a borrower's behaviour against the loan up to the horizon.
+func simulate(rng *rand.Rand, terms loan.Terms, b behaviour) ([]loan.Event, error) {
+	if b == neverDrawn {
+		return nil, nil
+	}
+	sim := loan.Simulate(terms)
+	scale := terms.Currency.Scale
+	drawn := terms.SignedOn.AddDate(0, 0, 3+rng.IntN(25))
+	if drawn.After(Horizon) {
+		return nil, nil
+	}
+	amount := terms.Committed
+	twoTranches := rng.IntN(6) == 0
+	if twoTranches {
+		amount, _ = terms.Committed.Mul(decimal.MustNew(6, 1))
+		amount = amount.Trunc(scale)
+	}
+	if err := sim.Post(loan.Event{Kind: loan.Disbursement, On: drawn, Amount: amount}); err != nil {
+		return nil, err
+	}
+	second := drawn.AddDate(0, 0, 60+rng.IntN(90))
+	stopAt, rescheduleAt := -1, -1
+	dues := sim.DueDates()
+	switch b {
+	case defaults:
+		stopAt = rng.IntN(max(len(dues), 1))
+	case rescheds:
+		rescheduleAt = 2 + rng.IntN(max(len(dues)-2, 1))
+	}
+	last := drawn
+	post := func(e loan.Event) error {
+		if e.On.After(Horizon) {
+			return errStop
+		}
+		if e.On.Before(last) {
+			e.On = last
+		}
+		if err := sim.Post(e); err != nil {
+			return err
+		}
+		last = e.On
+		return nil
+	}
+	for k := 0; k < len(dues); k++ {
+		due := dues[k]
+		if twoTranches && second.Before(due) {
+			left, _ := terms.Committed.Sub(amount)
+			if err := post(loan.Event{Kind: loan.Disbursement, On: second, Amount: left}); err == errStop {
+				break
+			} else if err == nil {
+				twoTranches = false
+			}
+		}
+		if k == stopAt {
+			// The borrower stops paying; some months on, what is out is written off.
+			off := due.AddDate(0, 6+rng.IntN(7), 0)
+			if out := sim.Outstanding(); out.IsPos() {
+				if err := post(loan.Event{Kind: loan.WriteOff, On: off, Amount: out, Reason: "borrower in liquidation"}); err != nil && err != errStop {
+					return nil, err
+				}
+			}
+			break
+		}
+		if k == rescheduleAt {
+			on := due.AddDate(0, 0, 20+rng.IntN(40))
+			maturity := civil.AddMonths(dues[len(dues)-1], 12+6*rng.IntN(3))
+			if err := post(loan.Event{Kind: loan.Reschedule, On: on, NewMaturityOn: &maturity, Reason: "agreed after a bad harvest"}); err == errStop {
+				break
+			} else if err != nil {
+				return nil, err
+			}
+			dues = sim.DueDates()
+			for k+1 < len(dues) && !dues[k+1].After(on) {
+				k++
+			}
+			continue
+		}
+		payday := due.AddDate(0, 0, -rng.IntN(4))
+		if b == late && rng.IntN(3) > 0 {
+			payday = due.AddDate(0, 0, 3+rng.IntN(50))
+		}
+		if payday.After(Horizon) {
+			break
+		}
+		if payday.Before(last) {
+			payday = last
+		}
+		owed, err := sim.Owed(payday)
+		if err != nil {
+			return nil, err
+		}
+		pay := owed.OverdueInterest
+		for _, x := range []decimal.Decimal{owed.OverduePrincipal, owed.CurrentInterest, owed.CurrentPrincipal} {
+			pay, _ = pay.Add(x)
+		}
+		if b == late && rng.IntN(4) == 0 {
+			pay, _ = pay.Mul(decimal.MustNew(int64(5+rng.IntN(4)), 1)) // short
+		}
+		if b == prepays && rng.IntN(12) == 0 {
+			extra, _ := owed.FuturePrincipal.Mul(decimal.MustNew(int64(1+rng.IntN(3)), 1))
+			pay, _ = pay.Add(extra)
+		}
+		if pay = pay.Trunc(scale); !pay.IsPos() {
+			continue
+		}
+		if err := post(loan.Event{Kind: loan.Repayment, On: payday, Amount: pay}); err == errStop {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return sim.Events(), nil
+}
+
+var errStop = fmt.Errorf("beyond the horizon")
