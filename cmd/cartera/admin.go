@@ -88,7 +88,6 @@ func runDemo(ctx context.Context, args []string, io stdio) error {
 		if _, err := demo.Load(ctx, rt.demoServices()); err != nil {
 			return err
 		}
-		tuneGC()
 		res, err := demo.LoadScale(ctx, rt.demoServices(), sc, func(step string) { fmt.Fprintln(io.err, step) })
 		if err != nil {
 			return err

@@ -21,7 +21,6 @@ import (
 
 	"cartera/internal/demo"
 	"cartera/internal/platform/civil"
-	"cartera/internal/platform/db"
 	"cartera/internal/platform/pgserver"
 )
 
@@ -185,38 +184,15 @@ func (b *bencher) drive(ctx context.Context, dates []string, n int, d time.Durat
 	return all, failures, time.Since(began)
 }
 
-// psqlBaseline runs the bare SQL answering the same question (the ledger's book-at
-// query, the one the service sends, then the conversion at the date's rates and the
-// sum per group, all in SQL) runs times per date in psql, prepared as the service's
-// statements are, and reads psql's own timings.
+// psqlBaseline runs the bare SQL answering the same question runs times per date in
+// psql, prepared as the service's statements are, and reads psql's own timings.
 func psqlBaseline(ctx context.Context, dsn string, dates []string, currency string, runs int) ([]time.Duration, error) {
 	psql, err := findPsql()
 	if err != nil {
 		return nil, err
 	}
-	queries, err := db.LoadQueries("loan.sql")
-	if err != nil {
-		return nil, err
-	}
-	book := strings.NewReplacer("$2::bigint", "NULL::bigint", "= $2", "= NULL::bigint", "$3::text", "'country'::text").Replace(queries["book-at"])
 	var script strings.Builder
-	fmt.Fprintf(&script, `PREPARE baseline(date, text) AS
-WITH book AS (%s),
-rate AS (
-    SELECT c.currency, CASE WHEN c.currency = 'USD' THEN 1 ELSE r.rate END AS rate
-    FROM (SELECT DISTINCT currency::char(3) FROM book WHERE level = 0 UNION SELECT $2::char(3)) c
-    LEFT JOIN LATERAL (SELECT rate FROM fx_rates WHERE currency = c.currency AND rate_date <= $1
-                       ORDER BY rate_date DESC LIMIT 1) r ON true)
-SELECT b.key, round(sum(b.outstanding / r.rate * t.rate), 2) AS outstanding,
-       round(sum(b.undisbursed / r.rate * t.rate), 2) AS undisbursed, round(sum(b.overdue / r.rate * t.rate), 2) AS overdue,
-       round(sum(b.par30 / r.rate) / nullif(sum(b.outstanding / r.rate), 0), 6) AS par30,
-       sum(b.loans) AS loans, max(p.partners) AS partners
-FROM book b JOIN rate r ON r.currency = b.currency JOIN rate t ON t.currency = $2
-JOIN book p ON p.level = 1 AND p.key = b.key
-WHERE b.level = 0
-GROUP BY b.key ORDER BY outstanding DESC;
-\timing on
-`, strings.TrimSuffix(strings.TrimSpace(book), ";"))
+	script.WriteString(baselineSQL)
 	for range runs {
 		for _, d := range dates {
 			fmt.Fprintf(&script, "EXECUTE baseline('%s', '%s');\n", d, currency)
@@ -239,6 +215,26 @@ GROUP BY b.key ORDER BY outstanding DESC;
 	}
 	return out, nil
 }
+
+// baselineSQL is the exposure by country computed whole in SQL: the ledger's book by
+// country (loan_book_by_country, what the service reads), converted at the date's
+// rates (fx_rate_on) and summed per country, rounded to cents.
+const baselineSQL = `PREPARE baseline(date, text) AS
+WITH b AS MATERIALIZED (SELECT * FROM loan_book_by_country($1, NULL)),
+rate AS (
+    SELECT c.currency, CASE WHEN c.currency = 'USD' THEN 1 ELSE r.rate END AS rate
+    FROM (SELECT DISTINCT currency FROM b WHERE currency NOT IN ('', '!') UNION SELECT $2) c
+    LEFT JOIN LATERAL fx_rate_on(c.currency, $1) r ON true)
+SELECT b.country, round(sum(b.outstanding / r.rate * t.rate), 2) AS outstanding,
+       round(sum(b.undisbursed / r.rate * t.rate), 2) AS undisbursed, round(sum(b.overdue / r.rate * t.rate), 2) AS overdue,
+       round(sum(b.par30 / r.rate) / nullif(sum(b.outstanding / r.rate), 0), 6) AS par30,
+       sum(b.loans) AS loans, max(p.partners) AS partners
+FROM b JOIN rate r ON r.currency = b.currency JOIN rate t ON t.currency = $2
+JOIN b p ON p.currency = '' AND p.country = b.country
+WHERE b.currency NOT IN ('', '!')
+GROUP BY b.country ORDER BY outstanding DESC;
+\timing on
+`
 
 var timing = regexp.MustCompile(`Time: ([0-9.]+) ms`)
 

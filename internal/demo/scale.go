@@ -171,7 +171,7 @@ func LoadScale(ctx context.Context, s Services, sc Scale, progress func(string))
 		return res, err
 	}
 	say("%d loan histories drawn", len(histories))
-	if res.LoadResult, err = s.Loans.Load(ctx, actor, histories, Horizon); err != nil {
+	if res.LoadResult, err = s.Loans.Load(ctx, actor, histories, Horizon, func(step string) { say("%s", step) }); err != nil {
 		return res, fmt.Errorf("scale loans: %w", err)
 	}
 	say("%d loans, %d transactions, %d reschedulings, %d installments, %d book ranges written",
@@ -364,12 +364,12 @@ func scaleHistories(rng *rand.Rand, n int, partners []scalePartner, funds [2]int
 		signed := bookStart.AddDate(0, 0, rng.IntN(span))
 		freq := loan.Monthly
 		switch r := rng.IntN(100); {
-		case r >= 95:
+		case r >= 97:
 			freq = loan.Semiannual
-		case r >= 80:
+		case r >= 88:
 			freq = loan.Quarterly
 		}
-		months := 36 + 6*rng.IntN(7)
+		months := 36 + 6*rng.IntN(8)
 		grace := 0
 		if rng.IntN(4) == 0 {
 			grace = rng.IntN(3)

@@ -104,6 +104,7 @@ func count(b bool) int {
 // ledger. Keys are locked in order, so writes to two keys at once cannot deadlock.
 func (s *Service) refreshBook(ctx context.Context, tx *sqlx.Tx, keys ...BookKey) error {
 	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	changed := map[int64]time.Time{} // partner: the first date one of its keys changed
 	for i, k := range keys {
 		if i > 0 && k == keys[i-1] {
 			continue
@@ -115,11 +116,39 @@ func (s *Service) refreshBook(ctx context.Context, tx *sqlx.Tx, keys ...BookKey)
 		if err != nil {
 			return err
 		}
-		if err := s.writeKey(ctx, tx, k, ranges); err != nil {
+		since, ok, err := s.writeKey(ctx, tx, k, ranges)
+		if err != nil {
 			return err
 		}
+		if first, seen := changed[k.PartnerID]; ok && (!seen || since.Before(first)) {
+			changed[k.PartnerID] = since
+		}
 	}
-	return nil
+	return s.refreshCountriesOf(ctx, tx, changed)
+}
+
+// refreshCountriesOf rewrites the country ranges of partners whose book changed, each
+// country from the first date one of its partners changed.
+func (s *Service) refreshCountriesOf(ctx context.Context, tx *sqlx.Tx, changed map[int64]time.Time) error {
+	if len(changed) == 0 {
+		return nil
+	}
+	partners := make([]int64, 0, len(changed))
+	for p := range changed {
+		partners = append(partners, p)
+	}
+	countries, err := s.countriesOf(ctx, tx, partners)
+	if err != nil {
+		return err
+	}
+	from := map[string]time.Time{}
+	for p, since := range changed {
+		c := countries[p]
+		if first, seen := from[c]; !seen || since.Before(first) {
+			from[c] = since
+		}
+	}
+	return s.refreshCountries(ctx, tx, from)
 }
 
 // deriveKey replays the key's loans as they are in tx.
@@ -182,11 +211,17 @@ type storedRange struct {
 }
 
 // writeKey replaces the key's stored ranges by ranges, writing only those that
-// differ: a repayment today changes a range or two, not the key's history.
-func (s *Service) writeKey(ctx context.Context, tx *sqlx.Tx, k BookKey, ranges []Range) error {
+// differ: a repayment today changes a range or two, not the key's history. It returns
+// the first date whose figures changed (ok false: none did).
+func (s *Service) writeKey(ctx context.Context, tx *sqlx.Tx, k BookKey, ranges []Range) (since time.Time, ok bool, err error) {
 	var stored []storedRange
 	if err := tx.StmtxContext(ctx, s.q.BookKeyRanges).SelectContext(ctx, &stored, k.PartnerID, k.FundID, k.Currency); err != nil {
-		return fmt.Errorf("book %s: %w", k, err)
+		return since, false, fmt.Errorf("book %s: %w", k, err)
+	}
+	note := func(d time.Time) {
+		if !ok || d.Before(since) {
+			since, ok = d, true
+		}
 	}
 	kept := map[time.Time]bool{}
 	want := map[time.Time]Range{}
@@ -205,10 +240,11 @@ func (s *Service) writeKey(ctx context.Context, tx *sqlx.Tx, k BookKey, ranges [
 			continue
 		}
 		gone = append(gone, fmtDate(r.From))
+		note(r.From)
 	}
 	if len(gone) > 0 {
 		if _, err := tx.StmtxContext(ctx, s.q.DeleteBook).ExecContext(ctx, k.PartnerID, k.FundID, k.Currency, pq.Array(gone)); err != nil {
-			return fmt.Errorf("rewrite book %s: %w", k, err)
+			return since, ok, fmt.Errorf("rewrite book %s: %w", k, err)
 		}
 	}
 	var from, to []sql.NullString
@@ -218,6 +254,7 @@ func (s *Service) writeKey(ctx context.Context, tx *sqlx.Tx, k BookKey, ranges [
 		if kept[r.From] {
 			continue
 		}
+		note(r.From)
 		from = append(from, sql.NullString{String: fmtDate(r.From), Valid: true})
 		to = append(to, sql.NullString{String: fmtDate(r.To), Valid: !r.To.IsZero()})
 		for i, v := range []decimal.Decimal{r.Outstanding, r.Undisbursed, r.Overdue, r.PAR30} {
@@ -226,14 +263,14 @@ func (s *Service) writeKey(ctx context.Context, tx *sqlx.Tx, k BookKey, ranges [
 		loans = append(loans, int64(r.Loans))
 	}
 	if len(from) == 0 {
-		return nil
+		return since, ok, nil
 	}
 	if _, err := tx.StmtxContext(ctx, s.q.InsertBook).ExecContext(ctx, k.PartnerID, k.FundID, k.Currency,
 		pq.Array(from), pq.Array(to), pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]),
 		pq.Array(loans)); err != nil {
-		return fmt.Errorf("rewrite book %s: %w", k, err)
+		return since, ok, fmt.Errorf("rewrite book %s: %w", k, err)
 	}
-	return nil
+	return since, ok, nil
 }
 
 // rebuildBookIfAsked derives every key's ranges when a migration asked for it (the
@@ -304,6 +341,9 @@ type BookTotals struct {
 // BookAt sums the book at a date (of one fund, or all when fundID is nil) by a cut, in
 // one query over the stored ranges: what replaying every loan to the date would give.
 func (s *Service) BookAt(ctx context.Context, asOf time.Time, fundID *int64, cut BookCut) (BookTotals, error) {
+	if cut == CutCountry {
+		return s.countryBookAt(ctx, asOf, fundID)
+	}
 	rows, err := s.q.BookAt.QueryContext(ctx, civil.Of(asOf), fundID, string(cut))
 	if err != nil {
 		return BookTotals{}, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
@@ -332,4 +372,48 @@ func (s *Service) BookAt(ctx context.Context, asOf time.Time, fundID *int64, cut
 		return BookTotals{}, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
 	}
 	return out, nil
+}
+
+// countryBookAt is BookAt by country, from the country book.
+func (s *Service) countryBookAt(ctx context.Context, asOf time.Time, fundID *int64) (BookTotals, error) {
+	for attempt := 0; ; attempt++ {
+		out, stale, err := s.readCountryBook(ctx, asOf, fundID)
+		if err != nil || !stale || attempt > 0 {
+			return out, err
+		}
+		if err := s.FreshenCountries(ctx); err != nil {
+			return BookTotals{}, err
+		}
+	}
+}
+
+func (s *Service) readCountryBook(ctx context.Context, asOf time.Time, fundID *int64) (out BookTotals, stale bool, err error) {
+	rows, err := s.q.CountryBookAt.QueryContext(ctx, civil.Of(asOf), fundID)
+	if err != nil {
+		return BookTotals{}, false, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+	}
+	defer rows.Close()
+	out = BookTotals{Partners: map[string]int{}}
+	for rows.Next() {
+		var b BookSum
+		var loans int64
+		var partners int
+		if err := rows.Scan(&b.Key, &b.Currency, &b.Outstanding, &b.Undisbursed, &b.Overdue, &b.PAR30, &loans, &partners); err != nil {
+			return BookTotals{}, false, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+		}
+		switch {
+		case b.Key == "!":
+			stale = true
+		case b.Currency == "":
+			out.Partners[b.Key] = partners
+			out.AllPartners += partners // a partner is in one country
+		default:
+			b.Loans = int(loans)
+			out.Sums = append(out.Sums, b)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return BookTotals{}, false, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+	}
+	return out, stale, nil
 }

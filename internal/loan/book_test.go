@@ -97,6 +97,20 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 		t.Errorf("only %d group sums compared", compared)
 	}
 
+	// A partner moves to another country: both countries' ranges are derived again
+	// before the next read.
+	_, err = conn.Exec(`UPDATE partners SET country = 'KE' WHERE id = 1`)
+	ok(t, err)
+	for _, d := range sample[:20] {
+		for _, fundID := range []*int64{nil, ptr(int64(1))} {
+			got, err := s.BookAt(ctx, d, fundID, CutCountry)
+			ok(t, err)
+			if diff := compareBook(got, replayedBook(t, s, d, fundID)[CutCountry]); diff != "" {
+				t.Fatalf("after a move, at %s (fund %v): %s", d.Format(civil.Layout), fundID, diff)
+			}
+		}
+	}
+
 	// A rebuild (as after the migration) derives the same book from scratch.
 	before, err := s.BookAt(ctx, civil.Date(2022, 3, 15), nil, CutPartner)
 	ok(t, err)

@@ -106,7 +106,12 @@ type derived struct {
 // event through Post would have stored, in a fraction of the time: for synthetic
 // books and migrations from another system. Events after asOf are refused. Other
 // writes to the ledger wait until it is done.
-func (s *Service) Load(ctx context.Context, actor audit.Actor, histories []History, asOf time.Time) (LoadResult, error) {
+func (s *Service) Load(ctx context.Context, actor audit.Actor, histories []History, asOf time.Time, progress func(string)) (LoadResult, error) {
+	say := func(format string, args ...any) {
+		if progress != nil {
+			progress(fmt.Sprintf(format, args...))
+		}
+	}
 	asOf = civil.Of(asOf)
 	for i, h := range histories {
 		if h.Loan.FundID == nil {
@@ -145,10 +150,12 @@ func (s *Service) Load(ctx context.Context, actor audit.Actor, histories []Histo
 		if err != nil {
 			return err
 		}
+		say("%d loans replayed", len(out))
 		if err := copyLedger(ctx, tx, histories, out, &res); err != nil {
 			return err
 		}
-		if err := s.loadBook(ctx, tx, histories, out, &res); err != nil {
+		say("%d transactions and %d installments copied", res.Transactions, res.Installments)
+		if err := s.loadBook(ctx, tx, histories, out, &res, say); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, tx, actor, audit.Create, "loan_book", "load", nil, res)
@@ -258,12 +265,14 @@ func copyLedger(ctx context.Context, tx *sqlx.Tx, histories []History, out []der
 			insts = append(insts, ref{i, k})
 		}
 	}
-	err = db.Copy(ctx, tx, "loan_transactions", []string{"id", "loan_id", "kind", "value_date", "amount", "principal", "interest",
-		"prepaid", "reason", "cum_disbursed", "cum_principal_repaid", "cum_interest_paid", "cum_written_off"}, len(txs), func(i int) []any {
-		d := &out[txs[i].loan]
-		t, v := d.txs[txs[i].k], d.totals[txs[i].k]
-		return []any{t.ID, d.id, string(t.Kind), date(t.Date), t.Amount.String(), v[0].String(), v[1].String(), v[2].String(),
-			t.Reason, v[3].String(), v[4].String(), v[5].String(), v[6].String()}
+	err = db.WithoutIndexes(ctx, tx, "loan_transactions", len(txs), func() error {
+		return db.Copy(ctx, tx, "loan_transactions", []string{"id", "loan_id", "kind", "value_date", "amount", "principal", "interest",
+			"prepaid", "reason", "cum_disbursed", "cum_principal_repaid", "cum_interest_paid", "cum_written_off"}, len(txs), func(i int) []any {
+			d := &out[txs[i].loan]
+			t, v := d.txs[txs[i].k], d.totals[txs[i].k]
+			return []any{t.ID, d.id, string(t.Kind), date(t.Date), t.Amount.String(), v[0].String(), v[1].String(), v[2].String(),
+				t.Reason, v[3].String(), v[4].String(), v[5].String(), v[6].String()}
+		})
 	})
 	if err != nil {
 		return err
@@ -296,12 +305,14 @@ func copyLedger(ctx context.Context, tx *sqlx.Tx, histories []History, out []der
 		return err
 	}
 	res.Reschedulings = len(rss)
-	err = db.Copy(ctx, tx, "loan_installments", []string{"loan_id", "seq", "due_on", "principal", "interest", "paid_principal",
-		"paid_interest", "written_off_principal", "written_off_interest", "rescheduled"}, len(insts), func(i int) []any {
-		d := &out[insts[i].loan]
-		in := d.state.Installments[insts[i].k]
-		return []any{d.id, in.Seq, date(in.DueOn), in.Principal.String(), in.Interest.String(), in.PaidPrincipal.String(),
-			in.PaidInterest.String(), in.WrittenOffPrincipal.String(), in.WrittenOffInterest.String(), strconv.FormatBool(in.Rescheduled)}
+	err = db.WithoutIndexes(ctx, tx, "loan_installments", len(insts), func() error {
+		return db.Copy(ctx, tx, "loan_installments", []string{"loan_id", "seq", "due_on", "principal", "interest", "paid_principal",
+			"paid_interest", "written_off_principal", "written_off_interest", "rescheduled"}, len(insts), func(i int) []any {
+			d := &out[insts[i].loan]
+			in := d.state.Installments[insts[i].k]
+			return []any{d.id, in.Seq, date(in.DueOn), in.Principal.String(), in.Interest.String(), in.PaidPrincipal.String(),
+				in.PaidInterest.String(), in.WrittenOffPrincipal.String(), in.WrittenOffInterest.String(), strconv.FormatBool(in.Rescheduled)}
+		})
 	})
 	if err != nil {
 		return err
@@ -312,7 +323,7 @@ func copyLedger(ctx context.Context, tx *sqlx.Tx, histories []History, out []der
 
 // loadBook writes the book of the loaded loans: keys new to the ledger are summed here
 // and copied; a key that already had loans is derived again with them.
-func (s *Service) loadBook(ctx context.Context, tx *sqlx.Tx, histories []History, out []derived, res *LoadResult) error {
+func (s *Service) loadBook(ctx context.Context, tx *sqlx.Tx, histories []History, out []derived, res *LoadResult, say func(string, ...any)) error {
 	existing := map[BookKey]bool{}
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT partner_id, fund_id, currency FROM loan_book`)
 	if err != nil {
@@ -357,19 +368,34 @@ func (s *Service) loadBook(ctx context.Context, tx *sqlx.Tx, histories []History
 			ranges = append(ranges, keyed{k, r})
 		}
 	}
-	err = db.Copy(ctx, tx, "loan_book", []string{"partner_id", "fund_id", "currency", "from_on", "to_on", "outstanding",
-		"undisbursed", "overdue", "par30", "loans"}, len(ranges), func(i int) []any {
-		kr := ranges[i]
-		var to any
-		if !kr.r.To.IsZero() {
-			to = fmtDate(kr.r.To)
-		}
-		return []any{kr.key.PartnerID, kr.key.FundID, kr.key.Currency, fmtDate(kr.r.From), to, kr.r.Outstanding.String(),
-			kr.r.Undisbursed.String(), kr.r.Overdue.String(), kr.r.PAR30.String(), kr.r.Loans}
+	err = db.WithoutIndexes(ctx, tx, "loan_book", len(ranges), func() error {
+		return db.Copy(ctx, tx, "loan_book", []string{"partner_id", "fund_id", "currency", "from_on", "to_on", "outstanding",
+			"undisbursed", "overdue", "par30", "loans"}, len(ranges), func(i int) []any {
+			kr := ranges[i]
+			var to any
+			if !kr.r.To.IsZero() {
+				to = fmtDate(kr.r.To)
+			}
+			return []any{kr.key.PartnerID, kr.key.FundID, kr.key.Currency, fmtDate(kr.r.From), to, kr.r.Outstanding.String(),
+				kr.r.Undisbursed.String(), kr.r.Overdue.String(), kr.r.PAR30.String(), kr.r.Loans}
+		})
 	})
 	if err != nil {
 		return err
 	}
 	res.Ranges = len(ranges)
-	return s.refreshBook(ctx, tx, again...)
+	say("%d book ranges copied", res.Ranges)
+	if err := s.refreshBook(ctx, tx, again...); err != nil {
+		return err
+	}
+	// Statistics for the plans of what follows, on tables that just grew by millions.
+	if _, err := tx.ExecContext(ctx, `ANALYZE loan_book`); err != nil {
+		return fmt.Errorf("load book: %w", err)
+	}
+	// The country book of every loaded partner's country, whole.
+	changed := map[int64]time.Time{}
+	for _, k := range keys {
+		changed[k.PartnerID] = beginning
+	}
+	return s.refreshCountriesOf(ctx, tx, changed)
 }

@@ -51,7 +51,7 @@ func TestLoadStoresWhatPostWould(t *testing.T) {
 		_, err := s.Create(ctx, actor, NewLoan{FundID: f, PartnerID: first.Loan.PartnerID, Reference: "before", Terms: first.Loan.Terms})
 		ok(t, err)
 	}
-	res, err := s.Load(ctx, actor, histories, asOf)
+	res, err := s.Load(ctx, actor, histories, asOf, nil)
 	ok(t, err)
 	if res.Loans != 60 || res.Transactions == 0 || res.Installments == 0 || res.Ranges == 0 {
 		t.Errorf("load result %+v", res)
@@ -88,6 +88,17 @@ func TestLoadStoresWhatPostWould(t *testing.T) {
 	if len(diff) > 0 {
 		t.Errorf("books differ (%d ranges), e.g. %v", len(diff), firstFew(diff))
 	}
+	// The country book too, at dates through the histories.
+	for d := civil.Date(2018, 1, 1); d.Before(civil.Date(2036, 1, 1)); d = d.AddDate(0, 0, 23) {
+		p, err := s.BookAt(ctx, d, &posted, CutCountry)
+		ok(t, err)
+		l, err := s.BookAt(ctx, d, &loaded, CutCountry)
+		ok(t, err)
+		// The key the loan "before" shares was derived with it on both sides.
+		if diff := compareBook(l, p); diff != "" {
+			t.Fatalf("country book at %s: loaded vs posted: %s", d.Format(civil.Layout), diff)
+		}
+	}
 	// Ids continue after the load: a loan and an event written next do not collide.
 	l3, err := s.Create(ctx, actor, NewLoan{FundID: &loaded, PartnerID: 1, Reference: "after", Terms: first.Loan.Terms})
 	ok(t, err)
@@ -99,7 +110,7 @@ func TestLoadStoresWhatPostWould(t *testing.T) {
 	bad := histories[:2:2]
 	bad = append(bad, History{Loan: histories[0].Loan, Events: []Event{{Kind: Repayment, On: civil.Date(2030, 1, 1), Amount: d("1")}}})
 	bad[2].Loan.Reference = "bad"
-	if _, err := s.Load(ctx, actor, bad, asOf); err == nil {
+	if _, err := s.Load(ctx, actor, bad, asOf, nil); err == nil {
 		t.Error("a repayment before any disbursement was loaded")
 	}
 	var n int

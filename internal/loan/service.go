@@ -119,34 +119,44 @@ type Service struct {
 	funds *fund.Service
 	today func() time.Time
 	q     struct {
-		Insert        *sqlx.NamedStmt `query:"insert-loan"`
-		Get           *sqlx.Stmt      `query:"get-loan"`
-		ForUpdate     *sqlx.Stmt      `query:"get-loan-for-update"`
-		List          *sqlx.Stmt      `query:"list-loans"`
-		UpdateDesc    *sqlx.Stmt      `query:"update-loan-description"`
-		UpdateStatus  *sqlx.Stmt      `query:"update-loan-status"`
-		Transactions  *sqlx.Stmt      `query:"list-transactions"`
-		Reschedules   *sqlx.Stmt      `query:"list-reschedules"`
-		InsertTx      *sqlx.Stmt      `query:"insert-transaction"`
-		InsertResched *sqlx.Stmt      `query:"insert-reschedule"`
-		UpdateDerived *sqlx.Stmt      `query:"update-derived"`
-		LockBookKey   *sqlx.Stmt      `query:"lock-book-key"`
-		BookKeyLoans  *sqlx.Stmt      `query:"book-key-loans"`
-		LoansTxs      *sqlx.Stmt      `query:"loans-transactions"`
-		LoansResched  *sqlx.Stmt      `query:"loans-reschedules"`
-		BookKeyRanges *sqlx.Stmt      `query:"book-key-ranges"`
-		DeleteBook    *sqlx.Stmt      `query:"delete-book-ranges"`
-		InsertBook    *sqlx.Stmt      `query:"insert-book-ranges"`
-		TakeRebuild   *sqlx.Stmt      `query:"take-book-rebuild"`
-		BookKeys      *sqlx.Stmt      `query:"book-keys"`
-		BookAt        *sqlx.Stmt      `query:"book-at"`
-		DeleteInst    *sqlx.Stmt      `query:"delete-installments"`
-		InsertInst    *sqlx.Stmt      `query:"insert-installments"`
-		BalancesAt    *sqlx.Stmt      `query:"balances-at"`
-		Installments  *sqlx.Stmt      `query:"list-installments"`
-		BookLoans     *sqlx.Stmt      `query:"book-loans"`
-		BookTxs       *sqlx.Stmt      `query:"book-transactions"`
-		BookResched   *sqlx.Stmt      `query:"book-reschedules"`
+		Insert           *sqlx.NamedStmt `query:"insert-loan"`
+		Get              *sqlx.Stmt      `query:"get-loan"`
+		ForUpdate        *sqlx.Stmt      `query:"get-loan-for-update"`
+		List             *sqlx.Stmt      `query:"list-loans"`
+		UpdateDesc       *sqlx.Stmt      `query:"update-loan-description"`
+		UpdateStatus     *sqlx.Stmt      `query:"update-loan-status"`
+		Transactions     *sqlx.Stmt      `query:"list-transactions"`
+		Reschedules      *sqlx.Stmt      `query:"list-reschedules"`
+		InsertTx         *sqlx.Stmt      `query:"insert-transaction"`
+		InsertResched    *sqlx.Stmt      `query:"insert-reschedule"`
+		UpdateDerived    *sqlx.Stmt      `query:"update-derived"`
+		LockBookKey      *sqlx.Stmt      `query:"lock-book-key"`
+		BookKeyLoans     *sqlx.Stmt      `query:"book-key-loans"`
+		LoansTxs         *sqlx.Stmt      `query:"loans-transactions"`
+		LoansResched     *sqlx.Stmt      `query:"loans-reschedules"`
+		BookKeyRanges    *sqlx.Stmt      `query:"book-key-ranges"`
+		DeleteBook       *sqlx.Stmt      `query:"delete-book-ranges"`
+		InsertBook       *sqlx.Stmt      `query:"insert-book-ranges"`
+		TakeRebuild      *sqlx.Stmt      `query:"take-book-rebuild"`
+		BookKeys         *sqlx.Stmt      `query:"book-keys"`
+		BookAt           *sqlx.Stmt      `query:"book-at"`
+		LockCountry      *sqlx.Stmt      `query:"lock-book-country"`
+		PartnerCountries *sqlx.Stmt      `query:"partner-countries"`
+		CountryRanges    *sqlx.Stmt      `query:"country-open-ranges"`
+		CountriesRanges  *sqlx.Stmt      `query:"countries-ranges"`
+		CutCountry       *sqlx.Stmt      `query:"cut-country-book"`
+		CutPartners      *sqlx.Stmt      `query:"cut-country-partners"`
+		InsertCountry    *sqlx.Stmt      `query:"insert-country-book"`
+		InsertPartners   *sqlx.Stmt      `query:"insert-country-partners"`
+		TakeStale        *sqlx.Stmt      `query:"take-stale-countries"`
+		CountryBookAt    *sqlx.Stmt      `query:"country-book-at"`
+		DeleteInst       *sqlx.Stmt      `query:"delete-installments"`
+		InsertInst       *sqlx.Stmt      `query:"insert-installments"`
+		BalancesAt       *sqlx.Stmt      `query:"balances-at"`
+		Installments     *sqlx.Stmt      `query:"list-installments"`
+		BookLoans        *sqlx.Stmt      `query:"book-loans"`
+		BookTxs          *sqlx.Stmt      `query:"book-transactions"`
+		BookResched      *sqlx.Stmt      `query:"book-reschedules"`
 	}
 }
 

@@ -34,3 +34,4 @@ CROSS JOIN LATERAL (
     SELECT rate FROM fx_rates WHERE currency = c.currency AND rate_date <= $2
     ORDER BY rate_date DESC LIMIT 1
 ) r;
+

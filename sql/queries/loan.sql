@@ -192,3 +192,53 @@ SELECT coalesce(key, '') AS key, coalesce(currency::text, '') AS currency, group
        count(DISTINCT partner_id) AS partners
 FROM live
 GROUP BY GROUPING SETS ((key, currency), (key), ());
+
+-- name: lock-book-country
+SELECT pg_advisory_xact_lock(hashtext('loan_book_country'), hashtext($1::text));
+
+-- name: partner-countries
+SELECT partner_id, country FROM partner_attributes WHERE partner_id = ANY($1::bigint[]);
+
+-- name: country-open-ranges
+-- The ranges of a country's partners still open on a date (all of them for a date in
+-- the distant past): what its own ranges from that date are summed from.
+SELECT b.partner_id, b.fund_id, b.currency, b.from_on, b.to_on, b.outstanding, b.undisbursed, b.overdue, b.par30, b.loans
+FROM partner_attributes a
+JOIN loan_book b ON b.partner_id = a.partner_id AND coalesce(b.to_on, 'infinity'::date) > $2
+WHERE a.country = $1;
+
+-- name: cut-country-book
+-- A country's ranges from a date on are about to be written anew: those starting on or
+-- after it go, one running through it ends there.
+WITH gone AS (DELETE FROM loan_book_country WHERE country = $1 AND from_on >= $2)
+UPDATE loan_book_country SET to_on = $2
+WHERE country = $1 AND from_on < $2 AND (to_on IS NULL OR to_on > $2);
+
+-- name: cut-country-partners
+WITH gone AS (DELETE FROM loan_book_partners WHERE country = $1 AND from_on >= $2)
+UPDATE loan_book_partners SET to_on = $2
+WHERE country = $1 AND from_on < $2 AND (to_on IS NULL OR to_on > $2);
+
+-- name: insert-country-book
+INSERT INTO loan_book_country (country, fund_id, currency, from_on, to_on, outstanding, undisbursed, overdue, par30, loans)
+SELECT $1, * FROM unnest($2::bigint[], $3::char(3)[], $4::date[], $5::date[], $6::numeric[], $7::numeric[], $8::numeric[],
+                         $9::numeric[], $10::int[]);
+
+-- name: insert-country-partners
+INSERT INTO loan_book_partners (country, fund_id, from_on, to_on, partners)
+SELECT $1, * FROM unnest($2::bigint[], $3::date[], $4::date[], $5::int[]);
+
+-- name: take-stale-countries
+DELETE FROM loan_book_stale_countries RETURNING country;
+
+-- name: country-book-at
+-- The book at a date by country and currency, and each country's partners, from the
+-- country ranges holding the date: a few hundred index entries.
+SELECT country, currency, outstanding, undisbursed, overdue, par30, loans, partners
+FROM loan_book_by_country($1, $2);
+
+-- name: countries-ranges
+-- Every range of these countries' partners, in one scan: for deriving them whole.
+SELECT a.country, b.partner_id, b.fund_id, b.currency, b.from_on, b.to_on, b.outstanding, b.undisbursed, b.overdue, b.par30, b.loans
+FROM loan_book b JOIN partner_attributes a ON a.partner_id = b.partner_id
+WHERE a.country = ANY($1::char(2)[]);

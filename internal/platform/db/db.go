@@ -32,7 +32,9 @@ func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	conn.SetMaxOpenConns(20)
-	conn.SetMaxIdleConns(10)
+	// As many kept idle as may be open: closing and reopening connections under load
+	// costs a backend start and every statement prepared again.
+	conn.SetMaxIdleConns(20)
 	conn.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
