@@ -244,6 +244,18 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		}
 	}
 
+	// The exposure load benchmark runs against it (briefly: the demo book), in its own
+	// process, psql baseline included, and revokes its token after.
+	bench := runCartera(t, "", []string{"bench", "exposure", "--url", srv.url, "--data-dir", data, "--duration", "1s",
+		"--sequential", "2", "--dates", "2020-01-01,2026-01-01"})
+	if bench.code != 0 || !regexp.MustCompile(`(?m)^\s*2026-01-01: \d+ groups`).MatchString(bench.stdout) ||
+		!strings.Contains(bench.stdout, "bare SQL in psql") || !strings.Contains(bench.stdout, "req/s") {
+		t.Fatalf("bench exposure: exit %d\n%s%s", bench.code, bench.stdout, bench.stderr)
+	}
+	if tokens := runCartera(t, "", []string{"token", "list", "--data-dir", data}); !regexp.MustCompile(`(?m)exposure benchmark .*\d\d:\d\d\s*$`).MatchString(tokens.stdout) {
+		t.Errorf("the benchmark's token is not revoked:\n%s", tokens.stdout)
+	}
+
 	add := runCartera(t, "a long password\n", []string{"user", "add", "--email", "viewer@example.org", "--role", "viewer", "--password-stdin", "--data-dir", data})
 	if add.code != 0 || !strings.Contains(add.stdout, "viewer@example.org (viewer)") {
 		t.Fatalf("user add: exit %d\n%s%s", add.code, add.stdout, add.stderr)
@@ -432,6 +444,8 @@ func TestStartupErrors(t *testing.T) {
 		{"unknown flag", []string{"migrate", "--no-such-flag"}, nil, 2, "flag provided but not defined"},
 		{"user add without email", []string{"user", "add", "--role", "viewer"}, nil, 1, "--email is required"},
 		{"user add with a bad role", []string{"user", "add", "--email", "a@b.org", "--role", "boss"}, nil, 1, "use admin, manager or viewer"},
+		{"demo at an unknown scale", []string{"demo", "--scale", "huge"}, nil, 2, `"huge" is not a scale: use large or small`},
+		{"bench with a bad date", []string{"bench", "exposure", "--dates", "2020-13-01"}, nil, 2, `"2020-13-01" is not a date`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
