@@ -247,9 +247,10 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	// The exposure load benchmark runs against it (briefly: the demo book), in its own
 	// process, psql baseline included, and revokes its token after.
 	bench := runCartera(t, "", []string{"bench", "exposure", "--url", srv.url, "--data-dir", data, "--duration", "1s",
-		"--sequential", "2", "--dates", "2020-01-01,2026-01-01"})
+		"--sequential", "2", "--rounds", "2", "--dates", "2020-01-01,2026-01-01"})
 	if bench.code != 0 || !regexp.MustCompile(`(?m)^\s*2026-01-01: \d+ groups`).MatchString(bench.stdout) ||
-		!strings.Contains(bench.stdout, "bare SQL in psql") || !strings.Contains(bench.stdout, "req/s") {
+		!strings.Contains(bench.stdout, "bare SQL in psql") || !strings.Contains(bench.stdout, "req/s") ||
+		!regexp.MustCompile(`per round: [0-9.]+, [0-9.]+×; median`).MatchString(bench.stdout) {
 		t.Fatalf("bench exposure: exit %d\n%s%s", bench.code, bench.stdout, bench.stderr)
 	}
 	if tokens := runCartera(t, "", []string{"token", "list", "--data-dir", data}); !regexp.MustCompile(`(?m)exposure benchmark .*\d\d:\d\d\s*$`).MatchString(tokens.stdout) {

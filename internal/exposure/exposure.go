@@ -146,6 +146,11 @@ func (s *Service) target(ctx context.Context, currency string, fundID *int64) (s
 	if err != nil {
 		return "", nil, err
 	}
+	return resolveTarget(funds, currency, fundID)
+}
+
+// resolveTarget is target over the funds (in fund.Service.List's order).
+func resolveTarget(funds []fund.Fund, currency string, fundID *int64) (string, map[int64]string, error) {
 	fundNames := map[int64]string{}
 	base := "USD"
 	for i, f := range funds {
@@ -267,51 +272,78 @@ func (b *book) convert(d decimal.Decimal, from string) (decimal.Decimal, error) 
 }
 
 // countryBook is the ledger's book by country at a date with the rates of its
-// currencies (and of target, when named), in one query over the ledger's and FX's
-// published SQL functions: the exposure by country is the benchmarked request, and a
-// round trip is a fifth of it.
-func (s *Service) countryBook(ctx context.Context, asOf time.Time, fundID *int64, target string) (loan.BookTotals, map[string]decimal.Decimal, error) {
+// currencies (and of target and the funds' base currencies), the funds and the limits,
+// in one query over the ledger's, FX's and the funds' published SQL: the exposure by
+// country is the benchmarked request, and a round trip is a tenth of it.
+func (s *Service) countryBook(ctx context.Context, asOf time.Time, fundID *int64, target string) (
+	bt loan.BookTotals, rates map[string]decimal.Decimal, funds []fund.Fund, limits []Limit, err error) {
 	for attempt := 0; ; attempt++ {
-		out := loan.BookTotals{Partners: map[string]int{}}
-		rates := map[string]decimal.Decimal{"USD": decimal.One}
+		bt = loan.BookTotals{Partners: map[string]int{}}
+		rates = map[string]decimal.Decimal{"USD": decimal.One}
+		funds, limits = nil, []Limit{}
 		stale := false
 		rows, err := s.q.ByCountry.QueryContext(ctx, asOf, fundID, target)
 		if err != nil {
-			return out, nil, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
+			return bt, nil, nil, nil, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
 		}
 		for rows.Next() {
-			var b loan.BookSum
-			var loans int64
-			var partners int
-			var rate decimal.NullDecimal
-			if err := rows.Scan(&b.Key, &b.Currency, &b.Outstanding, &b.Undisbursed, &b.Overdue, &b.PAR30, &loans, &partners, &rate); err != nil {
+			var kind, a, b string
+			var x, y, z, w decimal.NullDecimal
+			var n, m int64
+			var t *string
+			if err := rows.Scan(&kind, &a, &b, &x, &y, &z, &w, &n, &m, &t); err != nil {
 				rows.Close()
-				return out, nil, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
+				return bt, nil, nil, nil, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
 			}
 			switch {
-			case b.Key == "#":
-				if rate.Valid {
-					rates[b.Currency] = rate.Decimal
+			case kind == "r":
+				if x.Valid {
+					rates[strings.TrimSpace(b)] = x.Decimal
 				}
-			case b.Key == "!":
+			case kind == "f":
+				funds = append(funds, fund.Fund{ID: n, Name: a, BaseCurrency: strings.TrimSpace(b)})
+			case kind == "l":
+				l := Limit{Dimension: Dimension(a), Key: b, Currency: t}
+				if x.Valid {
+					l.MaxShare = &x.Decimal
+				}
+				if y.Valid {
+					l.MaxAmount = &y.Decimal
+				}
+				limits = append(limits, l)
+			case a == "!":
 				stale = true
-			case b.Currency == "":
-				out.Partners[b.Key] = partners
-				out.AllPartners += partners // a partner is in one country
+			case b == "":
+				bt.Partners[a] = int(m)
+				bt.AllPartners += int(m) // a partner is in one country
 			default:
-				b.Loans = int(loans)
-				out.Sums = append(out.Sums, b)
+				bt.Sums = append(bt.Sums, loan.BookSum{Key: a, Currency: b, Outstanding: x.Decimal, Undisbursed: y.Decimal,
+					Overdue: z.Decimal, PAR30: w.Decimal, Loans: int(n)})
 			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return out, nil, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
+			return bt, nil, nil, nil, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
 		}
 		if !stale || attempt > 0 {
-			return out, rates, nil
+			// In fund.Service.List's order and Limits' (the first fund's currency is
+			// the default; limits are listed by dimension and key).
+			sort.Slice(funds, func(i, j int) bool {
+				if funds[i].Name != funds[j].Name {
+					return funds[i].Name < funds[j].Name
+				}
+				return funds[i].ID < funds[j].ID
+			})
+			sort.Slice(limits, func(i, j int) bool {
+				if limits[i].Dimension != limits[j].Dimension {
+					return limits[i].Dimension < limits[j].Dimension
+				}
+				return limits[i].Key < limits[j].Key
+			})
+			return bt, rates, funds, normalizeLimits(limits), nil
 		}
 		if err := s.loans.FreshenCountries(ctx); err != nil {
-			return out, nil, err
+			return bt, nil, nil, nil, err
 		}
 	}
 }
@@ -373,29 +405,36 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	if !ok {
 		return Report{}, apperr.Invalid(apperr.FieldError{Field: "by", Message: fmt.Sprintf("%q is not a cut", q.By)})
 	}
-	// The book first, then the funds and the limits (two small queries): reading them
-	// beside the book, on other connections, made the answer slower on two cores
-	// (docs/PERFORMANCE.md).
+	// By country (the benchmarked request) the book, its rates, the funds and the limits
+	// come in one query; by the other cuts the book comes from the ledger, then the
+	// funds and the limits. (Reading those beside the book, on other connections, made
+	// the answer slower on two cores: docs/PERFORMANCE.md.)
 	var (
-		bt    loan.BookTotals
-		rates map[string]decimal.Decimal // from the book's query, by country
-		err   error
+		bt        loan.BookTotals
+		rates     map[string]decimal.Decimal
+		currency  string
+		fundNames map[int64]string
+		limits    []Limit
+		err       error
 	)
 	if cut == loan.CutCountry {
-		bt, rates, err = s.countryBook(ctx, q.AsOf, q.FundID, q.Currency)
+		var funds []fund.Fund
+		if bt, rates, funds, limits, err = s.countryBook(ctx, q.AsOf, q.FundID, q.Currency); err != nil {
+			return Report{}, err
+		}
+		if currency, fundNames, err = resolveTarget(funds, q.Currency, q.FundID); err != nil {
+			return Report{}, err
+		}
 	} else {
-		bt, err = s.loans.BookAt(ctx, q.AsOf, q.FundID, cut)
-	}
-	if err != nil {
-		return Report{}, err
-	}
-	currency, fundNames, err := s.target(ctx, q.Currency, q.FundID)
-	if err != nil {
-		return Report{}, err
-	}
-	limits, err := s.Limits(ctx)
-	if err != nil {
-		return Report{}, err
+		if bt, err = s.loans.BookAt(ctx, q.AsOf, q.FundID, cut); err != nil {
+			return Report{}, err
+		}
+		if currency, fundNames, err = s.target(ctx, q.Currency, q.FundID); err != nil {
+			return Report{}, err
+		}
+		if limits, err = s.Limits(ctx); err != nil {
+			return Report{}, err
+		}
 	}
 	need := map[string]bool{}
 	for _, sum := range bt.Sums {

@@ -32,6 +32,11 @@ func (s *Service) Limits(ctx context.Context) ([]Limit, error) {
 	if err := s.q.ListLimits.SelectContext(ctx, &out); err != nil {
 		return nil, fmt.Errorf("list limits: %w", err)
 	}
+	return normalizeLimits(out), nil
+}
+
+// normalizeLimits trims what the columns pad: CHAR(3) codes, NUMERIC scales.
+func normalizeLimits(out []Limit) []Limit {
 	for i := range out {
 		if out[i].MaxShare != nil {
 			t := out[i].MaxShare.Trim(0)
@@ -46,7 +51,7 @@ func (s *Service) Limits(ctx context.Context) ([]Limit, error) {
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // normalizeKey checks a limit's key against its dimension and returns it canonical

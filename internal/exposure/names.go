@@ -1,20 +1,31 @@
 package exposure
 
 import (
+	"sync"
+
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
 	"cartera/internal/partner"
 )
 
+// countryNames remembers the names looked up: x/text's lookup was a twentieth of an
+// exposure by country.
+var countryNames sync.Map
+
 // countryName is a country's English name, or its code.
 func countryName(code string) string {
+	if n, ok := countryNames.Load(code); ok {
+		return n.(string)
+	}
+	name := code
 	if r, err := language.ParseRegion(code); err == nil {
 		if n := display.English.Regions().Name(r); n != "" {
-			return n
+			name = n
 		}
 	}
-	return code
+	countryNames.Store(code, name)
+	return name
 }
 
 var legalStatusLabels = map[partner.LegalStatus]string{
