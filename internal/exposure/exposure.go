@@ -271,20 +271,22 @@ func (b *book) convert(d decimal.Decimal, from string) (decimal.Decimal, error) 
 	return d.Mul(f)
 }
 
-// countryBook is the ledger's book by country at a date with the rates of its
-// currencies (and of target and the funds' base currencies), the funds and the limits,
-// in one query over the ledger's, FX's and the funds' published SQL: the exposure by
-// country is the benchmarked request, and a round trip is a tenth of it.
+// countryBook is the exposure by country at a date, converted and summed per country
+// in SQL, with the rates, the funds and the limits, in one query over the ledger's,
+// FX's and the funds' published SQL: the exposure by country is the benchmarked
+// request, and a round trip or a Go-side conversion of each currency's sum is a tenth
+// of it. Its sums come back in the target currency (whose code it returns): converting
+// them again is the identity.
 func (s *Service) countryBook(ctx context.Context, asOf time.Time, fundID *int64, target string) (
-	bt loan.BookTotals, rates map[string]decimal.Decimal, funds []fund.Fund, limits []Limit, err error) {
+	out countryAnswer, err error) {
 	for attempt := 0; ; attempt++ {
-		bt = loan.BookTotals{Partners: map[string]int{}}
-		rates = map[string]decimal.Decimal{"USD": decimal.One}
-		funds, limits = nil, []Limit{}
+		out = countryAnswer{book: loan.BookTotals{Partners: map[string]int{}}, rates: map[string]decimal.Decimal{"USD": decimal.One},
+			limits: []Limit{}}
+		var held []string
 		stale := false
 		rows, err := s.q.ByCountry.QueryContext(ctx, asOf, fundID, target)
 		if err != nil {
-			return bt, nil, nil, nil, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
+			return out, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
 		}
 		for rows.Next() {
 			var kind, a, b string
@@ -293,16 +295,28 @@ func (s *Service) countryBook(ctx context.Context, asOf time.Time, fundID *int64
 			var t *string
 			if err := rows.Scan(&kind, &a, &b, &x, &y, &z, &w, &n, &m, &t); err != nil {
 				rows.Close()
-				return bt, nil, nil, nil, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
+				return out, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
 			}
-			switch {
-			case kind == "r":
+			switch kind {
+			case "g":
+				out.book.Sums = append(out.book.Sums, loan.BookSum{Key: a, Currency: b, Outstanding: x.Decimal, Undisbursed: y.Decimal,
+					Overdue: z.Decimal, PAR30: w.Decimal, Loans: int(n)})
+			case "p":
+				out.book.Partners[a] = int(m)
+				out.book.AllPartners += int(m) // a partner is in one country
+			case "!":
+				stale = true
+			case "c":
+				held = append(held, b)
+			case "t":
+				out.currency = b
+			case "r":
 				if x.Valid {
-					rates[strings.TrimSpace(b)] = x.Decimal
+					out.rates[strings.TrimSpace(b)] = x.Decimal
 				}
-			case kind == "f":
-				funds = append(funds, fund.Fund{ID: n, Name: a, BaseCurrency: strings.TrimSpace(b)})
-			case kind == "l":
+			case "f":
+				out.funds = append(out.funds, fund.Fund{ID: n, Name: a, BaseCurrency: strings.TrimSpace(b)})
+			case "l":
 				l := Limit{Dimension: Dimension(a), Key: b, Currency: t}
 				if x.Valid {
 					l.MaxShare = &x.Decimal
@@ -310,42 +324,56 @@ func (s *Service) countryBook(ctx context.Context, asOf time.Time, fundID *int64
 				if y.Valid {
 					l.MaxAmount = &y.Decimal
 				}
-				limits = append(limits, l)
-			case a == "!":
-				stale = true
-			case b == "":
-				bt.Partners[a] = int(m)
-				bt.AllPartners += int(m) // a partner is in one country
-			default:
-				bt.Sums = append(bt.Sums, loan.BookSum{Key: a, Currency: b, Outstanding: x.Decimal, Undisbursed: y.Decimal,
-					Overdue: z.Decimal, PAR30: w.Decimal, Loans: int(n)})
+				out.limits = append(out.limits, l)
 			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return bt, nil, nil, nil, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
+			return out, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
 		}
-		if !stale || attempt > 0 {
-			// In fund.Service.List's order and Limits' (the first fund's currency is
-			// the default; limits are listed by dimension and key).
-			sort.Slice(funds, func(i, j int) bool {
-				if funds[i].Name != funds[j].Name {
-					return funds[i].Name < funds[j].Name
-				}
-				return funds[i].ID < funds[j].ID
-			})
-			sort.Slice(limits, func(i, j int) bool {
-				if limits[i].Dimension != limits[j].Dimension {
-					return limits[i].Dimension < limits[j].Dimension
-				}
-				return limits[i].Key < limits[j].Key
-			})
-			return bt, rates, funds, normalizeLimits(limits), nil
+		if stale && attempt == 0 {
+			if err := s.loans.FreshenCountries(ctx); err != nil {
+				return out, err
+			}
+			continue
 		}
-		if err := s.loans.FreshenCountries(ctx); err != nil {
-			return bt, nil, nil, nil, err
+		// A currency without a rate leaves its countries' sums NULL: say which, the
+		// first in order, as the other cuts do.
+		sort.Strings(held)
+		for _, c := range held {
+			if _, ok := out.rates[c]; !ok {
+				return out, missingRate(c, asOf)
+			}
 		}
+		if _, ok := out.rates[out.currency]; !ok && len(held) > 0 {
+			return out, missingRate(out.currency, asOf)
+		}
+		// In fund.Service.List's order and Limits' (the first fund's currency is the
+		// default; limits are listed by dimension and key).
+		sort.Slice(out.funds, func(i, j int) bool {
+			if out.funds[i].Name != out.funds[j].Name {
+				return out.funds[i].Name < out.funds[j].Name
+			}
+			return out.funds[i].ID < out.funds[j].ID
+		})
+		sort.Slice(out.limits, func(i, j int) bool {
+			if out.limits[i].Dimension != out.limits[j].Dimension {
+				return out.limits[i].Dimension < out.limits[j].Dimension
+			}
+			return out.limits[i].Key < out.limits[j].Key
+		})
+		out.limits = normalizeLimits(out.limits)
+		return out, nil
 	}
+}
+
+// countryAnswer is countryBook's.
+type countryAnswer struct {
+	book     loan.BookTotals // sums already in currency
+	currency string          // the target the sums are in
+	rates    map[string]decimal.Decimal
+	funds    []fund.Fund
+	limits   []Limit
 }
 
 // labeller names a cut's groups by their keys.
@@ -418,13 +446,17 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 		err       error
 	)
 	if cut == loan.CutCountry {
-		var funds []fund.Fund
-		if bt, rates, funds, limits, err = s.countryBook(ctx, q.AsOf, q.FundID, q.Currency); err != nil {
+		ans, err := s.countryBook(ctx, q.AsOf, q.FundID, q.Currency)
+		if err != nil {
 			return Report{}, err
 		}
-		if currency, fundNames, err = resolveTarget(funds, q.Currency, q.FundID); err != nil {
+		if currency, fundNames, err = resolveTarget(ans.funds, q.Currency, q.FundID); err != nil {
 			return Report{}, err
 		}
+		if ans.currency != currency {
+			return Report{}, fmt.Errorf("exposure by country: the query converted into %s, the service's rule says %s", ans.currency, currency)
+		}
+		bt, rates, limits = ans.book, ans.rates, ans.limits
 	} else {
 		if bt, err = s.loans.BookAt(ctx, q.AsOf, q.FundID, cut); err != nil {
 			return Report{}, err
@@ -443,6 +475,9 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	b, err := s.newBook(ctx, q.AsOf, currency, need, rates)
 	if err != nil {
 		return Report{}, err
+	}
+	for c, r := range rates {
+		b.rates[c] = r // the limits' currencies, read with the book
 	}
 	label, err := s.labeller(ctx, q.By, fundNames)
 	if err != nil {

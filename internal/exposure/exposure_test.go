@@ -270,6 +270,13 @@ func TestOverdueAndPAR30ByHand(t *testing.T) {
 	if len(r.Groups) != 1 || r.Groups[0].PAR30 == nil || *r.Groups[0].PAR30 != 0.285714 {
 		t.Errorf("Peru's PAR30 should be 120,000 / 420,000: %+v", r.Groups)
 	}
+	// In a currency with no rate at the date, by any cut: a problem naming it, no report.
+	for _, by := range []Dimension{ByCountry, ByRegion, ByPartner} {
+		_, err := e.svc.Exposure(ctx, Query{By: by, AsOf: civil.Date(2024, 3, 12), Currency: "EUR"})
+		if ae, ok := apperr.As(err); !ok || len(ae.Fields) == 0 || ae.Fields[0].Field != "as_of" || !strings.Contains(ae.Fields[0].Message, "no EUR rate on or before 2024-03-12") {
+			t.Errorf("by %s in EUR without a rate: %v", by, err)
+		}
+	}
 	// The portfolio a year on: the late loan in the oldest bucket, the buckets adding up.
 	pf, err := e.svc.Portfolio(ctx, civil.Date(2024, 12, 20), "", nil)
 	must(t, err)

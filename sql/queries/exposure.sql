@@ -12,30 +12,62 @@ INSERT INTO exposure_limits (dimension, key, max_share, max_amount, currency)
 SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::text[]);
 
 -- name: exposure-by-country
--- The exposure by country in one round trip, from the other domains' published SQL:
---   'b' rows: the ledger's book by country at the date (loan_book_by_country);
---   'r' rows: the rate on that date of each currency it holds, of the target ($3) and of
---        every fund's base currency (FX's fx_rate_on);
---   'f' rows: the funds (fund_directory), to resolve the currency and the fund filter;
---   'l' rows: the limits (this domain's own table).
--- The amounts are converted in Go, exactly.
+-- The exposure by country in one round trip, from the other domains' published SQL
+-- (the ledger's loan_book_by_country, FX's fx_rate_on, the funds' fund_directory):
+--   'g' rows: each country's figures converted into the target currency at the date's
+--        rates, summed, to 6 decimals (or fewer beyond 12 integer digits: the decimal
+--        type holds 19); the service rounds them to cents together;
+--   'p' rows: each country's partners; '!' a stale country book (read again);
+--   'c' rows: the currencies the book holds; 't' the target; 'r' rows: the rates (NULL: none on or before
+--        the date), of those, of the target and of the limits' currencies;
+--   'f' rows: the funds; 'l' rows: the limits (this domain's own table).
+-- The target ($3, or the fund's base currency, or the first fund's by name) is the
+-- service's rule, which checks that it agrees.
 WITH b AS MATERIALIZED (
     SELECT country, currency, outstanding, undisbursed, overdue, par30, loans, partners
     FROM loan_book_by_country($1, $2)
 ),
+t AS (
+    SELECT coalesce(nullif($3::text, ''),
+                    (SELECT base_currency::text FROM fund_directory WHERE fund_id = $2),
+                    (SELECT base_currency::text FROM fund_directory ORDER BY name, fund_id LIMIT 1),
+                    'USD') AS code
+),
+held AS (SELECT DISTINCT currency FROM b WHERE currency NOT IN ('', '!')),
 c AS (
-    SELECT DISTINCT currency FROM b WHERE currency NOT IN ('', '!')
-    UNION
-    SELECT $3::text
-    UNION
-    SELECT base_currency::text FROM fund_directory
+    SELECT currency FROM held
+    UNION SELECT code FROM t
+    UNION SELECT currency::text FROM exposure_limits WHERE currency IS NOT NULL
+),
+r AS (
+    SELECT c.currency, CASE WHEN c.currency = 'USD' THEN 1 ELSE x.rate END AS rate
+    FROM c LEFT JOIN LATERAL fx_rate_on(c.currency, $1) x ON true
+),
+tr AS (SELECT r.rate FROM r JOIN t ON r.currency = t.code),
+g AS (
+    SELECT b.country, sum(b.outstanding / r.rate * tr.rate) AS outstanding, sum(b.undisbursed / r.rate * tr.rate) AS undisbursed,
+           sum(b.overdue / r.rate * tr.rate) AS overdue, sum(b.par30 / r.rate * tr.rate) AS par30, sum(b.loans) AS loans
+    FROM b JOIN r ON r.currency = b.currency CROSS JOIN tr
+    WHERE b.currency NOT IN ('', '!')
+    GROUP BY b.country
 )
-SELECT 'b' AS kind, country AS a, currency AS b, outstanding AS x, undisbursed AS y, overdue AS z, par30 AS w,
-       loans AS n, partners AS m, NULL::text AS t
-FROM b
+SELECT 'g' AS kind, country AS a, (SELECT code FROM t) AS b,
+       round(outstanding, least(6, 18 - length(trunc(outstanding)::text))) AS x,
+       round(undisbursed, least(6, 18 - length(trunc(undisbursed)::text))) AS y,
+       round(overdue, least(6, 18 - length(trunc(overdue)::text))) AS z,
+       round(par30, least(6, 18 - length(trunc(par30)::text))) AS w,
+       loans AS n, 0 AS m, NULL::text AS t
+FROM g
 UNION ALL
-SELECT 'r', '', c.currency, r.rate, NULL, NULL, NULL, 0, 0, NULL
-FROM c LEFT JOIN LATERAL fx_rate_on(c.currency, $1) r ON true
+SELECT 'p', country, '', NULL, NULL, NULL, NULL, 0, partners, NULL FROM b WHERE currency = ''
+UNION ALL
+SELECT '!', '', '', NULL, NULL, NULL, NULL, 0, 0, NULL FROM b WHERE country = '!'
+UNION ALL
+SELECT 'c', '', currency, NULL, NULL, NULL, NULL, 0, 0, NULL FROM held
+UNION ALL
+SELECT 't', '', code, NULL, NULL, NULL, NULL, 0, 0, NULL FROM t
+UNION ALL
+SELECT 'r', '', currency, rate, NULL, NULL, NULL, 0, 0, NULL FROM r
 UNION ALL
 SELECT 'f', name, base_currency::text, NULL, NULL, NULL, NULL, fund_id, 0, NULL FROM fund_directory
 UNION ALL
