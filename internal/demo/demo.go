@@ -64,26 +64,12 @@ type Result struct {
 // Load writes the demo data unless it was loaded before. Each piece is created only if
 // missing, so a Load interrupted half-way can simply be run again.
 func Load(ctx context.Context, s Services) (Result, error) {
-	var q struct {
-		Get *sqlx.Stmt `query:"get-meta"`
-		Set *sqlx.Stmt `query:"set-meta"`
-	}
-	if err := db.PrepareQueries(ctx, s.Conn, "demo.sql", &q); err != nil {
+	m, err := openMarkers(ctx, s)
+	if err != nil {
 		return Result{}, err
 	}
-	defer q.Get.Close()
-	defer q.Set.Close()
-	done := func(key string) (bool, error) {
-		var v string
-		switch err := q.Get.GetContext(ctx, &v, key); {
-		case err == nil:
-			return true, nil
-		case db.IsNoRows(err):
-			return false, nil
-		default:
-			return false, fmt.Errorf("read demo marker: %w", err)
-		}
-	}
+	defer m.close()
+	done := func(key string) (bool, error) { return m.done(ctx, key) }
 	actor := audit.System("demo loader")
 	var res Result
 	base, err := done(loadedKey)
@@ -105,16 +91,16 @@ func Load(ctx context.Context, s Services) (Result, error) {
 		if err := loadBase(ctx, s, actor, &res); err != nil {
 			return res, err
 		}
-		if _, err := q.Set.ExecContext(ctx, loadedKey, "true"); err != nil {
-			return res, fmt.Errorf("mark demo loaded: %w", err)
+		if err := m.set(ctx, loadedKey); err != nil {
+			return res, err
 		}
 	}
 	if !ledger {
 		if res.Loans, err = loadLedger(ctx, s, actor, civil.Today()); err != nil {
 			return res, err
 		}
-		if _, err := q.Set.ExecContext(ctx, ledgerLoadedKey, "true"); err != nil {
-			return res, fmt.Errorf("mark demo loaded: %w", err)
+		if err := m.set(ctx, ledgerLoadedKey); err != nil {
+			return res, err
 		}
 	}
 	if !figs {
@@ -122,14 +108,56 @@ func Load(ctx context.Context, s Services) (Result, error) {
 		if res.Reports, res.Skipped, err = loadFigures(ctx, s, actor); err != nil {
 			return res, err
 		}
-		if _, err := q.Set.ExecContext(ctx, figuresLoadedKey, "true"); err != nil {
-			return res, fmt.Errorf("mark demo loaded: %w", err)
+		if err := m.set(ctx, figuresLoadedKey); err != nil {
+			return res, err
 		}
 	}
 	return res, nil
 }
 
 const demoFundName = "Demo Impact Fund"
+
+// markers say which parts of the demo (and which synthetic books) are loaded.
+type markers struct {
+	q struct {
+		Get *sqlx.Stmt `query:"get-meta"`
+		Set *sqlx.Stmt `query:"set-meta"`
+	}
+}
+
+func openMarkers(ctx context.Context, s Services) (*markers, error) {
+	m := &markers{}
+	if err := db.PrepareQueries(ctx, s.Conn, "demo.sql", &m.q); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *markers) close() {
+	m.q.Get.Close()
+	m.q.Set.Close()
+}
+
+// done reports whether the part named key was loaded.
+func (m *markers) done(ctx context.Context, key string) (bool, error) {
+	var v string
+	switch err := m.q.Get.GetContext(ctx, &v, key); {
+	case err == nil:
+		return true, nil
+	case db.IsNoRows(err):
+		return false, nil
+	default:
+		return false, fmt.Errorf("read demo marker %s: %w", key, err)
+	}
+}
+
+// set marks the part named key loaded.
+func (m *markers) set(ctx context.Context, key string) error {
+	if _, err := m.q.Set.ExecContext(ctx, key, "true"); err != nil {
+		return fmt.Errorf("mark %s loaded: %w", key, err)
+	}
+	return nil
+}
 
 // loadBase writes the fund, the partners and the admin account.
 func loadBase(ctx context.Context, s Services, actor audit.Actor, res *Result) error {

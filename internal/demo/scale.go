@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/govalues/decimal"
-	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
 	"cartera/internal/figures"
@@ -18,7 +17,6 @@ import (
 	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
-	"cartera/internal/platform/db"
 	"cartera/internal/platform/money"
 )
 
@@ -104,22 +102,14 @@ func LoadScale(ctx context.Context, s Services, sc Scale, progress func(string))
 			progress(fmt.Sprintf("%5.1fs  ", time.Since(began).Seconds()) + fmt.Sprintf(format, args...))
 		}
 	}
-	var q struct {
-		Get *sqlx.Stmt `query:"get-meta"`
-		Set *sqlx.Stmt `query:"set-meta"`
-	}
-	if err := db.PrepareQueries(ctx, s.Conn, "demo.sql", &q); err != nil {
+	m, err := openMarkers(ctx, s)
+	if err != nil {
 		return ScaleResult{}, err
 	}
-	defer q.Get.Close()
-	defer q.Set.Close()
+	defer m.close()
 	key := "demo_scale_" + sc.Name
-	var v string
-	switch err := q.Get.GetContext(ctx, &v, key); {
-	case err == nil:
-		return ScaleResult{AlreadyLoaded: true}, nil
-	case !db.IsNoRows(err):
-		return ScaleResult{}, fmt.Errorf("read scale marker: %w", err)
+	if loaded, err := m.done(ctx, key); err != nil || loaded {
+		return ScaleResult{AlreadyLoaded: loaded}, err
 	}
 	actor := audit.System("demo loader")
 	rng := rand.New(rand.NewPCG(2026, uint64(sc.Partners)))
@@ -182,8 +172,8 @@ func LoadScale(ctx context.Context, s Services, sc Scale, progress func(string))
 		return res, fmt.Errorf("vacuum after the scale load: %w", err)
 	}
 	say("vacuumed and analysed")
-	if _, err := q.Set.ExecContext(ctx, key, "true"); err != nil {
-		return res, fmt.Errorf("mark scale loaded: %w", err)
+	if err := m.set(ctx, key); err != nil {
+		return res, err
 	}
 	res.Took = time.Since(began)
 	return res, nil

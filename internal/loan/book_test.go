@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/govalues/decimal"
+	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
 	"cartera/internal/fund"
@@ -24,15 +25,8 @@ import (
 // date on which any loan's figures change, the days around it, and random days.
 func TestBookIsReplayAtEveryDate(t *testing.T) {
 	ctx := context.Background()
-	conn := pgtest.New(t)
-	log, err := audit.NewLog(ctx, conn)
-	ok(t, err)
-	funds, err := fund.NewService(ctx, conn, log)
-	ok(t, err)
-	s, err := NewService(ctx, conn, log, funds)
-	ok(t, err)
-	s.today = func() time.Time { return civil.Date(2045, 1, 1) }
-	_, err = conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F1', 'USD'), ('F2', 'EUR');
+	s, conn, log, funds := bookService(t, civil.Date(2045, 1, 1))
+	_, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F1', 'USD'), ('F2', 'EUR');
 		INSERT INTO partners (name, country, legal_status) VALUES ('A', 'BO', 'ngo'), ('B', 'BO', 'bank'),
 		    ('C', 'PE', 'ngo'), ('D', 'KE', 'cooperative'), ('E', 'PE', 'nbfi')`)
 	ok(t, err)
@@ -225,6 +219,22 @@ func ok(t testing.TB, err error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// bookService is a loan service on a fresh database whose today is today, far enough
+// on that random histories are never in the future.
+func bookService(t *testing.T, today time.Time) (*Service, *sqlx.DB, *audit.Log, *fund.Service) {
+	t.Helper()
+	ctx := context.Background()
+	conn := pgtest.New(t)
+	log, err := audit.NewLog(ctx, conn)
+	ok(t, err)
+	funds, err := fund.NewService(ctx, conn, log)
+	ok(t, err)
+	s, err := NewService(ctx, conn, log, funds)
+	ok(t, err)
+	s.today = func() time.Time { return today }
+	return s, conn, log, funds
+}
 
 // TestAggregate sums two loans' steps by hand: ranges start where either changes,
 // equal neighbours merge, and a gap where neither counts is left out.

@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"cartera/internal/audit"
-	"cartera/internal/fund"
 	"cartera/internal/platform/civil"
-	"cartera/internal/platform/pgtest"
 )
 
 // TestLoadStoresWhatPostWould loads random histories in bulk into one fund and posts
@@ -18,16 +15,9 @@ import (
 // running totals, the schedules, the statuses and the book must be the same.
 func TestLoadStoresWhatPostWould(t *testing.T) {
 	ctx := context.Background()
-	conn := pgtest.New(t)
-	log, err := audit.NewLog(ctx, conn)
-	ok(t, err)
-	funds, err := fund.NewService(ctx, conn, log)
-	ok(t, err)
-	s, err := NewService(ctx, conn, log, funds)
-	ok(t, err)
 	asOf := civil.Date(2045, 1, 1)
-	s.today = func() time.Time { return asOf }
-	_, err = conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('Posted', 'USD'), ('Loaded', 'USD');
+	s, conn, _, _ := bookService(t, asOf)
+	_, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('Posted', 'USD'), ('Loaded', 'USD');
 		INSERT INTO partners (name, country, legal_status) VALUES ('A', 'BO', 'ngo'), ('B', 'PE', 'bank')`)
 	ok(t, err)
 	actor := audit.System("test")
