@@ -21,6 +21,7 @@ import (
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/http/api"
+	"cartera/internal/http/server"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/db"
@@ -172,31 +173,14 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*runtime, error) {
 	return rt, nil
 }
 
-func (rt *runtime) prepare(ctx context.Context) (err error) {
-	if rt.audit, err = audit.NewLog(ctx, rt.conn); err != nil {
+func (rt *runtime) prepare(ctx context.Context) error {
+	d, err := server.NewDeps(ctx, rt.conn)
+	if err != nil {
 		return err
 	}
-	if rt.users, err = user.NewService(ctx, rt.conn, rt.audit); err != nil {
-		return err
-	}
-	if rt.partners, err = partner.NewService(ctx, rt.conn, rt.audit); err != nil {
-		return err
-	}
-	if rt.funds, err = fund.NewService(ctx, rt.conn, rt.audit); err != nil {
-		return err
-	}
-	if rt.loans, err = loan.NewService(ctx, rt.conn, rt.audit, rt.funds); err != nil {
-		return err
-	}
-	if rt.fx, err = fx.NewService(ctx, rt.conn, rt.audit); err != nil {
-		return err
-	}
-	if rt.figures, err = figures.NewService(ctx, rt.conn, rt.audit, rt.partners, rt.fx); err != nil {
-		return err
-	}
-	rt.publish = publish.NewService(rt.partners, rt.figures, rt.loans, rt.funds, rt.fx)
-	rt.exposure, err = exposure.NewService(ctx, rt.conn, rt.audit, rt.loans, rt.partners, rt.funds, rt.fx)
-	return err
+	rt.audit, rt.users, rt.partners, rt.funds, rt.loans = d.Audit, d.Users, d.Partners, d.Funds, d.Loans
+	rt.fx, rt.figures, rt.publish, rt.exposure = d.FX, d.Figures, d.Publish, d.Exposure
+	return nil
 }
 
 func (rt *runtime) apiDeps() api.Deps {

@@ -58,6 +58,7 @@ func commands() []command {
 		{"pdf factsheet", "render a partner's newsletter fact sheet (PDF)", runPDFFactSheet},
 		{"pdf factsheets", "render every partner's fact sheet into a directory", runPDFFactSheets},
 		{"bench exposure", "drive a running server's exposure API with concurrent requests and time the bare SQL in psql", runBenchExposure},
+		{"bench pages", "time every page of a running server's web UI: server time, client time and weight", runBenchPages},
 		{"version", "print the version", runVersion},
 	}
 }

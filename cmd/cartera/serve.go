@@ -22,14 +22,29 @@ const demoCredentialsFile = "demo-admin.txt"
 
 func runServe(ctx context.Context, args []string, io stdio) error {
 	var c common
-	var addr, demoMode string
+	var addr, demoMode, cookieSecure, trustedProxies string
 	fs := newFlags("serve", "Run the HTTP service: the JSON API under /api/v1 and /healthz.", io.err)
 	c.register(fs, "info")
 	fs.StringVar(&addr, "addr", env("CARTERA_ADDR", ":8080"), "address to listen on (`CARTERA_ADDR`)")
 	fs.StringVar(&demoMode, "demo", env("CARTERA_DEMO", "auto"),
 		"load the demo data on first start: auto (only on the embedded cluster), true or false (`CARTERA_DEMO`)")
+	fs.StringVar(&cookieSecure, "cookie-secure", env("CARTERA_COOKIE_SECURE", "false"),
+		"mark session cookies Secure even on plain HTTP, when TLS ends at a proxy (`CARTERA_COOKIE_SECURE`)")
+	fs.StringVar(&trustedProxies, "trusted-proxies", env("CARTERA_TRUSTED_PROXIES", ""),
+		"comma-separated proxy addresses or CIDRs whose X-Forwarded-For/-Proto are believed (`CARTERA_TRUSTED_PROXIES`)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	secureCookies, err := strconv.ParseBool(cookieSecure)
+	if err != nil {
+		fmt.Fprintf(io.err, "--cookie-secure must be true or false, not %q\n", cookieSecure)
+		return errUsage
+	}
+	var proxies []string
+	for _, p := range strings.Split(trustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			proxies = append(proxies, p)
+		}
 	}
 	log, err := c.logger(io.err)
 	if err != nil {
@@ -71,7 +86,10 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		adminPassword = demoPassword(rt, res.AdminPassword)
 	}
 
-	app := server.New(server.Config{Version: version(), AdminEmail: demo.AdminEmail, Logger: log}, rt.apiDeps())
+	app, err := server.New(server.Config{Version: version(), Logger: log, CookieSecure: secureCookies, TrustedProxies: proxies}, rt.apiDeps())
+	if err != nil {
+		return err
+	}
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 

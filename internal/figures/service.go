@@ -33,6 +33,8 @@ type Service struct {
 	partners *partner.Service
 	rates    Rates
 	today    func() time.Time
+	recent   recentQueries
+	years    yearQueries
 	q        struct {
 		List       *sqlx.Stmt `query:"list-reports"`
 		Get        *sqlx.Stmt `query:"get-report"`
@@ -49,6 +51,12 @@ type Service struct {
 func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, partners *partner.Service, rates Rates) (*Service, error) {
 	s := &Service{conn: conn, audit: log, partners: partners, rates: rates, today: civil.Today}
 	if err := db.PrepareQueries(ctx, conn, "figures.sql", &s.q); err != nil {
+		return nil, err
+	}
+	if err := db.PrepareQueries(ctx, conn, "figures_recent.sql", &s.recent); err != nil {
+		return nil, err
+	}
+	if err := db.PrepareQueries(ctx, conn, "figures_years.sql", &s.years); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -100,6 +100,9 @@ type Detail struct {
 	Transactions  []Transaction
 	Reschedulings []Rescheduling
 	XIRR          *float64
+	// Version names the loan's whole history (not only up to the as-of date): it
+	// changes with every event posted. A form carries it to PostIfUnchanged.
+	Version string
 }
 
 // Filter selects loans; nil and empty fields select all.
@@ -118,6 +121,7 @@ type Service struct {
 	audit *audit.Log
 	funds *fund.Service
 	today func() time.Time
+	watch *watchQueries
 	q     struct {
 		Insert           *sqlx.NamedStmt `query:"insert-loan"`
 		Get              *sqlx.Stmt      `query:"get-loan"`
@@ -176,10 +180,31 @@ func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, funds *fund.
 	if err := db.PrepareQueries(ctx, conn, "loan.sql", &s.q); err != nil {
 		return nil, err
 	}
+	var err error
+	if s.watch, err = prepareWatch(ctx, conn); err != nil {
+		return nil, err
+	}
 	if err := s.rebuildBookIfAsked(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Validate reports every rule the new loan breaks that needs no database: its
+// reference, purpose and terms (Create also checks the fund and the partner).
+func (in NewLoan) Validate() error {
+	var bad apperr.Fields
+	if ref := strings.TrimSpace(in.Reference); ref == "" || len([]rune(ref)) > 100 {
+		bad.Add("reference", "must be 1 to 100 characters")
+	}
+	if len([]rune(strings.TrimSpace(in.Purpose))) > 2000 {
+		bad.Add("purpose", "must be at most 2,000 characters")
+	}
+	if err := in.Terms.Validate(); err != nil {
+		e, _ := apperr.As(err)
+		bad = append(bad, e.Fields...)
+	}
+	return bad.Err()
 }
 
 // Create records a loan to a partner. Its schedule appears with the first disbursement.
@@ -187,13 +212,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewLoan) (Lo
 	in.Reference = strings.TrimSpace(in.Reference)
 	in.Purpose = strings.TrimSpace(in.Purpose)
 	var bad apperr.Fields
-	if in.Reference == "" || len([]rune(in.Reference)) > 100 {
-		bad.Add("reference", "must be 1 to 100 characters")
-	}
-	if len([]rune(in.Purpose)) > 2000 {
-		bad.Add("purpose", "must be at most 2,000 characters")
-	}
-	if err := in.Terms.Validate(); err != nil {
+	if err := in.Validate(); err != nil {
 		e, _ := apperr.As(err)
 		bad = append(bad, e.Fields...)
 	}
@@ -340,7 +359,7 @@ func detail(l Loan, txs []Transaction, rs []Rescheduling, asOf time.Time) (Detai
 }
 
 func detailOf(l Loan, st *State, txs []Transaction, rs []Rescheduling, asOf time.Time) Detail {
-	d := Detail{Loan: l, State: st, Balances: st.Balances()}
+	d := Detail{Loan: l, State: st, Balances: st.Balances(), Version: historyVersion(txs, rs)}
 	var flows []CashFlow
 	for _, t := range txs {
 		if t.Date.After(asOf) {
@@ -512,6 +531,17 @@ type Posted struct {
 
 // Post records a disbursement, repayment or write-off (e.Kind), or a rescheduling.
 func (s *Service) Post(ctx context.Context, actor audit.Actor, loanID int64, e Event) (Posted, error) {
+	return s.post(ctx, actor, loanID, e, nil)
+}
+
+// PostIfUnchanged is Post for an event decided on a page that showed the loan at
+// version (Detail.Version): if any event was posted since, it records nothing and
+// returns a conflict naming what changed.
+func (s *Service) PostIfUnchanged(ctx context.Context, actor audit.Actor, loanID int64, version string, e Event) (Posted, error) {
+	return s.post(ctx, actor, loanID, e, &version)
+}
+
+func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e Event, expect *string) (Posted, error) {
 	var posted Posted
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		var l Loan
@@ -524,6 +554,16 @@ func (s *Service) Post(ctx context.Context, actor audit.Actor, loanID int64, e E
 			return fmt.Errorf("load loan %d: %w", loanID, err)
 		}
 		l = normalizeLoan(l)
+		if expect != nil {
+			// Under the lock, so nothing can be posted between this check and the write.
+			txs, rs, err := s.history(ctx, tx, loanID)
+			if err != nil {
+				return err
+			}
+			if err := checkVersion(l, txs, rs, *expect); err != nil {
+				return err
+			}
+		}
 		if err := s.checkEvent(l, e); err != nil {
 			return err
 		}

@@ -15,10 +15,14 @@ import (
 )
 
 // Batch selects the fact sheets made at once: the partners named, or every partner.
-// Each sheet compares the partner's own first and latest years with figures.
+// Each sheet compares the partner's own first and latest years with figures, unless
+// Years names them.
 type Batch struct {
 	Lang       reports.Lang
 	PartnerIDs []int64 // empty: every partner
+	// Years are the two years every sheet compares; zero (the default) means each
+	// partner's own first and latest years with figures.
+	Years Years
 }
 
 // Progress is told each time a document is done, and how many there are.
@@ -66,7 +70,7 @@ func (s *Service) FactSheets(ctx context.Context, b Batch, emit func(Document) e
 	for range workers {
 		wg.Go(func() {
 			for i := range jobs {
-				doc, err := s.FactSheet(ctx, ids[i], b.Lang, Years{})
+				doc, err := s.FactSheet(ctx, ids[i], b.Lang, b.Years)
 				results[i] <- result{doc, err}
 			}
 		})

@@ -88,6 +88,12 @@ type Service struct {
 		RevokeToken  *sqlx.Stmt `query:"revoke-token"`
 		Authenticate *sqlx.Stmt `query:"authenticate-token"`
 		TouchToken   *sqlx.Stmt `query:"touch-token"`
+		InsertSess   *sqlx.Stmt `query:"insert-session"`
+		GetSess      *sqlx.Stmt `query:"get-session"`
+		TouchSess    *sqlx.Stmt `query:"touch-session"`
+		SetFlash     *sqlx.Stmt `query:"set-flash"`
+		DeleteSess   *sqlx.Stmt `query:"delete-session"`
+		ExpireSess   *sqlx.Stmt `query:"delete-expired-sessions"`
 	}
 }
 

@@ -59,3 +59,30 @@ WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active;
 -- read a write.
 UPDATE api_tokens SET last_used_at = now()
 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
+
+-- name: insert-session
+INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at)
+VALUES ($1, $2, $3, now() + $4::interval)
+RETURNING id;
+
+-- name: get-session
+-- The live session with this hash, and its user if still active. A session ends at
+-- its absolute expiry, or after $2 without a request.
+SELECT s.id, s.csrf_token, s.flash, s.last_seen_at,
+       u.id AS user_id, u.email, u.name, u.role
+FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - $2::interval
+  AND u.active;
+
+-- name: touch-session
+-- Like touch-token, last_seen_at is kept to the minute; the flash, once read, is gone.
+UPDATE sessions SET last_seen_at = now(), flash = '' WHERE id = $1;
+
+-- name: set-flash
+UPDATE sessions SET flash = left($2, 500) WHERE id = $1;
+
+-- name: delete-session
+DELETE FROM sessions WHERE token_hash = $1;
+
+-- name: delete-expired-sessions
+DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - $1::interval;

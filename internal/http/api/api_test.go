@@ -81,11 +81,15 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	app, err := server.New(server.Config{Version: "test", Logger: quiet},
+		api.Deps{Conn: conn, Audit: log, Partners: partners, Users: users, Funds: funds, Loans: loans, FX: rates, Figures: reports,
+			Publish: publish.NewService(partners, reports, loans, funds, rates), Exposure: exposures})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e := &env{t: t, conn: conn, users: users, loans: loans, tokens: map[user.Role]string{},
 		services: demo.Services{Conn: conn, Funds: funds, Partners: partners, Users: users, Loans: loans, FX: rates, Figures: reports},
-		app: server.New(server.Config{Version: "test", Logger: quiet},
-			api.Deps{Conn: conn, Audit: log, Partners: partners, Users: users, Funds: funds, Loans: loans, FX: rates, Figures: reports,
-				Publish: publish.NewService(partners, reports, loans, funds, rates), Exposure: exposures})}
+		app:      app}
 	for _, role := range []user.Role{user.Admin, user.Manager, user.Viewer} {
 		email := string(role) + "@example.org"
 		if _, err := users.Create(ctx, audit.System("test"), user.NewUser{Email: email, Role: role, Password: "correct horse battery"}); err != nil {
@@ -575,8 +579,8 @@ func TestHealth(t *testing.T) {
 
 func TestRequestIDAndRecovery(t *testing.T) {
 	e := newEnv(t)
-	e.app.Get("/panic", func(*fiber.Ctx) error { panic("boom") })
-	r := e.do("", http.MethodGet, "/panic", nil)
+	e.app.Get("/api/v1/panic", func(*fiber.Ctx) error { panic("boom") })
+	r := e.do(user.Viewer, http.MethodGet, "/api/v1/panic", nil)
 	assertProblem(t, r, http.StatusInternalServerError)
 	if strings.Contains(string(r.body), "boom") {
 		t.Error("a 500 shows the internal error")

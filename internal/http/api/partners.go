@@ -4,12 +4,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
 
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
@@ -34,22 +31,12 @@ type partnerJSON struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
-var (
-	countryNamer = display.English.Regions()
-	countryNames sync.Map // code → English name; looked up once per code
-)
-
+// countryName is the English name of a country code the API returns.
 func countryName(code string) string {
-	if name, ok := countryNames.Load(code); ok {
-		return name.(string)
+	if name := partner.CountryName(code); name != code {
+		return name
 	}
-	r, err := language.ParseRegion(code)
-	if err != nil {
-		return ""
-	}
-	name := countryNamer.Name(r)
-	countryNames.Store(code, name)
-	return name
+	return ""
 }
 
 func toPartnerJSON(p partner.Partner) partnerJSON {

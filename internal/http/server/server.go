@@ -6,9 +6,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"cartera/internal/http/api"
+	"cartera/internal/http/ui"
 	"cartera/web"
 )
 
@@ -27,24 +29,37 @@ const MaxBody = 16 << 20
 
 // Config is what the application needs besides its services.
 type Config struct {
-	Version    string
-	AdminEmail string // shown on the home page as the account to make a token for
-	Logger     *slog.Logger
+	Version string
+	Logger  *slog.Logger
+	// CookieSecure marks session cookies Secure even on plain HTTP (TLS ends before us).
+	CookieSecure bool
+	// TrustedProxies are the addresses whose X-Forwarded-For and X-Forwarded-Proto
+	// headers are believed (for the client's address in rate limits, and for TLS).
+	TrustedProxies []string
 }
 
-// New returns the application with every route mounted.
-func New(cfg Config, deps api.Deps) *fiber.App {
+// New returns the application with every route mounted. It fails when a page
+// template does not parse.
+func New(cfg Config, deps api.Deps) (*fiber.App, error) {
 	log := cfg.Logger
+	var pageError func(*fiber.Ctx, error) error
 	app := fiber.New(fiber.Config{
-		AppName:               "cartera",
-		BodyLimit:             MaxBody,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          2 * time.Minute,
-		IdleTimeout:           2 * time.Minute,
-		DisableStartupMessage: true,
-		JSONEncoder:           encodeJSON,
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		AppName:                 "cartera",
+		BodyLimit:               MaxBody,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            2 * time.Minute,
+		IdleTimeout:             2 * time.Minute,
+		DisableStartupMessage:   true,
+		JSONEncoder:             encodeJSON,
+		// The API answers problem+json; pages answer a page in the site's look.
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			return api.WriteError(c, err, log)
+			if isAPI(c.Path()) || pageError == nil {
+				return api.WriteError(c, err, log)
+			}
+			return pageError(c, err)
 		},
 	})
 	app.Use(requestid.New())
@@ -56,20 +71,39 @@ func New(cfg Config, deps api.Deps) *fiber.App {
 		},
 	}))
 
-	api.Register(app, deps)
+	app.Use(securityHeaders)
 
-	home := template.Must(template.ParseFS(web.Templates, "templates/home.html"))
-	app.Get("/", func(c *fiber.Ctx) error {
-		var buf bytes.Buffer
-		err := home.Execute(&buf, map[string]any{"Version": cfg.Version, "AdminEmail": cfg.AdminEmail, "BaseURL": c.BaseURL()})
-		if err != nil {
-			return err
-		}
-		c.Type("html", "utf-8")
-		return c.Send(buf.Bytes())
-	})
+	api.Register(app, deps)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(web.Static), PathPrefix: "static", MaxAge: 3600}))
-	return app
+	var err error
+	pageError, err = ui.Register(app, ui.Config{Version: cfg.Version, Logger: log, CookieSecure: cfg.CookieSecure}, ui.Deps(deps))
+	if err != nil {
+		return nil, err
+	}
+	return app, nil
+}
+
+func isAPI(path string) bool {
+	return strings.HasPrefix(path, "/api/") || path == "/healthz"
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+// securityHeaders keeps pages out of other sites' frames and stops browsers from
+// guessing content types; pages load nothing from elsewhere.
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderXFrameOptions, "DENY")
+	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
+	if !isAPI(c.Path()) {
+		c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	}
+	return c.Next()
 }
 
 // encodeJSON is encoding/json without HTML escaping (API clients should read "<",
@@ -104,11 +138,15 @@ func accessLog(log *slog.Logger) fiber.Handler {
 				return err
 			}
 		}
+		took := time.Since(start)
+		// Server-Timing shows the server's own time in the browser's developer tools,
+		// and lets `cartera bench pages` tell it apart from the network's.
+		c.Set("Server-Timing", "app;dur="+strconv.FormatFloat(float64(took.Microseconds())/1000, 'f', 2, 64))
 		log.LogAttrs(context.Background(), slog.LevelInfo, "request",
 			slog.String("method", c.Method()),
 			slog.String("path", c.Path()),
 			slog.Int("status", c.Response().StatusCode()),
-			slog.Duration("took", time.Since(start)),
+			slog.Duration("took", took),
 			slog.Any("request_id", c.Locals("requestid")),
 		)
 		return nil

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	goruntime "runtime"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"cartera/internal/demo"
+)
+
+// runBenchPages times every page of the web UI on a running server: the server's own
+// time (its Server-Timing header), the time at the client, and the page's weight.
+func runBenchPages(ctx context.Context, args []string, stdio stdio) error {
+	var c common
+	fs := newFlags("bench pages", "Request every page of the web UI on a running server, one at a time, and print each page's "+
+		"server time (Server-Timing) p50/p99, client time and weight. It signs in through a session it creates in the "+
+		"server's database (--data-dir or DATABASE_URL) and ends afterwards.", stdio.err)
+	c.register(fs, "warn")
+	url := fs.String("url", "http://127.0.0.1:8080", "the running server")
+	times := fs.Int("n", 20, "requests per page")
+	email := fs.String("email", demo.AdminEmail, "the user (an admin sees every page) the benchmark signs in as")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *times < 1 {
+		fmt.Fprintln(stdio.err, "--n must be at least 1")
+		return errUsage
+	}
+	rt, err := c.start(ctx, stdio.err)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	u, err := rt.users.ByEmail(ctx, *email)
+	if err != nil {
+		return err
+	}
+	secret, err := rt.users.StartSession(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rt.users.EndSession(context.WithoutCancel(ctx), secret) }()
+
+	p := &pageBencher{base: strings.TrimRight(*url, "/"), cookie: "cartera_session=" + secret, client: &http.Client{
+		Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	pages, err := p.discover(ctx)
+	if err != nil {
+		return err
+	}
+	css, err := p.get(ctx, "/static/cartera.css")
+	if err != nil {
+		return err
+	}
+	out := stdio.out
+	fmt.Fprintf(out, "%d pages × %d requests, %s, %d cores, %s; weight = HTML + the stylesheet (%d bytes)\n",
+		len(pages), *times, *url, goruntime.NumCPU(), time.Now().UTC().Format("2006-01-02"), len(css.body))
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "page\tserver p50\tserver p99\tclient p50\tweight\t")
+	var slowest time.Duration
+	var slowPage string
+	for _, path := range pages {
+		var server, client []time.Duration
+		var size int
+		for range *times {
+			began := time.Now()
+			r, err := p.get(ctx, path)
+			if err != nil {
+				return err
+			}
+			client = append(client, time.Since(began))
+			server = append(server, r.serverTime)
+			size = len(r.body) + len(css.body)
+		}
+		sortDurations(server)
+		sortDurations(client)
+		if p99 := pct(server, 99); p99 > slowest {
+			slowest, slowPage = p99, path
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d KB\t\n", path, ms(pct(server, 50)), ms(pct(server, 99)), ms(pct(client, 50)), (size+1023)/1024)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "slowest page (server p99): %s, %s\n", slowPage, ms(slowest))
+	return nil
+}
+
+type pageBencher struct {
+	base, cookie string
+	client       *http.Client
+}
+
+type pageResult struct {
+	body       []byte
+	serverTime time.Duration
+}
+
+var serverTiming = regexp.MustCompile(`app;dur=([0-9.]+)`)
+
+func (p *pageBencher) get(ctx context.Context, path string) (pageResult, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.base+path, nil)
+	if err != nil {
+		return pageResult{}, err
+	}
+	req.Header.Set("Cookie", p.cookie)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return pageResult{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return pageResult{}, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return pageResult{}, fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	r := pageResult{body: body}
+	if m := serverTiming.FindStringSubmatch(resp.Header.Get("Server-Timing")); m != nil {
+		f, _ := strconv.ParseFloat(m[1], 64)
+		r.serverTime = time.Duration(f * float64(time.Millisecond))
+	}
+	return r, nil
+}
+
+var (
+	partnerLink = regexp.MustCompile(`href="/partners/([0-9]+)"`)
+	loanLink    = regexp.MustCompile(`href="/loans/([0-9]+)"`)
+)
+
+// discover lists the pages to time: every page of the menu, and the pages of the
+// partner with the largest exposure and of its first loan.
+func (p *pageBencher) discover(ctx context.Context) ([]string, error) {
+	pages := []string{"/", "/partners", "/partners?sort=outstanding&overdue=yes", "/partners/new"}
+	list, err := p.get(ctx, "/partners?sort=outstanding")
+	if err != nil {
+		return nil, err
+	}
+	m := partnerLink.FindSubmatch(list.body)
+	if m == nil {
+		return nil, fmt.Errorf("no partner on the server: load the demo or the large book first")
+	}
+	partner := "/partners/" + string(m[1])
+	pages = append(pages, partner, partner+"/edit", partner+"/figures", partner+"/loans/new")
+	page, err := p.get(ctx, partner)
+	if err != nil {
+		return nil, err
+	}
+	if m := loanLink.FindSubmatch(page.body); m != nil {
+		pages = append(pages, "/loans/"+string(m[1]))
+	}
+	for _, by := range []string{"country", "region", "partner", "currency", "legal_status", "fund"} {
+		pages = append(pages, "/exposure?by="+by)
+	}
+	return append(pages, "/figures/import", "/newsletter", "/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"), nil
+}

@@ -1,0 +1,188 @@
+package ui
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/internal/platform/apperr"
+	"cartera/internal/user"
+)
+
+func (h *handlers) loginForm(c *fiber.Ctx) error {
+	if s, err := h.Users.SessionBySecret(c.UserContext(), c.Cookies(sessionCookie)); err == nil && s.ID != 0 {
+		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
+	}
+	p := h.page(c, "Sign in", "")
+	p.Form["next"] = safeNext(c.Query("next"))
+	if c.Query("next") != "" {
+		p.Flash = "Please sign in to continue."
+	}
+	return h.renderLogin(c, fiber.StatusOK, p)
+}
+
+// renderLogin shows the sign-in form with a fresh double-submit token: the form and a
+// cookie carry the same random value, which a forged cross-site form cannot know.
+func (h *handlers) renderLogin(c *fiber.Ctx, status int, p Page) error {
+	token, err := newToken()
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HTTPOnly: true, SameSite: "Lax", Secure: h.secure(c), MaxAge: 3600})
+	p.Form[csrfField] = token
+	return h.render(c, status, "login", p)
+}
+
+func (h *handlers) login(c *fiber.Ctx) error {
+	p := h.page(c, "Sign in", "")
+	email := strings.TrimSpace(c.FormValue("email"))
+	p.Form["email"] = email
+	p.Form["next"] = safeNext(c.FormValue("next"))
+
+	cookie := c.Cookies(loginCSRFCookie)
+	if cookie == "" || subtle.ConstantTimeCompare([]byte(cookie), []byte(c.FormValue(csrfField))) != 1 {
+		p.Problem = "The sign-in form had expired. Please try again."
+		return h.renderLogin(c, fiber.StatusForbidden, p)
+	}
+	if wait := h.limiter.blocked(c.IP(), email); wait > 0 {
+		p.Problem = fmt.Sprintf("Too many failed sign-in attempts. Please wait %d minutes and try again.", int(math.Ceil(wait.Minutes())))
+		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+		return h.renderLogin(c, fiber.StatusTooManyRequests, p)
+	}
+	if email == "" {
+		p.Errors["email"] = "enter your email address"
+	}
+	password := c.FormValue("password")
+	if password == "" {
+		p.Errors["password"] = "enter your password"
+	}
+	if len(p.Errors) > 0 {
+		return h.renderLogin(c, fiber.StatusUnprocessableEntity, p)
+	}
+	u, err := h.Users.CheckPassword(c.UserContext(), email, password)
+	if apperr.IsKind(err, apperr.KindUnauthenticated) {
+		h.limiter.failed(c.IP(), email)
+		p.Problem = "Wrong email or password."
+		return h.renderLogin(c, fiber.StatusUnauthorized, p)
+	}
+	if err != nil {
+		return err
+	}
+	h.limiter.succeeded(email)
+	// A new session on every sign-in; the one the browser had, if any, ends.
+	if old := c.Cookies(sessionCookie); old != "" {
+		if err := h.Users.EndSession(c.UserContext(), old); err != nil {
+			return err
+		}
+	}
+	secret, err := h.Users.StartSession(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	h.setSessionCookie(c, secret, int(user.SessionLifetime/time.Second))
+	c.ClearCookie(loginCSRFCookie)
+	return c.Redirect(p.Form["next"], fiber.StatusSeeOther)
+}
+
+func (h *handlers) logout(c *fiber.Ctx) error {
+	secret := c.Cookies(sessionCookie)
+	if secret != "" {
+		s, err := h.Users.SessionBySecret(c.UserContext(), secret)
+		if err == nil && subtle.ConstantTimeCompare([]byte(c.FormValue(csrfField)), []byte(s.CSRFToken)) != 1 {
+			return apperr.Forbidden("this form is out of date or did not come from Cartera: reload the page and try again")
+		}
+		if err := h.Users.EndSession(c.UserContext(), secret); err != nil {
+			return err
+		}
+	}
+	h.setSessionCookie(c, "", -1)
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+func (h *handlers) setSessionCookie(c *fiber.Ctx, value string, maxAge int) {
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: value, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: h.secure(c), MaxAge: maxAge})
+}
+
+// secure reports whether cookies must be Secure: by configuration, or because the
+// request came over TLS (Fiber honours X-Forwarded-Proto only from trusted proxies).
+func (h *handlers) secure(c *fiber.Ctx) bool { return h.cfg.CookieSecure || c.Protocol() == "https" }
+
+func newToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// loginLimiter slows password guessing: after too many failures in the window, per
+// address and per account, sign-in is refused until the oldest failure ages out.
+// It is in memory: one Cartera process serves one installation.
+type loginLimiter struct {
+	mu       sync.Mutex
+	now      func() time.Time
+	failures map[string][]time.Time
+}
+
+const (
+	loginWindow       = 15 * time.Minute
+	maxFailsPerIP     = 20
+	maxFailsPerAcount = 5
+)
+
+func newLoginLimiter(now func() time.Time) *loginLimiter {
+	return &loginLimiter{now: now, failures: map[string][]time.Time{}}
+}
+
+// blocked returns how long sign-in stays refused for this address or account.
+func (l *loginLimiter) blocked(ip, email string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	wait := l.waitLocked("ip:"+ip, maxFailsPerIP)
+	if w := l.waitLocked("account:"+strings.ToLower(email), maxFailsPerAcount); w > wait {
+		wait = w
+	}
+	return wait
+}
+
+func (l *loginLimiter) waitLocked(key string, max int) time.Duration {
+	now := l.now()
+	recent := l.failures[key][:0]
+	for _, t := range l.failures[key] {
+		if now.Sub(t) < loginWindow {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) == 0 {
+		delete(l.failures, key)
+		return 0
+	}
+	l.failures[key] = recent
+	if len(recent) < max {
+		return 0
+	}
+	return loginWindow - now.Sub(recent[len(recent)-max])
+}
+
+func (l *loginLimiter) failed(ip, email string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	for _, key := range []string{"ip:" + ip, "account:" + strings.ToLower(email)} {
+		l.failures[key] = append(l.failures[key], now)
+	}
+}
+
+// succeeded forgets an account's failures; the address's stay counted.
+func (l *loginLimiter) succeeded(email string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.failures, "account:"+strings.ToLower(email))
+}

@@ -1,0 +1,134 @@
+package ui_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/internal/user"
+)
+
+func TestSignInAndOut(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+
+	// A page asks for a session, then comes back after sign-in.
+	p := c.get("/partners?q=x")
+	if p.status != http.StatusSeeOther || p.location != "/login?next=%2Fpartners%3Fq%3Dx" {
+		t.Fatalf("unsigned request: %d to %q", p.status, p.location)
+	}
+	c.get(p.location).must(t, http.StatusOK, "Please sign in to continue.", `name="next" value="/partners?q=x"`)
+	before := c.cookies["cartera_session"]
+	p = c.post("/login", url.Values{"email": {"manager@example.org"}, "password": {password}, "next": {"/partners?q=x"}})
+	if p.status != http.StatusSeeOther || p.location != "/partners?q=x" {
+		t.Fatalf("sign in: %d to %q\n%s", p.status, p.location, p.body)
+	}
+	if p.header.Get("Set-Cookie") == "" || c.cookies["cartera_session"] == before {
+		t.Fatal("sign-in did not set a new session cookie")
+	}
+	cookie := strings.Join(p.header.Values("Set-Cookie"), "\n")
+	for _, attr := range []string{"cartera_session=", "HttpOnly", "SameSite=Lax", "path=/"} {
+		if !strings.Contains(cookie, attr) {
+			t.Errorf("session cookie lacks %s: %s", attr, cookie)
+		}
+	}
+	if strings.Contains(cookie, "Secure") {
+		t.Errorf("plain-HTTP session cookie is Secure (a browser would drop it): %s", cookie)
+	}
+	c.get("/partners").must(t, http.StatusOK, "Test manager")
+
+	// Signing out ends the session on the server, not just in the browser.
+	secret := c.cookies["cartera_session"]
+	c.post("/logout", url.Values{})
+	replay := e.client()
+	replay.cookies["cartera_session"] = secret
+	if p := replay.get("/"); p.status != http.StatusSeeOther {
+		t.Fatalf("a signed-out session still works: %d", p.status)
+	}
+}
+
+func TestSignInErrors(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.get("/login")
+	p := c.post("/login", url.Values{"email": {"manager@example.org"}, "password": {"wrong password"}})
+	p.must(t, http.StatusUnauthorized, "Wrong email or password.", `value="manager@example.org"`)
+	if strings.Contains(p.body, "wrong password") {
+		t.Error("the password was sent back in the page")
+	}
+	c.post("/login", url.Values{"email": {""}, "password": {""}}).must(t, http.StatusUnprocessableEntity, "enter your email address", "enter your password")
+
+	// Without the sign-in form's token (a cross-site form) the attempt is refused.
+	forged := e.client()
+	forged.post("/login", url.Values{"email": {"manager@example.org"}, "password": {password}, "csrf_token": {"guess"}}).
+		must(t, http.StatusForbidden, "The sign-in form had expired.")
+}
+
+func TestSignInIsRateLimited(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.get("/login")
+	for i := 0; i < 5; i++ {
+		c.post("/login", url.Values{"email": {"viewer@example.org"}, "password": {"not it"}}).must(t, http.StatusUnauthorized)
+	}
+	// The account is now locked for a while, even with the right password...
+	p := c.post("/login", url.Values{"email": {"viewer@example.org"}, "password": {password}})
+	p.must(t, http.StatusTooManyRequests, "Too many failed sign-in attempts")
+	if p.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	// ...while other accounts from the same address still sign in.
+	e.signIn(user.Manager)
+}
+
+func TestPagesNeedTheirRole(t *testing.T) {
+	e := newEnv(t)
+	viewer := e.signIn(user.Viewer)
+	p := viewer.get("/partners").must(t, http.StatusOK)
+	if strings.Contains(p.body, `href="/partners/new"`) {
+		t.Error("a viewer is offered the new-partner button")
+	}
+	viewer.get("/partners/new").must(t, http.StatusForbidden, "needs the manager role")
+	viewer.post("/partners/new", url.Values{"name": {"X"}, "country": {"BO"}, "legal_status": {"ngo"}}).must(t, http.StatusForbidden)
+	viewer.get("/admin/users").must(t, http.StatusForbidden)
+	if n := len(mustList(t, e)); n != 0 {
+		t.Fatalf("a viewer's forged POST created %d partners", n)
+	}
+
+	manager := e.signIn(user.Manager)
+	manager.get("/admin/users").must(t, http.StatusForbidden, "needs the admin role")
+}
+
+func TestWritesNeedTheCSRFToken(t *testing.T) {
+	e := newEnv(t)
+	c := e.signIn(user.Manager)
+	c.post("/partners/new", url.Values{"name": {"Forged"}, "country": {"BO"}, "legal_status": {"ngo"}, "csrf_token": {""}}).
+		must(t, http.StatusForbidden, "did not come from Cartera")
+	c.post("/partners/new", url.Values{"name": {"Forged"}, "country": {"BO"}, "legal_status": {"ngo"}, "csrf_token": {"x" + c.csrf}}).
+		must(t, http.StatusForbidden)
+	if n := len(mustList(t, e)); n != 0 {
+		t.Fatalf("a POST without the token created %d partners", n)
+	}
+}
+
+func TestErrorPages(t *testing.T) {
+	e := newEnv(t)
+	c := e.signIn(user.Viewer)
+	c.get("/partners/999999").must(t, http.StatusNotFound, "Not found", `href="/static/cartera.css"`)
+	c.get("/no/such/page").must(t, http.StatusNotFound, "There is no page at this address.")
+	c.get("/partners/abc").must(t, http.StatusNotFound)
+	// A page that fails shows the request id in the site's look, never the error.
+	e.app.Get("/boom", func(*fiber.Ctx) error { panic("secret internals") })
+	p := c.get("/boom").must(t, http.StatusInternalServerError, "Something went wrong", "Request id:", `href="/static/cartera.css"`)
+	if strings.Contains(p.body, "secret internals") {
+		t.Error("the 500 page shows the panic")
+	}
+	// The API keeps answering problem+json.
+	p = c.get("/api/v1/partners")
+	if p.status != http.StatusUnauthorized || !strings.HasPrefix(p.header.Get("Content-Type"), "application/problem+json") {
+		t.Fatalf("API without a token: %d %s", p.status, p.header.Get("Content-Type"))
+	}
+}

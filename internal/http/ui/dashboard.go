@@ -1,0 +1,82 @@
+package ui
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/internal/exposure"
+	"cartera/internal/figures"
+	"cartera/internal/loan"
+	"cartera/internal/partner"
+)
+
+// The dashboard's lists are capped: it is a summary; the full lists are elsewhere.
+const (
+	watchListLength = 12
+	dueWithinDays   = 60
+)
+
+type dashboardData struct {
+	Exposure exposure.Report
+	Chart    chart
+	Overdue  loan.WatchList
+	DueSoon  loan.WatchList
+	Received []figures.Received
+	// Names are the partners' names by id, for every list above.
+	Names map[int64]string
+	DueTo string
+}
+
+func (h *handlers) dashboard(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	today := h.today()
+	exp, err := h.Exposure.Exposure(ctx, exposure.Query{By: exposure.ByCountry, AsOf: today})
+	if err != nil {
+		return err
+	}
+	overdue, err := h.Loans.Overdue(ctx, today, watchListLength)
+	if err != nil {
+		return err
+	}
+	dueTo := today.AddDate(0, 0, dueWithinDays)
+	dueSoon, err := h.Loans.DueBetween(ctx, today, dueTo, watchListLength)
+	if err != nil {
+		return err
+	}
+	received, err := h.Figures.Recent(ctx, 8)
+	if err != nil {
+		return err
+	}
+	refs, err := h.Partners.Refs(ctx, partner.Filter{})
+	if err != nil {
+		return err
+	}
+	data := dashboardData{Exposure: exp, Overdue: overdue, DueSoon: dueSoon, Received: received, Names: make(map[int64]string, len(refs)), DueTo: dueTo.Format("2006-01-02")}
+	for _, r := range refs {
+		data.Names[r.ID] = r.Name
+	}
+	data.Chart = exposureChart(exp, 15)
+	p := h.page(c, "Dashboard", "dashboard")
+	p.Data = data
+	return h.render(c, fiber.StatusOK, "dashboard", p)
+}
+
+// exposureChart draws a report's largest groups as bars, each with the amount its
+// limit allows (outstanding plus headroom) as a mark.
+func exposureChart(r exposure.Report, max int) chart {
+	bars := make([]bar, 0, min(len(r.Groups), max))
+	for i, g := range r.Groups {
+		if i == max {
+			break
+		}
+		v, _ := g.Outstanding.Float64()
+		b := bar{Label: g.Label, Value: v}
+		if g.Headroom != nil {
+			if allowed, err := g.Outstanding.Add(*g.Headroom); err == nil {
+				f, _ := allowed.Float64()
+				b.Limit = &f
+			}
+		}
+		bars = append(bars, b)
+	}
+	return barChart("Outstanding by "+string(r.By)+" in "+r.Currency+", with limits", bars, func(v float64) string { return axisLabel(v, false) })
+}

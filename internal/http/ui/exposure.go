@@ -1,0 +1,123 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/internal/exposure"
+	"cartera/internal/fund"
+	"cartera/internal/platform/money"
+)
+
+type exposurePage struct {
+	Report *exposure.Report
+	Chart  chart
+	Cuts   []Option
+	Funds  []Option
+	// Query is the page's query string without the format, for the download links.
+	Query string
+}
+
+var cutLabels = map[exposure.Dimension]string{
+	exposure.ByCountry: "Country", exposure.ByRegion: "World region", exposure.ByPartner: "Partner",
+	exposure.ByCurrency: "Currency", exposure.ByLegalStatus: "Legal status", exposure.ByFund: "Fund",
+}
+
+// exposurePage shows the exposure by any cut, at any date and in any currency, as
+// a table and a chart, with the same data as CSV and XLSX downloads.
+func (h *handlers) exposurePage(c *fiber.Ctx) error {
+	p := h.page(c, "Exposure", "exposure")
+	for _, k := range []string{"by", "as_of", "currency", "fund_id"} {
+		p.Form[k] = strings.TrimSpace(c.Query(k))
+	}
+	if p.Form["by"] == "" {
+		p.Form["by"] = string(exposure.ByCountry)
+	}
+	if p.Form["as_of"] == "" {
+		p.Form["as_of"] = h.today().Format("2006-01-02")
+	}
+	funds, err := h.Funds.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	data := exposurePage{Cuts: cutOptions(), Funds: fundOptions(funds)}
+	p.Data = &data
+
+	var bad fieldErrors
+	q := exposure.Query{AsOf: bad.date("as_of", p.Form["as_of"], true)}
+	if q.By, err = exposure.ParseDimension(p.Form["by"]); err != nil {
+		bad.Add("by", "%v", err)
+	}
+	if cur := strings.ToUpper(p.Form["currency"]); cur != "" {
+		if _, err := money.ParseCurrency(cur); err != nil {
+			bad.Add("currency", "must be an ISO 4217 currency code such as USD")
+		}
+		q.Currency = cur
+	}
+	if s := p.Form["fund_id"]; s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			bad.Add("fund_id", "unknown fund")
+		}
+		q.FundID = &id
+	}
+	format := strings.ToLower(c.Query("format"))
+	if format != "" && format != "csv" && format != "xlsx" {
+		bad.Add("format", "must be csv or xlsx")
+	}
+	if err := bad.Err(); err != nil {
+		return h.formFailed(c, "exposure", p, err)
+	}
+	r, err := h.Exposure.Exposure(c.UserContext(), q)
+	if err != nil {
+		// A missing FX rate names as_of or currency: shown beside the filter.
+		return h.formFailed(c, "exposure", p, err)
+	}
+	if format != "" {
+		return sendExposure(c, r, format)
+	}
+	data.Report = &r
+	data.Chart = exposureChart(r, 30)
+	data.Query = "by=" + string(r.By) + "&as_of=" + r.AsOf.Format("2006-01-02") + "&currency=" + r.Currency
+	if q.FundID != nil {
+		data.Query += "&fund_id=" + p.Form["fund_id"]
+	}
+	return h.render(c, fiber.StatusOK, "exposure", p)
+}
+
+func sendExposure(c *fiber.Ctx, r exposure.Report, format string) error {
+	var buf bytes.Buffer
+	var err error
+	if format == "csv" {
+		err = exposure.WriteCSV(&buf, r)
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	} else {
+		err = exposure.WriteXLSX(&buf, r)
+		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="exposure-by-%s-%s.%s"`, r.By, r.AsOf.Format("2006-01-02"), format))
+	return c.Send(buf.Bytes())
+}
+
+func cutOptions() []Option {
+	opts := make([]Option, len(exposure.Dimensions))
+	for i, d := range exposure.Dimensions {
+		opts[i] = Option{string(d), cutLabels[d]}
+	}
+	return opts
+}
+
+func fundOptions(funds []fund.Fund) []Option {
+	opts := []Option{{"", "All funds"}}
+	for _, f := range funds {
+		opts = append(opts, Option{strconv.FormatInt(f.ID, 10), f.Name + " (" + f.BaseCurrency + ")"})
+	}
+	return opts
+}

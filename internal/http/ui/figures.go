@@ -1,0 +1,426 @@
+package ui
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cartera/internal/figures"
+	"cartera/internal/kpi"
+	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/view"
+)
+
+// figureField is one input of the figures form: the canonical name (the input's
+// name, as in the API and in import files) and what a credit manager calls it.
+type figureField struct {
+	Name  string
+	Label string
+	Hint  string
+	Count bool // a whole number (clients, staff), not an amount
+}
+
+// figureGroup is a fieldset of the figures form.
+type figureGroup struct {
+	Legend string
+	Hint   string
+	Fields []figureField
+}
+
+// figureLabels name every canonical figure in plain English. A figure added to
+// kpi.Inputs without a label still shows, under its canonical name (a test checks
+// none is missing).
+var figureLabels = map[string][2]string{ // name → label, hint
+	"gross_loan_portfolio":         {"Gross loan portfolio", ""},
+	"par30":                        {"Portfolio at risk > 30 days", "Whole balance of loans with a payment more than 30 days late, plus renegotiated loans"},
+	"write_offs":                   {"Write-offs in the period", ""},
+	"loan_loss_reserve":            {"Loan-loss reserve", ""},
+	"loans_outstanding":            {"Number of loans outstanding", ""},
+	"total_assets":                 {"Total assets", ""},
+	"total_liabilities":            {"Total liabilities", ""},
+	"equity":                       {"Equity", "Negative if the liabilities exceed the assets"},
+	"deposits":                     {"Deposits", "Savings held for clients"},
+	"financial_revenue":            {"Financial revenue", "All of it: portfolio, investments, other financial services"},
+	"portfolio_revenue":            {"Portfolio revenue", "Interest and fees on loans"},
+	"financial_expense":            {"Financial expense", ""},
+	"provision_expense":            {"Loan-loss provision expense", "Negative for a release of provisions"},
+	"operating_expense":            {"Operating expense", ""},
+	"personnel_expense":            {"of which personnel expense", ""},
+	"net_income":                   {"Net income after tax", "Negative for a loss"},
+	"donations":                    {"Donations", ""},
+	"active_clients":               {"Active clients (borrowers)", ""},
+	"women_clients":                {"Women clients", ""},
+	"rural_clients":                {"Rural clients", ""},
+	"total_staff":                  {"Total staff", ""},
+	"loan_officers":                {"Loan officers", ""},
+	"branches":                     {"Branches", ""},
+	"average_gross_loan_portfolio": {"Average gross loan portfolio", ""},
+	"average_assets":               {"Average total assets", ""},
+	"average_equity":               {"Average equity", ""},
+	"average_active_clients":       {"Average active clients", ""},
+}
+
+// figureGroupOrder lays the statement groups out as the issue and a partner's own
+// reports do: balance sheet, income statement, portfolio, outreach; then the
+// averages, which only some sources publish.
+var figureGroupOrder = []struct {
+	group  kpi.Group
+	legend string
+	hint   string
+}{
+	{kpi.GroupBalance, "Balance sheet", "At the period end"},
+	{kpi.GroupIncome, "Income statement", "Over the period, as reported: Cartera annualizes shorter periods itself"},
+	{kpi.GroupPortfolio, "Portfolio", ""},
+	{kpi.GroupOutreach, "Outreach", "Counts at the period end"},
+	{kpi.GroupAverages, "Reported averages (optional)", "Only when the source publishes them; otherwise Cartera averages the period-end values itself"},
+}
+
+// figureGroups builds the form's fieldsets from kpi.Inputs, so a figure added there
+// appears here without touching the page.
+func figureGroups() []figureGroup {
+	out := make([]figureGroup, 0, len(figureGroupOrder))
+	for _, g := range figureGroupOrder {
+		fg := figureGroup{Legend: g.legend, Hint: g.hint}
+		for _, in := range kpi.Inputs {
+			if in.Group != g.group {
+				continue
+			}
+			f := figureField{Name: in.Name, Label: in.Name, Count: in.Kind == kpi.Count}
+			if l, ok := figureLabels[in.Name]; ok {
+				f.Label, f.Hint = l[0], l[1]
+			}
+			fg.Fields = append(fg.Fields, f)
+		}
+		out = append(out, fg)
+	}
+	return out
+}
+
+// The fieldsets never change: built once.
+var figuresFieldsets = figureGroups()
+
+func monthsOptions() []Option {
+	opts := []Option{{"", "Choose…"}}
+	for _, m := range figures.Months {
+		opts = append(opts, Option{strconv.Itoa(m), strconv.Itoa(m) + " months"})
+	}
+	return opts
+}
+
+// figuresFormData is what the figures form needs besides the values.
+type figuresFormData struct {
+	Partner    partner.Partner
+	Groups     []figureGroup
+	Months     []Option
+	Periods    []figures.Report // the partner's stored reports, newest first: links to correct one
+	Correcting bool             // the form shows a stored report
+	Action     string
+}
+
+func (h *handlers) figuresForm(c *fiber.Ctx) error {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	pt, err := h.Partners.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	stored, err := h.Figures.List(ctx, id)
+	if err != nil {
+		return err
+	}
+	slices.Reverse(stored)
+	p := h.page(c, "Figures of "+pt.Name, "partners")
+	data := figuresFormData{Partner: pt, Groups: figuresFieldsets, Months: monthsOptions(), Periods: stored,
+		Action: "/partners/" + strconv.FormatInt(id, 10) + "/figures"}
+	if s := strings.TrimSpace(c.Query("period_end")); s != "" {
+		p.Form["period_end"] = s
+		end, err := civil.Parse(s)
+		if err != nil {
+			p.Errors["period_end"] = "must be a date as YYYY-MM-DD"
+		}
+		for _, r := range stored {
+			if err == nil && r.PeriodEnd.Equal(end) {
+				p.Form, data.Correcting = reportValues(r.Report), true
+				p.Title = "Correct figures of " + pt.Name
+				break
+			}
+		}
+	}
+	if !data.Correcting && len(stored) > 0 {
+		// A new period is most likely reported as the last one was.
+		p.Form["currency"], p.Form["months"] = stored[0].Currency, strconv.Itoa(stored[0].Months)
+	}
+	p.Data = data
+	return h.render(c, fiber.StatusOK, "figures_form", p)
+}
+
+// reportValues writes a stored report as the form shows it: figures as plain
+// decimals (1707001.66), the way they are typed and imported.
+func reportValues(r kpi.Report) map[string]string {
+	v := map[string]string{"period_end": r.PeriodEnd.Format(civil.Layout), "months": strconv.Itoa(r.Months), "currency": r.Currency}
+	for _, in := range kpi.Inputs {
+		if d := in.Get(&r.Figures); d != nil {
+			v[in.Name] = figures.FormatDecimal(*d)
+		}
+	}
+	return v
+}
+
+func (h *handlers) putFigures(c *fiber.Ctx) error {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	pt, err := h.Partners.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	p := h.page(c, "Figures of "+pt.Name, "partners")
+	p.Form = formValues(c)
+	p.Data = figuresFormData{Partner: pt, Groups: figuresFieldsets, Months: monthsOptions(), Action: "/partners/" + strconv.FormatInt(id, 10) + "/figures"}
+
+	var bad fieldErrors
+	r := readReport(p.Form, &bad)
+	if err := bad.Err(); err != nil {
+		// Check the rest with the domain's rules too, so every bad field is marked at once.
+		figures.Normalize(&r)
+		verr := figures.Validate(r, h.today())
+		if e, ok := apperr.As(verr); ok && len(bad.Fields) > 0 {
+			// "a report needs at least one figure" is wrong when one was typed but unreadable.
+			e.Fields = slices.DeleteFunc(slices.Clone(e.Fields), func(f apperr.FieldError) bool { return f.Field == "figures" })
+			if len(e.Fields) == 0 {
+				verr = nil
+			}
+		}
+		return h.formFailed(c, "figures_form", p, bad.merge(verr))
+	}
+	stored, outcome, err := h.Figures.Put(ctx, h.actor(c), id, r)
+	if err != nil {
+		return h.formFailed(c, "figures_form", p, err)
+	}
+	// The ratios in the message are the domain's, over the partner's whole series
+	// (averages need the period 12 months earlier), as the partner page shows them.
+	periods, err := h.Figures.Series(ctx, id)
+	if err != nil {
+		return err
+	}
+	return h.redirect(c, "/partners/"+strconv.FormatInt(id, 10), figuresSavedMessage(stored.Report, outcome, periods))
+}
+
+// readReport copies the form onto a report; values that cannot even be read (a
+// word where a number goes) are noted in bad, the rest is left to the domain's rules.
+func readReport(form map[string]string, bad *fieldErrors) kpi.Report {
+	r := kpi.Report{Currency: form["currency"]}
+	// Not required here: the domain says so, in its words, when it is missing.
+	r.PeriodEnd = bad.date("period_end", form["period_end"], false)
+	if m := bad.integer("months", form["months"], "must be 3, 6 or 12 (the months the period covers)"); m != nil {
+		r.Months = *m
+	}
+	for _, in := range kpi.Inputs {
+		in.Set(&r.Figures, bad.amount(in.Name, form[in.Name], false))
+	}
+	return r
+}
+
+// headlineRatios are shown after a save: the portfolio's quality and its cost, the
+// two a credit manager checks first.
+var headlineRatios = []struct {
+	name  kpi.Name
+	label string
+}{{kpi.PAR30Ratio, "PAR30"}, {kpi.OperatingExpenseRatio, "OER"}}
+
+func figuresSavedMessage(r kpi.Report, outcome figures.Outcome, periods []kpi.Period) string {
+	what := map[figures.Outcome]string{figures.Created: "created", figures.Replaced: "replaced with the corrected values",
+		figures.Unchanged: "unchanged: they are the ones already stored"}[outcome]
+	msg := fmt.Sprintf("Figures for the period ending %s %s.", r.PeriodEnd.Format(civil.Layout), what)
+	for _, p := range periods {
+		if !p.PeriodEnd.Equal(r.PeriodEnd) {
+			continue
+		}
+		parts := make([]string, 0, len(headlineRatios))
+		for _, hr := range headlineRatios {
+			v := "n/a"
+			if x := p.Ratios[hr.name].Value; x != nil {
+				v = view.Percent(*x)
+			}
+			parts = append(parts, hr.label+" "+v)
+		}
+		msg += " " + strings.Join(parts, ", ") + "."
+	}
+	return msg
+}
+
+// importPage is what the import page shows: the upload form, and after an upload
+// either the problems found or what the import would do, with the step to confirm it.
+type importPage struct {
+	Columns  []string
+	File     string
+	Size     int
+	SHA256   string
+	Preview  string // the stashed upload's id, for the confirm step
+	Result   *figures.ImportResult
+	Problems []apperr.FieldError
+	Summary  string // the domain's one-line account of the problems
+	Unlisted int    // problems beyond those listed
+}
+
+// maxProblemsShown bounds the problems listed on the page: a file with a wrong
+// column can have one per row, and the first few hundred tell the user what to fix.
+const maxProblemsShown = 300
+
+// Checkboxes of the import form, under the API's query parameter names.
+const (
+	optCreatePartners = "create_partners"
+	optIgnoreUnknown  = "ignore_unknown_columns"
+)
+
+func (h *handlers) importForm(c *fiber.Ctx) error {
+	p := h.page(c, "Import figures", "import")
+	p.Data = importPage{Columns: figures.Columns()}
+	return h.render(c, fiber.StatusOK, "figures_import", p)
+}
+
+// importFigures is both steps of an import. An upload is checked with a dry run and
+// kept aside; the preview's "Confirm import" posts back the id of what was kept, and
+// that, with the options it was previewed with, is what is imported.
+func (h *handlers) importFigures(c *fiber.Ctx) error {
+	if id := c.FormValue("preview"); id != "" {
+		return h.confirmImport(c, id)
+	}
+	p := h.page(c, "Import figures", "import")
+	data := importPage{Columns: figures.Columns()}
+	opts := figures.ImportOptions{
+		CreatePartners:       c.FormValue(optCreatePartners) != "",
+		IgnoreUnknownColumns: c.FormValue(optIgnoreUnknown) != "",
+		DryRun:               true,
+	}
+	for name, on := range map[string]bool{optCreatePartners: opts.CreatePartners, optIgnoreUnknown: opts.IgnoreUnknownColumns} {
+		if on {
+			p.Form[name] = "true"
+		}
+	}
+	name, content, err := uploadedFile(c)
+	if err != nil {
+		p.Data = data
+		return h.formFailed(c, "figures_import", p, err)
+	}
+	data.File, data.Size, data.SHA256 = name, len(content), sha256Hex(content)
+	res, err := h.importTable(c, content, opts)
+	if err != nil {
+		return h.importFailed(c, p, data, err)
+	}
+	data.Result = &res
+	data.Preview = uploads.put(h.cfg.Now(), stashedUpload{session: session(c).ID, name: name, data: content, sum: data.SHA256, opts: opts})
+	p.Title = "Import figures: preview"
+	p.Data = data
+	return h.render(c, fiber.StatusOK, "figures_import", p)
+}
+
+func (h *handlers) confirmImport(c *fiber.Ctx, id string) error {
+	p := h.page(c, "Import figures", "import")
+	data := importPage{Columns: figures.Columns()}
+	u, ok := uploads.get(h.cfg.Now(), id, session(c).ID)
+	if !ok || c.FormValue("sha256") != u.sum {
+		p.Data = data
+		return h.formFailed(c, "figures_import", p, apperr.Conflict("",
+			"This preview is no longer available (it expired, was already imported, or the server restarted): nothing was imported. Upload the file again."))
+	}
+	opts := u.opts
+	opts.DryRun = false
+	res, err := h.importTable(c, u.data, opts)
+	if err != nil {
+		// The book changed since the preview (a partner renamed, a report stored for
+		// another day of the month): the file is refused as a whole, with the reasons,
+		// and must be previewed again. Other errors keep it, to try again.
+		if apperr.IsKind(err, apperr.KindInvalid) {
+			uploads.remove(id)
+		}
+		data.File, data.Size, data.SHA256 = u.name, len(u.data), u.sum
+		return h.importFailed(c, p, data, err)
+	}
+	uploads.remove(id)
+	msg := fmt.Sprintf("Imported %s: %s created, %s replaced, %s unchanged.", u.name,
+		plural(res.Created, "period"), plural(res.Replaced, "period"), plural(res.Unchanged, "period"))
+	if n := len(res.PartnersCreated); n > 0 {
+		names := make([]string, n)
+		for i, pt := range res.PartnersCreated {
+			names[i] = pt.Name
+		}
+		msg += " New partners: " + strings.Join(names, ", ") + "."
+	}
+	return h.redirect(c, "/partners", msg)
+}
+
+// importTable reads the file and runs the import with opts: a dry run or the real one.
+func (h *handlers) importTable(c *fiber.Ctx, content []byte, opts figures.ImportOptions) (figures.ImportResult, error) {
+	table, err := figures.ReadTable(content)
+	if err != nil {
+		return figures.ImportResult{}, err
+	}
+	return h.Figures.Import(c.UserContext(), h.actor(c), table, opts)
+}
+
+// importFailed shows the upload form again with every problem the domain found,
+// by row and column; nothing was saved.
+func (h *handlers) importFailed(c *fiber.Ctx, p Page, data importPage, err error) error {
+	e, ok := apperr.As(err)
+	if !ok || e.Kind != apperr.KindInvalid {
+		return err
+	}
+	for _, f := range e.Fields {
+		if f.Row == 0 && f.Field == "file" {
+			p.Errors["file"] = f.Message // the file itself cannot be read
+			continue
+		}
+		data.Problems = append(data.Problems, f)
+	}
+	if len(data.Problems) > maxProblemsShown {
+		data.Problems, data.Unlisted = data.Problems[:maxProblemsShown], len(data.Problems)-maxProblemsShown
+	}
+	data.Summary = e.Message
+	p.Problem = "The file was not imported: nothing was saved. Correct the problems listed below and upload it again."
+	p.Data = data
+	return h.render(c, statusByKind[e.Kind], "figures_import", p)
+}
+
+// uploadedFile reads the form's "file" part (the API's name for it).
+func uploadedFile(c *fiber.Ctx) (string, []byte, error) {
+	fh, err := c.FormFile("file")
+	if err != nil || fh.Size == 0 {
+		return "", nil, apperr.Invalid(apperr.FieldError{Field: "file", Message: "choose a CSV or XLSX file to upload"})
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return "", nil, fmt.Errorf("open the uploaded file: %w", err)
+	}
+	defer f.Close()
+	content, err := io.ReadAll(f)
+	if err != nil {
+		return "", nil, fmt.Errorf("read the uploaded file: %w", err)
+	}
+	return fh.Filename, content, nil
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}

@@ -1,0 +1,116 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/govalues/decimal"
+
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+)
+
+// Option is one choice of a select.
+type Option struct{ Value, Label string }
+
+// pathID reads the numeric id in the path; anything else is a 404, as for an unknown id.
+func pathID(c *fiber.Ctx, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.NotFound("there is no %s %q", what, c.Params("id"))
+	}
+	return id, nil
+}
+
+// fieldErrors gathers a form's parse errors, field by field, in the API's words.
+type fieldErrors struct{ apperr.Fields }
+
+// date reads an ISO date; empty gives the zero time, or an error when required.
+func (f *fieldErrors) date(field, s string, required bool) time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		if required {
+			f.Add(field, "is required")
+		}
+		return time.Time{}
+	}
+	d, err := civil.Parse(s)
+	if err != nil {
+		f.Add(field, "must be a date as YYYY-MM-DD")
+	}
+	return d
+}
+
+// amount reads a decimal amount; thousands separators are allowed, as users paste them.
+func (f *fieldErrors) amount(field, s string, required bool) *decimal.Decimal {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	if s == "" {
+		if required {
+			f.Add(field, "is required")
+		}
+		return nil
+	}
+	d, err := decimal.Parse(s)
+	if err != nil {
+		f.Add(field, "must be a number such as 1250000.00")
+		return nil
+	}
+	return &d
+}
+
+// integer reads an optional whole number.
+func (f *fieldErrors) integer(field, s, message string) *int {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		f.Add(field, "%s", message)
+		return nil
+	}
+	return &n
+}
+
+// merge adds a service's validation errors to the form's own, so the user sees every
+// problem at once; other errors are returned as they are.
+func (f *fieldErrors) merge(err error) error {
+	if err == nil {
+		return f.Err()
+	}
+	if e, ok := apperr.As(err); ok && e.Kind == apperr.KindInvalid {
+		for _, fe := range e.Fields {
+			if !f.has(fe.Field) {
+				f.Fields = append(f.Fields, fe)
+			}
+		}
+		return f.Err()
+	}
+	return err
+}
+
+func (f *fieldErrors) has(field string) bool {
+	for _, fe := range f.Fields {
+		if fe.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// dateQuery reads an optional ?name=YYYY-MM-DD, defaulting to today.
+func dateQuery(c *fiber.Ctx, name string, today time.Time) (time.Time, error) {
+	s := strings.TrimSpace(c.Query(name))
+	if s == "" {
+		return today, nil
+	}
+	d, err := civil.Parse(s)
+	if err != nil {
+		return today, apperr.Invalid(apperr.FieldError{Field: name, Message: "must be a date as YYYY-MM-DD"})
+	}
+	return d, nil
+}
+
+func (h *handlers) today() time.Time { return civil.Of(h.cfg.Now().UTC()) }

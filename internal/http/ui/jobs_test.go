@@ -1,0 +1,58 @@
+package ui
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"cartera/internal/platform/apperr"
+)
+
+// The job store never holds more than maxJobs, drops finished jobs before refusing,
+// never drops running ones, and forgets finished jobs after jobKept.
+func TestBatchJobsLimits(t *testing.T) {
+	now := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+	b := newBatchJobs()
+	job := func(id string, owner int64, at time.Time) *batchJob {
+		return &batchJob{id: id, owner: owner, started: at}
+	}
+	// A user runs at most maxRunningPerUser at once.
+	for i := range maxRunningPerUser {
+		if err := b.add(job(string(rune('a'+i)), 1, now), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.add(job("x", 1, now), now); !apperr.IsKind(err, apperr.KindConflict) {
+		t.Fatalf("a third running job for one user: %v", err)
+	}
+	// Finished jobs make room for others; running ones are never dropped.
+	b.jobs["a"].finish([]byte("zip"), nil, now)
+	for i := range maxJobs - 2 {
+		if err := b.add(job(string(rune('A'+i)), int64(100+i), now.Add(time.Duration(i+1)*time.Second)), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.add(job("late", 999, now.Add(time.Minute)), now); err != nil {
+		t.Fatalf("no room made by dropping a finished job: %v", err)
+	}
+	if _, err := b.get("a", 1, now); err == nil {
+		t.Error("the oldest finished job was kept past the cap")
+	}
+	if err := b.add(job("later", 998, now.Add(time.Minute)), now); !apperr.IsKind(err, apperr.KindConflict) {
+		t.Fatalf("every slot running, a job was still accepted: %v", err)
+	}
+	if len(b.jobs) != maxJobs {
+		t.Fatalf("%d jobs held, cap %d", len(b.jobs), maxJobs)
+	}
+	// Only the owner sees a job; a finished job expires after jobKept.
+	if _, err := b.get("b", 2, now); !apperr.IsKind(err, apperr.KindNotFound) {
+		t.Errorf("another user's job: %v", err)
+	}
+	b.jobs["b"].finish(nil, errors.New("boom"), now)
+	if _, err := b.get("b", 1, now.Add(jobKept-time.Minute)); err != nil {
+		t.Errorf("a job gone before its hour: %v", err)
+	}
+	if _, err := b.get("b", 1, now.Add(jobKept+time.Minute)); err == nil {
+		t.Error("a job kept past its hour")
+	}
+}

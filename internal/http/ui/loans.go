@@ -1,0 +1,482 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/govalues/decimal"
+
+	"cartera/internal/loan"
+	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
+	"cartera/internal/view"
+)
+
+// The new-loan form.
+
+// loanForm is what the new-loan form needs besides the values.
+type loanForm struct {
+	Partner       partner.Partner
+	Action        string
+	Funds         []Option
+	DayCounts     []Option
+	Amortizations []Option
+	Frequencies   []Option
+	// Schedule is the preview of what the terms give, nil until asked for.
+	Schedule *schedulePreview
+}
+
+// schedulePreview is the schedule new terms would give, fully disbursed on signing.
+type schedulePreview struct {
+	Currency                   string
+	Rows                       []scheduleRow
+	Principal, Interest, Total decimal.Decimal
+}
+
+type scheduleRow struct {
+	Seq                        int
+	DueOn                      time.Time
+	Principal, Interest, Total decimal.Decimal
+}
+
+var (
+	dayCountOptions = []Option{
+		{string(loan.ACT360), "ACT/360 (actual days over 360)"},
+		{string(loan.ACT365), "ACT/365 (actual days over 365)"},
+		{string(loan.Thirty360), "30/360 (30-day months)"},
+	}
+	amortizationOptions = []Option{
+		{string(loan.EqualPrincipal), "Equal principal"},
+		{string(loan.Annuity), "Annuity (equal installments)"},
+		{string(loan.Bullet), "Bullet (all principal at maturity)"},
+	}
+	frequencyOptions = []Option{
+		{string(loan.Monthly), "Monthly"},
+		{string(loan.Quarterly), "Quarterly"},
+		{string(loan.Semiannual), "Semiannual"},
+		{string(loan.Annual), "Annual"},
+	}
+)
+
+// newLoanPage starts the new-loan form for the partner in the path: the partner and
+// the funds to choose from.
+func (h *handlers) newLoanPage(c *fiber.Ctx) (Page, loanForm, error) {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return Page{}, loanForm{}, err
+	}
+	pt, err := h.Partners.Get(c.UserContext(), id)
+	if err != nil {
+		return Page{}, loanForm{}, err
+	}
+	funds, err := h.Funds.List(c.UserContext())
+	if err != nil {
+		return Page{}, loanForm{}, err
+	}
+	f := loanForm{Partner: pt, Action: "/partners/" + strconv.FormatInt(id, 10) + "/loans/new",
+		DayCounts: dayCountOptions, Amortizations: amortizationOptions, Frequencies: frequencyOptions}
+	if len(funds) != 1 {
+		f.Funds = append(f.Funds, Option{"", "Choose…"})
+	}
+	p := h.page(c, "New loan to "+pt.Name, "partners")
+	for _, fd := range funds {
+		f.Funds = append(f.Funds, Option{strconv.FormatInt(fd.ID, 10), fd.Name + " (" + fd.BaseCurrency + ")"})
+		if len(funds) == 1 {
+			p.Form["fund_id"], p.Form["currency"] = strconv.FormatInt(fd.ID, 10), fd.BaseCurrency
+		}
+	}
+	return p, f, nil
+}
+
+func (h *handlers) newLoanForm(c *fiber.Ctx) error {
+	p, f, err := h.newLoanPage(c)
+	if err != nil {
+		return err
+	}
+	for k, v := range map[string]string{"signed_on": h.today().Format(civil.Layout), "day_count": string(loan.ACT360),
+		"amortization": string(loan.EqualPrincipal), "frequency": string(loan.Quarterly), "grace_periods": "0"} {
+		p.Form[k] = v
+	}
+	p.Data = f
+	return h.render(c, fiber.StatusOK, "loan_form", p)
+}
+
+// createLoan saves the new loan, or, with "preview", shows the schedule its terms give
+// and saves nothing.
+func (h *handlers) createLoan(c *fiber.Ctx) error {
+	p, f, err := h.newLoanPage(c)
+	if err != nil {
+		return err
+	}
+	p.Form = formValues(c)
+	p.Data = f
+	var bad fieldErrors
+	in := readLoanForm(p.Form, &bad)
+	in.PartnerID = f.Partner.ID
+	if _, preview := p.Form["preview"]; preview {
+		// Only the terms matter to the schedule: the reference may come later.
+		sched, err := loan.ProjectedSchedule(in.Terms)
+		if err := bad.merge(err); err != nil {
+			return h.formFailed(c, "loan_form", p, err)
+		}
+		f.Schedule = newSchedulePreview(in.Currency.Code, sched)
+		p.Data = f
+		return h.render(c, fiber.StatusOK, "loan_form", p)
+	}
+	if err := bad.Err(); err != nil {
+		// Check the rest too, so every bad field is marked at once.
+		return h.formFailed(c, "loan_form", p, bad.merge(in.Validate()))
+	}
+	created, err := h.Loans.Create(c.UserContext(), h.actor(c), in)
+	if err != nil {
+		return h.formFailed(c, "loan_form", p, err)
+	}
+	return h.redirect(c, loanURL(created.ID), "Loan "+created.Reference+" to "+f.Partner.Name+" created. Its schedule follows the disbursements you record.")
+}
+
+// readLoanForm reads the new-loan form in the API's terms; what does not even parse is
+// noted in bad (left zero in the loan), the rest is left to the loan's rules.
+func readLoanForm(form map[string]string, bad *fieldErrors) loan.NewLoan {
+	in := loan.NewLoan{Reference: form["reference"], Purpose: form["purpose"]}
+	if s := strings.TrimSpace(form["fund_id"]); s != "" {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+			in.FundID = &id
+		} else {
+			bad.Add("fund_id", "must be a fund id")
+		}
+	}
+	if s := strings.TrimSpace(form["currency"]); s == "" {
+		bad.Add("currency", "is required")
+	} else if cur, err := money.ParseCurrency(s); err != nil {
+		bad.Add("currency", "%v", err)
+	} else {
+		in.Currency = cur
+	}
+	if a := bad.amount("committed_amount", form["committed_amount"], true); a != nil {
+		in.Committed = *a
+	}
+	if r := rate(bad, "interest_rate", form["interest_rate"], true); r != nil {
+		in.Rate = *r
+	}
+	in.DayCount = loan.ParseDayCount(form["day_count"])
+	in.SignedOn = bad.date("signed_on", form["signed_on"], true)
+	in.FirstDueOn = bad.date("first_due_on", form["first_due_on"], true)
+	in.MaturityOn = bad.date("maturity_on", form["maturity_on"], true)
+	in.Amortization = loan.ParseAmortization(form["amortization"])
+	in.Frequency = loan.ParseFrequency(form["frequency"])
+	if n := bad.integer("grace_periods", form["grace_periods"], "must be a whole number of installments"); n != nil {
+		in.GracePeriods = *n
+	}
+	return in
+}
+
+// rate reads an annual interest rate as the API has it: a fraction, 0.125 for 12.5 %.
+// The range is the loan's rule (it catches 12.5 typed for 12.5 %).
+func rate(bad *fieldErrors, field, s string, required bool) *decimal.Decimal {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		if required {
+			bad.Add(field, "is required")
+		}
+		return nil
+	}
+	d, err := decimal.Parse(s)
+	if err != nil {
+		bad.Add(field, "must be a fraction such as 0.125 (for 12.5 %%)")
+		return nil
+	}
+	return &d
+}
+
+func newSchedulePreview(currency string, sched []loan.Installment) *schedulePreview {
+	sp := &schedulePreview{Currency: currency}
+	for _, in := range sched {
+		row := scheduleRow{Seq: in.Seq, DueOn: in.DueOn, Principal: in.Principal, Interest: in.Interest, Total: plus(in.Principal, in.Interest)}
+		sp.Rows = append(sp.Rows, row)
+		sp.Principal, sp.Interest, sp.Total = plus(sp.Principal, row.Principal), plus(sp.Interest, row.Interest), plus(sp.Total, row.Total)
+	}
+	return sp
+}
+
+// plus adds two amounts for a total line; amounts are bounded far below where the
+// decimal type overflows (NUMERIC(19,4)).
+func plus(a, b decimal.Decimal) decimal.Decimal {
+	s, err := a.Add(b)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func loanURL(id int64) string { return "/loans/" + strconv.FormatInt(id, 10) }
+
+// The loan page.
+
+// loanPage is everything the loan page shows.
+type loanPage struct {
+	Loan     loan.Loan
+	Partner  partner.Partner
+	AsOf     time.Time
+	Today    time.Time
+	Balances loan.Balances
+	Owed     loan.Owed
+	Terms    loan.Terms // in force at the as-of date, after reschedulings
+	XIRR     *float64
+	Schedule []installmentRow
+	Txs      []loan.Transaction // with their allocations as of the as-of date
+	Resched  []loan.Rescheduling
+	// Version is the loan's history as the page shows it; every event form carries it.
+	Version     string
+	Frequencies []Option
+	// Open is the event form shown open with the user's values ("repayment"...).
+	Open string
+	// Allocation is a repayment's preview.
+	Allocation *loan.Preview
+	defaults   map[string]string
+}
+
+type installmentRow struct {
+	loan.Installment
+	Total, Paid decimal.Decimal
+	Status      string // paid, due, late, partly paid, rescheduled, written off
+	Class       string // the stylesheet's paid / due / late
+}
+
+// eventForm is one event form's values and messages: the user's own for the form just
+// submitted, the defaults for the others (so one form's errors stay beside its fields).
+type eventForm struct {
+	Kind           string
+	values, errors map[string]string
+}
+
+// Value is the form's value for a field.
+func (f eventForm) Value(field string) string { return f.values[field] }
+
+// Error is the message for a field, if any.
+func (f eventForm) Error(field string) string { return f.errors[field] }
+
+// Form returns the event form of kind as the page shows it.
+func (d loanPage) Form(kind string, p Page) eventForm {
+	if kind == d.Open {
+		return eventForm{Kind: kind, values: p.Form, errors: p.Errors}
+	}
+	return eventForm{Kind: kind, values: d.defaults, errors: nil}
+}
+
+func (h *handlers) showLoan(c *fiber.Ctx) error {
+	id, err := pathID(c, "loan")
+	if err != nil {
+		return err
+	}
+	p := h.page(c, "", "partners")
+	asOf, err := dateQuery(c, "as_of", h.today())
+	if err != nil {
+		// A bad date is marked on the date form; the page shows today.
+		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
+			p.Errors["as_of"] = e.Fields[0].Message
+		}
+		p.Form["as_of"] = c.Query("as_of")
+	}
+	if p, err = h.loanPage(c, p, id, asOf); err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, "loan", p)
+}
+
+// loanPage loads the loan as of asOf into p.
+func (h *handlers) loanPage(c *fiber.Ctx, p Page, id int64, asOf time.Time) (Page, error) {
+	ctx := c.UserContext()
+	d, err := h.Loans.Get(ctx, id, asOf)
+	if err != nil {
+		return p, err
+	}
+	// Everything owed at the date, as a repayment that day would be allocated.
+	_, owed, err := h.Loans.Owed(ctx, id, asOf)
+	if err != nil {
+		return p, err
+	}
+	pt, err := h.Partners.Get(ctx, d.Loan.PartnerID)
+	if err != nil {
+		return p, err
+	}
+	today := h.today()
+	data := loanPage{Loan: d.Loan, Partner: pt, AsOf: asOf, Today: today, Balances: d.Balances, Owed: owed,
+		Terms: d.State.Terms, XIRR: d.XIRR, Resched: d.Reschedulings, Version: d.Version,
+		Frequencies: append([]Option{{"", "Keep " + string(d.State.Terms.Frequency)}}, frequencyOptions...),
+		defaults:    map[string]string{"date": today.Format(civil.Layout), "version": d.Version}}
+	for _, in := range d.State.Installments {
+		data.Schedule = append(data.Schedule, newInstallmentRow(in, asOf))
+	}
+	for _, t := range d.Transactions {
+		// As the replay at the as-of date applied it (what is stored, for today).
+		if a, ok := d.State.Allocations[t.ID]; ok {
+			t.Principal, t.Interest, t.Prepaid = a.Principal, a.Interest, a.Prepaid
+		}
+		data.Txs = append(data.Txs, t)
+	}
+	if _, ok := p.Form["as_of"]; !ok {
+		p.Form["as_of"] = asOf.Format(civil.Layout)
+	}
+	p.Title = "Loan " + d.Loan.Reference
+	p.Data = data
+	return p, nil
+}
+
+// AmortizationLabel names the loan's amortization as the new-loan form does.
+func (d loanPage) AmortizationLabel() string {
+	for _, o := range amortizationOptions {
+		if o.Value == string(d.Loan.Amortization) {
+			return o.Label
+		}
+	}
+	return string(d.Loan.Amortization)
+}
+
+func newInstallmentRow(in loan.Installment, asOf time.Time) installmentRow {
+	r := installmentRow{Installment: in, Total: plus(in.Principal, in.Interest), Paid: plus(in.PaidPrincipal, in.PaidInterest)}
+	switch in.StatusOf(asOf) {
+	case loan.InstallmentPaid:
+		r.Status, r.Class = "paid", "paid"
+	case loan.InstallmentLate:
+		r.Status, r.Class = "late", "late"
+	case loan.InstallmentPartial:
+		r.Status, r.Class = "partly paid", "due"
+	case loan.InstallmentDue:
+		r.Status, r.Class = "due", "due"
+	case loan.InstallmentRescheduled:
+		r.Status = "rescheduled"
+	case loan.InstallmentWrittenOff:
+		r.Status = "written off"
+	}
+	return r
+}
+
+// The event forms. Each posts to its own URL with the API's field names and the
+// version of the loan the page showed; a stale version is refused (409) by the
+// service, under the loan's lock, so nothing is applied to a loan the user did not see.
+
+// eventKinds names each form (and its <details>) by the event it records.
+var eventKinds = map[loan.EventKind]string{
+	loan.Disbursement: "disbursement", loan.Repayment: "repayment", loan.WriteOff: "writeoff", loan.Reschedule: "reschedule",
+}
+
+func (h *handlers) postLoanEvent(kind loan.EventKind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c, "loan")
+		if err != nil {
+			return err
+		}
+		form := formValues(c)
+		var bad fieldErrors
+		e := loan.Event{Kind: kind, On: bad.date("date", form["date"], false), Reason: form["reason"]}
+		if a := bad.amount("amount", form["amount"], false); a != nil {
+			e.Amount = *a
+		}
+		return h.postEvent(c, id, form, e, &bad)
+	}
+}
+
+func (h *handlers) reschedule(c *fiber.Ctx) error {
+	id, err := pathID(c, "loan")
+	if err != nil {
+		return err
+	}
+	form := formValues(c)
+	var bad fieldErrors
+	e := loan.Event{Kind: loan.Reschedule, On: bad.date("date", form["date"], false), Reason: form["reason"]}
+	// Left empty, a term stays as it is.
+	if m := bad.date("maturity_on", form["maturity_on"], false); !m.IsZero() {
+		e.NewMaturityOn = &m
+	}
+	if s := strings.TrimSpace(form["frequency"]); s != "" {
+		f := loan.ParseFrequency(s)
+		e.NewFrequency = &f
+	}
+	e.NewRate = rate(&bad, "interest_rate", form["interest_rate"], false)
+	return h.postEvent(c, id, form, e, &bad)
+}
+
+// postEvent records e (or, with "preview", shows how it would be applied), then
+// redirects to the loan; a refusal shows the loan page with the form open.
+func (h *handlers) postEvent(c *fiber.Ctx, id int64, form map[string]string, e loan.Event, bad *fieldErrors) error {
+	ctx := c.UserContext()
+	version := form["version"]
+	if bad.Err() != nil {
+		// The fields that did parse get the loan's own messages too.
+		_, err := h.Loans.Preview(ctx, id, "", e)
+		return h.eventFailed(c, id, form, e.Kind, bad.merge(err))
+	}
+	if _, preview := form["preview"]; preview {
+		pv, err := h.Loans.Preview(ctx, id, version, e)
+		if err != nil {
+			return h.eventFailed(c, id, form, e.Kind, err)
+		}
+		p, err := h.loanPage(c, h.page(c, "", "partners"), id, h.today())
+		if err != nil {
+			return err
+		}
+		data := p.Data.(loanPage)
+		data.Allocation = &pv
+		return h.render(c, fiber.StatusOK, "loan", openForm(p, data, e.Kind, form))
+	}
+	posted, err := h.Loans.PostIfUnchanged(ctx, h.actor(c), id, version, e)
+	if err != nil {
+		return h.eventFailed(c, id, form, e.Kind, err)
+	}
+	return h.redirect(c, loanURL(id), postedMessage(posted))
+}
+
+// eventFailed shows the loan page as it stands with the event's form open, the user's
+// values and the messages beside the fields. A stale form gets the current version, so
+// that submitting it again, once checked, applies it.
+func (h *handlers) eventFailed(c *fiber.Ctx, id int64, form map[string]string, kind loan.EventKind, err error) error {
+	p, lerr := h.loanPage(c, h.page(c, "", "partners"), id, h.today())
+	if lerr != nil {
+		return lerr
+	}
+	data := p.Data.(loanPage)
+	if apperr.IsKind(err, apperr.KindConflict) {
+		form["version"] = data.Version
+	}
+	return h.formFailed(c, "loan", openForm(p, data, kind, form), err)
+}
+
+// openForm shows the event form of kind open, with the values the user posted.
+func openForm(p Page, data loanPage, kind loan.EventKind, form map[string]string) Page {
+	data.Open = eventKinds[kind]
+	form["as_of"] = p.Form["as_of"] // the page's date form, not one the user posted
+	p.Form, p.Data = form, data
+	return p
+}
+
+// postedMessage says what was recorded, with how a repayment was applied.
+func postedMessage(p loan.Posted) string {
+	cur := p.Detail.Loan.Currency
+	if r := p.Rescheduling; r != nil {
+		var changes []string
+		if r.NewMaturityOn != nil {
+			changes = append(changes, "maturity "+r.NewMaturityOn.Format(civil.Layout))
+		}
+		if r.NewFrequency != nil {
+			changes = append(changes, string(*r.NewFrequency)+" installments")
+		}
+		if r.NewRate != nil {
+			changes = append(changes, "rate "+view.Percent(*r.NewRate))
+		}
+		return "Rescheduling from " + r.EffectiveOn.Format(civil.Layout) + " recorded: " + strings.Join(changes, ", ") + "."
+	}
+	t := p.Transaction
+	what := map[loan.EventKind]string{loan.Disbursement: "Disbursement", loan.Repayment: "Repayment", loan.WriteOff: "Write-off"}[t.Kind]
+	msg := what + " of " + view.Money(t.Amount, cur) + " on " + t.Date.Format(civil.Layout) + " recorded"
+	if t.Kind == loan.Repayment {
+		msg += ": " + view.Money(t.Interest, cur) + " to interest, " + view.Money(t.Principal, cur) + " to principal"
+		if t.Prepaid.IsPos() {
+			msg += " (" + view.Money(t.Prepaid, cur) + " of it prepaid)"
+		}
+	}
+	return msg + "."
+}

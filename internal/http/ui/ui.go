@@ -1,0 +1,314 @@
+// Package ui serves the credit managers' web UI: server-rendered pages and forms that
+// post back to their own URL, then redirect (POST-redirect-GET). Handlers are thin:
+// they parse the form, call one service method, and render or redirect.
+package ui
+
+import (
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"cartera/internal/audit"
+	"cartera/internal/exposure"
+	"cartera/internal/figures"
+	"cartera/internal/fund"
+	"cartera/internal/fx"
+	"cartera/internal/loan"
+	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/publish"
+	"cartera/internal/user"
+	"cartera/internal/view"
+	"cartera/web"
+)
+
+// Deps are the services the pages call.
+type Deps struct {
+	Conn     *sqlx.DB
+	Audit    *audit.Log
+	Partners *partner.Service
+	Users    *user.Service
+	Funds    *fund.Service
+	Loans    *loan.Service
+	FX       *fx.Service
+	Figures  *figures.Service
+	Publish  *publish.Service
+	Exposure *exposure.Service
+}
+
+// Config is how the UI behaves in its deployment.
+type Config struct {
+	Version string
+	Logger  *slog.Logger
+	// CookieSecure marks the session cookie Secure. Requests that arrived over TLS
+	// (directly, or through a trusted proxy's X-Forwarded-Proto) get it anyway.
+	CookieSecure bool
+	// Now is the clock (tests move it); nil means time.Now.
+	Now func() time.Time
+}
+
+const (
+	sessionCookie = "cartera_session"
+	// loginCSRFCookie protects the sign-in form itself (double-submit), before a session exists.
+	loginCSRFCookie = "cartera_login_csrf"
+	csrfField       = "csrf_token"
+	sessionKey      = "session"
+)
+
+type handlers struct {
+	Deps
+	cfg     Config
+	view    *view.Engine
+	limiter *loginLimiter
+	jobs    *batchJobs
+}
+
+// Register mounts the pages on app and returns the renderer of their errors. It fails
+// when a template does not parse.
+func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error, error) {
+	engine, err := view.New(web.Templates)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	h := &handlers{Deps: d, cfg: cfg, view: engine, limiter: newLoginLimiter(cfg.Now), jobs: newBatchJobs()}
+
+	app.Get("/login", h.loginForm)
+	app.Post("/login", h.login)
+	app.Post("/logout", h.logout)
+
+	pages := app.Group("", h.signedIn, h.checkCSRF)
+	write := requireRole(user.Manager)
+	admin := requireRole(user.Admin)
+	pages.Get("/", h.dashboard)
+
+	pages.Get("/partners", h.listPartners)
+	pages.Get("/partners/new", write, h.newPartnerForm)
+	pages.Post("/partners/new", write, h.createPartner)
+	pages.Get("/partners/:id", h.showPartner)
+	pages.Get("/partners/:id/edit", write, h.editPartnerForm)
+	pages.Post("/partners/:id/edit", write, h.updatePartner)
+	pages.Get("/partners/:id/profile.pdf", h.profilePDF)
+	pages.Get("/partners/:id/factsheet.pdf", h.factSheetPDF)
+
+	pages.Get("/partners/:id/loans/new", write, h.newLoanForm)
+	pages.Post("/partners/:id/loans/new", write, h.createLoan)
+	pages.Get("/loans/:id", h.showLoan)
+	pages.Post("/loans/:id/disbursements", write, h.postLoanEvent(loan.Disbursement))
+	pages.Post("/loans/:id/repayments", write, h.postLoanEvent(loan.Repayment))
+	pages.Post("/loans/:id/writeoffs", write, h.postLoanEvent(loan.WriteOff))
+	pages.Post("/loans/:id/reschedule", write, h.reschedule)
+
+	pages.Get("/partners/:id/figures", write, h.figuresForm)
+	pages.Post("/partners/:id/figures", write, h.putFigures)
+	pages.Get("/figures/import", write, h.importForm)
+	pages.Post("/figures/import", write, h.importFigures)
+
+	pages.Get("/exposure", h.exposurePage)
+
+	pages.Get("/newsletter", h.newsletterForm)
+	pages.Post("/newsletter", h.startNewsletter)
+	pages.Get("/newsletter/:job", h.newsletterJob)
+	pages.Get("/newsletter/:job/download", h.newsletterDownload)
+
+	pages.Get("/admin/users", admin, h.listUsers)
+	pages.Post("/admin/users", admin, h.inviteUser)
+	pages.Post("/admin/users/:id", admin, h.updateUser)
+	pages.Get("/admin/tokens", admin, h.listTokens)
+	pages.Post("/admin/tokens", admin, h.createToken)
+	pages.Post("/admin/tokens/:id/revoke", admin, h.revokeToken)
+	pages.Get("/admin/limits", admin, h.limitsForm)
+	pages.Post("/admin/limits", admin, h.putLimits)
+	pages.Get("/admin/audit", admin, h.auditLog)
+	return h.WriteError, nil
+}
+
+// Page is what every template gets: the layout's needs, the form being edited and
+// its errors, and the page's own data.
+type Page struct {
+	Title   string
+	Nav     string // the menu entry to mark as current
+	Session *user.Session
+	Flash   string
+	// Form holds the values a form shows: the user's own after a failed submit.
+	Form map[string]string
+	// Errors holds a message per field; Problem one for the whole form.
+	Errors  map[string]string
+	Problem string
+	Data    any
+	Version string
+}
+
+// CSRF is the token this session's forms carry.
+func (p Page) CSRF() string {
+	if p.Session == nil {
+		return ""
+	}
+	return p.Session.CSRFToken
+}
+
+// CanWrite reports whether the user may change partners, loans and figures.
+func (p Page) CanWrite() bool { return p.Session != nil && p.Session.Role.Allows(user.Manager) }
+
+// IsAdmin reports whether the user may manage users, tokens and limits.
+func (p Page) IsAdmin() bool { return p.Session != nil && p.Session.Role.Allows(user.Admin) }
+
+// Value is the form's value for a field.
+func (p Page) Value(field string) string { return p.Form[field] }
+
+// Error is the message for a field, if any.
+func (p Page) Error(field string) string { return p.Errors[field] }
+
+func session(c *fiber.Ctx) *user.Session {
+	s, _ := c.Locals(sessionKey).(*user.Session)
+	return s
+}
+
+func (h *handlers) actor(c *fiber.Ctx) audit.Actor {
+	return session(c).Principal().Actor(audit.ViaUI)
+}
+
+// page starts the page data for this request.
+func (h *handlers) page(c *fiber.Ctx, title, nav string) Page {
+	s := session(c)
+	p := Page{Title: title, Nav: nav, Session: s, Version: h.cfg.Version, Form: map[string]string{}, Errors: map[string]string{}}
+	if s != nil {
+		p.Flash = s.Flash
+	}
+	return p
+}
+
+func (h *handlers) render(c *fiber.Ctx, status int, name string, p Page) error {
+	c.Status(status)
+	c.Type("html", "utf-8")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return h.view.Render(c.Response().BodyWriter(), name, p)
+}
+
+// formFailed shows the form again with the user's values and the messages of a
+// validation error beside their fields. Other errors go to the error handler.
+func (h *handlers) formFailed(c *fiber.Ctx, name string, p Page, err error) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) || (e.Kind != apperr.KindInvalid && e.Kind != apperr.KindConflict) {
+		return err
+	}
+	for _, f := range e.Fields {
+		key := f.Field
+		if f.Row > 0 {
+			continue // import rows are listed by the import page itself
+		}
+		if p.Errors[key] == "" {
+			p.Errors[key] = f.Message
+		}
+	}
+	if len(e.Fields) == 0 || e.Kind == apperr.KindConflict {
+		p.Problem = e.Message
+	} else {
+		p.Problem = "Please correct the fields marked below; nothing was saved."
+	}
+	return h.render(c, statusByKind[e.Kind], name, p)
+}
+
+// redirect ends a successful POST: a message for the next page, then 303 See Other.
+func (h *handlers) redirect(c *fiber.Ctx, to, flash string) error {
+	if s := session(c); s != nil && flash != "" {
+		if err := h.Users.SetFlash(c.UserContext(), s.ID, flash); err != nil {
+			return err
+		}
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// formValues copies the posted fields, to show them again if the form fails.
+func formValues(c *fiber.Ctx) map[string]string {
+	out := map[string]string{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		key := string(k)
+		if key == csrfField {
+			return
+		}
+		if prev, ok := out[key]; ok {
+			out[key] = prev + "," + string(v)
+			return
+		}
+		out[key] = string(v)
+	})
+	return out
+}
+
+// signedIn admits requests with a live session; others go to sign in, then back.
+// The pages' group has no prefix, so its middleware sees every request that no
+// earlier route answered: the API's unknown paths pass through to their 404.
+func (h *handlers) signedIn(c *fiber.Ctx) error {
+	if notAPage(c.Path()) {
+		return c.Next()
+	}
+	s, err := h.Users.SessionBySecret(c.UserContext(), c.Cookies(sessionCookie))
+	if err != nil {
+		if apperr.IsKind(err, apperr.KindUnauthenticated) {
+			next := c.OriginalURL()
+			if c.Method() != fiber.MethodGet {
+				next = c.Get(fiber.HeaderReferer)
+				if u, err := url.Parse(next); err == nil {
+					next = u.RequestURI()
+				}
+			}
+			return c.Redirect("/login?next="+url.QueryEscape(safeNext(next)), fiber.StatusSeeOther)
+		}
+		return err
+	}
+	c.Locals(sessionKey, &s)
+	return c.Next()
+}
+
+// checkCSRF refuses a write whose form does not carry this session's token.
+func (h *handlers) checkCSRF(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead:
+		return c.Next()
+	}
+	if notAPage(c.Path()) {
+		return c.Next()
+	}
+	sent := c.FormValue(csrfField)
+	if sent == "" {
+		sent = c.Get("X-CSRF-Token")
+	}
+	if subtle.ConstantTimeCompare([]byte(sent), []byte(session(c).CSRFToken)) != 1 {
+		return apperr.Forbidden("this form is out of date or did not come from Cartera: reload the page and try again")
+	}
+	return c.Next()
+}
+
+func requireRole(r user.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		s := session(c)
+		if !s.Role.Allows(r) {
+			return apperr.Forbidden("this needs the " + string(r) + " role; you are signed in as a " + string(s.Role))
+		}
+		return c.Next()
+	}
+}
+
+// notAPage reports whether a path belongs to the API or the static files, which
+// have their own authentication (tokens) or need none.
+func notAPage(path string) bool {
+	return strings.HasPrefix(path, "/api/") || path == "/healthz" || strings.HasPrefix(path, "/static/")
+}
+
+// safeNext keeps a post-login redirect on this site: a path, never another host.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/logout") {
+		return "/"
+	}
+	return next
+}
