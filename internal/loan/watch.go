@@ -25,7 +25,6 @@ type Due struct {
 	Interest    decimal.Decimal `db:"interest_due"`
 	// DaysPastDue counts from the oldest unpaid installment (overdue lists only).
 	DaysPastDue int `db:"-"`
-	total       int
 }
 
 // Total is principal and interest due.
