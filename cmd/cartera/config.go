@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"cartera/internal/app"
 	"cartera/internal/audit"
 	"cartera/internal/demo"
 	"cartera/internal/exposure"
@@ -21,7 +22,6 @@ import (
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/http/api"
-	"cartera/internal/http/server"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/db"
@@ -174,7 +174,7 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*runtime, error) {
 }
 
 func (rt *runtime) prepare(ctx context.Context) error {
-	d, err := server.NewDeps(ctx, rt.conn)
+	d, err := app.NewServices(ctx, rt.conn)
 	if err != nil {
 		return err
 	}

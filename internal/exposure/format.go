@@ -1,7 +1,9 @@
 package exposure
 
 import (
+	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"strconv"
 
@@ -152,4 +154,29 @@ func WriteXLSX(w io.Writer, r Report) error {
 		return err
 	}
 	return f.Write(w)
+}
+
+// Download is a report as a file to download: csv or xlsx.
+type Download struct {
+	FileName, ContentType string
+	Body                  []byte
+}
+
+// Export writes the report as a file in format, "csv" or "xlsx".
+func Export(r Report, format string) (Download, error) {
+	var buf bytes.Buffer
+	d := Download{FileName: fmt.Sprintf("exposure-by-%s-%s.%s", r.By, r.AsOf.Format("2006-01-02"), format)}
+	var err error
+	switch format {
+	case "csv":
+		d.ContentType = "text/csv; charset=utf-8"
+		err = WriteCSV(&buf, r)
+	case "xlsx":
+		d.ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		err = WriteXLSX(&buf, r)
+	default:
+		return Download{}, fmt.Errorf("no export format %q", format)
+	}
+	d.Body = buf.Bytes()
+	return d, err
 }

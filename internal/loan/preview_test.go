@@ -6,9 +6,8 @@ import (
 	"testing"
 
 	"cartera/internal/audit"
-	"cartera/internal/fund"
 	"cartera/internal/platform/apperr"
-	"cartera/internal/platform/pgtest"
+	"cartera/internal/platform/civil"
 )
 
 func TestProjectedSchedule(t *testing.T) {
@@ -45,19 +44,7 @@ func TestProjectedSchedule(t *testing.T) {
 // writes nothing; a post decided on an outdated version is refused, naming what changed.
 func TestPreviewAndPostIfUnchanged(t *testing.T) {
 	ctx := context.Background()
-	conn := pgtest.New(t)
-	log, err := audit.NewLog(ctx, conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	funds, err := fund.NewService(ctx, conn, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewService(ctx, conn, log, funds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, conn, _, _ := bookService(t, civil.Today())
 	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
 		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
 		t.Fatal(err)

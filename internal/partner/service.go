@@ -162,6 +162,21 @@ func (s *Service) CreateInTx(ctx context.Context, tx *sqlx.Tx, actor audit.Actor
 // Update applies change to the stored partner's fields, validates the result and
 // stores it. The row is locked for the change, so concurrent updates do not lose writes.
 func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, change func(*Fields) error) (Partner, error) {
+	return s.update(ctx, actor, id, nil, change)
+}
+
+// ErrChanged is the conflict UpdateIfUnchanged returns when the partner is no longer
+// the version the caller read.
+var ErrChanged = apperr.Conflict("updated_at", "someone changed this partner since you read it: check the current values, then apply your change again")
+
+// UpdateIfUnchanged is Update for a change decided on the partner as it was at
+// version (its UpdatedAt): if it has changed since, nothing is written and the error
+// is ErrChanged. A form opened before someone else's save is so never applied blindly.
+func (s *Service) UpdateIfUnchanged(ctx context.Context, actor audit.Actor, id int64, version time.Time, change func(*Fields) error) (Partner, error) {
+	return s.update(ctx, actor, id, &version, change)
+}
+
+func (s *Service) update(ctx context.Context, actor audit.Actor, id int64, version *time.Time, change func(*Fields) error) (Partner, error) {
 	var after Partner
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		var before Partner
@@ -170,6 +185,9 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, chang
 				return apperr.NotFound("partner %d does not exist", id)
 			}
 			return fmt.Errorf("load partner %d: %w", id, err)
+		}
+		if version != nil && !before.UpdatedAt.Equal(*version) {
+			return ErrChanged
 		}
 		fields := before.Fields
 		fields.Sectors = append([]string(nil), before.Sectors...)

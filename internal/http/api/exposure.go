@@ -1,8 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -94,22 +92,14 @@ func (h *handlers) exposure(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("exposure-by-%s-%s", r.By, dateString(r.AsOf))
-	switch format {
-	case "csv", "xlsx":
-		var buf bytes.Buffer
-		if format == "csv" {
-			err = exposure.WriteCSV(&buf, r)
-			c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		} else {
-			err = exposure.WriteXLSX(&buf, r)
-			c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		}
+	if format != "json" {
+		d, err := exposure.Export(r, format)
 		if err != nil {
 			return err
 		}
-		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
-		return c.Send(buf.Bytes())
+		c.Set(fiber.HeaderContentType, d.ContentType)
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+d.FileName+`"`)
+		return c.Send(d.Body)
 	}
 	groups := make([]groupJSON, len(r.Groups))
 	for i, g := range r.Groups {

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"cartera/internal/app"
 	"cartera/internal/audit"
 	"cartera/internal/exposure"
 	"cartera/internal/figures"
@@ -20,18 +21,7 @@ import (
 )
 
 // Deps are the services the API calls.
-type Deps struct {
-	Conn     *sqlx.DB
-	Audit    *audit.Log
-	Partners *partner.Service
-	Users    *user.Service
-	Funds    *fund.Service
-	Loans    *loan.Service
-	FX       *fx.Service
-	Figures  *figures.Service
-	Publish  *publish.Service
-	Exposure *exposure.Service
-}
+type Deps = app.Services
 
 type handlers struct {
 	conn      *sqlx.DB

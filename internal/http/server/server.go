@@ -76,7 +76,7 @@ func New(cfg Config, deps api.Deps) (*fiber.App, error) {
 	api.Register(app, deps)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(web.Static), PathPrefix: "static", MaxAge: 3600}))
 	var err error
-	pageError, err = ui.Register(app, ui.Config{Version: cfg.Version, Logger: log, CookieSecure: cfg.CookieSecure}, ui.Deps(deps))
+	pageError, err = ui.Register(app, ui.Config{Version: cfg.Version, Logger: log, CookieSecure: cfg.CookieSecure}, deps)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/internal/app"
 	"cartera/internal/audit"
 	"cartera/internal/demo"
 	"cartera/internal/http/api"
@@ -38,7 +39,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	conn := pgtest.New(t)
-	deps, err := server.NewDeps(ctx, conn)
+	deps, err := app.NewServices(ctx, conn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"bytes"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -90,20 +88,13 @@ func (h *handlers) exposurePage(c *fiber.Ctx) error {
 }
 
 func sendExposure(c *fiber.Ctx, r exposure.Report, format string) error {
-	var buf bytes.Buffer
-	var err error
-	if format == "csv" {
-		err = exposure.WriteCSV(&buf, r)
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	} else {
-		err = exposure.WriteXLSX(&buf, r)
-		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	}
+	d, err := exposure.Export(r, format)
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="exposure-by-%s-%s.%s"`, r.By, r.AsOf.Format("2006-01-02"), format))
-	return c.Send(buf.Bytes())
+	c.Set(fiber.HeaderContentType, d.ContentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+d.FileName+`"`)
+	return c.Send(d.Body)
 }
 
 func cutOptions() []Option {

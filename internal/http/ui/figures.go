@@ -322,7 +322,7 @@ func (h *handlers) importFigures(c *fiber.Ctx) error {
 		return h.importFailed(c, p, data, err)
 	}
 	data.Result = &res
-	data.Preview = uploads.put(h.cfg.Now(), stashedUpload{session: session(c).ID, name: name, data: content, sum: data.SHA256, opts: opts})
+	data.Preview = h.uploads.put(h.cfg.Now(), stashedUpload{session: session(c).ID, name: name, data: content, sum: data.SHA256, opts: opts})
 	p.Title = "Import figures: preview"
 	p.Data = data
 	return h.render(c, fiber.StatusOK, "figures_import", p)
@@ -331,7 +331,7 @@ func (h *handlers) importFigures(c *fiber.Ctx) error {
 func (h *handlers) confirmImport(c *fiber.Ctx, id string) error {
 	p := h.page(c, "Import figures", "import")
 	data := importPage{Columns: figures.Columns()}
-	u, ok := uploads.get(h.cfg.Now(), id, session(c).ID)
+	u, ok := h.uploads.get(h.cfg.Now(), id, session(c).ID)
 	if !ok || c.FormValue("sha256") != u.sum {
 		p.Data = data
 		return h.formFailed(c, "figures_import", p, apperr.Conflict("",
@@ -345,12 +345,12 @@ func (h *handlers) confirmImport(c *fiber.Ctx, id string) error {
 		// another day of the month): the file is refused as a whole, with the reasons,
 		// and must be previewed again. Other errors keep it, to try again.
 		if apperr.IsKind(err, apperr.KindInvalid) {
-			uploads.remove(id)
+			h.uploads.remove(id)
 		}
 		data.File, data.Size, data.SHA256 = u.name, len(u.data), u.sum
 		return h.importFailed(c, p, data, err)
 	}
-	uploads.remove(id)
+	h.uploads.remove(id)
 	msg := fmt.Sprintf("Imported %s: %s created, %s replaced, %s unchanged.", u.name,
 		plural(res.Created, "period"), plural(res.Replaced, "period"), plural(res.Unchanged, "period"))
 	if n := len(res.PartnersCreated); n > 0 {

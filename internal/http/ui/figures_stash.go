@@ -19,10 +19,8 @@ import (
 // The stash is this process's memory, like the login limiter: Cartera is one
 // process (DESIGN.md, "One binary, one database"). After a restart, or once an
 // entry expires, the confirm step says so and the user uploads the file again;
-// nothing is imported half-way. It is a package variable, not a field of handlers,
-// because ui.go (shared with the other pages) is left as it is; entries are bound to
-// the session that made them, so one app or several in a test binary cannot mix them.
-var uploads = newUploadStash(30*time.Minute, 64<<20, 4)
+// nothing is imported half-way. Entries are bound to the session that made them.
+func newUploads() *uploadStash { return newUploadStash(30*time.Minute, 64<<20, 4) }
 
 type stashedUpload struct {
 	session int64 // the session that uploaded it: only it may confirm

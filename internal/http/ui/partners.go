@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -203,40 +204,44 @@ func partnerFormValues(pt partner.Partner) map[string]string {
 	return v
 }
 
-func (h *handlers) editPartnerForm(c *fiber.Ctx) error {
+// partnerEdit loads the partner the edit form is about, and starts its page.
+func (h *handlers) partnerEdit(c *fiber.Ctx) (partner.Partner, Page, error) {
 	id, err := pathID(c, "partner")
 	if err != nil {
-		return err
+		return partner.Partner{}, Page{}, err
 	}
 	pt, err := h.Partners.Get(c.UserContext(), id)
 	if err != nil {
-		return err
+		return partner.Partner{}, Page{}, err
 	}
 	p := h.page(c, "Edit "+pt.Name, "partners")
-	p.Form = partnerFormValues(pt)
 	p.Data = partnerForm{Partner: &pt, Statuses: legalStatusOptions("Choose…"), Methodologies: methodologyOptions(), Action: "/partners/" + strconv.FormatInt(id, 10) + "/edit"}
+	return pt, p, nil
+}
+
+func (h *handlers) editPartnerForm(c *fiber.Ctx) error {
+	pt, p, err := h.partnerEdit(c)
+	if err != nil {
+		return err
+	}
+	p.Form = partnerFormValues(pt)
 	return h.render(c, fiber.StatusOK, "partner_form", p)
 }
 
 func (h *handlers) updatePartner(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	pt, p, err := h.partnerEdit(c)
 	if err != nil {
 		return err
 	}
-	pt, err := h.Partners.Get(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	p := h.page(c, "Edit "+pt.Name, "partners")
 	p.Form = formValues(c)
-	p.Data = partnerForm{Partner: &pt, Statuses: legalStatusOptions("Choose…"), Methodologies: methodologyOptions(), Action: "/partners/" + strconv.FormatInt(id, 10) + "/edit"}
+	// The form names the version it was opened on; the service refuses the change,
+	// under the row's lock, if someone saved the partner since.
+	opened, err := time.Parse(time.RFC3339Nano, p.Form["updated_at"])
+	if err != nil {
+		opened = time.Time{} // a form without its version is as stale as can be
+	}
 	var bad fieldErrors
-	updated, err := h.Partners.Update(c.UserContext(), h.actor(c), id, func(f *partner.Fields) error {
-		// The form was opened on the version it names; someone else's later change
-		// must not be overwritten blindly.
-		if stale(p.Form["updated_at"], pt.UpdatedAt) {
-			return apperr.Conflict("", "Someone changed this partner since you opened the form. Your values are below; check them against the partner's page, then save again.")
-		}
+	updated, err := h.Partners.UpdateIfUnchanged(c.UserContext(), h.actor(c), pt.ID, opened, func(f *partner.Fields) error {
 		readPartnerForm(p.Form, f, &bad)
 		if err := bad.Err(); err != nil {
 			f.Normalize()
@@ -244,19 +249,19 @@ func (h *handlers) updatePartner(c *fiber.Ctx) error {
 		}
 		return nil
 	})
-	if err != nil {
-		if apperr.IsKind(err, apperr.KindConflict) {
-			p.Form["updated_at"] = pt.UpdatedAt.Format(time.RFC3339Nano)
+	if errors.Is(err, partner.ErrChanged) {
+		current, gerr := h.Partners.Get(c.UserContext(), pt.ID)
+		if gerr != nil {
+			return gerr
 		}
+		p.Form["updated_at"] = current.UpdatedAt.Format(time.RFC3339Nano)
+		p.Problem = "Someone changed this partner since you opened the form. Your values are below; check them against the partner's page, then save again."
+		return h.render(c, fiber.StatusConflict, "partner_form", p)
+	}
+	if err != nil {
 		return h.formFailed(c, "partner_form", p, err)
 	}
-	return h.redirect(c, "/partners/"+strconv.FormatInt(id, 10), "Partner "+updated.Name+" saved.")
-}
-
-// stale reports whether a form opened on version opened is out of date against current.
-func stale(opened string, current time.Time) bool {
-	t, err := time.Parse(time.RFC3339Nano, opened)
-	return err != nil || !t.Equal(current)
+	return h.redirect(c, "/partners/"+strconv.FormatInt(pt.ID, 10), "Partner "+updated.Name+" saved.")
 }
 
 // partnerPage is everything the partner page shows.

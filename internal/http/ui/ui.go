@@ -12,35 +12,18 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
+	"cartera/internal/app"
 	"cartera/internal/audit"
-	"cartera/internal/exposure"
-	"cartera/internal/figures"
-	"cartera/internal/fund"
-	"cartera/internal/fx"
 	"cartera/internal/loan"
-	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
-	"cartera/internal/publish"
 	"cartera/internal/user"
 	"cartera/internal/view"
 	"cartera/web"
 )
 
 // Deps are the services the pages call.
-type Deps struct {
-	Conn     *sqlx.DB
-	Audit    *audit.Log
-	Partners *partner.Service
-	Users    *user.Service
-	Funds    *fund.Service
-	Loans    *loan.Service
-	FX       *fx.Service
-	Figures  *figures.Service
-	Publish  *publish.Service
-	Exposure *exposure.Service
-}
+type Deps = app.Services
 
 // Config is how the UI behaves in its deployment.
 type Config struct {
@@ -67,6 +50,7 @@ type handlers struct {
 	view    *view.Engine
 	limiter *loginLimiter
 	jobs    *batchJobs
+	uploads *uploadStash // files previewed for import, until confirmed
 }
 
 // Register mounts the pages on app and returns the renderer of their errors. It fails
@@ -79,7 +63,7 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	h := &handlers{Deps: d, cfg: cfg, view: engine, limiter: newLoginLimiter(cfg.Now), jobs: newBatchJobs()}
+	h := &handlers{Deps: d, cfg: cfg, view: engine, limiter: newLoginLimiter(cfg.Now), jobs: newBatchJobs(), uploads: newUploads()}
 
 	app.Get("/login", h.loginForm)
 	app.Post("/login", h.login)

@@ -1,4 +1,6 @@
-package server
+// Package app wires the domain services together, in dependency order: the one place
+// that knows it, for the server, the commands and the tests.
+package app
 
 import (
 	"context"
@@ -10,15 +12,28 @@ import (
 	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
-	"cartera/internal/http/api"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/publish"
 	"cartera/internal/user"
 )
 
-// NewDeps prepares every service on a migrated database, in dependency order.
-func NewDeps(ctx context.Context, conn *sqlx.DB) (d api.Deps, err error) {
+// Services are every domain service of one database.
+type Services struct {
+	Conn     *sqlx.DB
+	Audit    *audit.Log
+	Partners *partner.Service
+	Users    *user.Service
+	Funds    *fund.Service
+	Loans    *loan.Service
+	FX       *fx.Service
+	Figures  *figures.Service
+	Publish  *publish.Service
+	Exposure *exposure.Service
+}
+
+// NewServices prepares every service on a migrated database.
+func NewServices(ctx context.Context, conn *sqlx.DB) (d Services, err error) {
 	d.Conn = conn
 	if d.Audit, err = audit.NewLog(ctx, conn); err != nil {
 		return d, err
