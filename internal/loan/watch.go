@@ -45,6 +45,7 @@ type WatchList struct {
 type watchQueries struct {
 	Overdue    *sqlx.Stmt `query:"overdue-loans"`
 	DueBetween *sqlx.Stmt `query:"due-between"`
+	CountDue   *sqlx.Stmt `query:"count-due-between"`
 }
 
 func prepareWatch(ctx context.Context, conn *sqlx.DB) (*watchQueries, error) {
@@ -55,7 +56,7 @@ func prepareWatch(ctx context.Context, conn *sqlx.DB) (*watchQueries, error) {
 	return q, nil
 }
 
-// Overdue lists active loans with installments fallen due before on and still
+// Overdue lists loans with installments fallen due before on and still
 // unpaid, the longest overdue first, at most limit of them.
 func (s *Service) Overdue(ctx context.Context, on time.Time, limit int) (WatchList, error) {
 	var rows []struct {
@@ -73,19 +74,15 @@ func (s *Service) Overdue(ctx context.Context, on time.Time, limit int) (WatchLi
 	return out, nil
 }
 
-// DueBetween lists the unpaid installments of active loans due from from to to, the
+// DueBetween lists the unpaid installments due from from to to, the
 // soonest first, at most limit of them.
 func (s *Service) DueBetween(ctx context.Context, from, to time.Time, limit int) (WatchList, error) {
-	var rows []struct {
-		Due
-		Total int `db:"total"`
-	}
-	if err := s.watch.DueBetween.SelectContext(ctx, &rows, civil.Of(from), civil.Of(to), limit); err != nil {
+	out := WatchList{Items: []Due{}}
+	if err := s.watch.DueBetween.SelectContext(ctx, &out.Items, civil.Of(from), civil.Of(to), limit); err != nil {
 		return WatchList{}, fmt.Errorf("list installments due: %w", err)
 	}
-	out := WatchList{Items: make([]Due, len(rows))}
-	for i, r := range rows {
-		out.Items[i], out.Total = r.Due, r.Total
+	if err := s.watch.CountDue.GetContext(ctx, &out.Total, civil.Of(from), civil.Of(to)); err != nil {
+		return WatchList{}, fmt.Errorf("count installments due: %w", err)
 	}
 	return out, nil
 }

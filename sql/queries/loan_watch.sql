@@ -1,30 +1,43 @@
 -- The loans to watch: what has fallen due and is unpaid, and what falls due soon.
 -- Installments are rewritten by every event, so their paid amounts are those of every
--- event recorded; the predicate repeats the partial index's, which the planner needs.
+-- event recorded. Only active loans have unpaid installments (a repaid or written-off
+-- loan's are settled, a rescheduled one's replaced), so no status filter is needed.
 
 -- name: overdue-loans
--- Active loans with installments due before $1 and unpaid: the oldest first, at most $2,
--- with how many there are in all.
-SELECT l.id AS loan_id, l.partner_id, l.reference, l.currency,
-       min(i.due_on) AS oldest_due_on,
-       sum(i.principal - i.paid_principal - i.written_off_principal) AS principal_due,
-       sum(i.interest - i.paid_interest - i.written_off_interest) AS interest_due,
-       count(*) OVER () AS total
-FROM loan_installments i JOIN loans l ON l.id = i.loan_id
-WHERE i.due_on < $1 AND l.status = 'active'
-  AND (i.paid_principal + i.written_off_principal < i.principal OR i.paid_interest + i.written_off_interest < i.interest)
-GROUP BY l.id
-ORDER BY min(i.due_on), l.id
-LIMIT $2;
+-- Loans with installments due before $1 and unpaid: the oldest first, at most $2,
+-- with how many there are in all. The oldest are found from the index's dates alone;
+-- only the loans listed have their amounts summed (summing every late loan's spilled
+-- to disk on a large book).
+WITH late AS (
+    SELECT loan_id, min(unpaid_due_on) AS oldest_due_on, count(*) OVER () AS total
+    FROM loan_installments
+    WHERE unpaid_due_on < $1
+    GROUP BY loan_id
+    ORDER BY min(unpaid_due_on), loan_id
+    LIMIT $2
+)
+SELECT l.id AS loan_id, l.partner_id, l.reference, l.currency, late.oldest_due_on, late.total,
+       owed.principal_due, owed.interest_due
+FROM late
+JOIN loans l ON l.id = late.loan_id
+CROSS JOIN LATERAL (
+    SELECT sum(i.principal - i.paid_principal - i.written_off_principal) AS principal_due,
+           sum(i.interest - i.paid_interest - i.written_off_interest) AS interest_due
+    FROM loan_installments i
+    WHERE i.loan_id = late.loan_id AND i.unpaid_due_on < $1
+) owed
+ORDER BY late.oldest_due_on, l.id;
 
 -- name: due-between
--- Unpaid installments of active loans due from $1 to $2, soonest first, at most $3.
+-- Unpaid installments due from $1 to $2, soonest first, at most $3.
 SELECT l.id AS loan_id, l.partner_id, l.reference, l.currency, i.due_on,
        i.principal - i.paid_principal - i.written_off_principal AS principal_due,
-       i.interest - i.paid_interest - i.written_off_interest AS interest_due,
-       count(*) OVER () AS total
+       i.interest - i.paid_interest - i.written_off_interest AS interest_due
 FROM loan_installments i JOIN loans l ON l.id = i.loan_id
-WHERE i.due_on BETWEEN $1 AND $2 AND l.status = 'active'
-  AND (i.paid_principal + i.written_off_principal < i.principal OR i.paid_interest + i.written_off_interest < i.interest)
-ORDER BY i.due_on, l.id, i.seq
+WHERE i.unpaid_due_on BETWEEN $1 AND $2
+ORDER BY i.unpaid_due_on, i.loan_id, i.seq
 LIMIT $3;
+
+-- name: count-due-between
+-- How many installments due-between would list without its limit: from the index alone.
+SELECT count(*) FROM loan_installments WHERE unpaid_due_on BETWEEN $1 AND $2;

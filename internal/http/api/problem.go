@@ -26,21 +26,13 @@ type Problem struct {
 // ProblemContentType is the media type of error responses.
 const ProblemContentType = "application/problem+json"
 
-var statusByKind = map[apperr.Kind]int{
-	apperr.KindInvalid:         http.StatusUnprocessableEntity,
-	apperr.KindNotFound:        http.StatusNotFound,
-	apperr.KindConflict:        http.StatusConflict,
-	apperr.KindUnauthenticated: http.StatusUnauthorized,
-	apperr.KindForbidden:       http.StatusForbidden,
-}
-
 // WriteError renders err as a problem document. Errors the service did not anticipate
 // become a 500 that shows only the request id; the error itself goes to the log.
 func WriteError(c *fiber.Ctx, err error, log *slog.Logger) error {
 	p := Problem{Type: "about:blank", Instance: c.Path(), RequestID: requestID(c)}
 	var fe *fiber.Error
 	if ae, ok := apperr.As(err); ok {
-		p.Status, p.Detail, p.Errors = statusByKind[ae.Kind], ae.Message, ae.Fields
+		p.Status, p.Detail, p.Errors = ae.Kind.HTTPStatus(), ae.Message, ae.Fields
 	} else if errors.As(err, &fe) {
 		p.Status, p.Detail = fe.Code, fe.Message
 	}

@@ -132,9 +132,9 @@ type loginLimiter struct {
 }
 
 const (
-	loginWindow       = 15 * time.Minute
-	maxFailsPerIP     = 20
-	maxFailsPerAcount = 5
+	loginWindow        = 15 * time.Minute
+	maxFailsPerIP      = 20
+	maxFailsPerAccount = 5
 )
 
 func newLoginLimiter(now func() time.Time) *loginLimiter {
@@ -146,7 +146,7 @@ func (l *loginLimiter) blocked(ip, email string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	wait := l.waitLocked("ip:"+ip, maxFailsPerIP)
-	if w := l.waitLocked("account:"+strings.ToLower(email), maxFailsPerAcount); w > wait {
+	if w := l.waitLocked("account:"+strings.ToLower(email), maxFailsPerAccount); w > wait {
 		wait = w
 	}
 	return wait
@@ -175,8 +175,23 @@ func (l *loginLimiter) failed(ip, email string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	if len(l.failures) >= maxTrackedKeys {
+		l.forgetOldLocked(now)
+	}
 	for _, key := range []string{"ip:" + ip, "account:" + strings.ToLower(email)} {
 		l.failures[key] = append(l.failures[key], now)
+	}
+}
+
+// maxTrackedKeys bounds the limiter's memory against guesses at random accounts.
+const maxTrackedKeys = 100_000
+
+// forgetOldLocked drops the keys whose failures have all aged out.
+func (l *loginLimiter) forgetOldLocked(now time.Time) {
+	for key, times := range l.failures {
+		if len(times) == 0 || now.Sub(times[len(times)-1]) >= loginWindow {
+			delete(l.failures, key)
+		}
 	}
 }
 

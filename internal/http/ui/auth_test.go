@@ -40,6 +40,21 @@ func TestSignInAndOut(t *testing.T) {
 	}
 	c.get("/partners").must(t, http.StatusOK, "Test manager")
 
+	// A session idle for longer than the idle timeout has ended: back to sign in,
+	// then to the page asked for.
+	if _, err := e.deps.Conn.Exec(`UPDATE sessions SET created_at = now() - interval '2 days', last_seen_at = now() - interval '13 hours'`); err != nil {
+		t.Fatal(err)
+	}
+	if p := c.get("/exposure?by=fund"); p.status != http.StatusSeeOther || p.location != "/login?next=%2Fexposure%3Fby%3Dfund" {
+		t.Fatalf("an idle session still works: %d %q", p.status, p.location)
+	}
+	c.get("/login?next=%2Fexposure%3Fby%3Dfund")
+	p = c.post("/login", url.Values{"email": {"manager@example.org"}, "password": {password}, "next": {"/exposure?by=fund"}})
+	if p.status != http.StatusSeeOther || p.location != "/exposure?by=fund" {
+		t.Fatalf("sign in again: %d to %q", p.status, p.location)
+	}
+	c.get(p.location)
+
 	// Signing out ends the session on the server, not just in the browser.
 	secret := c.cookies["cartera_session"]
 	c.post("/logout", url.Values{})

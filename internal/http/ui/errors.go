@@ -9,14 +9,6 @@ import (
 	"cartera/internal/platform/apperr"
 )
 
-var statusByKind = map[apperr.Kind]int{
-	apperr.KindInvalid:         http.StatusUnprocessableEntity,
-	apperr.KindNotFound:        http.StatusNotFound,
-	apperr.KindConflict:        http.StatusConflict,
-	apperr.KindUnauthenticated: http.StatusUnauthorized,
-	apperr.KindForbidden:       http.StatusForbidden,
-}
-
 // errorPage is what the error template shows.
 type errorPage struct {
 	Status    int
@@ -31,7 +23,7 @@ func (h *handlers) WriteError(c *fiber.Ctx, err error) error {
 	e := errorPage{RequestID: requestID(c)}
 	var fe *fiber.Error
 	if ae, ok := apperr.As(err); ok {
-		e.Status, e.Message = statusByKind[ae.Kind], ae.Message
+		e.Status, e.Message = ae.Kind.HTTPStatus(), ae.Message
 		if ae.Kind == apperr.KindInvalid && len(ae.Fields) > 0 {
 			e.Message = ae.Fields[0].Field + ": " + ae.Fields[0].Message
 		}

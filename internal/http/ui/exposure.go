@@ -11,8 +11,14 @@ import (
 	"cartera/internal/platform/money"
 )
 
+// exposureGroupsPerPage keeps the partner cut of a large book light; the downloads
+// hold every group.
+const exposureGroupsPerPage = 100
+
 type exposurePage struct {
 	Report *exposure.Report
+	Groups []exposure.Group // this page's
+	Pager  pager
 	Chart  chart
 	Cuts   []Option
 	Funds  []Option
@@ -79,6 +85,8 @@ func (h *handlers) exposurePage(c *fiber.Ctx) error {
 		return sendExposure(c, r, format)
 	}
 	data.Report = &r
+	data.Pager = newPager(c, len(r.Groups), exposureGroupsPerPage)
+	data.Groups = r.Groups[data.Pager.From:data.Pager.To]
 	data.Chart = exposureChart(r, 30)
 	data.Query = "by=" + string(r.By) + "&as_of=" + r.AsOf.Format("2006-01-02") + "&currency=" + r.Currency
 	if q.FundID != nil {

@@ -392,7 +392,7 @@ func (h *handlers) importFailed(c *fiber.Ctx, p Page, data importPage, err error
 	data.Summary = e.Message
 	p.Problem = "The file was not imported: nothing was saved. Correct the problems listed below and upload it again."
 	p.Data = data
-	return h.render(c, statusByKind[e.Kind], "figures_import", p)
+	return h.render(c, e.Kind.HTTPStatus(), "figures_import", p)
 }
 
 // uploadedFile reads the form's "file" part (the API's name for it).

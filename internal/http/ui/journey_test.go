@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -185,5 +186,49 @@ func TestViewerCannotWrite(t *testing.T) {
 	}
 	if n := len(mustList(t, b.env)); n != 6 {
 		t.Errorf("partners = %d after the viewer's POST, want 6", n)
+	}
+}
+
+// TestEveryPageFitsATabletAndLabelsItsFields opens every page as an admin at desktop
+// and tablet widths: nothing may overflow the window sideways, and every form field
+// must have a label (or an aria-label) for keyboards and screen readers.
+func TestEveryPageFitsATabletAndLabelsItsFields(t *testing.T) {
+	b := newBrowserEnv(t)
+	b.loadDemo()
+	tb := b.open(t)
+	tb.signIn("admin@example.org")
+	partner := "/partners/" + itoa(mustList(t, b.env)[0].ID)
+	pages := []string{"/", "/partners", "/partners/new", partner, partner + "/edit", partner + "/figures", partner + "/loans/new",
+		"/exposure", "/figures/import", "/newsletter", "/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"}
+	tb.do("open a loan", chromedp.Navigate(b.base+"/"), chromedp.Click(chromedp.CSS(`a[href^="/loans/"]`)))
+	tb.waitFor("h1", "Loan ")
+	loan, err := chromedp.Run(tb.ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages = append(pages, strings.TrimPrefix(loan, b.base))
+	const unlabelled = `[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+		.filter(e => !e.getAttribute("aria-label") && !e.closest("label") && !(e.id && document.querySelector("label[for='" + e.id + "']")))
+		.map(e => e.name || e.id || e.outerHTML)`
+	for _, width := range []int64{1280, 768} {
+		tb.do("resize", chromedp.EmulateViewport(width, 1000))
+		for _, path := range pages {
+			tb.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS("footer")))
+			over, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if over {
+				tb.screenshot(filepath.Join(b.shots, fmt.Sprintf("overflow-%d-%s.png", width, strings.ReplaceAll(path, "/", "_"))))
+				t.Errorf("%s overflows a %d px window sideways (screenshots in %s)", path, width, b.shots)
+			}
+			missing, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](unlabelled))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(missing) > 0 && width == 1280 {
+				t.Errorf("%s has fields without a label: %v", path, missing)
+			}
+		}
 	}
 }

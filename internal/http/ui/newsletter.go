@@ -210,16 +210,24 @@ type newsletterPartner struct {
 }
 
 type newsletterForm struct {
-	Partners []newsletterPartner
+	Partners []newsletterPartner // the list to tick, at most newsletterListMax
+	Matching int                 // partners the search matches
+	Total    int                 // partners in all
+	WithFigs int                 // partners with figures: what "every partner" means
 	Langs    []Option
 	Recent   []jobStatus // the user's newsletters still kept
 }
+
+// newsletterListMax caps the partners listed to tick: a large book has thousands,
+// and the page must stay light; the search narrows the list, and "every partner
+// with figures" needs no list at all.
+const newsletterListMax = 150
 
 var langLabels = map[reports.Lang]string{reports.English: "English", reports.French: "Français", reports.Spanish: "Español"}
 
 // newsletterData lists the partners with the years they have figures for; checked
 // says which boxes are ticked (nil: those with figures, the default).
-func (h *handlers) newsletterData(c *fiber.Ctx, checked map[int64]bool) (newsletterForm, error) {
+func (h *handlers) newsletterData(c *fiber.Ctx, form map[string]string, checked map[int64]bool) (newsletterForm, error) {
 	refs, err := h.Partners.Refs(c.UserContext(), partner.Filter{})
 	if err != nil {
 		return newsletterForm{}, err
@@ -229,11 +237,19 @@ func (h *handlers) newsletterData(c *fiber.Ctx, checked map[int64]bool) (newslet
 	if err != nil {
 		return newsletterForm{}, err
 	}
-	data := newsletterForm{Recent: h.jobs.of(session(c).UserID, h.cfg.Now())}
+	data := newsletterForm{Recent: h.jobs.of(session(c).UserID, h.cfg.Now()), Total: len(refs), WithFigs: len(span)}
 	for _, l := range reports.Langs {
 		data.Langs = append(data.Langs, Option{string(l), langLabels[l]})
 	}
+	q, country := strings.ToLower(strings.TrimSpace(form["q"])), strings.ToUpper(strings.TrimSpace(form["country"]))
 	for _, r := range refs {
+		if q != "" && !strings.Contains(strings.ToLower(r.Name), q) || country != "" && r.Country != country {
+			continue
+		}
+		data.Matching++
+		if len(data.Partners) == newsletterListMax {
+			continue
+		}
 		p := newsletterPartner{ID: r.ID, Name: r.Name}
 		if s, ok := span[r.ID]; ok {
 			p.Years = strconv.Itoa(s.First)
@@ -254,7 +270,13 @@ func (h *handlers) newsletterData(c *fiber.Ctx, checked map[int64]bool) (newslet
 func (h *handlers) newsletterForm(c *fiber.Ctx) error {
 	p := h.page(c, "Newsletter", "newsletter")
 	p.Form["lang"] = string(reports.English)
-	data, err := h.newsletterData(c, nil)
+	p.Form["q"], p.Form["country"] = c.Query("q"), c.Query("country")
+	data, err := h.newsletterData(c, p.Form, nil)
+	// A book too large to list whole is sent whole by default.
+	p.Form["scope"] = "chosen"
+	if data.Total > newsletterListMax {
+		p.Form["scope"] = "all"
+	}
 	if err != nil {
 		return err
 	}
@@ -284,6 +306,26 @@ func (h *handlers) startNewsletter(c *fiber.Ctx) error {
 			ids = append(ids, id)
 		}
 	}
+	if p.Form["scope"] == "all" {
+		// Every partner with figures, in the order of the list.
+		span, err := h.Figures.ReportYears(c.UserContext())
+		if err != nil {
+			return err
+		}
+		refs, err := h.Partners.Refs(c.UserContext(), partner.Filter{})
+		if err != nil {
+			return err
+		}
+		ids = ids[:0]
+		for _, r := range refs {
+			if _, ok := span[r.ID]; ok {
+				ids = append(ids, r.ID)
+			}
+		}
+		if len(ids) == 0 {
+			bad.Add("partner_id", "no partner has figures yet")
+		}
+	}
 	if len(ids) == 0 && !bad.has("partner_id") {
 		bad.Add("partner_id", "choose at least one partner")
 	}
@@ -292,7 +334,7 @@ func (h *handlers) startNewsletter(c *fiber.Ctx) error {
 		bad.Add("from", "%d is after to (%d): the first year must come first", years.From, years.To)
 	}
 	if err := bad.Err(); err != nil {
-		data, lerr := h.newsletterData(c, checked)
+		data, lerr := h.newsletterData(c, p.Form, checked)
 		if lerr != nil {
 			return lerr
 		}
@@ -307,7 +349,7 @@ func (h *handlers) startNewsletter(c *fiber.Ctx) error {
 	now := h.cfg.Now()
 	job := &batchJob{id: id, owner: session(c).UserID, lang: lang, started: now, total: len(ids)}
 	if err := h.jobs.add(job, now); err != nil {
-		data, lerr := h.newsletterData(c, checked)
+		data, lerr := h.newsletterData(c, p.Form, checked)
 		if lerr != nil {
 			return lerr
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -59,11 +60,26 @@ func TestNewsletterZip(t *testing.T) {
 	one := strconv.FormatInt(partners[0].ID, 10)
 	p := viewer.post("/newsletter", url.Values{"partner_id": {one}, "lang": {"fr"}, "from": {"2024"}, "to": {"20x"}})
 	p.must(t, http.StatusUnprocessableEntity, `id="e-to"`, "must be a year such as 2014", `value="20x"`, `value="fr" selected`)
-	if strings.Count(p.body, " checked") != 1 {
+	if regexp.MustCompile(`name="partner_id" value="[0-9]+" checked`).FindAllString(p.body, -1) == nil ||
+		len(regexp.MustCompile(`name="partner_id" value="[0-9]+" checked`).FindAllString(p.body, -1)) != 1 {
 		t.Error("the partners chosen are not kept when the form fails")
 	}
 	viewer.post("/newsletter", url.Values{"partner_id": {one}, "from": {"2024"}, "to": {"2020"}}).
 		must(t, http.StatusUnprocessableEntity, `id="e-from"`, "2024 is after to (2020)")
+
+	// Every partner with figures, without ticking them: the choice for a large book.
+	all := viewer.post("/newsletter", url.Values{"scope": {"all"}, "lang": {"en"}, "partner_id": {one}})
+	if all.status != http.StatusSeeOther {
+		t.Fatalf("every partner: %d\n%s", all.status, all.body)
+	}
+	withFigures := between(viewer.get("/newsletter").body, "Every partner with figures (", ")")
+	viewer.follow(all).must(t, http.StatusOK, "of "+withFigures)
+
+	// The list narrows to a search.
+	narrowed := viewer.get("/newsletter?q=" + url.QueryEscape(partners[0].Name[:4]))
+	if n := strings.Count(narrowed.body, `name="partner_id"`); n == 0 || n >= len(partners) {
+		t.Errorf("a search for %q lists %d of %d partners", partners[0].Name[:4], n, len(partners))
+	}
 
 	// Three partners in Spanish.
 	chosen := url.Values{"lang": {"es"}}

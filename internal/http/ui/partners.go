@@ -29,8 +29,13 @@ type partnerRow struct {
 	Loans       int
 }
 
+// partnersPerPage keeps a large book's list light (2,000 rows weighed 460 KB).
+const partnersPerPage = 100
+
 type partnersList struct {
-	Rows      []partnerRow
+	Rows      []partnerRow // this page's
+	Matching  int
+	Pager     pager
 	Countries []Option
 	Statuses  []Option
 	Sort      string
@@ -93,6 +98,9 @@ func (h *handlers) listPartners(c *fiber.Ctx) error {
 		sortBy = partnerSorts["name"]
 	}
 	slices.SortStableFunc(data.Rows, sortBy)
+	data.Matching = len(data.Rows)
+	data.Pager = newPager(c, len(data.Rows), partnersPerPage)
+	data.Rows = data.Rows[data.Pager.From:data.Pager.To]
 	data.Countries = countryOptions(all)
 	data.Statuses = legalStatusOptions("Any legal status")
 	p.Data = data

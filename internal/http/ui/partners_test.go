@@ -2,12 +2,15 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"cartera/internal/audit"
 	"cartera/internal/partner"
 	"cartera/internal/user"
 )
@@ -120,3 +123,34 @@ func between(s, start, end string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestPartnersListPages: a long list comes a hundred rows at a time, and the links
+// between pages keep the filters and the sort.
+func TestPartnersListPages(t *testing.T) {
+	e := newEnv(t)
+	for i := range 130 {
+		country := "BO"
+		if i%10 == 0 {
+			country = "PE"
+		}
+		if _, err := e.deps.Partners.Create(context.Background(), audit.System("test"), partner.Fields{Name: fmt.Sprintf("Partner %03d", i), Country: country, LegalStatus: partner.NGO}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.signIn(user.Viewer)
+	rows := func(p page) int { return strings.Count(p.body, `<td><a href="/partners/`) }
+	first := c.get("/partners?country=BO&sort=name").must(t, http.StatusOK, "117 of 130 partners", "1–100 of 117", "Partner 001")
+	if rows(first) != 100 || strings.Contains(first.body, `rel="prev"`) {
+		t.Fatalf("first page: %d rows", rows(first))
+	}
+	next := regexp.MustCompile(`href="([^"]*)" rel="next"`).FindStringSubmatch(first.body)[1]
+	if !strings.Contains(next, "country=BO") || !strings.Contains(next, "sort=name") || !strings.Contains(next, "page=2") {
+		t.Fatalf("the next link loses the filters: %q", next)
+	}
+	second := c.get(strings.ReplaceAll(next, "&amp;", "&")).must(t, http.StatusOK, "101–117 of 117", "Partner 129", `rel="prev"`)
+	if rows(second) != 17 || strings.Contains(second.body, `rel="next"`) {
+		t.Fatalf("second page: %d rows", rows(second))
+	}
+	// A page past the end shows the last one.
+	c.get("/partners?country=BO&page=99").must(t, http.StatusOK, "101–117 of 117")
+}

@@ -198,7 +198,7 @@ func (h *handlers) formFailed(c *fiber.Ctx, name string, p Page, err error) erro
 	} else {
 		p.Problem = "Please correct the fields marked below; nothing was saved."
 	}
-	return h.render(c, statusByKind[e.Kind], name, p)
+	return h.render(c, e.Kind.HTTPStatus(), name, p)
 }
 
 // redirect ends a successful POST: a message for the next page, then 303 See Other.

@@ -114,3 +114,21 @@ func (f Fields) Err() error {
 	}
 	return Invalid(f...)
 }
+
+// HTTPStatus is the status code every HTTP surface (API and pages) answers an error
+// of this kind with; 0 for an unknown kind.
+func (k Kind) HTTPStatus() int {
+	switch k {
+	case KindInvalid:
+		return 422
+	case KindNotFound:
+		return 404
+	case KindConflict:
+		return 409
+	case KindUnauthenticated:
+		return 401
+	case KindForbidden:
+		return 403
+	}
+	return 0
+}
