@@ -359,8 +359,13 @@ func (l *ledger) spread(installments []*Installment, total decimal.Decimal, grac
 		// on the balance (rounded), so every installment but the last totals A.
 		months := decimal.MustNew(int64(l.terms.Frequency.Months()), 0)
 		r := quo(mul(l.terms.Rate, months), d12)
-		growth := must(add(decimal.One, r).PowInt(n))
-		payment := l.round(quo(mul(total, mul(r, growth)), sub(growth, decimal.One)))
+		payment, err := annuityPayment(total, r, n)
+		if err != nil {
+			// (1+r)^n beyond the decimals' range: (1+r)^−n is below their precision,
+			// and the level installment is the periodic interest alone.
+			payment = mul(total, r)
+		}
+		payment = l.round(payment)
 		bal := total
 		for k := 0; k < n-1; k++ {
 			interest := divRound(mul(mul(bal, l.terms.Rate), months), 12, l.terms.Currency.Scale)
@@ -646,4 +651,28 @@ func (l *ledger) reschedule(e Event) error {
 	l.accrualFrom = e.On
 	l.carried = l.round(carried)
 	return nil
+}
+
+// annuityPayment is P·r·(1+r)^n / ((1+r)^n − 1), or an error when a step leaves the
+// decimals' range (a high rate over many installments).
+func annuityPayment(total, r decimal.Decimal, n int) (decimal.Decimal, error) {
+	growth, err := decimal.One.Add(r)
+	if err == nil {
+		growth, err = growth.PowInt(n)
+	}
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	num, err := r.Mul(growth)
+	if err == nil {
+		num, err = total.Mul(num)
+	}
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	den, err := growth.Sub(decimal.One)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	return num.Quo(den)
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/govalues/decimal"
+
 	"cartera/internal/audit"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
@@ -112,5 +114,28 @@ func TestPreviewAndPostIfUnchanged(t *testing.T) {
 	}
 	if tx := posted.Transaction; tx.Interest.Cmp(pv.Allocation.Interest) != 0 || tx.Principal.Cmp(pv.Allocation.Principal) != 0 || tx.Prepaid.Cmp(pv.Allocation.Prepaid) != 0 {
 		t.Fatalf("posted %+v, previewed %+v", *tx, pv.Allocation)
+	}
+}
+
+// TestAnnuityBeyondTheDecimalRange: a high rate over many monthly installments puts
+// (1+r)^n beyond the decimals' range; the schedule is still computed (the level
+// installment is then the interest alone), not a failure.
+func TestAnnuityBeyondTheDecimalRange(t *testing.T) {
+	terms := usd("100000", "0.99", ACT360, "2026-01-01", "2026-02-01", "2099-01-01", Annuity, Monthly)
+	if err := terms.Validate(); err != nil {
+		t.Fatalf("the terms themselves are valid: %v", err)
+	}
+	got, err := ProjectedSchedule(terms)
+	if err != nil {
+		t.Fatalf("schedule: %v", err)
+	}
+	first := got[0]
+	// 100,000 × 0.99 / 12 = 8,250.00 a month: the principal share rounds to nothing.
+	if first.Principal.Sign() != 0 || first.Interest.IsZero() {
+		t.Errorf("first installment: principal %s, interest %s", first.Principal, first.Interest)
+	}
+	last := got[len(got)-1]
+	if last.Principal.Cmp(decimal.MustParse("100000")) != 0 {
+		t.Errorf("the last installment repays %s, want the whole 100000", last.Principal)
 	}
 }

@@ -17,23 +17,23 @@ import (
 // Funcs are the helpers every template may call.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
-		"amount":  Amount,
-		"money":   Money,
-		"pct":     Percent,
-		"count":   Count,
-		"date":    Date,
-		"ratio":   Ratio,
-		"dict":    dict,
-		"add":     func(a, b int) int { return a + b },
-		"join":    strings.Join,
-		"upper":   strings.ToUpper,
-		"hasRole": func(have, need string) bool { return roleRank[have] >= roleRank[need] && roleRank[need] > 0 },
+		"amount":   Amount,
+		"money":    Money,
+		"amountIn": AmountIn,
+		"pct":      Percent,
+		"count":    Count,
+		"date":     Date,
+		"ratio":    Ratio,
+		"dict":     dict,
+		"add":      func(a, b int) int { return a + b },
+		"join":     strings.Join,
+		"upper":    strings.ToUpper,
+		"human":    Human,
 	}
 }
 
-// roleRank mirrors user.Role's order; templates only need it to hide what a role may
-// not do (the handlers enforce it).
-var roleRank = map[string]int{"viewer": 1, "manager": 2, "admin": 3}
+// Human shows a code such as written_off or partially_paid as words.
+func Human(v any) string { return strings.ReplaceAll(fmt.Sprint(v), "_", " ") }
 
 // Amount formats a decimal amount with thousands separators and two decimals:
 // 1234567.891 → "1,234,567.89". It takes decimals, their strings and pointers; nil
@@ -49,11 +49,11 @@ func Amount(v any) string {
 // Money formats an amount with the currency's own decimals (0 for JPY, 3 for
 // KWD), thousands separators, and the currency code.
 func Money(v any, currency string) string {
-	d, ok := toDecimal(v)
-	if !ok {
-		return "–"
+	s := AmountIn(v, currency)
+	if s == "–" {
+		return s
 	}
-	return group(d.Round(scaleOf(currency)).Pad(scaleOf(currency)).String()) + " " + currency
+	return s + " " + currency
 }
 
 var scales sync.Map // currency code → decimals
@@ -68,6 +68,16 @@ func scaleOf(code string) int {
 	}
 	scales.Store(code, scale)
 	return scale
+}
+
+// AmountIn is Money without the code: the currency's decimals, for a table whose
+// header names the currency.
+func AmountIn(v any, currency string) string {
+	d, ok := toDecimal(v)
+	if !ok {
+		return "–"
+	}
+	return group(d.Round(scaleOf(currency)).Pad(scaleOf(currency)).String())
 }
 
 // Count formats a whole number with thousands separators (a decimal is rounded).

@@ -20,6 +20,7 @@ func TestFormats(t *testing.T) {
 		{"money in USD", Money(decimal.MustParse("1000000"), "USD"), "1,000,000.00 USD"},
 		{"money in JPY has no decimals", Money(decimal.MustParse("1234567.4"), "JPY"), "1,234,567 JPY"},
 		{"money in KWD has three", Money(decimal.MustParse("1234.5"), "KWD"), "1,234.500 KWD"},
+		{"amount in JPY", AmountIn(decimal.MustParse("1234567.4"), "JPY"), "1,234,567"},
 		{"percent", Percent(share), "12.3 %"},
 		{"absent percent", Percent((*float64)(nil)), "–"},
 		{"count", Count(1234567), "1,234,567"},

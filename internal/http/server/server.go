@@ -44,9 +44,10 @@ func New(cfg Config, deps api.Deps) (*fiber.App, error) {
 	log := cfg.Logger
 	var pageError func(*fiber.Ctx, error) error
 	app := fiber.New(fiber.Config{
+		// c.IP() stays the socket's peer; the sign-in limit reads the forwarded
+		// address itself, and only from a trusted proxy.
 		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
 		TrustedProxies:          cfg.TrustedProxies,
-		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 		AppName:                 "cartera",
 		BodyLimit:               MaxBody,
 		ReadTimeout:             30 * time.Second,
@@ -85,13 +86,6 @@ func New(cfg Config, deps api.Deps) (*fiber.App, error) {
 
 func isAPI(path string) bool {
 	return strings.HasPrefix(path, "/api/") || path == "/healthz"
-}
-
-func proxyHeader(trusted []string) string {
-	if len(trusted) == 0 {
-		return ""
-	}
-	return fiber.HeaderXForwardedFor
 }
 
 // securityHeaders keeps pages out of other sites' frames and stops browsers from

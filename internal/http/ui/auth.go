@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -51,7 +52,8 @@ func (h *handlers) login(c *fiber.Ctx) error {
 		p.Problem = "The sign-in form had expired. Please try again."
 		return h.renderLogin(c, fiber.StatusForbidden, p)
 	}
-	if wait := h.limiter.blocked(c.IP(), email); wait > 0 {
+	ip := clientAddress(c)
+	if wait := h.limiter.blocked(ip, email); wait > 0 {
 		p.Problem = fmt.Sprintf("Too many failed sign-in attempts. Please wait %d minutes and try again.", int(math.Ceil(wait.Minutes())))
 		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(math.Ceil(wait.Seconds()))))
 		return h.renderLogin(c, fiber.StatusTooManyRequests, p)
@@ -68,7 +70,7 @@ func (h *handlers) login(c *fiber.Ctx) error {
 	}
 	u, err := h.Users.CheckPassword(c.UserContext(), email, password)
 	if apperr.IsKind(err, apperr.KindUnauthenticated) {
-		h.limiter.failed(c.IP(), email)
+		h.limiter.failed(ip, email)
 		p.Problem = "Wrong email or password."
 		return h.renderLogin(c, fiber.StatusUnauthorized, p)
 	}
@@ -87,7 +89,8 @@ func (h *handlers) login(c *fiber.Ctx) error {
 		return err
 	}
 	h.setSessionCookie(c, secret, int(user.SessionLifetime/time.Second))
-	c.ClearCookie(loginCSRFCookie)
+	// The sign-in form's token is spent: expire its cookie (on its own path).
+	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Path: "/login", MaxAge: -1, Expires: time.Unix(0, 0), HTTPOnly: true, SameSite: "Lax", Secure: h.secure(c)})
 	return c.Redirect(p.Form["next"], fiber.StatusSeeOther)
 }
 
@@ -114,6 +117,25 @@ func (h *handlers) setSessionCookie(c *fiber.Ctx, value string, maxAge int) {
 // request came over TLS (Fiber honours X-Forwarded-Proto only from trusted proxies).
 func (h *handlers) secure(c *fiber.Ctx) bool { return h.cfg.CookieSecure || c.Protocol() == "https" }
 
+// clientAddress is who the sign-in limit counts: the peer's address, or behind a
+// trusted proxy the address that proxy saw (the last X-Forwarded-For entry: the ones
+// before it are whatever the client sent). An IPv6 client counts by its /64, which
+// it can otherwise rotate through at will.
+func clientAddress(c *fiber.Ctx) string {
+	addr := c.Context().RemoteIP()
+	if c.App().Config().EnableTrustedProxyCheck && c.IsProxyTrusted() { // without the check, Fiber trusts everyone
+		if ips := c.IPs(); len(ips) > 0 {
+			if ip := net.ParseIP(strings.TrimSpace(ips[len(ips)-1])); ip != nil {
+				addr = ip
+			}
+		}
+	}
+	if addr.To4() == nil && len(addr) == net.IPv6len {
+		return addr.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	}
+	return addr.String()
+}
+
 func newToken() (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -129,6 +151,7 @@ type loginLimiter struct {
 	mu       sync.Mutex
 	now      func() time.Time
 	failures map[string][]time.Time
+	swept    time.Time // the last sweep of a full map, at most one a minute
 }
 
 const (
@@ -175,11 +198,16 @@ func (l *loginLimiter) failed(ip, email string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if len(l.failures) >= maxTrackedKeys {
+	if len(l.failures) >= maxTrackedKeys && now.Sub(l.swept) > time.Minute {
 		l.forgetOldLocked(now)
+		l.swept = now
 	}
-	for _, key := range []string{"ip:" + ip, "account:" + strings.ToLower(email)} {
-		l.failures[key] = append(l.failures[key], now)
+	for key, max := range map[string]int{"ip:" + ip: maxFailsPerIP, "account:" + strings.ToLower(email): maxFailsPerAccount} {
+		times := append(l.failures[key], now)
+		if len(times) > max { // only the last max count: memory per key stays bounded
+			times = times[len(times)-max:]
+		}
+		l.failures[key] = times
 	}
 }
 

@@ -147,3 +147,19 @@ func TestErrorPages(t *testing.T) {
 		t.Fatalf("API without a token: %d %s", p.status, p.header.Get("Content-Type"))
 	}
 }
+
+// TestTextThatIsNotText: a NUL byte or invalid UTF-8 in any parameter is a 422 naming
+// the field, never a 500 from the database, signed in or not.
+func TestTextThatIsNotText(t *testing.T) {
+	e := newEnv(t)
+	anon := e.client()
+	anon.get("/login")
+	anon.post("/login", url.Values{"email": {"a\x00b@example.org"}, "password": {"x"}}).must(t, http.StatusUnprocessableEntity, "email: must be text")
+	c := e.signIn(user.Manager)
+	c.get("/partners?q=%FF").must(t, http.StatusUnprocessableEntity, "q: must be text")
+	c.get("/partners/new")
+	c.post("/partners/new", url.Values{"name": {"Bad\x00Name"}, "country": {"BO"}, "legal_status": {"ngo"}}).must(t, http.StatusUnprocessableEntity, "name: must be text")
+	if n := len(mustList(t, e)); n != 0 {
+		t.Fatalf("%d partners saved", n)
+	}
+}

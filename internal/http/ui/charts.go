@@ -146,7 +146,7 @@ type bar struct {
 // barChart draws horizontal bars, largest first as given, with each bar's limit as a
 // dashed mark; a bar over its limit is drawn in the warning colour.
 func barChart(title string, bars []bar, format func(float64) string) chart {
-	const w, left, right, rowH, top = 640, 150, 110, 22, 8
+	const w, left, right, rowH, top = 680, 190, 110, 22, 8
 	h := top*2 + rowH*len(bars)
 	if len(bars) == 0 {
 		h = 40
@@ -170,7 +170,7 @@ func barChart(title string, bars []bar, format func(float64) string) chart {
 		if b.Limit != nil && b.Value > *b.Limit {
 			class = "bar over"
 		}
-		fmt.Fprintf(&s, `<text x="%d" y="%d" text-anchor="end">%s</text>`, left-6, y+15, template.HTMLEscapeString(b.Label))
+		fmt.Fprintf(&s, `<text x="%d" y="%d" text-anchor="end">%s</text>`, left-6, y+15, template.HTMLEscapeString(shorten(b.Label, 28)))
 		fmt.Fprintf(&s, `<rect class="%s" x="%d" y="%d" width="%.1f" height="%d"><title>%s: %s</title></rect>`,
 			class, left, y+3, math.Max(b.Value*scale, 1), rowH-6, template.HTMLEscapeString(b.Label), format(b.Value))
 		fmt.Fprintf(&s, `<text x="%.1f" y="%d">%s</text>`, float64(left)+b.Value*scale+6, y+15, format(b.Value))
@@ -181,4 +181,13 @@ func barChart(title string, bars []bar, format func(float64) string) chart {
 	}
 	s.WriteString(`</svg>`)
 	return chart{Title: title, SVG: template.HTML(s.String())}
+}
+
+// shorten cuts a label to n characters with an ellipsis; the bar's tooltip has it whole.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/internal/exposure"
 	"cartera/internal/figures"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
 )
 
 // The dashboard's lists are capped: it is a summary; the full lists are elsewhere.
@@ -17,10 +20,13 @@ const (
 
 type dashboardData struct {
 	Exposure exposure.Report
-	Chart    chart
-	Overdue  loan.WatchList
-	DueSoon  loan.WatchList
-	Received []figures.Received
+	// ExposureProblem says why the exposure could not be computed (an FX rate
+	// missing for a currency held): the rest of the dashboard still shows.
+	ExposureProblem string
+	Chart           chart
+	Overdue         loan.WatchList
+	DueSoon         loan.WatchList
+	Received        []figures.Received
 	// Names are the partners' names by id, for every list above.
 	Names map[int64]string
 	DueTo string
@@ -29,7 +35,7 @@ type dashboardData struct {
 func (h *handlers) dashboard(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	today := h.today()
-	exp, err := h.Exposure.Exposure(ctx, exposure.Query{By: exposure.ByCountry, AsOf: today})
+	exp, problem, err := h.exposureOrProblem(c, exposure.Query{By: exposure.ByCountry, AsOf: today})
 	if err != nil {
 		return err
 	}
@@ -50,7 +56,7 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := dashboardData{Exposure: exp, Overdue: overdue, DueSoon: dueSoon, Received: received, Names: make(map[int64]string, len(refs)), DueTo: dueTo.Format("2006-01-02")}
+	data := dashboardData{Exposure: exp, ExposureProblem: problem, Overdue: overdue, DueSoon: dueSoon, Received: received, Names: make(map[int64]string, len(refs)), DueTo: dueTo.Format("2006-01-02")}
 	for _, r := range refs {
 		data.Names[r.ID] = r.Name
 	}
@@ -58,6 +64,21 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 	p := h.page(c, "Dashboard", "dashboard")
 	p.Data = data
 	return h.render(c, fiber.StatusOK, "dashboard", p)
+}
+
+// exposureOrProblem computes an exposure for a page that has more to show than it:
+// a rule the book breaks (no FX rate for a currency held) becomes a message on the
+// page instead of an error page; other errors stay errors.
+func (h *handlers) exposureOrProblem(c *fiber.Ctx, q exposure.Query) (exposure.Report, string, error) {
+	r, err := h.Exposure.Exposure(c.UserContext(), q)
+	if e, ok := apperr.As(err); ok && e.Kind == apperr.KindInvalid {
+		msg := e.Message
+		if len(e.Fields) > 0 {
+			msg = e.Fields[0].Message
+		}
+		return exposure.Report{AsOf: q.AsOf}, "The exposure cannot be computed: " + msg + ". Add the rates with `cartera import fx` or the API (PUT /api/v1/fx-rates).", nil
+	}
+	return r, "", err
 }
 
 // exposureChart draws a report's largest groups as bars, each with the amount its
@@ -78,5 +99,5 @@ func exposureChart(r exposure.Report, max int) chart {
 		}
 		bars = append(bars, b)
 	}
-	return barChart("Outstanding by "+string(r.By)+" in "+r.Currency+", with limits", bars, func(v float64) string { return axisLabel(v, false) })
+	return barChart("Outstanding by "+strings.ToLower(cutLabels[r.By])+" in "+r.Currency+", with limits", bars, func(v float64) string { return axisLabel(v, false) })
 }

@@ -3,11 +3,17 @@ package ui_test
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/govalues/decimal"
+
+	"cartera/internal/audit"
 	"cartera/internal/exposure"
+	"cartera/internal/loan"
+	"cartera/internal/platform/money"
 	"cartera/internal/user"
 )
 
@@ -42,7 +48,22 @@ func TestExposurePage(t *testing.T) {
 	e.loadDemo()
 	c := e.signIn(user.Viewer)
 	c.get("/exposure").must(t, http.StatusOK, "Bolivia", "Download CSV", "Total")
-	c.get("/exposure?by=legal_status&currency=EUR").must(t, http.StatusOK, "NGO", "EUR")
+	byStatus := c.get("/exposure?by=legal_status&currency=EUR&as_of=2025-06-30").must(t, http.StatusOK, "NGO", "EUR", "<th>Legal status</th>")
+	// The downloads are of the report shown: its cut, date and currency.
+	link := regexp.MustCompile(`href="([^"]*format=csv[^"]*)"`).FindStringSubmatch(byStatus.body)
+	if link == nil {
+		t.Fatal("no CSV link")
+	}
+	href := strings.ReplaceAll(link[1], "&amp;", "&")
+	for _, want := range []string{"by=legal_status", "as_of=2025-06-30", "currency=EUR"} {
+		if !strings.Contains(href, want) {
+			t.Errorf("the CSV link %q lacks %s", href, want)
+		}
+	}
+	dl := c.get(href)
+	if cd := dl.header.Get("Content-Disposition"); !strings.Contains(cd, "exposure-by-legal_status-2025-06-30.csv") || !strings.Contains(dl.body, "EUR") {
+		t.Errorf("the CSV link downloads %q:\n%s", cd, dl.body)
+	}
 	c.get("/exposure?by=planet&as_of=2026-13-01&currency=XXXX").must(t, http.StatusUnprocessableEntity,
 		`id="e-by"`, `id="e-as_of"`, `id="e-currency"`, `value="XXXX"`)
 	csv := c.get("/exposure?by=country&format=csv")
@@ -67,4 +88,27 @@ func moneyText(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String() + "." + frac
+}
+
+// TestPagesSurviveAMissingRate: a loan in a currency without an FX rate stops the
+// exposure, not the dashboard or the partners list, which say what is missing.
+func TestPagesSurviveAMissingRate(t *testing.T) {
+	e := newEnv(t)
+	e.loadDemo()
+	ctx := context.Background()
+	p := mustList(t, e)[0]
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	l, err := e.deps.Loans.Create(ctx, audit.System("test"), loan.NewLoan{PartnerID: p.ID, Reference: "JPY-1", Terms: loan.Terms{
+		Currency: money.MustCurrency("JPY"), Committed: decimal.MustParse("10000000"), Rate: decimal.MustParse("0.05"), DayCount: loan.ACT365,
+		SignedOn: today.AddDate(0, -2, 0), FirstDueOn: today.AddDate(0, 4, 0), MaturityOn: today.AddDate(2, 0, 0),
+		Amortization: loan.Bullet, Frequency: loan.Semiannual}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.deps.Loans.Post(ctx, audit.System("test"), l.ID, loan.Event{Kind: loan.Disbursement, On: today.AddDate(0, -1, 0), Amount: decimal.MustParse("10000000")}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signIn(user.Viewer)
+	c.get("/").must(t, http.StatusOK, "The exposure cannot be computed", "JPY", "Overdue loans", "Latest figures received")
+	c.get("/partners").must(t, http.StatusOK, "The exposure cannot be computed", p.Name)
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -8,6 +9,7 @@ import (
 
 	"cartera/internal/exposure"
 	"cartera/internal/fund"
+	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
 )
 
@@ -22,8 +24,10 @@ type exposurePage struct {
 	Chart  chart
 	Cuts   []Option
 	Funds  []Option
-	// Query is the page's query string without the format, for the download links.
-	Query string
+	// CSV and XLSX are the download links of the report shown (its cut, date,
+	// currency and fund).
+	CSV, XLSX string
+	CutLabel  string
 }
 
 var cutLabels = map[exposure.Dimension]string{
@@ -85,13 +89,18 @@ func (h *handlers) exposurePage(c *fiber.Ctx) error {
 		return sendExposure(c, r, format)
 	}
 	data.Report = &r
+	data.CutLabel = cutLabels[r.By]
 	data.Pager = newPager(c, len(r.Groups), exposureGroupsPerPage)
 	data.Groups = r.Groups[data.Pager.From:data.Pager.To]
 	data.Chart = exposureChart(r, 30)
-	data.Query = "by=" + string(r.By) + "&as_of=" + r.AsOf.Format("2006-01-02") + "&currency=" + r.Currency
+	link := url.Values{"by": {string(r.By)}, "as_of": {r.AsOf.Format(civil.Layout)}, "currency": {r.Currency}}
 	if q.FundID != nil {
-		data.Query += "&fund_id=" + p.Form["fund_id"]
+		link.Set("fund_id", strconv.FormatInt(*q.FundID, 10))
 	}
+	link.Set("format", "csv")
+	data.CSV = "/exposure?" + link.Encode()
+	link.Set("format", "xlsx")
+	data.XLSX = "/exposure?" + link.Encode()
 	return h.render(c, fiber.StatusOK, "exposure", p)
 }
 

@@ -56,3 +56,26 @@ func TestBatchJobsLimits(t *testing.T) {
 		t.Error("a job kept past its hour")
 	}
 }
+
+// Finished zips are dropped, oldest first, once together they pass maxHeldBytes.
+func TestBatchJobsHeldBytes(t *testing.T) {
+	now := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+	b := newBatchJobs()
+	big := make([]byte, maxHeldBytes/2+1)
+	for i, id := range []string{"first", "second"} {
+		j := &batchJob{id: id, owner: int64(i + 1), started: now.Add(time.Duration(i) * time.Second)}
+		if err := b.add(j, now); err != nil {
+			t.Fatal(err)
+		}
+		j.finish(big, nil, now)
+	}
+	if err := b.add(&batchJob{id: "third", owner: 3, started: now.Add(time.Minute)}, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.get("first", 1, now); err == nil {
+		t.Error("the oldest zip was kept past the byte cap")
+	}
+	if _, err := b.get("second", 2, now); err != nil {
+		t.Errorf("a zip within the cap was dropped: %v", err)
+	}
+}

@@ -33,6 +33,9 @@ const (
 	maxJobs = 12
 	// maxRunningPerUser keeps one user from taking every core with batches.
 	maxRunningPerUser = 2
+	// maxHeldBytes caps the finished zips kept at once: the oldest go first (a sheet
+	// is 20–40 KB, so a 2,000-partner book's zip is about 60 MB).
+	maxHeldBytes = 256 << 20
 	// jobTimeout bounds a job, however large the batch or slow the database.
 	jobTimeout = 15 * time.Minute
 )
@@ -136,7 +139,7 @@ func (b *batchJobs) add(j *batchJob, now time.Time) error {
 	if mine >= maxRunningPerUser {
 		return apperr.Conflict("", fmt.Sprintf("You already have %d newsletters being made: wait for one of them to finish, then start this one.", mine))
 	}
-	for len(b.jobs) >= maxJobs {
+	for len(b.jobs) >= maxJobs || b.heldBytes() > maxHeldBytes {
 		var oldest *batchJob
 		for _, o := range b.jobs {
 			if !o.running() && (oldest == nil || o.started.Before(oldest.started)) {
@@ -144,12 +147,26 @@ func (b *batchJobs) add(j *batchJob, now time.Time) error {
 			}
 		}
 		if oldest == nil {
+			if len(b.jobs) < maxJobs {
+				break // only running jobs hold memory: they finish first
+			}
 			return apperr.Conflict("", "Too many newsletters are being made right now: please try again in a minute.")
 		}
 		delete(b.jobs, oldest.id)
 	}
 	b.jobs[j.id] = j
 	return nil
+}
+
+// heldBytes is the size of the finished zips kept.
+func (b *batchJobs) heldBytes() int {
+	n := 0
+	for _, j := range b.jobs {
+		j.mu.Lock()
+		n += len(j.zip)
+		j.mu.Unlock()
+	}
+	return n
 }
 
 func (b *batchJobs) prune(now time.Time) {
@@ -304,6 +321,21 @@ func (h *handlers) startNewsletter(c *fiber.Ctx) error {
 		if !checked[id] {
 			checked[id] = true
 			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 && p.Form["scope"] != "all" {
+		refs, err := h.Partners.Refs(c.UserContext(), partner.Filter{})
+		if err != nil {
+			return err
+		}
+		known := make(map[int64]bool, len(refs))
+		for _, r := range refs {
+			known[r.ID] = true
+		}
+		for _, id := range ids {
+			if !known[id] {
+				bad.Add("partner_id", "there is no partner %d", id)
+			}
 		}
 	}
 	if p.Form["scope"] == "all" {

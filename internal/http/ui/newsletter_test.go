@@ -67,6 +67,10 @@ func TestNewsletterZip(t *testing.T) {
 	viewer.post("/newsletter", url.Values{"partner_id": {one}, "from": {"2024"}, "to": {"2020"}}).
 		must(t, http.StatusUnprocessableEntity, `id="e-from"`, "2024 is after to (2020)")
 
+	// An unknown partner is refused on the form, not left to fail in the background.
+	viewer.post("/newsletter", url.Values{"partner_id": {"999999"}, "lang": {"en"}}).
+		must(t, http.StatusUnprocessableEntity, "there is no partner 999999")
+
 	// Every partner with figures, without ticking them: the choice for a large book.
 	all := viewer.post("/newsletter", url.Values{"scope": {"all"}, "lang": {"en"}, "partner_id": {one}})
 	if all.status != http.StatusSeeOther {

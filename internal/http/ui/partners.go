@@ -55,7 +55,8 @@ func (h *handlers) listPartners(c *fiber.Ctx) error {
 	for _, k := range []string{"q", "country", "legal_status", "overdue", "sort"} {
 		p.Form[k] = strings.TrimSpace(c.Query(k))
 	}
-	f := partner.Filter{Query: p.Form["q"], Country: strings.ToUpper(p.Form["country"]), LegalStatus: partner.LegalStatus(p.Form["legal_status"])}
+	p.Form["country"] = strings.ToUpper(p.Form["country"])
+	f := partner.Filter{Query: p.Form["q"], Country: p.Form["country"], LegalStatus: partner.LegalStatus(p.Form["legal_status"])}
 	if f.Country != "" && !partner.IsCountryCode(f.Country) {
 		p.Errors["country"] = "must be an ISO 3166-1 alpha-2 country code"
 		f.Country = ""
@@ -73,10 +74,11 @@ func (h *handlers) listPartners(c *fiber.Ctx) error {
 		return err
 	}
 	// The amounts are the exposure by partner: the same figures, in the same currency.
-	book, err := h.Exposure.Exposure(c.UserContext(), exposure.Query{By: exposure.ByPartner, AsOf: h.today()})
+	book, problem, err := h.exposureOrProblem(c, exposure.Query{By: exposure.ByPartner, AsOf: h.today()})
 	if err != nil {
 		return err
 	}
+	p.Problem = problem
 	byPartner := map[string]*exposure.Group{}
 	for i := range book.Groups {
 		byPartner[book.Groups[i].Key] = &book.Groups[i]

@@ -4,12 +4,14 @@
 package ui
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -65,11 +67,11 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	}
 	h := &handlers{Deps: d, cfg: cfg, view: engine, limiter: newLoginLimiter(cfg.Now), jobs: newBatchJobs(), uploads: newUploads()}
 
-	app.Get("/login", h.loginForm)
-	app.Post("/login", h.login)
+	app.Get("/login", checkText, h.loginForm)
+	app.Post("/login", checkText, h.login)
 	app.Post("/logout", h.logout)
 
-	pages := app.Group("", h.signedIn, h.checkCSRF)
+	pages := app.Group("", h.signedIn, h.checkCSRF, checkText)
 	write := requireRole(user.Manager)
 	admin := requireRole(user.Admin)
 	pages.Get("/", h.dashboard)
@@ -184,18 +186,26 @@ func (h *handlers) formFailed(c *fiber.Ctx, name string, p Page, err error) erro
 	if !errors.As(err, &e) || (e.Kind != apperr.KindInvalid && e.Kind != apperr.KindConflict) {
 		return err
 	}
+	var unplaced []string // messages with no field to stand beside
 	for _, f := range e.Fields {
 		key := f.Field
 		if f.Row > 0 {
 			continue // import rows are listed by the import page itself
 		}
+		if key == "" {
+			unplaced = append(unplaced, f.Message)
+			continue
+		}
 		if p.Errors[key] == "" {
 			p.Errors[key] = f.Message
 		}
 	}
-	if len(e.Fields) == 0 || e.Kind == apperr.KindConflict {
+	switch {
+	case len(e.Fields) == 0 || e.Kind == apperr.KindConflict:
 		p.Problem = e.Message
-	} else {
+	case len(unplaced) > 0:
+		p.Problem = "Nothing was saved: " + strings.Join(unplaced, "; ") + "."
+	default:
 		p.Problem = "Please correct the fields marked below; nothing was saved."
 	}
 	return h.render(c, e.Kind.HTTPStatus(), name, p)
@@ -262,7 +272,12 @@ func (h *handlers) checkCSRF(c *fiber.Ctx) error {
 	if notAPage(c.Path()) {
 		return c.Next()
 	}
-	sent := c.FormValue(csrfField)
+	// From the body (or the header scripts use), never the URL: a token in a URL
+	// ends up in logs and Referer headers.
+	sent := string(c.Request().PostArgs().Peek(csrfField))
+	if form, err := c.MultipartForm(); sent == "" && err == nil && len(form.Value[csrfField]) > 0 {
+		sent = form.Value[csrfField][0]
+	}
 	if sent == "" {
 		sent = c.Get("X-CSRF-Token")
 	}
@@ -282,16 +297,52 @@ func requireRole(r user.Role) fiber.Handler {
 	}
 }
 
+// checkText refuses parameters that are not text: a NUL byte or bytes that are not
+// UTF-8 (PostgreSQL refuses both, which would surface as a 500). The message names
+// the field; nothing is done with the request.
+func checkText(c *fiber.Ctx) error {
+	if notAPage(c.Path()) {
+		return c.Next()
+	}
+	var bad apperr.Fields
+	check := func(k, v []byte) {
+		if bytes.IndexByte(v, 0) >= 0 || !utf8.Valid(v) || !utf8.Valid(k) {
+			bad.Add(strings.ToValidUTF8(string(k), "?"), "must be text: it contains a NUL character or bytes that are not UTF-8")
+		}
+	}
+	c.Request().URI().QueryArgs().VisitAll(check)
+	c.Request().PostArgs().VisitAll(check)
+	if form, err := c.MultipartForm(); err == nil {
+		for k, vs := range form.Value {
+			for _, v := range vs {
+				check([]byte(k), []byte(v))
+			}
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
 // notAPage reports whether a path belongs to the API or the static files, which
 // have their own authentication (tokens) or need none.
 func notAPage(path string) bool {
 	return strings.HasPrefix(path, "/api/") || path == "/healthz" || strings.HasPrefix(path, "/static/")
 }
 
-// safeNext keeps a post-login redirect on this site: a path, never another host.
+// safeNext keeps a post-login redirect on this site: a plain path (with its query),
+// never another host, a scheme, or a control character (a CR or LF would split the
+// Location header; a tab is dropped by browsers, turning "/\t/evil" into "//evil").
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.HasPrefix(next, "/login") || strings.HasPrefix(next, "/logout") {
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.HasPrefix(u.Path, "/login") || strings.HasPrefix(u.Path, "/logout") {
 		return "/"
 	}
 	return next
