@@ -70,6 +70,10 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer rt.close()
+	// Verified API tokens are remembered while the server hears every revocation.
+	if err := rt.users.WatchAuthChanges(ctx, rt.dsn, log); err != nil {
+		return err
+	}
 
 	var adminPassword string
 	if loadDemo {

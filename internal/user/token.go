@@ -100,6 +100,9 @@ func (s *Service) RevokeToken(ctx context.Context, actor audit.Actor, id int64) 
 		if err := tx.StmtxContext(ctx, s.q.RevokeToken).GetContext(ctx, &after.RevokedAt, id); err != nil {
 			return fmt.Errorf("revoke token %d: %w", id, err)
 		}
+		if err := notifyAuthChange(ctx, tx); err != nil {
+			return err
+		}
 		return s.audit.Record(ctx, tx, actor, audit.Update, "api_token", id, before, after)
 	})
 	return after, err
@@ -120,7 +123,19 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return Principal{}, apperr.Unauthenticated("the API token is not valid")
 	}
-	hash := sha256.Sum256([]byte(secret))
+	hash := hashOf(secret)
+	now := time.Now()
+	cached, gen, ok := s.tokens.get(hash, now)
+	if ok {
+		if now.Sub(cached.touched) > time.Minute {
+			if _, err := s.q.TouchToken.ExecContext(ctx, cached.principal.TokenID); err != nil {
+				return Principal{}, fmt.Errorf("note token use: %w", err)
+			}
+			cached.touched = now
+			s.tokens.put(hash, cached, gen)
+		}
+		return cached.principal, nil
+	}
 	var row struct {
 		Principal
 		LastUsedAt *time.Time `db:"last_used_at"`
@@ -131,11 +146,15 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Principal, e
 		}
 		return Principal{}, fmt.Errorf("authenticate token: %w", err)
 	}
-	if row.LastUsedAt == nil || time.Since(*row.LastUsedAt) > time.Minute {
+	touched := now
+	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > time.Minute {
 		if _, err := s.q.TouchToken.ExecContext(ctx, row.TokenID); err != nil {
 			return Principal{}, fmt.Errorf("note token use: %w", err)
 		}
+	} else {
+		touched = *row.LastUsedAt
 	}
+	s.tokens.put(hash, cachedAuth{principal: row.Principal, verified: now, touched: touched}, gen)
 	return row.Principal, nil
 }
 

@@ -74,6 +74,7 @@ type Service struct {
 	audit *audit.Log
 	// bcryptCost is the bcrypt work factor: the library default, about 50 ms a hash here.
 	bcryptCost int
+	tokens     authCache // verified tokens, while WatchAuthChanges listens
 	q          struct {
 		InsertUser   *sqlx.Stmt `query:"insert-user"`
 		ByEmail      *sqlx.Stmt `query:"get-user-by-email"`
@@ -184,6 +185,9 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, chang
 		}
 		if err := tx.StmtxContext(ctx, s.q.UpdateUser).GetContext(ctx, &after, id, strings.TrimSpace(ch.Name), ch.Role, ch.Active); err != nil {
 			return db.TranslateError(err, constraints)
+		}
+		if err := notifyAuthChange(ctx, tx); err != nil { // a new role, or a deactivation
+			return err
 		}
 		return s.audit.Record(ctx, tx, actor, audit.Update, "user", id, before, after)
 	})
