@@ -104,7 +104,10 @@ func TestRevocationReachesAListeningServer(t *testing.T) {
 	}
 	// When the listening stops, so does the memory.
 	cancel()
-	eventually("the end of listening", func() bool { _, _, ok := server.tokens.get(hashOf(secret2), time.Now()); return !ok && !server.tokens.live })
+	eventually("the end of listening", func() bool {
+		_, _, ok := server.tokens.get(hashOf(secret2), time.Now())
+		return !ok && !server.tokens.live
+	})
 }
 
 // An answer read before an announcement is not kept after it.
