@@ -572,8 +572,9 @@ func shortJSON(raw json.RawMessage) string {
 }
 
 // maxShownJSON caps each document a row shows, so that fifty entries about large
-// records (a loan with its schedule) keep the page light.
-const maxShownJSON = 8000
+// records (a loan with its schedule) stay within the page budget: 50 × 2 × 1,200
+// bytes is 120 KB at the most. The API's audit log has the whole documents.
+const maxShownJSON = 1200
 
 // indentJSON is a stored document laid out for reading; "" when there is none.
 func indentJSON(j audit.JSON) string {
