@@ -106,7 +106,7 @@ func TestRevocationReachesAListeningServer(t *testing.T) {
 	cancel()
 	eventually("the end of listening", func() bool {
 		_, _, ok := server.tokens.get(hashOf(secret2), time.Now())
-		return !ok && !server.tokens.live
+		return !ok && !server.tokens.listening()
 	})
 }
 
