@@ -189,7 +189,28 @@ func (h *handlers) putFigures(c *fiber.Ctx) error {
 	}
 	p := h.page(c, "Figures of "+pt.Name, "partners")
 	p.Form = formValues(c)
-	p.Data = figuresFormData{Partner: pt, Groups: figuresFieldsets, Months: monthsOptions(), Action: "/partners/" + strconv.FormatInt(id, 10) + "/figures"}
+	data := figuresFormData{Partner: pt, Groups: figuresFieldsets, Months: monthsOptions(), Action: "/partners/" + strconv.FormatInt(id, 10) + "/figures"}
+	p.Data = data
+	// failed shows the form again as it was opened: with the stored periods to choose
+	// from, and still correcting when the period typed is a stored one.
+	failed := func(err error) error {
+		stored, lerr := h.Figures.List(ctx, id)
+		if lerr != nil {
+			return lerr
+		}
+		slices.Reverse(stored)
+		data.Periods = stored
+		if end, perr := civil.Parse(strings.TrimSpace(p.Form["period_end"])); perr == nil {
+			for _, r := range stored {
+				if r.PeriodEnd.Equal(end) {
+					data.Correcting = true
+					p.Title = "Correct figures of " + pt.Name
+				}
+			}
+		}
+		p.Data = data
+		return h.formFailed(c, "figures_form", p, err)
+	}
 
 	var bad fieldErrors
 	r := readReport(p.Form, &bad)
@@ -204,11 +225,11 @@ func (h *handlers) putFigures(c *fiber.Ctx) error {
 				verr = nil
 			}
 		}
-		return h.formFailed(c, "figures_form", p, bad.merge(verr))
+		return failed(bad.merge(verr))
 	}
 	stored, outcome, err := h.Figures.Put(ctx, h.actor(c), id, r)
 	if err != nil {
-		return h.formFailed(c, "figures_form", p, err)
+		return failed(err)
 	}
 	// The ratios in the message are the domain's, over the partner's whole series
 	// (averages need the period 12 months earlier), as the partner page shows them.

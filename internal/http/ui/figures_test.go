@@ -174,6 +174,9 @@ func TestFiguresFormCorrectsAPeriod(t *testing.T) {
 	// A period end with no report opens an empty form for it.
 	c.get(path+"?period_end=2024-06-30").must(t, http.StatusOK, `value="2024-06-30"`)
 
+	// A mistake while correcting keeps the form correcting, with the stored periods.
+	c.post(path, with(goodPeriod(), "par30", "sixty")).must(t, http.StatusUnprocessableEntity,
+		"Correct figures of Crecer", `href="`+path+`?period_end=2023-12-31"`, `id="e-par30"`, `value="sixty"`)
 	p := c.post(path, with(goodPeriod(), "par30", "63000"))
 	c.follow(p).must(t, http.StatusOK, "Figures for the period ending 2023-12-31 replaced with the corrected values.", "PAR30 6.3 %")
 	if rs := e.reports(id); len(rs) != 1 || figures.FormatDecimal(*rs[0].PAR30) != "63000" {
