@@ -126,15 +126,11 @@ type figuresFormData struct {
 }
 
 func (h *handlers) figuresForm(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	pt, err := h.pathPartner(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	pt, err := h.Partners.Get(ctx, id)
-	if err != nil {
-		return err
-	}
+	id, ctx := pt.ID, c.UserContext()
 	stored, err := h.Figures.List(ctx, id)
 	if err != nil {
 		return err
@@ -178,15 +174,11 @@ func reportValues(r kpi.Report) map[string]string {
 }
 
 func (h *handlers) putFigures(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	pt, err := h.pathPartner(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	pt, err := h.Partners.Get(ctx, id)
-	if err != nil {
-		return err
-	}
+	id, ctx := pt.ID, c.UserContext()
 	p := h.page(c, "Figures of "+pt.Name, "partners")
 	p.Form = formValues(c)
 	data := figuresFormData{Partner: pt, Groups: figuresFieldsets, Months: monthsOptions(), Action: "/partners/" + strconv.FormatInt(id, 10) + "/figures"}

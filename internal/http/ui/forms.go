@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/govalues/decimal"
 
+	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 )
@@ -114,3 +115,12 @@ func dateQuery(c *fiber.Ctx, name string, today time.Time) (time.Time, error) {
 }
 
 func (h *handlers) today() time.Time { return civil.Of(h.cfg.Now().UTC()) }
+
+// pathPartner is the partner the path's id names; an unknown id is a 404.
+func (h *handlers) pathPartner(c *fiber.Ctx) (partner.Partner, error) {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return partner.Partner{}, err
+	}
+	return h.Partners.Get(c.UserContext(), id)
+}

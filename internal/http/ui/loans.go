@@ -65,11 +65,7 @@ var (
 // newLoanPage starts the new-loan form for the partner in the path: the partner and
 // the funds to choose from.
 func (h *handlers) newLoanPage(c *fiber.Ctx) (Page, loanForm, error) {
-	id, err := pathID(c, "partner")
-	if err != nil {
-		return Page{}, loanForm{}, err
-	}
-	pt, err := h.Partners.Get(c.UserContext(), id)
+	pt, err := h.pathPartner(c)
 	if err != nil {
 		return Page{}, loanForm{}, err
 	}
@@ -77,7 +73,7 @@ func (h *handlers) newLoanPage(c *fiber.Ctx) (Page, loanForm, error) {
 	if err != nil {
 		return Page{}, loanForm{}, err
 	}
-	f := loanForm{Partner: pt, Action: "/partners/" + strconv.FormatInt(id, 10) + "/loans/new",
+	f := loanForm{Partner: pt, Action: "/partners/" + strconv.FormatInt(pt.ID, 10) + "/loans/new",
 		DayCounts: dayCountOptions, Amortizations: amortizationOptions, Frequencies: frequencyOptions}
 	if len(funds) != 1 {
 		f.Funds = append(f.Funds, Option{"", "Choose…"})

@@ -216,14 +216,11 @@ func partnerFormValues(pt partner.Partner) map[string]string {
 
 // partnerEdit loads the partner the edit form is about, and starts its page.
 func (h *handlers) partnerEdit(c *fiber.Ctx) (partner.Partner, Page, error) {
-	id, err := pathID(c, "partner")
+	pt, err := h.pathPartner(c)
 	if err != nil {
 		return partner.Partner{}, Page{}, err
 	}
-	pt, err := h.Partners.Get(c.UserContext(), id)
-	if err != nil {
-		return partner.Partner{}, Page{}, err
-	}
+	id := pt.ID
 	p := h.page(c, "Edit "+pt.Name, "partners")
 	p.Data = partnerForm{Partner: &pt, Statuses: legalStatusOptions("Choose…"), Methodologies: methodologyOptions(), Action: "/partners/" + strconv.FormatInt(id, 10) + "/edit"}
 	return pt, p, nil
@@ -318,15 +315,11 @@ func ratioFormat(n kpi.Name) string {
 }
 
 func (h *handlers) showPartner(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	pt, err := h.pathPartner(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	pt, err := h.Partners.Get(ctx, id)
-	if err != nil {
-		return err
-	}
+	id, ctx := pt.ID, c.UserContext()
 	periods, err := h.Figures.Series(ctx, id)
 	if err != nil {
 		return err
