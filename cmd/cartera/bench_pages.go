@@ -122,12 +122,18 @@ func (p *pageBencher) get(ctx context.Context, path string) (pageResult, error) 
 	if resp.StatusCode != http.StatusOK {
 		return pageResult{}, fmt.Errorf("GET %s: %s", path, resp.Status)
 	}
-	r := pageResult{body: body}
-	if m := serverTiming.FindStringSubmatch(resp.Header.Get("Server-Timing")); m != nil {
-		f, _ := strconv.ParseFloat(m[1], 64)
-		r.serverTime = time.Duration(f * float64(time.Millisecond))
+	return pageResult{body: body, serverTime: serverTimeIn(resp.Header.Get("Server-Timing"))}, nil
+}
+
+// serverTimeIn reads the server's own time from a Server-Timing header (zero without
+// one).
+func serverTimeIn(header string) time.Duration {
+	m := serverTiming.FindStringSubmatch(header)
+	if m == nil {
+		return 0
 	}
-	return r, nil
+	f, _ := strconv.ParseFloat(m[1], 64)
+	return time.Duration(f * float64(time.Millisecond))
 }
 
 var (

@@ -250,6 +250,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		"--sequential", "2", "--rounds", "2", "--dates", "2020-01-01,2026-01-01"})
 	if bench.code != 0 || !regexp.MustCompile(`(?m)^\s*2026-01-01: \d+ groups`).MatchString(bench.stdout) ||
 		!strings.Contains(bench.stdout, "bare SQL in psql") || !strings.Contains(bench.stdout, "req/s") ||
+		!regexp.MustCompile(`server's own p50 / SQL p50, per round: [0-9.]+, [0-9.]+×`).MatchString(bench.stdout) ||
 		!regexp.MustCompile(`per round: [0-9.]+, [0-9.]+×; median`).MatchString(bench.stdout) {
 		t.Fatalf("bench exposure: exit %d\n%s%s", bench.code, bench.stdout, bench.stderr)
 	}

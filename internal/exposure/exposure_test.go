@@ -184,6 +184,28 @@ func TestExposureMatchesAnIndependentSumOfTheTransactions(t *testing.T) {
 					checkAgainstOracle(t, r, oracle(t, e, by, d, cur))
 				}
 			}
+			// A partner with loans moves to another country: the country book is
+			// derived again before the next exposure by country is read.
+			var moved int64
+			must(t, e.conn.Get(&moved, `SELECT partner_id FROM loans GROUP BY partner_id ORDER BY count(*) DESC, partner_id LIMIT 1`))
+			p, err := e.partners.Update(ctx, e.actor, moved, func(f *partner.Fields) error {
+				f.Country = map[bool]string{true: "KE", false: "BO"}[f.Country != "KE"]
+				return nil
+			})
+			must(t, err)
+			seen := 0 // dates at which the moved partner has something out in its new country
+			for _, d := range dates {
+				r, err := e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: d, Currency: "USD"})
+				must(t, err)
+				want := oracle(t, e, ByCountry, d, "USD")
+				checkAgainstOracle(t, r, want)
+				if want[p.Country].IsPos() {
+					seen++
+				}
+			}
+			if seen == 0 {
+				t.Errorf("partner %d moved to %s has nothing out there at any date: the move tests nothing", moved, p.Country)
+			}
 		})
 	}
 }
@@ -303,22 +325,41 @@ func TestOverdueAndPAR30ByHand(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestRoundTogetherAddsUp(t *testing.T) {
-	parts := []string{"0.333333", "0.333333", "0.333334", "10.005", "2.0049", "7.6612"}
-	list := make([]*exact, len(parts))
-	for i, p := range parts {
-		list[i] = &exact{outstanding: decimal.MustParse(p)}
+	tests := []struct {
+		name  string
+		parts []string
+		scale int
+		want  []string // the largest remainders take the odd units, the first of equals first
+		total string
+	}{
+		{"largest remainders", []string{"0.333333", "0.333333", "0.333334", "10.005", "2.0049", "7.6612"}, 2,
+			[]string{"0.33", "0.33", "0.33", "10.01", "2.01", "7.66"}, "20.67"},
+		{"thirds", []string{"0.333333", "0.333333", "0.333334"}, 2, []string{"0.33", "0.33", "0.34"}, "1.00"},
+		{"equal remainders, first first", []string{"0.125", "0.125", "0.125", "0.125"}, 2,
+			[]string{"0.13", "0.13", "0.12", "0.12"}, "0.50"},
+		{"remainders at 19 places", []string{"0.4999999999999999998", "0.4999999999999999999", "0.0000000000000000003"}, 0,
+			[]string{"0", "1", "0"}, "1"},
+		{"nothing to hand out", []string{"1.10", "2.20"}, 2, []string{"1.10", "2.20"}, "3.30"},
+		{"yen", []string{"100.4", "200.4", "300.2"}, 0, []string{"101", "200", "300"}, "601"},
 	}
-	r := roundTogether(list, 2, func(e *exact) decimal.Decimal { return e.outstanding })
-	sum := decimal.Zero
-	for i, p := range r.parts {
-		sum, _ = sum.Add(p)
-		diff, _ := p.Sub(decimal.MustParse(parts[i]))
-		if diff.Abs().Cmp(decimal.MustParse("0.01")) >= 0 {
-			t.Errorf("part %s rounded to %s", parts[i], p)
-		}
-	}
-	if sum.Cmp(r.total) != 0 || r.total.String() != "20.67" {
-		t.Errorf("parts %v add up to %s, total %s (want 20.67)", r.parts, sum, r.total)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			list := make([]*exact, len(tt.parts))
+			for i, p := range tt.parts {
+				list[i] = &exact{outstanding: decimal.MustParse(p)}
+			}
+			r := roundTogether(list, tt.scale, func(e *exact) decimal.Decimal { return e.outstanding })
+			sum := decimal.Zero
+			for i, p := range r.parts {
+				sum, _ = sum.Add(p)
+				if p.String() != tt.want[i] {
+					t.Errorf("part %s rounded to %s, want %s", tt.parts[i], p, tt.want[i])
+				}
+			}
+			if sum.Cmp(r.total) != 0 || r.total.String() != tt.total {
+				t.Errorf("parts %v add up to %s, total %s (want %s)", r.parts, sum, r.total, tt.total)
+			}
+		})
 	}
 }
 

@@ -12,19 +12,25 @@ INSERT INTO exposure_limits (dimension, key, max_share, max_amount, currency)
 SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::text[]);
 
 -- name: exposure-by-country
--- The exposure by country in one round trip, from the other domains' published SQL
--- (the ledger's loan_book_by_country, FX's fx_rate_on, the funds' fund_directory):
---   'g' rows: each country's figures converted into the target currency at the date's
---        rates, summed, to 6 decimals (or fewer beyond 12 integer digits: the decimal
---        type holds 19), and its partners (m); the service rounds them to cents
---        together; b is empty on a row with partners and no figures;
---   '!' a stale country book (read again); 't' the target;
---   'r' rows: the rates (NULL: none on or before the date) of the currencies the book
---        holds (n = 1), of the target and of the limits' currencies;
--- Each kind of row fewer is a fifth less decoding: rows cost more than columns.
---   'f' rows: the funds; 'l' rows: the limits (this domain's own table).
--- The target ($3, or the fund's base currency, or the first fund's by name) is the
--- service's rule, which checks that it agrees.
+-- The exposure by country in one round trip and one row, from the other domains'
+-- published SQL (the ledger's loan_book_by_country, FX's fx_rate_on, the funds'
+-- fund_directory) and this domain's limits:
+--   target: the currency converted into ($3, or the fund's base currency, or the first
+--        fund's by name: the service's rule, which checks that it agrees);
+--   stale: the country book is stale (read it again);
+--   countries: a line per country, "country,outstanding,undisbursed,overdue,par30,
+--        loans,partners", its figures converted into the target at the date's rates and
+--        summed, to 6 decimals (or fewer beyond 12 integer digits: the decimal type
+--        holds 19); the service rounds them to cents together; the figures are empty
+--        on a country with partners and nothing out;
+--   rates: a line per currency, "code,rate,held", the rates (empty: none on or before
+--        the date) of the currencies the book holds (held = 1), of the target and of
+--        the limits' currencies;
+--   funds and limits: JSON arrays, unordered: the service sorts them. (A sort here,
+--        even of three rows, made PostgreSQL map and unmap its sort memory on every
+--        execution: 170 page faults and 2 ms more.)
+-- One row of text, not a row per country and currency: database/sql's work per row
+-- and per value was a quarter of the request's CPU (docs/PERFORMANCE.md).
 WITH b AS MATERIALIZED (
     SELECT country, currency, outstanding, undisbursed, overdue, par30, loans, partners
     FROM loan_book_by_country($1, $2)
@@ -53,21 +59,19 @@ g AS (
     WHERE b.currency NOT IN ('', '!')
     GROUP BY b.country
 )
-SELECT 'g' AS kind, coalesce(g.country, p.country) AS a, CASE WHEN g.country IS NULL THEN '' ELSE (SELECT code FROM t) END AS b,
-       round(g.outstanding, least(6, 18 - length(trunc(g.outstanding)::text))) AS x,
-       round(g.undisbursed, least(6, 18 - length(trunc(g.undisbursed)::text))) AS y,
-       round(g.overdue, least(6, 18 - length(trunc(g.overdue)::text))) AS z,
-       round(g.par30, least(6, 18 - length(trunc(g.par30)::text))) AS w,
-       coalesce(g.loans, 0) AS n, coalesce(p.partners, 0) AS m, NULL::text AS t
-FROM g FULL JOIN (SELECT country, partners FROM b WHERE currency = '') p ON p.country = g.country
-UNION ALL
-SELECT '!', '', '', NULL, NULL, NULL, NULL, 0, 0, NULL FROM b WHERE country = '!'
-UNION ALL
-SELECT 't', '', code, NULL, NULL, NULL, NULL, 0, 0, NULL FROM t
-UNION ALL
-SELECT 'r', '', r.currency, r.rate, NULL, NULL, NULL, CASE WHEN held.currency IS NULL THEN 0 ELSE 1 END, 0, NULL
-FROM r LEFT JOIN held ON held.currency = r.currency
-UNION ALL
-SELECT 'f', name, base_currency::text, NULL, NULL, NULL, NULL, fund_id, 0, NULL FROM fund_directory
-UNION ALL
-SELECT 'l', dimension, key, max_share, max_amount, NULL, NULL, 0, 0, currency::text FROM exposure_limits;
+SELECT (SELECT code FROM t) AS target,
+       EXISTS (SELECT 1 FROM b WHERE country = '!') AS stale,
+       coalesce((SELECT string_agg(format('%s,%s,%s,%s,%s,%s,%s', coalesce(g.country, p.country),
+                   round(g.outstanding, least(6, 18 - length(trunc(g.outstanding)::text))),
+                   round(g.undisbursed, least(6, 18 - length(trunc(g.undisbursed)::text))),
+                   round(g.overdue, least(6, 18 - length(trunc(g.overdue)::text))),
+                   round(g.par30, least(6, 18 - length(trunc(g.par30)::text))),
+                   coalesce(g.loans, 0), coalesce(p.partners, 0)), E'\n')
+                 FROM g FULL JOIN (SELECT country, partners FROM b WHERE currency = '') p ON p.country = g.country), '') AS countries,
+       coalesce((SELECT string_agg(format('%s,%s,%s', r.currency, r.rate, CASE WHEN held.currency IS NULL THEN 0 ELSE 1 END), E'\n')
+                 FROM r LEFT JOIN held ON held.currency = r.currency), '') AS rates,
+       (SELECT coalesce(json_agg(json_build_object('id', fund_id, 'name', name, 'base_currency', base_currency)), '[]')
+        FROM fund_directory) AS funds,
+       (SELECT coalesce(json_agg(json_build_object('dimension', dimension, 'key', key, 'max_share', max_share,
+                                                   'max_amount', max_amount, 'currency', currency)), '[]')
+        FROM exposure_limits) AS limits;

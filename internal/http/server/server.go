@@ -55,6 +55,10 @@ func New(cfg Config, deps api.Deps) (*fiber.App, error) {
 		IdleTimeout:             2 * time.Minute,
 		DisableStartupMessage:   true,
 		JSONEncoder:             encodeJSON,
+		// A response up to 64 KB (every API answer but the largest lists) leaves in
+		// one write: with fasthttp's 4 KB default, a 13 KB exposure went out in
+		// pieces, each a wake-up of the client.
+		WriteBufferSize: 64 << 10,
 		// The API answers problem+json; pages answer a page in the site's look.
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			if isAPI(c.Path()) || pageError == nil {
