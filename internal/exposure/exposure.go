@@ -129,18 +129,11 @@ type Group struct {
 	Breach   bool
 }
 
-// book is the positions that count at a date, with what they are cut by.
+// book converts amounts into the report's currency at a date's rates.
 type book struct {
 	currency string
 	rates    map[string]decimal.Decimal // units per USD at the date
 	factors  map[string]decimal.Decimal // units of the book's currency per unit of another
-	lines    []line
-}
-
-type line struct {
-	pos      loan.Position
-	partner  partner.Ref
-	fundName string
 }
 
 // target resolves the report's currency (the fund's base currency by default) and
@@ -216,42 +209,6 @@ func (s *Service) newBook(ctx context.Context, asOf time.Time, currency string, 
 func missingRate(currency string, asOf time.Time) error {
 	return apperr.Invalid(apperr.FieldError{Field: "as_of", Message: fmt.Sprintf(
 		"no %s rate on or before %s, needed to convert the exposure: record it (PUT /api/v1/fx-rates)", currency, asOf.Format(civil.Layout))})
-}
-
-// load reads the positions at a date, replaying every loan, and the rates to convert
-// them: the portfolio's detail (rates, maturities, aging) needs each loan.
-func (s *Service) load(ctx context.Context, asOf time.Time, currency string, fundID *int64) (*book, error) {
-	currency, fundNames, err := s.target(ctx, currency, fundID)
-	if err != nil {
-		return nil, err
-	}
-	positions, err := s.loans.PositionsAt(ctx, asOf, fundID)
-	if err != nil {
-		return nil, err
-	}
-	refs, err := s.partners.Refs(ctx, partner.Filter{})
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[int64]partner.Ref, len(refs))
-	for _, r := range refs {
-		byID[r.ID] = r
-	}
-	var lines []line
-	need := map[string]bool{}
-	for _, p := range positions {
-		if !p.Balances.Outstanding.IsPos() && !p.Balances.Undisbursed.IsPos() {
-			continue // repaid, written off, or a commitment lapsed: nothing out
-		}
-		lines = append(lines, line{pos: p, partner: byID[p.Loan.PartnerID], fundName: fundNames[p.Loan.FundID]})
-		need[p.Loan.Currency] = true
-	}
-	b, err := s.newBook(ctx, asOf, currency, need, nil)
-	if err != nil {
-		return nil, err
-	}
-	b.lines = lines
-	return b, nil
 }
 
 // convert turns an amount in a currency into the book's currency, unrounded (to the

@@ -183,6 +183,22 @@ func TestExposureMatchesAnIndependentSumOfTheTransactions(t *testing.T) {
 					must(t, err)
 					checkAgainstOracle(t, r, oracle(t, e, by, d, cur))
 				}
+				// The portfolio replays every loan; the exposure reads the stored book:
+				// their totals agree to the cent.
+				cur := currencies[rng.IntN(len(currencies))]
+				pf, err := e.svc.Portfolio(ctx, d, cur, nil)
+				must(t, err)
+				r, err := e.svc.Exposure(ctx, Query{By: ByFund, AsOf: d, Currency: cur})
+				must(t, err)
+				cent := decimal.MustNew(1, money.MustCurrency(cur).Scale)
+				for _, a := range [][2]decimal.Decimal{{pf.Outstanding, r.Total.Outstanding}, {pf.Undisbursed, r.Total.Undisbursed}, {pf.Overdue, r.Total.Overdue}} {
+					if diff, _ := a[0].Sub(a[1]); diff.Abs().Cmp(cent) > 0 {
+						t.Errorf("%s at %s: the portfolio says %s, the exposure %s", cur, d.Format(civil.Layout), a[0], a[1])
+					}
+				}
+				if pf.Loans != r.Total.Loans || pf.Partners != r.Total.Partners {
+					t.Errorf("at %s: the portfolio has %d loans of %d partners, the exposure %d of %d", d.Format(civil.Layout), pf.Loans, pf.Partners, r.Total.Loans, r.Total.Partners)
+				}
 			}
 			// A partner with loans moves to another country: the country book is
 			// derived again before the next exposure by country is read.

@@ -1,9 +1,12 @@
 package exposure
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/govalues/decimal"
@@ -42,101 +45,156 @@ type Month struct {
 	Interest  decimal.Decimal
 }
 
-// Portfolio summarizes the book at a date.
+// Portfolio summarizes the book at a date. Every loan is replayed to the date (its
+// rate, maturity, arrears and schedule are the loan's own) and summed in its own
+// currency as it comes; each currency's sums are converted once, at the end.
 func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string, fundID *int64) (Portfolio, error) {
 	asOf = civil.Of(asOf)
-	b, err := s.load(ctx, asOf, currency, fundID)
+	currency, _, err := s.target(ctx, currency, fundID)
 	if err != nil {
 		return Portfolio{}, err
 	}
-	cur := money.MustCurrency(b.currency)
-	p := Portfolio{AsOf: asOf, Currency: b.currency}
-	aging := map[string]*exactBucket{}
-	for _, name := range loan.AgingBuckets {
-		aging[name] = &exactBucket{}
-	}
 	first := civil.Date(asOf.Year(), asOf.Month(), 1)
-	ladder := make([]exactMonth, 12)
-	var outstanding, undisbursed, overdue, par30 decimal.Decimal
-	var rateSum, yearsSum, weight float64
+	sums := map[string]*currencySums{}
 	partners := map[int64]bool{}
-	for _, l := range b.lines {
-		bal := l.pos.Balances
-		out, err := b.convert(bal.Outstanding, l.pos.Loan.Currency)
-		if err != nil {
-			return Portfolio{}, err
+	loans := 0
+	err = s.loans.EachPositionAt(ctx, asOf, fundID, func(pos loan.Position) error {
+		bal := pos.Balances
+		if !bal.Outstanding.IsPos() && !bal.Undisbursed.IsPos() {
+			return nil // repaid, written off, or a commitment lapsed: nothing out
 		}
-		und, err := b.convert(bal.Undisbursed, l.pos.Loan.Currency)
-		if err != nil {
-			return Portfolio{}, err
+		c := sums[pos.Loan.Currency]
+		if c == nil {
+			c = &currencySums{aging: make([]exactBucket, len(loan.AgingBuckets)), ladder: make([]exactMonth, 12)}
+			sums[pos.Loan.Currency] = c
 		}
-		over, err := b.convert(bal.OverduePrincipal, l.pos.Loan.Currency)
-		if err != nil {
-			return Portfolio{}, err
-		}
-		outstanding, _ = outstanding.Add(out)
-		undisbursed, _ = undisbursed.Add(und)
-		overdue, _ = overdue.Add(over)
-		partners[l.pos.Loan.PartnerID] = true
-		p.Loans++
+		loans++
+		partners[pos.Loan.PartnerID] = true
+		c.add(&c.outstanding, bal.Outstanding)
+		c.add(&c.undisbursed, bal.Undisbursed)
+		c.add(&c.overdue, bal.OverduePrincipal)
 		if bal.DaysPastDue > 30 {
-			par30, _ = par30.Add(out)
+			c.add(&c.par30, bal.Outstanding)
 		}
-		if out.IsPos() {
-			bk, ok := aging[bal.AgingBucket]
-			if !ok {
-				return Portfolio{}, fmt.Errorf("loan %d: unknown aging bucket %q", l.pos.Loan.ID, bal.AgingBucket)
+		if bal.Outstanding.IsPos() {
+			k := slices.Index(loan.AgingBuckets, bal.AgingBucket)
+			if k < 0 {
+				return fmt.Errorf("loan %d: unknown aging bucket %q", pos.Loan.ID, bal.AgingBucket)
 			}
-			bk.outstanding, _ = bk.outstanding.Add(out)
-			bk.loans++
-			w, _ := out.Float64()
-			rate, _ := l.pos.State.Terms.Rate.Float64()
-			years := float64(civil.Days(asOf, l.pos.State.Terms.MaturityOn)) / 365.25
-			rateSum += w * rate
-			yearsSum += w * math.Max(years, 0)
-			weight += w
+			c.add(&c.aging[k].outstanding, bal.Outstanding)
+			c.aging[k].loans++
+			w, rate := float(bal.Outstanding), float(pos.State.Terms.Rate)
+			years := float64(civil.Days(asOf, pos.State.Terms.MaturityOn)) / 365.25
+			c.rateSum += w * rate
+			c.yearsSum += w * math.Max(years, 0)
+			c.weight += w
 		}
-		for i := range l.pos.State.Installments {
-			in := &l.pos.State.Installments[i]
+		for i := range pos.State.Installments {
+			in := &pos.State.Installments[i]
 			if in.Rescheduled || in.DueOn.Before(asOf) {
 				continue
 			}
-			m := monthsBetween(first, in.DueOn)
-			if m < 0 || m >= 12 {
-				continue
+			if m := monthsBetween(first, in.DueOn); m >= 0 && m < 12 {
+				c.add(&c.ladder[m].principal, unpaid(in.Principal, in.PaidPrincipal, in.WrittenOffPrincipal))
+				c.add(&c.ladder[m].interest, unpaid(in.Interest, in.PaidInterest, in.WrittenOffInterest))
 			}
-			pr, err := b.convert(unpaid(in.Principal, in.PaidPrincipal, in.WrittenOffPrincipal), l.pos.Loan.Currency)
-			if err != nil {
-				return Portfolio{}, err
-			}
-			it, err := b.convert(unpaid(in.Interest, in.PaidInterest, in.WrittenOffInterest), l.pos.Loan.Currency)
-			if err != nil {
-				return Portfolio{}, err
-			}
-			ladder[m].principal, _ = ladder[m].principal.Add(pr)
-			ladder[m].interest, _ = ladder[m].interest.Add(it)
 		}
+		return nil
+	})
+	if err != nil {
+		return Portfolio{}, err
 	}
+	need := map[string]bool{}
+	for c := range sums {
+		need[c] = true
+	}
+	b, err := s.newBook(ctx, asOf, currency, need, nil)
+	if err != nil {
+		return Portfolio{}, err
+	}
+
+	// Into the target currency, in a fixed order of currencies (float sums depend on
+	// their order).
+	codes := slices.Sorted(maps.Keys(sums))
+	var outstanding, undisbursed, overdue, par30 decimal.Decimal
+	aging := make([]exactBucket, len(loan.AgingBuckets))
+	ladder := make([]exactMonth, 12)
+	var rateSum, yearsSum, weight float64
+	var convErr error
+	into := func(to *decimal.Decimal, d decimal.Decimal, from string) {
+		v, err := b.convert(d, from)
+		if err == nil {
+			*to, err = to.Add(v)
+		}
+		convErr = cmp.Or(convErr, err)
+	}
+	for _, code := range codes {
+		c := sums[code]
+		convErr = cmp.Or(convErr, c.err)
+		into(&outstanding, c.outstanding, code)
+		into(&undisbursed, c.undisbursed, code)
+		into(&overdue, c.overdue, code)
+		into(&par30, c.par30, code)
+		for k := range aging {
+			into(&aging[k].outstanding, c.aging[k].outstanding, code)
+			aging[k].loans += c.aging[k].loans
+		}
+		for m := range ladder {
+			into(&ladder[m].principal, c.ladder[m].principal, code)
+			into(&ladder[m].interest, c.ladder[m].interest, code)
+		}
+		f := 1.0
+		if code != b.currency {
+			one, err := b.convert(decimal.One, code)
+			convErr = cmp.Or(convErr, err)
+			f = float(one)
+		}
+		rateSum, yearsSum, weight = rateSum+f*c.rateSum, yearsSum+f*c.yearsSum, weight+f*c.weight
+	}
+	if convErr != nil {
+		return Portfolio{}, fmt.Errorf("portfolio at %s: %w", asOf.Format(civil.Layout), convErr)
+	}
+
+	cur := money.MustCurrency(b.currency)
 	round := func(d decimal.Decimal) decimal.Decimal { return d.Round(cur.Scale).Pad(cur.Scale) }
-	p.Outstanding, p.Undisbursed, p.Overdue, p.Partners = round(outstanding), round(undisbursed), round(overdue), len(partners)
+	p := Portfolio{AsOf: asOf, Currency: b.currency}
+	p.Outstanding, p.Undisbursed, p.Overdue, p.Partners, p.Loans = round(outstanding), round(undisbursed), round(overdue), len(partners), loans
 	if outstanding.IsPos() {
 		p.PAR30 = ratio(par30, outstanding)
 		r, y := math.Round(rateSum/weight*1e6)/1e6, math.Round(yearsSum/weight*100)/100
 		p.WeightedRate, p.WeightedMaturityYears = &r, &y
 	}
 	// The buckets are rounded together so that they add up to the outstanding.
-	list := make([]*exact, len(loan.AgingBuckets))
-	for i, name := range loan.AgingBuckets {
-		list[i] = &exact{outstanding: aging[name].outstanding}
+	list := make([]*exact, len(aging))
+	for k := range aging {
+		list[k] = &exact{outstanding: aging[k].outstanding}
 	}
 	parts := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.outstanding })
-	for i, name := range loan.AgingBuckets {
-		p.Aging = append(p.Aging, Bucket{Name: name, Outstanding: parts.parts[i], Loans: aging[name].loans})
+	for k, name := range loan.AgingBuckets {
+		p.Aging = append(p.Aging, Bucket{Name: name, Outstanding: parts.parts[k], Loans: aging[k].loans})
 	}
 	for i, m := range ladder {
 		p.Ladder = append(p.Ladder, Month{Month: civil.AddMonths(first, i), Principal: round(m.principal), Interest: round(m.interest)})
 	}
 	return p, nil
+}
+
+// currencySums are the portfolio's figures in one currency, exact.
+type currencySums struct {
+	outstanding, undisbursed, overdue, par30 decimal.Decimal
+	aging                                    []exactBucket // by loan.AgingBuckets
+	ladder                                   []exactMonth  // the next 12 months
+	rateSum, yearsSum, weight                float64       // outstanding-weighted
+	err                                      error
+}
+
+// add adds d to *to, keeping the first error (a sum beyond the decimal type's 19
+// integer digits).
+func (c *currencySums) add(to *decimal.Decimal, d decimal.Decimal) {
+	var err error
+	if *to, err = to.Add(d); err != nil && c.err == nil {
+		c.err = err
+	}
 }
 
 type exactBucket struct {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
 	"cartera/internal/app"
@@ -29,37 +30,8 @@ import (
 //	CARTERA_BENCH_DSN="host=$PWD/data-large/postgres user=cartera dbname=cartera" \
 //	    go test -run '^$' -bench ExposureByCountryLarge ./internal/http/api
 func BenchmarkExposureByCountryLarge(b *testing.B) {
-	dsn := os.Getenv("CARTERA_BENCH_DSN")
-	if dsn == "" {
-		b.Skip("CARTERA_BENCH_DSN is not set: it names a database loaded with `cartera demo --scale large`")
-	}
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	conn, err := db.Open(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
-	svc, err := app.NewServices(ctx, conn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if err := svc.Users.WatchAuthChanges(ctx, dsn, quiet); err != nil {
-		b.Fatal(err)
-	}
-	tok, secret, err := svc.Users.CreateToken(ctx, audit.System("bench"), demo.AdminEmail, "in-process exposure benchmark")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _, _ = svc.Users.RevokeToken(context.WithoutCancel(ctx), audit.System("bench"), tok.ID) }()
-	fiberApp, err := server.New(server.Config{Version: "bench", Logger: quiet}, svc)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ctx := context.Background()
+	svc, secret, fiberApp := largeBook(b)
 	dates := []string{"2017-06-30", "2018-12-31", "2020-03-15", "2021-09-30", "2023-01-01", "2024-06-15", "2025-11-30", "2026-10-31"}
 
 	b.Run("service", func(b *testing.B) {
@@ -92,4 +64,57 @@ func BenchmarkExposureByCountryLarge(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// BenchmarkPortfolioLarge measures the portfolio summary on the large book (see
+// BenchmarkExposureByCountryLarge for CARTERA_BENCH_DSN), the service call alone.
+func BenchmarkPortfolioLarge(b *testing.B) {
+	svc, _, _ := largeBook(b)
+	asOf := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		p, err := svc.Exposure.Portfolio(context.Background(), asOf, "", nil)
+		if err != nil || p.Loans == 0 {
+			b.Fatal(err, p.Loans)
+		}
+	}
+}
+
+// largeBook connects to the large book named by CARTERA_BENCH_DSN (skipping without
+// one) and returns its services, an API token's secret (revoked at the end) and the
+// application, as `cartera serve` builds them.
+func largeBook(b *testing.B) (app.Services, string, *fiber.App) {
+	b.Helper()
+	dsn := os.Getenv("CARTERA_BENCH_DSN")
+	if dsn == "" {
+		b.Skip("CARTERA_BENCH_DSN is not set: it names a database loaded with `cartera demo --scale large`")
+	}
+	if os.Getenv("GOGC") == "" {
+		old := debug.SetGCPercent(400)
+		b.Cleanup(func() { debug.SetGCPercent(old) })
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	conn, err := db.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close() })
+	svc, err := app.NewServices(ctx, conn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := svc.Users.WatchAuthChanges(ctx, dsn, quiet); err != nil {
+		b.Fatal(err)
+	}
+	tok, secret, err := svc.Users.CreateToken(ctx, audit.System("bench"), demo.AdminEmail, "in-process benchmark")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _, _ = svc.Users.RevokeToken(context.Background(), audit.System("bench"), tok.ID) })
+	fiberApp, err := server.New(server.Config{Version: "bench", Logger: quiet}, svc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return svc, secret, fiberApp
 }
