@@ -165,5 +165,5 @@ func (p *pageBencher) discover(ctx context.Context) ([]string, error) {
 	for _, by := range []string{"country", "region", "partner", "currency", "legal_status", "fund"} {
 		pages = append(pages, "/exposure?by="+by)
 	}
-	return append(pages, "/figures/import", "/newsletter", "/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"), nil
+	return append(pages, "/fx", "/figures/import", "/newsletter", "/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"), nil
 }

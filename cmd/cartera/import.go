@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,8 +10,6 @@ import (
 	"cartera/internal/figures"
 	"cartera/internal/fx"
 	"cartera/internal/platform/apperr"
-	"cartera/internal/platform/civil"
-	"cartera/internal/platform/money"
 )
 
 func runImportFX(ctx context.Context, args []string, stdio stdio) error {
@@ -29,7 +25,7 @@ func runImportFX(ctx context.Context, args []string, stdio stdio) error {
 		return err
 	}
 	defer in.Close()
-	rates, err := readRatesCSV(in)
+	rates, err := fx.ReadCSV(in)
 	if err != nil {
 		return err
 	}
@@ -39,7 +35,7 @@ func runImportFX(ctx context.Context, args []string, stdio stdio) error {
 	}
 	defer rt.close()
 	if err := rt.fx.Put(ctx, cliActor(), rates); err != nil {
-		return csvRowErrors(err)
+		return fx.RowErrors(err)
 	}
 	fmt.Fprintf(stdio.out, "stored %d rates\n", len(rates))
 	return nil
@@ -51,72 +47,6 @@ func openInput(name string, stdin io.Reader) (io.ReadCloser, error) {
 		return io.NopCloser(stdin), nil
 	}
 	return os.Open(name)
-}
-
-// readRatesCSV reads date,currency,rate rows (columns in any order, by header name).
-func readRatesCSV(r io.Reader) ([]fx.Rate, error) {
-	cr := csv.NewReader(r)
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("read the header row: %w", err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	var missing []string
-	for _, want := range []string{"date", "currency", "rate"} {
-		if _, ok := col[want]; !ok {
-			missing = append(missing, want)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("the header row lacks %s (it has %s)", strings.Join(missing, ", "), strings.Join(header, ","))
-	}
-	var rates []fx.Rate
-	var bad []string
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		var r fx.Rate
-		r.Currency = rec[col["currency"]]
-		if r.Date, err = civil.Parse(strings.TrimSpace(rec[col["date"]])); err != nil {
-			bad = append(bad, fmt.Sprintf("row %d, date: %v", line, err))
-		}
-		if r.Rate, err = money.ParseAmount(rec[col["rate"]]); err != nil {
-			bad = append(bad, fmt.Sprintf("row %d, rate: %v", line, err))
-		}
-		rates = append(rates, r)
-	}
-	if len(bad) > 0 {
-		return nil, fmt.Errorf("nothing stored; fix these rows:\n  %s", strings.Join(bad, "\n  "))
-	}
-	return rates, nil
-}
-
-// csvRowErrors turns rates[i].field errors into the file's row numbers (the header is row 1).
-func csvRowErrors(err error) error {
-	e, ok := apperr.As(err)
-	if !ok || len(e.Fields) == 0 {
-		return err
-	}
-	lines := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		var row int
-		var field string
-		if n, _ := fmt.Sscanf(f.Field, "rates[%d].%s", &row, &field); n == 2 {
-			lines[i] = fmt.Sprintf("row %d, %s: %s", row+2, field, f.Message)
-		} else {
-			lines[i] = f.Field + ": " + f.Message
-		}
-	}
-	return fmt.Errorf("nothing stored; fix these rows:\n  %s", strings.Join(lines, "\n  "))
 }
 
 func runImportReports(ctx context.Context, args []string, stdio stdio) error {

@@ -9,6 +9,7 @@ package fx
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/govalues/decimal"
@@ -39,6 +40,7 @@ type Service struct {
 		On      *sqlx.Stmt `query:"rate-on"`
 		Avg     *sqlx.Stmt `query:"average-rate"`
 		RatesOn *sqlx.Stmt `query:"rates-on"`
+		Latest  *sqlx.Stmt `query:"latest-rates"`
 	}
 }
 
@@ -270,4 +272,28 @@ func (s *Service) Convert(ctx context.Context, amount decimal.Decimal, from, to 
 		return decimal.Zero, err
 	}
 	return usd.Mul(toRate)
+}
+
+// Latest is each currency's latest rate on or before a date, with the date it was
+// recorded for; a currency without one is left out (USD, always 1, too).
+func (s *Service) Latest(ctx context.Context, currencies []string, on time.Time) (map[string]Rate, error) {
+	var ask []string
+	for _, c := range currencies {
+		if c != "USD" {
+			ask = append(ask, c)
+		}
+	}
+	out := map[string]Rate{}
+	if len(ask) == 0 {
+		return out, nil
+	}
+	var rates []Rate
+	if err := s.q.Latest.SelectContext(ctx, &rates, pq.Array(ask), civil.Of(on)); err != nil {
+		return nil, fmt.Errorf("latest rates on %s: %w", on.Format(civil.Layout), err)
+	}
+	for _, r := range rates {
+		r.Currency, r.Date = strings.TrimSpace(r.Currency), civil.Of(r.Date)
+		out[r.Currency] = r
+	}
+	return out, nil
 }

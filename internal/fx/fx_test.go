@@ -62,6 +62,30 @@ func TestConvertThroughUSD(t *testing.T) {
 			t.Errorf("%s on %s: err = %v, want one naming both", c.cur, c.on, err)
 		}
 	}
+	// Each currency's latest rate on or before a date, with its date; none: left out.
+	for _, c := range []struct {
+		on   string
+		want map[string]string // currency: "date rate"
+	}{
+		{"2024-02-29", map[string]string{"BOB": "2024-01-01 6.96", "EUR": "2024-01-01 0.9"}},
+		{"2024-03-01", map[string]string{"BOB": "2024-01-01 6.96", "EUR": "2024-03-01 0.8"}},
+		{"2023-12-31", map[string]string{}},
+	} {
+		on, _ := civil.Parse(c.on)
+		got, err := s.Latest(ctx, []string{"BOB", "EUR", "KES", "USD"}, on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("latest on %s: %v, want %v", c.on, got, c.want)
+		}
+		for cur, w := range c.want {
+			r := got[cur]
+			if g := r.Date.Format(civil.Layout) + " " + r.Rate.Trim(0).String(); g != w || r.Currency != cur {
+				t.Errorf("latest %s on %s: %s %q, want %s", cur, c.on, g, r.Currency, w)
+			}
+		}
+	}
 	// Putting the same rate again changes nothing and audits nothing.
 	if err := s.Put(ctx, audit.System("test"), []Rate{{Currency: "bob", Date: civil.Date(2024, 1, 1), Rate: d("6.960")}}); err != nil {
 		t.Fatal(err)

@@ -35,3 +35,12 @@ CROSS JOIN LATERAL (
     ORDER BY rate_date DESC LIMIT 1
 ) r;
 
+
+-- name: latest-rates
+-- For each currency, the latest rate on or before the date and its date (none: left out).
+SELECT c.currency, r.rate_date, r.rate
+FROM unnest($1::char(3)[]) AS c (currency)
+CROSS JOIN LATERAL (
+    SELECT rate_date, rate FROM fx_rates WHERE currency = c.currency AND rate_date <= $2
+    ORDER BY rate_date DESC LIMIT 1
+) r;

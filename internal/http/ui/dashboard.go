@@ -76,7 +76,7 @@ func (h *handlers) exposureOrProblem(c *fiber.Ctx, q exposure.Query) (exposure.R
 		if len(e.Fields) > 0 {
 			msg = e.Fields[0].Message
 		}
-		return exposure.Report{AsOf: q.AsOf}, "The exposure cannot be computed: " + msg + ". Add the rates with `cartera import fx` or the API (PUT /api/v1/fx-rates).", nil
+		return exposure.Report{AsOf: q.AsOf}, "The exposure cannot be computed: " + msg + ". Record the missing rates on the FX rates page (/fx).", nil
 	}
 	return r, "", err
 }

@@ -13,6 +13,7 @@ import (
 	"cartera/internal/audit"
 	"cartera/internal/exposure"
 	"cartera/internal/loan"
+	"cartera/internal/partner"
 	"cartera/internal/platform/money"
 	"cartera/internal/user"
 )
@@ -95,6 +96,16 @@ func moneyText(s string) string {
 func TestPagesSurviveAMissingRate(t *testing.T) {
 	e := newEnv(t)
 	e.loadDemo()
+	p := addYenLoan(t, e)
+	c := e.signIn(user.Viewer)
+	c.get("/").must(t, http.StatusOK, "The exposure cannot be computed", "JPY", "Overdue loans", "Latest figures received")
+	c.get("/partners").must(t, http.StatusOK, "The exposure cannot be computed", p.Name)
+}
+
+// addYenLoan lends ¥10 million to the first demo partner, drawn a month ago: a
+// currency the demo has no rate for. It returns the partner.
+func addYenLoan(t *testing.T, e *env) partner.Partner {
+	t.Helper()
 	ctx := context.Background()
 	p := mustList(t, e)[0]
 	today := time.Now().UTC().Truncate(24 * time.Hour)
@@ -108,7 +119,5 @@ func TestPagesSurviveAMissingRate(t *testing.T) {
 	if _, err := e.deps.Loans.Post(ctx, audit.System("test"), l.ID, loan.Event{Kind: loan.Disbursement, On: today.AddDate(0, -1, 0), Amount: decimal.MustParse("10000000")}); err != nil {
 		t.Fatal(err)
 	}
-	c := e.signIn(user.Viewer)
-	c.get("/").must(t, http.StatusOK, "The exposure cannot be computed", "JPY", "Overdue loans", "Latest figures received")
-	c.get("/partners").must(t, http.StatusOK, "The exposure cannot be computed", p.Name)
+	return p
 }

@@ -199,7 +199,7 @@ func TestEveryPageFitsATabletAndLabelsItsFields(t *testing.T) {
 	tb.signIn("admin@example.org")
 	partner := "/partners/" + itoa(mustList(t, b.env)[0].ID)
 	pages := []string{"/", "/partners", "/partners/new", partner, partner + "/edit", partner + "/figures", partner + "/loans/new",
-		"/exposure", "/figures/import", "/newsletter", "/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"}
+		"/exposure", "/fx?currency=BOB", "/figures/import", "/newsletter", "/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"}
 	tb.do("open a loan", chromedp.Navigate(b.base+"/"), chromedp.Click(chromedp.CSS(`a[href^="/loans/"]`)))
 	tb.waitFor("h1", "Loan ")
 	loan, err := chromedp.Run(tb.ctx, chromedp.Location())

@@ -99,6 +99,9 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.Post("/figures/import", write, h.importFigures)
 
 	pages.Get("/exposure", h.exposurePage)
+	pages.Get("/fx", h.fxRates)
+	pages.Post("/fx", write, h.recordRate)
+	pages.Post("/fx/import", write, h.importRates)
 
 	pages.Get("/newsletter", h.newsletterForm)
 	pages.Post("/newsletter", h.startNewsletter)
