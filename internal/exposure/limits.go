@@ -2,6 +2,8 @@ package exposure
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -116,10 +118,41 @@ func slicesContains[T comparable](s []T, v T) bool {
 // PutLimits replaces every limit with the given set, in one transaction with its audit
 // entry. Amounts without a currency are in the base currency of the first fund.
 func (s *Service) PutLimits(ctx context.Context, actor audit.Actor, limits []Limit) ([]Limit, error) {
+	return s.PutLimitsIfUnchanged(ctx, actor, "", limits)
+}
+
+// ErrLimitsChanged refuses a set of limits edited from a copy that is no longer the
+// stored one.
+var ErrLimitsChanged = apperr.Conflict("version", "someone changed the limits since this form was opened: reload it to see theirs, then apply your change again")
+
+// PutLimitsIfUnchanged is PutLimits for a set edited from the stored one whose
+// LimitsVersion was version: it is refused with ErrLimitsChanged if another write came
+// in between (checked under the table's lock). An empty version checks nothing.
+func (s *Service) PutLimitsIfUnchanged(ctx context.Context, actor audit.Actor, version string, limits []Limit) ([]Limit, error) {
 	if err := s.CheckLimits(ctx, limits); err != nil {
 		return nil, err
 	}
-	return s.store(ctx, actor, limits)
+	return s.store(ctx, actor, version, limits)
+}
+
+// LimitsVersion names a stored set of limits (as Limits returns it): any change to
+// any limit changes it.
+func LimitsVersion(limits []Limit) string {
+	h := sha256.New()
+	text := func(d *decimal.Decimal) string {
+		if d == nil {
+			return "-"
+		}
+		return d.Trim(0).String()
+	}
+	for _, l := range limits {
+		cur := "-"
+		if l.Currency != nil {
+			cur = *l.Currency
+		}
+		fmt.Fprintf(h, "%s\x1f%s\x1f%s\x1f%s\x1f%s\n", l.Dimension, l.Key, text(l.MaxShare), text(l.MaxAmount), cur)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // CheckLimits checks a set of limits and puts them in canonical form (codes in upper
@@ -198,7 +231,7 @@ func (s *Service) CheckLimits(ctx context.Context, limits []Limit) error {
 	return bad.Err()
 }
 
-func (s *Service) store(ctx context.Context, actor audit.Actor, limits []Limit) ([]Limit, error) {
+func (s *Service) store(ctx context.Context, actor audit.Actor, version string, limits []Limit) ([]Limit, error) {
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		if _, err := tx.Stmtx(s.q.Lock).ExecContext(ctx); err != nil {
 			return err
@@ -207,6 +240,9 @@ func (s *Service) store(ctx context.Context, actor audit.Actor, limits []Limit) 
 		before := []Limit{}
 		if err := tx.Stmtx(s.q.ListLimits).SelectContext(ctx, &before); err != nil {
 			return err
+		}
+		if version != "" && LimitsVersion(normalizeLimits(before)) != version {
+			return ErrLimitsChanged
 		}
 		if _, err := tx.Stmtx(s.q.Delete).ExecContext(ctx); err != nil {
 			return err

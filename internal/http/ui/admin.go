@@ -296,6 +296,7 @@ func (h *handlers) limitsForm(c *fiber.Ctx) error {
 		return err
 	}
 	p := h.page(c, "Exposure limits", "admin")
+	p.Form["version"] = exposure.LimitsVersion(limits) // a save from this copy is refused if another came first
 	var rows []int
 	for i, l := range limits {
 		rows = append(rows, i)
@@ -350,7 +351,7 @@ func (h *handlers) putLimits(c *fiber.Ctx) error {
 		// The service's rules too, on what could be read: every problem at once.
 		return h.formFailed(c, "admin_limits", p, bad.merge(prefixFields(h.Exposure.CheckLimits(c.UserContext(), limits), toRow)))
 	}
-	if _, err := h.Exposure.PutLimits(c.UserContext(), h.actor(c), limits); err != nil {
+	if _, err := h.Exposure.PutLimitsIfUnchanged(c.UserContext(), h.actor(c), p.Form["version"], limits); err != nil {
 		return h.formFailed(c, "admin_limits", p, prefixFields(err, toRow))
 	}
 	return h.redirect(c, "/admin/limits", fmt.Sprintf("Limits saved: %d in force.", len(limits)))

@@ -209,6 +209,28 @@ func TestEditLimits(t *testing.T) {
 		"limits[1].dimension": {"legal_status"}, "limits[1].key": {"ngo"}, "limits[1].max_amount": {"1500000"},
 	})
 	admin.follow(p).must(t, http.StatusOK, "Limits saved: 1 in force.")
+
+	// Two admins edit at once: the second save, from a form opened before the first,
+	// is refused and changes nothing; reopened, the form saves.
+	other := e.signIn(user.Admin)
+	form := other.get("/admin/limits")
+	version := regexp.MustCompile(`name="version" value="([0-9a-f]+)"`).FindStringSubmatch(form.body)
+	if version == nil {
+		t.Fatalf("the limits form carries no version\n%s", form.body)
+	}
+	admin.get("/admin/limits")
+	p = admin.post("/admin/limits", url.Values{"limits[0].dimension": {"country"}, "limits[0].key": {"PE"}, "limits[0].max_share": {"30"}})
+	admin.follow(p).must(t, http.StatusOK, "Limits saved: 1 in force.")
+	other.post("/admin/limits", url.Values{"version": {version[1]}, "limits[0].dimension": {"country"}, "limits[0].key": {"KE"}, "limits[0].max_share": {"10"}}).
+		must(t, http.StatusConflict, "someone changed the limits since this form was opened", `value="KE"`)
+	ls, err = e.deps.Exposure.Limits(context.Background())
+	if err != nil || len(ls) != 1 || ls[0].Key != "PE" {
+		t.Fatalf("the stale form overwrote the limits: %+v, %v", ls, err)
+	}
+	form = other.get("/admin/limits")
+	version = regexp.MustCompile(`name="version" value="([0-9a-f]+)"`).FindStringSubmatch(form.body)
+	p = other.post("/admin/limits", url.Values{"version": {version[1]}, "limits[0].dimension": {"country"}, "limits[0].key": {"KE"}, "limits[0].max_share": {"10"}})
+	other.follow(p).must(t, http.StatusOK, "Limits saved: 1 in force.", `value="KE"`)
 }
 
 func TestAuditLogShowsTheAdminsActions(t *testing.T) {
