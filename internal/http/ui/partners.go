@@ -382,13 +382,9 @@ func kpiRows(periods []kpi.Period) []kpiRow {
 }
 
 func (h *handlers) profilePDF(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	id, lang, err := pdfRequest(c)
 	if err != nil {
 		return err
-	}
-	lang, err := reports.ParseLang(c.Query("lang"))
-	if err != nil {
-		return apperr.Invalid(apperr.FieldError{Field: "lang", Message: err.Error()})
 	}
 	d, err := h.Publish.Profile(c.UserContext(), id, lang, h.today())
 	if err != nil {
@@ -398,19 +394,28 @@ func (h *handlers) profilePDF(c *fiber.Ctx) error {
 }
 
 func (h *handlers) factSheetPDF(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	id, lang, err := pdfRequest(c)
 	if err != nil {
 		return err
-	}
-	lang, err := reports.ParseLang(c.Query("lang"))
-	if err != nil {
-		return apperr.Invalid(apperr.FieldError{Field: "lang", Message: err.Error()})
 	}
 	d, err := h.Publish.FactSheet(c.UserContext(), id, lang, publish.Years{})
 	if err != nil {
 		return err
 	}
 	return sendPDF(c, d)
+}
+
+// pdfRequest reads a partner document's path and language.
+func pdfRequest(c *fiber.Ctx) (int64, reports.Lang, error) {
+	id, err := pathID(c, "partner")
+	if err != nil {
+		return 0, "", err
+	}
+	lang, err := reports.ParseLang(c.Query("lang"))
+	if err != nil {
+		return 0, "", apperr.Invalid(apperr.FieldError{Field: "lang", Message: err.Error()})
+	}
+	return id, lang, nil
 }
 
 func sendPDF(c *fiber.Ctx, d publish.Document) error {
