@@ -1,6 +1,7 @@
 # Cartera for a server: a static binary on a minimal, non-root image. In a container
 # there is no embedded PostgreSQL: set DATABASE_URL (compose.yaml does).
-FROM golang:1.26-bookworm AS build
+# The same Go release as .ci/run (GOTOOLCHAIN): the standard library fixes ship in point releases.
+FROM golang:1.26.10-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
