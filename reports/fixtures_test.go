@@ -5,7 +5,7 @@ import (
 
 	"github.com/govalues/decimal"
 
-	"cartera/internal/demo"
+	"cartera/internal/demo/seed"
 	"cartera/internal/kpi"
 	"cartera/internal/partner"
 )
@@ -16,7 +16,7 @@ import (
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 func demoPartner(name string) Partner {
-	for _, f := range demo.Partners() {
+	for _, f := range seed.Partners() {
 		if f.Name != name {
 			continue
 		}
@@ -41,7 +41,7 @@ var keyRatios = []kpi.Name{kpi.PAR30Ratio, kpi.OperatingExpenseRatio, kpi.Portfo
 
 // adraProfile is ADRA Peru's profile at 30 June 2003 among the demo's Jun-03 peers.
 func adraProfile(lang Lang) Profile {
-	figures := demo.Figures()
+	figures := seed.Figures()
 	periods := kpi.Compute(figures["ADRA Peru"])
 	latest := periods[len(periods)-1]
 	group := &PeerGroup{PeriodEnd: latest.PeriodEnd, WorldRegion: "419"}
@@ -78,7 +78,7 @@ func adraProfile(lang Lang) Profile {
 
 // improFactSheet is the seed article's box and table: 2010 and 2014.
 func improFactSheet(lang Lang) FactSheet {
-	reports := demo.Figures()["Impro"]
+	reports := seed.Figures()["Impro"]
 	snap := func(r kpi.Report, credit string) *Snapshot {
 		avg, _ := r.GrossLoanPortfolio.Quo(*r.LoansOutstanding)
 		return &Snapshot{Year: r.PeriodEnd.Year(), PeriodEnd: r.PeriodEnd, Portfolio: r.GrossLoanPortfolio,

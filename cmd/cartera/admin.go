@@ -85,10 +85,10 @@ func runDemo(ctx context.Context, args []string, io stdio) error {
 	if *scale != "" {
 		// The demo first, as `cartera serve` would load it: the synthetic book goes
 		// beside it, and a later serve finds it loaded.
-		if _, err := demo.Load(ctx, rt.demoServices()); err != nil {
+		if _, err := demo.Load(ctx, rt.svc); err != nil {
 			return err
 		}
-		res, err := demo.LoadScale(ctx, rt.demoServices(), sc, func(step string) { fmt.Fprintln(io.err, step) })
+		res, err := demo.LoadScale(ctx, rt.svc, sc, func(step string) { fmt.Fprintln(io.err, step) })
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func runDemo(ctx context.Context, args []string, io stdio) error {
 			sc.Name, res.Took.Round(time.Second), res.Partners, res.Loans, res.Transactions, res.Reschedulings, res.Reports, res.Rates)
 		return nil
 	}
-	res, err := demo.Load(ctx, rt.demoServices())
+	res, err := demo.Load(ctx, rt.svc)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func runUserAdd(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer rt.close()
-	u, err := rt.users.Create(ctx, cliActor(), in)
+	u, err := rt.svc.Users.Create(ctx, cliActor(), in)
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func runTokenCreate(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer rt.close()
-	_, secret, err := rt.users.CreateToken(ctx, cliActor(), email, name)
+	_, secret, err := rt.svc.Users.CreateToken(ctx, cliActor(), email, name)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func runTokenList(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer rt.close()
-	tokens, err := rt.users.ListTokens(ctx, nil)
+	tokens, err := rt.svc.Users.ListTokens(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func runTokenRevoke(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer rt.close()
-	t, err := rt.users.RevokeToken(ctx, cliActor(), id)
+	t, err := rt.svc.Users.RevokeToken(ctx, cliActor(), id)
 	if err != nil {
 		return err
 	}

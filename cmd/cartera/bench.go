@@ -59,11 +59,11 @@ func runBenchExposure(ctx context.Context, args []string, stdio stdio) error {
 		return err
 	}
 	defer rt.close()
-	tok, secret, err := rt.users.CreateToken(ctx, cliActor(), *email, "exposure benchmark "+time.Now().UTC().Format(time.RFC3339))
+	tok, secret, err := rt.svc.Users.CreateToken(ctx, cliActor(), *email, "exposure benchmark "+time.Now().UTC().Format(time.RFC3339))
 	if err != nil {
 		return fmt.Errorf("a token for the benchmark: %w", err)
 	}
-	defer func() { _, _ = rt.users.RevokeToken(context.WithoutCancel(ctx), cliActor(), tok.ID) }()
+	defer func() { _, _ = rt.svc.Users.RevokeToken(context.WithoutCancel(ctx), cliActor(), tok.ID) }()
 
 	// fasthttp's client sends and reads on the calling goroutine; net/http's hands
 	// each request to two goroutines of its own, whose wake-ups were 0.1 ms of every

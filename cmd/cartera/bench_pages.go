@@ -38,15 +38,15 @@ func runBenchPages(ctx context.Context, args []string, stdio stdio) error {
 		return err
 	}
 	defer rt.close()
-	u, err := rt.users.ByEmail(ctx, *email)
+	u, err := rt.svc.Users.ByEmail(ctx, *email)
 	if err != nil {
 		return err
 	}
-	secret, err := rt.users.StartSession(ctx, u.ID)
+	secret, err := rt.svc.Users.StartSession(ctx, u.ID)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = rt.users.EndSession(context.WithoutCancel(ctx), secret) }()
+	defer func() { _ = rt.svc.Users.EndSession(context.WithoutCancel(ctx), secret) }()
 
 	p := &pageBencher{base: strings.TrimRight(*url, "/"), cookie: "cartera_session=" + secret, client: &http.Client{
 		Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}

@@ -16,18 +16,8 @@ import (
 
 	"cartera/internal/app"
 	"cartera/internal/audit"
-	"cartera/internal/demo"
-	"cartera/internal/exposure"
-	"cartera/internal/figures"
-	"cartera/internal/fund"
-	"cartera/internal/fx"
-	"cartera/internal/http/api"
-	"cartera/internal/loan"
-	"cartera/internal/partner"
 	"cartera/internal/platform/db"
 	"cartera/internal/platform/pgserver"
-	"cartera/internal/publish"
-	"cartera/internal/user"
 )
 
 // databaseName is the database cartera uses on its embedded cluster.
@@ -123,19 +113,12 @@ func (c *common) start(ctx context.Context, stderr io.Writer) (*runtime, error) 
 
 // runtime is an open, migrated database, and the cluster behind it when embedded.
 type runtime struct {
-	dsn      string
-	conn     *sqlx.DB
-	cluster  *pgserver.Server // nil with DATABASE_URL
-	log      *slog.Logger
-	audit    *audit.Log
-	users    *user.Service
-	partners *partner.Service
-	funds    *fund.Service
-	loans    *loan.Service
-	fx       *fx.Service
-	figures  *figures.Service
-	publish  *publish.Service
-	exposure *exposure.Service
+	dsn     string
+	conn    *sqlx.DB
+	cluster *pgserver.Server // nil with DATABASE_URL
+	log     *slog.Logger
+	// svc are the services, on the system's clock.
+	svc app.Services
 }
 
 // open connects to DATABASE_URL, or starts (or reuses) the embedded cluster, then
@@ -174,23 +157,9 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*runtime, error) {
 }
 
 func (rt *runtime) prepare(ctx context.Context) error {
-	d, err := app.NewServices(ctx, rt.conn)
-	if err != nil {
-		return err
-	}
-	rt.audit, rt.users, rt.partners, rt.funds, rt.loans = d.Audit, d.Users, d.Partners, d.Funds, d.Loans
-	rt.fx, rt.figures, rt.publish, rt.exposure = d.FX, d.Figures, d.Publish, d.Exposure
-	return nil
-}
-
-func (rt *runtime) apiDeps() api.Deps {
-	return api.Deps{Conn: rt.conn, Audit: rt.audit, Partners: rt.partners, Users: rt.users,
-		Funds: rt.funds, Loans: rt.loans, FX: rt.fx, Figures: rt.figures, Publish: rt.publish, Exposure: rt.exposure}
-}
-
-func (rt *runtime) demoServices() demo.Services {
-	return demo.Services{Conn: rt.conn, Funds: rt.funds, Partners: rt.partners, Users: rt.users, Loans: rt.loans, FX: rt.fx,
-		Figures: rt.figures}
+	var err error
+	rt.svc, err = app.New(ctx, rt.conn, nil)
+	return err
 }
 
 // close closes the pool, then stops the cluster if this process started it.

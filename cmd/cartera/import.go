@@ -34,7 +34,7 @@ func runImportFX(ctx context.Context, args []string, stdio stdio) error {
 		return err
 	}
 	defer rt.close()
-	if err := rt.fx.Put(ctx, cliActor(), rates); err != nil {
+	if err := rt.svc.FX.Put(ctx, cliActor(), rates); err != nil {
 		return fx.RowErrors(err)
 	}
 	fmt.Fprintf(stdio.out, "stored %d rates\n", len(rates))
@@ -81,7 +81,7 @@ func runImportReports(ctx context.Context, args []string, stdio stdio) error {
 		return err
 	}
 	defer rt.close()
-	res, err := rt.figures.Import(ctx, cliActor(), table, opts)
+	res, err := rt.svc.Figures.Import(ctx, cliActor(), table, opts)
 	if err != nil {
 		return rowErrors(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"cartera/internal/demo"
+	"cartera/internal/demo/seed"
 	"cartera/internal/platform/db"
 	"cartera/internal/platform/pgtest"
 )
@@ -404,7 +404,7 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 // demoReports is the number of financial reports the demo loads.
 func demoReports() int {
 	n := 0
-	for _, reports := range demo.Figures() {
+	for _, reports := range seed.Figures() {
 		n += len(reports)
 	}
 	return n

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -58,14 +59,17 @@ func runPDFProfile(ctx context.Context, args []string, stdio stdio) error {
 	if err != nil {
 		return err
 	}
-	date := civil.Today()
+	var date time.Time // zero: today, by the services' clock
 	if asOf != "" {
 		if date, err = civil.Parse(asOf); err != nil {
 			return fmt.Errorf("--as-of: %w", err)
 		}
 	}
 	return renderOne(ctx, &f, stdio, func(rt *runtime, id int64) (publish.Document, error) {
-		return rt.publish.Profile(ctx, id, lang, date)
+		if date.IsZero() {
+			date = rt.svc.Clock.Today()
+		}
+		return rt.svc.Publish.Profile(ctx, id, lang, date)
 	})
 }
 
@@ -82,7 +86,7 @@ func runPDFFactSheet(ctx context.Context, args []string, stdio stdio) error {
 		return err
 	}
 	return renderOne(ctx, &f, stdio, func(rt *runtime, id int64) (publish.Document, error) {
-		return rt.publish.FactSheet(ctx, id, lang, years)
+		return rt.svc.Publish.FactSheet(ctx, id, lang, years)
 	})
 }
 
@@ -96,7 +100,7 @@ func renderOne(ctx context.Context, f *pdfFlags, stdio stdio, render func(*runti
 		return err
 	}
 	defer rt.close()
-	id, err := resolvePartner(ctx, rt.partners, f.partner)
+	id, err := resolvePartner(ctx, rt.svc.Partners, f.partner)
 	if err != nil {
 		return err
 	}
@@ -168,7 +172,7 @@ func runPDFFactSheets(ctx context.Context, args []string, stdio stdio) error {
 		if strings.TrimSpace(s) == "" {
 			continue
 		}
-		id, err := resolvePartner(ctx, rt.partners, s)
+		id, err := resolvePartner(ctx, rt.svc.Partners, s)
 		if err != nil {
 			return err
 		}
@@ -180,7 +184,7 @@ func runPDFFactSheets(ctx context.Context, args []string, stdio stdio) error {
 	bar := newProgressBar(stdio.err)
 	seen := map[string]bool{}
 	written := 0
-	err = rt.publish.FactSheets(ctx, batch, func(d publish.Document) error {
+	err = rt.svc.Publish.FactSheets(ctx, batch, func(d publish.Document) error {
 		written++
 		return os.WriteFile(filepath.Join(f.out, uniqueFileName(seen, d.FileName)), d.Bytes, 0o644)
 	}, bar.update)

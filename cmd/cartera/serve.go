@@ -71,13 +71,13 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	}
 	defer rt.close()
 	// Verified API tokens are remembered while the server hears every revocation.
-	if err := rt.users.WatchAuthChanges(ctx, rt.dsn, log); err != nil {
+	if err := rt.svc.Users.WatchAuthChanges(ctx, rt.dsn, log); err != nil {
 		return err
 	}
 
 	var adminPassword string
 	if loadDemo {
-		res, err := demo.Load(ctx, rt.demoServices())
+		res, err := demo.Load(ctx, rt.svc)
 		if err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
@@ -90,7 +90,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		adminPassword = demoPassword(rt, res.AdminPassword)
 	}
 
-	app, err := server.New(server.Config{Version: version(), Logger: log, CookieSecure: secureCookies, TrustedProxies: proxies}, rt.apiDeps())
+	app, err := server.New(server.Config{Version: version(), Logger: log, CookieSecure: secureCookies, TrustedProxies: proxies}, rt.svc)
 	if err != nil {
 		return err
 	}

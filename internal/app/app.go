@@ -1,5 +1,6 @@
 // Package app wires the domain services together, in dependency order: the one place
-// that knows it, for the server, the commands and the tests.
+// that knows it. The server, the commands, the demo and the tests all get their
+// services from New, as one Services value.
 package app
 
 import (
@@ -8,33 +9,39 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
+	"cartera/internal/book"
 	"cartera/internal/exposure"
 	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
-	"cartera/internal/loan"
+	"cartera/internal/ledger"
 	"cartera/internal/partner"
+	"cartera/internal/platform/civil"
 	"cartera/internal/publish"
 	"cartera/internal/user"
 )
 
-// Services are every domain service of one database.
+// Services are every domain service of one database, and the clock they all read.
 type Services struct {
-	Conn     *sqlx.DB
+	Conn *sqlx.DB
+	// Clock is the process's one clock: "today" for every service, the API and the UI.
+	Clock    civil.Clock
 	Audit    *audit.Log
 	Partners *partner.Service
 	Users    *user.Service
 	Funds    *fund.Service
-	Loans    *loan.Service
+	Book     *book.Store
+	Loans    *ledger.Service
 	FX       *fx.Service
 	Figures  *figures.Service
 	Publish  *publish.Service
 	Exposure *exposure.Service
 }
 
-// NewServices prepares every service on a migrated database.
-func NewServices(ctx context.Context, conn *sqlx.DB) (d Services, err error) {
-	d.Conn = conn
+// New prepares every service on a migrated database, reading the time from clock (nil:
+// the system's).
+func New(ctx context.Context, conn *sqlx.DB, clock civil.Clock) (d Services, err error) {
+	d.Conn, d.Clock = conn, clock
 	if d.Audit, err = audit.NewLog(ctx, conn); err != nil {
 		return d, err
 	}
@@ -47,16 +54,19 @@ func NewServices(ctx context.Context, conn *sqlx.DB) (d Services, err error) {
 	if d.Funds, err = fund.NewService(ctx, conn, d.Audit); err != nil {
 		return d, err
 	}
-	if d.Loans, err = loan.NewService(ctx, conn, d.Audit, d.Funds); err != nil {
+	if d.Book, err = book.NewStore(ctx, conn); err != nil {
+		return d, err
+	}
+	if d.Loans, err = ledger.NewService(ctx, conn, d.Audit, d.Funds, d.Book, clock); err != nil {
 		return d, err
 	}
 	if d.FX, err = fx.NewService(ctx, conn, d.Audit); err != nil {
 		return d, err
 	}
-	if d.Figures, err = figures.NewService(ctx, conn, d.Audit, d.Partners, d.FX); err != nil {
+	if d.Figures, err = figures.NewService(ctx, conn, d.Audit, d.Partners, d.FX, clock); err != nil {
 		return d, err
 	}
-	d.Publish = publish.NewService(d.Partners, d.Figures, d.Loans, d.Funds, d.FX)
-	d.Exposure, err = exposure.NewService(ctx, conn, d.Audit, d.Loans, d.Partners, d.Funds, d.FX)
+	d.Publish = publish.NewService(d.Partners, d.Figures, d.Loans, d.Funds, d.FX, clock)
+	d.Exposure, err = exposure.NewService(ctx, conn, d.Audit, d.Loans, d.Book, d.Partners, d.Funds, d.FX)
 	return d, err
 }

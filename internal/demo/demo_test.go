@@ -6,15 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"cartera/internal/audit"
-	"cartera/internal/figures"
-	"cartera/internal/fund"
-	"cartera/internal/fx"
+	"cartera/internal/app"
+	"cartera/internal/demo/seed"
+	"cartera/internal/ledger"
 	"cartera/internal/loan"
-	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/pgtest"
-	"cartera/internal/user"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -22,27 +19,8 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 func TestLoadOnceWithEveryKindOfLoan(t *testing.T) {
 	ctx := context.Background()
 	conn := pgtest.New(t)
-	log, err := audit.NewLog(ctx, conn)
+	s, err := app.New(ctx, conn, nil)
 	if err != nil {
-		t.Fatal(err)
-	}
-	s := Services{Conn: conn}
-	if s.Funds, err = fund.NewService(ctx, conn, log); err != nil {
-		t.Fatal(err)
-	}
-	if s.Partners, err = partner.NewService(ctx, conn, log); err != nil {
-		t.Fatal(err)
-	}
-	if s.Users, err = user.NewService(ctx, conn, log); err != nil {
-		t.Fatal(err)
-	}
-	if s.Loans, err = loan.NewService(ctx, conn, log, s.Funds); err != nil {
-		t.Fatal(err)
-	}
-	if s.FX, err = fx.NewService(ctx, conn, log); err != nil {
-		t.Fatal(err)
-	}
-	if s.Figures, err = figures.NewService(ctx, conn, log, s.Partners, s.FX); err != nil {
 		t.Fatal(err)
 	}
 	res, err := Load(ctx, s)
@@ -61,11 +39,11 @@ func TestLoadOnceWithEveryKindOfLoan(t *testing.T) {
 	}
 
 	today := civil.Today()
-	loans, err := s.Loans.List(ctx, loan.Filter{})
+	loans, err := s.Loans.List(ctx, ledger.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	byRef := map[string]loan.Detail{}
+	byRef := map[string]ledger.Detail{}
 	for _, l := range loans {
 		d, err := s.Loans.Get(ctx, l.ID, today)
 		if err != nil {
@@ -107,7 +85,7 @@ func TestLoadOnceWithEveryKindOfLoan(t *testing.T) {
 
 	// The figures: every report of the seeds, through the service.
 	wantReports := 0
-	for _, reports := range Figures() {
+	for _, reports := range seed.Figures() {
 		wantReports += len(reports)
 	}
 	if res.Reports != wantReports || len(res.Skipped) != 0 {

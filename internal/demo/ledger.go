@@ -8,8 +8,10 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"cartera/internal/app"
 	"cartera/internal/audit"
 	"cartera/internal/fx"
+	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
@@ -84,7 +86,7 @@ func demoLoans(today time.Time) []demoLoan {
 }
 
 // loadLedger writes the demo loans and FX history; it returns how many loans it made.
-func loadLedger(ctx context.Context, s Services, actor audit.Actor, today time.Time) (int, error) {
+func loadLedger(ctx context.Context, s app.Services, actor audit.Actor, today time.Time) (int, error) {
 	if err := s.FX.Put(ctx, actor, demoRates(today)); err != nil {
 		return 0, fmt.Errorf("demo FX rates: %w", err)
 	}
@@ -113,7 +115,7 @@ func loadLedger(ctx context.Context, s Services, actor audit.Actor, today time.T
 	}
 	made := 0
 	for _, dl := range demoLoans(today) {
-		l, err := s.Loans.Create(ctx, actor, loan.NewLoan{FundID: &fundID, PartnerID: ids[dl.partner], Reference: dl.reference, Purpose: dl.purpose, Terms: dl.terms})
+		l, err := s.Loans.Create(ctx, actor, ledger.NewLoan{FundID: &fundID, PartnerID: ids[dl.partner], Reference: dl.reference, Purpose: dl.purpose, Terms: dl.terms})
 		if apperr.IsKind(err, apperr.KindConflict) {
 			continue // made by an earlier, interrupted run
 		}

@@ -11,9 +11,11 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"cartera/internal/app"
 	"cartera/internal/audit"
 	"cartera/internal/figures"
 	"cartera/internal/fx"
+	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
@@ -87,7 +89,7 @@ type ScaleResult struct {
 	Partners      int
 	Rates         int
 	Reports       int
-	loan.LoadResult
+	ledger.LoadResult
 	Took time.Duration
 }
 
@@ -95,7 +97,7 @@ type ScaleResult struct {
 // partners, daily rates, quarterly reports and loans with ten years of history. Each
 // part goes through its domain's bulk path (COPY, or the figures import), with that
 // domain's rules. progress, when not nil, hears each step. A scale loads once.
-func LoadScale(ctx context.Context, s Services, sc Scale, progress func(string)) (ScaleResult, error) {
+func LoadScale(ctx context.Context, s app.Services, sc Scale, progress func(string)) (ScaleResult, error) {
 	began := time.Now()
 	say := func(format string, args ...any) {
 		if progress != nil {
@@ -243,7 +245,7 @@ func (b rateBook) amount(usd float64, currency string, on time.Time) decimal.Dec
 
 // scaleReports imports each partner's quarterly reports up to the horizon, in its
 // local currency, through the figures import (its rules, its audit).
-func scaleReports(ctx context.Context, s Services, actor audit.Actor, rng *rand.Rand, partners []scalePartner, perPartner int,
+func scaleReports(ctx context.Context, s app.Services, actor audit.Actor, rng *rand.Rand, partners []scalePartner, perPartner int,
 	book rateBook) (int, error) {
 	header := []string{"partner", "period_end", "months", "currency", "gross_loan_portfolio", "par30", "write_offs",
 		"active_clients", "loans_outstanding", "total_assets", "total_liabilities", "equity", "financial_revenue",
@@ -329,8 +331,8 @@ func drawBehaviour(rng *rand.Rand) behaviour {
 
 // scaleHistories draws the loans and their histories, each through a loan.Simulation
 // so that every event is valid where it falls.
-func scaleHistories(rng *rand.Rand, n int, partners []scalePartner, funds [2]int64, book rateBook) ([]loan.History, error) {
-	out := make([]loan.History, 0, n)
+func scaleHistories(rng *rand.Rand, n int, partners []scalePartner, funds [2]int64, book rateBook) ([]ledger.History, error) {
+	out := make([]ledger.History, 0, n)
 	span := civil.Days(bookStart, Horizon) - 30
 	weights := make([]float64, len(partners))
 	sum := 0.0
@@ -379,7 +381,7 @@ func scaleHistories(rng *rand.Rand, n int, partners []scalePartner, funds [2]int
 		if err != nil {
 			return nil, fmt.Errorf("synthetic loan %d: %w", i+1, err)
 		}
-		out = append(out, loan.History{Loan: loan.NewLoan{FundID: &fund, PartnerID: p.id,
+		out = append(out, ledger.History{Loan: ledger.NewLoan{FundID: &fund, PartnerID: p.id,
 			Reference: fmt.Sprintf("S-%06d", i+1), Terms: terms}, Events: events})
 	}
 	return out, nil

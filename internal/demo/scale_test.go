@@ -9,15 +9,11 @@ import (
 
 	"github.com/govalues/decimal"
 
-	"cartera/internal/audit"
-	"cartera/internal/figures"
-	"cartera/internal/fund"
-	"cartera/internal/fx"
-	"cartera/internal/loan"
+	"cartera/internal/app"
+	"cartera/internal/book"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/pgtest"
-	"cartera/internal/user"
 )
 
 // TestSmallScaleBook loads the small synthetic book beside the demo (5,000 loans
@@ -26,20 +22,7 @@ import (
 func TestSmallScaleBook(t *testing.T) {
 	ctx := context.Background()
 	conn := pgtest.New(t)
-	log, err := audit.NewLog(ctx, conn)
-	must(t, err)
-	s := Services{Conn: conn}
-	s.Funds, err = fund.NewService(ctx, conn, log)
-	must(t, err)
-	s.Partners, err = partner.NewService(ctx, conn, log)
-	must(t, err)
-	s.Users, err = user.NewService(ctx, conn, log)
-	must(t, err)
-	s.Loans, err = loan.NewService(ctx, conn, log, s.Funds)
-	must(t, err)
-	s.FX, err = fx.NewService(ctx, conn, log)
-	must(t, err)
-	s.Figures, err = figures.NewService(ctx, conn, log, s.Partners, s.FX)
+	s, err := app.New(ctx, conn, nil)
 	must(t, err)
 	_, err = Load(ctx, s)
 	must(t, err)
@@ -79,7 +62,7 @@ func TestSmallScaleBook(t *testing.T) {
 	for _, d := range []time.Time{civil.Date(2017, 3, 31), civil.Date(2020, 6, 15), civil.Date(2023, 11, 2), Horizon} {
 		positions, err := s.Loans.PositionsAt(ctx, d, nil)
 		must(t, err)
-		for _, cut := range []loan.BookCut{loan.CutCountry, loan.CutPartner} {
+		for _, cut := range []book.Cut{book.CutCountry, book.CutPartner} {
 			want := map[string]string{}
 			sums := map[string][5]decimal.Decimal{}
 			for _, p := range positions {
@@ -88,7 +71,7 @@ func TestSmallScaleBook(t *testing.T) {
 					continue
 				}
 				key := countryOf[p.Loan.PartnerID]
-				if cut == loan.CutPartner {
+				if cut == book.CutPartner {
 					key = strconv.FormatInt(p.Loan.PartnerID, 10)
 				}
 				k := key + "/" + p.Loan.Currency
@@ -106,7 +89,7 @@ func TestSmallScaleBook(t *testing.T) {
 			for k, v := range sums {
 				want[k] = fmt.Sprint(v[0].Trim(0), v[1].Trim(0), v[2].Trim(0), v[3].Trim(0), v[4])
 			}
-			got, err := s.Loans.BookAt(ctx, d, nil, cut)
+			got, err := s.Book.At(ctx, d, nil, cut)
 			must(t, err)
 			if len(got.Sums) != len(want) {
 				t.Fatalf("at %s by %s: %d groups, replay has %d", d.Format(civil.Layout), cut, len(got.Sums), len(want))

@@ -22,9 +22,10 @@ import (
 	"github.com/lib/pq"
 
 	"cartera/internal/audit"
+	"cartera/internal/book"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
-	"cartera/internal/loan"
+	"cartera/internal/ledger"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
@@ -65,7 +66,8 @@ func ParseDimension(s string) (Dimension, error) {
 type Service struct {
 	conn     *sqlx.DB
 	audit    *audit.Log
-	loans    *loan.Service
+	loans    *ledger.Service
+	book     *book.Store
 	partners *partner.Service
 	funds    *fund.Service
 	fx       *fx.Service
@@ -79,9 +81,9 @@ type Service struct {
 }
 
 // NewService prepares the limits queries.
-func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, loans *loan.Service, partners *partner.Service,
+func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, loans *ledger.Service, bk *book.Store, partners *partner.Service,
 	funds *fund.Service, rates *fx.Service) (*Service, error) {
-	s := &Service{conn: conn, audit: log, loans: loans, partners: partners, funds: funds, fx: rates}
+	s := &Service{conn: conn, audit: log, loans: loans, book: bk, partners: partners, funds: funds, fx: rates}
 	if err := db.PrepareQueries(ctx, conn, "exposure.sql", &s.q); err != nil {
 		return nil, err
 	}
@@ -129,8 +131,8 @@ type Group struct {
 	Breach   bool
 }
 
-// book converts amounts into the report's currency at a date's rates.
-type book struct {
+// converter converts amounts into the report's currency at a date's rates.
+type converter struct {
 	currency string
 	rates    map[string]decimal.Decimal // units per USD at the date
 	factors  map[string]decimal.Decimal // units of the book's currency per unit of another
@@ -170,8 +172,8 @@ func resolveTarget(funds []fund.Fund, currency string, fundID *int64) (string, m
 // newBook holds the rates at asOf for converting from the currencies in need (those
 // there is something to convert from) into currency: an empty book, or one all in the
 // target currency, needs none.
-func (s *Service) newBook(ctx context.Context, asOf time.Time, currency string, need map[string]bool, known map[string]decimal.Decimal) (*book, error) {
-	b := &book{currency: currency, rates: map[string]decimal.Decimal{}}
+func (s *Service) newBook(ctx context.Context, asOf time.Time, currency string, need map[string]bool, known map[string]decimal.Decimal) (*converter, error) {
+	b := &converter{currency: currency, rates: map[string]decimal.Decimal{}}
 	delete(need, currency)
 	if len(need) == 0 {
 		return b, nil
@@ -214,7 +216,7 @@ func missingRate(currency string, asOf time.Time) error {
 // convert turns an amount in a currency into the book's currency, unrounded (to the
 // decimal type's 19 digits). The cross rate is divided out once per currency: a
 // division per amount was a sixth of an exposure request's time.
-func (b *book) convert(d decimal.Decimal, from string) (decimal.Decimal, error) {
+func (b *converter) convert(d decimal.Decimal, from string) (decimal.Decimal, error) {
 	if from == b.currency || d.IsZero() {
 		return d, nil
 	}
@@ -247,7 +249,7 @@ func (s *Service) countryBook(ctx context.Context, asOf time.Time, fundID *int64
 			return countryAnswer{}, fmt.Errorf("exposure by country at %s: %w", asOf.Format(civil.Layout), err)
 		}
 		if row.Stale && attempt == 0 {
-			if err := s.loans.FreshenCountries(ctx); err != nil {
+			if err := s.book.FreshenCountries(ctx); err != nil {
 				return countryAnswer{}, err
 			}
 			continue
@@ -283,7 +285,7 @@ type countryRow struct {
 func (row countryRow) decode() (out countryAnswer, held []string, err error) {
 	countries := strings.Count(row.Countries, "\n") + 1
 	out = countryAnswer{currency: strings.TrimSpace(row.Target),
-		book:  loan.BookTotals{Sums: make([]loan.BookSum, 0, countries), Partners: make(map[string]int, countries)},
+		book:  book.Totals{Sums: make([]book.Sum, 0, countries), Partners: make(map[string]int, countries)},
 		rates: map[string]decimal.Decimal{"USD": decimal.One}}
 	var f [7]string
 	for line := range strings.SplitSeq(row.Countries, "\n") {
@@ -299,7 +301,7 @@ func (row countryRow) decode() (out countryAnswer, held []string, err error) {
 			return out, nil, fmt.Errorf("country %s: %w", f[0], err)
 		}
 		if f[1] != "" { // a country with partners and nothing out has no figures
-			sum := loan.BookSum{Key: f[0], Currency: out.currency, Loans: loans}
+			sum := book.Sum{Key: f[0], Currency: out.currency, Loans: loans}
 			for i, to := range []*decimal.Decimal{&sum.Outstanding, &sum.Undisbursed, &sum.Overdue, &sum.PAR30} {
 				if *to, err = decimal.Parse(f[1+i]); err != nil {
 					return out, nil, fmt.Errorf("country %s: %w", f[0], err)
@@ -368,8 +370,8 @@ func splitFields(line string, into []string) error {
 
 // countryAnswer is countryBook's.
 type countryAnswer struct {
-	book     loan.BookTotals // sums already in currency
-	currency string          // the target the sums are in
+	book     book.Totals // sums already in currency
+	currency string      // the target the sums are in
 	rates    map[string]decimal.Decimal
 	funds    []fund.Fund
 	limits   []Limit
@@ -417,9 +419,9 @@ type exact struct {
 }
 
 // bookCut is the ledger's cut a dimension is summed by (regions from countries).
-var bookCut = map[Dimension]loan.BookCut{
-	ByCountry: loan.CutCountry, ByRegion: loan.CutCountry, ByPartner: loan.CutPartner, ByCurrency: loan.CutCurrency,
-	ByLegalStatus: loan.CutLegalStatus, ByFund: loan.CutFund,
+var bookCut = map[Dimension]book.Cut{
+	ByCountry: book.CutCountry, ByRegion: book.CutCountry, ByPartner: book.CutPartner, ByCurrency: book.CutCurrency,
+	ByLegalStatus: book.CutLegalStatus, ByFund: book.CutFund,
 }
 
 // Exposure computes the report from the ledger's book at the date, summed by group and
@@ -437,14 +439,14 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	// funds and the limits. (Reading those beside the book, on other connections, made
 	// the answer slower on two cores: docs/PERFORMANCE.md.)
 	var (
-		bt        loan.BookTotals
+		bt        book.Totals
 		rates     map[string]decimal.Decimal
 		currency  string
 		fundNames map[int64]string
 		limits    []Limit
 		err       error
 	)
-	if cut == loan.CutCountry {
+	if cut == book.CutCountry {
 		ans, err := s.countryBook(ctx, q.AsOf, q.FundID, q.Currency)
 		if err != nil {
 			return Report{}, err
@@ -457,7 +459,7 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 		}
 		bt, rates, limits = ans.book, ans.rates, ans.limits
 	} else {
-		if bt, err = s.loans.BookAt(ctx, q.AsOf, q.FundID, cut); err != nil {
+		if bt, err = s.book.At(ctx, q.AsOf, q.FundID, cut); err != nil {
 			return Report{}, err
 		}
 		if currency, fundNames, err = s.target(ctx, q.Currency, q.FundID); err != nil {
@@ -598,7 +600,7 @@ func float(d decimal.Decimal) float64 {
 // limit that is the limit, converted at the date, less the outstanding; under a share
 // s it is (s·T − O)/(1 − s), since what the group adds raises the total T too. The
 // tighter of the two counts; a share of 1 caps nothing.
-func (s *Service) applyLimits(ctx context.Context, limits []Limit, r *Report, b *book, list []*exact, total decimal.Decimal) error {
+func (s *Service) applyLimits(ctx context.Context, limits []Limit, r *Report, b *converter, list []*exact, total decimal.Decimal) error {
 	byKey := map[string]Limit{}
 	for _, l := range limits {
 		if l.Dimension == r.By {

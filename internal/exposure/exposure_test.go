@@ -13,8 +13,10 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
+	"cartera/internal/book"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
+	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
@@ -28,7 +30,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 type env struct {
 	conn     *sqlx.DB
 	svc      *Service
-	loans    *loan.Service
+	loans    *ledger.Service
 	partners *partner.Service
 	funds    *fund.Service
 	fx       *fx.Service
@@ -45,11 +47,13 @@ func newEnv(t testing.TB) *env {
 	must(t, err)
 	funds, err := fund.NewService(ctx, conn, log)
 	must(t, err)
-	loans, err := loan.NewService(ctx, conn, log, funds)
+	bk, err := book.NewStore(ctx, conn)
+	must(t, err)
+	loans, err := ledger.NewService(ctx, conn, log, funds, bk, nil)
 	must(t, err)
 	rates, err := fx.NewService(ctx, conn, log)
 	must(t, err)
-	svc, err := NewService(ctx, conn, log, loans, partners, funds, rates)
+	svc, err := NewService(ctx, conn, log, loans, bk, partners, funds, rates)
 	must(t, err)
 	return &env{conn: conn, svc: svc, loans: loans, partners: partners, funds: funds, fx: rates, actor: audit.System("test")}
 }
@@ -96,7 +100,7 @@ func randomBook(t *testing.T, e *env, rng *rand.Rand) {
 			DayCount: loan.ACT360, SignedOn: signed, FirstDueOn: civil.AddMonths(signed, 6), MaturityOn: civil.AddMonths(signed, 24+6*rng.IntN(5)),
 			Amortization: []loan.Amortization{loan.EqualPrincipal, loan.Annuity, loan.Bullet}[rng.IntN(3)],
 			Frequency:    []loan.Frequency{loan.Quarterly, loan.Semiannual}[rng.IntN(2)]}
-		l, err := e.loans.Create(ctx, e.actor, loan.NewLoan{PartnerID: partnerIDs[rng.IntN(len(partnerIDs))], Reference: fmt.Sprintf("P-%d", i), Terms: terms})
+		l, err := e.loans.Create(ctx, e.actor, ledger.NewLoan{PartnerID: partnerIDs[rng.IntN(len(partnerIDs))], Reference: fmt.Sprintf("P-%d", i), Terms: terms})
 		must(t, err)
 		post := func(ev loan.Event) bool {
 			_, err := e.loans.Post(ctx, e.actor, l.ID, ev)
@@ -269,7 +273,7 @@ func TestOverdueAndPAR30ByHand(t *testing.T) {
 	current, err := e.partners.Create(ctx, e.actor, partner.Fields{Name: "Current MFI", Country: "PE", LegalStatus: partner.NGO})
 	must(t, err)
 	mk := func(p int64, ref string, amount string) int64 {
-		l, err := e.loans.Create(ctx, e.actor, loan.NewLoan{PartnerID: p, Reference: ref, Terms: loan.Terms{
+		l, err := e.loans.Create(ctx, e.actor, ledger.NewLoan{PartnerID: p, Reference: ref, Terms: loan.Terms{
 			Currency: money.MustCurrency("USD"), Committed: decimal.MustParse(amount), Rate: decimal.MustParse("0.12"), DayCount: loan.Thirty360,
 			SignedOn: civil.Date(2024, 1, 1), FirstDueOn: civil.Date(2024, 2, 1), MaturityOn: civil.Date(2025, 1, 1),
 			Amortization: loan.EqualPrincipal, Frequency: loan.Monthly}})
@@ -384,7 +388,7 @@ func TestRoundTogetherAddsUp(t *testing.T) {
 func (e *env) drawnBullet(t *testing.T, partnerID int64, ref, amount string) {
 	t.Helper()
 	ctx := context.Background()
-	l, err := e.loans.Create(ctx, e.actor, loan.NewLoan{PartnerID: partnerID, Reference: ref, Terms: loan.Terms{
+	l, err := e.loans.Create(ctx, e.actor, ledger.NewLoan{PartnerID: partnerID, Reference: ref, Terms: loan.Terms{
 		Currency: money.MustCurrency("USD"), Committed: decimal.MustParse(amount), Rate: decimal.MustParse("0.1"), DayCount: loan.ACT360,
 		SignedOn: civil.Date(2025, 1, 1), FirstDueOn: civil.Date(2025, 7, 1), MaturityOn: civil.Date(2027, 1, 1),
 		Amortization: loan.Bullet, Frequency: loan.Semiannual}})

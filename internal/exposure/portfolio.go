@@ -11,6 +11,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
@@ -58,7 +59,7 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 	sums := map[string]*currencySums{}
 	partners := map[int64]bool{}
 	loans := 0
-	err = s.loans.EachPositionAt(ctx, asOf, fundID, func(pos loan.Position) error {
+	err = s.loans.EachPositionAt(ctx, asOf, fundID, func(pos ledger.Position) error {
 		bal := pos.Balances
 		if !bal.Outstanding.IsPos() && !bal.Undisbursed.IsPos() {
 			return nil // repaid, written off, or a commitment lapsed: nothing out

@@ -131,7 +131,7 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, t *Table, opts 
 	}
 
 	// Each row on its own: types, then the rules a report obeys.
-	today := s.today()
+	today := s.clock.Today()
 	var rows []importRow
 	for _, r := range t.Rows {
 		if blank(r.Cells) {

@@ -32,7 +32,7 @@ type Service struct {
 	audit    *audit.Log
 	partners *partner.Service
 	rates    Rates
-	today    func() time.Time
+	clock    civil.Clock
 	recent   recentQueries
 	years    yearQueries
 	q        struct {
@@ -48,8 +48,8 @@ type Service struct {
 }
 
 // NewService prepares the report queries.
-func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, partners *partner.Service, rates Rates) (*Service, error) {
-	s := &Service{conn: conn, audit: log, partners: partners, rates: rates, today: civil.Today}
+func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, partners *partner.Service, rates Rates, clock civil.Clock) (*Service, error) {
+	s := &Service{conn: conn, audit: log, partners: partners, rates: rates, clock: clock}
 	if err := db.PrepareQueries(ctx, conn, "figures.sql", &s.q); err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ const (
 // a partner has one report per month, and the caller must say which day it is.
 func (s *Service) Put(ctx context.Context, actor audit.Actor, partnerID int64, r kpi.Report) (Report, Outcome, error) {
 	Normalize(&r)
-	if err := Validate(r, s.today()); err != nil {
+	if err := Validate(r, s.clock.Today()); err != nil {
 		return Report{}, "", err
 	}
 	if _, err := s.partners.Get(ctx, partnerID); err != nil {
@@ -143,7 +143,7 @@ func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, rep
 				in.Set(&reports[i].Figures, in.Get(&old.Figures))
 			}
 			r = reports[i]
-			if err := Validate(r.Report, s.today()); err != nil {
+			if err := Validate(r.Report, s.clock.Today()); err != nil {
 				results[i].invalid = err
 				continue
 			}

@@ -5,7 +5,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/govalues/decimal"
 	"github.com/jmoiron/sqlx"
@@ -49,11 +48,11 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewService(ctx, conn, log, partners, rates)
+	s, err := NewService(ctx, conn, log, partners, rates, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.today = func() time.Time { return civil.Date(2024, 11, 22) }
+	s.clock = civil.FixedAt(civil.Date(2024, 11, 22))
 	return &fixture{t: t, ctx: ctx, conn: conn, s: s, partners: partners, fx: rates}
 }
 

@@ -91,7 +91,7 @@ var maxAmount = decimal.MustParse("999999999999999")
 // Validate reports every rule the terms break, naming the API's fields.
 func (t Terms) Validate() error {
 	var bad apperr.Fields
-	checkAmount(&bad, "committed_amount", t.Committed, t.Currency)
+	CheckAmount(&bad, "committed_amount", t.Committed, t.Currency)
 	if t.Rate.IsNeg() || t.Rate.Cmp(MaxRate) >= 0 {
 		bad.Add("interest_rate", "must be a fraction from 0 to below 1 (0.085 is 8.5 %%)")
 	} else if t.Rate.MinScale() > 8 {
@@ -132,7 +132,8 @@ func (t Terms) Validate() error {
 	return bad.Err()
 }
 
-func checkAmount(bad *apperr.Fields, field string, d decimal.Decimal, c money.Currency) {
+// CheckAmount adds to bad what is wrong with an amount in currency c: it must be positive, with at most c's decimals.
+func CheckAmount(bad *apperr.Fields, field string, d decimal.Decimal, c money.Currency) {
 	switch {
 	case !d.IsPos():
 		bad.Add(field, "must be greater than zero")

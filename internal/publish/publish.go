@@ -21,7 +21,7 @@ import (
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/kpi"
-	"cartera/internal/loan"
+	"cartera/internal/ledger"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
@@ -32,15 +32,15 @@ import (
 type Service struct {
 	partners *partner.Service
 	figures  *figures.Service
-	loans    *loan.Service
+	loans    *ledger.Service
 	funds    *fund.Service
 	fx       *fx.Service
-	today    func() time.Time
+	clock    civil.Clock
 }
 
 // NewService wires the services the documents draw on.
-func NewService(partners *partner.Service, figs *figures.Service, loans *loan.Service, funds *fund.Service, rates *fx.Service) *Service {
-	return &Service{partners: partners, figures: figs, loans: loans, funds: funds, fx: rates, today: civil.Today}
+func NewService(partners *partner.Service, figs *figures.Service, loans *ledger.Service, funds *fund.Service, rates *fx.Service, clock civil.Clock) *Service {
+	return &Service{partners: partners, figures: figs, loans: loans, funds: funds, fx: rates, clock: clock}
 }
 
 // Document is a rendered file and the name to save it under.
@@ -80,7 +80,7 @@ func (s *Service) ProfileOf(ctx context.Context, partnerID int64, lang reports.L
 			return reports.Profile{}, err
 		}
 	}
-	summaries, err := s.loans.List(ctx, loan.Filter{PartnerID: &partnerID})
+	summaries, err := s.loans.List(ctx, ledger.Filter{PartnerID: &partnerID})
 	if err != nil {
 		return reports.Profile{}, fmt.Errorf("loans of partner %d: %w", partnerID, err)
 	}
@@ -129,7 +129,7 @@ func (s *Service) peersOf(ctx context.Context, p partner.Partner, latest kpi.Per
 
 // fundName is the fund the documents speak for: the one that lent the partner the
 // most loans, or the first fund when none has lent to it yet.
-func (s *Service) fundName(ctx context.Context, loans []loan.Summary) (string, error) {
+func (s *Service) fundName(ctx context.Context, loans []ledger.Summary) (string, error) {
 	funds, err := s.funds.List(ctx)
 	if err != nil {
 		return "", fmt.Errorf("funds: %w", err)
@@ -201,11 +201,11 @@ func (s *Service) FactSheetOf(ctx context.Context, partnerID int64, lang reports
 	if err != nil {
 		return reports.FactSheet{}, err
 	}
-	out := reports.FactSheet{Lang: lang, Partner: viewPartner(p), AsOf: s.today(), Currency: "USD"}
+	out := reports.FactSheet{Lang: lang, Partner: viewPartner(p), AsOf: s.clock.Today(), Currency: "USD"}
 	if len(byYear) > 0 {
 		out.Currency = byYear[nowYear].Currency
 	}
-	loans, err := s.loans.List(ctx, loan.Filter{PartnerID: &partnerID})
+	loans, err := s.loans.List(ctx, ledger.Filter{PartnerID: &partnerID})
 	if err != nil {
 		return reports.FactSheet{}, fmt.Errorf("loans of partner %d: %w", partnerID, err)
 	}
@@ -301,7 +301,7 @@ func mapsKeys[V any](m map[int]V) []int {
 
 // creditByYear sums the fund's commitments by the year the loans were signed, in
 // the sheet's currency at each signing date's rate.
-func (s *Service) creditByYear(ctx context.Context, loans []loan.Summary, currency string) (map[int]decimal.Decimal, error) {
+func (s *Service) creditByYear(ctx context.Context, loans []ledger.Summary, currency string) (map[int]decimal.Decimal, error) {
 	out := map[int]decimal.Decimal{}
 	for _, l := range loans {
 		amount, err := s.convert(ctx, l.Committed, l.Currency, currency, l.SignedOn)

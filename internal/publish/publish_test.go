@@ -1,4 +1,4 @@
-package publish
+package publish_test
 
 import (
 	"archive/zip"
@@ -15,50 +15,36 @@ import (
 	"github.com/govalues/decimal"
 	"github.com/jmoiron/sqlx"
 
+	"cartera/internal/app"
 	"cartera/internal/audit"
 	"cartera/internal/demo"
 	"cartera/internal/figures"
-	"cartera/internal/fund"
-	"cartera/internal/fx"
 	"cartera/internal/kpi"
+	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
 	"cartera/internal/platform/pgtest"
-	"cartera/internal/user"
+	"cartera/internal/publish"
 	"cartera/reports"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 type env struct {
-	svc      *Service
-	services demo.Services
+	svc      *publish.Service
+	services app.Services
 	actor    audit.Actor
 }
 
 func newEnv(t testing.TB, conn *sqlx.DB) *env {
 	t.Helper()
 	ctx := context.Background()
-	log, err := audit.NewLog(ctx, conn)
+	services, err := app.New(ctx, conn, nil)
 	must(t, err)
-	users, err := user.NewService(ctx, conn, log)
-	must(t, err)
-	partners, err := partner.NewService(ctx, conn, log)
-	must(t, err)
-	funds, err := fund.NewService(ctx, conn, log)
-	must(t, err)
-	loans, err := loan.NewService(ctx, conn, log, funds)
-	must(t, err)
-	rates, err := fx.NewService(ctx, conn, log)
-	must(t, err)
-	figs, err := figures.NewService(ctx, conn, log, partners, rates)
-	must(t, err)
-	return &env{svc: NewService(partners, figs, loans, funds, rates),
-		services: demo.Services{Conn: conn, Funds: funds, Partners: partners, Users: users, Loans: loans, FX: rates, Figures: figs},
-		actor:    audit.System("test")}
+	return &env{svc: services.Publish, services: services, actor: audit.System("test")}
 }
 
 func must(t testing.TB, err error) {
@@ -104,7 +90,7 @@ func TestProfileOfTakesTheLatestFourPeriodsAndTheLoansAsOfItsDate(t *testing.T) 
 	// At June 2003 the group is the five partners of the comparison table.
 	p, err = e.svc.ProfileOf(ctx, ids["ADRA Peru"], reports.English, civil.Date(2003, 6, 30))
 	must(t, err)
-	if len(p.Periods) != 4 || p.Peers.Members != 5 || len(p.Peers.Ratios) != len(KeyRatios) {
+	if len(p.Periods) != 4 || p.Peers.Members != 5 || len(p.Peers.Ratios) != len(publish.KeyRatios) {
 		t.Fatalf("June 2003: %d periods, peers %+v", len(p.Periods), p.Peers)
 	}
 	for _, r := range p.Peers.Ratios {
@@ -137,7 +123,7 @@ func TestFactSheetOfComparesTwoYearsInOneCurrency(t *testing.T) {
 	ids := e.demo(t)
 	ctx := context.Background()
 
-	f, err := e.svc.FactSheetOf(ctx, ids["Impro"], reports.French, Years{})
+	f, err := e.svc.FactSheetOf(ctx, ids["Impro"], reports.French, publish.Years{})
 	must(t, err)
 	want := func(name string, got *decimal.Decimal, s string) {
 		t.Helper()
@@ -175,7 +161,7 @@ func TestFactSheetOfComparesTwoYearsInOneCurrency(t *testing.T) {
 	_, _, err = e.services.Figures.Put(ctx, e.actor, id, kpi.Report{PeriodEnd: civil.Date(2016, 12, 31), Months: 12, Currency: "USD",
 		Figures: kpi.Figures{GrossLoanPortfolio: &usd}})
 	must(t, err)
-	f, err = e.svc.FactSheetOf(ctx, id, reports.English, Years{From: 2015, To: 2016})
+	f, err = e.svc.FactSheetOf(ctx, id, reports.English, publish.Years{From: 2015, To: 2016})
 	must(t, err)
 	rate, err := e.services.FX.RateOn(ctx, "BOB", civil.Date(2015, 12, 31))
 	must(t, err)
@@ -188,41 +174,6 @@ func TestFactSheetOfComparesTwoYearsInOneCurrency(t *testing.T) {
 	}
 }
 
-func TestChooseYears(t *testing.T) {
-	have := map[int]kpi.Period{2010: {}, 2012: {}, 2014: {}}
-	cases := []struct {
-		want         Years
-		from, to     int
-		field, words string
-	}{
-		{Years{}, 2010, 2014, "", ""},
-		{Years{From: 2012}, 2012, 2014, "", ""},
-		{Years{To: 2012}, 2010, 2012, "", ""},
-		{Years{From: 2014, To: 2010}, 0, 0, "from", "2014 is after to (2010)"},
-		{Years{From: 2011}, 0, 0, "from", "X has no figures for 2011; it has figures for 2010, 2012, 2014"},
-		{Years{To: 2020}, 0, 0, "to", "no figures for 2020"},
-	}
-	for _, c := range cases {
-		from, to, err := chooseYears("X", have, c.want)
-		if c.field == "" {
-			if err != nil || from != c.from || to != c.to {
-				t.Errorf("%+v: %d-%d, %v; want %d-%d", c.want, from, to, err, c.from, c.to)
-			}
-			continue
-		}
-		e, ok := apperr.As(err)
-		if !ok || len(e.Fields) != 1 || e.Fields[0].Field != c.field || !strings.Contains(e.Fields[0].Message, c.words) {
-			t.Errorf("%+v: %v; want %s: %q", c.want, err, c.field, c.words)
-		}
-	}
-	if _, _, err := chooseYears("X", map[int]kpi.Period{}, Years{From: 2010}); err == nil {
-		t.Errorf("a year asked of a partner with no figures at all should be refused")
-	}
-	if from, to, err := chooseYears("X", map[int]kpi.Period{}, Years{}); err != nil || from != 0 || to != 0 {
-		t.Errorf("no figures and no years asked: %d %d %v", from, to, err)
-	}
-}
-
 func TestSlug(t *testing.T) {
 	cases := map[string]string{
 		"Pro Mujer Bolivia":             "pro-mujer-bolivia",
@@ -232,7 +183,7 @@ func TestSlug(t *testing.T) {
 		strings.Repeat("abcdefghij", 9): strings.Repeat("abcdefghij", 6),
 	}
 	for in, want := range cases {
-		if got := Slug(in, 7); got != want {
+		if got := publish.Slug(in, 7); got != want {
 			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -248,7 +199,7 @@ func TestWriteZipNamesEachSheetOnce(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	var progress []string
-	must(t, e.svc.WriteZip(ctx, &buf, Batch{Lang: reports.Spanish}, civil.Date(2026, 1, 1), func(done, total int) {
+	must(t, e.svc.WriteZip(ctx, &buf, publish.Batch{Lang: reports.Spanish}, civil.Date(2026, 1, 1), func(done, total int) {
 		progress = append(progress, fmt.Sprintf("%d/%d", done, total))
 	}))
 	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
@@ -278,7 +229,7 @@ func TestFactSheetsStopsAtTheFirstError(t *testing.T) {
 	emitted := 0
 	done := make(chan error, 1)
 	go func() {
-		done <- e.svc.FactSheets(ctx, Batch{Lang: reports.English}, func(Document) error {
+		done <- e.svc.FactSheets(ctx, publish.Batch{Lang: reports.English}, func(publish.Document) error {
 			emitted++
 			if emitted == 2 {
 				return full
@@ -323,7 +274,7 @@ func BenchmarkFactSheetsZip500(b *testing.B) {
 	refs, err := e.services.Partners.Refs(ctx, partner.Filter{})
 	must(b, err)
 	for _, r := range refs {
-		_, err := e.services.Loans.Create(ctx, e.actor, loan.NewLoan{PartnerID: r.ID, Reference: fmt.Sprintf("L-%d", r.ID), Terms: loan.Terms{
+		_, err := e.services.Loans.Create(ctx, e.actor, ledger.NewLoan{PartnerID: r.ID, Reference: fmt.Sprintf("L-%d", r.ID), Terms: loan.Terms{
 			Currency: money.MustCurrency("USD"), Committed: decimal.MustParse("250000"), Rate: decimal.MustParse("0.08"), DayCount: loan.ACT360,
 			SignedOn: civil.Date(2022, 3, 1), FirstDueOn: civil.Date(2022, 9, 1), MaturityOn: civil.Date(2025, 3, 1),
 			Amortization: loan.EqualPrincipal, Frequency: loan.Semiannual}})
@@ -332,7 +283,7 @@ func BenchmarkFactSheetsZip500(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		var buf bytes.Buffer
-		must(b, e.svc.WriteZip(ctx, &buf, Batch{Lang: reports.French}, civil.Date(2026, 1, 1), nil))
+		must(b, e.svc.WriteZip(ctx, &buf, publish.Batch{Lang: reports.French}, civil.Date(2026, 1, 1), nil))
 		b.ReportMetric(float64(buf.Len())/1e6, "MB")
 	}
 }

@@ -15,18 +15,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"cartera/internal/app"
 	"cartera/internal/audit"
-	"cartera/internal/demo"
-	"cartera/internal/exposure"
-	"cartera/internal/figures"
-	"cartera/internal/fund"
-	"cartera/internal/fx"
 	"cartera/internal/http/api"
 	"cartera/internal/http/server"
-	"cartera/internal/loan"
-	"cartera/internal/partner"
+	"cartera/internal/ledger"
 	"cartera/internal/platform/pgtest"
-	"cartera/internal/publish"
 	"cartera/internal/user"
 )
 
@@ -38,64 +32,33 @@ type env struct {
 	app    *fiber.App
 	conn   *sqlx.DB
 	users  *user.Service
-	loans  *loan.Service
+	loans  *ledger.Service
 	tokens map[user.Role]string
 	// services are the env's services, for loading the demo data through them.
-	services demo.Services
+	services app.Services
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	conn := pgtest.New(t)
-	log, err := audit.NewLog(ctx, conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, err := user.NewService(ctx, conn, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	partners, err := partner.NewService(ctx, conn, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	funds, err := fund.NewService(ctx, conn, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loans, err := loan.NewService(ctx, conn, log, funds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rates, err := fx.NewService(ctx, conn, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reports, err := figures.NewService(ctx, conn, log, partners, rates)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exposures, err := exposure.NewService(ctx, conn, log, loans, partners, funds, rates)
+	services, err := app.New(ctx, conn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app, err := server.New(server.Config{Version: "test", Logger: quiet},
-		api.Deps{Conn: conn, Audit: log, Partners: partners, Users: users, Funds: funds, Loans: loans, FX: rates, Figures: reports,
-			Publish: publish.NewService(partners, reports, loans, funds, rates), Exposure: exposures})
+	srv, err := server.New(server.Config{Version: "test", Logger: quiet},
+		services)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, conn: conn, users: users, loans: loans, tokens: map[user.Role]string{},
-		services: demo.Services{Conn: conn, Funds: funds, Partners: partners, Users: users, Loans: loans, FX: rates, Figures: reports},
-		app:      app}
+	e := &env{t: t, conn: conn, users: services.Users, loans: services.Loans, tokens: map[user.Role]string{}, services: services, app: srv}
 	for _, role := range []user.Role{user.Admin, user.Manager, user.Viewer} {
 		email := string(role) + "@example.org"
-		if _, err := users.Create(ctx, audit.System("test"), user.NewUser{Email: email, Role: role, Password: "correct horse battery"}); err != nil {
+		if _, err := services.Users.Create(ctx, audit.System("test"), user.NewUser{Email: email, Role: role, Password: "correct horse battery"}); err != nil {
 			t.Fatal(err)
 		}
-		_, secret, err := users.CreateToken(ctx, audit.System("test"), email, "test")
+		_, secret, err := services.Users.CreateToken(ctx, audit.System("test"), email, "test")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,8 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"cartera/internal/audit"
-	"cartera/internal/loan"
+	"cartera/internal/ledger"
+	"cartera/internal/loan/loantest"
 
 	"cartera/internal/user"
 )
@@ -58,8 +59,8 @@ func BenchmarkGetLoan500(b *testing.B) {
 		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
 		b.Fatal(err)
 	}
-	terms, events := loan.BusyLoan("2750")
-	l, err := e.loans.Create(ctx, audit.System("bench"), loan.NewLoan{PartnerID: 1, Reference: "BUSY", Terms: terms})
+	terms, events := loantest.BusyLoan("2750")
+	l, err := e.loans.Create(ctx, audit.System("bench"), ledger.NewLoan{PartnerID: 1, Reference: "BUSY", Terms: terms})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,8 +11,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/govalues/decimal"
 	"strings"
+
+	"github.com/govalues/decimal"
 
 	"github.com/gofiber/fiber/v2"
 

@@ -9,7 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/internal/platform/apperr"
-	"cartera/internal/platform/civil"
 	"cartera/internal/publish"
 	"cartera/reports"
 )
@@ -51,7 +50,7 @@ func (h *handlers) partnerProfile(c *fiber.Ctx) error {
 	}
 	var bad apperr.Fields
 	lang := langParam(c, &bad)
-	asOf, err := asOfParam(c, "as_of")
+	asOf, err := h.asOfParam(c, "as_of")
 	if e, ok := apperr.As(err); ok {
 		bad = append(bad, e.Fields...)
 	}
@@ -104,7 +103,7 @@ func (h *handlers) factSheetsZip(c *fiber.Ctx) error {
 	// Built in memory, not streamed, so that a failure is still a problem document
 	// and not a truncated archive (500 sheets are about 20 MB).
 	var buf bytes.Buffer
-	if err := h.publish.WriteZip(c.UserContext(), &buf, b, civil.Today(), nil); err != nil {
+	if err := h.publish.WriteZip(c.UserContext(), &buf, b, h.clock.Today(), nil); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/zip")

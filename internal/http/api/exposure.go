@@ -55,9 +55,9 @@ func toTotalsJSON(t exposure.Totals) totalsJSON {
 }
 
 // exposureQuery reads the parameters the exposure and portfolio share.
-func exposureQuery(c *fiber.Ctx, bad *apperr.Fields) exposure.Query {
+func (h *handlers) exposureQuery(c *fiber.Ctx, bad *apperr.Fields) exposure.Query {
 	var q exposure.Query
-	asOf, err := asOfParam(c, "as_of")
+	asOf, err := h.asOfParam(c, "as_of")
 	if e, ok := apperr.As(err); ok {
 		*bad = append(*bad, e.Fields...)
 	}
@@ -69,7 +69,7 @@ func exposureQuery(c *fiber.Ctx, bad *apperr.Fields) exposure.Query {
 
 func (h *handlers) exposure(c *fiber.Ctx) error {
 	var bad apperr.Fields
-	q := exposureQuery(c, &bad)
+	q := h.exposureQuery(c, &bad)
 	by, err := exposure.ParseDimension(c.Query("by", "country"))
 	if err != nil {
 		bad.Add("by", "%v", err)
@@ -116,7 +116,7 @@ func (h *handlers) exposure(c *fiber.Ctx) error {
 
 func (h *handlers) portfolio(c *fiber.Ctx) error {
 	var bad apperr.Fields
-	q := exposureQuery(c, &bad)
+	q := h.exposureQuery(c, &bad)
 	if err := bad.Err(); err != nil {
 		return err
 	}

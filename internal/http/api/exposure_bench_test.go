@@ -99,7 +99,7 @@ func largeBook(b *testing.B) (app.Services, string, *fiber.App) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { conn.Close() })
-	svc, err := app.NewServices(ctx, conn)
+	svc, err := app.New(ctx, conn, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/govalues/decimal"
 
+	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
@@ -125,7 +126,7 @@ type currentTermsJSON struct {
 	MaturityOn   string `json:"maturity_on"`
 }
 
-func toLoanDetailJSON(d loan.Detail) loanDetailJSON {
+func toLoanDetailJSON(d ledger.Detail) loanDetailJSON {
 	sc := money.MustCurrency(d.Loan.Currency).Scale
 	b := d.Balances
 	a := func(x decimal.Decimal) string { return amountIn(x, sc) }
@@ -193,7 +194,7 @@ func (h *handlers) createLoan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := loan.NewLoan{PartnerID: partnerID}
+	in := ledger.NewLoan{PartnerID: partnerID}
 	o.require("reference", "currency", "committed_amount", "interest_rate", "day_count", "signed_on",
 		"first_due_on", "maturity_on", "amortization", "frequency")
 	var fundID int
@@ -235,7 +236,7 @@ func (h *handlers) createLoan(c *fiber.Ctx) error {
 
 func (h *handlers) listLoans(c *fiber.Ctx) error {
 	var bad apperr.Fields
-	var f loan.Filter
+	var f ledger.Filter
 	for _, p := range []struct {
 		name string
 		dst  **int64
@@ -275,10 +276,10 @@ func (h *handlers) listLoans(c *fiber.Ctx) error {
 }
 
 // asOfParam reads ?name=YYYY-MM-DD, today when absent.
-func asOfParam(c *fiber.Ctx, name string) (time.Time, error) {
+func (h *handlers) asOfParam(c *fiber.Ctx, name string) (time.Time, error) {
 	s := c.Query(name)
 	if s == "" {
-		return civil.Today(), nil
+		return h.clock.Today(), nil
 	}
 	t, err := civil.Parse(s)
 	if err != nil {
@@ -292,7 +293,7 @@ func (h *handlers) getLoan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	asOf, err := asOfParam(c, "as_of")
+	asOf, err := h.asOfParam(c, "as_of")
 	if err != nil {
 		return err
 	}
@@ -308,7 +309,7 @@ func (h *handlers) owedOnLoan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	on, err := asOfParam(c, "date")
+	on, err := h.asOfParam(c, "date")
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,10 @@ import (
 	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
+	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
+	"cartera/internal/platform/civil"
 	"cartera/internal/publish"
 	"cartera/internal/user"
 )
@@ -25,11 +27,12 @@ type Deps = app.Services
 
 type handlers struct {
 	conn      *sqlx.DB
+	clock     civil.Clock
 	audit     *audit.Log
 	partners  *partner.Service
 	users     *user.Service
 	funds     *fund.Service
-	loans     *loan.Service
+	loans     *ledger.Service
 	fx        *fx.Service
 	figures   *figures.Service
 	publish   *publish.Service
@@ -38,7 +41,7 @@ type handlers struct {
 
 // Register mounts /healthz and /api/v1 on app.
 func Register(app *fiber.App, d Deps) {
-	h := &handlers{conn: d.Conn, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, figures: d.Figures, publish: d.Publish, exposures: d.Exposure}
+	h := &handlers{conn: d.Conn, clock: d.Clock, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, figures: d.Figures, publish: d.Publish, exposures: d.Exposure}
 	app.Get("/healthz", h.health)
 	app.Get("/api/openapi.json", openAPI)
 

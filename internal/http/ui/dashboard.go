@@ -7,7 +7,7 @@ import (
 
 	"cartera/internal/exposure"
 	"cartera/internal/figures"
-	"cartera/internal/loan"
+	"cartera/internal/ledger"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 )
@@ -24,8 +24,8 @@ type dashboardData struct {
 	// missing for a currency held): the rest of the dashboard still shows.
 	ExposureProblem string
 	Chart           chart
-	Overdue         loan.WatchList
-	DueSoon         loan.WatchList
+	Overdue         ledger.WatchList
+	DueSoon         ledger.WatchList
 	Received        []figures.Received
 	// Names are the partners' names by id, for every list above.
 	Names map[int64]string

@@ -39,7 +39,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	conn := pgtest.New(t)
-	deps, err := app.NewServices(ctx, conn)
+	deps, err := app.New(ctx, conn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func newEnv(t testing.TB) *env {
 func (e *env) loadDemo() {
 	e.t.Helper()
 	d := e.deps
-	if _, err := demo.Load(context.Background(), demo.Services{Conn: d.Conn, Funds: d.Funds, Partners: d.Partners, Users: d.Users, Loans: d.Loans, FX: d.FX, Figures: d.Figures}); err != nil {
+	if _, err := demo.Load(context.Background(), d); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -335,7 +335,7 @@ func (h *handlers) importFigures(c *fiber.Ctx) error {
 		return h.importFailed(c, p, data, err)
 	}
 	data.Result = &res
-	data.Preview = h.uploads.put(h.cfg.Now(), stashedUpload{session: session(c).ID, name: name, data: content, sum: data.SHA256, opts: opts})
+	data.Preview = h.uploads.put(h.Clock.Now(), stashedUpload{session: session(c).ID, name: name, data: content, sum: data.SHA256, opts: opts})
 	p.Title = "Import figures: preview"
 	p.Data = data
 	return h.render(c, fiber.StatusOK, "figures_import", p)
@@ -344,7 +344,7 @@ func (h *handlers) importFigures(c *fiber.Ctx) error {
 func (h *handlers) confirmImport(c *fiber.Ctx, id string) error {
 	p := h.page(c, "Import figures", "import")
 	data := importPage{Columns: figures.Columns()}
-	u, ok := h.uploads.get(h.cfg.Now(), id, session(c).ID)
+	u, ok := h.uploads.get(h.Clock.Now(), id, session(c).ID)
 	if !ok || c.FormValue("sha256") != u.sum {
 		p.Data = data
 		return h.formFailed(c, "figures_import", p, apperr.Conflict("",

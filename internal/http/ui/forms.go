@@ -114,7 +114,7 @@ func dateQuery(c *fiber.Ctx, name string, today time.Time) (time.Time, error) {
 	return d, nil
 }
 
-func (h *handlers) today() time.Time { return civil.Of(h.cfg.Now().UTC()) }
+func (h *handlers) today() time.Time { return h.Clock.Today() }
 
 // pathPartner is the partner the path's id names; an unknown id is a 404.
 func (h *handlers) pathPartner(c *fiber.Ctx) (partner.Partner, error) {

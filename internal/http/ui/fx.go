@@ -11,8 +11,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/internal/book"
 	"cartera/internal/fx"
-	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
@@ -63,11 +63,11 @@ func (h *handlers) fxData(c *fiber.Ctx, p *Page, currency string) error {
 	data := &fxPage{Today: today}
 	p.Data = data
 	why := map[string][]string{}
-	book, err := h.Loans.BookAt(ctx, today, nil, loan.CutCurrency)
+	held, err := h.Book.At(ctx, today, nil, book.CutCurrency)
 	if err != nil {
 		return err
 	}
-	for _, s := range book.Sums {
+	for _, s := range held.Sums {
 		if !slices.Contains(why[s.Currency], "loans") {
 			why[s.Currency] = append(why[s.Currency], "loans")
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/govalues/decimal"
 
+	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
@@ -136,8 +137,8 @@ func (h *handlers) createLoan(c *fiber.Ctx) error {
 
 // readLoanForm reads the new-loan form in the API's terms; what does not even parse is
 // noted in bad (left zero in the loan), the rest is left to the loan's rules.
-func readLoanForm(form map[string]string, bad *fieldErrors) loan.NewLoan {
-	in := loan.NewLoan{Reference: form["reference"], Purpose: form["purpose"]}
+func readLoanForm(form map[string]string, bad *fieldErrors) ledger.NewLoan {
+	in := ledger.NewLoan{Reference: form["reference"], Purpose: form["purpose"]}
 	if s := strings.TrimSpace(form["fund_id"]); s != "" {
 		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
 			in.FundID = &id
@@ -231,7 +232,7 @@ type loanPage struct {
 	// Open is the event form shown open with the user's values ("repayment"...).
 	Open string
 	// Allocation is a repayment's preview.
-	Allocation *loan.Preview
+	Allocation *ledger.Preview
 	defaults   map[string]string
 }
 
@@ -450,7 +451,7 @@ func openForm(p Page, data loanPage, kind loan.EventKind, form map[string]string
 }
 
 // postedMessage says what was recorded, with how a repayment was applied.
-func postedMessage(p loan.Posted) string {
+func postedMessage(p ledger.Posted) string {
 	cur := p.Detail.Loan.Currency
 	if r := p.Rescheduling; r != nil {
 		var changes []string

@@ -12,6 +12,7 @@ import (
 	"github.com/govalues/decimal"
 
 	"cartera/internal/audit"
+	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
@@ -39,7 +40,7 @@ func withPartner(t *testing.T, e *env) int64 {
 func withLoan(t *testing.T, e *env, partnerID int64) (loan.Loan, time.Time) {
 	t.Helper()
 	signed := civil.AddMonths(civil.Today(), -7)
-	l, err := e.deps.Loans.Create(context.Background(), audit.System("test"), loan.NewLoan{PartnerID: partnerID, Reference: "BSOL-01", Terms: loan.Terms{
+	l, err := e.deps.Loans.Create(context.Background(), audit.System("test"), ledger.NewLoan{PartnerID: partnerID, Reference: "BSOL-01", Terms: loan.Terms{
 		Currency: money.MustCurrency("USD"), Committed: decimal.MustNew(100000, 0), Rate: decimal.MustParse("0.12"), DayCount: loan.ACT360,
 		SignedOn: signed, FirstDueOn: civil.AddMonths(signed, 3), MaturityOn: civil.AddMonths(signed, 24),
 		Amortization: loan.EqualPrincipal, Frequency: loan.Quarterly,
@@ -52,7 +53,7 @@ func withLoan(t *testing.T, e *env, partnerID int64) (loan.Loan, time.Time) {
 
 func loanCount(t *testing.T, e *env) int {
 	t.Helper()
-	ls, err := e.deps.Loans.List(context.Background(), loan.Filter{})
+	ls, err := e.deps.Loans.List(context.Background(), ledger.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}

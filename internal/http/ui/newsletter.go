@@ -254,7 +254,7 @@ func (h *handlers) newsletterData(c *fiber.Ctx, form map[string]string, checked 
 	if err != nil {
 		return newsletterForm{}, err
 	}
-	data := newsletterForm{Recent: h.jobs.of(session(c).UserID, h.cfg.Now()), Total: len(refs), WithFigs: len(span)}
+	data := newsletterForm{Recent: h.jobs.of(session(c).UserID, h.Clock.Now()), Total: len(refs), WithFigs: len(span)}
 	for _, l := range reports.Langs {
 		data.Langs = append(data.Langs, Option{string(l), langLabels[l]})
 	}
@@ -378,7 +378,7 @@ func (h *handlers) startNewsletter(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	now := h.cfg.Now()
+	now := h.Clock.Now()
 	job := &batchJob{id: id, owner: session(c).UserID, lang: lang, started: now, total: len(ids)}
 	if err := h.jobs.add(job, now); err != nil {
 		data, lerr := h.newsletterData(c, p.Form, checked)
@@ -423,13 +423,13 @@ func (h *handlers) runNewsletter(ctx context.Context, cancel context.CancelFunc,
 		if err != nil && !apperr.IsKind(err, apperr.KindInvalid) && !apperr.IsKind(err, apperr.KindNotFound) {
 			h.cfg.Logger.Error("newsletter job failed", "job", job.id, "user_id", job.owner, "error", err)
 		}
-		job.finish(buf.Bytes(), err, h.cfg.Now())
+		job.finish(buf.Bytes(), err, h.Clock.Now())
 	}()
 	err = h.Publish.WriteZip(ctx, &buf, b, h.today(), job.progress)
 }
 
 func (h *handlers) newsletterJob(c *fiber.Ctx) error {
-	job, err := h.jobs.get(c.Params("job"), session(c).UserID, h.cfg.Now())
+	job, err := h.jobs.get(c.Params("job"), session(c).UserID, h.Clock.Now())
 	if err != nil {
 		return err
 	}
@@ -439,7 +439,7 @@ func (h *handlers) newsletterJob(c *fiber.Ctx) error {
 }
 
 func (h *handlers) newsletterDownload(c *fiber.Ctx) error {
-	job, err := h.jobs.get(c.Params("job"), session(c).UserID, h.cfg.Now())
+	job, err := h.jobs.get(c.Params("job"), session(c).UserID, h.Clock.Now())
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"cartera/internal/exposure"
 	"cartera/internal/figures"
 	"cartera/internal/kpi"
-	"cartera/internal/loan"
+	"cartera/internal/ledger"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/publish"
@@ -280,7 +280,7 @@ type partnerPage struct {
 	Charts      []chart
 	Peers       *figures.PeerTable
 	PeerRows    []peerRow
-	Loans       []loan.Summary
+	Loans       []ledger.Summary
 	Langs       []reports.Lang
 }
 
@@ -324,7 +324,7 @@ func (h *handlers) showPartner(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loans, err := h.Loans.List(ctx, loan.Filter{PartnerID: &id})
+	loans, err := h.Loans.List(ctx, ledger.Filter{PartnerID: &id})
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,8 +33,6 @@ type Config struct {
 	// CookieSecure marks the session cookie Secure. Requests that arrived over TLS
 	// (directly, or through a trusted proxy's X-Forwarded-Proto) get it anyway.
 	CookieSecure bool
-	// Now is the clock (tests move it); nil means time.Now.
-	Now func() time.Time
 }
 
 const (
@@ -62,10 +59,7 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	h := &handlers{Deps: d, cfg: cfg, view: engine, limiter: newLoginLimiter(cfg.Now), jobs: newBatchJobs(), uploads: newUploads()}
+	h := &handlers{Deps: d, cfg: cfg, view: engine, limiter: newLoginLimiter(d.Clock.Now), jobs: newBatchJobs(), uploads: newUploads()}
 
 	app.Get("/login", checkText, h.loginForm)
 	app.Post("/login", checkText, h.login)
@@ -227,17 +221,17 @@ func (h *handlers) redirect(c *fiber.Ctx, to, flash string) error {
 // formValues copies the posted fields, to show them again if the form fails.
 func formValues(c *fiber.Ctx) map[string]string {
 	out := map[string]string{}
-	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+	for k, v := range c.Request().PostArgs().All() {
 		key := string(k)
 		if key == csrfField {
-			return
+			continue
 		}
 		if prev, ok := out[key]; ok {
 			out[key] = prev + "," + string(v)
-			return
+			continue
 		}
 		out[key] = string(v)
-	})
+	}
 	return out
 }
 
@@ -313,8 +307,12 @@ func checkText(c *fiber.Ctx) error {
 			bad.Add(strings.ToValidUTF8(string(k), "?"), "must be text: it contains a NUL character or bytes that are not UTF-8")
 		}
 	}
-	c.Request().URI().QueryArgs().VisitAll(check)
-	c.Request().PostArgs().VisitAll(check)
+	for k, v := range c.Request().URI().QueryArgs().All() {
+		check(k, v)
+	}
+	for k, v := range c.Request().PostArgs().All() {
+		check(k, v)
+	}
 	if form, err := c.MultipartForm(); err == nil {
 		for k, vs := range form.Value {
 			for _, v := range vs {

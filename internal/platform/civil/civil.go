@@ -16,8 +16,28 @@ func Date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0
 // Of returns the calendar date of t in t's own location.
 func Of(t time.Time) time.Time { return Date(t.Date()) }
 
-// Today is the current date in UTC.
+// Today is the current date in UTC, by the system's clock. Services read the date
+// from the Clock they were given instead, so that tests can set it.
 func Today() time.Time { return Of(time.Now().UTC()) }
+
+// Clock tells the time. A process has one, in app.Services: the server, the commands
+// and the services all read "now" and "today" from it, and tests fix it. The zero
+// Clock is the system's.
+type Clock func() time.Time
+
+// Now is the clock's time.
+func (c Clock) Now() time.Time {
+	if c == nil {
+		return time.Now()
+	}
+	return c()
+}
+
+// Today is the clock's date in UTC.
+func (c Clock) Today() time.Time { return Of(c.Now().UTC()) }
+
+// FixedAt is a clock that always says t: for tests, and for reports as of a date.
+func FixedAt(t time.Time) Clock { return func() time.Time { return t } }
 
 // Parse reads YYYY-MM-DD.
 func Parse(s string) (time.Time, error) {
@@ -68,3 +88,6 @@ func DaysIn(y int, m time.Month) int {
 
 // IsMonthEnd reports whether t is the last day of its month.
 func IsMonthEnd(t time.Time) bool { return t.Day() == DaysIn(t.Year(), t.Month()) }
+
+// Format writes a date as YYYY-MM-DD.
+func Format(t time.Time) string { return t.Format(Layout) }

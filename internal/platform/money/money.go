@@ -77,3 +77,38 @@ func ParseAmount(s string) (decimal.Decimal, error) {
 	}
 	return d, nil
 }
+
+// Sums of amounts cannot overflow in practice (a 19-digit coefficient), so code that
+// sums many uses MustAdd and MustSub, which panic with an overflow if one ever did, and
+// RecoverOverflow, deferred, turns that panic into the summing function's error.
+type overflow struct{ err error }
+
+// MustAdd is a + b; see RecoverOverflow.
+func MustAdd(a, b decimal.Decimal) decimal.Decimal {
+	c, err := a.Add(b)
+	if err != nil {
+		panic(overflow{err})
+	}
+	return c
+}
+
+// MustSub is a − b; see RecoverOverflow.
+func MustSub(a, b decimal.Decimal) decimal.Decimal {
+	c, err := a.Sub(b)
+	if err != nil {
+		panic(overflow{err})
+	}
+	return c
+}
+
+// RecoverOverflow, deferred, sets *err when MustAdd or MustSub overflowed; any other
+// panic goes on.
+func RecoverOverflow(err *error) {
+	if r := recover(); r != nil {
+		o, ok := r.(overflow)
+		if !ok {
+			panic(r)
+		}
+		*err = fmt.Errorf("amounts beyond the decimal range: %w", o.err)
+	}
+}

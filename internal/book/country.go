@@ -1,4 +1,4 @@
-package loan
+package book
 
 import (
 	"context"
@@ -24,7 +24,7 @@ var beginning = civil.Date(1, 1, 1)
 
 // keyRange is a stored book range with its key.
 type keyRange struct {
-	key BookKey
+	key Key
 	Range
 }
 
@@ -136,7 +136,7 @@ func extend(rs []Range, on time.Time, figures Range) []Range {
 // refreshCountries rewrites each country's ranges from its date on, from the book as
 // it is in tx. Countries are locked in order (after any key locks), so that two writes
 // in one country are summed one after the other.
-func (s *Service) refreshCountries(ctx context.Context, tx *sqlx.Tx, from map[string]time.Time) error {
+func (s *Store) refreshCountries(ctx context.Context, tx *sqlx.Tx, from map[string]time.Time) error {
 	countries := make([]string, 0, len(from))
 	var whole []string
 	for c, since := range from {
@@ -181,7 +181,7 @@ func (s *Service) refreshCountries(ctx context.Context, tx *sqlx.Tx, from map[st
 }
 
 // rangesOf reads every book range of the countries' partners, by country.
-func (s *Service) rangesOf(ctx context.Context, tx *sqlx.Tx, countries []string) (map[string][]keyRange, error) {
+func (s *Store) rangesOf(ctx context.Context, tx *sqlx.Tx, countries []string) (map[string][]keyRange, error) {
 	rows, err := tx.StmtxContext(ctx, s.q.CountriesRanges).QueryContext(ctx, pq.Array(countries))
 	if err != nil {
 		return nil, fmt.Errorf("book of %d countries: %w", len(countries), err)
@@ -205,7 +205,7 @@ func (s *Service) rangesOf(ctx context.Context, tx *sqlx.Tx, countries []string)
 	return out, rows.Err()
 }
 
-func (s *Service) openRanges(ctx context.Context, tx *sqlx.Tx, country string, since time.Time) ([]keyRange, error) {
+func (s *Store) openRanges(ctx context.Context, tx *sqlx.Tx, country string, since time.Time) ([]keyRange, error) {
 	rows, err := tx.StmtxContext(ctx, s.q.CountryRanges).QueryContext(ctx, country, since)
 	if err != nil {
 		return nil, fmt.Errorf("book of %s: %w", country, err)
@@ -231,8 +231,8 @@ func (s *Service) openRanges(ctx context.Context, tx *sqlx.Tx, country string, s
 	return rs, nil
 }
 
-func (s *Service) writeCountry(ctx context.Context, tx *sqlx.Tx, country string, since time.Time, cr countryRanges) error {
-	date := fmtDate(since)
+func (s *Store) writeCountry(ctx context.Context, tx *sqlx.Tx, country string, since time.Time, cr countryRanges) error {
+	date := civil.Format(since)
 	if _, err := tx.StmtxContext(ctx, s.q.CutCountry).ExecContext(ctx, country, date); err != nil {
 		return fmt.Errorf("rewrite country book %s: %w", country, err)
 	}
@@ -282,16 +282,16 @@ func (s *Service) writeCountry(ctx context.Context, tx *sqlx.Tx, country string,
 
 // dates are a range's bounds as SQL array elements (no end: NULL).
 func dates(r Range) (from, to *string) {
-	f := fmtDate(r.From)
+	f := civil.Format(r.From)
 	if r.To.IsZero() {
 		return &f, nil
 	}
-	t := fmtDate(r.To)
+	t := civil.Format(r.To)
 	return &f, &t
 }
 
 // countriesOf maps partners to their countries.
-func (s *Service) countriesOf(ctx context.Context, tx *sqlx.Tx, partners []int64) (map[int64]string, error) {
+func (s *Store) countriesOf(ctx context.Context, tx *sqlx.Tx, partners []int64) (map[int64]string, error) {
 	rows, err := tx.StmtxContext(ctx, s.q.PartnerCountries).QueryContext(ctx, pq.Array(partners))
 	if err != nil {
 		return nil, fmt.Errorf("partners' countries: %w", err)
@@ -310,7 +310,7 @@ func (s *Service) countriesOf(ctx context.Context, tx *sqlx.Tx, partners []int64
 }
 
 // FreshenCountries derives again the countries a partner moved out of or into.
-func (s *Service) FreshenCountries(ctx context.Context) error {
+func (s *Store) FreshenCountries(ctx context.Context) error {
 	tx, err := s.conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("country book: %w", err)

@@ -1,4 +1,4 @@
-package loan
+package ledger
 
 import (
 	"context"
@@ -6,7 +6,9 @@ import (
 	"math"
 	"strings"
 
+	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
 	"cartera/internal/platform/db"
 	"cartera/internal/platform/money"
 )
@@ -15,42 +17,27 @@ import (
 // new terms would give, how an event would be applied (a dry run of Post), and the
 // version a page showed, so a decision taken on an outdated page is refused.
 
-// ProjectedSchedule is the schedule the terms would give if the whole commitment were
-// disbursed on the signing date: what a new loan's form shows before it is saved.
-// (A stored loan's schedule follows its actual disbursements.)
-func ProjectedSchedule(terms Terms) ([]Installment, error) {
-	if err := terms.Validate(); err != nil {
-		return nil, err
-	}
-	draw := Event{ID: 1, Kind: Disbursement, On: terms.SignedOn, Amount: terms.Committed}
-	st, err := Replay(terms, []Event{draw}, terms.SignedOn)
-	if err != nil {
-		return nil, err
-	}
-	return st.Installments, nil
-}
-
 // Preview is how an event would be applied, had it been posted.
 type Preview struct {
-	Loan Loan
+	Loan loan.Loan
 	// Owed is what was owed on the event's date before it: the most a repayment may be.
-	Owed Owed
+	Owed loan.Owed
 	// Allocation is how a repayment or write-off would be applied.
-	Allocation Allocation
+	Allocation loan.Allocation
 }
 
 // Preview checks an event as PostIfUnchanged would (Post when version is empty), and
 // replays the loan's history with it, but writes nothing: the errors are Post's, the
 // allocation the one Post would store.
-func (s *Service) Preview(ctx context.Context, loanID int64, version string, e Event) (Preview, error) {
-	var l Loan
+func (s *Service) Preview(ctx context.Context, loanID int64, version string, e loan.Event) (Preview, error) {
+	var l loan.Loan
 	if err := s.q.Get.GetContext(ctx, &l, loanID); err != nil {
 		if db.IsNoRows(err) {
 			return Preview{}, apperr.NotFound("loan %d does not exist", loanID)
 		}
 		return Preview{}, fmt.Errorf("get loan %d: %w", loanID, err)
 	}
-	l = normalizeLoan(l)
+	l = loan.Normalize(l)
 	txs, rs, err := s.history(ctx, s.conn, loanID)
 	if err != nil {
 		return Preview{}, err
@@ -63,21 +50,21 @@ func (s *Service) Preview(ctx context.Context, loanID int64, version string, e E
 	if err := s.checkEvent(l, e); err != nil {
 		return Preview{}, err
 	}
-	history := events(txs, rs)
-	owed, err := OwedOn(l.Terms(), history, e.On)
+	history := loan.Events(txs, rs)
+	owed, err := loan.OwedOn(l.Terms(), history, e.On)
 	if err != nil {
 		return Preview{}, err
 	}
 	// A new event is applied after everything already recorded on its date, as the
 	// one Post stores would be (it gets the highest id).
 	e.ID = math.MaxInt64
-	asOf := s.today()
+	asOf := s.clock.Today()
 	if e.On.After(asOf) {
 		asOf = e.On
 	}
 	// Replayed to the same date as Post, so that an event that would make a later one
 	// invalid is refused here too.
-	st, err := Replay(l.Terms(), append(history, e), asOf)
+	st, err := loan.Replay(l.Terms(), append(history, e), asOf)
 	if err != nil {
 		return Preview{}, err
 	}
@@ -87,7 +74,7 @@ func (s *Service) Preview(ctx context.Context, loanID int64, version string, e E
 // historyVersion names a history: the number and the highest id of its transactions
 // and of its reschedulings. Events are only ever added, each with a higher id than
 // its kind had, so any posting changes it.
-func historyVersion(txs []Transaction, rs []Rescheduling) string {
+func historyVersion(txs []loan.Transaction, rs []loan.Rescheduling) string {
 	var maxTx, maxRs int64
 	for _, t := range txs {
 		maxTx = max(maxTx, t.ID)
@@ -100,7 +87,7 @@ func historyVersion(txs []Transaction, rs []Rescheduling) string {
 
 // checkVersion refuses an event decided on a page that showed another version of the
 // history, and says what was posted since.
-func checkVersion(l Loan, txs []Transaction, rs []Rescheduling, version string) error {
+func checkVersion(l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling, version string) error {
 	if version == historyVersion(txs, rs) {
 		return nil
 	}
@@ -112,12 +99,12 @@ func checkVersion(l Loan, txs []Transaction, rs []Rescheduling, version string) 
 	var since []string
 	for _, t := range txs {
 		if t.ID > maxTx {
-			since = append(since, fmt.Sprintf("a %s of %s %s on %s", t.Kind.label(), t.Amount.Rescale(scale), l.Currency, fmtDate(t.Date)))
+			since = append(since, fmt.Sprintf("a %s of %s %s on %s", t.Kind.Label(), t.Amount.Rescale(scale), l.Currency, civil.Format(t.Date)))
 		}
 	}
 	for _, r := range rs {
 		if r.ID > maxRs {
-			since = append(since, "a rescheduling from "+fmtDate(r.EffectiveOn))
+			since = append(since, "a rescheduling from "+civil.Format(r.EffectiveOn))
 		}
 	}
 	what := "its history is not the one the page showed"
@@ -129,12 +116,4 @@ func checkVersion(l Loan, txs []Transaction, rs []Rescheduling, version string) 
 	}
 	return apperr.Conflict("", "This loan changed since you opened the page: "+what+
 		". Nothing was recorded; the page now shows the loan as it stands: check your values against it and submit again.")
-}
-
-// label is how the kind reads in a sentence.
-func (k EventKind) label() string {
-	if k == WriteOff {
-		return "write-off"
-	}
-	return string(k)
 }

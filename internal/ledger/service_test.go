@@ -1,4 +1,4 @@
-package loan
+package ledger
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/govalues/decimal"
 
 	"cartera/internal/audit"
-	"cartera/internal/fund"
+	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
@@ -25,29 +25,17 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // what the writes stored; it must be exactly what replaying the history gives.
 func TestStoredStateMatchesReplay(t *testing.T) {
 	ctx := context.Background()
-	conn := pgtest.New(t)
-	log, err := audit.NewLog(ctx, conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	funds, err := fund.NewService(ctx, conn, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewService(ctx, conn, log, funds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, conn, _, _ := bookService(t, civil.Today())
 	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
 		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
 		t.Fatal(err)
 	}
 	actor := audit.System("test")
 	rng := rand.New(rand.NewSource(7))
-	compared := map[EventKind]int{}
+	compared := map[loan.EventKind]int{}
 	defer func() {
 		// The comparison must have covered every kind of event, many times.
-		for _, k := range []EventKind{Disbursement, Repayment, WriteOff, Reschedule} {
+		for _, k := range []loan.EventKind{loan.Disbursement, loan.Repayment, loan.WriteOff, loan.Reschedule} {
 			if compared[k] < 5 {
 				t.Errorf("only %d %s events compared", compared[k], k)
 			}
@@ -55,12 +43,12 @@ func TestStoredStateMatchesReplay(t *testing.T) {
 	}()
 	for n := 0; n < 40; n++ {
 		signed := civil.Date(2019, time.Month(1+rng.Intn(12)), 1+rng.Intn(28))
-		f := []Frequency{Monthly, Quarterly, Semiannual}[rng.Intn(3)]
-		terms := Terms{
+		f := []loan.Frequency{loan.Monthly, loan.Quarterly, loan.Semiannual}[rng.Intn(3)]
+		terms := loan.Terms{
 			Currency: money.MustCurrency([]string{"USD", "BOB", "JPY"}[rng.Intn(3)]), Committed: decimal.MustNew(int64(10000+rng.Intn(900000)), 0),
-			Rate: decimal.MustNew(int64(rng.Intn(2000)), 4), DayCount: []DayCount{ACT360, ACT365, Thirty360}[rng.Intn(3)],
+			Rate: decimal.MustNew(int64(rng.Intn(2000)), 4), DayCount: []loan.DayCount{loan.ACT360, loan.ACT365, loan.Thirty360}[rng.Intn(3)],
 			SignedOn: signed, FirstDueOn: civil.AddMonths(signed, f.Months()), MaturityOn: civil.AddMonths(signed, f.Months()*(2+rng.Intn(10))),
-			Amortization: []Amortization{Bullet, EqualPrincipal, Annuity}[rng.Intn(3)], Frequency: f,
+			Amortization: []loan.Amortization{loan.Bullet, loan.EqualPrincipal, loan.Annuity}[rng.Intn(3)], Frequency: f,
 		}
 		l, err := s.Create(ctx, actor, NewLoan{PartnerID: 1, Reference: fmt.Sprint("L", n), Terms: terms})
 		if err != nil {
@@ -76,27 +64,27 @@ func TestStoredStateMatchesReplay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := Event{On: day}
+			e := loan.Event{On: day}
 			switch r := rng.Intn(10); {
 			case r < 3 && d.Balances.Undisbursed.IsPos():
-				e.Kind, e.Amount = Disbursement, part(rng, d.Balances.Undisbursed, terms.Currency)
+				e.Kind, e.Amount = loan.Disbursement, part(rng, d.Balances.Undisbursed, terms.Currency)
 			case r < 7 && d.State.Disbursed.IsPos():
 				_, owed, err := s.Owed(ctx, l.ID, day)
 				if err != nil || !owed.Total().IsPos() {
 					continue
 				}
-				e.Kind, e.Amount = Repayment, part(rng, owed.Total(), terms.Currency)
+				e.Kind, e.Amount = loan.Repayment, part(rng, owed.Total(), terms.Currency)
 			case d.State.Outstanding.IsPos() && rng.Intn(2) == 0:
-				e.Kind, e.Amount, e.Reason = WriteOff, part(rng, d.State.Outstanding, terms.Currency), "test"
+				e.Kind, e.Amount, e.Reason = loan.WriteOff, part(rng, d.State.Outstanding, terms.Currency), "test"
 			case d.State.Outstanding.IsPos():
 				m := civil.AddMonths(day, 6+rng.Intn(24))
-				e.Kind, e.NewMaturityOn = Reschedule, &m
+				e.Kind, e.NewMaturityOn = loan.Reschedule, &m
 			default:
 				continue
 			}
 			if _, err := s.Post(ctx, actor, l.ID, e); err != nil {
 				if !apperr.IsKind(err, apperr.KindInvalid) {
-					t.Fatalf("loan %d, %s on %s: %v", n, e.Kind, fmtDate(day), err)
+					t.Fatalf("loan %d, %s on %s: %v", n, e.Kind, civil.Format(day), err)
 				}
 				continue // e.g. a disbursement after the last due date: refused, nothing written
 			}
@@ -115,11 +103,7 @@ func TestStoredStateMatchesReplay(t *testing.T) {
 					t.Fatal(err)
 				}
 				if a, b := describe(stored), describe(replayed); a != b {
-					t.Fatalf("loan %d after %s on %s, as of %s:\nstored:   %s\nreplayed: %s", n, e.Kind, fmtDate(day), fmtDate(asOf), a, b)
-				}
-				// The SQL running totals agree with the replay at any date.
-				for _, on := range []time.Time{asOf, day.AddDate(0, 0, -20), signed.AddDate(0, 0, 30)} {
-					assertBalancesAt(t, s, l.ID, on, txs, rs, l)
+					t.Fatalf("loan %d after %s on %s, as of %s:\nstored:   %s\nreplayed: %s", n, e.Kind, civil.Format(day), civil.Format(asOf), a, b)
 				}
 			}
 		}
@@ -150,9 +134,9 @@ func describe(d Detail) string {
 	fmt.Fprintf(&b, "%s disb=%s rep=%s int=%s wo=%s out=%s odp=%s odi=%s dpd=%d und=%s next=%v/%s terms=%s/%s/%s |",
 		bal.Status, v(bal.Disbursed), v(bal.PrincipalRepaid), v(bal.InterestPaid), v(bal.WrittenOff), v(bal.Outstanding),
 		v(bal.OverduePrincipal), v(bal.OverdueInterest), bal.DaysPastDue, v(bal.Undisbursed), bal.NextDueOn, v(bal.NextDueAmount),
-		v(d.State.Terms.Rate), d.State.Terms.Frequency, fmtDate(d.State.Terms.MaturityOn))
+		v(d.State.Terms.Rate), d.State.Terms.Frequency, civil.Format(d.State.Terms.MaturityOn))
 	for _, in := range d.State.Installments {
-		fmt.Fprintf(&b, " %d:%s p=%s i=%s pp=%s pi=%s wp=%s wi=%s r=%v %s", in.Seq, fmtDate(in.DueOn), v(in.Principal), v(in.Interest),
+		fmt.Fprintf(&b, " %d:%s p=%s i=%s pp=%s pi=%s wp=%s wi=%s r=%v %s", in.Seq, civil.Format(in.DueOn), v(in.Principal), v(in.Interest),
 			v(in.PaidPrincipal), v(in.PaidInterest), v(in.WrittenOffPrincipal), v(in.WrittenOffInterest), in.Rescheduled, in.StatusOf(d.State.AsOf))
 	}
 	for _, t := range d.Transactions {
@@ -163,41 +147,4 @@ func describe(d Detail) string {
 		fmt.Fprintf(&b, " xirr=%.6f", *d.XIRR)
 	}
 	return b.String()
-}
-
-func assertBalancesAt(t *testing.T, s *Service, id int64, on time.Time, txs []Transaction, rs []Rescheduling, l Loan) {
-	t.Helper()
-	rows, err := s.BalancesAt(context.Background(), on)
-	if err != nil {
-		t.Fatal(err)
-	}
-	replayed, err := detail(l, txs, rs, on)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := replayed.Balances
-	var got *PrincipalAt
-	for i := range rows {
-		if rows[i].LoanID == id {
-			got = &rows[i]
-		}
-	}
-	if got == nil {
-		if want.Disbursed.IsPos() {
-			t.Fatalf("loan %d has no row at %s but disbursed %s", id, fmtDate(on), want.Disbursed)
-		}
-		return
-	}
-	for _, c := range []struct {
-		name      string
-		got, want decimal.Decimal
-	}{
-		{"disbursed", got.Disbursed, want.Disbursed}, {"principal repaid", got.PrincipalRepaid, want.PrincipalRepaid},
-		{"interest paid", got.InterestPaid, want.InterestPaid}, {"written off", got.WrittenOff, want.WrittenOff},
-		{"outstanding", got.Outstanding, want.Outstanding},
-	} {
-		if !c.got.Equal(c.want) {
-			t.Fatalf("loan %d at %s: SQL %s %s, replay %s", id, fmtDate(on), c.name, c.got, c.want)
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package loan
+package book
 
 import (
 	"context"
@@ -11,22 +11,24 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"cartera/internal/loan"
 	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
 )
 
-// BookKey is what the book is kept per: a partner's loans from one fund in one
+// Key is what the book is kept per: a partner's loans from one fund in one
 // currency. Partner attributes (country, legal status) are joined at query time, so a
 // partner's change of country needs no rewrite.
-type BookKey struct {
+type Key struct {
 	PartnerID, FundID int64
 	Currency          string
 }
 
-func (k BookKey) String() string { return fmt.Sprintf("%d/%d/%s", k.PartnerID, k.FundID, k.Currency) }
+func (k Key) String() string { return fmt.Sprintf("%d/%d/%s", k.PartnerID, k.FundID, k.Currency) }
 
-// Key is the book key the loan counts under.
-func (l Loan) Key() BookKey {
-	return BookKey{PartnerID: l.PartnerID, FundID: l.FundID, Currency: l.Currency}
+// KeyOf is the book key the loan counts under.
+func KeyOf(l loan.Loan) Key {
+	return Key{PartnerID: l.PartnerID, FundID: l.FundID, Currency: l.Currency}
 }
 
 // Range is a key's figures from a date until another (To zero: from then on).
@@ -47,12 +49,12 @@ func (r Range) same(o Range) bool {
 
 // Aggregate sums loans' timelines into ranges of constant figures; dates when no loan
 // counts are left out.
-func Aggregate(timelines [][]Step) (ranges []Range, err error) {
-	defer recoverArithmetic(&err)
+func Aggregate(timelines [][]loan.Step) (ranges []Range, err error) {
+	defer money.RecoverOverflow(&err)
 	type change struct {
 		on   time.Time
 		loan int
-		step Step
+		step loan.Step
 	}
 	var changes []change
 	for i, steps := range timelines {
@@ -61,17 +63,17 @@ func Aggregate(timelines [][]Step) (ranges []Range, err error) {
 		}
 	}
 	sort.SliceStable(changes, func(a, b int) bool { return changes[a].on.Before(changes[b].on) })
-	current := make([]Step, len(timelines))
+	current := make([]loan.Step, len(timelines))
 	var sum Range
 	for i := 0; i < len(changes); {
 		on := changes[i].on
 		for ; i < len(changes) && changes[i].on.Equal(on); i++ {
 			c := changes[i]
 			old := current[c.loan]
-			sum.Outstanding = add(sub(sum.Outstanding, old.Outstanding), c.step.Outstanding)
-			sum.Undisbursed = add(sub(sum.Undisbursed, old.Undisbursed), c.step.Undisbursed)
-			sum.Overdue = add(sub(sum.Overdue, old.Overdue), c.step.Overdue)
-			sum.PAR30 = add(sub(sum.PAR30, old.PAR30), c.step.PAR30)
+			sum.Outstanding = money.MustAdd(money.MustSub(sum.Outstanding, old.Outstanding), c.step.Outstanding)
+			sum.Undisbursed = money.MustAdd(money.MustSub(sum.Undisbursed, old.Undisbursed), c.step.Undisbursed)
+			sum.Overdue = money.MustAdd(money.MustSub(sum.Overdue, old.Overdue), c.step.Overdue)
+			sum.PAR30 = money.MustAdd(money.MustSub(sum.PAR30, old.PAR30), c.step.PAR30)
 			sum.Loans += count(c.step.Open) - count(old.Open)
 			current[c.loan] = c.step
 		}
@@ -99,17 +101,17 @@ func count(b bool) int {
 	return 0
 }
 
-// refreshBook derives the ranges of keys from their loans' histories and writes what
+// Refresh derives the ranges of keys from their loans' histories and writes what
 // changed, inside the write's transaction: the book is never out of step with the
 // ledger. Keys are locked in order, so writes to two keys at once cannot deadlock.
-func (s *Service) refreshBook(ctx context.Context, tx *sqlx.Tx, keys ...BookKey) error {
+func (s *Store) Refresh(ctx context.Context, tx *sqlx.Tx, keys ...Key) error {
 	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
 	changed := map[int64]time.Time{} // partner: the first date one of its keys changed
 	for i, k := range keys {
 		if i > 0 && k == keys[i-1] {
 			continue
 		}
-		if _, err := tx.StmtxContext(ctx, s.q.LockBookKey).ExecContext(ctx, k.String()); err != nil {
+		if _, err := tx.StmtxContext(ctx, s.q.LockKey).ExecContext(ctx, k.String()); err != nil {
 			return fmt.Errorf("lock book %s: %w", k, err)
 		}
 		ranges, err := s.deriveKey(ctx, tx, k)
@@ -129,7 +131,7 @@ func (s *Service) refreshBook(ctx context.Context, tx *sqlx.Tx, keys ...BookKey)
 
 // refreshCountriesOf rewrites the country ranges of partners whose book changed, each
 // country from the first date one of its partners changed.
-func (s *Service) refreshCountriesOf(ctx context.Context, tx *sqlx.Tx, changed map[int64]time.Time) error {
+func (s *Store) refreshCountriesOf(ctx context.Context, tx *sqlx.Tx, changed map[int64]time.Time) error {
 	if len(changed) == 0 {
 		return nil
 	}
@@ -152,51 +154,32 @@ func (s *Service) refreshCountriesOf(ctx context.Context, tx *sqlx.Tx, changed m
 }
 
 // deriveKey replays the key's loans as they are in tx.
-func (s *Service) deriveKey(ctx context.Context, tx *sqlx.Tx, k BookKey) ([]Range, error) {
-	var loans []Loan
-	if err := tx.StmtxContext(ctx, s.q.BookKeyLoans).SelectContext(ctx, &loans, k.PartnerID, k.FundID, k.Currency); err != nil {
+func (s *Store) deriveKey(ctx context.Context, tx *sqlx.Tx, k Key) ([]Range, error) {
+	var loans []loan.Loan
+	if err := tx.StmtxContext(ctx, s.q.KeyLoans).SelectContext(ctx, &loans, k.PartnerID, k.FundID, k.Currency); err != nil {
 		return nil, fmt.Errorf("loans of book %s: %w", k, err)
 	}
 	ids := make([]int64, len(loans))
 	for i, l := range loans {
 		ids[i] = l.ID
 	}
-	txs, err := s.bookTransactions(ctx, tx.StmtxContext(ctx, s.q.LoansTxs), pq.Array(ids))
+	txs, err := scanTransactions(ctx, tx.StmtxContext(ctx, s.q.LoansTxs), pq.Array(ids))
 	if err != nil {
 		return nil, err
 	}
-	var rs []Rescheduling
+	var rs []loan.Rescheduling
 	if err := tx.StmtxContext(ctx, s.q.LoansResched).SelectContext(ctx, &rs, pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("reschedulings of book %s: %w", k, err)
 	}
-	txByLoan, rsByLoan := byLoan(txs, rs)
-	timelines := make([][]Step, len(loans))
+	txByLoan, rsByLoan := loan.ByLoan(txs, rs)
+	timelines := make([][]loan.Step, len(loans))
 	for i, l := range loans {
-		l = normalizeLoan(l)
-		if timelines[i], err = Timeline(l.Terms(), events(txByLoan[l.ID], rsByLoan[l.ID])); err != nil {
+		l = loan.Normalize(l)
+		if timelines[i], err = loan.Timeline(l.Terms(), loan.Events(txByLoan[l.ID], rsByLoan[l.ID])); err != nil {
 			return nil, fmt.Errorf("timeline of loan %d: %w", l.ID, err)
 		}
 	}
 	return Aggregate(timelines)
-}
-
-// byLoan files a book's transactions and reschedulings by loan, dates made civil.
-func byLoan(txs []Transaction, rs []Rescheduling) (map[int64][]Transaction, map[int64][]Rescheduling) {
-	txByLoan := map[int64][]Transaction{}
-	for _, t := range txs {
-		t.Date = civil.Of(t.Date)
-		txByLoan[t.LoanID] = append(txByLoan[t.LoanID], t)
-	}
-	rsByLoan := map[int64][]Rescheduling{}
-	for _, r := range rs {
-		r.EffectiveOn = civil.Of(r.EffectiveOn)
-		if r.NewMaturityOn != nil {
-			m := civil.Of(*r.NewMaturityOn)
-			r.NewMaturityOn = &m
-		}
-		rsByLoan[r.LoanID] = append(rsByLoan[r.LoanID], r)
-	}
-	return txByLoan, rsByLoan
 }
 
 // storedRange is a row of loan_book.
@@ -213,9 +196,9 @@ type storedRange struct {
 // writeKey replaces the key's stored ranges by ranges, writing only those that
 // differ: a repayment today changes a range or two, not the key's history. It returns
 // the first date whose figures changed (ok false: none did).
-func (s *Service) writeKey(ctx context.Context, tx *sqlx.Tx, k BookKey, ranges []Range) (since time.Time, ok bool, err error) {
+func (s *Store) writeKey(ctx context.Context, tx *sqlx.Tx, k Key, ranges []Range) (since time.Time, ok bool, err error) {
 	var stored []storedRange
-	if err := tx.StmtxContext(ctx, s.q.BookKeyRanges).SelectContext(ctx, &stored, k.PartnerID, k.FundID, k.Currency); err != nil {
+	if err := tx.StmtxContext(ctx, s.q.KeyRanges).SelectContext(ctx, &stored, k.PartnerID, k.FundID, k.Currency); err != nil {
 		return since, false, fmt.Errorf("book %s: %w", k, err)
 	}
 	note := func(d time.Time) {
@@ -239,11 +222,11 @@ func (s *Service) writeKey(ctx context.Context, tx *sqlx.Tx, k BookKey, ranges [
 			kept[r.From] = true
 			continue
 		}
-		gone = append(gone, fmtDate(r.From))
+		gone = append(gone, civil.Format(r.From))
 		note(r.From)
 	}
 	if len(gone) > 0 {
-		if _, err := tx.StmtxContext(ctx, s.q.DeleteBook).ExecContext(ctx, k.PartnerID, k.FundID, k.Currency, pq.Array(gone)); err != nil {
+		if _, err := tx.StmtxContext(ctx, s.q.DeleteRanges).ExecContext(ctx, k.PartnerID, k.FundID, k.Currency, pq.Array(gone)); err != nil {
 			return since, ok, fmt.Errorf("rewrite book %s: %w", k, err)
 		}
 	}
@@ -255,8 +238,8 @@ func (s *Service) writeKey(ctx context.Context, tx *sqlx.Tx, k BookKey, ranges [
 			continue
 		}
 		note(r.From)
-		from = append(from, sql.NullString{String: fmtDate(r.From), Valid: true})
-		to = append(to, sql.NullString{String: fmtDate(r.To), Valid: !r.To.IsZero()})
+		from = append(from, sql.NullString{String: civil.Format(r.From), Valid: true})
+		to = append(to, sql.NullString{String: civil.Format(r.To), Valid: !r.To.IsZero()})
 		for i, v := range []decimal.Decimal{r.Outstanding, r.Undisbursed, r.Overdue, r.PAR30} {
 			cols[i] = append(cols[i], v.String())
 		}
@@ -265,7 +248,7 @@ func (s *Service) writeKey(ctx context.Context, tx *sqlx.Tx, k BookKey, ranges [
 	if len(from) == 0 {
 		return since, ok, nil
 	}
-	if _, err := tx.StmtxContext(ctx, s.q.InsertBook).ExecContext(ctx, k.PartnerID, k.FundID, k.Currency,
+	if _, err := tx.StmtxContext(ctx, s.q.InsertRanges).ExecContext(ctx, k.PartnerID, k.FundID, k.Currency,
 		pq.Array(from), pq.Array(to), pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]),
 		pq.Array(loans)); err != nil {
 		return since, ok, fmt.Errorf("rewrite book %s: %w", k, err)
@@ -273,9 +256,9 @@ func (s *Service) writeKey(ctx context.Context, tx *sqlx.Tx, k BookKey, ranges [
 	return since, ok, nil
 }
 
-// rebuildBookIfAsked derives every key's ranges when a migration asked for it (the
+// rebuildIfAsked derives every key's ranges when a migration asked for it (the
 // marker row is taken in the same transaction, so one process does it, once).
-func (s *Service) rebuildBookIfAsked(ctx context.Context) error {
+func (s *Store) rebuildIfAsked(ctx context.Context) error {
 	tx, err := s.conn.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("rebuild book: %w", err)
@@ -288,13 +271,13 @@ func (s *Service) rebuildBookIfAsked(ctx context.Context) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	var keys []BookKey
-	rows, err := tx.StmtxContext(ctx, s.q.BookKeys).QueryContext(ctx)
+	var keys []Key
+	rows, err := tx.StmtxContext(ctx, s.q.Keys).QueryContext(ctx)
 	if err != nil {
 		return fmt.Errorf("rebuild book: %w", err)
 	}
 	for rows.Next() {
-		var k BookKey
+		var k Key
 		if err := rows.Scan(&k.PartnerID, &k.FundID, &k.Currency); err != nil {
 			rows.Close()
 			return fmt.Errorf("rebuild book: %w", err)
@@ -305,58 +288,58 @@ func (s *Service) rebuildBookIfAsked(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("rebuild book: %w", err)
 	}
-	if err := s.refreshBook(ctx, tx, keys...); err != nil {
+	if err := s.Refresh(ctx, tx, keys...); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-// BookCut is what BookAt groups by.
-type BookCut string
+// Cut is what At groups by.
+type Cut string
 
 // The cuts of the book.
 const (
-	CutCountry     BookCut = "country"
-	CutLegalStatus BookCut = "legal_status"
-	CutPartner     BookCut = "partner"
-	CutFund        BookCut = "fund"
-	CutCurrency    BookCut = "currency"
+	CutCountry     Cut = "country"
+	CutLegalStatus Cut = "legal_status"
+	CutPartner     Cut = "partner"
+	CutFund        Cut = "fund"
+	CutCurrency    Cut = "currency"
 )
 
-// BookSum is a group's figures in one currency, unconverted.
-type BookSum struct {
+// Sum is a group's figures in one currency, unconverted.
+type Sum struct {
 	Key, Currency                            string
 	Outstanding, Undisbursed, Overdue, PAR30 decimal.Decimal
 	Loans                                    int
 }
 
-// BookTotals is the book at a date by a cut: sums per group and currency, and the
+// Totals is the book at a date by a cut: sums per group and currency, and the
 // partners of each group and of the whole.
-type BookTotals struct {
-	Sums        []BookSum
+type Totals struct {
+	Sums        []Sum
 	Partners    map[string]int // by group key
 	AllPartners int
 }
 
-// BookAt sums the book at a date (of one fund, or all when fundID is nil) by a cut, in
+// At sums the book at a date (of one fund, or all when fundID is nil) by a cut, in
 // one query over the stored ranges: what replaying every loan to the date would give.
-func (s *Service) BookAt(ctx context.Context, asOf time.Time, fundID *int64, cut BookCut) (BookTotals, error) {
+func (s *Store) At(ctx context.Context, asOf time.Time, fundID *int64, cut Cut) (Totals, error) {
 	if cut == CutCountry {
-		return s.countryBookAt(ctx, asOf, fundID)
+		return s.countryAt(ctx, asOf, fundID)
 	}
-	rows, err := s.q.BookAt.QueryContext(ctx, civil.Of(asOf), fundID, string(cut))
+	rows, err := s.q.At.QueryContext(ctx, civil.Of(asOf), fundID, string(cut))
 	if err != nil {
-		return BookTotals{}, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+		return Totals{}, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 	}
 	defer rows.Close()
-	out := BookTotals{Partners: map[string]int{}}
+	out := Totals{Partners: map[string]int{}}
 	for rows.Next() {
-		var b BookSum
+		var b Sum
 		var level int
 		var loans int64
 		var partners int
 		if err := rows.Scan(&b.Key, &b.Currency, &level, &b.Outstanding, &b.Undisbursed, &b.Overdue, &b.PAR30, &loans, &partners); err != nil {
-			return BookTotals{}, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+			return Totals{}, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 		}
 		b.Loans = int(loans)
 		switch level {
@@ -369,37 +352,37 @@ func (s *Service) BookAt(ctx context.Context, asOf time.Time, fundID *int64, cut
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return BookTotals{}, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+		return Totals{}, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 	}
 	return out, nil
 }
 
-// countryBookAt is BookAt by country, from the country book.
-func (s *Service) countryBookAt(ctx context.Context, asOf time.Time, fundID *int64) (BookTotals, error) {
+// countryAt is At by country, from the country book.
+func (s *Store) countryAt(ctx context.Context, asOf time.Time, fundID *int64) (Totals, error) {
 	for attempt := 0; ; attempt++ {
 		out, stale, err := s.readCountryBook(ctx, asOf, fundID)
 		if err != nil || !stale || attempt > 0 {
 			return out, err
 		}
 		if err := s.FreshenCountries(ctx); err != nil {
-			return BookTotals{}, err
+			return Totals{}, err
 		}
 	}
 }
 
-func (s *Service) readCountryBook(ctx context.Context, asOf time.Time, fundID *int64) (out BookTotals, stale bool, err error) {
-	rows, err := s.q.CountryBookAt.QueryContext(ctx, civil.Of(asOf), fundID)
+func (s *Store) readCountryBook(ctx context.Context, asOf time.Time, fundID *int64) (out Totals, stale bool, err error) {
+	rows, err := s.q.CountryAt.QueryContext(ctx, civil.Of(asOf), fundID)
 	if err != nil {
-		return BookTotals{}, false, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+		return Totals{}, false, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 	}
 	defer rows.Close()
-	out = BookTotals{Partners: map[string]int{}}
+	out = Totals{Partners: map[string]int{}}
 	for rows.Next() {
-		var b BookSum
+		var b Sum
 		var loans int64
 		var partners int
 		if err := rows.Scan(&b.Key, &b.Currency, &b.Outstanding, &b.Undisbursed, &b.Overdue, &b.PAR30, &loans, &partners); err != nil {
-			return BookTotals{}, false, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+			return Totals{}, false, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 		}
 		switch {
 		case b.Key == "!":
@@ -413,7 +396,7 @@ func (s *Service) readCountryBook(ctx context.Context, asOf time.Time, fundID *i
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return BookTotals{}, false, fmt.Errorf("book at %s: %w", fmtDate(asOf), err)
+		return Totals{}, false, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 	}
 	return out, stale, nil
 }

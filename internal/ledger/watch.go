@@ -1,4 +1,4 @@
-package loan
+package ledger
 
 import (
 	"context"
@@ -50,7 +50,7 @@ type watchQueries struct {
 
 func prepareWatch(ctx context.Context, conn *sqlx.DB) (*watchQueries, error) {
 	q := &watchQueries{}
-	if err := db.PrepareQueries(ctx, conn, "loan_watch.sql", q); err != nil {
+	if err := db.PrepareQueries(ctx, conn, "ledger_watch.sql", q); err != nil {
 		return nil, err
 	}
 	return q, nil

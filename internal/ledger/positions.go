@@ -1,4 +1,4 @@
-package loan
+package ledger
 
 import (
 	"context"
@@ -8,14 +8,15 @@ import (
 	"sync"
 	"time"
 
+	"cartera/internal/loan"
 	"cartera/internal/platform/civil"
 )
 
 // Position is a loan as it stood at a date: its terms, its balances and its schedule.
 type Position struct {
-	Loan     Loan
-	Balances Balances
-	State    *State
+	Loan     loan.Loan
+	Balances loan.Balances
+	State    *loan.State
 }
 
 // PositionsAt replays every loan signed on or before the date (of one fund, or all
@@ -42,21 +43,21 @@ func (s *Service) EachPositionAt(ctx context.Context, asOf time.Time, fundID *in
 	asOf = civil.Of(asOf)
 	tx, err := s.conn.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
-		return fmt.Errorf("positions at %s: %w", fmtDate(asOf), err)
+		return fmt.Errorf("positions at %s: %w", civil.Format(asOf), err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
-	var loans []Loan
-	if err := tx.Stmtx(s.q.BookLoans).SelectContext(ctx, &loans, asOf, fundID); err != nil {
-		return fmt.Errorf("book loans at %s: %w", fmtDate(asOf), err)
+	var loans []loan.Loan
+	if err := tx.Stmtx(s.q.PositionLoans).SelectContext(ctx, &loans, asOf, fundID); err != nil {
+		return fmt.Errorf("book loans at %s: %w", civil.Format(asOf), err)
 	}
-	var rs []Rescheduling
-	if err := tx.Stmtx(s.q.BookResched).SelectContext(ctx, &rs, asOf, fundID); err != nil {
-		return fmt.Errorf("book reschedulings at %s: %w", fmtDate(asOf), err)
+	var rs []loan.Rescheduling
+	if err := tx.Stmtx(s.q.PositionResched).SelectContext(ctx, &rs, asOf, fundID); err != nil {
+		return fmt.Errorf("book reschedulings at %s: %w", civil.Format(asOf), err)
 	}
-	_, rsByLoan := byLoan(nil, rs)
-	rows, err := tx.Stmtx(s.q.BookTxs).QueryContext(ctx, asOf, fundID)
+	_, rsByLoan := loan.ByLoan(nil, rs)
+	rows, err := tx.Stmtx(s.q.PositionTxs).QueryContext(ctx, asOf, fundID)
 	if err != nil {
-		return fmt.Errorf("book transactions at %s: %w", fmtDate(asOf), err)
+		return fmt.Errorf("book transactions at %s: %w", civil.Format(asOf), err)
 	}
 	defer rows.Close()
 
@@ -68,8 +69,8 @@ func (s *Service) EachPositionAt(ctx context.Context, asOf time.Time, fundID *in
 		err error
 	}
 	type job struct {
-		loan Loan
-		txs  []Transaction
+		loan loan.Loan
+		txs  []loan.Transaction
 		slot chan replayed
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -82,7 +83,7 @@ func (s *Service) EachPositionAt(ctx context.Context, asOf time.Time, fundID *in
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				st, err := Replay(j.loan.Terms(), events(j.txs, rsByLoan[j.loan.ID]), asOf)
+				st, err := loan.Replay(j.loan.Terms(), loan.Events(j.txs, rsByLoan[j.loan.ID]), asOf)
 				if err != nil {
 					j.slot <- replayed{err: fmt.Errorf("replay loan %d: %w", j.loan.ID, err)}
 					continue
@@ -96,15 +97,15 @@ func (s *Service) EachPositionAt(ctx context.Context, asOf time.Time, fundID *in
 		defer close(slots)
 		defer close(jobs)
 		readErr <- func() error {
-			var next *Transaction // read ahead: the first of the next loan's
+			var next *loan.Transaction // read ahead: the first of the next loan's
 			for _, l := range loans {
-				var txs []Transaction
+				var txs []loan.Transaction
 				for {
 					if next == nil {
 						if !rows.Next() {
 							break
 						}
-						var t Transaction
+						var t loan.Transaction
 						if err := rows.Scan(&t.ID, &t.LoanID, &t.Kind, &t.Date, &t.Amount, &t.Principal, &t.Interest, &t.Prepaid, &t.Reason); err != nil {
 							return fmt.Errorf("book transactions: %w", err)
 						}
@@ -126,7 +127,7 @@ func (s *Service) EachPositionAt(ctx context.Context, asOf time.Time, fundID *in
 					return ctx.Err()
 				}
 				select {
-				case jobs <- job{loan: normalizeLoan(l), txs: txs, slot: slot}:
+				case jobs <- job{loan: loan.Normalize(l), txs: txs, slot: slot}:
 				case <-ctx.Done():
 					return ctx.Err()
 				}
@@ -148,25 +149,4 @@ func (s *Service) EachPositionAt(ctx context.Context, asOf time.Time, fundID *in
 		}
 	}
 	return <-readErr
-}
-
-// bookTransactions reads many loans' transactions (by the query st and its args),
-// scanned by hand as transactions are.
-func (s *Service) bookTransactions(ctx context.Context, st interface {
-	QueryContext(context.Context, ...any) (*sql.Rows, error)
-}, args ...any) ([]Transaction, error) {
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return nil, fmt.Errorf("book transactions: %w", err)
-	}
-	defer rows.Close()
-	var txs []Transaction
-	for rows.Next() {
-		var t Transaction
-		if err := rows.Scan(&t.ID, &t.LoanID, &t.Kind, &t.Date, &t.Amount, &t.Principal, &t.Interest, &t.Prepaid, &t.Reason); err != nil {
-			return nil, fmt.Errorf("book transactions: %w", err)
-		}
-		txs = append(txs, t)
-	}
-	return txs, rows.Err()
 }

@@ -1,4 +1,4 @@
-package loan
+package ledger
 
 import (
 	"context"
@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"cartera/internal/audit"
+	"cartera/internal/loan"
+	"cartera/internal/loan/loantest"
 	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
 )
 
 // TestWatchListsAreReplay: the dashboard's lists, read from the stored schedules, are
@@ -24,14 +27,14 @@ func TestWatchListsAreReplay(t *testing.T) {
 	actor := audit.System("test")
 	rng := rand.New(rand.NewPCG(17, 19))
 	type history struct {
-		terms  Terms
-		events []Event
+		terms  loan.Terms
+		events []loan.Event
 	}
 	// Histories cut at one date, mid-life for most loans: the lists are read at dates on
 	// or after every loan's last event, where the stored schedules are the replay's.
 	var all []history
 	for range 60 {
-		terms, events := randomHistory(rng)
+		terms, events := loantest.RandomHistory(rng)
 		all = append(all, history{terms, events})
 	}
 	var mids []time.Time
@@ -58,7 +61,7 @@ func TestWatchListsAreReplay(t *testing.T) {
 	dates := []time.Time{last, last.AddDate(0, 0, 1), last.AddDate(0, 3, 0), last.AddDate(2, 0, 0), last.AddDate(20, 0, 0)}
 	// And due dates themselves: an installment due on the date is not overdue yet.
 	for _, h := range loans {
-		st, err := Replay(h.terms, h.events, civil.Date(2045, 1, 1))
+		st, err := loan.Replay(h.terms, h.events, civil.Date(2045, 1, 1))
 		ok(t, err)
 		for _, in := range st.Installments {
 			if in.DueOn.After(last) && len(dates) < 10 {
@@ -75,15 +78,15 @@ func TestWatchListsAreReplay(t *testing.T) {
 		wantOverdue := map[int64]due{}
 		wantSoon := map[string]string{} // loan/due date → principal due
 		for id, h := range loans {
-			st, err := Replay(h.terms, h.events, d)
+			st, err := loan.Replay(h.terms, h.events, d)
 			ok(t, err)
 			b := st.Balances()
 			if b.OverduePrincipal.IsPos() || b.OverdueInterest.IsPos() {
 				wantOverdue[id] = due{b.DaysPastDue, b.OverduePrincipal.Trim(0).String(), b.OverdueInterest.Trim(0).String()}
 			}
 			for _, in := range st.Installments {
-				left := sub(sub(in.Principal, in.PaidPrincipal), in.WrittenOffPrincipal)
-				leftInterest := sub(sub(in.Interest, in.PaidInterest), in.WrittenOffInterest)
+				left := money.MustSub(money.MustSub(in.Principal, in.PaidPrincipal), in.WrittenOffPrincipal)
+				leftInterest := money.MustSub(money.MustSub(in.Interest, in.PaidInterest), in.WrittenOffInterest)
 				if in.Rescheduled || in.DueOn.Before(d) || in.DueOn.After(d.AddDate(0, 0, 60)) || (!left.IsPos() && !leftInterest.IsPos()) {
 					continue
 				}

@@ -1,4 +1,4 @@
-package loan
+package ledger
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"github.com/govalues/decimal"
 
 	"cartera/internal/audit"
+	"cartera/internal/loan"
+	"cartera/internal/loan/loantest"
 	"cartera/internal/platform/civil"
 )
 
@@ -28,7 +30,7 @@ func TestEachPositionAtIsEachLoanReplayed(t *testing.T) {
 	actor := audit.System("test")
 	rng := rand.New(rand.NewPCG(11, 7))
 	for n := range 30 {
-		terms, events := randomHistory(rng)
+		terms, events := loantest.RandomHistory(rng)
 		fundID := int64(1 + rng.IntN(2))
 		l, err := s.Create(ctx, actor, NewLoan{FundID: &fundID, PartnerID: int64(1 + rng.IntN(2)), Reference: fmt.Sprint("P", n), Terms: terms})
 		ok(t, err)
@@ -107,8 +109,8 @@ func loanFund(t *testing.T, s *Service, id int64) int64 {
 
 // sameBalances compares by value: the page may come from the stored state, whose
 // amounts carry the column's four decimals.
-func sameBalances(a, b Balances) bool {
-	amounts := func(x Balances) []decimal.Decimal {
+func sameBalances(a, b loan.Balances) bool {
+	amounts := func(x loan.Balances) []decimal.Decimal {
 		return []decimal.Decimal{x.Committed, x.Disbursed, x.Undisbursed, x.PrincipalRepaid, x.InterestPaid, x.WrittenOff,
 			x.Outstanding, x.OverduePrincipal, x.OverdueInterest, x.NextDueAmount}
 	}

@@ -1,4 +1,4 @@
-package loan
+package ledger
 
 import (
 	"context"
@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"cartera/internal/audit"
+	"cartera/internal/book"
+	"cartera/internal/loan"
+	"cartera/internal/loan/loantest"
 	"cartera/internal/platform/civil"
 )
 
@@ -25,7 +28,7 @@ func TestLoadStoresWhatPostWould(t *testing.T) {
 	posted, loaded := int64(1), int64(2)
 	var histories []History
 	for n := range 60 {
-		terms, events := randomHistory(rng)
+		terms, events := loantest.RandomHistory(rng)
 		partner := int64(1 + rng.IntN(2))
 		l, err := s.Create(ctx, actor, NewLoan{FundID: &posted, PartnerID: partner, Reference: fmt.Sprint("L", n), Terms: terms})
 		ok(t, err)
@@ -80,9 +83,9 @@ func TestLoadStoresWhatPostWould(t *testing.T) {
 	}
 	// The country book too, at dates through the histories.
 	for d := civil.Date(2018, 1, 1); d.Before(civil.Date(2036, 1, 1)); d = d.AddDate(0, 0, 23) {
-		p, err := s.BookAt(ctx, d, &posted, CutCountry)
+		p, err := s.book.At(ctx, d, &posted, book.CutCountry)
 		ok(t, err)
-		l, err := s.BookAt(ctx, d, &loaded, CutCountry)
+		l, err := s.book.At(ctx, d, &loaded, book.CutCountry)
 		ok(t, err)
 		// The key the loan "before" shares was derived with it on both sides.
 		if diff := compareBook(l, p); diff != "" {
@@ -98,7 +101,7 @@ func TestLoadStoresWhatPostWould(t *testing.T) {
 	}
 	// A history that breaks a rule loads nothing.
 	bad := histories[:2:2]
-	bad = append(bad, History{Loan: histories[0].Loan, Events: []Event{{Kind: Repayment, On: civil.Date(2030, 1, 1), Amount: d("1")}}})
+	bad = append(bad, History{Loan: histories[0].Loan, Events: []loan.Event{{Kind: loan.Repayment, On: civil.Date(2030, 1, 1), Amount: loantest.D("1")}}})
 	bad[2].Loan.Reference = "bad"
 	if _, err := s.Load(ctx, actor, bad, asOf, nil); err == nil {
 		t.Error("a repayment before any disbursement was loaded")

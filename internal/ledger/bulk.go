@@ -1,4 +1,4 @@
-package loan
+package ledger
 
 import (
 	"context"
@@ -13,75 +13,17 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
+	"cartera/internal/book"
+	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/db"
 )
 
-// Simulation drives one loan's history event by event, for synthetic books: what is
-// owed on a date, then the event, in one pass (a replay per event would be quadratic).
-type Simulation struct {
-	l      *ledger
-	events []Event
-}
-
-// Simulate starts a loan with nothing happened yet.
-func Simulate(terms Terms) *Simulation {
-	l, _ := start(terms, nil)
-	return &Simulation{l: l}
-}
-
-// Owed is what is owed on a date after the events so far; the date must not be before
-// the last event's.
-func (s *Simulation) Owed(on time.Time) (o Owed, err error) {
-	defer recoverArithmetic(&err)
-	if n := len(s.events); n > 0 && on.Before(s.events[n-1].On) {
-		return Owed{}, fmt.Errorf("simulation: %s is before the last event (%s)", fmtDate(on), fmtDate(s.events[n-1].On))
-	}
-	s.l.advance(on)
-	o, _, _ = s.l.owed(on)
-	return o, nil
-}
-
-// Outstanding is the principal out after the events so far.
-func (s *Simulation) Outstanding() decimal.Decimal { return s.l.st.Outstanding }
-
-// Post applies an event dated on or after the last one. One that breaks a rule is an
-// error and is not applied (the ledger has only moved to its date, as any later event
-// would move it).
-func (s *Simulation) Post(e Event) (err error) {
-	defer recoverArithmetic(&err)
-	if n := len(s.events); n > 0 && e.On.Before(s.events[n-1].On) {
-		return fmt.Errorf("simulation: %s is before the last event (%s)", fmtDate(e.On), fmtDate(s.events[n-1].On))
-	}
-	e.ID = int64(len(s.events) + 1)
-	e.Amount = e.Amount.Trim(0)
-	if err := s.l.apply(e); err != nil {
-		return err
-	}
-	s.events = append(s.events, e)
-	return nil
-}
-
-// DueDates are the due dates of the schedule in force (a rescheduling replaces the
-// dates after it).
-func (s *Simulation) DueDates() []time.Time {
-	var out []time.Time
-	for _, in := range s.l.inst {
-		if !in.Rescheduled {
-			out = append(out, in.DueOn)
-		}
-	}
-	return out
-}
-
-// Events are the events posted, in order.
-func (s *Simulation) Events() []Event { return s.events }
-
 // History is a loan with its events, for Load.
 type History struct {
-	Loan   NewLoan // FundID required
-	Events []Event // in the order they happened; IDs are assigned
+	Loan   NewLoan      // FundID required
+	Events []loan.Event // in the order they happened; IDs are assigned
 }
 
 // LoadResult counts what Load wrote.
@@ -92,12 +34,12 @@ type LoadResult struct {
 // derived is one history replayed: the rows Post would have stored.
 type derived struct {
 	id       int64
-	events   []Event
-	state    *State
-	status   Status
-	timeline []Step
+	events   []loan.Event
+	state    *loan.State
+	status   loan.Status
+	timeline []loan.Step
 	totals   [][7]decimal.Decimal // per transaction, as derive gives them
-	txs      []Transaction
+	txs      []loan.Transaction
 }
 
 // Load writes many loans with their histories in one transaction, with COPY. Each is
@@ -123,7 +65,7 @@ func (s *Service) Load(ctx context.Context, actor audit.Actor, histories []Histo
 		for _, e := range h.Events {
 			if e.On.After(asOf) {
 				return LoadResult{}, apperr.Invalid(apperr.FieldError{Field: fmt.Sprintf("loans[%d].events", i),
-					Message: fmt.Sprintf("an event on %s is after %s", fmtDate(e.On), fmtDate(asOf))})
+					Message: fmt.Sprintf("an event on %s is after %s", civil.Format(e.On), civil.Format(asOf))})
 			}
 		}
 	}
@@ -155,7 +97,12 @@ func (s *Service) Load(ctx context.Context, actor audit.Actor, histories []Histo
 			return err
 		}
 		say("%d transactions and %d installments copied", res.Transactions, res.Installments)
-		if err := s.loadBook(ctx, tx, histories, out, &res, say); err != nil {
+		loaded := make([]book.Loaded, len(histories))
+		for i, h := range histories {
+			loaded[i] = book.Loaded{Key: book.Key{PartnerID: h.Loan.PartnerID, FundID: *h.Loan.FundID, Currency: h.Loan.Currency.Code},
+				Timeline: out[i].timeline}
+		}
+		if res.Ranges, err = s.book.Load(ctx, tx, loaded, say); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, tx, actor, audit.Create, "loan_book", "load", nil, res)
@@ -182,7 +129,7 @@ func deriveAll(histories []History, firstLoan, firstEvent int64, asOf time.Time)
 	out := make([]derived, len(histories))
 	next := firstEvent
 	for i, h := range histories {
-		evs := append([]Event(nil), h.Events...)
+		evs := append([]loan.Event(nil), h.Events...)
 		sort.SliceStable(evs, func(a, b int) bool { return evs[a].On.Before(evs[b].On) })
 		for k := range evs {
 			evs[k].ID = next
@@ -215,26 +162,25 @@ func deriveAll(histories []History, firstLoan, firstEvent int64, asOf time.Time)
 	return out, nil
 }
 
-func (d *derived) replay(terms Terms, asOf time.Time) (err error) {
-	if d.state, err = Replay(terms, d.events, asOf); err != nil {
+func (d *derived) replay(terms loan.Terms, asOf time.Time) (err error) {
+	if d.state, err = loan.Replay(terms, d.events, asOf); err != nil {
 		return err
 	}
 	d.status = d.state.Balances().Status
-	if d.timeline, err = Timeline(terms, d.events); err != nil {
+	if d.timeline, err = loan.Timeline(terms, d.events); err != nil {
 		return err
 	}
 	for _, e := range d.events {
-		if e.Kind != Reschedule {
-			d.txs = append(d.txs, Transaction{ID: e.ID, LoanID: d.id, Kind: e.Kind, Date: e.On, Amount: e.Amount, Reason: e.Reason})
+		if e.Kind != loan.Reschedule {
+			d.txs = append(d.txs, loan.Transaction{ID: e.ID, LoanID: d.id, Kind: e.Kind, Date: e.On, Amount: e.Amount, Reason: e.Reason})
 		}
 	}
-	defer recoverArithmetic(&err)
-	d.totals = derive(d.txs, d.state)
-	return nil
+	d.totals, err = derive(d.txs, d.state)
+	return err
 }
 
 func copyLedger(ctx context.Context, tx *sqlx.Tx, histories []History, out []derived, res *LoadResult) error {
-	date := func(t time.Time) string { return fmtDate(t) }
+	date := func(t time.Time) string { return civil.Format(t) }
 	err := db.Copy(ctx, tx, "loans", []string{"id", "fund_id", "partner_id", "reference", "currency", "committed_amount",
 		"interest_rate", "day_count", "signed_on", "first_due_on", "maturity_on", "amortization", "frequency", "grace_periods",
 		"purpose", "status"}, len(histories), func(i int) []any {
@@ -254,7 +200,7 @@ func copyLedger(ctx context.Context, tx *sqlx.Tx, histories []History, out []der
 			txs = append(txs, ref{i, k})
 		}
 		for k, e := range d.events {
-			if e.Kind == Reschedule {
+			if e.Kind == loan.Reschedule {
 				rss = append(rss, ref{i, k})
 			}
 		}
@@ -319,83 +265,4 @@ func copyLedger(ctx context.Context, tx *sqlx.Tx, histories []History, out []der
 	}
 	res.Installments = len(insts)
 	return nil
-}
-
-// loadBook writes the book of the loaded loans: keys new to the ledger are summed here
-// and copied; a key that already had loans is derived again with them.
-func (s *Service) loadBook(ctx context.Context, tx *sqlx.Tx, histories []History, out []derived, res *LoadResult, say func(string, ...any)) error {
-	existing := map[BookKey]bool{}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT partner_id, fund_id, currency FROM loan_book`)
-	if err != nil {
-		return fmt.Errorf("load book: %w", err)
-	}
-	for rows.Next() {
-		var k BookKey
-		if err := rows.Scan(&k.PartnerID, &k.FundID, &k.Currency); err != nil {
-			rows.Close()
-			return fmt.Errorf("load book: %w", err)
-		}
-		existing[k] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("load book: %w", err)
-	}
-	byKey := map[BookKey][][]Step{}
-	var keys, again []BookKey
-	for i, h := range histories {
-		k := BookKey{PartnerID: h.Loan.PartnerID, FundID: *h.Loan.FundID, Currency: h.Loan.Currency.Code}
-		if existing[k] {
-			again = append(again, k)
-			continue
-		}
-		if _, ok := byKey[k]; !ok {
-			keys = append(keys, k)
-		}
-		byKey[k] = append(byKey[k], out[i].timeline)
-	}
-	type keyed struct {
-		key BookKey
-		r   Range
-	}
-	var ranges []keyed
-	for _, k := range keys {
-		rs, err := Aggregate(byKey[k])
-		if err != nil {
-			return fmt.Errorf("book %s: %w", k, err)
-		}
-		for _, r := range rs {
-			ranges = append(ranges, keyed{k, r})
-		}
-	}
-	err = db.WithoutIndexes(ctx, tx, "loan_book", len(ranges), func() error {
-		return db.Copy(ctx, tx, "loan_book", []string{"partner_id", "fund_id", "currency", "from_on", "to_on", "outstanding",
-			"undisbursed", "overdue", "par30", "loans"}, len(ranges), func(i int) []any {
-			kr := ranges[i]
-			var to any
-			if !kr.r.To.IsZero() {
-				to = fmtDate(kr.r.To)
-			}
-			return []any{kr.key.PartnerID, kr.key.FundID, kr.key.Currency, fmtDate(kr.r.From), to, kr.r.Outstanding.String(),
-				kr.r.Undisbursed.String(), kr.r.Overdue.String(), kr.r.PAR30.String(), kr.r.Loans}
-		})
-	})
-	if err != nil {
-		return err
-	}
-	res.Ranges = len(ranges)
-	say("%d book ranges copied", res.Ranges)
-	if err := s.refreshBook(ctx, tx, again...); err != nil {
-		return err
-	}
-	// Statistics for the plans of what follows, on tables that just grew by millions.
-	if _, err := tx.ExecContext(ctx, `ANALYZE loan_book`); err != nil {
-		return fmt.Errorf("load book: %w", err)
-	}
-	// The country book of every loaded partner's country, whole.
-	changed := map[int64]time.Time{}
-	for _, k := range keys {
-		changed[k.PartnerID] = beginning
-	}
-	return s.refreshCountriesOf(ctx, tx, changed)
 }

@@ -1,4 +1,4 @@
-package loan
+package ledger
 
 import (
 	"context"
@@ -13,8 +13,12 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
+	"cartera/internal/book"
 	"cartera/internal/fund"
+	"cartera/internal/loan"
+	"cartera/internal/loan/loantest"
 	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
 	"cartera/internal/platform/pgtest"
 )
 
@@ -25,7 +29,7 @@ import (
 // date on which any loan's figures change, the days around it, and random days.
 func TestBookIsReplayAtEveryDate(t *testing.T) {
 	ctx := context.Background()
-	s, conn, log, funds := bookService(t, civil.Date(2045, 1, 1))
+	s, conn, _, _ := bookService(t, civil.Date(2045, 1, 1))
 	_, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F1', 'USD'), ('F2', 'EUR');
 		INSERT INTO partners (name, country, legal_status) VALUES ('A', 'BO', 'ngo'), ('B', 'BO', 'bank'),
 		    ('C', 'PE', 'ngo'), ('D', 'KE', 'cooperative'), ('E', 'PE', 'nbfi')`)
@@ -34,12 +38,12 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	type pending struct {
 		loan int64
-		e    Event
+		e    loan.Event
 	}
 	var held []pending
 	changes := map[time.Time]bool{}
 	for n := range 40 {
-		terms, events := randomHistory(rng)
+		terms, events := loantest.RandomHistory(rng)
 		fundID := int64(1 + rng.IntN(2))
 		l, err := s.Create(ctx, actor, NewLoan{FundID: &fundID, PartnerID: int64(1 + rng.IntN(5)), Reference: fmt.Sprint("B", n), Terms: terms})
 		ok(t, err)
@@ -50,7 +54,7 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 			}
 			_, _ = s.Post(ctx, actor, l.ID, e) // an event invalid without a held one is left out
 		}
-		steps, err := Timeline(terms, events)
+		steps, err := loan.Timeline(terms, events)
 		ok(t, err)
 		for _, st := range steps {
 			changes[st.From] = true
@@ -72,13 +76,13 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 	for range 20 {
 		sample = append(sample, civil.Date(2017, 6, 1).AddDate(0, 0, rng.IntN(365*20)))
 	}
-	cuts := []BookCut{CutCountry, CutLegalStatus, CutPartner, CutFund, CutCurrency}
+	cuts := []book.Cut{book.CutCountry, book.CutLegalStatus, book.CutPartner, book.CutFund, book.CutCurrency}
 	compared := 0
 	for _, d := range sample {
 		for _, fundID := range []*int64{nil, ptr(int64(2))} {
 			want := replayedBook(t, s, d, fundID)
 			for _, cut := range cuts {
-				got, err := s.BookAt(ctx, d, fundID, cut)
+				got, err := s.book.At(ctx, d, fundID, cut)
 				ok(t, err)
 				if diff := compareBook(got, want[cut]); diff != "" {
 					t.Fatalf("at %s (fund %v) by %s: %s", d.Format(civil.Layout), fundID, cut, diff)
@@ -97,22 +101,22 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 	ok(t, err)
 	for _, d := range sample[:20] {
 		for _, fundID := range []*int64{nil, ptr(int64(1))} {
-			got, err := s.BookAt(ctx, d, fundID, CutCountry)
+			got, err := s.book.At(ctx, d, fundID, book.CutCountry)
 			ok(t, err)
-			if diff := compareBook(got, replayedBook(t, s, d, fundID)[CutCountry]); diff != "" {
+			if diff := compareBook(got, replayedBook(t, s, d, fundID)[book.CutCountry]); diff != "" {
 				t.Fatalf("after a move, at %s (fund %v): %s", d.Format(civil.Layout), fundID, diff)
 			}
 		}
 	}
 
 	// A rebuild (as after the migration) derives the same book from scratch.
-	before, err := s.BookAt(ctx, civil.Date(2022, 3, 15), nil, CutPartner)
+	before, err := s.book.At(ctx, civil.Date(2022, 3, 15), nil, book.CutPartner)
 	ok(t, err)
 	_, err = conn.Exec(`DELETE FROM loan_book; INSERT INTO loan_book_rebuild VALUES (true)`)
 	ok(t, err)
-	_, err = NewService(ctx, conn, log, funds)
+	_, err = book.NewStore(ctx, conn)
 	ok(t, err)
-	after, err := s.BookAt(ctx, civil.Date(2022, 3, 15), nil, CutPartner)
+	after, err := s.book.At(ctx, civil.Date(2022, 3, 15), nil, book.CutPartner)
 	ok(t, err)
 	if diff := compareBook(after, before); diff != "" || len(before.Sums) == 0 {
 		t.Errorf("rebuilt book differs (%d sums before): %s", len(before.Sums), diff)
@@ -120,7 +124,7 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 }
 
 // replayedBook sums PositionsAt (every loan replayed to d) as BookAt would, per cut.
-func replayedBook(t *testing.T, s *Service, d time.Time, fundID *int64) map[BookCut]BookTotals {
+func replayedBook(t *testing.T, s *Service, d time.Time, fundID *int64) map[book.Cut]book.Totals {
 	t.Helper()
 	positions, err := s.PositionsAt(context.Background(), d, fundID)
 	ok(t, err)
@@ -134,9 +138,9 @@ func replayedBook(t *testing.T, s *Service, d time.Time, fundID *int64) map[Book
 		attrs[id] = [2]string{c, ls}
 	}
 	ok(t, rows.Err())
-	out := map[BookCut]BookTotals{}
-	for _, cut := range []BookCut{CutCountry, CutLegalStatus, CutPartner, CutFund, CutCurrency} {
-		sums := map[[2]string]*BookSum{}
+	out := map[book.Cut]book.Totals{}
+	for _, cut := range []book.Cut{book.CutCountry, book.CutLegalStatus, book.CutPartner, book.CutFund, book.CutCurrency} {
+		sums := map[[2]string]*book.Sum{}
 		partners := map[string]map[int64]bool{}
 		all := map[int64]bool{}
 		for _, p := range positions {
@@ -144,17 +148,17 @@ func replayedBook(t *testing.T, s *Service, d time.Time, fundID *int64) map[Book
 			if !b.Outstanding.IsPos() && !b.Undisbursed.IsPos() {
 				continue
 			}
-			key := map[BookCut]string{CutCountry: attrs[p.Loan.PartnerID][0], CutLegalStatus: attrs[p.Loan.PartnerID][1],
-				CutPartner: strconv.FormatInt(p.Loan.PartnerID, 10), CutFund: strconv.FormatInt(p.Loan.FundID, 10),
-				CutCurrency: p.Loan.Currency}[cut]
+			key := map[book.Cut]string{book.CutCountry: attrs[p.Loan.PartnerID][0], book.CutLegalStatus: attrs[p.Loan.PartnerID][1],
+				book.CutPartner: strconv.FormatInt(p.Loan.PartnerID, 10), book.CutFund: strconv.FormatInt(p.Loan.FundID, 10),
+				book.CutCurrency: p.Loan.Currency}[cut]
 			k := [2]string{key, p.Loan.Currency}
 			if sums[k] == nil {
-				sums[k] = &BookSum{Key: key, Currency: p.Loan.Currency}
+				sums[k] = &book.Sum{Key: key, Currency: p.Loan.Currency}
 			}
 			g := sums[k]
-			g.Outstanding, g.Undisbursed, g.Overdue = add(g.Outstanding, b.Outstanding), add(g.Undisbursed, b.Undisbursed), add(g.Overdue, b.OverduePrincipal)
+			g.Outstanding, g.Undisbursed, g.Overdue = money.MustAdd(g.Outstanding, b.Outstanding), money.MustAdd(g.Undisbursed, b.Undisbursed), money.MustAdd(g.Overdue, b.OverduePrincipal)
 			if b.DaysPastDue > 30 {
-				g.PAR30 = add(g.PAR30, b.Outstanding)
+				g.PAR30 = money.MustAdd(g.PAR30, b.Outstanding)
 			}
 			g.Loans++
 			if partners[key] == nil {
@@ -162,7 +166,7 @@ func replayedBook(t *testing.T, s *Service, d time.Time, fundID *int64) map[Book
 			}
 			partners[key][p.Loan.PartnerID], all[p.Loan.PartnerID] = true, true
 		}
-		bt := BookTotals{Partners: map[string]int{}, AllPartners: len(all)}
+		bt := book.Totals{Partners: map[string]int{}, AllPartners: len(all)}
 		for _, g := range sums {
 			bt.Sums = append(bt.Sums, *g)
 		}
@@ -175,9 +179,9 @@ func replayedBook(t *testing.T, s *Service, d time.Time, fundID *int64) map[Book
 }
 
 // compareBook describes how two books differ ("" when they do not).
-func compareBook(got, want BookTotals) string {
-	index := func(b BookTotals) map[[2]string]BookSum {
-		m := map[[2]string]BookSum{}
+func compareBook(got, want book.Totals) string {
+	index := func(b book.Totals) map[[2]string]book.Sum {
+		m := map[[2]string]book.Sum{}
 		for _, s := range b.Sums {
 			m[[2]string{s.Key, s.Currency}] = s
 		}
@@ -230,35 +234,9 @@ func bookService(t *testing.T, today time.Time) (*Service, *sqlx.DB, *audit.Log,
 	ok(t, err)
 	funds, err := fund.NewService(ctx, conn, log)
 	ok(t, err)
-	s, err := NewService(ctx, conn, log, funds)
+	bk, err := book.NewStore(ctx, conn)
 	ok(t, err)
-	s.today = func() time.Time { return today }
+	s, err := NewService(ctx, conn, log, funds, bk, civil.FixedAt(today))
+	ok(t, err)
 	return s, conn, log, funds
-}
-
-// TestAggregate sums two loans' steps by hand: ranges start where either changes,
-// equal neighbours merge, and a gap where neither counts is left out.
-func TestAggregate(t *testing.T) {
-	day := func(n int) time.Time { return civil.Date(2024, 1, 1).AddDate(0, 0, n) }
-	a := []Step{{From: day(0), Undisbursed: d("100"), Open: true}, {From: day(5), Outstanding: d("100"), Open: true},
-		{From: day(40), Outstanding: d("100"), Overdue: d("50"), PAR30: d("100"), Open: true}, {From: day(60)}}
-	b := []Step{{From: day(5), Outstanding: d("30"), Open: true}, {From: day(40), Outstanding: d("30"), Open: true}, {From: day(50)},
-		{From: day(70), Outstanding: d("7"), Open: true}}
-	got, err := Aggregate([][]Step{a, b})
-	ok(t, err)
-	want := []Range{
-		{From: day(0), To: day(5), Undisbursed: d("100"), Loans: 1},
-		{From: day(5), To: day(40), Outstanding: d("130"), Loans: 2},
-		{From: day(40), To: day(50), Outstanding: d("130"), Overdue: d("50"), PAR30: d("100"), Loans: 2},
-		{From: day(50), To: day(60), Outstanding: d("100"), Overdue: d("50"), PAR30: d("100"), Loans: 1},
-		{From: day(70), Outstanding: d("7"), Loans: 1},
-	}
-	if len(got) != len(want) {
-		t.Fatalf("got %+v", got)
-	}
-	for i := range want {
-		if !got[i].same(want[i]) {
-			t.Errorf("range %d: %+v, want %+v", i, got[i], want[i])
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package loan
+package ledger
 
 import (
 	"context"
@@ -12,47 +12,18 @@ import (
 	"github.com/lib/pq"
 
 	"cartera/internal/audit"
+	"cartera/internal/book"
 	"cartera/internal/fund"
+	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/db"
 	"cartera/internal/platform/money"
 )
 
-// Loan is a stored loan: its terms and what describes it.
-type Loan struct {
-	ID           int64           `db:"id" json:"id"`
-	FundID       int64           `db:"fund_id" json:"fund_id"`
-	PartnerID    int64           `db:"partner_id" json:"partner_id"`
-	Reference    string          `db:"reference" json:"reference"`
-	Currency     string          `db:"currency" json:"currency"`
-	Committed    decimal.Decimal `db:"committed_amount" json:"committed_amount"`
-	Rate         decimal.Decimal `db:"interest_rate" json:"interest_rate"`
-	DayCount     DayCount        `db:"day_count" json:"day_count"`
-	SignedOn     time.Time       `db:"signed_on" json:"signed_on"`
-	FirstDueOn   time.Time       `db:"first_due_on" json:"first_due_on"`
-	MaturityOn   time.Time       `db:"maturity_on" json:"maturity_on"`
-	Amortization Amortization    `db:"amortization" json:"amortization"`
-	Frequency    Frequency       `db:"frequency" json:"frequency"`
-	GracePeriods int             `db:"grace_periods" json:"grace_periods"`
-	Purpose      string          `db:"purpose" json:"purpose"`
-	Status       Status          `db:"status" json:"status"`
-	CreatedAt    time.Time       `db:"created_at" json:"created_at"`
-	UpdatedAt    time.Time       `db:"updated_at" json:"updated_at"`
-}
-
-// Terms are the loan's original terms, for Replay.
-func (l Loan) Terms() Terms {
-	return Terms{
-		Currency: money.MustCurrency(l.Currency), Committed: l.Committed, Rate: l.Rate, DayCount: l.DayCount,
-		SignedOn: civil.Of(l.SignedOn), FirstDueOn: civil.Of(l.FirstDueOn), MaturityOn: civil.Of(l.MaturityOn),
-		Amortization: l.Amortization, Frequency: l.Frequency, GracePeriods: l.GracePeriods,
-	}
-}
-
 // Summary is a loan in a list, with its principal figures as recorded today.
 type Summary struct {
-	Loan
+	loan.Loan
 	Disbursed   decimal.Decimal `db:"disbursed"`
 	Outstanding decimal.Decimal `db:"outstanding"`
 }
@@ -63,42 +34,16 @@ type NewLoan struct {
 	PartnerID int64
 	Reference string
 	Purpose   string
-	Terms
-}
-
-// Transaction is money that moved on a loan, with how it was applied.
-type Transaction struct {
-	ID        int64           `db:"id"`
-	LoanID    int64           `db:"loan_id"`
-	Kind      EventKind       `db:"kind"`
-	Date      time.Time       `db:"value_date"`
-	Amount    decimal.Decimal `db:"amount"`
-	Principal decimal.Decimal `db:"principal"`
-	Interest  decimal.Decimal `db:"interest"`
-	Prepaid   decimal.Decimal `db:"prepaid"`
-	Reason    string          `db:"reason"`
-	CreatedAt time.Time       `db:"created_at"`
-}
-
-// Rescheduling is a change of terms from a date.
-type Rescheduling struct {
-	ID            int64            `db:"id"`
-	LoanID        int64            `db:"loan_id"`
-	EffectiveOn   time.Time        `db:"effective_on"`
-	NewMaturityOn *time.Time       `db:"new_maturity_on"`
-	NewFrequency  *Frequency       `db:"new_frequency"`
-	NewRate       *decimal.Decimal `db:"new_interest_rate"`
-	Reason        string           `db:"reason"`
-	CreatedAt     time.Time        `db:"created_at"`
+	loan.Terms
 }
 
 // Detail is a loan as of a date: terms, schedule, balances, history and return.
 type Detail struct {
-	Loan          Loan
-	State         *State
-	Balances      Balances
-	Transactions  []Transaction
-	Reschedulings []Rescheduling
+	Loan          loan.Loan
+	State         *loan.State
+	Balances      loan.Balances
+	Transactions  []loan.Transaction
+	Reschedulings []loan.Rescheduling
 	XIRR          *float64
 	// Version names the loan's whole history (not only up to the as-of date): it
 	// changes with every event posted. A form carries it to PostIfUnchanged.
@@ -109,7 +54,7 @@ type Detail struct {
 type Filter struct {
 	PartnerID *int64
 	FundID    *int64
-	Status    Status
+	Status    loan.Status
 }
 
 // Service records loans and their events. Every write locks the loan, replays its
@@ -120,47 +65,27 @@ type Service struct {
 	conn  *sqlx.DB
 	audit *audit.Log
 	funds *fund.Service
-	today func() time.Time
+	book  *book.Store
+	clock civil.Clock
 	watch *watchQueries
 	q     struct {
-		Insert           *sqlx.NamedStmt `query:"insert-loan"`
-		Get              *sqlx.Stmt      `query:"get-loan"`
-		ForUpdate        *sqlx.Stmt      `query:"get-loan-for-update"`
-		List             *sqlx.Stmt      `query:"list-loans"`
-		UpdateDesc       *sqlx.Stmt      `query:"update-loan-description"`
-		UpdateStatus     *sqlx.Stmt      `query:"update-loan-status"`
-		Transactions     *sqlx.Stmt      `query:"list-transactions"`
-		Reschedules      *sqlx.Stmt      `query:"list-reschedules"`
-		InsertTx         *sqlx.Stmt      `query:"insert-transaction"`
-		InsertResched    *sqlx.Stmt      `query:"insert-reschedule"`
-		UpdateDerived    *sqlx.Stmt      `query:"update-derived"`
-		LockBookKey      *sqlx.Stmt      `query:"lock-book-key"`
-		BookKeyLoans     *sqlx.Stmt      `query:"book-key-loans"`
-		LoansTxs         *sqlx.Stmt      `query:"loans-transactions"`
-		LoansResched     *sqlx.Stmt      `query:"loans-reschedules"`
-		BookKeyRanges    *sqlx.Stmt      `query:"book-key-ranges"`
-		DeleteBook       *sqlx.Stmt      `query:"delete-book-ranges"`
-		InsertBook       *sqlx.Stmt      `query:"insert-book-ranges"`
-		TakeRebuild      *sqlx.Stmt      `query:"take-book-rebuild"`
-		BookKeys         *sqlx.Stmt      `query:"book-keys"`
-		BookAt           *sqlx.Stmt      `query:"book-at"`
-		LockCountry      *sqlx.Stmt      `query:"lock-book-country"`
-		PartnerCountries *sqlx.Stmt      `query:"partner-countries"`
-		CountryRanges    *sqlx.Stmt      `query:"country-open-ranges"`
-		CountriesRanges  *sqlx.Stmt      `query:"countries-ranges"`
-		CutCountry       *sqlx.Stmt      `query:"cut-country-book"`
-		CutPartners      *sqlx.Stmt      `query:"cut-country-partners"`
-		InsertCountry    *sqlx.Stmt      `query:"insert-country-book"`
-		InsertPartners   *sqlx.Stmt      `query:"insert-country-partners"`
-		TakeStale        *sqlx.Stmt      `query:"take-stale-countries"`
-		CountryBookAt    *sqlx.Stmt      `query:"country-book-at"`
-		DeleteInst       *sqlx.Stmt      `query:"delete-installments"`
-		InsertInst       *sqlx.Stmt      `query:"insert-installments"`
-		BalancesAt       *sqlx.Stmt      `query:"balances-at"`
-		Installments     *sqlx.Stmt      `query:"list-installments"`
-		BookLoans        *sqlx.Stmt      `query:"book-loans"`
-		BookTxs          *sqlx.Stmt      `query:"book-transactions"`
-		BookResched      *sqlx.Stmt      `query:"book-reschedules"`
+		Insert          *sqlx.NamedStmt `query:"insert-loan"`
+		Get             *sqlx.Stmt      `query:"get-loan"`
+		ForUpdate       *sqlx.Stmt      `query:"get-loan-for-update"`
+		List            *sqlx.Stmt      `query:"list-loans"`
+		UpdateDesc      *sqlx.Stmt      `query:"update-loan-description"`
+		UpdateStatus    *sqlx.Stmt      `query:"update-loan-status"`
+		Transactions    *sqlx.Stmt      `query:"list-transactions"`
+		Reschedules     *sqlx.Stmt      `query:"list-reschedules"`
+		InsertTx        *sqlx.Stmt      `query:"insert-transaction"`
+		InsertResched   *sqlx.Stmt      `query:"insert-reschedule"`
+		UpdateDerived   *sqlx.Stmt      `query:"update-derived"`
+		DeleteInst      *sqlx.Stmt      `query:"delete-installments"`
+		InsertInst      *sqlx.Stmt      `query:"insert-installments"`
+		Installments    *sqlx.Stmt      `query:"list-installments"`
+		PositionLoans   *sqlx.Stmt      `query:"position-loans"`
+		PositionTxs     *sqlx.Stmt      `query:"position-transactions"`
+		PositionResched *sqlx.Stmt      `query:"position-reschedules"`
 	}
 }
 
@@ -175,16 +100,13 @@ var constraints = map[string]db.Constraint{
 }
 
 // NewService prepares the loan queries.
-func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, funds *fund.Service) (*Service, error) {
-	s := &Service{conn: conn, audit: log, funds: funds, today: civil.Today}
-	if err := db.PrepareQueries(ctx, conn, "loan.sql", &s.q); err != nil {
+func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, funds *fund.Service, bk *book.Store, clock civil.Clock) (*Service, error) {
+	s := &Service{conn: conn, audit: log, funds: funds, book: bk, clock: clock}
+	if err := db.PrepareQueries(ctx, conn, "ledger.sql", &s.q); err != nil {
 		return nil, err
 	}
 	var err error
 	if s.watch, err = prepareWatch(ctx, conn); err != nil {
-		return nil, err
-	}
-	if err := s.rebuildBookIfAsked(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -208,7 +130,7 @@ func (in NewLoan) Validate() error {
 }
 
 // Create records a loan to a partner. Its schedule appears with the first disbursement.
-func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewLoan) (Loan, error) {
+func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewLoan) (loan.Loan, error) {
 	in.Reference = strings.TrimSpace(in.Reference)
 	in.Purpose = strings.TrimSpace(in.Purpose)
 	var bad apperr.Fields
@@ -219,7 +141,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewLoan) (Lo
 	if in.FundID == nil {
 		funds, err := s.funds.List(ctx)
 		if err != nil {
-			return Loan{}, err
+			return loan.Loan{}, err
 		}
 		if len(funds) != 1 {
 			bad.Add("fund_id", "is required: there are %d funds", len(funds))
@@ -228,15 +150,15 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewLoan) (Lo
 		}
 	}
 	if err := bad.Err(); err != nil {
-		return Loan{}, err
+		return loan.Loan{}, err
 	}
-	row := Loan{
+	row := loan.Loan{
 		FundID: *in.FundID, PartnerID: in.PartnerID, Reference: in.Reference, Currency: in.Currency.Code,
 		Committed: in.Committed, Rate: in.Rate, DayCount: in.DayCount, SignedOn: in.SignedOn,
 		FirstDueOn: in.FirstDueOn, MaturityOn: in.MaturityOn, Amortization: in.Amortization,
 		Frequency: in.Frequency, GracePeriods: in.GracePeriods, Purpose: in.Purpose,
 	}
-	var l Loan
+	var l loan.Loan
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		if err := tx.NamedStmtContext(ctx, s.q.Insert).GetContext(ctx, &l, row); err != nil {
 			if isConstraint(err, "loans_partner_id_fkey") {
@@ -245,12 +167,12 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewLoan) (Lo
 			return db.TranslateError(err, constraints)
 		}
 		// Signed, the commitment counts in the exposure from its signing date.
-		if err := s.refreshBook(ctx, tx, l.Key()); err != nil {
+		if err := s.book.Refresh(ctx, tx, book.KeyOf(l)); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, tx, actor, audit.Create, "loan", l.ID, nil, l)
 	})
-	return normalizeLoan(l), err
+	return loan.Normalize(l), err
 }
 
 func isConstraint(err error, name string) bool {
@@ -258,14 +180,9 @@ func isConstraint(err error, name string) bool {
 	return errors.As(err, &pqErr) && pqErr.Constraint == name
 }
 
-func normalizeLoan(l Loan) Loan {
-	l.SignedOn, l.FirstDueOn, l.MaturityOn = civil.Of(l.SignedOn), civil.Of(l.FirstDueOn), civil.Of(l.MaturityOn)
-	return l
-}
-
 // Get returns the loan as of asOf: schedule, balances and history up to that date.
 func (s *Service) Get(ctx context.Context, id int64, asOf time.Time) (Detail, error) {
-	var l Loan
+	var l loan.Loan
 	if err := s.q.Get.GetContext(ctx, &l, id); err != nil {
 		if db.IsNoRows(err) {
 			return Detail{}, apperr.NotFound("loan %d does not exist", id)
@@ -276,8 +193,8 @@ func (s *Service) Get(ctx context.Context, id int64, asOf time.Time) (Detail, er
 	if err != nil {
 		return Detail{}, err
 	}
-	l = normalizeLoan(l)
-	if len(txs) > 0 && !asOf.Before(lastEvent(txs, rs)) {
+	l = loan.Normalize(l)
+	if len(txs) > 0 && !asOf.Before(loan.LastEvent(txs, rs)) {
 		// Nothing happened after asOf: what the last write derived and stored is the
 		// replay's answer (TestStoredStateMatchesReplay holds them equal).
 		st, err := s.storedState(ctx, l, txs, rs, asOf)
@@ -289,25 +206,11 @@ func (s *Service) Get(ctx context.Context, id int64, asOf time.Time) (Detail, er
 	return detail(l, txs, rs, asOf)
 }
 
-func lastEvent(txs []Transaction, rs []Rescheduling) time.Time {
-	var last time.Time
-	for _, t := range txs {
-		if t.Date.After(last) {
-			last = t.Date
-		}
-	}
-	for _, r := range rs {
-		if r.EffectiveOn.After(last) {
-			last = r.EffectiveOn
-		}
-	}
-	return last
-}
-
 // storedState rebuilds the State the last write's replay stored: the schedule and the
 // allocations, with the totals summed from the transactions.
-func (s *Service) storedState(ctx context.Context, l Loan, txs []Transaction, rs []Rescheduling, asOf time.Time) (*State, error) {
-	st := &State{AsOf: asOf, Terms: l.Terms(), Allocations: make(map[int64]Allocation, len(txs))}
+func (s *Service) storedState(ctx context.Context, l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling, asOf time.Time) (_ *loan.State, err error) {
+	defer money.RecoverOverflow(&err)
+	st := &loan.State{AsOf: asOf, Terms: l.Terms(), Allocations: make(map[int64]loan.Allocation, len(txs))}
 	for _, r := range rs {
 		if r.NewMaturityOn != nil {
 			st.Terms.MaturityOn = *r.NewMaturityOn
@@ -321,25 +224,25 @@ func (s *Service) storedState(ctx context.Context, l Loan, txs []Transaction, rs
 	}
 	for _, t := range txs {
 		switch t.Kind {
-		case Disbursement:
-			st.Disbursed = add(st.Disbursed, t.Amount)
-		case Repayment:
-			st.PrincipalRepaid = add(st.PrincipalRepaid, t.Principal)
-			st.InterestPaid = add(st.InterestPaid, t.Interest)
-			st.Allocations[t.ID] = Allocation{Principal: t.Principal, Interest: t.Interest, Prepaid: t.Prepaid}
-		case WriteOff:
-			st.WrittenOff = add(st.WrittenOff, t.Amount)
-			st.Allocations[t.ID] = Allocation{Principal: t.Amount}
+		case loan.Disbursement:
+			st.Disbursed = money.MustAdd(st.Disbursed, t.Amount)
+		case loan.Repayment:
+			st.PrincipalRepaid = money.MustAdd(st.PrincipalRepaid, t.Principal)
+			st.InterestPaid = money.MustAdd(st.InterestPaid, t.Interest)
+			st.Allocations[t.ID] = loan.Allocation{Principal: t.Principal, Interest: t.Interest, Prepaid: t.Prepaid}
+		case loan.WriteOff:
+			st.WrittenOff = money.MustAdd(st.WrittenOff, t.Amount)
+			st.Allocations[t.ID] = loan.Allocation{Principal: t.Amount}
 		}
 	}
-	st.Outstanding = sub(sub(st.Disbursed, st.PrincipalRepaid), st.WrittenOff)
+	st.Outstanding = money.MustSub(money.MustSub(st.Disbursed, st.PrincipalRepaid), st.WrittenOff)
 	rows, err := s.q.Installments.QueryContext(ctx, l.ID)
 	if err != nil {
 		return nil, fmt.Errorf("loan %d schedule: %w", l.ID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var in Installment
+		var in loan.Installment
 		if err := rows.Scan(&in.Seq, &in.DueOn, &in.Principal, &in.Interest, &in.PaidPrincipal, &in.PaidInterest,
 			&in.WrittenOffPrincipal, &in.WrittenOffInterest, &in.Rescheduled); err != nil {
 			return nil, fmt.Errorf("loan %d schedule: %w", l.ID, err)
@@ -350,17 +253,17 @@ func (s *Service) storedState(ctx context.Context, l Loan, txs []Transaction, rs
 	return st, rows.Err()
 }
 
-func detail(l Loan, txs []Transaction, rs []Rescheduling, asOf time.Time) (Detail, error) {
-	st, err := Replay(l.Terms(), events(txs, rs), asOf)
+func detail(l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling, asOf time.Time) (Detail, error) {
+	st, err := loan.Replay(l.Terms(), loan.Events(txs, rs), asOf)
 	if err != nil {
 		return Detail{}, fmt.Errorf("replay loan %d: %w", l.ID, err)
 	}
 	return detailOf(l, st, txs, rs, asOf), nil
 }
 
-func detailOf(l Loan, st *State, txs []Transaction, rs []Rescheduling, asOf time.Time) Detail {
+func detailOf(l loan.Loan, st *loan.State, txs []loan.Transaction, rs []loan.Rescheduling, asOf time.Time) Detail {
 	d := Detail{Loan: l, State: st, Balances: st.Balances(), Version: historyVersion(txs, rs)}
-	var flows []CashFlow
+	var flows []loan.CashFlow
 	for _, t := range txs {
 		if t.Date.After(asOf) {
 			continue
@@ -368,10 +271,10 @@ func detailOf(l Loan, st *State, txs []Transaction, rs []Rescheduling, asOf time
 		d.Transactions = append(d.Transactions, t)
 		amount, _ := t.Amount.Float64()
 		switch t.Kind {
-		case Disbursement:
-			flows = append(flows, CashFlow{On: t.Date, Amount: -amount})
-		case Repayment:
-			flows = append(flows, CashFlow{On: t.Date, Amount: amount})
+		case loan.Disbursement:
+			flows = append(flows, loan.CashFlow{On: t.Date, Amount: -amount})
+		case loan.Repayment:
+			flows = append(flows, loan.CashFlow{On: t.Date, Amount: amount})
 		}
 	}
 	for _, r := range rs {
@@ -381,20 +284,20 @@ func detailOf(l Loan, st *State, txs []Transaction, rs []Rescheduling, asOf time
 	}
 	// The return to date counts what is still outstanding as if collected at asOf.
 	if out, _ := st.Outstanding.Float64(); out > 0 {
-		flows = append(flows, CashFlow{On: asOf, Amount: out})
+		flows = append(flows, loan.CashFlow{On: asOf, Amount: out})
 	}
-	if r, ok := XIRR(flows); ok {
+	if r, ok := loan.XIRR(flows); ok {
 		d.XIRR = &r
 	}
 	return d
 }
 
-func (s *Service) history(ctx context.Context, q sqlx.QueryerContext, id int64) ([]Transaction, []Rescheduling, error) {
+func (s *Service) history(ctx context.Context, q sqlx.QueryerContext, id int64) ([]loan.Transaction, []loan.Rescheduling, error) {
 	txs, err := s.transactions(ctx, s.stmt(q, s.q.Transactions), id)
 	if err != nil {
 		return nil, nil, err
 	}
-	rs := []Rescheduling{}
+	rs := []loan.Rescheduling{}
 	if err := s.stmt(q, s.q.Reschedules).SelectContext(ctx, &rs, id); err != nil {
 		return nil, nil, fmt.Errorf("loan %d reschedulings: %w", id, err)
 	}
@@ -413,15 +316,15 @@ func (s *Service) history(ctx context.Context, q sqlx.QueryerContext, id int64) 
 
 // transactions reads a loan's transactions, scanned by hand: a loan may have hundreds,
 // and sqlx's per-row reflection was a fifth of BenchmarkGetLoan500.
-func (s *Service) transactions(ctx context.Context, st *sqlx.Stmt, id int64) ([]Transaction, error) {
+func (s *Service) transactions(ctx context.Context, st *sqlx.Stmt, id int64) ([]loan.Transaction, error) {
 	rows, err := st.QueryContext(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("loan %d transactions: %w", id, err)
 	}
 	defer rows.Close()
-	txs := []Transaction{}
+	txs := []loan.Transaction{}
 	for rows.Next() {
-		var t Transaction
+		var t loan.Transaction
 		if err := rows.Scan(&t.ID, &t.LoanID, &t.Kind, &t.Date, &t.Amount, &t.Principal, &t.Interest, &t.Prepaid, &t.Reason); err != nil {
 			return nil, fmt.Errorf("loan %d transactions: %w", id, err)
 		}
@@ -441,34 +344,22 @@ func (s *Service) stmt(q sqlx.QueryerContext, st *sqlx.Stmt) *sqlx.Stmt {
 	return st
 }
 
-func events(txs []Transaction, rs []Rescheduling) []Event {
-	out := make([]Event, 0, len(txs)+len(rs))
-	for _, t := range txs {
-		out = append(out, Event{ID: t.ID, Kind: t.Kind, On: t.Date, Amount: t.Amount, Reason: t.Reason})
-	}
-	for _, r := range rs {
-		out = append(out, Event{ID: r.ID, Kind: Reschedule, On: r.EffectiveOn,
-			NewMaturityOn: r.NewMaturityOn, NewFrequency: r.NewFrequency, NewRate: r.NewRate})
-	}
-	return out
-}
-
 // Owed is everything owed on a loan on a date, as a repayment that day would be
 // allocated: the most it may be.
-func (s *Service) Owed(ctx context.Context, id int64, on time.Time) (Loan, Owed, error) {
-	var l Loan
+func (s *Service) Owed(ctx context.Context, id int64, on time.Time) (loan.Loan, loan.Owed, error) {
+	var l loan.Loan
 	if err := s.q.Get.GetContext(ctx, &l, id); err != nil {
 		if db.IsNoRows(err) {
-			return Loan{}, Owed{}, apperr.NotFound("loan %d does not exist", id)
+			return loan.Loan{}, loan.Owed{}, apperr.NotFound("loan %d does not exist", id)
 		}
-		return Loan{}, Owed{}, fmt.Errorf("get loan %d: %w", id, err)
+		return loan.Loan{}, loan.Owed{}, fmt.Errorf("get loan %d: %w", id, err)
 	}
 	txs, rs, err := s.history(ctx, s.conn, id)
 	if err != nil {
-		return Loan{}, Owed{}, err
+		return loan.Loan{}, loan.Owed{}, err
 	}
-	l = normalizeLoan(l)
-	o, err := OwedOn(l.Terms(), events(txs, rs), on)
+	l = loan.Normalize(l)
+	o, err := loan.OwedOn(l.Terms(), loan.Events(txs, rs), on)
 	return l, o, err
 }
 
@@ -479,16 +370,16 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Summary, error) {
 		return nil, fmt.Errorf("list loans: %w", err)
 	}
 	for i := range loans {
-		loans[i].Loan = normalizeLoan(loans[i].Loan)
+		loans[i].Loan = loan.Normalize(loans[i].Loan)
 	}
 	return loans, nil
 }
 
 // Describe changes a loan's reference and purpose, its descriptive fields.
-func (s *Service) Describe(ctx context.Context, actor audit.Actor, id int64, change func(reference, purpose *string) error) (Loan, error) {
-	var after Loan
+func (s *Service) Describe(ctx context.Context, actor audit.Actor, id int64, change func(reference, purpose *string) error) (loan.Loan, error) {
+	var after loan.Loan
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-		var before Loan
+		var before loan.Loan
 		if err := tx.StmtxContext(ctx, s.q.ForUpdate).GetContext(ctx, &before, id); err != nil {
 			if db.IsNoRows(err) {
 				return apperr.NotFound("loan %d does not exist", id)
@@ -519,32 +410,32 @@ func (s *Service) Describe(ctx context.Context, actor audit.Actor, id int64, cha
 		}
 		return s.audit.Record(ctx, tx, actor, audit.Update, "loan", id, before, after)
 	})
-	return normalizeLoan(after), err
+	return loan.Normalize(after), err
 }
 
 // Posted is an event just recorded, with how it was applied and the loan after it.
 type Posted struct {
-	Transaction  *Transaction
-	Rescheduling *Rescheduling
+	Transaction  *loan.Transaction
+	Rescheduling *loan.Rescheduling
 	Detail       Detail
 }
 
 // Post records a disbursement, repayment or write-off (e.Kind), or a rescheduling.
-func (s *Service) Post(ctx context.Context, actor audit.Actor, loanID int64, e Event) (Posted, error) {
+func (s *Service) Post(ctx context.Context, actor audit.Actor, loanID int64, e loan.Event) (Posted, error) {
 	return s.post(ctx, actor, loanID, e, nil)
 }
 
 // PostIfUnchanged is Post for an event decided on a page that showed the loan at
 // version (Detail.Version): if any event was posted since, it records nothing and
 // returns a conflict naming what changed.
-func (s *Service) PostIfUnchanged(ctx context.Context, actor audit.Actor, loanID int64, version string, e Event) (Posted, error) {
+func (s *Service) PostIfUnchanged(ctx context.Context, actor audit.Actor, loanID int64, version string, e loan.Event) (Posted, error) {
 	return s.post(ctx, actor, loanID, e, &version)
 }
 
-func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e Event, expect *string) (Posted, error) {
+func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e loan.Event, expect *string) (Posted, error) {
 	var posted Posted
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-		var l Loan
+		var l loan.Loan
 		// The row lock serializes every write to one loan: two repayments posted at
 		// once are applied one after the other, each against the other's result.
 		if err := tx.StmtxContext(ctx, s.q.ForUpdate).GetContext(ctx, &l, loanID); err != nil {
@@ -553,7 +444,7 @@ func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e E
 			}
 			return fmt.Errorf("load loan %d: %w", loanID, err)
 		}
-		l = normalizeLoan(l)
+		l = loan.Normalize(l)
 		if expect != nil {
 			// Under the lock, so nothing can be posted between this check and the write.
 			txs, rs, err := s.history(ctx, tx, loanID)
@@ -569,14 +460,14 @@ func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e E
 		}
 		var entity string
 		var recordID int64
-		if e.Kind == Reschedule {
-			var r Rescheduling
+		if e.Kind == loan.Reschedule {
+			var r loan.Rescheduling
 			if err := tx.StmtxContext(ctx, s.q.InsertResched).GetContext(ctx, &r, loanID, e.On, e.NewMaturityOn, e.NewFrequency, e.NewRate, e.Reason); err != nil {
 				return db.TranslateError(err, constraints)
 			}
 			posted.Rescheduling, entity, recordID = &r, "loan_reschedule", r.ID
 		} else {
-			var t Transaction
+			var t loan.Transaction
 			if err := tx.StmtxContext(ctx, s.q.InsertTx).GetContext(ctx, &t, loanID, e.Kind, e.On, e.Amount, e.Reason); err != nil {
 				return db.TranslateError(err, constraints)
 			}
@@ -586,18 +477,18 @@ func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e E
 		if err != nil {
 			return err
 		}
-		asOf := s.today()
+		asOf := s.clock.Today()
 		if e.On.After(asOf) {
 			asOf = e.On
 		}
-		st, err := Replay(l.Terms(), events(txs, rs), asOf)
+		st, err := loan.Replay(l.Terms(), loan.Events(txs, rs), asOf)
 		if err != nil {
 			return err // the new event breaks a rule: nothing is written
 		}
 		if err := s.storeDerived(ctx, tx, l, txs, st); err != nil {
 			return err
 		}
-		if err := s.refreshBook(ctx, tx, l.Key()); err != nil {
+		if err := s.book.Refresh(ctx, tx, book.KeyOf(l)); err != nil {
 			return err
 		}
 		// Report the event with the allocation the replay gave it, and the loan as of
@@ -630,13 +521,13 @@ func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e E
 }
 
 // checkEvent applies the rules that need no replay, naming the API's fields.
-func (s *Service) checkEvent(l Loan, e Event) error {
+func (s *Service) checkEvent(l loan.Loan, e loan.Event) error {
 	var bad apperr.Fields
 	if e.On.IsZero() {
 		bad.Add("date", "is required")
 	} else if e.On.Before(l.SignedOn) {
-		bad.Add("date", "cannot be before the loan was signed (%s)", fmtDate(l.SignedOn))
-	} else if e.On.After(s.today()) {
+		bad.Add("date", "cannot be before the loan was signed (%s)", civil.Format(l.SignedOn))
+	} else if e.On.After(s.clock.Today()) {
 		// Every write replays up to today, so nothing may be recorded beyond it.
 		bad.Add("date", "cannot be in the future: record money when it has moved, a rescheduling once agreed")
 	}
@@ -644,22 +535,22 @@ func (s *Service) checkEvent(l Loan, e Event) error {
 		bad.Add("reason", "must be at most 2,000 characters")
 	}
 	switch e.Kind {
-	case Disbursement, Repayment, WriteOff:
-		checkAmount(&bad, "amount", e.Amount, money.MustCurrency(l.Currency))
-		if e.Kind == WriteOff && strings.TrimSpace(e.Reason) == "" {
+	case loan.Disbursement, loan.Repayment, loan.WriteOff:
+		loan.CheckAmount(&bad, "amount", e.Amount, money.MustCurrency(l.Currency))
+		if e.Kind == loan.WriteOff && strings.TrimSpace(e.Reason) == "" {
 			bad.Add("reason", "a write-off needs a reason")
 		}
-	case Reschedule:
+	case loan.Reschedule:
 		if e.NewMaturityOn == nil && e.NewFrequency == nil && e.NewRate == nil {
 			bad.Add("maturity_on", "a rescheduling changes the maturity, the frequency or the rate")
 		}
 		if e.NewMaturityOn != nil && !e.On.IsZero() && !e.NewMaturityOn.After(e.On) {
-			bad.Add("maturity_on", "must be after the rescheduling date (%s)", fmtDate(e.On))
+			bad.Add("maturity_on", "must be after the rescheduling date (%s)", civil.Format(e.On))
 		}
 		if e.NewFrequency != nil && e.NewFrequency.Months() == 0 {
 			bad.Add("frequency", "must be one of monthly, quarterly, semiannual, annual")
 		}
-		if e.NewRate != nil && (e.NewRate.IsNeg() || e.NewRate.Cmp(MaxRate) >= 0) {
+		if e.NewRate != nil && (e.NewRate.IsNeg() || e.NewRate.Cmp(loan.MaxRate) >= 0) {
 			bad.Add("interest_rate", "must be a fraction from 0 to below 1 (0.085 is 8.5 %%)")
 		} else if e.NewRate != nil && e.NewRate.MinScale() > 8 {
 			bad.Add("interest_rate", "at most 8 decimals")
@@ -670,7 +561,7 @@ func (s *Service) checkEvent(l Loan, e Event) error {
 
 // storeDerived writes what the replay derived: allocations that changed, the schedule,
 // the status.
-func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l Loan, txs []Transaction, st *State) error {
+func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l loan.Loan, txs []loan.Transaction, st *loan.State) error {
 	// Allocations and running totals, in event order (txs are in date, then id, order).
 	n := len(txs)
 	ids := make([]int64, n)
@@ -678,7 +569,11 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l Loan, txs []T
 	for i := range vals {
 		vals[i] = make([]string, n)
 	}
-	for i, d := range derive(txs, st) {
+	totals, err := derive(txs, st)
+	if err != nil {
+		return fmt.Errorf("store allocations of loan %d: %w", l.ID, err)
+	}
+	for i, d := range totals {
 		ids[i] = txs[i].ID
 		for k, v := range d {
 			vals[k][i] = v.String()
@@ -699,7 +594,7 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l Loan, txs []T
 		cols[i] = make([]string, n)
 	}
 	for i, in := range st.Installments {
-		seq[i], due[i], resched[i] = int64(in.Seq), fmtDate(in.DueOn), in.Rescheduled
+		seq[i], due[i], resched[i] = int64(in.Seq), civil.Format(in.DueOn), in.Rescheduled
 		for k, v := range []decimal.Decimal{in.Principal, in.Interest, in.PaidPrincipal, in.PaidInterest, in.WrittenOffPrincipal, in.WrittenOffInterest} {
 			cols[k][i] = v.String()
 		}
@@ -720,44 +615,22 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l Loan, txs []T
 // derive gives each transaction (in date, then id, order) what the replay st applied it
 // to and the loan's running totals after it: principal, interest, prepaid, then the
 // cumulative disbursed, principal repaid, interest paid and written off.
-func derive(txs []Transaction, st *State) [][7]decimal.Decimal {
+func derive(txs []loan.Transaction, st *loan.State) (_ [][7]decimal.Decimal, err error) {
+	defer money.RecoverOverflow(&err)
 	out := make([][7]decimal.Decimal, len(txs))
 	var cd, cp, ci, cw decimal.Decimal
 	for i, t := range txs {
 		a := st.Allocations[t.ID]
 		switch t.Kind {
-		case Disbursement:
-			a = Allocation{Principal: t.Amount}
-			cd = add(cd, t.Amount)
-		case Repayment:
-			cp, ci = add(cp, a.Principal), add(ci, a.Interest)
-		case WriteOff:
-			cw = add(cw, t.Amount)
+		case loan.Disbursement:
+			a = loan.Allocation{Principal: t.Amount}
+			cd = money.MustAdd(cd, t.Amount)
+		case loan.Repayment:
+			cp, ci = money.MustAdd(cp, a.Principal), money.MustAdd(ci, a.Interest)
+		case loan.WriteOff:
+			cw = money.MustAdd(cw, t.Amount)
 		}
 		out[i] = [7]decimal.Decimal{a.Principal, a.Interest, a.Prepaid, cd, cp, ci, cw}
 	}
-	return out
-}
-
-// PrincipalAt is one loan's principal figures at a date, from BalancesAt.
-type PrincipalAt struct {
-	LoanID          int64           `db:"loan_id"`
-	Disbursed       decimal.Decimal `db:"disbursed"`
-	PrincipalRepaid decimal.Decimal `db:"principal_repaid"`
-	InterestPaid    decimal.Decimal `db:"interest_paid"`
-	WrittenOff      decimal.Decimal `db:"written_off"`
-	Outstanding     decimal.Decimal `db:"-"` // disbursed − principal repaid − written off
-}
-
-// BalancesAt returns the principal figures at a date of every loan with a transaction
-// by then, in one query, for portfolio-wide reports.
-func (s *Service) BalancesAt(ctx context.Context, on time.Time) ([]PrincipalAt, error) {
-	rows := []PrincipalAt{}
-	if err := s.q.BalancesAt.SelectContext(ctx, &rows, on); err != nil {
-		return nil, fmt.Errorf("balances at %s: %w", fmtDate(on), err)
-	}
-	for i := range rows {
-		rows[i].Outstanding = sub(sub(rows[i].Disbursed, rows[i].PrincipalRepaid), rows[i].WrittenOff)
-	}
-	return rows, nil
+	return out, nil
 }
