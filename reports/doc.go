@@ -1,4 +1,4 @@
 // Package reports renders the PDF partner profiles and newsletter fact sheets: pure
-// functions from a view model to PDF bytes, with no database or HTTP inside (see
-// DESIGN.md). The renderers arrive with the reports issue.
+// functions from a view model to PDF bytes, with no database or HTTP inside. The
+// publish package builds the view models from the domains.
 package reports

@@ -46,9 +46,6 @@ func New(files fs.FS) (*Engine, error) {
 	return e, nil
 }
 
-// Has reports whether a page of this name exists.
-func (e *Engine) Has(page string) bool { return e.pages[page] != nil }
-
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Render writes the page in the layout. It renders into a buffer first, so a template
