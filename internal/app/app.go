@@ -24,7 +24,7 @@ import (
 // Services are every domain service of one database, and the clock they all read.
 type Services struct {
 	Conn *sqlx.DB
-	// Clock is the process's one clock: "today" for every service, the API and the UI.
+	// Clock is the process's one clock: "today" for the services, the API and the UI.
 	Clock    civil.Clock
 	Audit    *audit.Log
 	Partners *partner.Service
@@ -48,7 +48,7 @@ func New(ctx context.Context, conn *sqlx.DB, clock civil.Clock) (d Services, err
 	if d.Users, err = user.NewService(ctx, conn, d.Audit); err != nil {
 		return d, err
 	}
-	if d.Partners, err = partner.NewService(ctx, conn, d.Audit); err != nil {
+	if d.Partners, err = partner.NewService(ctx, conn, d.Audit, clock); err != nil {
 		return d, err
 	}
 	if d.Funds, err = fund.NewService(ctx, conn, d.Audit); err != nil {

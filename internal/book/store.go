@@ -60,7 +60,7 @@ func NewStore(ctx context.Context, conn *sqlx.DB) (*Store, error) {
 }
 
 // scanTransactions reads many loans' transactions (by the query st and its args),
-// scanned by hand: sqlx's per-row reflection was a fifth of BenchmarkGetLoan500.
+// scanned by hand as the ledger scans a loan's transactions.
 func scanTransactions(ctx context.Context, st interface {
 	QueryContext(context.Context, ...any) (*sql.Rows, error)
 }, args ...any) ([]loan.Transaction, error) {

@@ -1,7 +1,8 @@
 // Package exposure answers risk and finance: what the fund has out, by country and
 // every other cut, against its concentration limits, and the portfolio's summary. It
-// stands above the ledger: positions come from loan.Service, names from the partner and
-// fund services, rates from fx; it owns only the limits table.
+// stands above the ledger: the book's sums come from book.Store, positions from
+// ledger.Service, names from the partner and fund services, rates from fx; it owns only
+// the limits table.
 package exposure
 
 import (
@@ -418,7 +419,7 @@ type exact struct {
 	partners, loans                   int
 }
 
-// bookCut is the ledger's cut a dimension is summed by (regions from countries).
+// bookCut is the book's cut a dimension is summed by (regions from countries).
 var bookCut = map[Dimension]book.Cut{
 	ByCountry: book.CutCountry, ByRegion: book.CutCountry, ByPartner: book.CutPartner, ByCurrency: book.CutCurrency,
 	ByLegalStatus: book.CutLegalStatus, ByFund: book.CutFund,

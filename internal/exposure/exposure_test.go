@@ -43,7 +43,7 @@ func newEnv(t testing.TB) *env {
 	conn := pgtest.New(t)
 	log, err := audit.NewLog(ctx, conn)
 	must(t, err)
-	partners, err := partner.NewService(ctx, conn, log)
+	partners, err := partner.NewService(ctx, conn, log, nil)
 	must(t, err)
 	funds, err := fund.NewService(ctx, conn, log)
 	must(t, err)

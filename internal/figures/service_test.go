@@ -40,7 +40,7 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	partners, err := partner.NewService(ctx, conn, log)
+	partners, err := partner.NewService(ctx, conn, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

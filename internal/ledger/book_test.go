@@ -123,7 +123,7 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 	}
 }
 
-// replayedBook sums PositionsAt (every loan replayed to d) as BookAt would, per cut.
+// replayedBook sums PositionsAt (every loan replayed to d) as book.Store.At would, per cut.
 func replayedBook(t *testing.T, s *Service, d time.Time, fundID *int64) map[book.Cut]book.Totals {
 	t.Helper()
 	positions, err := s.PositionsAt(context.Background(), d, fundID)

@@ -13,9 +13,10 @@ import (
 	"cartera/internal/platform/money"
 )
 
-// This file holds what lets a person decide before anything is written: the schedule
-// new terms would give, how an event would be applied (a dry run of Post), and the
-// version a page showed, so a decision taken on an outdated page is refused.
+// This file holds what lets a person decide before anything is written: how an event
+// would be applied (a dry run of Post), and the version a page showed, so a decision
+// taken on an outdated page is refused. (The schedule new terms would give is the
+// engine's: loan.ProjectedSchedule.)
 
 // Preview is how an event would be applied, had it been posted.
 type Preview struct {

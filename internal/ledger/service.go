@@ -1,3 +1,8 @@
+// Package ledger is the store of the fund's loans: every write locks the loan, replays
+// its whole history with the engine (package loan) and stores the event with what the
+// replay derived and the book's new ranges, with its audit entry, in one transaction.
+// It also answers the reads: a loan at a date, lists, previews, watch lists, every
+// loan's position at a date, and bulk loads for synthetic books.
 package ledger
 
 import (

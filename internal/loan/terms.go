@@ -1,7 +1,8 @@
-// Package loan is the ledger of the fund's loans to partners: terms, the schedule they
-// generate, and the disbursements, repayments, write-offs and reschedulings that move
-// them. The arithmetic is a pure function of the terms and the events (Replay); the
-// service stores events and the figures replay derives from them.
+// Package loan is the pure loan engine: terms, the schedule they generate, and the
+// disbursements, repayments, write-offs and reschedulings that move them. Everything is
+// a pure function of the terms and the events (Replay, Timeline, ProjectedSchedule,
+// XIRR), with no database: the ledger package stores the events and what the engine
+// derives from them.
 package loan
 
 import (

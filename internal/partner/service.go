@@ -11,6 +11,7 @@ import (
 
 	"cartera/internal/audit"
 	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
 	"cartera/internal/platform/db"
 )
 
@@ -45,7 +46,7 @@ type Ref struct {
 type Service struct {
 	conn  *sqlx.DB
 	audit *audit.Log
-	now   func() time.Time
+	clock civil.Clock
 	q     struct {
 		List      *sqlx.Stmt      `query:"list-partners"`
 		Refs      *sqlx.Stmt      `query:"list-partner-refs"`
@@ -69,8 +70,8 @@ var constraints = map[string]db.Constraint{
 }
 
 // NewService prepares the partner queries.
-func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log) (*Service, error) {
-	s := &Service{conn: conn, audit: log, now: time.Now}
+func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, clock civil.Clock) (*Service, error) {
+	s := &Service{conn: conn, audit: log, clock: clock}
 	if err := db.PrepareQueries(ctx, conn, "partner.sql", &s.q); err != nil {
 		return nil, err
 	}
@@ -149,7 +150,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, f Fields) (Part
 // writes that create partners along with other records, all or nothing (an import).
 func (s *Service) CreateInTx(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, f Fields) (Partner, error) {
 	f.Normalize()
-	if err := f.Validate(s.now().Year()); err != nil {
+	if err := f.Validate(s.clock.Today().Year()); err != nil {
 		return Partner{}, err
 	}
 	var p Partner
@@ -195,7 +196,7 @@ func (s *Service) update(ctx context.Context, actor audit.Actor, id int64, versi
 			return err
 		}
 		fields.Normalize()
-		if err := fields.Validate(s.now().Year()); err != nil {
+		if err := fields.Validate(s.clock.Today().Year()); err != nil {
 			return err
 		}
 		if reflect.DeepEqual(fields, normalized(before.Fields)) {

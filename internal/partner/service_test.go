@@ -30,7 +30,7 @@ func newService(t *testing.T) (*Service, *sqlx.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewService(ctx, conn, log)
+	s, err := NewService(ctx, conn, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

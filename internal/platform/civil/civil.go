@@ -20,9 +20,10 @@ func Of(t time.Time) time.Time { return Date(t.Date()) }
 // from the Clock they were given instead, so that tests can set it.
 func Today() time.Time { return Of(time.Now().UTC()) }
 
-// Clock tells the time. A process has one, in app.Services: the server, the commands
-// and the services all read "now" and "today" from it, and tests fix it. The zero
-// Clock is the system's.
+// Clock tells the time. A process has one, in app.Services: the API, the UI, the
+// commands and the services that need the date (ledger, figures, partner, publish, the
+// demo) read "today" from it, and a test may fix it (FixedAt). The zero Clock is the
+// system's. (Session and token expiry in user still read the system clock.)
 type Clock func() time.Time
 
 // Now is the clock's time.
