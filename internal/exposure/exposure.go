@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -132,13 +133,6 @@ type Group struct {
 	Breach   bool
 }
 
-// converter converts amounts into the report's currency at a date's rates.
-type converter struct {
-	currency string
-	rates    map[string]decimal.Decimal // units per USD at the date
-	factors  map[string]decimal.Decimal // units of the book's currency per unit of another
-}
-
 // target resolves the report's currency (the fund's base currency by default) and
 // checks the fund filter; it returns the funds' names.
 func (s *Service) target(ctx context.Context, currency string, fundID *int64) (string, map[int64]string, error) {
@@ -170,69 +164,32 @@ func resolveTarget(funds []fund.Fund, currency string, fundID *int64) (string, m
 	return currency, fundNames, nil
 }
 
-// newBook holds the rates at asOf for converting from the currencies in need (those
-// there is something to convert from) into currency: an empty book, or one all in the
-// target currency, needs none.
-func (s *Service) newBook(ctx context.Context, asOf time.Time, currency string, need map[string]bool, known map[string]decimal.Decimal) (*converter, error) {
-	b := &converter{currency: currency, rates: map[string]decimal.Decimal{}}
-	delete(need, currency)
+// ratesFor holds the rates at asOf for converting the currencies in need (those there
+// is something to convert from) into target: an empty book, or one all in the target
+// currency, needs none. known are rates already read (with the book, by country).
+func (s *Service) ratesFor(ctx context.Context, asOf time.Time, target string, need map[string]bool, known *fx.Rates) (*fx.Rates, error) {
+	rates := known
+	if rates == nil {
+		rates = fx.NewRates(asOf, nil)
+	}
+	delete(need, target)
 	if len(need) == 0 {
-		return b, nil
+		return rates, nil
 	}
-	codes := make([]string, 0, len(need)+1)
-	for c := range need {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes) // the same request names the same missing rate
-	codes = append(codes, currency)
-	var ask []string
-	for _, c := range codes {
-		if r, ok := known[c]; ok {
-			b.rates[c] = r
-		} else {
-			ask = append(ask, c)
-		}
-	}
-	if len(ask) == 0 {
-		return b, nil
-	}
-	rates, err := s.fx.RatesOn(ctx, ask, asOf)
-	if err != nil {
-		if e, ok := apperr.As(err); ok && e.Kind == apperr.KindInvalid {
-			return nil, missingRate(strings.Fields(e.Fields[0].Message)[1], asOf)
+	// In a fixed order, so that the same request names the same missing rate.
+	codes := append(slices.Sorted(maps.Keys(need)), target)
+	if err := s.fx.Complete(ctx, rates, codes...); err != nil {
+		if m, ok := fx.AsMissingRate(err); ok {
+			return nil, missingRate(m.Currency, asOf)
 		}
 		return nil, err
 	}
-	for c, r := range rates {
-		b.rates[c] = r
-	}
-	return b, nil
+	return rates, nil
 }
 
 func missingRate(currency string, asOf time.Time) error {
 	return apperr.Invalid(apperr.FieldError{Field: "as_of", Message: fmt.Sprintf(
 		"no %s rate on or before %s, needed to convert the exposure: record it (PUT /api/v1/fx-rates)", currency, asOf.Format(civil.Layout))})
-}
-
-// convert turns an amount in a currency into the book's currency, unrounded (to the
-// decimal type's 19 digits). The cross rate is divided out once per currency: a
-// division per amount was a sixth of an exposure request's time.
-func (b *converter) convert(d decimal.Decimal, from string) (decimal.Decimal, error) {
-	if from == b.currency || d.IsZero() {
-		return d, nil
-	}
-	f, ok := b.factors[from]
-	if !ok {
-		var err error
-		if f, err = b.rates[b.currency].Quo(b.rates[from]); err != nil {
-			return decimal.Zero, err
-		}
-		if b.factors == nil {
-			b.factors = map[string]decimal.Decimal{}
-		}
-		b.factors[from] = f
-	}
-	return d.Mul(f)
 }
 
 // countryBook is the exposure by country at a date, converted and summed per country
@@ -441,7 +398,7 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	// the answer slower on two cores: docs/PERFORMANCE.md.)
 	var (
 		bt        book.Totals
-		rates     map[string]decimal.Decimal
+		known     *fx.Rates
 		currency  string
 		fundNames map[int64]string
 		limits    []Limit
@@ -455,10 +412,8 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 		if currency, fundNames, err = resolveTarget(ans.funds, q.Currency, q.FundID); err != nil {
 			return Report{}, err
 		}
-		if ans.currency != currency {
-			return Report{}, fmt.Errorf("exposure by country: the query converted into %s, the service's rule says %s", ans.currency, currency)
-		}
-		bt, rates, limits = ans.book, ans.rates, ans.limits
+		bt, limits = ans.book, ans.limits
+		known = fx.NewRates(q.AsOf, ans.rates) // the book's, the target's and the limits' currencies
 	} else {
 		if bt, err = s.book.At(ctx, q.AsOf, q.FundID, cut); err != nil {
 			return Report{}, err
@@ -474,12 +429,9 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	for _, sum := range bt.Sums {
 		need[sum.Currency] = true
 	}
-	b, err := s.newBook(ctx, q.AsOf, currency, need, rates)
+	rates, err := s.ratesFor(ctx, q.AsOf, currency, need, known)
 	if err != nil {
 		return Report{}, err
-	}
-	for c, r := range rates {
-		b.rates[c] = r // the limits' currencies, read with the book
 	}
 	label, err := s.labeller(ctx, q.By, fundNames)
 	if err != nil {
@@ -508,7 +460,7 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 		for _, c := range []struct{ from, to *decimal.Decimal }{
 			{&sum.Outstanding, &g.outstanding}, {&sum.Undisbursed, &g.undisbursed}, {&sum.Overdue, &g.overdue}, {&sum.PAR30, &g.par30},
 		} {
-			v, err := b.convert(*c.from, sum.Currency)
+			v, err := rates.Convert(*c.from, sum.Currency, currency)
 			if err != nil {
 				return Report{}, err
 			}
@@ -521,7 +473,7 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	for key, n := range bt.Partners {
 		group(key).partners += n // a partner is in one country, so regions add up
 	}
-	cur := money.MustCurrency(b.currency)
+	cur := money.MustCurrency(currency)
 	list := make([]*exact, 0, len(order))
 	for _, k := range order {
 		list = append(list, groups[k])
@@ -529,7 +481,7 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	outs := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.outstanding })
 	unds := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.undisbursed })
 	overs := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.overdue })
-	r := Report{AsOf: q.AsOf, Currency: b.currency, By: q.By, Groups: make([]Group, len(list))}
+	r := Report{AsOf: q.AsOf, Currency: currency, By: q.By, Groups: make([]Group, len(list))}
 	for i, e := range list {
 		g := Group{Key: e.key, Label: e.label,
 			Totals: Totals{Outstanding: outs.parts[i], Undisbursed: unds.parts[i], Overdue: overs.parts[i], Partners: e.partners, Loans: e.loans}}
@@ -547,7 +499,7 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 			r.Groups[i].Share = *ratio(list[i].outstanding, exactTotal)
 		}
 	}
-	if err := s.applyLimits(ctx, limits, &r, b, list, exactTotal); err != nil {
+	if err := s.applyLimits(ctx, limits, &r, rates, list, exactTotal); err != nil {
 		return Report{}, err
 	}
 	// Sorted through pointers: a Group is a dozen words to move, and a reflective
@@ -601,14 +553,14 @@ func float(d decimal.Decimal) float64 {
 // limit that is the limit, converted at the date, less the outstanding; under a share
 // s it is (s·T − O)/(1 − s), since what the group adds raises the total T too. The
 // tighter of the two counts; a share of 1 caps nothing.
-func (s *Service) applyLimits(ctx context.Context, limits []Limit, r *Report, b *converter, list []*exact, total decimal.Decimal) error {
+func (s *Service) applyLimits(ctx context.Context, limits []Limit, r *Report, rates *fx.Rates, list []*exact, total decimal.Decimal) error {
 	byKey := map[string]Limit{}
 	for _, l := range limits {
 		if l.Dimension == r.By {
 			byKey[l.Key] = l
 		}
 	}
-	scale := money.MustCurrency(b.currency).Scale
+	scale := money.MustCurrency(r.Currency).Scale
 	for i := range r.Groups {
 		g := &r.Groups[i]
 		l, ok := byKey[g.Key]
@@ -636,16 +588,12 @@ func (s *Service) applyLimits(ctx context.Context, limits []Limit, r *Report, b 
 		}
 		if l.MaxAmount != nil {
 			cur := *l.Currency
-			for _, c := range []string{cur, b.currency} {
-				if _, ok := b.rates[c]; !ok && cur != b.currency {
-					rate, err := s.fx.RateOn(ctx, c, r.AsOf)
-					if err != nil {
-						return err
-					}
-					b.rates[c] = rate
+			if cur != r.Currency {
+				if err := s.fx.Complete(ctx, rates, cur, r.Currency); err != nil {
+					return err
 				}
 			}
-			a, err := b.convert(*l.MaxAmount, cur)
+			a, err := rates.Convert(*l.MaxAmount, cur, r.Currency)
 			if err != nil {
 				return err
 			}
@@ -718,7 +666,12 @@ func roundTogether(list []*exact, scale int, of func(*exact) decimal.Decimal) ro
 	unit := decimal.MustNew(1, scale)
 	left, _ := r.total.Sub(floorSum)
 	if left.IsPos() {
-		slices.SortStableFunc(rems, func(a, b rem) int { return cmp.Compare(b.r, a.r) })
+		// Equal remainders are common (the SQL path sums to 6 decimals): the odd cent
+		// goes to the group whose key sorts first, so the answer does not depend on
+		// the order the groups arrived in (the SQL's is unspecified).
+		slices.SortFunc(rems, func(a, b rem) int {
+			return cmp.Or(cmp.Compare(b.r, a.r), strings.Compare(list[a.i].key, list[b.i].key), cmp.Compare(a.i, b.i))
+		})
 	}
 	for k := 0; left.IsPos() && k < len(rems); k++ {
 		r.parts[rems[k].i], _ = r.parts[rems[k].i].Add(unit)

@@ -349,7 +349,7 @@ func TestRoundTogetherAddsUp(t *testing.T) {
 		name  string
 		parts []string
 		scale int
-		want  []string // the largest remainders take the odd units, the first of equals first
+		want  []string // the largest remainders take the odd units; of equals, the first key, then the first
 		total string
 	}{
 		{"largest remainders", []string{"0.333333", "0.333333", "0.333334", "10.005", "2.0049", "7.6612"}, 2,
@@ -360,6 +360,10 @@ func TestRoundTogetherAddsUp(t *testing.T) {
 		{"remainders at 19 places", []string{"0.4999999999999999998", "0.4999999999999999999", "0.0000000000000000003"}, 0,
 			[]string{"0", "1", "0"}, "1"},
 		{"nothing to hand out", []string{"1.10", "2.20"}, 2, []string{"1.10", "2.20"}, "3.30"},
+		// Keyed groups (below: keys "d", "c", "b", "a" in that order) with equal
+		// remainders: the keys that sort first take the odd cents, whatever the order.
+		{"keyed equal remainders", []string{"0.125", "0.125", "0.125", "0.125"}, 2,
+			[]string{"0.12", "0.12", "0.13", "0.13"}, "0.50"},
 		{"yen", []string{"100.4", "200.4", "300.2"}, 0, []string{"101", "200", "300"}, "601"},
 	}
 	for _, tt := range tests {
@@ -367,6 +371,9 @@ func TestRoundTogetherAddsUp(t *testing.T) {
 			list := make([]*exact, len(tt.parts))
 			for i, p := range tt.parts {
 				list[i] = &exact{outstanding: decimal.MustParse(p)}
+				if strings.HasPrefix(tt.name, "keyed") {
+					list[i].key = string(rune('d' - i))
+				}
 			}
 			r := roundTogether(list, tt.scale, func(e *exact) decimal.Decimal { return e.outstanding })
 			sum := decimal.Zero

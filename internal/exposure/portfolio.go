@@ -109,7 +109,7 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 	for c := range sums {
 		need[c] = true
 	}
-	b, err := s.newBook(ctx, asOf, currency, need, nil)
+	rates, err := s.ratesFor(ctx, asOf, currency, need, nil)
 	if err != nil {
 		return Portfolio{}, err
 	}
@@ -123,7 +123,7 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 	var rateSum, yearsSum, weight float64
 	var convErr error
 	into := func(to *decimal.Decimal, d decimal.Decimal, from string) {
-		v, err := b.convert(d, from)
+		v, err := rates.Convert(d, from, currency)
 		if err == nil {
 			*to, err = to.Add(v)
 		}
@@ -145,8 +145,8 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 			into(&ladder[m].interest, c.ladder[m].interest, code)
 		}
 		f := 1.0
-		if code != b.currency {
-			one, err := b.convert(decimal.One, code)
+		if code != currency {
+			one, err := rates.Factor(code, currency)
 			convErr = cmp.Or(convErr, err)
 			f = float(one)
 		}
@@ -156,9 +156,9 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 		return Portfolio{}, fmt.Errorf("portfolio at %s: %w", asOf.Format(civil.Layout), convErr)
 	}
 
-	cur := money.MustCurrency(b.currency)
+	cur := money.MustCurrency(currency)
 	round := func(d decimal.Decimal) decimal.Decimal { return d.Round(cur.Scale).Pad(cur.Scale) }
-	p := Portfolio{AsOf: asOf, Currency: b.currency}
+	p := Portfolio{AsOf: asOf, Currency: currency}
 	p.Outstanding, p.Undisbursed, p.Overdue, p.Partners, p.Loans = round(outstanding), round(undisbursed), round(overdue), len(partners), loans
 	if outstanding.IsPos() {
 		p.PAR30 = ratio(par30, outstanding)

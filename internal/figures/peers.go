@@ -8,6 +8,7 @@ import (
 	"github.com/govalues/decimal"
 	"github.com/lib/pq"
 
+	"cartera/internal/fx"
 	"cartera/internal/kpi"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
@@ -117,7 +118,7 @@ func (s *Service) Peers(ctx context.Context, q PeerQuery) (PeerTable, error) {
 	for _, r := range reports {
 		byPartner[r.PartnerID] = append(byPartner[r.PartnerID], r.Report)
 	}
-	conv := converter{s: s, ctx: ctx, to: q.Currency, cache: map[rateKey]rateResult{}}
+	conv := converter{s: s, ctx: ctx, to: q.Currency, rates: map[period]*fx.Rates{}, missing: map[rateKey]error{}}
 	periods := make(map[int64]kpi.Period, len(ids))
 	for _, id := range ids {
 		p, ok := kpi.PeriodAt(byPartner[id], month)
@@ -192,22 +193,22 @@ func perClientNames() []kpi.Name {
 	return names
 }
 
-// converter brings the per-client money ratios of a period into one currency.
+// converter brings the per-client money ratios of a period into one currency, with
+// the rates of each period (fx.Rates) read once.
 type converter struct {
-	s     *Service
-	ctx   context.Context
-	to    string
-	cache map[rateKey]rateResult
+	s       *Service
+	ctx     context.Context
+	to      string
+	rates   map[period]*fx.Rates
+	missing map[rateKey]error // a rate found missing is not asked for again
 }
+
+// period is a date (from zero: the rate on it) or the period (from, to] (the average).
+type period struct{ from, to time.Time }
 
 type rateKey struct {
 	currency string
-	from, to time.Time // from is zero for a rate on a date
-}
-
-type rateResult struct {
-	rate decimal.Decimal
-	err  error
+	period
 }
 
 // perClient converts the period's money-per-client ratios in place. When a rate is
@@ -262,35 +263,39 @@ func fieldMessage(e *apperr.Error) string {
 }
 
 // factor is units of c.to per unit of currency: at the rate on `to` when from is
-// zero, else at the average rate over (from, to].
+// zero, else at the average rate over (from, to]. Ratios are floats: the factor is
+// the decimal one, as a float.
 func (c *converter) factor(currency string, from, to time.Time) (float64, error) {
-	src, err := c.rate(currency, from, to)
+	p := period{from, to}
+	r := c.rates[p]
+	if r == nil {
+		r = fx.NewRates(to, nil)
+		c.rates[p] = r
+	}
+	for _, cur := range []string{currency, c.to} {
+		if r.Has(cur) {
+			continue
+		}
+		if err := c.missing[rateKey{cur, p}]; err != nil {
+			return 0, err
+		}
+		var v decimal.Decimal
+		var err error
+		if from.IsZero() {
+			v, err = c.s.rates.RateOn(c.ctx, cur, to)
+		} else {
+			v, err = c.s.rates.AverageRate(c.ctx, cur, from, to)
+		}
+		if err != nil {
+			c.missing[rateKey{cur, p}] = err
+			return 0, err
+		}
+		r.Set(cur, v)
+	}
+	f, err := r.Factor(currency, c.to)
 	if err != nil {
 		return 0, err
 	}
-	dst, err := c.rate(c.to, from, to)
-	if err != nil {
-		return 0, err
-	}
-	q, err := dst.Quo(src)
-	if err != nil {
-		return 0, err
-	}
-	f, _ := q.Float64()
-	return f, nil
-}
-
-func (c *converter) rate(currency string, from, to time.Time) (decimal.Decimal, error) {
-	k := rateKey{currency: currency, from: from, to: to}
-	if r, ok := c.cache[k]; ok {
-		return r.rate, r.err
-	}
-	var r rateResult
-	if from.IsZero() {
-		r.rate, r.err = c.s.rates.RateOn(c.ctx, currency, to)
-	} else {
-		r.rate, r.err = c.s.rates.AverageRate(c.ctx, currency, from, to)
-	}
-	c.cache[k] = r
-	return r.rate, r.err
+	v, _ := f.Float64()
+	return v, nil
 }

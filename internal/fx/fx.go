@@ -175,7 +175,8 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Rate, error) {
 }
 
 // RateOn is the units of currency per US dollar applying on a date: the latest rate
-// on or before it. USD is 1.
+// on or before it. USD is 1. Without one, the error is a *MissingRate (a 422 on the
+// currency field to the API).
 func (s *Service) RateOn(ctx context.Context, currency string, on time.Time) (decimal.Decimal, error) {
 	if currency == "USD" {
 		return decimal.One, nil
@@ -183,31 +184,18 @@ func (s *Service) RateOn(ctx context.Context, currency string, on time.Time) (de
 	var r Rate
 	if err := s.q.On.GetContext(ctx, &r, currency, on); err != nil {
 		if db.IsNoRows(err) {
-			return decimal.Zero, apperr.Invalid(apperr.FieldError{Field: "currency",
-				Message: fmt.Sprintf("no %s rate on or before %s", currency, on.Format(civil.Layout))})
+			return decimal.Zero, &MissingRate{Currency: currency, On: civil.Of(on)}
 		}
 		return decimal.Zero, fmt.Errorf("rate %s on %s: %w", currency, on.Format(civil.Layout), err)
 	}
 	return r.Rate, nil
 }
 
-// RatesOn is RateOn for several currencies in one query. A currency without a rate on
-// or before the date is the same error as RateOn's, for the first such in the order
-// given.
-func (s *Service) RatesOn(ctx context.Context, currencies []string, on time.Time) (map[string]decimal.Decimal, error) {
+// ratesOn reads several currencies' rates on a date in one query; those without one
+// are left out.
+func (s *Service) ratesOn(ctx context.Context, currencies []string, on time.Time) (map[string]decimal.Decimal, error) {
 	out := make(map[string]decimal.Decimal, len(currencies))
-	var ask []string
-	for _, c := range currencies {
-		if c == "USD" {
-			out[c] = decimal.One
-		} else {
-			ask = append(ask, c)
-		}
-	}
-	if len(ask) == 0 {
-		return out, nil
-	}
-	rows, err := s.q.RatesOn.QueryContext(ctx, pq.Array(ask), on)
+	rows, err := s.q.RatesOn.QueryContext(ctx, pq.Array(currencies), on)
 	if err != nil {
 		return nil, fmt.Errorf("rates on %s: %w", on.Format(civil.Layout), err)
 	}
@@ -222,12 +210,6 @@ func (s *Service) RatesOn(ctx context.Context, currencies []string, on time.Time
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("rates on %s: %w", on.Format(civil.Layout), err)
-	}
-	for _, c := range ask {
-		if _, ok := out[c]; !ok {
-			return nil, apperr.Invalid(apperr.FieldError{Field: "currency",
-				Message: fmt.Sprintf("no %s rate on or before %s", c, on.Format(civil.Layout))})
-		}
 	}
 	return out, nil
 }
@@ -254,24 +236,34 @@ func (s *Service) AverageRate(ctx context.Context, currency string, from, to tim
 }
 
 // Convert turns an amount in from into to at the rates applying on a date, through
-// USD, unrounded (round once, at the end of a computation).
+// USD, unrounded (round once, at the end of a computation): Rates.Convert for one
+// amount.
 func (s *Service) Convert(ctx context.Context, amount decimal.Decimal, from, to string, on time.Time) (decimal.Decimal, error) {
 	if from == to {
 		return amount, nil
 	}
-	fromRate, err := s.RateOn(ctx, from, on)
+	r, err := s.RatesAt(ctx, on, from, to)
 	if err != nil {
 		return decimal.Zero, err
 	}
-	toRate, err := s.RateOn(ctx, to, on)
-	if err != nil {
-		return decimal.Zero, err
+	return r.Convert(amount, from, to)
+}
+
+// AverageRates are the currencies' average rates over the period (from, to], as
+// AverageRate gives them, held as the Rates of its end.
+func (s *Service) AverageRates(ctx context.Context, from, to time.Time, currencies ...string) (*Rates, error) {
+	r := NewRates(to, nil)
+	for _, c := range currencies {
+		if r.Has(c) {
+			continue
+		}
+		v, err := s.AverageRate(ctx, c, from, to)
+		if err != nil {
+			return nil, err
+		}
+		r.Set(c, v)
 	}
-	usd, err := amount.Quo(fromRate)
-	if err != nil {
-		return decimal.Zero, err
-	}
-	return usd.Mul(toRate)
+	return r, nil
 }
 
 // Latest is each currency's latest rate on or before a date, with the date it was

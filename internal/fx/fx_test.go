@@ -50,8 +50,13 @@ func TestConvertThroughUSD(t *testing.T) {
 			t.Errorf("%s %s→%s on %s: %v", tt.amount, tt.from, tt.to, tt.on, err)
 			continue
 		}
-		if !got.Equal(d(tt.want)) {
-			t.Errorf("%s %s→%s on %s = %s, want %s", tt.amount, tt.from, tt.to, tt.on, got, tt.want)
+		// Changed expectation (issue 15, one rounding order): every conversion multiplies
+		// by the factor to/from, divided once to the decimal type's 19 digits (as the
+		// exposure always did), so 6960 BOB at 0.8/6.96 is 799.9999999999999999, not
+		// the 800 that dividing each amount first gave. It is exact to 19 significant
+		// digits, and computations round once at their end: 800.00 to the cent.
+		if diff, _ := got.Sub(d(tt.want)); diff.Abs().Cmp(d("0.000000000000001")) > 0 || !got.Round(2).Equal(d(tt.want)) {
+			t.Errorf("%s %s→%s on %s = %s, want %s to 15 decimals", tt.amount, tt.from, tt.to, tt.on, got, tt.want)
 		}
 	}
 	// No rate on or before the date: an error naming the currency and the date.

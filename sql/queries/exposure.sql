@@ -13,7 +13,7 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::t
 
 -- name: exposure-by-country
 -- The exposure by country in one round trip and one row, from the other domains'
--- published SQL (the ledger's loan_book_by_country, FX's fx_rate_on, the funds'
+-- published SQL (the book's loan_book_by_country, FX's fx_rate_on and fx_factor, the funds'
 -- fund_directory) and this domain's limits:
 --   target: the currency converted into ($3, or the fund's base currency, or the first
 --        fund's by name: the service's rule, which checks that it agrees);
@@ -52,10 +52,11 @@ r AS (
     FROM c LEFT JOIN LATERAL fx_rate_on(c.currency, $1) x ON true
 ),
 tr AS (SELECT r.rate FROM r JOIN t ON r.currency = t.code),
+f AS (SELECT r.currency, fx_factor(r.rate, tr.rate) AS factor FROM r CROSS JOIN tr),
 g AS (
-    SELECT b.country, sum(b.outstanding / r.rate * tr.rate) AS outstanding, sum(b.undisbursed / r.rate * tr.rate) AS undisbursed,
-           sum(b.overdue / r.rate * tr.rate) AS overdue, sum(b.par30 / r.rate * tr.rate) AS par30, sum(b.loans) AS loans
-    FROM b JOIN r ON r.currency = b.currency CROSS JOIN tr
+    SELECT b.country, sum(b.outstanding * f.factor) AS outstanding, sum(b.undisbursed * f.factor) AS undisbursed,
+           sum(b.overdue * f.factor) AS overdue, sum(b.par30 * f.factor) AS par30, sum(b.loans) AS loans
+    FROM b JOIN f ON f.currency = b.currency
     WHERE b.currency NOT IN ('', '!')
     GROUP BY b.country
 )

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/internal/audit"
+	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/user"
 )
@@ -117,7 +118,7 @@ func (h *handlers) createToken(c *fiber.Ctx) error {
 }
 
 func (h *handlers) revokeToken(c *fiber.Ctx) error {
-	id, err := pathID(c, "API token")
+	id, err := edge.PathID(c, "API token")
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func (h *handlers) listAudit(c *fiber.Ctx) error {
 		if s := c.Query(d.name); s != "" {
 			t, err := time.Parse(time.DateOnly, s)
 			if err != nil {
-				bad.Add(d.name, "must be a date, YYYY-MM-DD")
+				bad.Add(d.name, edge.DateMessage)
 				continue
 			}
 			if d.name == "to" {

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/internal/audit"
+	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/user"
 )
@@ -39,18 +40,7 @@ func authorizeWrites(c *fiber.Ctx) error {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
-	return requireRole(user.Manager)(c)
-}
-
-// requireRole admits principals whose role allows what needs role r.
-func requireRole(r user.Role) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		p := principal(c)
-		if !p.Role.Allows(r) {
-			return apperr.Forbidden("this needs the " + string(r) + " role; " + p.Email + " is a " + string(p.Role))
-		}
-		return c.Next()
-	}
+	return edge.RequireRole(user.Manager, principal)(c)
 }
 
 func principal(c *fiber.Ctx) user.Principal {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
@@ -210,7 +211,7 @@ func (o *object) date(name string, dst *time.Time) bool {
 	}
 	t, err := civil.Parse(s)
 	if err != nil {
-		o.bad.Add(name, "must be a date, YYYY-MM-DD")
+		o.bad.Add(name, edge.DateMessage)
 		return false
 	}
 	*dst = t
@@ -250,7 +251,7 @@ func (o *object) require(names ...string) {
 // idAndBody reads the :id of a path naming entity, then the JSON object body: the
 // opening of every handler that changes one thing.
 func idAndBody(c *fiber.Ctx, entity string) (int64, *object, error) {
-	id, err := pathID(c, entity)
+	id, err := edge.PathID(c, entity)
 	if err != nil {
 		return 0, nil, err
 	}

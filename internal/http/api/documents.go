@@ -8,52 +8,21 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/publish"
-	"cartera/reports"
 )
 
-// langParam reads ?lang=en|fr|es (English when absent).
-func langParam(c *fiber.Ctx, bad *apperr.Fields) reports.Lang {
-	l, err := reports.ParseLang(c.Query("lang"))
-	if err != nil {
-		bad.Add("lang", "%v", err)
-	}
-	return l
-}
-
-// yearParam reads an optional calendar year.
-func yearParam(c *fiber.Ctx, name string, bad *apperr.Fields) int {
-	s := c.Query(name)
-	if s == "" {
-		return 0
-	}
-	y, err := strconv.Atoi(s)
-	if err != nil || y < 1900 || y > 2999 {
-		bad.Add(name, "must be a year such as 2014")
-		return 0
-	}
-	return y
-}
-
-// sendPDF answers with a document as a download under its file name.
-func sendPDF(c *fiber.Ctx, d publish.Document) error {
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, d.FileName))
-	return c.Send(d.Bytes)
-}
-
 func (h *handlers) partnerProfile(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	id, err := edge.PathID(c, "partner")
 	if err != nil {
 		return err
 	}
 	var bad apperr.Fields
-	lang := langParam(c, &bad)
-	asOf, err := h.asOfParam(c, "as_of")
-	if e, ok := apperr.As(err); ok {
-		bad = append(bad, e.Fields...)
-	}
+	lang, err := edge.Lang(c)
+	_ = edge.Collect(&bad, err)
+	asOf, err := edge.Date(c, "as_of", h.clock.Today())
+	_ = edge.Collect(&bad, err)
 	if err := bad.Err(); err != nil {
 		return err
 	}
@@ -61,17 +30,22 @@ func (h *handlers) partnerProfile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendPDF(c, d)
+	return edge.SendPDF(c, d)
 }
 
 func (h *handlers) partnerFactSheet(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	id, err := edge.PathID(c, "partner")
 	if err != nil {
 		return err
 	}
 	var bad apperr.Fields
-	lang := langParam(c, &bad)
-	years := publish.Years{From: yearParam(c, "from", &bad), To: yearParam(c, "to", &bad)}
+	lang, err := edge.Lang(c)
+	_ = edge.Collect(&bad, err)
+	var years publish.Years
+	years.From, err = edge.Year(c, "from")
+	_ = edge.Collect(&bad, err)
+	years.To, err = edge.Year(c, "to")
+	_ = edge.Collect(&bad, err)
 	if err := bad.Err(); err != nil {
 		return err
 	}
@@ -79,14 +53,16 @@ func (h *handlers) partnerFactSheet(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendPDF(c, d)
+	return edge.SendPDF(c, d)
 }
 
 // factSheetsZip answers with the fact sheets of the partners named by partner_id
 // (repeated, or comma-separated), or of every partner, in one zip archive.
 func (h *handlers) factSheetsZip(c *fiber.Ctx) error {
 	var bad apperr.Fields
-	b := publish.Batch{Lang: langParam(c, &bad)}
+	lang, err := edge.Lang(c)
+	_ = edge.Collect(&bad, err)
+	b := publish.Batch{Lang: lang}
 	for _, raw := range c.Context().QueryArgs().PeekMulti("partner_id") {
 		for _, s := range strings.Split(string(raw), ",") {
 			id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
@@ -106,7 +82,5 @@ func (h *handlers) factSheetsZip(c *fiber.Ctx) error {
 	if err := h.publish.WriteZip(c.UserContext(), &buf, b, h.clock.Today(), nil); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/zip")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="factsheets-%s.zip"`, b.Lang))
-	return c.Send(buf.Bytes())
+	return edge.SendFile(c, "application/zip", fmt.Sprintf("factsheets-%s.zip", b.Lang), buf.Bytes())
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/govalues/decimal"
 
 	"cartera/internal/exposure"
+	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/money"
 )
@@ -57,7 +58,7 @@ func toTotalsJSON(t exposure.Totals) totalsJSON {
 // exposureQuery reads the parameters the exposure and portfolio share.
 func (h *handlers) exposureQuery(c *fiber.Ctx, bad *apperr.Fields) exposure.Query {
 	var q exposure.Query
-	asOf, err := h.asOfParam(c, "as_of")
+	asOf, err := edge.Date(c, "as_of", h.clock.Today())
 	if e, ok := apperr.As(err); ok {
 		*bad = append(*bad, e.Fields...)
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"mime"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"github.com/govalues/decimal"
 
 	"cartera/internal/figures"
+	"cartera/internal/http/edge"
 	"cartera/internal/kpi"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
@@ -24,19 +24,19 @@ import (
 
 // reportPath reads a report's path: the partner's :id and the :period_end.
 func reportPath(c *fiber.Ctx) (int64, time.Time, error) {
-	id, err := pathID(c, "partner")
+	id, err := edge.PathID(c, "partner")
 	if err != nil {
 		return 0, time.Time{}, err
 	}
 	t, err := civil.Parse(c.Params("period_end"))
 	if err != nil {
-		return 0, time.Time{}, apperr.Invalid(apperr.FieldError{Field: "period_end", Message: "must be a date, YYYY-MM-DD"})
+		return 0, time.Time{}, apperr.Invalid(apperr.FieldError{Field: "period_end", Message: edge.DateMessage})
 	}
 	return id, t, nil
 }
 
 func (h *handlers) listReports(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	id, err := edge.PathID(c, "partner")
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ type periodJSON struct {
 }
 
 func (h *handlers) partnerKPIs(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	id, err := edge.PathID(c, "partner")
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func (h *handlers) peers(c *fiber.Ctx) error {
 	if s := c.Query("period_end"); s == "" {
 		bad.Add("period_end", "is required (YYYY-MM-DD): the peer group is the partners with a report that month")
 	} else if t, err := civil.Parse(s); err != nil {
-		bad.Add("period_end", "must be a date, YYYY-MM-DD")
+		bad.Add("period_end", edge.DateMessage)
 	} else {
 		q.PeriodEnd = t
 	}
@@ -362,20 +362,13 @@ func (h *handlers) importReports(c *fiber.Ctx) error {
 		"partners_created": created, "ignored_columns": res.IgnoredColumns, "dry_run": res.DryRun})
 }
 
-// uploadedFile returns the uploaded file's bytes.
+// uploadedFile returns the uploaded file's bytes: the form's "file" part, or the
+// whole request body.
 func uploadedFile(c *fiber.Ctx) ([]byte, error) {
 	mediaType, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if mediaType == fiber.MIMEMultipartForm {
-		fh, err := c.FormFile("file")
-		if err != nil {
-			return nil, apperr.Invalid(apperr.FieldError{Field: "file", Message: "send the file as the form's \"file\" part"})
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, fmt.Errorf("open the uploaded file: %w", err)
-		}
-		defer f.Close()
-		return io.ReadAll(f)
+		_, data, err := edge.Upload(c, "CSV or XLSX")
+		return data, err
 	}
 	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -390,7 +383,7 @@ func (h *handlers) exportReports(c *fiber.Ctx) error {
 	if s := c.Query("period_end"); s != "" {
 		t, err := civil.Parse(s)
 		if err != nil {
-			bad.Add("period_end", "must be a date, YYYY-MM-DD")
+			bad.Add("period_end", edge.DateMessage)
 		}
 		q.PeriodEnd = &t
 	}

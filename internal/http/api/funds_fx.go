@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/internal/fx"
+	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
@@ -58,7 +59,7 @@ func (h *handlers) listRates(c *fiber.Ctx) error {
 		if s := c.Query(p.name); s != "" {
 			t, err := civil.Parse(s)
 			if err != nil {
-				bad.Add(p.name, "must be a date, YYYY-MM-DD")
+				bad.Add(p.name, edge.DateMessage)
 				continue
 			}
 			*p.dst = &t
@@ -107,7 +108,7 @@ func (h *handlers) putRates(c *fiber.Ctx) error {
 			if t, err := civil.Parse(s); err == nil {
 				rates[i].Date = t
 			} else {
-				bad.Add(field("date"), "must be a date, YYYY-MM-DD")
+				bad.Add(field("date"), edge.DateMessage)
 			}
 		}
 		switch v := row["rate"].(type) {

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/govalues/decimal"
 
+	"cartera/internal/http/edge"
 	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
@@ -275,25 +276,12 @@ func (h *handlers) listLoans(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": items})
 }
 
-// asOfParam reads ?name=YYYY-MM-DD, today when absent.
-func (h *handlers) asOfParam(c *fiber.Ctx, name string) (time.Time, error) {
-	s := c.Query(name)
-	if s == "" {
-		return h.clock.Today(), nil
-	}
-	t, err := civil.Parse(s)
-	if err != nil {
-		return time.Time{}, apperr.Invalid(apperr.FieldError{Field: name, Message: "must be a date, YYYY-MM-DD"})
-	}
-	return t, nil
-}
-
 func (h *handlers) getLoan(c *fiber.Ctx) error {
-	id, err := pathID(c, "loan")
+	id, err := edge.PathID(c, "loan")
 	if err != nil {
 		return err
 	}
-	asOf, err := h.asOfParam(c, "as_of")
+	asOf, err := edge.Date(c, "as_of", h.clock.Today())
 	if err != nil {
 		return err
 	}
@@ -305,11 +293,11 @@ func (h *handlers) getLoan(c *fiber.Ctx) error {
 }
 
 func (h *handlers) owedOnLoan(c *fiber.Ctx) error {
-	id, err := pathID(c, "loan")
+	id, err := edge.PathID(c, "loan")
 	if err != nil {
 		return err
 	}
-	on, err := h.asOfParam(c, "date")
+	on, err := edge.Date(c, "date", h.clock.Today())
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/internal/http/edge"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 )
@@ -126,7 +127,7 @@ func (h *handlers) createPartner(c *fiber.Ctx) error {
 }
 
 func (h *handlers) getPartner(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	id, err := edge.PathID(c, "partner")
 	if err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func (h *handlers) patchPartner(c *fiber.Ctx) error {
 }
 
 func (h *handlers) deletePartner(c *fiber.Ctx) error {
-	id, err := pathID(c, "partner")
+	id, err := edge.PathID(c, "partner")
 	if err != nil {
 		return err
 	}
@@ -161,14 +162,4 @@ func (h *handlers) deletePartner(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(http.StatusNoContent)
-}
-
-// pathID reads the :id route parameter; an id that is not a positive integer names
-// nothing, so it is a 404 like any other unknown id.
-func pathID(c *fiber.Ctx, entity string) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.NotFound("%s %q does not exist", entity, c.Params("id"))
-	}
-	return id, nil
 }

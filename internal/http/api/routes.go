@@ -14,6 +14,7 @@ import (
 	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
+	"cartera/internal/http/edge"
 	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
@@ -54,7 +55,7 @@ func Register(app *fiber.App, d Deps) {
 	v1.Patch("/partners/:id", h.patchPartner)
 	v1.Delete("/partners/:id", h.deletePartner)
 
-	admin := requireRole(user.Admin)
+	admin := edge.RequireRole(user.Admin, principal)
 	v1.Get("/funds", h.listFunds)
 	v1.Post("/funds", admin, h.createFund)
 

@@ -21,6 +21,7 @@ import (
 
 	"cartera/internal/audit"
 	"cartera/internal/exposure"
+	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/user"
 )
@@ -106,7 +107,7 @@ func userField(id int64, field string) string { return fmt.Sprintf("users[%d].%s
 // updateUser changes a user's role and whether the account is active. An admin may
 // not demote or deactivate their own account: the last admin could lock everyone out.
 func (h *handlers) updateUser(c *fiber.Ctx) error {
-	id, err := pathID(c, "user")
+	id, err := edge.PathID(c, "user")
 	if err != nil {
 		return err
 	}
@@ -239,7 +240,7 @@ func (h *handlers) createToken(c *fiber.Ctx) error {
 }
 
 func (h *handlers) revokeToken(c *fiber.Ctx) error {
-	id, err := pathID(c, "API token")
+	id, err := edge.PathID(c, "API token")
 	if err != nil {
 		return err
 	}

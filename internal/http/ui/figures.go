@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/internal/figures"
+	"cartera/internal/http/edge"
 	"cartera/internal/kpi"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
@@ -143,7 +143,7 @@ func (h *handlers) figuresForm(c *fiber.Ctx) error {
 		p.Form["period_end"] = s
 		end, err := civil.Parse(s)
 		if err != nil {
-			p.Errors["period_end"] = "must be a date as YYYY-MM-DD"
+			p.Errors["period_end"] = edge.DateMessage
 		}
 		for _, r := range stored {
 			if err == nil && r.PeriodEnd.Equal(end) {
@@ -324,7 +324,7 @@ func (h *handlers) importFigures(c *fiber.Ctx) error {
 			p.Form[name] = "true"
 		}
 	}
-	name, content, err := uploadedFile(c)
+	name, content, err := edge.Upload(c, "CSV or XLSX")
 	if err != nil {
 		p.Data = data
 		return h.formFailed(c, "figures_import", p, err)
@@ -406,24 +406,6 @@ func (h *handlers) importFailed(c *fiber.Ctx, p Page, data importPage, err error
 	p.Problem = "The file was not imported: nothing was saved. Correct the problems listed below and upload it again."
 	p.Data = data
 	return h.render(c, e.Kind.HTTPStatus(), "figures_import", p)
-}
-
-// uploadedFile reads the form's "file" part (the API's name for it).
-func uploadedFile(c *fiber.Ctx) (string, []byte, error) {
-	fh, err := c.FormFile("file")
-	if err != nil || fh.Size == 0 {
-		return "", nil, apperr.Invalid(apperr.FieldError{Field: "file", Message: "choose a CSV or XLSX file to upload"})
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return "", nil, fmt.Errorf("open the uploaded file: %w", err)
-	}
-	defer f.Close()
-	content, err := io.ReadAll(f)
-	if err != nil {
-		return "", nil, fmt.Errorf("read the uploaded file: %w", err)
-	}
-	return fh.Filename, content, nil
 }
 
 func sha256Hex(b []byte) string {

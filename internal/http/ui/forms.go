@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/govalues/decimal"
 
+	"cartera/internal/http/edge"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
@@ -15,15 +16,6 @@ import (
 
 // Option is one choice of a select.
 type Option struct{ Value, Label string }
-
-// pathID reads the numeric id in the path; anything else is a 404, as for an unknown id.
-func pathID(c *fiber.Ctx, what string) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.NotFound("there is no %s %q", what, c.Params("id"))
-	}
-	return id, nil
-}
 
 // fieldErrors gathers a form's parse errors, field by field, in the API's words.
 type fieldErrors struct{ apperr.Fields }
@@ -39,7 +31,7 @@ func (f *fieldErrors) date(field, s string, required bool) time.Time {
 	}
 	d, err := civil.Parse(s)
 	if err != nil {
-		f.Add(field, "must be a date as YYYY-MM-DD")
+		f.Add(field, edge.DateMessage)
 	}
 	return d
 }
@@ -101,24 +93,11 @@ func (f *fieldErrors) has(field string) bool {
 	return false
 }
 
-// dateQuery reads an optional ?name=YYYY-MM-DD, defaulting to today.
-func dateQuery(c *fiber.Ctx, name string, today time.Time) (time.Time, error) {
-	s := strings.TrimSpace(c.Query(name))
-	if s == "" {
-		return today, nil
-	}
-	d, err := civil.Parse(s)
-	if err != nil {
-		return today, apperr.Invalid(apperr.FieldError{Field: name, Message: "must be a date as YYYY-MM-DD"})
-	}
-	return d, nil
-}
-
 func (h *handlers) today() time.Time { return h.Clock.Today() }
 
 // pathPartner is the partner the path's id names; an unknown id is a 404.
 func (h *handlers) pathPartner(c *fiber.Ctx) (partner.Partner, error) {
-	id, err := pathID(c, "partner")
+	id, err := edge.PathID(c, "partner")
 	if err != nil {
 		return partner.Partner{}, err
 	}

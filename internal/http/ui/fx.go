@@ -13,6 +13,7 @@ import (
 
 	"cartera/internal/book"
 	"cartera/internal/fx"
+	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
@@ -171,10 +172,10 @@ func (h *handlers) importRates(c *fiber.Ctx) error {
 		}
 		return h.formFailed(c, "fx", p, apperr.Invalid(apperr.FieldError{Field: "file", Message: message}))
 	}
-	name, content, err := uploadedFile(c)
+	name, content, err := edge.Upload(c, "CSV")
 	if err != nil {
 		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
-			return fail("choose a CSV file to upload")
+			return fail(e.Fields[0].Message)
 		}
 		return err
 	}

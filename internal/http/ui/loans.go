@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/govalues/decimal"
 
+	"cartera/internal/http/edge"
 	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
@@ -265,12 +266,12 @@ func (d loanPage) Form(kind string, p Page) eventForm {
 }
 
 func (h *handlers) showLoan(c *fiber.Ctx) error {
-	id, err := pathID(c, "loan")
+	id, err := edge.PathID(c, "loan")
 	if err != nil {
 		return err
 	}
 	p := h.page(c, "", "partners")
-	asOf, err := dateQuery(c, "as_of", h.today())
+	asOf, err := edge.Date(c, "as_of", h.today())
 	if err != nil {
 		// A bad date is marked on the date form; the page shows today.
 		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
@@ -363,7 +364,7 @@ var eventKinds = map[loan.EventKind]string{
 
 func (h *handlers) postLoanEvent(kind loan.EventKind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := pathID(c, "loan")
+		id, err := edge.PathID(c, "loan")
 		if err != nil {
 			return err
 		}
@@ -378,7 +379,7 @@ func (h *handlers) postLoanEvent(kind loan.EventKind) fiber.Handler {
 }
 
 func (h *handlers) reschedule(c *fiber.Ctx) error {
-	id, err := pathID(c, "loan")
+	id, err := edge.PathID(c, "loan")
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/internal/http/edge"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/publish"
@@ -397,12 +398,12 @@ func (h *handlers) startNewsletter(c *fiber.Ctx) error {
 
 // year reads an optional calendar year.
 func (f *fieldErrors) year(field, s string) int {
-	y := f.integer(field, s, "must be a year such as 2014")
+	y := f.integer(field, s, edge.YearMessage)
 	if y == nil {
 		return 0
 	}
 	if *y < 1900 || *y > 2999 {
-		f.Add(field, "must be a year such as 2014")
+		f.Add(field, edge.YearMessage)
 		return 0
 	}
 	return *y

@@ -12,10 +12,10 @@ import (
 
 	"cartera/internal/exposure"
 	"cartera/internal/figures"
+	"cartera/internal/http/edge"
 	"cartera/internal/kpi"
 	"cartera/internal/ledger"
 	"cartera/internal/partner"
-	"cartera/internal/platform/apperr"
 	"cartera/internal/publish"
 	"cartera/reports"
 )
@@ -390,7 +390,7 @@ func (h *handlers) profilePDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendPDF(c, d)
+	return edge.SendPDF(c, d)
 }
 
 func (h *handlers) factSheetPDF(c *fiber.Ctx) error {
@@ -402,24 +402,15 @@ func (h *handlers) factSheetPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendPDF(c, d)
+	return edge.SendPDF(c, d)
 }
 
 // pdfRequest reads a partner document's path and language.
 func pdfRequest(c *fiber.Ctx) (int64, reports.Lang, error) {
-	id, err := pathID(c, "partner")
+	id, err := edge.PathID(c, "partner")
 	if err != nil {
 		return 0, "", err
 	}
-	lang, err := reports.ParseLang(c.Query("lang"))
-	if err != nil {
-		return 0, "", apperr.Invalid(apperr.FieldError{Field: "lang", Message: err.Error()})
-	}
-	return id, lang, nil
-}
-
-func sendPDF(c *fiber.Ctx, d publish.Document) error {
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+d.FileName+`"`)
-	return c.Send(d.Bytes)
+	lang, err := edge.Lang(c)
+	return id, lang, err
 }

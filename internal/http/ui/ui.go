@@ -16,6 +16,7 @@ import (
 
 	"cartera/internal/app"
 	"cartera/internal/audit"
+	"cartera/internal/http/edge"
 	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/user"
@@ -66,8 +67,8 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	app.Post("/logout", h.logout)
 
 	pages := app.Group("", h.signedIn, h.checkCSRF, checkText)
-	write := requireRole(user.Manager)
-	admin := requireRole(user.Admin)
+	write := edge.RequireRole(user.Manager, principal)
+	admin := edge.RequireRole(user.Admin, principal)
 	pages.Get("/", h.dashboard)
 
 	pages.Get("/partners", h.listPartners)
@@ -149,6 +150,9 @@ func (p Page) Value(field string) string { return p.Form[field] }
 
 // Error is the message for a field, if any.
 func (p Page) Error(field string) string { return p.Errors[field] }
+
+// principal is who the signed-in user is, for the role checks.
+func principal(c *fiber.Ctx) user.Principal { return session(c).Principal() }
 
 func session(c *fiber.Ctx) *user.Session {
 	s, _ := c.Locals(sessionKey).(*user.Session)
@@ -282,16 +286,6 @@ func (h *handlers) checkCSRF(c *fiber.Ctx) error {
 		return apperr.Forbidden("this form is out of date or did not come from Cartera: reload the page and try again")
 	}
 	return c.Next()
-}
-
-func requireRole(r user.Role) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		s := session(c)
-		if !s.Role.Allows(r) {
-			return apperr.Forbidden("this needs the " + string(r) + " role; you are signed in as a " + string(s.Role))
-		}
-		return c.Next()
-	}
 }
 
 // checkText refuses parameters that are not text: a NUL byte or bytes that are not
