@@ -24,7 +24,7 @@ func (h *handlers) listUsers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": users})
+	return c.JSON(fiber.Map{"items": each(users, toUserJSON)})
 }
 
 func (h *handlers) createUser(c *fiber.Ctx) error {
@@ -47,7 +47,7 @@ func (h *handlers) createUser(c *fiber.Ctx) error {
 		return err
 	}
 	c.Location("/api/v1/users/" + strconv.FormatInt(u.ID, 10))
-	return c.Status(http.StatusCreated).JSON(u)
+	return c.Status(http.StatusCreated).JSON(toUserJSON(u))
 }
 
 func (h *handlers) patchUser(c *fiber.Ctx) error {
@@ -74,7 +74,7 @@ func (h *handlers) patchUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(u)
+	return c.JSON(toUserJSON(u))
 }
 
 func (h *handlers) listTokens(c *fiber.Ctx) error {
@@ -90,7 +90,7 @@ func (h *handlers) listTokens(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": tokens})
+	return c.JSON(fiber.Map{"items": each(tokens, toTokenJSON)})
 }
 
 // createToken issues a token for the user named by email (by default the caller).
@@ -111,10 +111,7 @@ func (h *handlers) createToken(c *fiber.Ctx) error {
 		return err
 	}
 	c.Location("/api/v1/tokens/" + strconv.FormatInt(t.ID, 10))
-	return c.Status(http.StatusCreated).JSON(struct {
-		user.Token
-		Secret string `json:"token"`
-	}{t, secret})
+	return c.Status(http.StatusCreated).JSON(newTokenJSON{toTokenJSON(t), secret})
 }
 
 func (h *handlers) revokeToken(c *fiber.Ctx) error {
@@ -175,5 +172,5 @@ func (h *handlers) listAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": entries})
+	return c.JSON(fiber.Map{"items": each(entries, toAuditEntryJSON)})
 }

@@ -44,7 +44,7 @@ func (h *handlers) listReports(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": reports})
+	return c.JSON(fiber.Map{"items": each(reports, toStatementJSON)})
 }
 
 func (h *handlers) getReport(c *fiber.Ctx) error {
@@ -56,7 +56,7 @@ func (h *handlers) getReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(r)
+	return c.JSON(toStatementJSON(r))
 }
 
 // putReport stores the whole report for the period: figures left out are not
@@ -104,7 +104,7 @@ func (h *handlers) putReport(c *fiber.Ctx) error {
 		c.Location(fmt.Sprintf("/api/v1/partners/%d/reports/%s", id, stored.PeriodEnd.Format(civil.Layout)))
 		c.Status(http.StatusCreated)
 	}
-	return c.JSON(stored)
+	return c.JSON(toStatementJSON(stored))
 }
 
 func (h *handlers) deleteReport(c *fiber.Ctx) error {

@@ -20,7 +20,7 @@ func (h *handlers) listFunds(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": funds})
+	return c.JSON(fiber.Map{"items": each(funds, toFundJSON)})
 }
 
 func (h *handlers) createFund(c *fiber.Ctx) error {
@@ -40,7 +40,7 @@ func (h *handlers) createFund(c *fiber.Ctx) error {
 		return err
 	}
 	c.Location("/api/v1/funds/" + strconv.FormatInt(f.ID, 10))
-	return c.Status(http.StatusCreated).JSON(f)
+	return c.Status(http.StatusCreated).JSON(toFundJSON(f))
 }
 
 type rateJSON struct {
