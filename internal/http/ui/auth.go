@@ -8,7 +8,6 @@ import (
 	"math"
 	"net"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,7 +52,7 @@ func (h *handlers) login(c *fiber.Ctx) error {
 		return h.renderLogin(c, fiber.StatusForbidden, p)
 	}
 	ip := clientAddress(c)
-	if wait := h.limiter.blocked(ip, email); wait > 0 {
+	if wait := h.limiter.Blocked(ip, email); wait > 0 {
 		p.Problem = fmt.Sprintf("Too many failed sign-in attempts. Please wait %d minutes and try again.", int(math.Ceil(wait.Minutes())))
 		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(math.Ceil(wait.Seconds()))))
 		return h.renderLogin(c, fiber.StatusTooManyRequests, p)
@@ -70,14 +69,14 @@ func (h *handlers) login(c *fiber.Ctx) error {
 	}
 	u, err := h.Users.CheckPassword(c.UserContext(), email, password)
 	if apperr.IsKind(err, apperr.KindUnauthenticated) {
-		h.limiter.failed(ip, email)
+		h.limiter.Failed(ip, email)
 		p.Problem = "Wrong email or password."
 		return h.renderLogin(c, fiber.StatusUnauthorized, p)
 	}
 	if err != nil {
 		return err
 	}
-	h.limiter.succeeded(email)
+	h.limiter.Succeeded(email)
 	// A new session on every sign-in; the one the browser had, if any, ends.
 	if old := c.Cookies(sessionCookie); old != "" {
 		if err := h.Users.EndSession(c.UserContext(), old); err != nil {
@@ -142,90 +141,4 @@ func newToken() (string, error) {
 		return "", fmt.Errorf("generate token: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// loginLimiter slows password guessing: after too many failures in the window, per
-// address and per account, sign-in is refused until the oldest failure ages out.
-// It is in memory: one Cartera process serves one installation.
-type loginLimiter struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	failures map[string][]time.Time
-	swept    time.Time // the last sweep of a full map, at most one a minute
-}
-
-const (
-	loginWindow        = 15 * time.Minute
-	maxFailsPerIP      = 20
-	maxFailsPerAccount = 5
-)
-
-func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{now: now, failures: map[string][]time.Time{}}
-}
-
-// blocked returns how long sign-in stays refused for this address or account.
-func (l *loginLimiter) blocked(ip, email string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	wait := l.waitLocked("ip:"+ip, maxFailsPerIP)
-	if w := l.waitLocked("account:"+strings.ToLower(email), maxFailsPerAccount); w > wait {
-		wait = w
-	}
-	return wait
-}
-
-func (l *loginLimiter) waitLocked(key string, max int) time.Duration {
-	now := l.now()
-	recent := l.failures[key][:0]
-	for _, t := range l.failures[key] {
-		if now.Sub(t) < loginWindow {
-			recent = append(recent, t)
-		}
-	}
-	if len(recent) == 0 {
-		delete(l.failures, key)
-		return 0
-	}
-	l.failures[key] = recent
-	if len(recent) < max {
-		return 0
-	}
-	return loginWindow - now.Sub(recent[len(recent)-max])
-}
-
-func (l *loginLimiter) failed(ip, email string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.failures) >= maxTrackedKeys && now.Sub(l.swept) > time.Minute {
-		l.forgetOldLocked(now)
-		l.swept = now
-	}
-	for key, max := range map[string]int{"ip:" + ip: maxFailsPerIP, "account:" + strings.ToLower(email): maxFailsPerAccount} {
-		times := append(l.failures[key], now)
-		if len(times) > max { // only the last max count: memory per key stays bounded
-			times = times[len(times)-max:]
-		}
-		l.failures[key] = times
-	}
-}
-
-// maxTrackedKeys bounds the limiter's memory against guesses at random accounts.
-const maxTrackedKeys = 100_000
-
-// forgetOldLocked drops the keys whose failures have all aged out.
-func (l *loginLimiter) forgetOldLocked(now time.Time) {
-	for key, times := range l.failures {
-		if len(times) == 0 || now.Sub(times[len(times)-1]) >= loginWindow {
-			delete(l.failures, key)
-		}
-	}
-}
-
-// succeeded forgets an account's failures; the address's stay counted.
-func (l *loginLimiter) succeeded(email string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.failures, "account:"+strings.ToLower(email))
 }

@@ -335,7 +335,7 @@ func (h *handlers) importFigures(c *fiber.Ctx) error {
 		return h.importFailed(c, p, data, err)
 	}
 	data.Result = &res
-	data.Preview = h.uploads.put(h.Clock.Now(), stashedUpload{session: session(c).ID, name: name, data: content, sum: data.SHA256, opts: opts})
+	data.Preview = h.uploads.Put(h.Clock.Now(), figures.Stashed{Session: session(c).ID, Name: name, Data: content, Sum: data.SHA256, Opts: opts})
 	p.Title = "Import figures: preview"
 	p.Data = data
 	return h.render(c, fiber.StatusOK, "figures_import", p)
@@ -344,27 +344,27 @@ func (h *handlers) importFigures(c *fiber.Ctx) error {
 func (h *handlers) confirmImport(c *fiber.Ctx, id string) error {
 	p := h.page(c, "Import figures", "import")
 	data := importPage{Columns: figures.Columns()}
-	u, ok := h.uploads.get(h.Clock.Now(), id, session(c).ID)
-	if !ok || c.FormValue("sha256") != u.sum {
+	u, ok := h.uploads.Get(h.Clock.Now(), id, session(c).ID)
+	if !ok || c.FormValue("sha256") != u.Sum {
 		p.Data = data
 		return h.formFailed(c, "figures_import", p, apperr.Conflict("",
 			"This preview is no longer available (it expired, was already imported, or the server restarted): nothing was imported. Upload the file again."))
 	}
-	opts := u.opts
+	opts := u.Opts
 	opts.DryRun = false
-	res, err := h.importTable(c, u.data, opts)
+	res, err := h.importTable(c, u.Data, opts)
 	if err != nil {
 		// The book changed since the preview (a partner renamed, a report stored for
 		// another day of the month): the file is refused as a whole, with the reasons,
 		// and must be previewed again. Other errors keep it, to try again.
 		if apperr.IsKind(err, apperr.KindInvalid) {
-			h.uploads.remove(id)
+			h.uploads.Remove(id)
 		}
-		data.File, data.Size, data.SHA256 = u.name, len(u.data), u.sum
+		data.File, data.Size, data.SHA256 = u.Name, len(u.Data), u.Sum
 		return h.importFailed(c, p, data, err)
 	}
-	h.uploads.remove(id)
-	msg := fmt.Sprintf("Imported %s: %s created, %s replaced, %s unchanged.", u.name,
+	h.uploads.Remove(id)
+	msg := fmt.Sprintf("Imported %s: %s created, %s replaced, %s unchanged.", u.Name,
 		plural(res.Created, "period"), plural(res.Replaced, "period"), plural(res.Unchanged, "period"))
 	if n := len(res.PartnersCreated); n > 0 {
 		names := make([]string, n)

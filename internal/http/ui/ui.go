@@ -16,9 +16,11 @@ import (
 
 	"cartera/internal/app"
 	"cartera/internal/audit"
+	"cartera/internal/figures"
 	"cartera/internal/http/edge"
 	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
+	"cartera/internal/publish"
 	"cartera/internal/user"
 	"cartera/internal/view"
 	"cartera/web"
@@ -48,9 +50,9 @@ type handlers struct {
 	Deps
 	cfg     Config
 	view    *view.Engine
-	limiter *loginLimiter
-	jobs    *batchJobs
-	uploads *uploadStash // files previewed for import, until confirmed
+	limiter *user.SignInLimiter
+	jobs    *publish.Jobs
+	uploads *figures.Stash // files previewed for import, until confirmed
 }
 
 // Register mounts the pages on app and returns the renderer of their errors. It fails
@@ -60,7 +62,7 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	if err != nil {
 		return nil, err
 	}
-	h := &handlers{Deps: d, cfg: cfg, view: engine, limiter: newLoginLimiter(d.Clock.Now), jobs: newBatchJobs(), uploads: newUploads()}
+	h := &handlers{Deps: d, cfg: cfg, view: engine, limiter: user.NewSignInLimiter(d.Clock.Now), jobs: publish.NewJobs(), uploads: figures.NewImportStash()}
 
 	app.Get("/login", checkText, h.loginForm)
 	app.Post("/login", checkText, h.login)
