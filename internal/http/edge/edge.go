@@ -37,13 +37,19 @@ func PathID(c *fiber.Ctx, what string) (int64, error) {
 	return id, nil
 }
 
-// Date reads the optional query parameter name as a date; absent, it is def.
+// Date reads the optional query parameter name as a date; absent, it is def. A
+// mistake gives def too, with the error: a page can still show itself as of def
+// beside the message.
 func Date(c *fiber.Ctx, name string, def time.Time) (time.Time, error) {
 	s := strings.TrimSpace(c.Query(name))
 	if s == "" {
 		return def, nil
 	}
-	return ParseDate(name, s)
+	d, err := ParseDate(name, s)
+	if err != nil {
+		return def, err
+	}
+	return d, nil
 }
 
 // ParseDate reads a date the user typed in the field.
