@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/term"
 
+	"cartera/internal/cli"
 	"cartera/internal/demo"
 	"cartera/internal/user"
 )
@@ -35,102 +36,102 @@ func version() string {
 	return "dev"
 }
 
-func runVersion(_ context.Context, args []string, io stdio) error {
-	fs := newFlags("version", "Print the version.", io.err)
-	if err := parse(fs, args); err != nil {
+func runVersion(_ context.Context, args []string, io cli.Stdio) error {
+	fs := cli.NewFlags("cartera version", "Print the version.", io.Err)
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintln(io.out, "cartera", version())
+	fmt.Fprintln(io.Out, "cartera", version())
 	return nil
 }
 
-func runMigrate(ctx context.Context, args []string, io stdio) error {
-	var c common
-	fs := newFlags("migrate", "Apply the database migrations not yet applied (every command also does this on start).", io.err)
-	c.register(fs, "info")
-	if err := parse(fs, args); err != nil {
+func runMigrate(ctx context.Context, args []string, io cli.Stdio) error {
+	var c cli.Common
+	fs := cli.NewFlags("cartera migrate", "Apply the database migrations not yet applied (every command also does this on start).", io.Err)
+	c.Register(fs, "info")
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
-	rt, err := c.start(ctx, io.err)
+	rt, err := c.Start(ctx, io.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	fmt.Fprintln(io.out, "database schema is up to date")
+	defer rt.Close()
+	fmt.Fprintln(io.Out, "database schema is up to date")
 	return nil
 }
 
-func runDemo(ctx context.Context, args []string, io stdio) error {
-	var c common
-	fs := newFlags("demo", "Load the demo data: a fund, the partners of the seed documents, and an admin account. Does nothing if already loaded.\n"+
-		"With --scale, also a synthetic book for benchmarks: large (2,000 partners, 50,000 loans, ~2 million transactions, 40,000 reports, daily FX) or small (a tenth).", io.err)
-	c.register(fs, "warn")
+func runDemo(ctx context.Context, args []string, io cli.Stdio) error {
+	var c cli.Common
+	fs := cli.NewFlags("cartera demo", "Load the demo data: a fund, the partners of the seed documents, and an admin account. Does nothing if already loaded.\n"+
+		"With --scale, also a synthetic book for benchmarks: large (2,000 partners, 50,000 loans, ~2 million transactions, 40,000 reports, daily FX) or small (a tenth).", io.Err)
+	c.Register(fs, "warn")
 	scale := fs.String("scale", "", "also load a synthetic book: large or small")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	var sc demo.Scale
 	if *scale != "" {
 		var err error
 		if sc, err = demo.ScaleByName(*scale); err != nil {
-			fmt.Fprintln(io.err, err)
-			return errUsage
+			fmt.Fprintln(io.Err, err)
+			return cli.ErrUsage
 		}
 	}
-	rt, err := c.start(ctx, io.err)
+	rt, err := c.Start(ctx, io.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
+	defer rt.Close()
 	if *scale != "" {
 		// The demo first, as `cartera serve` would load it: the synthetic book goes
 		// beside it, and a later serve finds it loaded.
-		if _, err := demo.Load(ctx, rt.svc); err != nil {
+		if _, err := demo.Load(ctx, rt.Svc); err != nil {
 			return err
 		}
-		res, err := demo.LoadScale(ctx, rt.svc, sc, func(step string) { fmt.Fprintln(io.err, step) })
+		res, err := demo.LoadScale(ctx, rt.Svc, sc, func(step string) { fmt.Fprintln(io.Err, step) })
 		if err != nil {
 			return err
 		}
 		if res.AlreadyLoaded {
-			fmt.Fprintf(io.out, "the %s book was already loaded; nothing changed\n", sc.Name)
+			fmt.Fprintf(io.Out, "the %s book was already loaded; nothing changed\n", sc.Name)
 			return nil
 		}
-		fmt.Fprintf(io.out, "loaded the %s book in %s: %d partners, %d loans, %d transactions, %d reschedulings, %d financial reports, %d FX rates\n",
+		fmt.Fprintf(io.Out, "loaded the %s book in %s: %d partners, %d loans, %d transactions, %d reschedulings, %d financial reports, %d FX rates\n",
 			sc.Name, res.Took.Round(time.Second), res.Partners, res.Loans, res.Transactions, res.Reschedulings, res.Reports, res.Rates)
 		return nil
 	}
-	res, err := demo.Load(ctx, rt.svc)
+	res, err := demo.Load(ctx, rt.Svc)
 	if err != nil {
 		return err
 	}
 	if res.AlreadyLoaded {
-		fmt.Fprintln(io.out, "the demo data was already loaded; nothing changed")
+		fmt.Fprintln(io.Out, "the demo data was already loaded; nothing changed")
 		return nil
 	}
-	fmt.Fprintf(io.out, "loaded the demo data: %d partners, %d loans, %d financial reports\n", res.Partners, res.Loans, res.Reports)
+	fmt.Fprintf(io.Out, "loaded the demo data: %d partners, %d loans, %d financial reports\n", res.Partners, res.Loans, res.Reports)
 	for _, s := range res.Skipped {
-		fmt.Fprintf(io.out, "skipped %s\n", s)
+		fmt.Fprintf(io.Out, "skipped %s\n", s)
 	}
 	if res.AdminPassword != "" {
 		demoPassword(rt, res.AdminPassword) // kept beside an embedded cluster, to show again
-		fmt.Fprintf(io.out, "admin account: %s  password %s\n", demo.AdminEmail, res.AdminPassword)
+		fmt.Fprintf(io.Out, "admin account: %s  password %s\n", demo.AdminEmail, res.AdminPassword)
 	}
 	return nil
 }
 
-func runUserAdd(ctx context.Context, args []string, io stdio) error {
-	var c common
+func runUserAdd(ctx context.Context, args []string, io cli.Stdio) error {
+	var c cli.Common
 	var in user.NewUser
 	var role string
 	var fromStdin bool
-	fs := newFlags("user add", "Create a user account. The password is read from standard input (--password-stdin) or asked for.", io.err)
-	c.register(fs, "warn")
+	fs := cli.NewFlags("cartera user add", "Create a user account. The password is read from standard input (--password-stdin) or asked for.", io.Err)
+	c.Register(fs, "warn")
 	fs.StringVar(&in.Email, "email", "", "the user's email, their login (required)")
 	fs.StringVar(&in.Name, "name", "", "the user's full name")
 	fs.StringVar(&role, "role", "viewer", "admin, manager or viewer")
 	fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of standard input")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if in.Email == "" {
@@ -143,41 +144,41 @@ func runUserAdd(ctx context.Context, args []string, io stdio) error {
 	if in.Password, err = readPassword(io, fromStdin); err != nil {
 		return err
 	}
-	rt, err := c.start(ctx, io.err)
+	rt, err := c.Start(ctx, io.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	u, err := rt.svc.Users.Create(ctx, cliActor(), in)
+	defer rt.Close()
+	u, err := rt.Svc.Users.Create(ctx, cli.Actor(), in)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(io.out, "created user %d: %s (%s)\n", u.ID, u.Email, u.Role)
+	fmt.Fprintf(io.Out, "created user %d: %s (%s)\n", u.ID, u.Email, u.Role)
 	return nil
 }
 
 // readPassword takes the first line of stdin, or asks twice on a terminal.
-func readPassword(io stdio, fromStdin bool) (string, error) {
+func readPassword(io cli.Stdio, fromStdin bool) (string, error) {
 	if fromStdin {
-		line, err := bufio.NewReader(io.in).ReadString('\n')
+		line, err := bufio.NewReader(io.In).ReadString('\n')
 		if err != nil && line == "" {
 			return "", errors.New("--password-stdin: standard input is empty")
 		}
 		return strings.TrimRight(line, "\r\n"), nil
 	}
-	f, ok := io.in.(*os.File)
+	f, ok := io.In.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return "", errors.New("no terminal to ask the password on: pass it with --password-stdin")
 	}
-	fmt.Fprint(io.err, "Password: ")
+	fmt.Fprint(io.Err, "Password: ")
 	first, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(io.err)
+	fmt.Fprintln(io.Err)
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprint(io.err, "Again: ")
+	fmt.Fprint(io.Err, "Again: ")
 	second, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(io.err)
+	fmt.Fprintln(io.Err)
 	if err != nil {
 		return "", err
 	}
@@ -187,49 +188,49 @@ func readPassword(io stdio, fromStdin bool) (string, error) {
 	return string(first), nil
 }
 
-func runTokenCreate(ctx context.Context, args []string, io stdio) error {
-	var c common
+func runTokenCreate(ctx context.Context, args []string, io cli.Stdio) error {
+	var c cli.Common
 	var email, name string
-	fs := newFlags("token create", "Issue an API token for a user. Prints only the token, on standard output; it cannot be shown again.", io.err)
-	c.register(fs, "warn")
+	fs := cli.NewFlags("cartera token create", "Issue an API token for a user. Prints only the token, on standard output; it cannot be shown again.", io.Err)
+	c.Register(fs, "warn")
 	fs.StringVar(&email, "email", "", "the user the token acts as (required)")
 	fs.StringVar(&name, "name", "", "a name to recognise the token by, e.g. the machine or script using it (required)")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if email == "" || name == "" {
 		return errors.New("--email and --name are both required")
 	}
-	rt, err := c.start(ctx, io.err)
+	rt, err := c.Start(ctx, io.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	_, secret, err := rt.svc.Users.CreateToken(ctx, cliActor(), email, name)
+	defer rt.Close()
+	_, secret, err := rt.Svc.Users.CreateToken(ctx, cli.Actor(), email, name)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(io.out, secret)
+	fmt.Fprintln(io.Out, secret)
 	return nil
 }
 
-func runTokenList(ctx context.Context, args []string, io stdio) error {
-	var c common
-	fs := newFlags("token list", "List API tokens: id, user, name, when created and last used, whether revoked.", io.err)
-	c.register(fs, "warn")
-	if err := parse(fs, args); err != nil {
+func runTokenList(ctx context.Context, args []string, io cli.Stdio) error {
+	var c cli.Common
+	fs := cli.NewFlags("cartera token list", "List API tokens: id, user, name, when created and last used, whether revoked.", io.Err)
+	c.Register(fs, "warn")
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
-	rt, err := c.start(ctx, io.err)
+	rt, err := c.Start(ctx, io.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	tokens, err := rt.svc.Users.ListTokens(ctx, nil)
+	defer rt.Close()
+	tokens, err := rt.Svc.Users.ListTokens(ctx, nil)
 	if err != nil {
 		return err
 	}
-	w := tabwriter.NewWriter(io.out, 0, 4, 2, ' ', 0)
+	w := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "ID\tUSER\tNAME\tPREFIX\tCREATED\tLAST USED\tREVOKED")
 	stamp := func(t interface{ Format(string) string }, isNil bool) string {
 		if isNil {
@@ -244,26 +245,26 @@ func runTokenList(ctx context.Context, args []string, io stdio) error {
 	return w.Flush()
 }
 
-func runTokenRevoke(ctx context.Context, args []string, io stdio) error {
-	var c common
-	fs := newFlags("token revoke", "Revoke an API token: usage 'cartera token revoke [flags] ID' (ids from 'cartera token list').", io.err)
-	c.register(fs, "warn")
-	if err := parseArgs(fs, args, 1); err != nil {
+func runTokenRevoke(ctx context.Context, args []string, io cli.Stdio) error {
+	var c cli.Common
+	fs := cli.NewFlags("cartera token revoke", "Revoke an API token: usage 'cartera token revoke [flags] ID' (ids from 'cartera token list').", io.Err)
+	c.Register(fs, "warn")
+	if err := cli.ParseArgs(fs, args, 1); err != nil {
 		return err
 	}
 	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
 	if err != nil {
 		return fmt.Errorf("token id %q is not a number", fs.Arg(0))
 	}
-	rt, err := c.start(ctx, io.err)
+	rt, err := c.Start(ctx, io.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	t, err := rt.svc.Users.RevokeToken(ctx, cliActor(), id)
+	defer rt.Close()
+	t, err := rt.Svc.Users.RevokeToken(ctx, cli.Actor(), id)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(io.out, "revoked token %d (%s, of %s)\n", t.ID, t.Name, t.UserEmail)
+	fmt.Fprintf(io.Out, "revoked token %d (%s, of %s)\n", t.ID, t.Name, t.UserEmail)
 	return nil
 }

@@ -7,20 +7,21 @@ import (
 	"os"
 	"strings"
 
+	"cartera/internal/cli"
 	"cartera/internal/figures"
 	"cartera/internal/fx"
 	"cartera/internal/platform/apperr"
 )
 
-func runImportFX(ctx context.Context, args []string, stdio stdio) error {
-	var c common
-	fs := newFlags("import fx", "Import FX rates from a CSV file with a header row: date,currency,rate (units of currency per US dollar). "+
-		"Usage: cartera import fx [flags] FILE (- for standard input). All rows or none are stored.", stdio.err)
-	c.register(fs, "warn")
-	if err := parseArgs(fs, args, 1); err != nil {
+func runImportFX(ctx context.Context, args []string, stdio cli.Stdio) error {
+	var c cli.Common
+	fs := cli.NewFlags("cartera import fx", "Import FX rates from a CSV file with a header row: date,currency,rate (units of currency per US dollar). "+
+		"Usage: cartera import fx [flags] FILE (- for standard input). All rows or none are stored.", stdio.Err)
+	c.Register(fs, "warn")
+	if err := cli.ParseArgs(fs, args, 1); err != nil {
 		return err
 	}
-	in, err := openInput(fs.Arg(0), stdio.in)
+	in, err := openInput(fs.Arg(0), stdio.In)
 	if err != nil {
 		return err
 	}
@@ -29,15 +30,15 @@ func runImportFX(ctx context.Context, args []string, stdio stdio) error {
 	if err != nil {
 		return err
 	}
-	rt, err := c.start(ctx, stdio.err)
+	rt, err := c.Start(ctx, stdio.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	if err := rt.svc.FX.Put(ctx, cliActor(), rates); err != nil {
+	defer rt.Close()
+	if err := rt.Svc.FX.Put(ctx, cli.Actor(), rates); err != nil {
 		return fx.RowErrors(err)
 	}
-	fmt.Fprintf(stdio.out, "stored %d rates\n", len(rates))
+	fmt.Fprintf(stdio.Out, "stored %d rates\n", len(rates))
 	return nil
 }
 
@@ -49,21 +50,21 @@ func openInput(name string, stdin io.Reader) (io.ReadCloser, error) {
 	return os.Open(name)
 }
 
-func runImportReports(ctx context.Context, args []string, stdio stdio) error {
-	var c common
+func runImportReports(ctx context.Context, args []string, stdio cli.Stdio) error {
+	var c cli.Common
 	var opts figures.ImportOptions
-	fs := newFlags("import reports", "Import partners' financial reports from a CSV or XLSX file: one row per partner and period, "+
+	fs := cli.NewFlags("cartera import reports", "Import partners' financial reports from a CSV or XLSX file: one row per partner and period, "+
 		"columns partner (id or exact name), period_end, months, currency and the figures under their canonical names. "+
 		"Usage: cartera import reports [flags] FILE (- for standard input). All rows or none are stored; "+
-		"rows identical to what is stored change nothing.", stdio.err)
-	c.register(fs, "warn")
+		"rows identical to what is stored change nothing.", stdio.Err)
+	c.Register(fs, "warn")
 	fs.BoolVar(&opts.CreatePartners, "create-partners", false, "create the partners the file names that do not exist (needs a country column)")
 	fs.BoolVar(&opts.IgnoreUnknownColumns, "ignore-unknown-columns", false, "skip columns that are not canonical names instead of refusing the file")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "check the file and say what it would change, without storing anything")
-	if err := parseArgs(fs, args, 1); err != nil {
+	if err := cli.ParseArgs(fs, args, 1); err != nil {
 		return err
 	}
-	in, err := openInput(fs.Arg(0), stdio.in)
+	in, err := openInput(fs.Arg(0), stdio.In)
 	if err != nil {
 		return err
 	}
@@ -76,12 +77,12 @@ func runImportReports(ctx context.Context, args []string, stdio stdio) error {
 	if err != nil {
 		return rowErrors(err)
 	}
-	rt, err := c.start(ctx, stdio.err)
+	rt, err := c.Start(ctx, stdio.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	res, err := rt.svc.Figures.Import(ctx, cliActor(), table, opts)
+	defer rt.Close()
+	res, err := rt.Svc.Figures.Import(ctx, cli.Actor(), table, opts)
 	if err != nil {
 		return rowErrors(err)
 	}
@@ -89,16 +90,16 @@ func runImportReports(ctx context.Context, args []string, stdio stdio) error {
 	if res.DryRun {
 		verb = "dry run, nothing stored: would import"
 	}
-	fmt.Fprintf(stdio.out, "%s %d rows: %d created, %d replaced, %d unchanged\n", verb, res.Rows, res.Created, res.Replaced, res.Unchanged)
+	fmt.Fprintf(stdio.Out, "%s %d rows: %d created, %d replaced, %d unchanged\n", verb, res.Rows, res.Created, res.Replaced, res.Unchanged)
 	for _, p := range res.PartnersCreated {
 		if res.DryRun {
-			fmt.Fprintf(stdio.out, "new partner: %s (%s)\n", p.Name, p.Country)
+			fmt.Fprintf(stdio.Out, "new partner: %s (%s)\n", p.Name, p.Country)
 			continue
 		}
-		fmt.Fprintf(stdio.out, "new partner %d: %s (%s)\n", p.ID, p.Name, p.Country)
+		fmt.Fprintf(stdio.Out, "new partner %d: %s (%s)\n", p.ID, p.Name, p.Country)
 	}
 	if len(res.IgnoredColumns) > 0 {
-		fmt.Fprintf(stdio.out, "ignored columns: %s\n", strings.Join(res.IgnoredColumns, ", "))
+		fmt.Fprintf(stdio.Out, "ignored columns: %s\n", strings.Join(res.IgnoredColumns, ", "))
 	}
 	return nil
 }

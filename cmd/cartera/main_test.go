@@ -23,8 +23,9 @@ import (
 	"cartera/internal/platform/pgtest"
 )
 
-// binary is cartera built once for these tests, run as a user would run it.
-var binary string
+// binary is cartera built once for these tests, run as a user would run it, and
+// benchBinary cartera-bench, the load benchmarks' command.
+var binary, benchBinary string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "cartera-bin-")
@@ -32,10 +33,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "cartera")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build cartera: %v\n%s", err, out)
-		os.Exit(1)
+	binary, benchBinary = filepath.Join(dir, "cartera"), filepath.Join(dir, "cartera-bench")
+	for bin, pkg := range map[string]string{binary: ".", benchBinary: "../cartera-bench"} {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, out)
+			os.Exit(1)
+		}
 	}
 	code := pgtest.Main(m)
 	os.RemoveAll(dir)
@@ -76,7 +79,19 @@ type result struct {
 
 func runCartera(t *testing.T, stdin string, args []string, extra ...string) result {
 	t.Helper()
+	return runBinary(t, cartera(args, extra...), stdin)
+}
+
+// runBench runs cartera-bench as runCartera runs cartera.
+func runBench(t *testing.T, args []string, extra ...string) result {
+	t.Helper()
 	cmd := cartera(args, extra...)
+	cmd.Path, cmd.Args[0] = benchBinary, benchBinary
+	return runBinary(t, cmd, "")
+}
+
+func runBinary(t *testing.T, cmd *exec.Cmd, stdin string) result {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errb
 	err := cmd.Run()
@@ -246,7 +261,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 
 	// The exposure load benchmark runs against it (briefly: the demo book), in its own
 	// process, psql baseline included, and revokes its token after.
-	bench := runCartera(t, "", []string{"bench", "exposure", "--url", srv.url, "--data-dir", data, "--duration", "1s",
+	bench := runBench(t, []string{"exposure", "--url", srv.url, "--data-dir", data, "--duration", "1s",
 		"--sequential", "2", "--rounds", "2", "--dates", "2020-01-01,2026-01-01"})
 	if bench.code != 0 || !regexp.MustCompile(`(?m)^\s*2026-01-01: \d+ groups`).MatchString(bench.stdout) ||
 		!strings.Contains(bench.stdout, "bare SQL in psql") || !strings.Contains(bench.stdout, "req/s") ||
@@ -447,7 +462,6 @@ func TestStartupErrors(t *testing.T) {
 		{"user add without email", []string{"user", "add", "--role", "viewer"}, nil, 1, "--email is required"},
 		{"user add with a bad role", []string{"user", "add", "--email", "a@b.org", "--role", "boss"}, nil, 1, "use admin, manager or viewer"},
 		{"demo at an unknown scale", []string{"demo", "--scale", "huge"}, nil, 2, `"huge" is not a scale: use large or small`},
-		{"bench with a bad date", []string{"bench", "exposure", "--dates", "2020-13-01"}, nil, 2, `"2020-13-01" is not a date`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -475,13 +489,23 @@ func TestStartupErrors(t *testing.T) {
 }
 
 func TestEveryCommandHasHelp(t *testing.T) {
-	for _, c := range commands() {
-		t.Run(c.name, func(t *testing.T) {
-			res := runCartera(t, "", append(strings.Fields(c.name), "--help"))
-			if res.code != 0 || !strings.Contains(res.stderr, "Usage: cartera "+c.name) {
+	for _, c := range program.Commands {
+		t.Run(c.Name, func(t *testing.T) {
+			res := runCartera(t, "", append(strings.Fields(c.Name), "--help"))
+			if res.code != 0 || !strings.Contains(res.stderr, "Usage: cartera "+c.Name) {
 				t.Errorf("exit %d\n%s", res.code, res.stderr)
 			}
 		})
+	}
+	for _, name := range []string{"exposure", "pages"} {
+		res := runBench(t, []string{name, "--help"})
+		if res.code != 0 || !strings.Contains(res.stderr, "Usage: cartera-bench "+name) {
+			t.Errorf("cartera-bench %s --help: exit %d\n%s", name, res.code, res.stderr)
+		}
+	}
+	// A mistake in a benchmark's flags is a usage error, as in cartera's commands.
+	if res := runBench(t, []string{"exposure", "--dates", "2020-13-01"}); res.code != 2 || !strings.Contains(res.stderr, `"2020-13-01" is not a date`) {
+		t.Errorf("cartera-bench with a bad date: exit %d\n%s", res.code, res.stderr)
 	}
 	res := runCartera(t, "", []string{"--help"})
 	if res.code != 0 || !strings.Contains(res.stdout, "token create") {

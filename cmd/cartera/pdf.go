@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/term"
 
+	"cartera/internal/cli"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
 	"cartera/internal/publish"
@@ -22,14 +23,14 @@ import (
 
 // pdfFlags are the flags the pdf commands share.
 type pdfFlags struct {
-	common
+	cli.Common
 	partner string
 	lang    string
 	out     string
 }
 
 func (f *pdfFlags) register(fs *flag.FlagSet, withPartner bool, outHelp string) {
-	f.common.register(fs, "warn")
+	f.Common.Register(fs, "warn")
 	if withPartner {
 		fs.StringVar(&f.partner, "partner", "", "the partner: its id, or its exact name (any letter case)")
 	}
@@ -38,7 +39,7 @@ func (f *pdfFlags) register(fs *flag.FlagSet, withPartner bool, outHelp string) 
 }
 
 func (f *pdfFlags) parse(fs *flag.FlagSet, args []string) (reports.Lang, error) {
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return "", err
 	}
 	lang, err := reports.ParseLang(f.lang)
@@ -48,11 +49,11 @@ func (f *pdfFlags) parse(fs *flag.FlagSet, args []string) (reports.Lang, error) 
 	return lang, nil
 }
 
-func runPDFProfile(ctx context.Context, args []string, stdio stdio) error {
+func runPDFProfile(ctx context.Context, args []string, stdio cli.Stdio) error {
 	var f pdfFlags
 	var asOf string
-	fs := newFlags("pdf profile", "Render a partner's profile for the credit committee (PDF, A4): figures over the last four "+
-		"periods, charts, position among peers, the fund's loans, description, strengths and risks.", stdio.err)
+	fs := cli.NewFlags("cartera pdf profile", "Render a partner's profile for the credit committee (PDF, A4): figures over the last four "+
+		"periods, charts, position among peers, the fund's loans, description, strengths and risks.", stdio.Err)
 	f.register(fs, true, "file to write (default: the document's own name in the current directory; - for standard output)")
 	fs.StringVar(&asOf, "as-of", "", "the profile's date, YYYY-MM-DD (default: today)")
 	lang, err := f.parse(fs, args)
@@ -65,19 +66,19 @@ func runPDFProfile(ctx context.Context, args []string, stdio stdio) error {
 			return fmt.Errorf("--as-of: %w", err)
 		}
 	}
-	return renderOne(ctx, &f, stdio, func(rt *runtime, id int64) (publish.Document, error) {
+	return renderOne(ctx, &f, stdio, func(rt *cli.Runtime, id int64) (publish.Document, error) {
 		if date.IsZero() {
-			date = rt.svc.Clock.Today()
+			date = rt.Svc.Clock.Today()
 		}
-		return rt.svc.Publish.Profile(ctx, id, lang, date)
+		return rt.Svc.Publish.Profile(ctx, id, lang, date)
 	})
 }
 
-func runPDFFactSheet(ctx context.Context, args []string, stdio stdio) error {
+func runPDFFactSheet(ctx context.Context, args []string, stdio cli.Stdio) error {
 	var f pdfFlags
 	var years publish.Years
-	fs := newFlags("pdf factsheet", "Render a partner's newsletter fact sheet (PDF, half an A4): the data box, the "+
-		"then-and-now table for two years and a chart of the portfolio by year.", stdio.err)
+	fs := cli.NewFlags("cartera pdf factsheet", "Render a partner's newsletter fact sheet (PDF, half an A4): the data box, the "+
+		"then-and-now table for two years and a chart of the portfolio by year.", stdio.Err)
 	f.register(fs, true, "file to write (default: the document's own name in the current directory; - for standard output)")
 	fs.IntVar(&years.From, "from", 0, "the earlier year compared (default: the partner's first year with figures)")
 	fs.IntVar(&years.To, "to", 0, "the later year compared (default: its latest year with figures)")
@@ -85,22 +86,22 @@ func runPDFFactSheet(ctx context.Context, args []string, stdio stdio) error {
 	if err != nil {
 		return err
 	}
-	return renderOne(ctx, &f, stdio, func(rt *runtime, id int64) (publish.Document, error) {
-		return rt.svc.Publish.FactSheet(ctx, id, lang, years)
+	return renderOne(ctx, &f, stdio, func(rt *cli.Runtime, id int64) (publish.Document, error) {
+		return rt.Svc.Publish.FactSheet(ctx, id, lang, years)
 	})
 }
 
 // renderOne resolves --partner, renders one document and writes it where -o says.
-func renderOne(ctx context.Context, f *pdfFlags, stdio stdio, render func(*runtime, int64) (publish.Document, error)) error {
+func renderOne(ctx context.Context, f *pdfFlags, stdio cli.Stdio, render func(*cli.Runtime, int64) (publish.Document, error)) error {
 	if strings.TrimSpace(f.partner) == "" {
 		return errors.New("--partner is required (an id or the exact name)")
 	}
-	rt, err := f.start(ctx, stdio.err)
+	rt, err := f.Start(ctx, stdio.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	id, err := resolvePartner(ctx, rt.svc.Partners, f.partner)
+	defer rt.Close()
+	id, err := resolvePartner(ctx, rt.Svc.Partners, f.partner)
 	if err != nil {
 		return err
 	}
@@ -109,7 +110,7 @@ func renderOne(ctx context.Context, f *pdfFlags, stdio stdio, render func(*runti
 		return err
 	}
 	if f.out == "-" {
-		_, err := stdio.out.Write(doc.Bytes)
+		_, err := stdio.Out.Write(doc.Bytes)
 		return err
 	}
 	path := f.out
@@ -119,7 +120,7 @@ func renderOne(ctx context.Context, f *pdfFlags, stdio stdio, render func(*runti
 	if err := os.WriteFile(path, doc.Bytes, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdio.out, "wrote %s (%d bytes)\n", path, len(doc.Bytes))
+	fmt.Fprintf(stdio.Out, "wrote %s (%d bytes)\n", path, len(doc.Bytes))
 	return nil
 }
 
@@ -149,11 +150,11 @@ func resolvePartner(ctx context.Context, partners *partner.Service, s string) (i
 	return 0, fmt.Errorf("no partner is named %q", s)
 }
 
-func runPDFFactSheets(ctx context.Context, args []string, stdio stdio) error {
+func runPDFFactSheets(ctx context.Context, args []string, stdio cli.Stdio) error {
 	var f pdfFlags
 	var ids string
-	fs := newFlags("pdf factsheets", "Render the fact sheets of every partner (or those named) into a directory, one PDF each, "+
-		"on every core, with a progress bar on a terminal.", stdio.err)
+	fs := cli.NewFlags("cartera pdf factsheets", "Render the fact sheets of every partner (or those named) into a directory, one PDF each, "+
+		"on every core, with a progress bar on a terminal.", stdio.Err)
 	f.register(fs, false, "")
 	fs.StringVar(&f.out, "out", "factsheets", "directory to write the PDFs into (created if missing)")
 	fs.StringVar(&ids, "partners", "", "comma-separated partner ids or exact names (default: every partner)")
@@ -162,17 +163,17 @@ func runPDFFactSheets(ctx context.Context, args []string, stdio stdio) error {
 		return err
 	}
 	tuneGC()
-	rt, err := f.start(ctx, stdio.err)
+	rt, err := f.Start(ctx, stdio.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
+	defer rt.Close()
 	batch := publish.Batch{Lang: lang}
 	for _, s := range strings.Split(ids, ",") {
 		if strings.TrimSpace(s) == "" {
 			continue
 		}
-		id, err := resolvePartner(ctx, rt.svc.Partners, s)
+		id, err := resolvePartner(ctx, rt.Svc.Partners, s)
 		if err != nil {
 			return err
 		}
@@ -181,10 +182,10 @@ func runPDFFactSheets(ctx context.Context, args []string, stdio stdio) error {
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return err
 	}
-	bar := newProgressBar(stdio.err)
+	bar := newProgressBar(stdio.Err)
 	seen := map[string]bool{}
 	written := 0
-	err = rt.svc.Publish.FactSheets(ctx, batch, func(d publish.Document) error {
+	err = rt.Svc.Publish.FactSheets(ctx, batch, func(d publish.Document) error {
 		written++
 		return os.WriteFile(filepath.Join(f.out, uniqueFileName(seen, d.FileName)), d.Bytes, 0o644)
 	}, bar.update)
@@ -192,7 +193,7 @@ func runPDFFactSheets(ctx context.Context, args []string, stdio stdio) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdio.out, "wrote %d fact sheets to %s\n", written, f.out)
+	fmt.Fprintf(stdio.Out, "wrote %d fact sheets to %s\n", written, f.out)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"cartera/internal/cli"
 	"cartera/internal/demo"
 	"cartera/internal/http/server"
 )
@@ -20,25 +21,25 @@ import (
 // cluster, so every start can say how to log in.
 const demoCredentialsFile = "demo-admin.txt"
 
-func runServe(ctx context.Context, args []string, io stdio) error {
-	var c common
+func runServe(ctx context.Context, args []string, io cli.Stdio) error {
+	var c cli.Common
 	var addr, demoMode, cookieSecure, trustedProxies string
-	fs := newFlags("serve", "Run the HTTP service: the JSON API under /api/v1 and /healthz.", io.err)
-	c.register(fs, "info")
-	fs.StringVar(&addr, "addr", env("CARTERA_ADDR", ":8080"), "address to listen on (`CARTERA_ADDR`)")
-	fs.StringVar(&demoMode, "demo", env("CARTERA_DEMO", "auto"),
+	fs := cli.NewFlags("cartera serve", "Run the HTTP service: the JSON API under /api/v1 and /healthz.", io.Err)
+	c.Register(fs, "info")
+	fs.StringVar(&addr, "addr", cli.Env("CARTERA_ADDR", ":8080"), "address to listen on (`CARTERA_ADDR`)")
+	fs.StringVar(&demoMode, "demo", cli.Env("CARTERA_DEMO", "auto"),
 		"load the demo data on first start: auto (only on the embedded cluster), true or false (`CARTERA_DEMO`)")
-	fs.StringVar(&cookieSecure, "cookie-secure", env("CARTERA_COOKIE_SECURE", "false"),
+	fs.StringVar(&cookieSecure, "cookie-secure", cli.Env("CARTERA_COOKIE_SECURE", "false"),
 		"mark session cookies Secure even on plain HTTP, when TLS ends at a proxy (`CARTERA_COOKIE_SECURE`)")
-	fs.StringVar(&trustedProxies, "trusted-proxies", env("CARTERA_TRUSTED_PROXIES", ""),
+	fs.StringVar(&trustedProxies, "trusted-proxies", cli.Env("CARTERA_TRUSTED_PROXIES", ""),
 		"comma-separated proxy addresses or CIDRs whose X-Forwarded-For/-Proto are believed (`CARTERA_TRUSTED_PROXIES`)")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	secureCookies, err := strconv.ParseBool(cookieSecure)
 	if err != nil {
-		fmt.Fprintf(io.err, "--cookie-secure must be true or false, not %q\n", cookieSecure)
-		return errUsage
+		fmt.Fprintf(io.Err, "--cookie-secure must be true or false, not %q\n", cookieSecure)
+		return cli.ErrUsage
 	}
 	var proxies []string
 	for _, p := range strings.Split(trustedProxies, ",") {
@@ -46,11 +47,11 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 			proxies = append(proxies, p)
 		}
 	}
-	log, err := c.logger(io.err)
+	log, err := c.Logger(io.Err)
 	if err != nil {
 		return err
 	}
-	loadDemo, err := demoWanted(demoMode, c.databaseURL == "")
+	loadDemo, err := demoWanted(demoMode, c.Embedded())
 	if err != nil {
 		return err
 	}
@@ -65,19 +66,19 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	defer ln.Close()
 
 	started := time.Now()
-	rt, err := c.open(ctx, log)
+	rt, err := c.Open(ctx, log)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
+	defer rt.Close()
 	// Verified API tokens are remembered while the server hears every revocation.
-	if err := rt.svc.Users.WatchAuthChanges(ctx, rt.dsn, log); err != nil {
+	if err := rt.Svc.Users.WatchAuthChanges(ctx, rt.DSN, log); err != nil {
 		return err
 	}
 
 	var adminPassword string
 	if loadDemo {
-		res, err := demo.Load(ctx, rt.svc)
+		res, err := demo.Load(ctx, rt.Svc)
 		if err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
@@ -90,7 +91,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		adminPassword = demoPassword(rt, res.AdminPassword)
 	}
 
-	app, err := server.New(server.Config{Version: version(), Logger: log, CookieSecure: secureCookies, TrustedProxies: proxies}, rt.svc)
+	app, err := server.New(server.Config{Version: version(), Logger: log, CookieSecure: secureCookies, TrustedProxies: proxies}, rt.Svc)
 	if err != nil {
 		return err
 	}
@@ -98,18 +99,18 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	go func() { served <- app.Listener(ln) }()
 
 	url := "http://" + displayHost(ln.Addr())
-	fmt.Fprintf(io.out, "Cartera %s is ready at %s (started in %s)\n", version(), url, time.Since(started).Round(time.Millisecond))
-	if rt.cluster != nil {
-		fmt.Fprintf(io.out, "  Database: private PostgreSQL cluster in %s\n", rt.cluster.DataDir())
+	fmt.Fprintf(io.Out, "Cartera %s is ready at %s (started in %s)\n", version(), url, time.Since(started).Round(time.Millisecond))
+	if dir := rt.ClusterDir(); dir != "" {
+		fmt.Fprintf(io.Out, "  Database: private PostgreSQL cluster in %s\n", dir)
 	}
 	if loadDemo {
 		if adminPassword != "" {
-			fmt.Fprintf(io.out, "  Sign in:  %s  password %s\n", demo.AdminEmail, adminPassword)
+			fmt.Fprintf(io.Out, "  Sign in:  %s  password %s\n", demo.AdminEmail, adminPassword)
 		}
-		fmt.Fprintf(io.out, "  API:      TOKEN=$(%s token create --email %s --name my-token)\n", selfCommand(), demo.AdminEmail)
-		fmt.Fprintf(io.out, "            curl -H \"Authorization: Bearer $TOKEN\" %s/api/v1/partners\n", url)
+		fmt.Fprintf(io.Out, "  API:      TOKEN=$(%s token create --email %s --name my-token)\n", cli.SelfCommand(), demo.AdminEmail)
+		fmt.Fprintf(io.Out, "            curl -H \"Authorization: Bearer $TOKEN\" %s/api/v1/partners\n", url)
 	}
-	fmt.Fprintln(io.out, "  Stop with Ctrl-C.")
+	fmt.Fprintln(io.Out, "  Stop with Ctrl-C.")
 
 	select {
 	case err := <-served:
@@ -151,14 +152,14 @@ func demoWanted(mode string, embedded bool) (bool, error) {
 
 // demoPassword returns the demo admin's password: the one just generated (saved
 // beside the embedded cluster for later starts), or the one saved earlier.
-func demoPassword(rt *runtime, generated string) string {
-	if rt.cluster == nil {
+func demoPassword(rt *cli.Runtime, generated string) string {
+	if rt.ClusterDir() == "" {
 		return generated
 	}
-	path := filepath.Join(rt.cluster.DataDir(), demoCredentialsFile)
+	path := filepath.Join(rt.ClusterDir(), demoCredentialsFile)
 	if generated != "" {
 		if err := os.WriteFile(path, []byte(generated+"\n"), 0o600); err != nil {
-			rt.log.Warn("could not save the demo admin password", "path", path, "error", err)
+			rt.Log.Warn("could not save the demo admin password", "path", path, "error", err)
 		}
 		return generated
 	}

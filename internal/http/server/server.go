@@ -138,7 +138,7 @@ func accessLog(log *slog.Logger) fiber.Handler {
 		}
 		took := time.Since(start)
 		// Server-Timing shows the server's own time in the browser's developer tools,
-		// and lets `cartera bench pages` tell it apart from the network's.
+		// and lets `cartera-bench pages` tell it apart from the network's.
 		c.Set("Server-Timing", "app;dur="+strconv.FormatFloat(float64(took.Microseconds())/1000, 'f', 2, 64))
 		log.LogAttrs(context.Background(), slog.LevelInfo, "request",
 			slog.String("method", c.Method()),

@@ -1,4 +1,8 @@
-package main
+// Package cli is what cartera's commands share: the flags every command that touches
+// the database takes (and their environment variables), opening the database (or the
+// private cluster) with every service, the audit actor of the command line, and the
+// dispatch of subcommands with their help and exit codes.
+package cli
 
 import (
 	"context"
@@ -23,8 +27,8 @@ import (
 // databaseName is the database cartera uses on its embedded cluster.
 const databaseName = "cartera"
 
-// common are the flags every command that touches the database takes.
-type common struct {
+// Common are the flags every command that touches the database takes.
+type Common struct {
 	databaseURL string
 	dataDir     string
 	pgBin       string
@@ -32,61 +36,64 @@ type common struct {
 	logFormat   string
 }
 
-// newFlags returns a flag set for one command, with help that names the command.
-func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("cartera "+name, flag.ContinueOnError)
+// NewFlags returns a flag set for one command, with help that names the command as
+// typed ("cartera pdf profile").
+func NewFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: cartera %s [flags]\n\n%s\n\nFlags (each also read from the environment variable shown):\n", name, summary)
+		fmt.Fprintf(stderr, "Usage: %s [flags]\n\n%s\n\nFlags (each also read from the environment variable shown):\n", name, summary)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// env returns the environment variable's value, or def when it is unset or empty.
-func env(name, def string) string {
+// Env returns the environment variable's value, or def when it is unset or empty.
+func Env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
 	}
 	return def
 }
 
-func (c *common) register(fs *flag.FlagSet, defaultLogLevel string) {
-	fs.StringVar(&c.databaseURL, "database-url", env("DATABASE_URL", ""),
+// Register adds the common flags to fs.
+func (c *Common) Register(fs *flag.FlagSet, defaultLogLevel string) {
+	fs.StringVar(&c.databaseURL, "database-url", Env("DATABASE_URL", ""),
 		"PostgreSQL to use (`DATABASE_URL`); when empty, a private cluster runs under --data-dir")
-	fs.StringVar(&c.dataDir, "data-dir", env("CARTERA_DATA_DIR", "cartera-data"),
+	fs.StringVar(&c.dataDir, "data-dir", Env("CARTERA_DATA_DIR", "cartera-data"),
 		"directory of the private PostgreSQL cluster (`CARTERA_DATA_DIR`)")
-	fs.StringVar(&c.pgBin, "pg-bin", env("CARTERA_PG_BIN", ""),
+	fs.StringVar(&c.pgBin, "pg-bin", Env("CARTERA_PG_BIN", ""),
 		"directory with initdb and postgres (`CARTERA_PG_BIN`); default: PATH, then /usr/lib/postgresql/<version>/bin")
-	fs.StringVar(&c.logLevel, "log-level", env("CARTERA_LOG_LEVEL", defaultLogLevel),
+	fs.StringVar(&c.logLevel, "log-level", Env("CARTERA_LOG_LEVEL", defaultLogLevel),
 		"debug, info, warn or error (`CARTERA_LOG_LEVEL`)")
-	fs.StringVar(&c.logFormat, "log-format", env("CARTERA_LOG_FORMAT", "text"),
+	fs.StringVar(&c.logFormat, "log-format", Env("CARTERA_LOG_FORMAT", "text"),
 		"text or json (`CARTERA_LOG_FORMAT`)")
 }
 
-// parse parses flags and no arguments, mapping the flag package's outcomes to run's
+// Parse parses flags and no arguments, mapping the flag package's outcomes to Run's
 // exit codes.
-func parse(fs *flag.FlagSet, args []string) error { return parseArgs(fs, args, 0) }
+func Parse(fs *flag.FlagSet, args []string) error { return ParseArgs(fs, args, 0) }
 
-// parseArgs parses flags followed by exactly n arguments.
-func parseArgs(fs *flag.FlagSet, args []string, n int) error {
+// ParseArgs parses flags followed by exactly n arguments.
+func ParseArgs(fs *flag.FlagSet, args []string, n int) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return errUsage
+		return ErrUsage
 	}
 	if fs.NArg() != n {
 		if fs.NArg() > n {
 			fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(n))
 		}
 		fs.Usage()
-		return errUsage
+		return ErrUsage
 	}
 	return nil
 }
 
-func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
+// Logger is the logger the flags ask for, writing to stderr.
+func (c *Common) Logger(stderr io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", c.logLevel)
@@ -101,31 +108,31 @@ func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("log format %q: use text or json", c.logFormat)
 }
 
-// start makes the logger and opens the database: the first steps of every command
+// Start makes the logger and opens the database: the first steps of every command
 // that works on the database.
-func (c *common) start(ctx context.Context, stderr io.Writer) (*runtime, error) {
-	log, err := c.logger(stderr)
+func (c *Common) Start(ctx context.Context, stderr io.Writer) (*Runtime, error) {
+	log, err := c.Logger(stderr)
 	if err != nil {
 		return nil, err
 	}
-	return c.open(ctx, log)
+	return c.Open(ctx, log)
 }
 
-// runtime is an open, migrated database, and the cluster behind it when embedded.
-type runtime struct {
-	dsn     string
-	conn    *sqlx.DB
+// Runtime is an open, migrated database, and the cluster behind it when embedded.
+type Runtime struct {
+	DSN     string
+	Conn    *sqlx.DB
 	cluster *pgserver.Server // nil with DATABASE_URL
-	log     *slog.Logger
-	// svc are the services, on the system's clock.
-	svc app.Services
+	Log     *slog.Logger
+	// Svc are the services, on the system's clock.
+	Svc app.Services
 }
 
-// open connects to DATABASE_URL, or starts (or reuses) the embedded cluster, then
+// Open connects to DATABASE_URL, or starts (or reuses) the embedded cluster, then
 // applies pending migrations and prepares every query, so that a broken query fails
 // here and not on a request.
-func (c *common) open(ctx context.Context, log *slog.Logger) (*runtime, error) {
-	rt := &runtime{log: log}
+func (c *Common) Open(ctx context.Context, log *slog.Logger) (*Runtime, error) {
+	rt := &Runtime{Log: log}
 	dsn := c.databaseURL
 	if dsn == "" {
 		cluster, err := pgserver.Start(ctx, pgserver.Options{DataDir: c.dataDir, BinDir: c.pgBin, Logger: log})
@@ -134,42 +141,42 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*runtime, error) {
 		}
 		rt.cluster = cluster
 		if err := ensureDatabase(ctx, cluster); err != nil {
-			rt.close()
+			rt.Close()
 			return nil, err
 		}
 		dsn = cluster.DSN(databaseName)
 	}
 	conn, err := db.Open(ctx, dsn)
 	if err != nil {
-		rt.close()
+		rt.Close()
 		return nil, err
 	}
-	rt.conn, rt.dsn = conn, dsn
+	rt.Conn, rt.DSN = conn, dsn
 	if err := db.Migrate(ctx, conn, log); err != nil {
-		rt.close()
+		rt.Close()
 		return nil, err
 	}
 	if err := rt.prepare(ctx); err != nil {
-		rt.close()
+		rt.Close()
 		return nil, err
 	}
 	return rt, nil
 }
 
-func (rt *runtime) prepare(ctx context.Context) error {
+func (rt *Runtime) prepare(ctx context.Context) error {
 	var err error
-	rt.svc, err = app.New(ctx, rt.conn, nil)
+	rt.Svc, err = app.New(ctx, rt.Conn, nil)
 	return err
 }
 
-// close closes the pool, then stops the cluster if this process started it.
-func (rt *runtime) close() {
-	if rt.conn != nil {
-		rt.conn.Close()
+// Close closes the pool, then stops the cluster if this process started it.
+func (rt *Runtime) Close() {
+	if rt.Conn != nil {
+		rt.Conn.Close()
 	}
 	if rt.cluster != nil {
 		if err := rt.cluster.Stop(); err != nil {
-			rt.log.Error("stopping PostgreSQL", "error", err)
+			rt.Log.Error("stopping PostgreSQL", "error", err)
 		}
 	}
 }
@@ -192,8 +199,8 @@ func ensureDatabase(ctx context.Context, cluster *pgserver.Server) error {
 	return nil
 }
 
-// cliActor is who the audit log records for writes made from the command line.
-func cliActor() audit.Actor {
+// Actor is who the audit log records for writes made from the command line.
+func Actor() audit.Actor {
 	name := "operator"
 	if u := os.Getenv("USER"); u != "" {
 		name = u
@@ -201,11 +208,22 @@ func cliActor() audit.Actor {
 	return audit.Actor{Name: "cli:" + name, Via: audit.ViaCLI}
 }
 
-// selfCommand is how to run cartera again, for the hints it prints: under `go run`
+// SelfCommand is how to run cartera again, for the hints it prints: under `go run`
 // the binary lives in a temporary build directory.
-func selfCommand() string {
+func SelfCommand() string {
 	if strings.Contains(os.Args[0], "go-build") {
 		return "go run ./cmd/cartera"
 	}
 	return filepath.Base(os.Args[0])
+}
+
+// Embedded says whether the commands run on the private cluster (no DATABASE_URL).
+func (c *Common) Embedded() bool { return c.databaseURL == "" }
+
+// ClusterDir is the private cluster's data directory; "" on DATABASE_URL.
+func (rt *Runtime) ClusterDir() string {
+	if rt.cluster == nil {
+		return ""
+	}
+	return rt.cluster.DataDir()
 }

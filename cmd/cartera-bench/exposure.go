@@ -20,6 +20,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"cartera/internal/cli"
 	"cartera/internal/demo"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/pgserver"
@@ -29,12 +30,12 @@ import (
 // generator in its own process against a running server (loaded with
 // `cartera demo --scale large`), then the same answers computed by the bare SQL in
 // psql as the baseline.
-func runBenchExposure(ctx context.Context, args []string, stdio stdio) error {
-	var c common
-	fs := newFlags("bench exposure", "Drive GET /api/v1/exposure on a running server at several as_of dates: one request at a time "+
+func runBenchExposure(ctx context.Context, args []string, stdio cli.Stdio) error {
+	var c cli.Common
+	fs := cli.NewFlags("cartera-bench exposure", "Drive GET /api/v1/exposure on a running server at several as_of dates: one request at a time "+
 		"(latency), in rounds that alternate with the bare SQL computing the same answer in psql on the server's database "+
-		"(--data-dir or DATABASE_URL), the baseline; then --concurrency at once for --duration (requests/s, p50, p99).", stdio.err)
-	c.register(fs, "warn")
+		"(--data-dir or DATABASE_URL), the baseline; then --concurrency at once for --duration (requests/s, p50, p99).", stdio.Err)
+	c.Register(fs, "warn")
 	url := fs.String("url", "http://127.0.0.1:8080", "the running server")
 	by := fs.String("by", "country", "the cut")
 	dates := fs.String("dates", "2017-06-30,2018-12-31,2020-03-15,2021-09-30,2023-01-01,2024-06-15,2025-11-30,2026-10-31", "as_of dates, comma-separated")
@@ -43,27 +44,27 @@ func runBenchExposure(ctx context.Context, args []string, stdio stdio) error {
 	sequential := fs.Int("sequential", 10, "requests per date and round, one at a time, for the latency phase and the psql baseline")
 	rounds := fs.Int("rounds", 5, "rounds of the latency phase, each followed by the psql baseline")
 	email := fs.String("email", demo.AdminEmail, "the user the benchmark's API token acts as (revoked at the end)")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	var asOf []string
 	for _, d := range strings.Split(*dates, ",") {
 		if _, err := civil.Parse(strings.TrimSpace(d)); err != nil {
-			fmt.Fprintf(stdio.err, "--dates: %q is not a date (YYYY-MM-DD)\n", d)
-			return errUsage
+			fmt.Fprintf(stdio.Err, "--dates: %q is not a date (YYYY-MM-DD)\n", d)
+			return cli.ErrUsage
 		}
 		asOf = append(asOf, strings.TrimSpace(d))
 	}
-	rt, err := c.start(ctx, stdio.err)
+	rt, err := c.Start(ctx, stdio.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	tok, secret, err := rt.svc.Users.CreateToken(ctx, cliActor(), *email, "exposure benchmark "+time.Now().UTC().Format(time.RFC3339))
+	defer rt.Close()
+	tok, secret, err := rt.Svc.Users.CreateToken(ctx, cli.Actor(), *email, "exposure benchmark "+time.Now().UTC().Format(time.RFC3339))
 	if err != nil {
 		return fmt.Errorf("a token for the benchmark: %w", err)
 	}
-	defer func() { _, _ = rt.svc.Users.RevokeToken(context.WithoutCancel(ctx), cliActor(), tok.ID) }()
+	defer func() { _, _ = rt.Svc.Users.RevokeToken(context.WithoutCancel(ctx), cli.Actor(), tok.ID) }()
 
 	// fasthttp's client sends and reads on the calling goroutine; net/http's hands
 	// each request to two goroutines of its own, whose wake-ups were 0.1 ms of every
@@ -71,7 +72,7 @@ func runBenchExposure(ctx context.Context, args []string, stdio stdio) error {
 	// generator's cost, not the server's.
 	b := &bencher{base: strings.TrimRight(*url, "/"), by: *by, token: secret,
 		client: &fasthttp.Client{MaxConnsPerHost: *concurrency + 1, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}}
-	out := stdio.out
+	out := stdio.Out
 	fmt.Fprintf(out, "exposure by %s at %d dates, %s, %d cores, %s\n", *by, len(asOf), *url, goruntime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
 	// Warm-up, and a check that every date answers: a 4xx would measure nothing.
 	currency := ""
@@ -112,7 +113,7 @@ func runBenchExposure(ctx context.Context, args []string, stdio stdio) error {
 				mine, mineOwn = append(mine, time.Since(began)), append(mineOwn, took)
 			}
 		}
-		sql, err := psqlBaseline(ctx, rt.dsn, asOf, currency, *sequential)
+		sql, err := psqlBaseline(ctx, rt.DSN, asOf, currency, *sequential)
 		if err != nil {
 			return err
 		}

@@ -12,41 +12,42 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"cartera/internal/cli"
 	"cartera/internal/demo"
 )
 
 // runBenchPages times every page of the web UI on a running server: the server's own
 // time (its Server-Timing header), the time at the client, and the page's weight.
-func runBenchPages(ctx context.Context, args []string, stdio stdio) error {
-	var c common
-	fs := newFlags("bench pages", "Request every page of the web UI on a running server, one at a time, and print each page's "+
+func runBenchPages(ctx context.Context, args []string, stdio cli.Stdio) error {
+	var c cli.Common
+	fs := cli.NewFlags("cartera-bench pages", "Request every page of the web UI on a running server, one at a time, and print each page's "+
 		"server time (Server-Timing) p50/p99, client time and weight. It signs in through a session it creates in the "+
-		"server's database (--data-dir or DATABASE_URL) and ends afterwards.", stdio.err)
-	c.register(fs, "warn")
+		"server's database (--data-dir or DATABASE_URL) and ends afterwards.", stdio.Err)
+	c.Register(fs, "warn")
 	url := fs.String("url", "http://127.0.0.1:8080", "the running server")
 	times := fs.Int("n", 20, "requests per page")
 	email := fs.String("email", demo.AdminEmail, "the user (an admin sees every page) the benchmark signs in as")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if *times < 1 {
-		fmt.Fprintln(stdio.err, "--n must be at least 1")
-		return errUsage
+		fmt.Fprintln(stdio.Err, "--n must be at least 1")
+		return cli.ErrUsage
 	}
-	rt, err := c.start(ctx, stdio.err)
+	rt, err := c.Start(ctx, stdio.Err)
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	u, err := rt.svc.Users.ByEmail(ctx, *email)
+	defer rt.Close()
+	u, err := rt.Svc.Users.ByEmail(ctx, *email)
 	if err != nil {
 		return err
 	}
-	secret, err := rt.svc.Users.StartSession(ctx, u.ID)
+	secret, err := rt.Svc.Users.StartSession(ctx, u.ID)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = rt.svc.Users.EndSession(context.WithoutCancel(ctx), secret) }()
+	defer func() { _ = rt.Svc.Users.EndSession(context.WithoutCancel(ctx), secret) }()
 
 	p := &pageBencher{base: strings.TrimRight(*url, "/"), cookie: "cartera_session=" + secret, client: &http.Client{
 		Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
@@ -58,7 +59,7 @@ func runBenchPages(ctx context.Context, args []string, stdio stdio) error {
 	if err != nil {
 		return err
 	}
-	out := stdio.out
+	out := stdio.Out
 	fmt.Fprintf(out, "%d pages × %d requests, %s, %d cores, %s; weight = HTML + the stylesheet (%d bytes)\n",
 		len(pages), *times, *url, goruntime.NumCPU(), time.Now().UTC().Format("2006-01-02"), len(css.body))
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
