@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -26,41 +27,57 @@ import (
 	"cartera/internal/platform/pgserver"
 )
 
+// exposureFlags are the exposure benchmark's flags, parsed.
+type exposureFlags struct {
+	cli.Common
+	url, by, email                  string
+	asOf                            []string
+	duration                        time.Duration
+	concurrency, sequential, rounds int
+}
+
+func parseExposureFlags(args []string, stdio cli.Stdio) (exposureFlags, error) {
+	var f exposureFlags
+	fs := cli.NewFlags("cartera-bench exposure", "Drive GET /api/v1/exposure on a running server at several as_of dates: one request at a time "+
+		"(latency), in rounds that alternate with the bare SQL computing the same answer in psql on the server's database "+
+		"(--data-dir or DATABASE_URL), the baseline; then --concurrency at once for --duration (requests/s, p50, p99).", stdio.Err)
+	f.Register(fs, "warn")
+	fs.StringVar(&f.url, "url", "http://127.0.0.1:8080", "the running server")
+	fs.StringVar(&f.by, "by", "country", "the cut")
+	dates := fs.String("dates", "2017-06-30,2018-12-31,2020-03-15,2021-09-30,2023-01-01,2024-06-15,2025-11-30,2026-10-31", "as_of dates, comma-separated")
+	fs.DurationVar(&f.duration, "duration", 20*time.Second, "how long to drive the server with concurrent requests")
+	fs.IntVar(&f.concurrency, "concurrency", 4, "requests in flight during the load phase")
+	fs.IntVar(&f.sequential, "sequential", 10, "requests per date and round, one at a time, for the latency phase and the psql baseline")
+	fs.IntVar(&f.rounds, "rounds", 5, "rounds of the latency phase, each followed by the psql baseline")
+	fs.StringVar(&f.email, "email", demo.AdminEmail, "the user the benchmark's API token acts as (revoked at the end)")
+	if err := cli.Parse(fs, args); err != nil {
+		return f, err
+	}
+	for _, d := range strings.Split(*dates, ",") {
+		if _, err := civil.Parse(strings.TrimSpace(d)); err != nil {
+			fmt.Fprintf(stdio.Err, "--dates: %q is not a date (YYYY-MM-DD)\n", d)
+			return f, cli.ErrUsage
+		}
+		f.asOf = append(f.asOf, strings.TrimSpace(d))
+	}
+	return f, nil
+}
+
 // runBenchExposure is the exposure load benchmark of docs/PERFORMANCE.md: a load
 // generator in its own process against a running server (loaded with
 // `cartera demo --scale large`), then the same answers computed by the bare SQL in
 // psql as the baseline.
 func runBenchExposure(ctx context.Context, args []string, stdio cli.Stdio) error {
-	var c cli.Common
-	fs := cli.NewFlags("cartera-bench exposure", "Drive GET /api/v1/exposure on a running server at several as_of dates: one request at a time "+
-		"(latency), in rounds that alternate with the bare SQL computing the same answer in psql on the server's database "+
-		"(--data-dir or DATABASE_URL), the baseline; then --concurrency at once for --duration (requests/s, p50, p99).", stdio.Err)
-	c.Register(fs, "warn")
-	url := fs.String("url", "http://127.0.0.1:8080", "the running server")
-	by := fs.String("by", "country", "the cut")
-	dates := fs.String("dates", "2017-06-30,2018-12-31,2020-03-15,2021-09-30,2023-01-01,2024-06-15,2025-11-30,2026-10-31", "as_of dates, comma-separated")
-	duration := fs.Duration("duration", 20*time.Second, "how long to drive the server with concurrent requests")
-	concurrency := fs.Int("concurrency", 4, "requests in flight during the load phase")
-	sequential := fs.Int("sequential", 10, "requests per date and round, one at a time, for the latency phase and the psql baseline")
-	rounds := fs.Int("rounds", 5, "rounds of the latency phase, each followed by the psql baseline")
-	email := fs.String("email", demo.AdminEmail, "the user the benchmark's API token acts as (revoked at the end)")
-	if err := cli.Parse(fs, args); err != nil {
+	f, err := parseExposureFlags(args, stdio)
+	if err != nil {
 		return err
 	}
-	var asOf []string
-	for _, d := range strings.Split(*dates, ",") {
-		if _, err := civil.Parse(strings.TrimSpace(d)); err != nil {
-			fmt.Fprintf(stdio.Err, "--dates: %q is not a date (YYYY-MM-DD)\n", d)
-			return cli.ErrUsage
-		}
-		asOf = append(asOf, strings.TrimSpace(d))
-	}
-	rt, err := c.Start(ctx, stdio.Err)
+	rt, err := f.Start(ctx, stdio.Err)
 	if err != nil {
 		return err
 	}
 	defer rt.Close()
-	tok, secret, err := rt.Svc.Users.CreateToken(ctx, cli.Actor(), *email, "exposure benchmark "+time.Now().UTC().Format(time.RFC3339))
+	tok, secret, err := rt.Svc.Users.CreateToken(ctx, cli.Actor(), f.email, "exposure benchmark "+time.Now().UTC().Format(time.RFC3339))
 	if err != nil {
 		return fmt.Errorf("a token for the benchmark: %w", err)
 	}
@@ -70,16 +87,35 @@ func runBenchExposure(ctx context.Context, args []string, stdio cli.Stdio) error
 	// each request to two goroutines of its own, whose wake-ups were 0.1 ms of every
 	// request on this VM (GET /api/v1/me: 140 µs against 46 µs): the load
 	// generator's cost, not the server's.
-	b := &bencher{base: strings.TrimRight(*url, "/"), by: *by, token: secret,
-		client: &fasthttp.Client{MaxConnsPerHost: *concurrency + 1, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}}
+	b := &bencher{base: strings.TrimRight(f.url, "/"), by: f.by, token: secret,
+		client: &fasthttp.Client{MaxConnsPerHost: f.concurrency + 1, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}}
 	out := stdio.Out
-	fmt.Fprintf(out, "exposure by %s at %d dates, %s, %d cores, %s\n", *by, len(asOf), *url, goruntime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
-	// Warm-up, and a check that every date answers: a 4xx would measure nothing.
-	currency := ""
+	fmt.Fprintf(out, "exposure by %s at %d dates, %s, %d cores, %s\n", f.by, len(f.asOf), f.url, goruntime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
+	currency, err := b.warmUp(ctx, out, f.asOf)
+	if err != nil {
+		return err
+	}
+	lat, err := b.latencyRounds(ctx, rt.DSN, f, currency)
+	if err != nil {
+		return err
+	}
+	load, failures, took := b.drive(ctx, f.asOf, f.concurrency, f.duration)
+	if err := lat.print(out, f.concurrency, load, took); err != nil {
+		return err
+	}
+	if failures > 0 {
+		return fmt.Errorf("%d requests failed during the load phase", failures)
+	}
+	return nil
+}
+
+// warmUp asks for every date once, checks that each answers (a 4xx would measure
+// nothing) and says what it answered; it returns the report's currency.
+func (b *bencher) warmUp(ctx context.Context, out io.Writer, asOf []string) (currency string, err error) {
 	for _, d := range asOf {
 		body, _, err := b.get(ctx, d)
 		if err != nil {
-			return err
+			return "", err
 		}
 		var r struct {
 			Currency string `json:"currency"`
@@ -90,52 +126,64 @@ func runBenchExposure(ctx context.Context, args []string, stdio cli.Stdio) error
 			} `json:"total"`
 		}
 		if err := json.Unmarshal(body, &r); err != nil {
-			return fmt.Errorf("exposure at %s: %w", d, err)
+			return "", fmt.Errorf("exposure at %s: %w", d, err)
 		}
 		currency = r.Currency
 		fmt.Fprintf(out, "  %s: %d groups, %d loans, %s %s outstanding\n", d, len(r.Groups), r.Total.Loans, r.Total.Outstanding, r.Currency)
 	}
+	return currency, nil
+}
 
-	// The latency phase and the baseline alternate in rounds, so that both see the
-	// machine in the same state (on a shared VM the same query's time drifts by half
-	// from one minute to the next); the ratio is the median of the rounds'.
-	var seq, own, baseline []time.Duration
-	var ratios, ownRatios []float64
-	for range *rounds {
+// latency is what the rounds measured: every request's time at the client and the
+// server's own, the baseline's, and each round's ratios of p50s.
+type latency struct {
+	seq, own, baseline []time.Duration
+	ratios, ownRatios  []float64
+}
+
+// latencyRounds alternates the latency phase and the baseline in rounds, so that both
+// see the machine in the same state (on a shared VM the same query's time drifts by
+// half from one minute to the next); the ratio is the median of the rounds'.
+func (b *bencher) latencyRounds(ctx context.Context, dsn string, f exposureFlags, currency string) (latency, error) {
+	var l latency
+	for range f.rounds {
 		var mine, mineOwn []time.Duration
-		for range *sequential {
-			for _, d := range asOf {
+		for range f.sequential {
+			for _, d := range f.asOf {
 				began := time.Now()
 				_, took, err := b.get(ctx, d)
 				if err != nil {
-					return err
+					return l, err
 				}
 				mine, mineOwn = append(mine, time.Since(began)), append(mineOwn, took)
 			}
 		}
-		sql, err := psqlBaseline(ctx, rt.DSN, asOf, currency, *sequential)
+		sql, err := psqlBaseline(ctx, dsn, f.asOf, currency, f.sequential)
 		if err != nil {
-			return err
+			return l, err
 		}
-		seq, own, baseline = append(seq, mine...), append(own, mineOwn...), append(baseline, sql...)
+		l.seq, l.own, l.baseline = append(l.seq, mine...), append(l.own, mineOwn...), append(l.baseline, sql...)
 		sortDurations(mine)
 		sortDurations(mineOwn)
 		sortDurations(sql)
-		ratios = append(ratios, float64(pct(mine, 50))/float64(pct(sql, 50)))
-		ownRatios = append(ownRatios, float64(pct(mineOwn, 50))/float64(pct(sql, 50)))
+		l.ratios = append(l.ratios, float64(pct(mine, 50))/float64(pct(sql, 50)))
+		l.ownRatios = append(l.ownRatios, float64(pct(mineOwn, 50))/float64(pct(sql, 50)))
 	}
-	load, failures, took := b.drive(ctx, asOf, *concurrency, *duration)
+	return l, nil
+}
 
+// print writes the table of times and the ratios to the baseline.
+func (l latency) print(out io.Writer, concurrency int, load []time.Duration, took time.Duration) error {
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "\trequests\treq/s\tp50\tp90\tp99\tmax\t")
 	row := func(name string, ds []time.Duration, rate string) {
 		sortDurations(ds)
 		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", name, len(ds), rate, ms(pct(ds, 50)), ms(pct(ds, 90)), ms(pct(ds, 99)), ms(pct(ds, 100)))
 	}
-	row("server, one at a time, at the client", seq, "")
-	row("the same, the server's own time", own, "")
-	row(fmt.Sprintf("server, %d at once, at the client", *concurrency), load, fmt.Sprintf("%.0f", float64(len(load))/took.Seconds()))
-	row("bare SQL in psql", baseline, "")
+	row("server, one at a time, at the client", l.seq, "")
+	row("the same, the server's own time", l.own, "")
+	row(fmt.Sprintf("server, %d at once, at the client", concurrency), load, fmt.Sprintf("%.0f", float64(len(load))/took.Seconds()))
+	row("bare SQL in psql", l.baseline, "")
 	if err := w.Flush(); err != nil {
 		return err
 	}
@@ -147,11 +195,8 @@ func runBenchExposure(ctx context.Context, args []string, stdio cli.Stdio) error
 		}
 		fmt.Fprintf(out, "%s / SQL p50, per round: %s×; median %.2f×\n", name, strings.Join(each, ", "), rs[len(rs)/2])
 	}
-	perRound("server p50 at the client", ratios)
-	perRound("server's own p50", ownRatios)
-	if failures > 0 {
-		return fmt.Errorf("%d requests failed during the load phase", failures)
-	}
+	perRound("server p50 at the client", l.ratios)
+	perRound("server's own p50", l.ownRatios)
 	return nil
 }
 

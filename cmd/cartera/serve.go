@@ -21,12 +21,21 @@ import (
 // cluster, so every start can say how to log in.
 const demoCredentialsFile = "demo-admin.txt"
 
-func runServe(ctx context.Context, args []string, io cli.Stdio) error {
-	var c cli.Common
-	var addr, demoMode, cookieSecure, trustedProxies string
+// serveFlags are serve's own flags, parsed.
+type serveFlags struct {
+	cli.Common
+	addr          string
+	loadDemo      bool
+	secureCookies bool
+	proxies       []string
+}
+
+func parseServeFlags(args []string, io cli.Stdio) (serveFlags, error) {
+	var f serveFlags
+	var demoMode, cookieSecure, trustedProxies string
 	fs := cli.NewFlags("cartera serve", "Run the HTTP service: the JSON API under /api/v1 and /healthz.", io.Err)
-	c.Register(fs, "info")
-	fs.StringVar(&addr, "addr", cli.Env("CARTERA_ADDR", ":8080"), "address to listen on (`CARTERA_ADDR`)")
+	f.Register(fs, "info")
+	fs.StringVar(&f.addr, "addr", cli.Env("CARTERA_ADDR", ":8080"), "address to listen on (`CARTERA_ADDR`)")
 	fs.StringVar(&demoMode, "demo", cli.Env("CARTERA_DEMO", "auto"),
 		"load the demo data on first start: auto (only on the embedded cluster), true or false (`CARTERA_DEMO`)")
 	fs.StringVar(&cookieSecure, "cookie-secure", cli.Env("CARTERA_COOKIE_SECURE", "false"),
@@ -34,39 +43,42 @@ func runServe(ctx context.Context, args []string, io cli.Stdio) error {
 	fs.StringVar(&trustedProxies, "trusted-proxies", cli.Env("CARTERA_TRUSTED_PROXIES", ""),
 		"comma-separated proxy addresses or CIDRs whose X-Forwarded-For/-Proto are believed (`CARTERA_TRUSTED_PROXIES`)")
 	if err := cli.Parse(fs, args); err != nil {
-		return err
+		return f, err
 	}
-	secureCookies, err := strconv.ParseBool(cookieSecure)
-	if err != nil {
+	var err error
+	if f.secureCookies, err = strconv.ParseBool(cookieSecure); err != nil {
 		fmt.Fprintf(io.Err, "--cookie-secure must be true or false, not %q\n", cookieSecure)
-		return cli.ErrUsage
+		return f, cli.ErrUsage
 	}
-	var proxies []string
 	for _, p := range strings.Split(trustedProxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
-			proxies = append(proxies, p)
+			f.proxies = append(f.proxies, p)
 		}
 	}
-	log, err := c.Logger(io.Err)
-	if err != nil {
-		return err
-	}
-	loadDemo, err := demoWanted(demoMode, c.Embedded())
-	if err != nil {
-		return err
-	}
+	f.loadDemo, err = demoWanted(demoMode, f.Embedded())
+	return f, err
+}
 
+func runServe(ctx context.Context, args []string, io cli.Stdio) error {
+	f, err := parseServeFlags(args, io)
+	if err != nil {
+		return err
+	}
+	log, err := f.Logger(io.Err)
+	if err != nil {
+		return err
+	}
 	tuneGC()
 
 	// Claim the port before starting anything, so "port in use" costs nothing to learn.
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %v (choose another with --addr or CARTERA_ADDR)", addr, unwrapOp(err))
+		return fmt.Errorf("cannot listen on %s: %v (choose another with --addr or CARTERA_ADDR)", f.addr, unwrapOp(err))
 	}
 	defer ln.Close()
 
 	started := time.Now()
-	rt, err := c.Open(ctx, log)
+	rt, err := f.Open(ctx, log)
 	if err != nil {
 		return err
 	}
@@ -75,42 +87,19 @@ func runServe(ctx context.Context, args []string, io cli.Stdio) error {
 	if err := rt.Svc.Users.WatchAuthChanges(ctx, rt.DSN, log); err != nil {
 		return err
 	}
-
 	var adminPassword string
-	if loadDemo {
-		res, err := demo.Load(ctx, rt.Svc)
-		if err != nil {
-			return fmt.Errorf("load demo data: %w", err)
+	if f.loadDemo {
+		if adminPassword, err = loadDemo(ctx, rt); err != nil {
+			return err
 		}
-		if !res.AlreadyLoaded {
-			log.Info("loaded demo data", "partners", res.Partners, "loans", res.Loans, "reports", res.Reports)
-		}
-		for _, s := range res.Skipped {
-			log.Warn("demo data skipped", "what", s)
-		}
-		adminPassword = demoPassword(rt, res.AdminPassword)
 	}
-
-	app, err := server.New(server.Config{Version: version(), Logger: log, CookieSecure: secureCookies, TrustedProxies: proxies}, rt.Svc)
+	app, err := server.New(server.Config{Version: version(), Logger: log, CookieSecure: f.secureCookies, TrustedProxies: f.proxies}, rt.Svc)
 	if err != nil {
 		return err
 	}
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
-
-	url := "http://" + displayHost(ln.Addr())
-	fmt.Fprintf(io.Out, "Cartera %s is ready at %s (started in %s)\n", version(), url, time.Since(started).Round(time.Millisecond))
-	if dir := rt.ClusterDir(); dir != "" {
-		fmt.Fprintf(io.Out, "  Database: private PostgreSQL cluster in %s\n", dir)
-	}
-	if loadDemo {
-		if adminPassword != "" {
-			fmt.Fprintf(io.Out, "  Sign in:  %s  password %s\n", demo.AdminEmail, adminPassword)
-		}
-		fmt.Fprintf(io.Out, "  API:      TOKEN=$(%s token create --email %s --name my-token)\n", cli.SelfCommand(), demo.AdminEmail)
-		fmt.Fprintf(io.Out, "            curl -H \"Authorization: Bearer $TOKEN\" %s/api/v1/partners\n", url)
-	}
-	fmt.Fprintln(io.Out, "  Stop with Ctrl-C.")
+	printReady(io, rt, "http://"+displayHost(ln.Addr()), time.Since(started), f.loadDemo, adminPassword)
 
 	select {
 	case err := <-served:
@@ -122,6 +111,37 @@ func runServe(ctx context.Context, args []string, io cli.Stdio) error {
 		log.Error("HTTP shutdown", "error", err)
 	}
 	return nil
+}
+
+// loadDemo loads the demo (once) and returns the demo admin's password to show.
+func loadDemo(ctx context.Context, rt *cli.Runtime) (string, error) {
+	res, err := demo.Load(ctx, rt.Svc)
+	if err != nil {
+		return "", fmt.Errorf("load demo data: %w", err)
+	}
+	if !res.AlreadyLoaded {
+		rt.Log.Info("loaded demo data", "partners", res.Partners, "loans", res.Loans, "reports", res.Reports)
+	}
+	for _, s := range res.Skipped {
+		rt.Log.Warn("demo data skipped", "what", s)
+	}
+	return demoPassword(rt, res.AdminPassword), nil
+}
+
+// printReady says where the service answers and, with the demo, how to sign in.
+func printReady(io cli.Stdio, rt *cli.Runtime, url string, took time.Duration, withDemo bool, adminPassword string) {
+	fmt.Fprintf(io.Out, "Cartera %s is ready at %s (started in %s)\n", version(), url, took.Round(time.Millisecond))
+	if dir := rt.ClusterDir(); dir != "" {
+		fmt.Fprintf(io.Out, "  Database: private PostgreSQL cluster in %s\n", dir)
+	}
+	if withDemo {
+		if adminPassword != "" {
+			fmt.Fprintf(io.Out, "  Sign in:  %s  password %s\n", demo.AdminEmail, adminPassword)
+		}
+		fmt.Fprintf(io.Out, "  API:      TOKEN=$(%s token create --email %s --name my-token)\n", cli.SelfCommand(), demo.AdminEmail)
+		fmt.Fprintf(io.Out, "            curl -H \"Authorization: Bearer $TOKEN\" %s/api/v1/partners\n", url)
+	}
+	fmt.Fprintln(io.Out, "  Stop with Ctrl-C.")
 }
 
 // serveGCPercent is the GOGC `cartera serve` runs with unless GOGC is set. The

@@ -179,83 +179,93 @@ func monthsBefore(t time.Time, n int) time.Time {
 	return time.Date(t.Year(), t.Month()-time.Month(n), 1, 0, 0, 0, 0, time.UTC)
 }
 
+// inputs are what a period's ratios are computed from: its figures, the report 12
+// months earlier (prior) and the one at the period's start (start), for averages and
+// growth, and the factor that annualizes its flows.
+type inputs struct {
+	f            Figures
+	prior, start *Report
+	annual       float64
+}
+
+// avg is a stock's average over the period, and how it was taken: as reported, over
+// 12 months, from the period's start, or the period-end value alone.
+func (in inputs) avg(reported *decimal.Decimal, stock func(Figures) *decimal.Decimal) (*float64, Basis) {
+	switch {
+	case reported != nil:
+		return fl(reported), ReportedAverage
+	case stock(in.f) == nil:
+		return nil, ""
+	case in.prior != nil && stock(in.prior.Figures) != nil:
+		m := (num(stock(in.f)) + num(stock(in.prior.Figures))) / 2
+		return &m, TwelveMonths
+	case in.start != nil && in.start != in.prior && stock(in.start.Figures) != nil:
+		m := (num(stock(in.f)) + num(stock(in.start.Figures))) / 2
+		return &m, PeriodStart
+	}
+	return fl(stock(in.f)), PeriodEnd
+}
+
+// flowOver is a flow, annualized, over a denominator.
+func (in inputs) flowOver(flow *decimal.Decimal, denom *float64) *float64 {
+	if flow == nil {
+		return nil
+	}
+	return div(num(flow)*in.annual, denom)
+}
+
+// growth is a stock's growth over 12 months.
+func (in inputs) growth(stock func(Figures) *decimal.Decimal) *float64 {
+	if in.prior == nil || stock(in.f) == nil || stock(in.prior.Figures) == nil {
+		return nil
+	}
+	v := div(num(stock(in.f)), fl(stock(in.prior.Figures)))
+	if v == nil {
+		return nil
+	}
+	g := *v - 1
+	return &g
+}
+
+// ratio is a over b, both at the period's end.
+func ratio(a, b *decimal.Decimal) *float64 {
+	if a == nil {
+		return nil
+	}
+	return div(num(a), fl(b))
+}
+
 func ratios(r *Report, find func(time.Time, string) *Report) map[Name]Ratio {
-	prior := find(monthsBefore(r.PeriodEnd, 12), r.Currency)
-	start := find(monthsBefore(r.PeriodEnd, r.Months), r.Currency)
+	in := inputs{f: r.Figures, prior: find(monthsBefore(r.PeriodEnd, 12), r.Currency),
+		start: find(monthsBefore(r.PeriodEnd, r.Months), r.Currency), annual: 12.0 / float64(r.Months)}
 	f := r.Figures
-	annual := 12.0 / float64(r.Months)
 	out := make(map[Name]Ratio, len(Names))
 	set := func(n Name, v *float64, b Basis) { out[n] = Ratio{Value: v, Basis: b} }
-
-	avg := func(reported *decimal.Decimal, stock func(Figures) *decimal.Decimal) (*float64, Basis) {
-		switch {
-		case reported != nil:
-			return fl(reported), ReportedAverage
-		case stock(f) == nil:
-			return nil, ""
-		case prior != nil && stock(prior.Figures) != nil:
-			m := (num(stock(f)) + num(stock(prior.Figures))) / 2
-			return &m, TwelveMonths
-		case start != nil && start != prior && stock(start.Figures) != nil:
-			m := (num(stock(f)) + num(stock(start.Figures))) / 2
-			return &m, PeriodStart
-		}
-		return fl(stock(f)), PeriodEnd
-	}
 	glp := func(x Figures) *decimal.Decimal { return x.GrossLoanPortfolio }
-	avgGLP, glpBasis := avg(f.AverageGLP, glp)
-	avgAssets, assetsBasis := avg(f.AverageAssets, func(x Figures) *decimal.Decimal { return x.TotalAssets })
-	avgEquity, equityBasis := avg(f.AverageEquity, func(x Figures) *decimal.Decimal { return x.Equity })
-	avgClients, clientsBasis := avg(f.AverageActiveClients, func(x Figures) *decimal.Decimal { return x.ActiveClients })
+	avgGLP, glpBasis := in.avg(f.AverageGLP, glp)
+	avgAssets, assetsBasis := in.avg(f.AverageAssets, func(x Figures) *decimal.Decimal { return x.TotalAssets })
+	avgEquity, equityBasis := in.avg(f.AverageEquity, func(x Figures) *decimal.Decimal { return x.Equity })
+	avgClients, clientsBasis := in.avg(f.AverageActiveClients, func(x Figures) *decimal.Decimal { return x.ActiveClients })
 
-	flowOver := func(flow *decimal.Decimal, denom *float64) *float64 {
-		if flow == nil {
-			return nil
-		}
-		return div(num(flow)*annual, denom)
-	}
-	growth := func(stock func(Figures) *decimal.Decimal) *float64 {
-		if prior == nil || stock(f) == nil || stock(prior.Figures) == nil {
-			return nil
-		}
-		v := div(num(stock(f)), fl(stock(prior.Figures)))
-		if v == nil {
-			return nil
-		}
-		g := *v - 1
-		return &g
-	}
-	ratio := func(a, b *decimal.Decimal) *float64 {
-		if a == nil {
-			return nil
-		}
-		return div(num(a), fl(b))
-	}
-
-	set(GLPGrowth, growth(glp), "")
-	set(ClientGrowth, growth(func(x Figures) *decimal.Decimal { return x.ActiveClients }), "")
+	set(GLPGrowth, in.growth(glp), "")
+	set(ClientGrowth, in.growth(func(x Figures) *decimal.Decimal { return x.ActiveClients }), "")
 	set(AverageLoanBalance, ratio(f.GrossLoanPortfolio, f.ActiveClients), "")
 	set(PAR30Ratio, ratio(f.PAR30, f.GrossLoanPortfolio), "")
-	set(WriteOffRatio, flowOver(f.WriteOffs, avgGLP), glpBasis)
+	set(WriteOffRatio, in.flowOver(f.WriteOffs, avgGLP), glpBasis)
 	set(RiskCoverage, ratio(f.LoanLossReserve, f.PAR30), "")
-	set(ProvisionExpenseRatio, flowOver(f.ProvisionExpense, avgGLP), glpBasis)
-	set(OperatingExpenseRatio, flowOver(f.OperatingExpense, avgGLP), glpBasis)
-	set(PersonnelExpenseRatio, flowOver(f.PersonnelExpense, avgGLP), glpBasis)
-	set(PortfolioYield, flowOver(f.PortfolioRevenue, avgGLP), glpBasis)
-	set(CostPerClient, flowOver(f.OperatingExpense, avgClients), clientsBasis)
+	set(ProvisionExpenseRatio, in.flowOver(f.ProvisionExpense, avgGLP), glpBasis)
+	set(OperatingExpenseRatio, in.flowOver(f.OperatingExpense, avgGLP), glpBasis)
+	set(PersonnelExpenseRatio, in.flowOver(f.PersonnelExpense, avgGLP), glpBasis)
+	set(PortfolioYield, in.flowOver(f.PortfolioRevenue, avgGLP), glpBasis)
+	set(CostPerClient, in.flowOver(f.OperatingExpense, avgClients), clientsBasis)
 	set(ClientsPerLoanOfficer, ratio(f.ActiveClients, f.LoanOfficers), "")
 	set(ClientsPerStaff, ratio(f.ActiveClients, f.TotalStaff), "")
 	set(LoanOfficersShare, ratio(f.LoanOfficers, f.TotalStaff), "")
-	set(ROE, flowOver(f.NetIncome, avgEquity), equityBasis)
-	set(ROA, flowOver(f.NetIncome, avgAssets), assetsBasis)
+	set(ROE, in.flowOver(f.NetIncome, avgEquity), equityBasis)
+	set(ROA, in.flowOver(f.NetIncome, avgAssets), assetsBasis)
 	set(DebtToEquity, ratio(f.TotalLiabilities, f.Equity), "")
 	set(EquityToAssets, ratio(f.Equity, f.TotalAssets), "")
-	var oss *float64
-	if f.FinancialRevenue != nil && f.FinancialExpense != nil && f.ProvisionExpense != nil && f.OperatingExpense != nil {
-		costs := num(f.FinancialExpense) + num(f.ProvisionExpense) + num(f.OperatingExpense)
-		oss = div(num(f.FinancialRevenue), &costs)
-	}
-	set(OperationalSelfSuffic, oss, "")
+	set(OperationalSelfSuffic, selfSufficiency(f), "")
 	set(WomenShare, ratio(f.WomenClients, f.ActiveClients), "")
 	// A ratio with no value has no basis either.
 	for n, r := range out {
@@ -264,6 +274,16 @@ func ratios(r *Report, find func(time.Time, string) *Report) map[Name]Ratio {
 		}
 	}
 	return out
+}
+
+// selfSufficiency is operational self-sufficiency: financial revenue over financial,
+// provision and operating expense.
+func selfSufficiency(f Figures) *float64 {
+	if f.FinancialRevenue == nil || f.FinancialExpense == nil || f.ProvisionExpense == nil || f.OperatingExpense == nil {
+		return nil
+	}
+	costs := num(f.FinancialExpense) + num(f.ProvisionExpense) + num(f.OperatingExpense)
+	return div(num(f.FinancialRevenue), &costs)
 }
 
 // num is a figure as a float: ratios are proportions, not amounts, so float64 is

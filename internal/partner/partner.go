@@ -101,6 +101,17 @@ func (f *Fields) Normalize() {
 // the years: nothing was founded, or became a partner, in the future.
 func (f Fields) Validate(thisYear int) error {
 	var bad apperr.Fields
+	f.checkIdentity(&bad)
+	f.checkYears(&bad, thisYear)
+	if f.Methodology != nil && !f.Methodology.Valid() {
+		bad.Add("methodology", "must be one of individual, solidarity_group, village_banking, mixed")
+	}
+	f.checkTexts(&bad)
+	return bad.Err()
+}
+
+// checkIdentity checks the name, the country, the region and the legal status.
+func (f Fields) checkIdentity(bad *apperr.Fields) {
 	switch n := utf8.RuneCountInString(f.Name); {
 	case n == 0:
 		bad.Add("name", "is required")
@@ -121,6 +132,10 @@ func (f Fields) Validate(thisYear int) error {
 	case !f.LegalStatus.Valid():
 		bad.Add("legal_status", "must be one of ngo, cooperative, nbfi, bank, other")
 	}
+}
+
+// checkYears checks the year founded and the year the partnership began.
+func (f Fields) checkYears(bad *apperr.Fields, thisYear int) {
 	if f.Founded != nil && (*f.Founded < earliestYear || *f.Founded > thisYear) {
 		bad.Add("founded", "must be a year between %d and %d", earliestYear, thisYear)
 	}
@@ -132,9 +147,10 @@ func (f Fields) Validate(thisYear int) error {
 			bad.Add("partner_since", "cannot be before the year founded (%d)", *f.Founded)
 		}
 	}
-	if f.Methodology != nil && !f.Methodology.Valid() {
-		bad.Add("methodology", "must be one of individual, solidarity_group, village_banking, mixed")
-	}
+}
+
+// checkTexts checks the sectors and the free texts' lengths.
+func (f Fields) checkTexts(bad *apperr.Fields) {
 	if len(f.Sectors) > MaxSectors {
 		bad.Add("sectors", "at most %d sectors", MaxSectors)
 	}
@@ -151,7 +167,6 @@ func (f Fields) Validate(thisYear int) error {
 			bad.Add(text.field, "must be at most %d characters", MaxTextLength)
 		}
 	}
-	return bad.Err()
 }
 
 // Valid reports whether s is a known legal status.

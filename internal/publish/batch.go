@@ -33,45 +33,93 @@ type Progress func(done, total int)
 // rendered ahead of the one being emitted, no more, so memory stays flat however
 // many partners there are.
 func (s *Service) FactSheets(ctx context.Context, b Batch, emit func(Document) error, progress Progress) error {
-	ids := b.PartnerIDs
+	ids, err := s.batchPartners(ctx, b.PartnerIDs)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := s.renderAll(ctx, ids, b)
+	// On the way out, early or not, stop the feeder and let the workers finish.
+	defer func() {
+		cancel()
+		r.wg.Wait()
+	}()
+	for i := range ids {
+		var res rendered
+		select {
+		case res = <-r.results[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		<-r.window
+		if res.err != nil {
+			return fmt.Errorf("fact sheet of partner %d: %w", ids[i], res.err)
+		}
+		if err := emit(res.doc); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(i+1, len(ids))
+		}
+	}
+	return nil
+}
+
+// batchPartners checks the partners named (every one must exist) or, when none is,
+// lists every partner.
+func (s *Service) batchPartners(ctx context.Context, ids []int64) ([]int64, error) {
 	var bad apperr.Fields
 	for _, id := range ids {
 		if _, err := s.partners.Get(ctx, id); apperr.IsKind(err, apperr.KindNotFound) {
 			bad.Add("partner_id", "partner %d does not exist", id)
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := bad.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	if len(ids) == 0 {
-		refs, err := s.partners.Refs(ctx, partner.Filter{})
-		if err != nil {
-			return fmt.Errorf("list partners: %w", err)
-		}
-		for _, r := range refs {
-			ids = append(ids, r.ID)
-		}
+	if len(ids) > 0 {
+		return ids, nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	refs, err := s.partners.Refs(ctx, partner.Filter{})
+	if err != nil {
+		return nil, fmt.Errorf("list partners: %w", err)
+	}
+	for _, r := range refs {
+		ids = append(ids, r.ID)
+	}
+	return ids, nil
+}
+
+// rendered is one fact sheet, or why it could not be made.
+type rendered struct {
+	doc Document
+	err error
+}
+
+// rendering is a batch's sheets being made on every core: each arrives in its own
+// slot of results, in order; window bounds the sheets rendered but not yet emitted.
+type rendering struct {
+	results []chan rendered
+	window  chan struct{}
+	wg      sync.WaitGroup
+}
+
+// renderAll starts the workers and the feeder that hands them the partners in order,
+// until ctx is cancelled.
+func (s *Service) renderAll(ctx context.Context, ids []int64, b Batch) *rendering {
 	workers := runtime.GOMAXPROCS(0)
-	type result struct {
-		doc Document
-		err error
+	r := &rendering{results: make([]chan rendered, len(ids)), window: make(chan struct{}, 4*workers)}
+	for i := range r.results {
+		r.results[i] = make(chan rendered, 1)
 	}
-	results := make([]chan result, len(ids))
-	for i := range results {
-		results[i] = make(chan result, 1)
-	}
-	window := make(chan struct{}, 4*workers) // documents rendered but not yet emitted
 	jobs := make(chan int)
-	var wg sync.WaitGroup
 	for range workers {
-		wg.Go(func() {
+		r.wg.Go(func() {
 			for i := range jobs {
 				doc, err := s.FactSheet(ctx, ids[i], b.Lang, b.Years)
-				results[i] <- result{doc, err}
+				r.results[i] <- rendered{doc, err}
 			}
 		})
 	}
@@ -79,7 +127,7 @@ func (s *Service) FactSheets(ctx context.Context, b Batch, emit func(Document) e
 		defer close(jobs)
 		for i := range ids {
 			select {
-			case window <- struct{}{}:
+			case r.window <- struct{}{}:
 			case <-ctx.Done():
 				return
 			}
@@ -90,30 +138,7 @@ func (s *Service) FactSheets(ctx context.Context, b Batch, emit func(Document) e
 			}
 		}
 	}()
-	// On the way out, early or not, stop the feeder and let the workers finish.
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
-	for i := range ids {
-		var r result
-		select {
-		case r = <-results[i]:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		<-window
-		if r.err != nil {
-			return fmt.Errorf("fact sheet of partner %d: %w", ids[i], r.err)
-		}
-		if err := emit(r.doc); err != nil {
-			return err
-		}
-		if progress != nil {
-			progress(i+1, len(ids))
-		}
-	}
-	return nil
+	return r
 }
 
 // WriteZip writes the batch's fact sheets into a zip archive. PDFs are compressed

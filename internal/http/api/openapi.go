@@ -440,6 +440,18 @@ func Document() map[string]any {
 func (op operation) document() map[string]any {
 	doc := map[string]any{"summary": op.summary, "description": "Role: " + op.role + ".",
 		"operationId": strings.ToLower(op.method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_", "-", "_").Replace(op.path)}
+	if params := op.parameters(); len(params) > 0 {
+		doc["parameters"] = params
+	}
+	if body := op.requestBody(); body != nil {
+		doc["requestBody"] = body
+	}
+	doc["responses"] = op.responses()
+	return doc
+}
+
+// parameters are the operation's path parameters, then its query parameters.
+func (op operation) parameters() []map[string]any {
 	var params []map[string]any
 	for _, name := range pathParams(op.path) {
 		s := integer("")
@@ -451,41 +463,60 @@ func (op operation) document() map[string]any {
 	for _, p := range op.query {
 		params = append(params, map[string]any{"name": p.name, "in": "query", "description": p.desc, "schema": p.s})
 	}
-	if len(params) > 0 {
-		doc["parameters"] = params
-	}
+	return params
+}
+
+// spreadsheet is an XLSX file's media type and schema.
+var spreadsheet = map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/octet-stream"}}
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// requestBody is what the operation takes: a JSON object, a file, or nothing (nil).
+func (op operation) requestBody() map[string]any {
 	switch op.body {
 	case "":
+		return nil
 	case "file":
-		doc["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-			"text/csv": map[string]any{"schema": schema{"type": "string"}},
-			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/octet-stream"}},
+		return map[string]any{"required": true, "content": map[string]any{
+			"text/csv":            map[string]any{"schema": schema{"type": "string"}},
+			xlsxType:              spreadsheet,
 			"multipart/form-data": map[string]any{"schema": closed([]string{"file"}, map[string]schema{"file": schema{"type": "string", "contentMediaType": "application/octet-stream"}})},
 		}}
-	default:
-		doc["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(op.body)}}}
 	}
-	responses := map[string]any{}
-	success := map[string]any{"description": http.StatusText(op.status)}
+	return map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(op.body)}}}
+}
+
+// successContent is what the operation answers when it succeeds (nil: no body).
+func (op operation) successContent() map[string]any {
+	binary := func(mediaType string) map[string]any {
+		return map[string]any{mediaType: map[string]any{"schema": schema{"type": "string", "contentMediaType": mediaType}}}
+	}
 	switch {
 	case op.response == "":
+		return nil
 	case op.response == "pdf":
-		success["content"] = map[string]any{"application/pdf": map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/pdf"}}}
+		return binary("application/pdf")
 	case op.response == "zip":
-		success["content"] = map[string]any{"application/zip": map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/zip"}}}
+		return binary("application/zip")
 	case op.response == "csv":
-		success["content"] = map[string]any{
-			"text/csv": map[string]any{"schema": schema{"type": "string"}},
-			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/octet-stream"}}}
+		return map[string]any{"text/csv": map[string]any{"schema": schema{"type": "string"}}, xlsxType: spreadsheet}
 	case strings.HasPrefix(op.response, "json+tables:"):
-		success["content"] = map[string]any{
+		return map[string]any{
 			"application/json": map[string]any{"schema": ref(strings.TrimPrefix(op.response, "json+tables:"))},
 			"text/csv":         map[string]any{"schema": schema{"type": "string"}},
-			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": map[string]any{"schema": schema{"type": "string", "contentMediaType": "application/octet-stream"}}}
+			xlsxType:           spreadsheet}
 	case strings.HasPrefix(op.response, "items:"):
-		success["content"] = map[string]any{"application/json": map[string]any{"schema": items(ref(strings.TrimPrefix(op.response, "items:")))}}
-	default:
-		success["content"] = map[string]any{"application/json": map[string]any{"schema": ref(op.response)}}
+		return map[string]any{"application/json": map[string]any{"schema": items(ref(strings.TrimPrefix(op.response, "items:")))}}
+	}
+	return map[string]any{"application/json": map[string]any{"schema": ref(op.response)}}
+}
+
+// responses are the operation's success and the problems it may answer with.
+func (op operation) responses() map[string]any {
+	responses := map[string]any{}
+	success := map[string]any{"description": http.StatusText(op.status)}
+	if content := op.successContent(); content != nil {
+		success["content"] = content
 	}
 	responses[itoa(op.status)] = success
 	if op.method == "PUT" && op.path == "/partners/{id}/reports/{period_end}" {
@@ -506,8 +537,7 @@ func (op operation) document() map[string]any {
 		responses["409"] = problem
 	}
 	responses["500"] = problem
-	doc["responses"] = responses
-	return doc
+	return responses
 }
 
 func pathParams(path string) []string {

@@ -111,6 +111,42 @@ func (h *handlers) startNewsletter(c *fiber.Ctx) error {
 	if err != nil {
 		bad.Add("lang", "%v", err)
 	}
+	ids, checked := tickedPartners(c, &bad)
+	if p.Form["scope"] == "all" {
+		ids, err = h.partnersWithFigures(c, &bad)
+	} else {
+		err = h.checkPartnersExist(c, ids, &bad)
+	}
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 && !bad.has("partner_id") {
+		bad.Add("partner_id", "choose at least one partner")
+	}
+	years := publish.Years{From: bad.year("from", p.Form["from"]), To: bad.year("to", p.Form["to"])}
+	if years.From != 0 && years.To != 0 && years.From > years.To {
+		bad.Add("from", "%d is after to (%d): the first year must come first", years.From, years.To)
+	}
+	if err := bad.Err(); err != nil {
+		return h.newsletterFailed(c, p, checked, err)
+	}
+	now := h.Clock.Now()
+	job, err := publish.NewJob(session(c).UserID, lang, len(ids), now)
+	if err != nil {
+		return err
+	}
+	if err := h.jobs.Add(job, now); err != nil {
+		return h.newsletterFailed(c, p, checked, err)
+	}
+	// The job outlives the request: its context keeps the request's values (for the
+	// logs) but not its cancellation, and has a deadline of its own.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), publish.JobTimeout)
+	go h.runNewsletter(ctx, cancel, job, publish.Batch{Lang: lang, PartnerIDs: ids, Years: years})
+	return c.Redirect("/newsletter/"+job.ID(), fiber.StatusSeeOther)
+}
+
+// tickedPartners reads the partner ids ticked in the form, each once, in order.
+func tickedPartners(c *fiber.Ctx, bad *fieldErrors) ([]int64, map[int64]bool) {
 	checked := map[int64]bool{}
 	var ids []int64
 	for _, raw := range c.Request().PostArgs().PeekMulti("partner_id") {
@@ -124,75 +160,60 @@ func (h *handlers) startNewsletter(c *fiber.Ctx) error {
 			ids = append(ids, id)
 		}
 	}
-	if len(ids) > 0 && p.Form["scope"] != "all" {
-		refs, err := h.Partners.Refs(c.UserContext(), partner.Filter{})
-		if err != nil {
-			return err
-		}
-		known := make(map[int64]bool, len(refs))
-		for _, r := range refs {
-			known[r.ID] = true
-		}
-		for _, id := range ids {
-			if !known[id] {
-				bad.Add("partner_id", "there is no partner %d", id)
-			}
-		}
-	}
-	if p.Form["scope"] == "all" {
-		// Every partner with figures, in the order of the list.
-		span, err := h.Figures.ReportYears(c.UserContext())
-		if err != nil {
-			return err
-		}
-		refs, err := h.Partners.Refs(c.UserContext(), partner.Filter{})
-		if err != nil {
-			return err
-		}
-		ids = ids[:0]
-		for _, r := range refs {
-			if _, ok := span[r.ID]; ok {
-				ids = append(ids, r.ID)
-			}
-		}
-		if len(ids) == 0 {
-			bad.Add("partner_id", "no partner has figures yet")
-		}
-	}
-	if len(ids) == 0 && !bad.has("partner_id") {
-		bad.Add("partner_id", "choose at least one partner")
-	}
-	years := publish.Years{From: bad.year("from", p.Form["from"]), To: bad.year("to", p.Form["to"])}
-	if years.From != 0 && years.To != 0 && years.From > years.To {
-		bad.Add("from", "%d is after to (%d): the first year must come first", years.From, years.To)
-	}
-	if err := bad.Err(); err != nil {
-		data, lerr := h.newsletterData(c, p.Form, checked)
-		if lerr != nil {
-			return lerr
-		}
-		p.Data = data
-		return h.formFailed(c, "newsletter", p, err)
-	}
+	return ids, checked
+}
 
-	now := h.Clock.Now()
-	job, err := publish.NewJob(session(c).UserID, lang, len(ids), now)
+// checkPartnersExist names each ticked id that is no partner's.
+func (h *handlers) checkPartnersExist(c *fiber.Ctx, ids []int64, bad *fieldErrors) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	refs, err := h.Partners.Refs(c.UserContext(), partner.Filter{})
 	if err != nil {
 		return err
 	}
-	if err := h.jobs.Add(job, now); err != nil {
-		data, lerr := h.newsletterData(c, p.Form, checked)
-		if lerr != nil {
-			return lerr
-		}
-		p.Data = data
-		return h.formFailed(c, "newsletter", p, err)
+	known := make(map[int64]bool, len(refs))
+	for _, r := range refs {
+		known[r.ID] = true
 	}
-	// The job outlives the request: its context keeps the request's values (for the
-	// logs) but not its cancellation, and has a deadline of its own.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), publish.JobTimeout)
-	go h.runNewsletter(ctx, cancel, job, publish.Batch{Lang: lang, PartnerIDs: ids, Years: years})
-	return c.Redirect("/newsletter/"+job.ID(), fiber.StatusSeeOther)
+	for _, id := range ids {
+		if !known[id] {
+			bad.Add("partner_id", "there is no partner %d", id)
+		}
+	}
+	return nil
+}
+
+// partnersWithFigures is every partner with figures, in the order of the list.
+func (h *handlers) partnersWithFigures(c *fiber.Ctx, bad *fieldErrors) ([]int64, error) {
+	span, err := h.Figures.ReportYears(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
+	refs, err := h.Partners.Refs(c.UserContext(), partner.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, r := range refs {
+		if _, ok := span[r.ID]; ok {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		bad.Add("partner_id", "no partner has figures yet")
+	}
+	return ids, nil
+}
+
+// newsletterFailed shows the form again with what was typed and why it was refused.
+func (h *handlers) newsletterFailed(c *fiber.Ctx, p Page, checked map[int64]bool, err error) error {
+	data, lerr := h.newsletterData(c, p.Form, checked)
+	if lerr != nil {
+		return lerr
+	}
+	p.Data = data
+	return h.formFailed(c, "newsletter", p, err)
 }
 
 // year reads an optional calendar year.
