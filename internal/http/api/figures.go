@@ -411,7 +411,5 @@ func (h *handlers) exportReports(c *fiber.Ctx) error {
 	if q.PeriodEnd != nil {
 		name += "-" + q.PeriodEnd.Format("2006-01")
 	}
-	c.Set(fiber.HeaderContentType, format.ContentType())
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
-	return c.Send(buf.Bytes())
+	return edge.SendFile(c, format.ContentType(), fmt.Sprintf("%s.%s", name, format), buf.Bytes())
 }

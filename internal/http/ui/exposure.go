@@ -9,6 +9,7 @@ import (
 
 	"cartera/internal/exposure"
 	"cartera/internal/fund"
+	"cartera/internal/http/edge"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
 )
@@ -109,9 +110,7 @@ func sendExposure(c *fiber.Ctx, r exposure.Report, format string) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, d.ContentType)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+d.FileName+`"`)
-	return c.Send(d.Body)
+	return edge.SendFile(c, d.ContentType, d.FileName, d.Body)
 }
 
 func cutOptions() []Option {

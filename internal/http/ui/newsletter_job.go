@@ -4,6 +4,7 @@ package ui
 
 import (
 	"bytes"
+	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/publish"
 	"context"
@@ -52,8 +53,6 @@ func (h *handlers) newsletterDownload(c *fiber.Ctx) error {
 		return apperr.Conflict("", "This newsletter has no zip to download: it is still being made, or it failed. Its page says which.")
 	}
 	zip := job.Zip()
-	c.Set(fiber.HeaderContentType, "application/zip")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="factsheets-%s-%s.zip"`, s.Lang, s.Started.Format("2006-01-02")))
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(zip)
+	return edge.SendFile(c, "application/zip", fmt.Sprintf("factsheets-%s-%s.zip", s.Lang, s.Started.Format("2006-01-02")), zip)
 }
