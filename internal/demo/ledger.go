@@ -90,14 +90,46 @@ func loadLedger(ctx context.Context, s app.Services, actor audit.Actor, today ti
 	if err := s.FX.Put(ctx, actor, demoRates(today)); err != nil {
 		return 0, fmt.Errorf("demo FX rates: %w", err)
 	}
-	partners, err := s.Partners.List(ctx, partner.Filter{})
+	ids, err := partnerIDs(ctx, s)
 	if err != nil {
 		return 0, err
+	}
+	fundID, err := demoFundID(ctx, s)
+	if err != nil {
+		return 0, err
+	}
+	made := 0
+	for _, dl := range demoLoans(today) {
+		l, err := s.Loans.Create(ctx, actor, ledger.NewLoan{FundID: &fundID, PartnerID: ids[dl.partner], Reference: dl.reference, Purpose: dl.purpose, Terms: dl.terms})
+		if apperr.IsKind(err, apperr.KindConflict) {
+			continue // made by an earlier, interrupted run
+		}
+		if err != nil {
+			return made, fmt.Errorf("demo loan %s: %w", dl.reference, err)
+		}
+		made++
+		if err := (demoLife{s: s, actor: actor, id: l.ID, dl: dl}).live(ctx, today); err != nil {
+			return made, err
+		}
+	}
+	return made, nil
+}
+
+// partnerIDs are the partners' ids by name.
+func partnerIDs(ctx context.Context, s app.Services) (map[string]int64, error) {
+	partners, err := s.Partners.List(ctx, partner.Filter{})
+	if err != nil {
+		return nil, err
 	}
 	ids := map[string]int64{}
 	for _, p := range partners {
 		ids[p.Name] = p.ID
 	}
+	return ids, nil
+}
+
+// demoFundID is the demo fund's id.
+func demoFundID(ctx context.Context, s app.Services) (int64, error) {
 	// The demo fund is the first (loadBase made it, or found one): named, so that the
 	// loans still go there once other funds exist (a synthetic book's).
 	funds, err := s.Funds.List(ctx)
@@ -113,56 +145,75 @@ func loadLedger(ctx context.Context, s app.Services, actor audit.Actor, today ti
 			fundID = f.ID
 		}
 	}
-	made := 0
-	for _, dl := range demoLoans(today) {
-		l, err := s.Loans.Create(ctx, actor, ledger.NewLoan{FundID: &fundID, PartnerID: ids[dl.partner], Reference: dl.reference, Purpose: dl.purpose, Terms: dl.terms})
-		if apperr.IsKind(err, apperr.KindConflict) {
-			continue // made by an earlier, interrupted run
+	return fundID, nil
+}
+
+// demoLife posts the life of a demo loan, recorded as loan id.
+type demoLife struct {
+	s     app.Services
+	actor audit.Actor
+	id    int64
+	dl    demoLoan
+}
+
+// live posts the loan's tranches, its installments paid on time, then its partial
+// payment and write-off, each up to today.
+func (d demoLife) live(ctx context.Context, today time.Time) error {
+	for _, t := range d.dl.tranches {
+		if err := d.post(ctx, loan.Event{Kind: loan.Disbursement, On: t.on, Amount: decimal.MustParse(t.amount)}); err != nil {
+			return err
 		}
+	}
+	if err := d.payOnTime(ctx, today); err != nil {
+		return err
+	}
+	return d.partialAndWriteOff(ctx, today)
+}
+
+func (d demoLife) post(ctx context.Context, e loan.Event) error {
+	if _, err := d.s.Loans.Post(ctx, d.actor, d.id, e); err != nil {
+		return fmt.Errorf("demo loan %s, %s on %s: %w", d.dl.reference, e.Kind, e.On.Format(civil.Layout), err)
+	}
+	return nil
+}
+
+// payOnTime pays every installment on its due date, up to payOnTimeUntil and today.
+func (d demoLife) payOnTime(ctx context.Context, today time.Time) error {
+	terms := d.dl.terms
+	for _, due := range loan.DueDates(terms.FirstDueOn, terms.MaturityOn, terms.Frequency) {
+		if due.After(d.dl.payOnTimeUntil) || due.After(today) || len(d.dl.tranches) == 0 {
+			break
+		}
+		_, owed, err := d.s.Loans.Owed(ctx, d.id, due)
 		if err != nil {
-			return made, fmt.Errorf("demo loan %s: %w", dl.reference, err)
+			return err
 		}
-		made++
-		post := func(e loan.Event) error {
-			if _, err := s.Loans.Post(ctx, actor, l.ID, e); err != nil {
-				return fmt.Errorf("demo loan %s, %s on %s: %w", dl.reference, e.Kind, e.On.Format(civil.Layout), err)
-			}
-			return nil
-		}
-		for _, t := range dl.tranches {
-			if err := post(loan.Event{Kind: loan.Disbursement, On: t.on, Amount: decimal.MustParse(t.amount)}); err != nil {
-				return made, err
-			}
-		}
-		for _, due := range loan.DueDates(dl.terms.FirstDueOn, dl.terms.MaturityOn, dl.terms.Frequency) {
-			if due.After(dl.payOnTimeUntil) || due.After(today) || len(dl.tranches) == 0 {
-				break
-			}
-			_, owed, err := s.Loans.Owed(ctx, l.ID, due)
-			if err != nil {
-				return made, err
-			}
-			// What falls due that day, and anything late: all but the principal to come.
-			if a, err := owed.Total().Sub(owed.FuturePrincipal); err == nil && a.IsPos() {
-				if err := post(loan.Event{Kind: loan.Repayment, On: due, Amount: a}); err != nil {
-					return made, err
-				}
-			}
-		}
-		for _, t := range []*tranche{dl.partial, dl.writeOff} {
-			if t == nil || t.on.After(today) {
-				continue
-			}
-			kind := loan.Repayment
-			if t == dl.writeOff {
-				kind = loan.WriteOff
-			}
-			if err := post(loan.Event{Kind: kind, On: t.on, Amount: decimal.MustParse(t.amount), Reason: t.reason}); err != nil {
-				return made, err
+		// What falls due that day, and anything late: all but the principal to come.
+		if a, err := owed.Total().Sub(owed.FuturePrincipal); err == nil && a.IsPos() {
+			if err := d.post(ctx, loan.Event{Kind: loan.Repayment, On: due, Amount: a}); err != nil {
+				return err
 			}
 		}
 	}
-	return made, nil
+	return nil
+}
+
+// partialAndWriteOff posts the loan's partial payment and write-off, if it has them
+// by today.
+func (d demoLife) partialAndWriteOff(ctx context.Context, today time.Time) error {
+	for _, t := range []*tranche{d.dl.partial, d.dl.writeOff} {
+		if t == nil || t.on.After(today) {
+			continue
+		}
+		kind := loan.Repayment
+		if t == d.dl.writeOff {
+			kind = loan.WriteOff
+		}
+		if err := d.post(ctx, loan.Event{Kind: kind, On: t.on, Amount: decimal.MustParse(t.amount), Reason: t.reason}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // demoRates are month-start rates per US dollar from 2010 to today: the boliviano's

@@ -125,28 +125,13 @@ func LoadScale(ctx context.Context, s app.Services, sc Scale, progress func(stri
 	say("%d daily rates of %d currencies", len(rates), len(scaleLevels))
 	book := newRateBook(rates)
 
-	funds := [2]int64{}
-	for i, f := range []struct{ name, currency string }{{"Scale Fund " + sc.Name + " I", "USD"}, {"Scale Fund " + sc.Name + " II", "EUR"}} {
-		created, err := s.Funds.Create(ctx, actor, f.name, f.currency)
-		if err != nil {
-			return res, fmt.Errorf("scale fund: %w", err)
-		}
-		funds[i] = created.ID
+	funds, err := scaleFunds(ctx, s, actor, sc)
+	if err != nil {
+		return res, err
 	}
-	partners := make([]scalePartner, sc.Partners)
-	statuses := []partner.LegalStatus{partner.NGO, partner.NGO, partner.NBFI, partner.NBFI, partner.Cooperative, partner.Bank}
-	for i := range partners {
-		c := scaleCountries[i%len(scaleCountries)]
-		founded := 1975 + rng.IntN(40)
-		since := max(founded+2, 2005+rng.IntN(12))
-		p, err := s.Partners.Create(ctx, actor, partner.Fields{
-			Name: fmt.Sprintf("%s MFI %04d", sc.Name, i+1), Country: c.code, LegalStatus: statuses[rng.IntN(len(statuses))],
-			Founded: &founded, PartnerSince: &since,
-		})
-		if err != nil {
-			return res, fmt.Errorf("scale partner %d: %w", i+1, err)
-		}
-		partners[i] = scalePartner{id: p.ID, country: c, size: 0.2 + rng.ExpFloat64()}
+	partners, err := scalePartners(ctx, s, actor, rng, sc)
+	if err != nil {
+		return res, err
 	}
 	res.Partners = len(partners)
 	say("%d partners in %d countries", len(partners), min(len(partners), len(scaleCountries)))
@@ -179,6 +164,40 @@ func LoadScale(ctx context.Context, s app.Services, sc Scale, progress func(stri
 	}
 	res.Took = time.Since(began)
 	return res, nil
+}
+
+// scaleFunds creates the scale's two funds, in US dollars and in euros.
+func scaleFunds(ctx context.Context, s app.Services, actor audit.Actor, sc Scale) ([2]int64, error) {
+	funds := [2]int64{}
+	for i, f := range []struct{ name, currency string }{{"Scale Fund " + sc.Name + " I", "USD"}, {"Scale Fund " + sc.Name + " II", "EUR"}} {
+		created, err := s.Funds.Create(ctx, actor, f.name, f.currency)
+		if err != nil {
+			return funds, fmt.Errorf("scale fund: %w", err)
+		}
+		funds[i] = created.ID
+	}
+	return funds, nil
+}
+
+// scalePartners creates the scale's partners, round the countries, each with a
+// portfolio size drawn.
+func scalePartners(ctx context.Context, s app.Services, actor audit.Actor, rng *rand.Rand, sc Scale) ([]scalePartner, error) {
+	partners := make([]scalePartner, sc.Partners)
+	statuses := []partner.LegalStatus{partner.NGO, partner.NGO, partner.NBFI, partner.NBFI, partner.Cooperative, partner.Bank}
+	for i := range partners {
+		c := scaleCountries[i%len(scaleCountries)]
+		founded := 1975 + rng.IntN(40)
+		since := max(founded+2, 2005+rng.IntN(12))
+		p, err := s.Partners.Create(ctx, actor, partner.Fields{
+			Name: fmt.Sprintf("%s MFI %04d", sc.Name, i+1), Country: c.code, LegalStatus: statuses[rng.IntN(len(statuses))],
+			Founded: &founded, PartnerSince: &since,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("scale partner %d: %w", i+1, err)
+		}
+		partners[i] = scalePartner{id: p.ID, country: c, size: 0.2 + rng.ExpFloat64()}
+	}
+	return partners, nil
 }
 
 type scalePartner struct {
@@ -392,113 +411,170 @@ func simulate(rng *rand.Rand, terms loan.Terms, b behaviour) ([]loan.Event, erro
 	if b == neverDrawn {
 		return nil, nil
 	}
-	sim := loan.Simulate(terms)
-	scale := terms.Currency.Scale
+	p := &borrower{rng: rng, terms: terms, behaviour: b, sim: loan.Simulate(terms)}
 	drawn := terms.SignedOn.AddDate(0, 0, 3+rng.IntN(25))
 	if drawn.After(Horizon) {
 		return nil, nil
 	}
-	amount := terms.Committed
-	twoTranches := rng.IntN(6) == 0
-	if twoTranches {
-		amount, _ = terms.Committed.Mul(decimal.MustNew(6, 1))
-		amount = amount.Trunc(scale)
-	}
-	if err := sim.Post(loan.Event{Kind: loan.Disbursement, On: drawn, Amount: amount}); err != nil {
+	if err := p.drawFirst(drawn); err != nil {
 		return nil, err
 	}
-	second := drawn.AddDate(0, 0, 60+rng.IntN(90))
-	stopAt, rescheduleAt := -1, -1
-	dues := sim.DueDates()
-	switch b {
-	case defaults:
-		stopAt = rng.IntN(max(len(dues), 1))
-	case rescheds:
-		rescheduleAt = 2 + rng.IntN(max(len(dues)-2, 1))
+	if err := p.followSchedule(); err != nil {
+		return nil, err
 	}
-	last := drawn
-	post := func(e loan.Event) error {
-		if e.On.After(Horizon) {
-			return errStop
-		}
-		if e.On.Before(last) {
-			e.On = last
-		}
-		if err := sim.Post(e); err != nil {
-			return err
-		}
-		last = e.On
-		return nil
+	return p.sim.Events(), nil
+}
+
+// borrower is a synthetic borrower living its behaviour through a loan's simulation.
+type borrower struct {
+	rng         *rand.Rand
+	terms       loan.Terms
+	behaviour   behaviour
+	sim         *loan.Simulation
+	first       decimal.Decimal // the first tranche
+	twoTranches bool            // and a second is still to draw, on second
+	second      time.Time
+	last        time.Time // of the last event posted
+}
+
+// drawFirst disburses the first tranche on drawn (all the commitment, or 60 % of it
+// when a second tranche is to come) and draws when the second would be.
+func (p *borrower) drawFirst(drawn time.Time) error {
+	p.first = p.terms.Committed
+	p.twoTranches = p.rng.IntN(6) == 0
+	if p.twoTranches {
+		p.first, _ = p.terms.Committed.Mul(decimal.MustNew(6, 1))
+		p.first = p.first.Trunc(p.terms.Currency.Scale)
+	}
+	if err := p.sim.Post(loan.Event{Kind: loan.Disbursement, On: drawn, Amount: p.first}); err != nil {
+		return err
+	}
+	p.second = drawn.AddDate(0, 0, 60+p.rng.IntN(90))
+	p.last = drawn
+	return nil
+}
+
+// post records e, moved up to the last event's date if before it; errStop when it
+// falls beyond the horizon.
+func (p *borrower) post(e loan.Event) error {
+	if e.On.After(Horizon) {
+		return errStop
+	}
+	if e.On.Before(p.last) {
+		e.On = p.last
+	}
+	if err := p.sim.Post(e); err != nil {
+		return err
+	}
+	p.last = e.On
+	return nil
+}
+
+// followSchedule meets the installments as they fall due, as the behaviour has it: a
+// defaulter stops at one of them, a rescheduled borrower is rescheduled at another.
+func (p *borrower) followSchedule() error {
+	stopAt, rescheduleAt := -1, -1
+	dues := p.sim.DueDates()
+	switch p.behaviour {
+	case defaults:
+		stopAt = p.rng.IntN(max(len(dues), 1))
+	case rescheds:
+		rescheduleAt = 2 + p.rng.IntN(max(len(dues)-2, 1))
 	}
 	for k := 0; k < len(dues); k++ {
 		due := dues[k]
-		if twoTranches && second.Before(due) {
-			left, _ := terms.Committed.Sub(amount)
-			if err := post(loan.Event{Kind: loan.Disbursement, On: second, Amount: left}); err == errStop {
-				break
-			} else if err == nil {
-				twoTranches = false
-			}
-		}
-		if k == stopAt {
-			// The borrower stops paying; some months on, what is out is written off.
-			off := due.AddDate(0, 6+rng.IntN(7), 0)
-			if out := sim.Outstanding(); out.IsPos() {
-				if err := post(loan.Event{Kind: loan.WriteOff, On: off, Amount: out, Reason: "borrower in liquidation"}); err != nil && err != errStop {
-					return nil, err
-				}
-			}
+		if p.twoTranches && p.second.Before(due) && p.drawSecond() == errStop {
 			break
 		}
+		if k == stopAt {
+			return p.stopPaying(due)
+		}
 		if k == rescheduleAt {
-			on := due.AddDate(0, 0, 20+rng.IntN(40))
-			maturity := civil.AddMonths(dues[len(dues)-1], 12+6*rng.IntN(3))
-			if err := post(loan.Event{Kind: loan.Reschedule, On: on, NewMaturityOn: &maturity, Reason: "agreed after a bad harvest"}); err == errStop {
+			on, err := p.reschedule(due, dues[len(dues)-1])
+			if err == errStop {
 				break
 			} else if err != nil {
-				return nil, err
+				return err
 			}
-			dues = sim.DueDates()
+			dues = p.sim.DueDates()
 			for k+1 < len(dues) && !dues[k+1].After(on) {
 				k++
 			}
 			continue
 		}
-		payday := due.AddDate(0, 0, -rng.IntN(4))
-		if b == late && rng.IntN(3) > 0 {
-			payday = due.AddDate(0, 0, 3+rng.IntN(50))
-		}
-		if payday.After(Horizon) {
-			break
-		}
-		if payday.Before(last) {
-			payday = last
-		}
-		owed, err := sim.Owed(payday)
-		if err != nil {
-			return nil, err
-		}
-		pay := owed.OverdueInterest
-		for _, x := range []decimal.Decimal{owed.OverduePrincipal, owed.CurrentInterest, owed.CurrentPrincipal} {
-			pay, _ = pay.Add(x)
-		}
-		if b == late && rng.IntN(4) == 0 {
-			pay, _ = pay.Mul(decimal.MustNew(int64(5+rng.IntN(4)), 1)) // short
-		}
-		if b == prepays && rng.IntN(12) == 0 {
-			extra, _ := owed.FuturePrincipal.Mul(decimal.MustNew(int64(1+rng.IntN(3)), 1))
-			pay, _ = pay.Add(extra)
-		}
-		if pay = pay.Trunc(scale); !pay.IsPos() {
-			continue
-		}
-		if err := post(loan.Event{Kind: loan.Repayment, On: payday, Amount: pay}); err == errStop {
+		if err := p.pay(due); err == errStop {
 			break
 		} else if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return sim.Events(), nil
+	return nil
+}
+
+// drawSecond disburses the rest of the commitment; a tranche refused is tried again at
+// the next due date.
+func (p *borrower) drawSecond() error {
+	left, _ := p.terms.Committed.Sub(p.first)
+	err := p.post(loan.Event{Kind: loan.Disbursement, On: p.second, Amount: left})
+	if err == nil {
+		p.twoTranches = false
+	}
+	return err
+}
+
+// stopPaying is the defaulter's end: the borrower stops paying at due; some months
+// on, what is out is written off.
+func (p *borrower) stopPaying(due time.Time) error {
+	off := due.AddDate(0, 6+p.rng.IntN(7), 0)
+	if out := p.sim.Outstanding(); out.IsPos() {
+		if err := p.post(loan.Event{Kind: loan.WriteOff, On: off, Amount: out, Reason: "borrower in liquidation"}); err != nil && err != errStop {
+			return err
+		}
+	}
+	return nil
+}
+
+// reschedule agrees a new maturity some weeks after due, a year or more beyond the
+// last due date; it returns the rescheduling's date.
+func (p *borrower) reschedule(due, lastDue time.Time) (time.Time, error) {
+	on := due.AddDate(0, 0, 20+p.rng.IntN(40))
+	maturity := civil.AddMonths(lastDue, 12+6*p.rng.IntN(3))
+	return on, p.post(loan.Event{Kind: loan.Reschedule, On: on, NewMaturityOn: &maturity, Reason: "agreed after a bad harvest"})
+}
+
+// pay repays what is owed around due: on time or late, sometimes short or with some
+// principal ahead, as the behaviour has it. errStop when the payday is beyond the
+// horizon.
+func (p *borrower) pay(due time.Time) error {
+	payday := due.AddDate(0, 0, -p.rng.IntN(4))
+	if p.behaviour == late && p.rng.IntN(3) > 0 {
+		payday = due.AddDate(0, 0, 3+p.rng.IntN(50))
+	}
+	if payday.After(Horizon) {
+		return errStop
+	}
+	if payday.Before(p.last) {
+		payday = p.last
+	}
+	owed, err := p.sim.Owed(payday)
+	if err != nil {
+		return err
+	}
+	amount := owed.OverdueInterest
+	for _, x := range []decimal.Decimal{owed.OverduePrincipal, owed.CurrentInterest, owed.CurrentPrincipal} {
+		amount, _ = amount.Add(x)
+	}
+	if p.behaviour == late && p.rng.IntN(4) == 0 {
+		amount, _ = amount.Mul(decimal.MustNew(int64(5+p.rng.IntN(4)), 1)) // short
+	}
+	if p.behaviour == prepays && p.rng.IntN(12) == 0 {
+		extra, _ := owed.FuturePrincipal.Mul(decimal.MustNew(int64(1+p.rng.IntN(3)), 1))
+		amount, _ = amount.Add(extra)
+	}
+	if amount = amount.Trunc(p.terms.Currency.Scale); !amount.IsPos() {
+		return nil
+	}
+	return p.post(loan.Event{Kind: loan.Repayment, On: payday, Amount: amount})
 }
 
 var errStop = fmt.Errorf("beyond the horizon")

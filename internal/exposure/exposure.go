@@ -392,56 +392,89 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	if !ok {
 		return Report{}, apperr.Invalid(apperr.FieldError{Field: "by", Message: fmt.Sprintf("%q is not a cut", q.By)})
 	}
+	in, err := s.readInputs(ctx, q, cut)
+	if err != nil {
+		return Report{}, err
+	}
+	rates, err := s.ratesFor(ctx, q.AsOf, in.currency, currenciesOf(in.book.Sums), in.known)
+	if err != nil {
+		return Report{}, err
+	}
+	label, err := s.labeller(ctx, q.By, in.fundNames)
+	if err != nil {
+		return Report{}, err
+	}
+	list, err := groupBook(in.book, q.By, label, rates, in.currency)
+	if err != nil {
+		return Report{}, err
+	}
+	r, exactTotal := roundedReport(q, in.currency, list, in.book.AllPartners)
+	if err := s.applyLimits(ctx, in.limits, &r, rates, list, exactTotal); err != nil {
+		return Report{}, err
+	}
+	r.Groups = sortedByOutstanding(r.Groups)
+	return r, nil
+}
+
+// exposureInputs are what an exposure report is computed from.
+type exposureInputs struct {
+	book      book.Totals
+	known     *fx.Rates // rates read with the book (by country); nil by the other cuts
+	currency  string    // the report's
+	fundNames map[int64]string
+	limits    []Limit
+}
+
+// readInputs reads the book at the date by the cut, the report's currency, the
+// funds' names and the limits.
+func (s *Service) readInputs(ctx context.Context, q Query, cut book.Cut) (exposureInputs, error) {
 	// By country (the benchmarked request) the book, its rates, the funds and the limits
 	// come in one query; by the other cuts the book comes from the ledger, then the
 	// funds and the limits. (Reading those beside the book, on other connections, made
 	// the answer slower on two cores: docs/PERFORMANCE.md.)
-	var (
-		bt        book.Totals
-		known     *fx.Rates
-		currency  string
-		fundNames map[int64]string
-		limits    []Limit
-		err       error
-	)
+	var in exposureInputs
 	if cut == book.CutCountry {
 		ans, err := s.countryBook(ctx, q.AsOf, q.FundID, q.Currency)
 		if err != nil {
-			return Report{}, err
+			return exposureInputs{}, err
 		}
-		if currency, fundNames, err = resolveTarget(ans.funds, q.Currency, q.FundID); err != nil {
-			return Report{}, err
+		if in.currency, in.fundNames, err = resolveTarget(ans.funds, q.Currency, q.FundID); err != nil {
+			return exposureInputs{}, err
 		}
-		bt, limits = ans.book, ans.limits
-		known = fx.NewRates(q.AsOf, ans.rates) // the book's, the target's and the limits' currencies
-	} else {
-		if bt, err = s.book.At(ctx, q.AsOf, q.FundID, cut); err != nil {
-			return Report{}, err
-		}
-		if currency, fundNames, err = s.target(ctx, q.Currency, q.FundID); err != nil {
-			return Report{}, err
-		}
-		if limits, err = s.Limits(ctx); err != nil {
-			return Report{}, err
-		}
+		in.book, in.limits = ans.book, ans.limits
+		in.known = fx.NewRates(q.AsOf, ans.rates) // the book's, the target's and the limits' currencies
+		return in, nil
 	}
+	var err error
+	if in.book, err = s.book.At(ctx, q.AsOf, q.FundID, cut); err != nil {
+		return exposureInputs{}, err
+	}
+	if in.currency, in.fundNames, err = s.target(ctx, q.Currency, q.FundID); err != nil {
+		return exposureInputs{}, err
+	}
+	if in.limits, err = s.Limits(ctx); err != nil {
+		return exposureInputs{}, err
+	}
+	return in, nil
+}
+
+// currenciesOf are the currencies the sums are in.
+func currenciesOf(sums []book.Sum) map[string]bool {
 	need := map[string]bool{}
-	for _, sum := range bt.Sums {
+	for _, sum := range sums {
 		need[sum.Currency] = true
 	}
-	rates, err := s.ratesFor(ctx, q.AsOf, currency, need, known)
-	if err != nil {
-		return Report{}, err
-	}
-	label, err := s.labeller(ctx, q.By, fundNames)
-	if err != nil {
-		return Report{}, err
-	}
+	return need
+}
+
+// groupBook sums the book into the cut's groups (regions from countries), converted
+// into currency and exact, in the order the groups first appear.
+func groupBook(bt book.Totals, by Dimension, label func(key string) string, rates *fx.Rates, currency string) ([]*exact, error) {
 	groups := map[string]*exact{}
-	var order []string
+	var list []*exact
 	group := func(bookKey string) *exact {
 		key := bookKey
-		if q.By == ByRegion {
+		if by == ByRegion {
 			key = ""
 			if wr, ok := partner.PeerRegionOf(bookKey); ok {
 				key = wr.Code
@@ -451,33 +484,44 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 		if g == nil {
 			g = &exact{key: key, label: label(key)}
 			groups[key] = g
-			order = append(order, key)
+			list = append(list, g)
 		}
 		return g
 	}
-	for _, sum := range bt.Sums {
-		g := group(sum.Key)
-		for _, c := range []struct{ from, to *decimal.Decimal }{
-			{&sum.Outstanding, &g.outstanding}, {&sum.Undisbursed, &g.undisbursed}, {&sum.Overdue, &g.overdue}, {&sum.PAR30, &g.par30},
-		} {
-			v, err := rates.Convert(*c.from, sum.Currency, currency)
-			if err != nil {
-				return Report{}, err
-			}
-			if *c.to, err = c.to.Add(v); err != nil {
-				return Report{}, err
-			}
+	for i := range bt.Sums {
+		sum := &bt.Sums[i]
+		if err := addSum(group(sum.Key), sum, rates, currency); err != nil {
+			return nil, err
 		}
-		g.loans += sum.Loans
 	}
 	for key, n := range bt.Partners {
 		group(key).partners += n // a partner is in one country, so regions add up
 	}
-	cur := money.MustCurrency(currency)
-	list := make([]*exact, 0, len(order))
-	for _, k := range order {
-		list = append(list, groups[k])
+	return list, nil
+}
+
+// addSum adds a sum of the book, converted into currency, to its group.
+func addSum(g *exact, sum *book.Sum, rates *fx.Rates, currency string) error {
+	for _, c := range []struct{ from, to *decimal.Decimal }{
+		{&sum.Outstanding, &g.outstanding}, {&sum.Undisbursed, &g.undisbursed}, {&sum.Overdue, &g.overdue}, {&sum.PAR30, &g.par30},
+	} {
+		v, err := rates.Convert(*c.from, sum.Currency, currency)
+		if err != nil {
+			return err
+		}
+		if *c.to, err = c.to.Add(v); err != nil {
+			return err
+		}
 	}
+	g.loans += sum.Loans
+	return nil
+}
+
+// roundedReport is the report of the exact groups, rounded to the currency's minor
+// unit, without limits and in the groups' order; it returns the exact total
+// outstanding too, which the shares are of.
+func roundedReport(q Query, currency string, list []*exact, allPartners int) (Report, decimal.Decimal) {
+	cur := money.MustCurrency(currency)
 	outs := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.outstanding })
 	unds := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.undisbursed })
 	overs := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.overdue })
@@ -492,21 +536,24 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 		r.Groups[i] = g
 	}
 	r.Total.Outstanding, r.Total.Undisbursed, r.Total.Overdue = outs.total, unds.total, overs.total
-	r.Total.Partners = bt.AllPartners
+	r.Total.Partners = allPartners
 	exactTotal := outs.exact
 	for i := range r.Groups {
 		if exactTotal.IsPos() {
 			r.Groups[i].Share = *ratio(list[i].outstanding, exactTotal)
 		}
 	}
-	if err := s.applyLimits(ctx, limits, &r, rates, list, exactTotal); err != nil {
-		return Report{}, err
-	}
+	return r, exactTotal
+}
+
+// sortedByOutstanding are the groups, largest outstanding first, then largest
+// undisbursed, then by key.
+func sortedByOutstanding(groups []Group) []Group {
 	// Sorted through pointers: a Group is a dozen words to move, and a reflective
 	// swap of each was a tenth of the request's CPU.
-	byPlace := make([]*Group, len(r.Groups))
-	for i := range r.Groups {
-		byPlace[i] = &r.Groups[i]
+	byPlace := make([]*Group, len(groups))
+	for i := range groups {
+		byPlace[i] = &groups[i]
 	}
 	slices.SortStableFunc(byPlace, func(a, b *Group) int {
 		if c := b.Outstanding.Cmp(a.Outstanding); c != 0 {
@@ -521,8 +568,7 @@ func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	for i, g := range byPlace {
 		sorted[i] = *g
 	}
-	r.Groups = sorted
-	return r, nil
+	return sorted
 }
 
 // ratio is a/b as a fraction rounded to 6 decimals.

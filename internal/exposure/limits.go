@@ -159,76 +159,119 @@ func LimitsVersion(limits []Limit) string {
 // case, a region as its M.49 code, the amount's currency set), reporting every
 // problem as limits[i].field.
 func (s *Service) CheckLimits(ctx context.Context, limits []Limit) error {
-	funds, err := s.funds.List(ctx)
+	c, err := s.newLimitCheck(ctx)
 	if err != nil {
 		return err
 	}
-	fundIDs := map[string]bool{}
-	base := "USD"
-	for i, f := range funds {
-		fundIDs[strconv.FormatInt(f.ID, 10)] = true
-		if i == 0 {
-			base = f.BaseCurrency
+	for i := range limits {
+		if err := c.check(ctx, i, &limits[i]); err != nil {
+			return err
 		}
 	}
-	var bad apperr.Fields
-	seen := map[string]int{}
-	one, zero := decimal.One, decimal.Zero
-	for i := range limits {
-		l := &limits[i]
-		field := func(name string) string { return fmt.Sprintf("limits[%d].%s", i, name) }
-		d, err := ParseDimension(string(l.Dimension))
-		if err != nil {
-			bad.Add(field("dimension"), "%v", err)
-			continue
+	return c.bad.Err()
+}
+
+// limitCheck checks a set of limits one by one, collecting their problems.
+type limitCheck struct {
+	s       *Service
+	fundIDs map[string]bool // the funds' ids as keys
+	base    string          // the first fund's base currency: an amount's by default
+	seen    map[string]int  // dimension/key: the limit's index
+	bad     apperr.Fields
+}
+
+func (s *Service) newLimitCheck(ctx context.Context) (*limitCheck, error) {
+	funds, err := s.funds.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &limitCheck{s: s, fundIDs: map[string]bool{}, base: "USD", seen: map[string]int{}}
+	for i, f := range funds {
+		c.fundIDs[strconv.FormatInt(f.ID, 10)] = true
+		if i == 0 {
+			c.base = f.BaseCurrency
 		}
-		l.Dimension = d
-		key, err := s.normalizeKey(ctx, d, l.Key, fundIDs)
-		if se, ok := err.(serverError); ok {
-			return se.error // not the client's mistake
-		}
-		if err != nil {
-			bad.Add(field("key"), "%v", err)
-		}
-		l.Key = key
-		if j, dup := seen[string(d)+"/"+key]; dup && err == nil {
-			bad.Add(field("key"), "%s %s already has a limit (limits[%d])", d, key, j)
-		}
-		seen[string(d)+"/"+key] = i
-		if l.MaxShare == nil && l.MaxAmount == nil {
-			bad.Add(field("max_share"), "set max_share, max_amount or both")
-		}
-		if l.MaxShare != nil && (l.MaxShare.Cmp(zero) <= 0 || l.MaxShare.Cmp(one) > 0) {
-			bad.Add(field("max_share"), "must be a fraction above 0 and at most 1 (0.25 is 25 %%), not %s", l.MaxShare)
-		}
-		if l.MaxShare != nil && l.MaxShare.Scale() > 6 {
-			bad.Add(field("max_share"), "has more than 6 decimals")
-		}
-		if l.MaxAmount != nil {
-			if l.MaxAmount.IsNeg() {
-				bad.Add(field("max_amount"), "cannot be negative")
-			}
-			if l.MaxAmount.Abs().Cmp(decimal.MustNew(1_000_000_000_000_000, 0)) >= 0 {
-				bad.Add(field("max_amount"), "must be below 10^18")
-			}
-			cur := base
-			if l.Currency != nil && *l.Currency != "" {
-				cur = *l.Currency
-			}
-			c, err := money.ParseCurrency(cur)
-			if err != nil {
-				bad.Add(field("currency"), "%v", err)
-			} else if err := c.CheckAmount(*l.MaxAmount); err != nil {
-				bad.Add(field("max_amount"), "%v", err)
-			}
-			l.Currency = &c.Code
-		} else if l.Currency != nil && *l.Currency != "" {
-			bad.Add(field("currency"), "is the currency of max_amount, which is not set")
+	}
+	return c, nil
+}
+
+func limitField(i int, name string) string { return fmt.Sprintf("limits[%d].%s", i, name) }
+
+// check checks limits[i] and puts it in canonical form; it returns only a failure of
+// ours (the client's problems go to c.bad).
+func (c *limitCheck) check(ctx context.Context, i int, l *Limit) error {
+	d, err := ParseDimension(string(l.Dimension))
+	if err != nil {
+		c.bad.Add(limitField(i, "dimension"), "%v", err)
+		return nil
+	}
+	l.Dimension = d
+	if err := c.checkKey(ctx, i, l); err != nil {
+		return err
+	}
+	c.checkShare(i, l)
+	c.checkAmount(i, l)
+	return nil
+}
+
+// checkKey checks the key against the dimension and the keys before it.
+func (c *limitCheck) checkKey(ctx context.Context, i int, l *Limit) error {
+	key, err := c.s.normalizeKey(ctx, l.Dimension, l.Key, c.fundIDs)
+	if se, ok := err.(serverError); ok {
+		return se.error // not the client's mistake
+	}
+	if err != nil {
+		c.bad.Add(limitField(i, "key"), "%v", err)
+	}
+	l.Key = key
+	if j, dup := c.seen[string(l.Dimension)+"/"+key]; dup && err == nil {
+		c.bad.Add(limitField(i, "key"), "%s %s already has a limit (limits[%d])", l.Dimension, key, j)
+	}
+	c.seen[string(l.Dimension)+"/"+key] = i
+	return nil
+}
+
+// checkShare checks that the limit caps something, and its share.
+func (c *limitCheck) checkShare(i int, l *Limit) {
+	if l.MaxShare == nil && l.MaxAmount == nil {
+		c.bad.Add(limitField(i, "max_share"), "set max_share, max_amount or both")
+	}
+	if l.MaxShare != nil && (l.MaxShare.Cmp(decimal.Zero) <= 0 || l.MaxShare.Cmp(decimal.One) > 0) {
+		c.bad.Add(limitField(i, "max_share"), "must be a fraction above 0 and at most 1 (0.25 is 25 %%), not %s", l.MaxShare)
+	}
+	if l.MaxShare != nil && l.MaxShare.Scale() > 6 {
+		c.bad.Add(limitField(i, "max_share"), "has more than 6 decimals")
+	}
+}
+
+// checkAmount checks the amount in its currency (the base currency by default), and
+// sets the currency: none without an amount.
+func (c *limitCheck) checkAmount(i int, l *Limit) {
+	if l.MaxAmount == nil {
+		if l.Currency != nil && *l.Currency != "" {
+			c.bad.Add(limitField(i, "currency"), "is the currency of max_amount, which is not set")
 		} else {
 			l.Currency = nil
 		}
+		return
 	}
-	return bad.Err()
+	if l.MaxAmount.IsNeg() {
+		c.bad.Add(limitField(i, "max_amount"), "cannot be negative")
+	}
+	if l.MaxAmount.Abs().Cmp(decimal.MustNew(1_000_000_000_000_000, 0)) >= 0 {
+		c.bad.Add(limitField(i, "max_amount"), "must be below 10^18")
+	}
+	code := c.base
+	if l.Currency != nil && *l.Currency != "" {
+		code = *l.Currency
+	}
+	cur, err := money.ParseCurrency(code)
+	if err != nil {
+		c.bad.Add(limitField(i, "currency"), "%v", err)
+	} else if err := cur.CheckAmount(*l.MaxAmount); err != nil {
+		c.bad.Add(limitField(i, "max_amount"), "%v", err)
+	}
+	l.Currency = &cur.Code
 }
 
 func (s *Service) store(ctx context.Context, actor audit.Actor, version string, limits []Limit) ([]Limit, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"cartera/internal/fx"
 	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/platform/civil"
@@ -56,128 +57,137 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 		return Portfolio{}, err
 	}
 	first := civil.Date(asOf.Year(), asOf.Month(), 1)
-	sums := map[string]*currencySums{}
-	partners := map[int64]bool{}
-	loans := 0
-	err = s.loans.EachPositionAt(ctx, asOf, fundID, func(pos ledger.Position) error {
-		bal := pos.Balances
-		if !bal.Outstanding.IsPos() && !bal.Undisbursed.IsPos() {
-			return nil // repaid, written off, or a commitment lapsed: nothing out
-		}
-		c := sums[pos.Loan.Currency]
-		if c == nil {
-			c = &currencySums{aging: make([]exactBucket, len(loan.AgingBuckets)), ladder: make([]exactMonth, 12)}
-			sums[pos.Loan.Currency] = c
-		}
-		loans++
-		partners[pos.Loan.PartnerID] = true
-		c.add(&c.outstanding, bal.Outstanding)
-		c.add(&c.undisbursed, bal.Undisbursed)
-		c.add(&c.overdue, bal.OverduePrincipal)
-		if bal.DaysPastDue > 30 {
-			c.add(&c.par30, bal.Outstanding)
-		}
-		if bal.Outstanding.IsPos() {
-			k := slices.Index(loan.AgingBuckets, bal.AgingBucket)
-			if k < 0 {
-				return fmt.Errorf("loan %d: unknown aging bucket %q", pos.Loan.ID, bal.AgingBucket)
-			}
-			c.add(&c.aging[k].outstanding, bal.Outstanding)
-			c.aging[k].loans++
-			w, rate := float(bal.Outstanding), float(pos.State.Terms.Rate)
-			years := float64(civil.Days(asOf, pos.State.Terms.MaturityOn)) / 365.25
-			c.rateSum += w * rate
-			c.yearsSum += w * math.Max(years, 0)
-			c.weight += w
-		}
-		for i := range pos.State.Installments {
-			in := &pos.State.Installments[i]
-			if in.Rescheduled || in.DueOn.Before(asOf) {
-				continue
-			}
-			if m := monthsBetween(first, in.DueOn); m >= 0 && m < 12 {
-				c.add(&c.ladder[m].principal, unpaid(in.Principal, in.PaidPrincipal, in.WrittenOffPrincipal))
-				c.add(&c.ladder[m].interest, unpaid(in.Interest, in.PaidInterest, in.WrittenOffInterest))
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	positions := positionSums{asOf: asOf, first: first, byCurrency: map[string]*currencySums{}, partners: map[int64]bool{}}
+	if err := s.loans.EachPositionAt(ctx, asOf, fundID, positions.add); err != nil {
 		return Portfolio{}, err
 	}
 	need := map[string]bool{}
-	for c := range sums {
+	for c := range positions.byCurrency {
 		need[c] = true
 	}
 	rates, err := s.ratesFor(ctx, asOf, currency, need, nil)
 	if err != nil {
 		return Portfolio{}, err
 	}
+	total := currencySums{aging: make([]exactBucket, len(loan.AgingBuckets)), ladder: make([]exactMonth, 12)}
+	if err := total.addAll(positions.byCurrency, rates, currency); err != nil {
+		return Portfolio{}, fmt.Errorf("portfolio at %s: %w", asOf.Format(civil.Layout), err)
+	}
+	p := roundedPortfolio(asOf, first, currency, &total)
+	p.Partners, p.Loans = len(positions.partners), positions.loans
+	return p, nil
+}
 
-	// Into the target currency, in a fixed order of currencies (float sums depend on
-	// their order).
-	codes := slices.Sorted(maps.Keys(sums))
-	var outstanding, undisbursed, overdue, par30 decimal.Decimal
-	aging := make([]exactBucket, len(loan.AgingBuckets))
-	ladder := make([]exactMonth, 12)
-	var rateSum, yearsSum, weight float64
-	var convErr error
-	into := func(to *decimal.Decimal, d decimal.Decimal, from string) {
-		v, err := rates.Convert(d, from, currency)
-		if err == nil {
-			*to, err = to.Add(v)
-		}
-		convErr = cmp.Or(convErr, err)
-	}
-	for _, code := range codes {
-		c := sums[code]
-		convErr = cmp.Or(convErr, c.err)
-		into(&outstanding, c.outstanding, code)
-		into(&undisbursed, c.undisbursed, code)
-		into(&overdue, c.overdue, code)
-		into(&par30, c.par30, code)
-		for k := range aging {
-			into(&aging[k].outstanding, c.aging[k].outstanding, code)
-			aging[k].loans += c.aging[k].loans
-		}
-		for m := range ladder {
-			into(&ladder[m].principal, c.ladder[m].principal, code)
-			into(&ladder[m].interest, c.ladder[m].interest, code)
-		}
-		f := 1.0
-		if code != currency {
-			one, err := rates.Factor(code, currency)
-			convErr = cmp.Or(convErr, err)
-			f = float(one)
-		}
-		rateSum, yearsSum, weight = rateSum+f*c.rateSum, yearsSum+f*c.yearsSum, weight+f*c.weight
-	}
-	if convErr != nil {
-		return Portfolio{}, fmt.Errorf("portfolio at %s: %w", asOf.Format(civil.Layout), convErr)
-	}
+// positionSums are the figures of the positions visited so far, by currency, exact.
+// (The dates are passed on from locals, not read back from here: escape analysis
+// follows a struct as a whole, and a date returned from it would move its maps to
+// the heap.)
+type positionSums struct {
+	asOf       time.Time
+	first      time.Time // the first day of asOf's month, the ladder's first
+	byCurrency map[string]*currencySums
+	partners   map[int64]bool
+	loans      int
+}
 
+// add sums a loan's position in the loan's currency.
+func (ps *positionSums) add(pos ledger.Position) error {
+	bal := pos.Balances
+	if !bal.Outstanding.IsPos() && !bal.Undisbursed.IsPos() {
+		return nil // repaid, written off, or a commitment lapsed: nothing out
+	}
+	c := ps.byCurrency[pos.Loan.Currency]
+	if c == nil {
+		c = &currencySums{aging: make([]exactBucket, len(loan.AgingBuckets)), ladder: make([]exactMonth, 12)}
+		ps.byCurrency[pos.Loan.Currency] = c
+	}
+	ps.loans++
+	ps.partners[pos.Loan.PartnerID] = true
+	c.add(&c.outstanding, bal.Outstanding)
+	c.add(&c.undisbursed, bal.Undisbursed)
+	c.add(&c.overdue, bal.OverduePrincipal)
+	if bal.DaysPastDue > 30 {
+		c.add(&c.par30, bal.Outstanding)
+	}
+	if bal.Outstanding.IsPos() {
+		if err := c.addOutstanding(&pos, ps.asOf); err != nil {
+			return err
+		}
+	}
+	c.addLadder(pos.State.Installments, ps.asOf, ps.first)
+	return nil
+}
+
+// roundedPortfolio is the summary of the totals, in currency, rounded to its minor
+// unit; first is the first month of the ladder. It leaves the counts to the caller.
+func roundedPortfolio(asOf, first time.Time, currency string, total *currencySums) Portfolio {
 	cur := money.MustCurrency(currency)
 	round := func(d decimal.Decimal) decimal.Decimal { return d.Round(cur.Scale).Pad(cur.Scale) }
 	p := Portfolio{AsOf: asOf, Currency: currency}
-	p.Outstanding, p.Undisbursed, p.Overdue, p.Partners, p.Loans = round(outstanding), round(undisbursed), round(overdue), len(partners), loans
-	if outstanding.IsPos() {
-		p.PAR30 = ratio(par30, outstanding)
-		r, y := math.Round(rateSum/weight*1e6)/1e6, math.Round(yearsSum/weight*100)/100
+	p.Outstanding, p.Undisbursed, p.Overdue = round(total.outstanding), round(total.undisbursed), round(total.overdue)
+	if total.outstanding.IsPos() {
+		p.PAR30 = ratio(total.par30, total.outstanding)
+		r, y := math.Round(total.rateSum/total.weight*1e6)/1e6, math.Round(total.yearsSum/total.weight*100)/100
 		p.WeightedRate, p.WeightedMaturityYears = &r, &y
 	}
 	// The buckets are rounded together so that they add up to the outstanding.
-	list := make([]*exact, len(aging))
-	for k := range aging {
-		list[k] = &exact{outstanding: aging[k].outstanding}
+	list := make([]*exact, len(total.aging))
+	for k := range total.aging {
+		list[k] = &exact{outstanding: total.aging[k].outstanding}
 	}
 	parts := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.outstanding })
 	for k, name := range loan.AgingBuckets {
-		p.Aging = append(p.Aging, Bucket{Name: name, Outstanding: parts.parts[k], Loans: aging[k].loans})
+		p.Aging = append(p.Aging, Bucket{Name: name, Outstanding: parts.parts[k], Loans: total.aging[k].loans})
 	}
-	for i, m := range ladder {
+	for i, m := range total.ladder {
 		p.Ladder = append(p.Ladder, Month{Month: civil.AddMonths(first, i), Principal: round(m.principal), Interest: round(m.interest)})
 	}
-	return p, nil
+	return p
+}
+
+// addAll adds every currency's figures to t, converted into target, in a fixed order
+// of currencies (float sums depend on their order). It returns the first error met.
+func (t *currencySums) addAll(byCurrency map[string]*currencySums, rates *fx.Rates, target string) error {
+	var err error
+	for _, code := range slices.Sorted(maps.Keys(byCurrency)) {
+		err = cmp.Or(err, t.addConverted(byCurrency[code], code, rates, target))
+	}
+	return err
+}
+
+// addConverted adds c, the figures in currency code, to t, converted into target. It
+// returns the first error met, c's own first. (The error is not kept in t: escape
+// analysis follows a struct as a whole, and an error stored in t would move its
+// slices to the heap.)
+func (t *currencySums) addConverted(c *currencySums, code string, rates *fx.Rates, target string) error {
+	err := c.err
+	into := func(to *decimal.Decimal, d decimal.Decimal) {
+		v, e := rates.Convert(d, code, target)
+		if e == nil {
+			*to, e = to.Add(v)
+		}
+		err = cmp.Or(err, e)
+	}
+	into(&t.outstanding, c.outstanding)
+	into(&t.undisbursed, c.undisbursed)
+	into(&t.overdue, c.overdue)
+	into(&t.par30, c.par30)
+	for k := range t.aging {
+		into(&t.aging[k].outstanding, c.aging[k].outstanding)
+		t.aging[k].loans += c.aging[k].loans
+	}
+	for m := range t.ladder {
+		into(&t.ladder[m].principal, c.ladder[m].principal)
+		into(&t.ladder[m].interest, c.ladder[m].interest)
+	}
+	f := 1.0
+	if code != target {
+		one, e := rates.Factor(code, target)
+		err = cmp.Or(err, e)
+		f = float(one)
+	}
+	t.rateSum, t.yearsSum, t.weight = t.rateSum+f*c.rateSum, t.yearsSum+f*c.yearsSum, t.weight+f*c.weight
+	return err
 }
 
 // currencySums are the portfolio's figures in one currency, exact.
@@ -195,6 +205,39 @@ func (c *currencySums) add(to *decimal.Decimal, d decimal.Decimal) {
 	var err error
 	if *to, err = to.Add(d); err != nil && c.err == nil {
 		c.err = err
+	}
+}
+
+// addOutstanding counts a loan with something outstanding in its arrears bucket and
+// in the outstanding-weighted rate and time to maturity.
+func (c *currencySums) addOutstanding(pos *ledger.Position, asOf time.Time) error {
+	bal := &pos.Balances
+	k := slices.Index(loan.AgingBuckets, bal.AgingBucket)
+	if k < 0 {
+		return fmt.Errorf("loan %d: unknown aging bucket %q", pos.Loan.ID, bal.AgingBucket)
+	}
+	c.add(&c.aging[k].outstanding, bal.Outstanding)
+	c.aging[k].loans++
+	w, rate := float(bal.Outstanding), float(pos.State.Terms.Rate)
+	years := float64(civil.Days(asOf, pos.State.Terms.MaturityOn)) / 365.25
+	c.rateSum += w * rate
+	c.yearsSum += w * math.Max(years, 0)
+	c.weight += w
+	return nil
+}
+
+// addLadder adds what the installments due from asOf on still ask, in the month
+// they fall due, over the 12 months from first.
+func (c *currencySums) addLadder(installments []loan.Installment, asOf, first time.Time) {
+	for i := range installments {
+		in := &installments[i]
+		if in.Rescheduled || in.DueOn.Before(asOf) {
+			continue
+		}
+		if m := monthsBetween(first, in.DueOn); m >= 0 && m < 12 {
+			c.add(&c.ladder[m].principal, unpaid(in.Principal, in.PaidPrincipal, in.WrittenOffPrincipal))
+			c.add(&c.ladder[m].interest, unpaid(in.Interest, in.PaidInterest, in.WrittenOffInterest))
+		}
 	}
 }
 

@@ -116,63 +116,16 @@ func WriteXLSX(w io.Writer, rows []ExportRow) error {
 	if err != nil {
 		return err
 	}
-	styles := map[string]*excelize.Style{
-		"header": {Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF4"}}},
-		"date":   {CustomNumFmt: strPtr("yyyy-mm-dd")},
-		"amount": {NumFmt: 4},  // #,##0.00
-		"count":  {NumFmt: 3},  // #,##0
-		"months": {NumFmt: 1},  // 0
-		"text":   {NumFmt: 49}, // @
-	}
-	ids := map[string]int{}
-	for name, st := range styles {
-		if ids[name], err = f.NewStyle(st); err != nil {
-			return err
-		}
+	styles, err := newXLSXStyles(f)
+	if err != nil {
+		return err
 	}
 	cols := Columns()
-	if err := sw.SetColWidth(1, 1, 28); err != nil {
-		return err
-	}
-	if err := sw.SetColWidth(2, len(cols), 14); err != nil {
-		return err
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: 1, TopLeftCell: "B2", ActivePane: "bottomRight"}); err != nil {
-		return err
-	}
-	header := make([]any, len(cols))
-	for i, c := range cols {
-		header[i] = excelize.Cell{StyleID: ids["header"], Value: c}
-	}
-	if err := sw.SetRow("A1", header); err != nil {
+	if err := writeXLSXHeader(sw, cols, styles); err != nil {
 		return err
 	}
 	for n, r := range rows {
-		cells := []any{
-			excelize.Cell{StyleID: ids["text"], Value: r.Partner.Name},
-			excelize.Cell{StyleID: ids["text"], Value: r.Partner.Country},
-			excelize.Cell{StyleID: ids["date"], Value: r.PeriodEnd},
-			excelize.Cell{StyleID: ids["months"], Value: r.Months},
-			excelize.Cell{StyleID: ids["text"], Value: r.Currency},
-		}
-		for _, in := range kpi.Inputs {
-			v := in.Get(&r.Figures)
-			switch {
-			case v == nil:
-				cells = append(cells, nil)
-			case in.Kind == kpi.Count:
-				whole, _, _ := v.Int64(0)
-				cells = append(cells, excelize.Cell{StyleID: ids["count"], Value: whole})
-			case v.Prec() > 15:
-				// A spreadsheet keeps 15 significant digits of a number: larger figures
-				// (in rupiah or dong, say) go as text, which imports back exactly.
-				cells = append(cells, excelize.Cell{StyleID: ids["text"], Value: FormatDecimal(*v)})
-			default:
-				// A binary float, which the import snaps back to cents.
-				x, _ := v.Float64()
-				cells = append(cells, excelize.Cell{StyleID: ids["amount"], Value: x})
-			}
-		}
+		cells := styles.cells(r)
 		cell, err := excelize.CoordinatesToCellName(1, n+2)
 		if err != nil {
 			return err
@@ -191,6 +144,78 @@ func WriteXLSX(w io.Writer, rows []ExportRow) error {
 		}
 	}
 	return f.Write(w)
+}
+
+// xlsxStyles are the ids of a workbook's cell styles, by name.
+type xlsxStyles map[string]int
+
+// newXLSXStyles adds the export's cell styles to the workbook.
+func newXLSXStyles(f *excelize.File) (xlsxStyles, error) {
+	styles := map[string]*excelize.Style{
+		"header": {Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF4"}}},
+		"date":   {CustomNumFmt: strPtr("yyyy-mm-dd")},
+		"amount": {NumFmt: 4},  // #,##0.00
+		"count":  {NumFmt: 3},  // #,##0
+		"months": {NumFmt: 1},  // 0
+		"text":   {NumFmt: 49}, // @
+	}
+	ids := xlsxStyles{}
+	for name, st := range styles {
+		var err error
+		if ids[name], err = f.NewStyle(st); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// writeXLSXHeader sizes the columns, freezes the header row and the partner column,
+// and writes the header row.
+func writeXLSXHeader(sw *excelize.StreamWriter, cols []string, styles xlsxStyles) error {
+	if err := sw.SetColWidth(1, 1, 28); err != nil {
+		return err
+	}
+	if err := sw.SetColWidth(2, len(cols), 14); err != nil {
+		return err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: 1, TopLeftCell: "B2", ActivePane: "bottomRight"}); err != nil {
+		return err
+	}
+	header := make([]any, len(cols))
+	for i, c := range cols {
+		header[i] = excelize.Cell{StyleID: styles["header"], Value: c}
+	}
+	return sw.SetRow("A1", header)
+}
+
+// cells are a report's row of the workbook, in the order of Columns.
+func (styles xlsxStyles) cells(r ExportRow) []any {
+	cells := []any{
+		excelize.Cell{StyleID: styles["text"], Value: r.Partner.Name},
+		excelize.Cell{StyleID: styles["text"], Value: r.Partner.Country},
+		excelize.Cell{StyleID: styles["date"], Value: r.PeriodEnd},
+		excelize.Cell{StyleID: styles["months"], Value: r.Months},
+		excelize.Cell{StyleID: styles["text"], Value: r.Currency},
+	}
+	for _, in := range kpi.Inputs {
+		v := in.Get(&r.Figures)
+		switch {
+		case v == nil:
+			cells = append(cells, nil)
+		case in.Kind == kpi.Count:
+			whole, _, _ := v.Int64(0)
+			cells = append(cells, excelize.Cell{StyleID: styles["count"], Value: whole})
+		case v.Prec() > 15:
+			// A spreadsheet keeps 15 significant digits of a number: larger figures
+			// (in rupiah or dong, say) go as text, which imports back exactly.
+			cells = append(cells, excelize.Cell{StyleID: styles["text"], Value: FormatDecimal(*v)})
+		default:
+			// A binary float, which the import snaps back to cents.
+			x, _ := v.Float64()
+			cells = append(cells, excelize.Cell{StyleID: styles["amount"], Value: x})
+		}
+	}
+	return cells
 }
 
 func strPtr(s string) *string { return &s }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -85,257 +86,360 @@ type importRow struct {
 // with every problem listed by row and column. Reports identical to the stored ones
 // change nothing, so importing a file twice is harmless.
 func (s *Service) Import(ctx context.Context, actor audit.Actor, t *Table, opts ImportOptions) (ImportResult, error) {
-	res := ImportResult{DryRun: opts.DryRun, PartnersCreated: []partner.Ref{}, IgnoredColumns: []string{}}
-	var problems []apperr.FieldError
-	problem := func(line int, column, format string, args ...any) {
-		problems = append(problems, apperr.FieldError{Row: line, Column: column, Field: column, Message: fmt.Sprintf(format, args...)})
+	im := &importer{s: s, t: t, opts: opts,
+		res: ImportResult{DryRun: opts.DryRun, PartnersCreated: []partner.Ref{}, IgnoredColumns: []string{}}}
+	if !im.readHeader() {
+		return im.res, importError(im.problems)
+	}
+	im.today = s.clock.Today()
+	im.checkRows()
+	if err := im.resolvePartners(ctx); err != nil {
+		return im.res, err
+	}
+	im.checkOneReportPerMonth()
+	if len(im.problems) > 0 {
+		return im.res, importError(im.problems)
 	}
 
-	// The header: canonical names in any order and letter case.
-	cols := map[string]int{}
-	for i, h := range t.Header {
-		name := strings.ToLower(strings.TrimSpace(h))
-		switch {
-		case name == "":
-			if columnHasData(t, i) {
-				problem(1, columnLetter(i), "has values but no name in the header row")
-			}
-		case !knownColumn(name):
-			if opts.IgnoreUnknownColumns {
-				res.IgnoredColumns = append(res.IgnoredColumns, strings.TrimSpace(h))
-			} else {
-				problem(1, strings.TrimSpace(h), "is not a known column: use partner, country, period_end, months, currency and the figures' "+
-					"canonical names (gross_loan_portfolio, ...), or import with ignore_unknown_columns=true to skip it")
-			}
-		default:
-			if _, dup := cols[name]; dup {
-				problem(1, name, "appears twice in the header row")
-			}
-			cols[name] = i
-		}
-	}
-	for _, required := range []string{colPartner, colPeriodEnd, colMonths, colCurrency} {
-		if _, ok := cols[required]; !ok {
-			problem(1, required, "is required: the header row has no %s column", required)
-		}
-	}
-	if len(problems) > 0 {
-		return res, importError(problems)
-	}
-	// Figures the file has no column for keep what is stored; an empty cell clears one.
-	var keep []kpi.Input
-	for _, in := range kpi.Inputs {
-		if _, ok := cols[in.Name]; !ok {
-			keep = append(keep, in)
-		}
-	}
-
-	// Each row on its own: types, then the rules a report obeys.
-	today := s.clock.Today()
-	var rows []importRow
-	for _, r := range t.Rows {
-		if blank(r.Cells) {
-			continue
-		}
-		res.Rows++
-		cell := func(name string) string {
-			i, ok := cols[name]
-			if !ok || i >= len(r.Cells) {
-				return ""
-			}
-			return strings.TrimSpace(r.Cells[i])
-		}
-		if len(r.Cells) > len(t.Header) && !blank(r.Cells[len(t.Header):]) {
-			problem(r.Line, columnLetter(len(t.Header)), "the row has more cells than the header row has columns")
-		}
-		for i, c := range r.Cells {
-			if strings.ContainsRune(c, 0) {
-				name := columnLetter(i)
-				if i < len(t.Header) && strings.TrimSpace(t.Header[i]) != "" {
-					name = strings.ToLower(strings.TrimSpace(t.Header[i]))
-				}
-				problem(r.Line, name, "contains a NUL character, which cannot be stored")
-			}
-		}
-		row := importRow{line: r.Line, partner: cell(colPartner), country: strings.ToUpper(cell(colCountry)),
-			legalStatus: strings.ToLower(cell(colLegalStatus))}
-		badCols := map[string]bool{}
-		bad := func(column, format string, args ...any) {
-			badCols[column] = true
-			problem(r.Line, column, format, args...)
-		}
-		if row.partner == "" {
-			bad(colPartner, "is required (the partner's id or exact name)")
-		}
-		if v := cell(colPeriodEnd); v == "" {
-			bad(colPeriodEnd, "is required (YYYY-MM-DD)")
-		} else if d, msg := t.parseDate(v); msg != "" {
-			bad(colPeriodEnd, "%s", msg)
-		} else {
-			row.report.PeriodEnd = d
-		}
-		if v := cell(colMonths); v == "" {
-			bad(colMonths, "is required: 3, 6 or 12")
-		} else if n, ok := t.parseInt(v); !ok {
-			bad(colMonths, "%q is not 3, 6 or 12", v)
-		} else {
-			row.report.Months = n
-		}
-		row.report.Currency = cell(colCurrency)
-		for _, in := range kpi.Inputs {
-			v, msg := t.parseNumber(in, cell(in.Name))
-			if msg != "" {
-				bad(in.Name, "%s", msg)
-				continue
-			}
-			in.Set(&row.report.Figures, v)
-		}
-		Normalize(&row.report)
-		if err := Validate(row.report, today); err != nil {
-			for _, f := range fieldsOf(err) {
-				// "no figure" says nothing new when a figure was there but unreadable.
-				if !badCols[f.Field] && !(f.Field == "figures" && len(badCols) > 0) {
-					column := f.Field
-					if column == "figures" {
-						column = ""
-					}
-					problem(r.Line, column, "%s", f.Message)
-				}
-			}
-		}
-		rows = append(rows, row)
-	}
-	if res.Rows == 0 {
-		problem(2, "", "the file has a header row but no reports under it")
-	}
-
-	// Partners: by id or name; new ones created when asked.
-	refs, err := s.partners.Refs(ctx, partner.Filter{})
-	if err != nil {
-		return res, err
-	}
-	resolve := partnerResolver(refs)
-	reports := make([]Report, len(rows))
-	toCreate := map[string]int{} // lower(name)|country → index in creates
-	var creates []importRow
-	createdIndex := make([]int, len(rows)) // for rows of partners to create: 1 + index in creates
-	for i, row := range rows {
-		if row.partner == "" {
-			continue
-		}
-		id, msg := resolve(row.partner, row.country)
-		switch {
-		case id != 0:
-			reports[i] = Report{PartnerID: id, Report: row.report}
-		case msg != "":
-			problem(row.line, colPartner, "%s", msg)
-		case !opts.CreatePartners:
-			problem(row.line, colPartner, "no partner is named %q: create it first, or import with create_partners=true "+
-				"(with a country column)", row.partner)
-		default:
-			key := strings.ToLower(row.partner) + "|" + row.country
-			if j, ok := toCreate[key]; ok {
-				createdIndex[i] = j + 1
-				reports[i] = Report{Report: row.report}
-				continue
-			}
-			f := partner.Fields{Name: row.partner, Country: row.country, LegalStatus: partner.OtherStatus}
-			if row.legalStatus != "" {
-				f.LegalStatus = partner.LegalStatus(row.legalStatus)
-			}
-			f.Normalize()
-			if err := f.Validate(today.Year()); err != nil {
-				for _, fe := range fieldsOf(err) {
-					column := map[string]string{"name": colPartner, "country": colCountry, "legal_status": colLegalStatus}[fe.Field]
-					if column == colCountry && f.Country == "" {
-						fe.Message = fmt.Sprintf("is required to create the partner %q (ISO 3166-1 alpha-2, e.g. BO)", row.partner)
-					}
-					problem(row.line, column, "%s", fe.Message)
-				}
-				continue
-			}
-			row.newFields = f
-			toCreate[key] = len(creates)
-			creates = append(creates, row)
-			createdIndex[i] = len(creates)
-			reports[i] = Report{Report: row.report}
-		}
-	}
-	// One report per partner and month in a file.
-	seen := map[partnerMonth]int{}
-	for i, r := range reports {
-		pid := r.PartnerID
-		if createdIndex[i] > 0 {
-			pid = -int64(createdIndex[i]) // a partner yet to be created
-		}
-		if pid == 0 || r.PeriodEnd.IsZero() {
-			continue
-		}
-		k := keyOf(pid, r.PeriodEnd)
-		if first, dup := seen[k]; dup {
-			problem(rows[i].line, colPeriodEnd, "row %d already has this partner's report for %s", first, r.PeriodEnd.Format("January 2006"))
-			continue
-		}
-		seen[k] = rows[i].line
-	}
-	if len(problems) > 0 {
-		return res, importError(problems)
-	}
-
-	err = db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-		created := make([]int64, len(creates))
-		for j, c := range creates {
-			p, err := s.partners.CreateInTx(ctx, tx, actor, c.newFields)
-			if err != nil {
-				return err
-			}
-			created[j] = p.ID
-			res.PartnersCreated = append(res.PartnersCreated, partner.Ref{ID: p.ID, Name: p.Name, Country: p.Country,
-				LegalStatus: p.LegalStatus, Methodology: p.Methodology})
-		}
-		for i := range reports {
-			if createdIndex[i] > 0 {
-				reports[i].PartnerID = created[createdIndex[i]-1]
-			}
-		}
-		results, err := s.store(ctx, tx, actor, reports, keep)
-		if err != nil {
-			return err
-		}
-		for i, r := range results {
-			switch {
-			case r.conflict != nil:
-				problem(rows[i].line, colPeriodEnd, "%s", conflictMessage(*r.conflict))
-			case r.invalid != nil:
-				for _, f := range fieldsOf(r.invalid) {
-					problem(rows[i].line, f.Field, "%s (with the figures stored for this period that the file has no column for)", f.Message)
-				}
-			case r.outcome == Created:
-				res.Created++
-			case r.outcome == Replaced:
-				res.Replaced++
-			default:
-				res.Unchanged++
-			}
-		}
-		if len(problems) > 0 {
-			return importError(problems)
-		}
-		if opts.DryRun {
-			for i := range res.PartnersCreated {
-				res.PartnersCreated[i].ID = 0 // rolled back: the partner does not exist
-			}
-			return errDryRun
-		}
-		return nil
-	})
+	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error { return im.write(ctx, tx, actor) })
 	if errors.Is(err, errDryRun) {
 		err = nil
 	}
 	if err != nil {
 		return ImportResult{DryRun: opts.DryRun}, err
 	}
-	return res, nil
+	return im.res, nil
+}
+
+// importer holds one import's state across its phases: read the header, check each
+// row, resolve the partners, then write. Every phase adds to problems rather than
+// stopping, so that a refused file lists all that is wrong with it at once.
+type importer struct {
+	s        *Service
+	t        *Table
+	opts     ImportOptions
+	today    time.Time
+	res      ImportResult
+	problems []apperr.FieldError
+	cols     map[string]int // canonical column name → its index in the table
+	rows     []importRow    // the rows that are not blank, checked
+	// reports has one report per row of rows, PartnerID zero until known; rows of
+	// partners to create have createdIndex 1 + their partner's index in creates.
+	reports      []Report
+	creates      []importRow
+	createdIndex []int
+}
+
+func (im *importer) problem(line int, column, format string, args ...any) {
+	im.problems = append(im.problems, apperr.FieldError{Row: line, Column: column, Field: column, Message: fmt.Sprintf(format, args...)})
+}
+
+// readHeader maps the header's columns and reports whether the rows can be read.
+func (im *importer) readHeader() bool {
+	// The header: canonical names in any order and letter case.
+	im.cols = map[string]int{}
+	for i, h := range im.t.Header {
+		name := strings.ToLower(strings.TrimSpace(h))
+		switch {
+		case name == "":
+			if columnHasData(im.t, i) {
+				im.problem(1, columnLetter(i), "has values but no name in the header row")
+			}
+		case !knownColumn(name):
+			if im.opts.IgnoreUnknownColumns {
+				im.res.IgnoredColumns = append(im.res.IgnoredColumns, strings.TrimSpace(h))
+			} else {
+				im.problem(1, strings.TrimSpace(h), "is not a known column: use partner, country, period_end, months, currency and the figures' "+
+					"canonical names (gross_loan_portfolio, ...), or import with ignore_unknown_columns=true to skip it")
+			}
+		default:
+			if _, dup := im.cols[name]; dup {
+				im.problem(1, name, "appears twice in the header row")
+			}
+			im.cols[name] = i
+		}
+	}
+	for _, required := range []string{colPartner, colPeriodEnd, colMonths, colCurrency} {
+		if _, ok := im.cols[required]; !ok {
+			im.problem(1, required, "is required: the header row has no %s column", required)
+		}
+	}
+	return len(im.problems) == 0
+}
+
+// absentFigures are the figures the file has no column for.
+func (im *importer) absentFigures() []kpi.Input {
+	// Figures the file has no column for keep what is stored; an empty cell clears one.
+	var keep []kpi.Input
+	for _, in := range kpi.Inputs {
+		if _, ok := im.cols[in.Name]; !ok {
+			keep = append(keep, in)
+		}
+	}
+	return keep
+}
+
+// checkRows reads every row that is not blank into rows.
+func (im *importer) checkRows() {
+	// Each row on its own: types, then the rules a report obeys.
+	for _, r := range im.t.Rows {
+		if blank(r.Cells) {
+			continue
+		}
+		im.res.Rows++
+		im.rows = append(im.rows, im.checkRow(r))
+	}
+	if im.res.Rows == 0 {
+		im.problem(2, "", "the file has a header row but no reports under it")
+	}
+}
+
+// cell is the trimmed text of a row's cell in the named column, "" when there is none.
+func (im *importer) cell(r Row, name string) string {
+	i, ok := im.cols[name]
+	if !ok || i >= len(r.Cells) {
+		return ""
+	}
+	return strings.TrimSpace(r.Cells[i])
+}
+
+// checkRow reads one row's partner and report, noting each problem of its cells,
+// then those of the rules a report obeys.
+func (im *importer) checkRow(r Row) importRow {
+	im.checkCells(r)
+	row := importRow{line: r.Line, partner: im.cell(r, colPartner), country: strings.ToUpper(im.cell(r, colCountry)),
+		legalStatus: strings.ToLower(im.cell(r, colLegalStatus))}
+	badCols := map[string]bool{}
+	bad := func(column, format string, args ...any) {
+		badCols[column] = true
+		im.problem(r.Line, column, format, args...)
+	}
+	if row.partner == "" {
+		bad(colPartner, "is required (the partner's id or exact name)")
+	}
+	if v := im.cell(r, colPeriodEnd); v == "" {
+		bad(colPeriodEnd, "is required (YYYY-MM-DD)")
+	} else if d, msg := im.t.parseDate(v); msg != "" {
+		bad(colPeriodEnd, "%s", msg)
+	} else {
+		row.report.PeriodEnd = d
+	}
+	if v := im.cell(r, colMonths); v == "" {
+		bad(colMonths, "is required: 3, 6 or 12")
+	} else if n, ok := im.t.parseInt(v); !ok {
+		bad(colMonths, "%q is not 3, 6 or 12", v)
+	} else {
+		row.report.Months = n
+	}
+	row.report.Currency = im.cell(r, colCurrency)
+	for _, in := range kpi.Inputs {
+		v, msg := im.t.parseNumber(in, im.cell(r, in.Name))
+		if msg != "" {
+			bad(in.Name, "%s", msg)
+			continue
+		}
+		in.Set(&row.report.Figures, v)
+	}
+	Normalize(&row.report)
+	im.checkRules(r.Line, row.report, badCols)
+	return row
+}
+
+// checkCells notes the cells a row cannot have: beyond the header's columns, or with
+// a NUL character.
+func (im *importer) checkCells(r Row) {
+	header := im.t.Header
+	if len(r.Cells) > len(header) && !blank(r.Cells[len(header):]) {
+		im.problem(r.Line, columnLetter(len(header)), "the row has more cells than the header row has columns")
+	}
+	for i, c := range r.Cells {
+		if strings.ContainsRune(c, 0) {
+			name := columnLetter(i)
+			if i < len(header) && strings.TrimSpace(header[i]) != "" {
+				name = strings.ToLower(strings.TrimSpace(header[i]))
+			}
+			im.problem(r.Line, name, "contains a NUL character, which cannot be stored")
+		}
+	}
+}
+
+// checkRules notes where a row's report breaks the rules a report obeys, but not in
+// the columns already found unreadable (badCols).
+func (im *importer) checkRules(line int, report kpi.Report, badCols map[string]bool) {
+	err := Validate(report, im.today)
+	if err == nil {
+		return
+	}
+	for _, f := range fieldsOf(err) {
+		// "no figure" says nothing new when a figure was there but unreadable.
+		if !badCols[f.Field] && !(f.Field == "figures" && len(badCols) > 0) {
+			column := f.Field
+			if column == "figures" {
+				column = ""
+			}
+			im.problem(line, column, "%s", f.Message)
+		}
+	}
+}
+
+// resolvePartners finds each row's partner, or plans its creation when asked.
+func (im *importer) resolvePartners(ctx context.Context) error {
+	// Partners: by id or name; new ones created when asked.
+	refs, err := im.s.partners.Refs(ctx, partner.Filter{})
+	if err != nil {
+		return err
+	}
+	resolve := partnerResolver(refs)
+	im.reports = make([]Report, len(im.rows))
+	im.createdIndex = make([]int, len(im.rows))
+	toCreate := map[string]int{} // lower(name)|country → index in creates
+	for i, row := range im.rows {
+		if row.partner == "" {
+			continue
+		}
+		id, msg := resolve(row.partner, row.country)
+		switch {
+		case id != 0:
+			im.reports[i] = Report{PartnerID: id, Report: row.report}
+		case msg != "":
+			im.problem(row.line, colPartner, "%s", msg)
+		case !im.opts.CreatePartners:
+			im.problem(row.line, colPartner, "no partner is named %q: create it first, or import with create_partners=true "+
+				"(with a country column)", row.partner)
+		default:
+			im.planCreate(i, row, toCreate)
+		}
+	}
+	return nil
+}
+
+// planCreate plans the creation of row i's partner, once for all the rows naming it
+// in the same country.
+func (im *importer) planCreate(i int, row importRow, toCreate map[string]int) {
+	key := strings.ToLower(row.partner) + "|" + row.country
+	if j, ok := toCreate[key]; ok {
+		im.createdIndex[i] = j + 1
+		im.reports[i] = Report{Report: row.report}
+		return
+	}
+	f, ok := im.newPartnerFields(row)
+	if !ok {
+		return
+	}
+	row.newFields = f
+	toCreate[key] = len(im.creates)
+	im.creates = append(im.creates, row)
+	im.createdIndex[i] = len(im.creates)
+	im.reports[i] = Report{Report: row.report}
+}
+
+// newPartnerFields are the fields of the partner a row names, and whether they are
+// valid; each problem is noted under the column it comes from.
+func (im *importer) newPartnerFields(row importRow) (partner.Fields, bool) {
+	f := partner.Fields{Name: row.partner, Country: row.country, LegalStatus: partner.OtherStatus}
+	if row.legalStatus != "" {
+		f.LegalStatus = partner.LegalStatus(row.legalStatus)
+	}
+	f.Normalize()
+	err := f.Validate(im.today.Year())
+	if err == nil {
+		return f, true
+	}
+	for _, fe := range fieldsOf(err) {
+		column := map[string]string{"name": colPartner, "country": colCountry, "legal_status": colLegalStatus}[fe.Field]
+		if column == colCountry && f.Country == "" {
+			fe.Message = fmt.Sprintf("is required to create the partner %q (ISO 3166-1 alpha-2, e.g. BO)", row.partner)
+		}
+		im.problem(row.line, column, "%s", fe.Message)
+	}
+	return f, false
+}
+
+// checkOneReportPerMonth notes the rows repeating an earlier row's partner and month.
+func (im *importer) checkOneReportPerMonth() {
+	// One report per partner and month in a file.
+	seen := map[partnerMonth]int{}
+	for i, r := range im.reports {
+		pid := r.PartnerID
+		if im.createdIndex[i] > 0 {
+			pid = -int64(im.createdIndex[i]) // a partner yet to be created
+		}
+		if pid == 0 || r.PeriodEnd.IsZero() {
+			continue
+		}
+		k := keyOf(pid, r.PeriodEnd)
+		if first, dup := seen[k]; dup {
+			im.problem(im.rows[i].line, colPeriodEnd, "row %d already has this partner's report for %s", first, r.PeriodEnd.Format("January 2006"))
+			continue
+		}
+		seen[k] = im.rows[i].line
+	}
+}
+
+// write creates the partners and stores the reports in tx, comparing each with what
+// is stored (store audits what it writes). A dry run, or a report clashing with the
+// stored ones, rolls everything back.
+func (im *importer) write(ctx context.Context, tx *sqlx.Tx, actor audit.Actor) error {
+	created, err := im.createPartners(ctx, tx, actor)
+	if err != nil {
+		return err
+	}
+	for i := range im.reports {
+		if im.createdIndex[i] > 0 {
+			im.reports[i].PartnerID = created[im.createdIndex[i]-1]
+		}
+	}
+	results, err := im.s.store(ctx, tx, actor, im.reports, im.absentFigures())
+	if err != nil {
+		return err
+	}
+	im.count(results)
+	if len(im.problems) > 0 {
+		return importError(im.problems)
+	}
+	if im.opts.DryRun {
+		for i := range im.res.PartnersCreated {
+			im.res.PartnersCreated[i].ID = 0 // rolled back: the partner does not exist
+		}
+		return errDryRun
+	}
+	return nil
+}
+
+// createPartners creates the partners to create, returning their ids in the order
+// of creates.
+func (im *importer) createPartners(ctx context.Context, tx *sqlx.Tx, actor audit.Actor) ([]int64, error) {
+	created := make([]int64, len(im.creates))
+	for j, c := range im.creates {
+		p, err := im.s.partners.CreateInTx(ctx, tx, actor, c.newFields)
+		if err != nil {
+			return nil, err
+		}
+		created[j] = p.ID
+		im.res.PartnersCreated = append(im.res.PartnersCreated, partner.Ref{ID: p.ID, Name: p.Name, Country: p.Country,
+			LegalStatus: p.LegalStatus, Methodology: p.Methodology})
+	}
+	return created, nil
+}
+
+// count adds store's outcomes to the result, and its refusals to the problems.
+func (im *importer) count(results []stored) {
+	for i, r := range results {
+		switch {
+		case r.conflict != nil:
+			im.problem(im.rows[i].line, colPeriodEnd, "%s", conflictMessage(*r.conflict))
+		case r.invalid != nil:
+			for _, f := range fieldsOf(r.invalid) {
+				im.problem(im.rows[i].line, f.Field, "%s (with the figures stored for this period that the file has no column for)", f.Message)
+			}
+		case r.outcome == Created:
+			im.res.Created++
+		case r.outcome == Replaced:
+			im.res.Replaced++
+		default:
+			im.res.Unchanged++
+		}
+	}
 }
 
 // errDryRun rolls a dry run's transaction back once everything has been computed.
@@ -370,47 +474,63 @@ func fieldsOf(err error) []apperr.FieldError {
 // name (one may be created), and a message when the cell is ambiguous or names an id
 // that does not exist.
 func partnerResolver(refs []partner.Ref) func(cell, country string) (int64, string) {
-	byID := make(map[int64]partner.Ref, len(refs))
-	byName := make(map[string][]partner.Ref, len(refs))
+	ix := partnerIndex{byID: make(map[int64]partner.Ref, len(refs)), byName: make(map[string][]partner.Ref, len(refs))}
 	for _, r := range refs {
-		byID[r.ID] = r
-		byName[strings.ToLower(r.Name)] = append(byName[strings.ToLower(r.Name)], r)
+		ix.byID[r.ID] = r
+		ix.byName[strings.ToLower(r.Name)] = append(ix.byName[strings.ToLower(r.Name)], r)
 	}
-	return func(cell, country string) (int64, string) {
-		var named []partner.Ref
-		for _, m := range byName[strings.ToLower(cell)] {
-			if country == "" || m.Country == country {
-				named = append(named, m)
-			}
+	return ix.resolve
+}
+
+// partnerIndex is the partners by id and by lower-case name.
+type partnerIndex struct {
+	byID   map[int64]partner.Ref
+	byName map[string][]partner.Ref
+}
+
+func (ix partnerIndex) resolve(cell, country string) (int64, string) {
+	var named []partner.Ref
+	for _, m := range ix.byName[strings.ToLower(cell)] {
+		if country == "" || m.Country == country {
+			named = append(named, m)
 		}
-		if id, err := strconv.ParseInt(cell, 10, 64); err == nil {
-			byIDRef, found := byID[id]
-			switch {
-			case found && country != "" && byIDRef.Country != country && len(named) == 0:
-				return 0, fmt.Sprintf("partner %d is in %s, not %s", id, byIDRef.Country, country)
-			case found && (country == "" || byIDRef.Country == country):
-				if len(named) > 0 && (len(named) > 1 || named[0].ID != id) {
-					return 0, fmt.Sprintf("%q is both partner %d's id and the name of partner %d: write the name with its country, or the id alone",
-						cell, id, named[0].ID)
-				}
-				return id, ""
-			case !found && len(named) == 0:
-				return 0, fmt.Sprintf("no partner has the id %d", id)
-			}
-		}
-		switch len(named) {
-		case 0:
-			return 0, ""
-		case 1:
-			return named[0].ID, ""
-		}
-		countries := make([]string, len(named))
-		for i, m := range named {
-			countries[i] = m.Country
-		}
-		return 0, fmt.Sprintf("%d partners are named %q (in %s): add a country column, or use the partner's id",
-			len(named), cell, strings.Join(countries, ", "))
 	}
+	if id, err := strconv.ParseInt(cell, 10, 64); err == nil {
+		if resolved, msg, decided := ix.resolveID(cell, id, country, named); decided {
+			return resolved, msg
+		}
+	}
+	switch len(named) {
+	case 0:
+		return 0, ""
+	case 1:
+		return named[0].ID, ""
+	}
+	countries := make([]string, len(named))
+	for i, m := range named {
+		countries[i] = m.Country
+	}
+	return 0, fmt.Sprintf("%d partners are named %q (in %s): add a country column, or use the partner's id",
+		len(named), cell, strings.Join(countries, ", "))
+}
+
+// resolveID resolves a cell that reads as the id id, given the partners named by it
+// in the row's country; decided is false when the cell is to be taken as a name.
+func (ix partnerIndex) resolveID(cell string, id int64, country string, named []partner.Ref) (resolved int64, msg string, decided bool) {
+	byIDRef, found := ix.byID[id]
+	switch {
+	case found && country != "" && byIDRef.Country != country && len(named) == 0:
+		return 0, fmt.Sprintf("partner %d is in %s, not %s", id, byIDRef.Country, country), true
+	case found && (country == "" || byIDRef.Country == country):
+		if len(named) > 0 && (len(named) > 1 || named[0].ID != id) {
+			return 0, fmt.Sprintf("%q is both partner %d's id and the name of partner %d: write the name with its country, or the id alone",
+				cell, id, named[0].ID), true
+		}
+		return id, "", true
+	case !found && len(named) == 0:
+		return 0, fmt.Sprintf("no partner has the id %d", id), true
+	}
+	return 0, "", false
 }
 
 func blank(cells []string) bool {

@@ -81,45 +81,80 @@ func (s *Service) Peers(ctx context.Context, q PeerQuery) (PeerTable, error) {
 	if err != nil {
 		return PeerTable{}, err
 	}
-	var subject *partner.Ref
-	if q.PartnerID != nil {
-		for i := range refs {
-			if refs[i].ID == *q.PartnerID {
-				subject, t.PartnerInGroup = &refs[i], true
-			}
-		}
-		if subject == nil {
-			p, err := s.partners.Get(ctx, *q.PartnerID)
-			if err != nil {
-				return PeerTable{}, err
-			}
-			subject = &partner.Ref{ID: p.ID, Name: p.Name, Country: p.Country, LegalStatus: p.LegalStatus, Methodology: p.Methodology}
-		}
+	subject, inGroup, err := s.peerSubject(ctx, refs, q.PartnerID)
+	if err != nil {
+		return PeerTable{}, err
 	}
+	t.PartnerInGroup = inGroup
 	ids := make(pq.Int64Array, 0, len(refs)+1)
 	for _, r := range refs {
 		ids = append(ids, r.ID)
 	}
-	if subject != nil && !t.PartnerInGroup {
+	if subject != nil && !inGroup {
 		ids = append(ids, subject.ID)
 	}
 	month := civil.Date(q.PeriodEnd.Year(), q.PeriodEnd.Month(), 1)
-	// The month's reports whole, and of the earlier ones only what ratios take from them.
-	reports, err := s.scan(ctx, s.q.Window, ids, month, civil.AddMonths(month, 1))
+	periods, excluded, err := s.peerPeriods(ctx, ids, month, q.Currency)
 	if err != nil {
 		return PeerTable{}, err
 	}
+	t.Excluded = append(t.Excluded, excluded...)
+	values := t.addMembers(refs, periods)
+	var own *kpi.Period
+	if subject != nil {
+		if p, ok := periods[subject.ID]; ok {
+			own = &p
+			end := p.PeriodEnd
+			t.PartnerPeriodEnd = &end
+		}
+	}
+	t.Ratios = peerRatios(values, own, inGroup)
+	return t, nil
+}
+
+// peerSubject is the partner a query places among the group, and whether it is a
+// member; nil when the query names none.
+func (s *Service) peerSubject(ctx context.Context, refs []partner.Ref, partnerID *int64) (*partner.Ref, bool, error) {
+	if partnerID == nil {
+		return nil, false, nil
+	}
+	var subject *partner.Ref
+	for i := range refs {
+		if refs[i].ID == *partnerID {
+			subject = &refs[i]
+		}
+	}
+	if subject != nil {
+		return subject, true, nil
+	}
+	p, err := s.partners.Get(ctx, *partnerID)
+	if err != nil {
+		return nil, false, err
+	}
+	return &partner.Ref{ID: p.ID, Name: p.Name, Country: p.Country, LegalStatus: p.LegalStatus, Methodology: p.Methodology}, false, nil
+}
+
+// peerPeriods are the partners' periods ending in month, their money per client in
+// currency; a partner whose rate is missing keeps its other ratios, and an exclusion
+// says why it lost those.
+func (s *Service) peerPeriods(ctx context.Context, ids pq.Int64Array, month time.Time, currency string) (map[int64]kpi.Period, []Exclusion, error) {
+	// The month's reports whole, and of the earlier ones only what ratios take from them.
+	reports, err := s.scan(ctx, s.q.Window, ids, month, civil.AddMonths(month, 1))
+	if err != nil {
+		return nil, nil, err
+	}
 	earlier, err := s.scan(ctx, s.q.Earlier, ids, month, civil.AddMonths(month, 1))
 	if err != nil {
-		return PeerTable{}, err
+		return nil, nil, err
 	}
 	reports = append(reports, earlier...)
 	byPartner := map[int64][]kpi.Report{}
 	for _, r := range reports {
 		byPartner[r.PartnerID] = append(byPartner[r.PartnerID], r.Report)
 	}
-	conv := converter{s: s, ctx: ctx, to: q.Currency, rates: map[period]*fx.Rates{}, missing: map[rateKey]error{}}
+	conv := converter{s: s, ctx: ctx, to: currency, rates: map[period]*fx.Rates{}, missing: map[rateKey]error{}}
 	periods := make(map[int64]kpi.Period, len(ids))
+	var excluded []Exclusion
 	for _, id := range ids {
 		p, ok := kpi.PeriodAt(byPartner[id], month)
 		if !ok {
@@ -127,13 +162,19 @@ func (s *Service) Peers(ctx context.Context, q PeerQuery) (PeerTable, error) {
 		}
 		reason, err := conv.perClient(&p)
 		if err != nil {
-			return PeerTable{}, err
+			return nil, nil, err
 		}
 		if reason != "" {
-			t.Excluded = append(t.Excluded, Exclusion{PartnerID: id, Ratios: perClientNames(), Reason: reason})
+			excluded = append(excluded, Exclusion{PartnerID: id, Ratios: perClientNames(), Reason: reason})
 		}
 		periods[id] = p
 	}
+	return periods, excluded, nil
+}
+
+// addMembers adds the partners of refs that have a period as members, in the order
+// of refs, and returns the group's values of each ratio.
+func (t *PeerTable) addMembers(refs []partner.Ref, periods map[int64]kpi.Period) map[kpi.Name][]float64 {
 	values := make(map[kpi.Name][]float64, len(kpi.Names))
 	for _, ref := range refs {
 		p, ok := periods[ref.ID]
@@ -147,24 +188,23 @@ func (s *Service) Peers(ctx context.Context, q PeerQuery) (PeerTable, error) {
 			}
 		}
 	}
-	var own kpi.Period
-	var hasOwn bool
-	if subject != nil {
-		if own, hasOwn = periods[subject.ID]; hasOwn {
-			end := own.PeriodEnd
-			t.PartnerPeriodEnd = &end
-		}
-	}
+	return values
+}
+
+// peerRatios summarizes the group's values of every ratio and, given the partner's
+// own period, places its value among them.
+func peerRatios(values map[kpi.Name][]float64, own *kpi.Period, member bool) []PeerRatio {
+	var ratios []PeerRatio
 	for _, n := range kpi.Names {
 		r := PeerRatio{Name: n, Direction: kpi.DirectionOf(n), Summary: kpi.Summarize(values[n])}
-		if hasOwn && own.Ratios[n].Value != nil {
+		if own != nil && own.Ratios[n].Value != nil {
 			v := *own.Ratios[n].Value
 			r.Value = &v
-			r.Position = kpi.PositionOf(v, othersThan(values[n], v, t.PartnerInGroup), r.Summary, r.Direction)
+			r.Position = kpi.PositionOf(v, othersThan(values[n], v, member), r.Summary, r.Direction)
 		}
-		t.Ratios = append(t.Ratios, r)
+		ratios = append(ratios, r)
 	}
-	return t, nil
+	return ratios
 }
 
 // othersThan removes one occurrence of the partner's own value from the group's, when

@@ -180,89 +180,105 @@ func (d *derived) replay(terms loan.Terms, asOf time.Time) (err error) {
 }
 
 func copyLedger(ctx context.Context, tx *sqlx.Tx, histories []History, out []derived, res *LoadResult) error {
-	date := func(t time.Time) string { return civil.Format(t) }
-	err := db.Copy(ctx, tx, "loans", []string{"id", "fund_id", "partner_id", "reference", "currency", "committed_amount",
-		"interest_rate", "day_count", "signed_on", "first_due_on", "maturity_on", "amortization", "frequency", "grace_periods",
-		"purpose", "status"}, len(histories), func(i int) []any {
-		l := histories[i].Loan
-		return []any{out[i].id, *l.FundID, l.PartnerID, l.Reference, l.Currency.Code, l.Committed.String(), l.Rate.String(),
-			string(l.DayCount), date(l.SignedOn), date(l.FirstDueOn), date(l.MaturityOn), string(l.Amortization),
-			string(l.Frequency), l.GracePeriods, l.Purpose, string(out[i].status)}
-	})
-	if err != nil {
+	if err := copyLoans(ctx, tx, histories, out); err != nil {
 		return err
 	}
 	res.Loans = len(histories)
-	type ref struct{ loan, k int }
-	var txs, rss, insts []ref
+	refs := refsOf(out)
+	if err := copyTransactions(ctx, tx, out, refs.txs); err != nil {
+		return err
+	}
+	res.Transactions = len(refs.txs)
+	if err := copyReschedulings(ctx, tx, out, refs.reschedulings); err != nil {
+		return err
+	}
+	res.Reschedulings = len(refs.reschedulings)
+	if err := copyInstallments(ctx, tx, out, refs.installments); err != nil {
+		return err
+	}
+	res.Installments = len(refs.installments)
+	return nil
+}
+
+// rowRef is a row to copy: the k-th of the loan-th derived history's.
+type rowRef struct{ loan, k int }
+
+// derivedRefs are the rows of the derived histories, per table, in loan order.
+type derivedRefs struct {
+	txs, reschedulings, installments []rowRef
+}
+
+func refsOf(out []derived) derivedRefs {
+	var refs derivedRefs
 	for i, d := range out {
 		for k := range d.txs {
-			txs = append(txs, ref{i, k})
+			refs.txs = append(refs.txs, rowRef{i, k})
 		}
 		for k, e := range d.events {
 			if e.Kind == loan.Reschedule {
-				rss = append(rss, ref{i, k})
+				refs.reschedulings = append(refs.reschedulings, rowRef{i, k})
 			}
 		}
 		if len(d.events) == 0 {
 			continue // as Create: the schedule is stored with the first event
 		}
 		for k := range d.state.Installments {
-			insts = append(insts, ref{i, k})
+			refs.installments = append(refs.installments, rowRef{i, k})
 		}
 	}
-	err = db.WithoutIndexes(ctx, tx, "loan_transactions", len(txs), func() error {
+	return refs
+}
+
+func copyLoans(ctx context.Context, tx *sqlx.Tx, histories []History, out []derived) error {
+	return db.Copy(ctx, tx, "loans", []string{"id", "fund_id", "partner_id", "reference", "currency", "committed_amount",
+		"interest_rate", "day_count", "signed_on", "first_due_on", "maturity_on", "amortization", "frequency", "grace_periods",
+		"purpose", "status"}, len(histories), func(i int) []any {
+		l := histories[i].Loan
+		return []any{out[i].id, *l.FundID, l.PartnerID, l.Reference, l.Currency.Code, l.Committed.String(), l.Rate.String(),
+			string(l.DayCount), civil.Format(l.SignedOn), civil.Format(l.FirstDueOn), civil.Format(l.MaturityOn), string(l.Amortization),
+			string(l.Frequency), l.GracePeriods, l.Purpose, string(out[i].status)}
+	})
+}
+
+func copyTransactions(ctx context.Context, tx *sqlx.Tx, out []derived, txs []rowRef) error {
+	return db.WithoutIndexes(ctx, tx, "loan_transactions", len(txs), func() error {
 		return db.Copy(ctx, tx, "loan_transactions", []string{"id", "loan_id", "kind", "value_date", "amount", "principal", "interest",
 			"prepaid", "reason", "cum_disbursed", "cum_principal_repaid", "cum_interest_paid", "cum_written_off"}, len(txs), func(i int) []any {
 			d := &out[txs[i].loan]
 			t, v := d.txs[txs[i].k], d.totals[txs[i].k]
-			return []any{t.ID, d.id, string(t.Kind), date(t.Date), t.Amount.String(), v[0].String(), v[1].String(), v[2].String(),
+			return []any{t.ID, d.id, string(t.Kind), civil.Format(t.Date), t.Amount.String(), v[0].String(), v[1].String(), v[2].String(),
 				t.Reason, v[3].String(), v[4].String(), v[5].String(), v[6].String()}
 		})
 	})
-	if err != nil {
-		return err
-	}
-	res.Transactions = len(txs)
-	nullable := func(v fmt.Stringer, ok bool) any {
-		if !ok {
-			return nil
-		}
-		return v.String()
-	}
-	err = db.Copy(ctx, tx, "loan_reschedules", []string{"id", "loan_id", "effective_on", "new_maturity_on", "new_frequency",
+}
+
+func copyReschedulings(ctx context.Context, tx *sqlx.Tx, out []derived, rss []rowRef) error {
+	return db.Copy(ctx, tx, "loan_reschedules", []string{"id", "loan_id", "effective_on", "new_maturity_on", "new_frequency",
 		"new_interest_rate", "reason"}, len(rss), func(i int) []any {
 		d := &out[rss[i].loan]
 		e := d.events[rss[i].k]
-		var maturity, freq any
+		var maturity, freq, rate any // NULL when the rescheduling leaves it
 		if e.NewMaturityOn != nil {
-			maturity = date(*e.NewMaturityOn)
+			maturity = civil.Format(*e.NewMaturityOn)
 		}
 		if e.NewFrequency != nil {
 			freq = string(*e.NewFrequency)
 		}
-		var rate decimal.Decimal
 		if e.NewRate != nil {
-			rate = *e.NewRate
+			rate = e.NewRate.String()
 		}
-		return []any{e.ID, d.id, date(e.On), maturity, freq, nullable(rate, e.NewRate != nil), e.Reason}
+		return []any{e.ID, d.id, civil.Format(e.On), maturity, freq, rate, e.Reason}
 	})
-	if err != nil {
-		return err
-	}
-	res.Reschedulings = len(rss)
-	err = db.WithoutIndexes(ctx, tx, "loan_installments", len(insts), func() error {
+}
+
+func copyInstallments(ctx context.Context, tx *sqlx.Tx, out []derived, insts []rowRef) error {
+	return db.WithoutIndexes(ctx, tx, "loan_installments", len(insts), func() error {
 		return db.Copy(ctx, tx, "loan_installments", []string{"loan_id", "seq", "due_on", "principal", "interest", "paid_principal",
 			"paid_interest", "written_off_principal", "written_off_interest", "rescheduled"}, len(insts), func(i int) []any {
 			d := &out[insts[i].loan]
 			in := d.state.Installments[insts[i].k]
-			return []any{d.id, in.Seq, date(in.DueOn), in.Principal.String(), in.Interest.String(), in.PaidPrincipal.String(),
+			return []any{d.id, in.Seq, civil.Format(in.DueOn), in.Principal.String(), in.Interest.String(), in.PaidPrincipal.String(),
 				in.PaidInterest.String(), in.WrittenOffPrincipal.String(), in.WrittenOffInterest.String(), strconv.FormatBool(in.Rescheduled)}
 		})
 	})
-	if err != nil {
-		return err
-	}
-	res.Installments = len(insts)
-	return nil
 }

@@ -440,102 +440,137 @@ func (s *Service) PostIfUnchanged(ctx context.Context, actor audit.Actor, loanID
 func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e loan.Event, expect *string) (Posted, error) {
 	var posted Posted
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-		var l loan.Loan
-		// The row lock serializes every write to one loan: two repayments posted at
-		// once are applied one after the other, each against the other's result.
-		if err := tx.StmtxContext(ctx, s.q.ForUpdate).GetContext(ctx, &l, loanID); err != nil {
-			if db.IsNoRows(err) {
-				return apperr.NotFound("loan %d does not exist", loanID)
-			}
-			return fmt.Errorf("load loan %d: %w", loanID, err)
+		l, err := s.lockLoan(ctx, tx, loanID)
+		if err != nil {
+			return err
 		}
-		l = loan.Normalize(l)
 		if expect != nil {
 			// Under the lock, so nothing can be posted between this check and the write.
-			txs, rs, err := s.history(ctx, tx, loanID)
-			if err != nil {
-				return err
-			}
-			if err := checkVersion(l, txs, rs, *expect); err != nil {
+			if err := s.checkUnchanged(ctx, tx, l, *expect); err != nil {
 				return err
 			}
 		}
 		if err := s.checkEvent(l, e); err != nil {
 			return err
 		}
-		var entity string
-		var recordID int64
-		if e.Kind == loan.Reschedule {
-			var r loan.Rescheduling
-			if err := tx.StmtxContext(ctx, s.q.InsertResched).GetContext(ctx, &r, loanID, e.On, e.NewMaturityOn, e.NewFrequency, e.NewRate, e.Reason); err != nil {
-				return db.TranslateError(err, constraints)
-			}
-			posted.Rescheduling, entity, recordID = &r, "loan_reschedule", r.ID
-		} else {
-			var t loan.Transaction
-			if err := tx.StmtxContext(ctx, s.q.InsertTx).GetContext(ctx, &t, loanID, e.Kind, e.On, e.Amount, e.Reason); err != nil {
-				return db.TranslateError(err, constraints)
-			}
-			posted.Transaction, entity, recordID = &t, "loan_transaction", t.ID
-		}
-		txs, rs, err := s.history(ctx, tx, loanID)
+		entity, recordID, err := s.insertEvent(ctx, tx, loanID, e, &posted)
 		if err != nil {
 			return err
 		}
-		asOf := s.clock.Today()
-		if e.On.After(asOf) {
-			asOf = e.On
-		}
-		st, err := loan.Replay(l.Terms(), loan.Events(txs, rs), asOf)
+		txs, rs, st, err := s.replayAndStore(ctx, tx, l, e)
 		if err != nil {
-			return err // the new event breaks a rule: nothing is written
-		}
-		if err := s.storeDerived(ctx, tx, l, txs, st); err != nil {
-			return err
-		}
-		if err := s.book.Refresh(ctx, tx, book.KeyOf(l)); err != nil {
 			return err
 		}
 		// Report the event with the allocation the replay gave it, and the loan as of
 		// the event's date.
-		for i := range txs {
-			if a, ok := st.Allocations[txs[i].ID]; ok {
-				txs[i].Principal, txs[i].Interest, txs[i].Prepaid = a.Principal, a.Interest, a.Prepaid
-			}
-			if posted.Transaction != nil && txs[i].ID == posted.Transaction.ID {
-				*posted.Transaction = txs[i]
-			}
-		}
-		if posted.Rescheduling != nil {
-			for _, r := range rs {
-				if r.ID == posted.Rescheduling.ID {
-					*posted.Rescheduling = r
-				}
-			}
-		}
+		posted.reportApplied(txs, rs, st)
 		if posted.Detail, err = detail(l, txs, rs, e.On); err != nil {
 			return err
 		}
-		var after any = posted.Transaction
-		if posted.Rescheduling != nil {
-			after = posted.Rescheduling
-		}
-		return s.audit.Record(ctx, tx, actor, audit.Create, entity, recordID, nil, after)
+		return s.audit.Record(ctx, tx, actor, audit.Create, entity, recordID, nil, posted.record())
 	})
 	return posted, err
+}
+
+// lockLoan reads the loan for update. The row lock serializes every write to one
+// loan: two repayments posted at once are applied one after the other, each against
+// the other's result.
+func (s *Service) lockLoan(ctx context.Context, tx *sqlx.Tx, loanID int64) (loan.Loan, error) {
+	var l loan.Loan
+	if err := tx.StmtxContext(ctx, s.q.ForUpdate).GetContext(ctx, &l, loanID); err != nil {
+		if db.IsNoRows(err) {
+			return loan.Loan{}, apperr.NotFound("loan %d does not exist", loanID)
+		}
+		return loan.Loan{}, fmt.Errorf("load loan %d: %w", loanID, err)
+	}
+	return loan.Normalize(l), nil
+}
+
+// checkUnchanged refuses the write when the loan's history is no longer at version.
+func (s *Service) checkUnchanged(ctx context.Context, tx *sqlx.Tx, l loan.Loan, version string) error {
+	txs, rs, err := s.history(ctx, tx, l.ID)
+	if err != nil {
+		return err
+	}
+	return checkVersion(l, txs, rs, version)
+}
+
+// insertEvent stores the event's row, as a rescheduling or a transaction, and sets it
+// in posted; it returns the audited entity and the row's id.
+func (s *Service) insertEvent(ctx context.Context, tx *sqlx.Tx, loanID int64, e loan.Event, posted *Posted) (entity string, recordID int64, err error) {
+	if e.Kind == loan.Reschedule {
+		var r loan.Rescheduling
+		if err := tx.StmtxContext(ctx, s.q.InsertResched).GetContext(ctx, &r, loanID, e.On, e.NewMaturityOn, e.NewFrequency, e.NewRate, e.Reason); err != nil {
+			return "", 0, db.TranslateError(err, constraints)
+		}
+		posted.Rescheduling = &r
+		return "loan_reschedule", r.ID, nil
+	}
+	var t loan.Transaction
+	if err := tx.StmtxContext(ctx, s.q.InsertTx).GetContext(ctx, &t, loanID, e.Kind, e.On, e.Amount, e.Reason); err != nil {
+		return "", 0, db.TranslateError(err, constraints)
+	}
+	posted.Transaction = &t
+	return "loan_transaction", t.ID, nil
+}
+
+// replayAndStore replays the loan's whole history, the new event included, up to
+// today (or the event's date, were it later), and stores what the replay derived and
+// the book's new ranges. It returns the history it replayed and the replay.
+func (s *Service) replayAndStore(ctx context.Context, tx *sqlx.Tx, l loan.Loan, e loan.Event) ([]loan.Transaction, []loan.Rescheduling, *loan.State, error) {
+	txs, rs, err := s.history(ctx, tx, l.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	asOf := s.clock.Today()
+	if e.On.After(asOf) {
+		asOf = e.On
+	}
+	st, err := loan.Replay(l.Terms(), loan.Events(txs, rs), asOf)
+	if err != nil {
+		return nil, nil, nil, err // the new event breaks a rule: nothing is written
+	}
+	if err := s.storeDerived(ctx, tx, l, txs, st); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.book.Refresh(ctx, tx, book.KeyOf(l)); err != nil {
+		return nil, nil, nil, err
+	}
+	return txs, rs, st, nil
+}
+
+// reportApplied gives every transaction of txs the allocation the replay st gave it,
+// and sets the posted event to its row as replayed.
+func (p *Posted) reportApplied(txs []loan.Transaction, rs []loan.Rescheduling, st *loan.State) {
+	for i := range txs {
+		if a, ok := st.Allocations[txs[i].ID]; ok {
+			txs[i].Principal, txs[i].Interest, txs[i].Prepaid = a.Principal, a.Interest, a.Prepaid
+		}
+		if p.Transaction != nil && txs[i].ID == p.Transaction.ID {
+			*p.Transaction = txs[i]
+		}
+	}
+	if p.Rescheduling != nil {
+		for _, r := range rs {
+			if r.ID == p.Rescheduling.ID {
+				*p.Rescheduling = r
+			}
+		}
+	}
+}
+
+// record is the posted event as the audit log records it.
+func (p *Posted) record() any {
+	if p.Rescheduling != nil {
+		return p.Rescheduling
+	}
+	return p.Transaction
 }
 
 // checkEvent applies the rules that need no replay, naming the API's fields.
 func (s *Service) checkEvent(l loan.Loan, e loan.Event) error {
 	var bad apperr.Fields
-	if e.On.IsZero() {
-		bad.Add("date", "is required")
-	} else if e.On.Before(l.SignedOn) {
-		bad.Add("date", "cannot be before the loan was signed (%s)", civil.Format(l.SignedOn))
-	} else if e.On.After(s.clock.Today()) {
-		// Every write replays up to today, so nothing may be recorded beyond it.
-		bad.Add("date", "cannot be in the future: record money when it has moved, a rescheduling once agreed")
-	}
+	s.checkEventDate(&bad, l, e)
 	if len([]rune(e.Reason)) > 2000 {
 		bad.Add("reason", "must be at most 2,000 characters")
 	}
@@ -546,22 +581,39 @@ func (s *Service) checkEvent(l loan.Loan, e loan.Event) error {
 			bad.Add("reason", "a write-off needs a reason")
 		}
 	case loan.Reschedule:
-		if e.NewMaturityOn == nil && e.NewFrequency == nil && e.NewRate == nil {
-			bad.Add("maturity_on", "a rescheduling changes the maturity, the frequency or the rate")
-		}
-		if e.NewMaturityOn != nil && !e.On.IsZero() && !e.NewMaturityOn.After(e.On) {
-			bad.Add("maturity_on", "must be after the rescheduling date (%s)", civil.Format(e.On))
-		}
-		if e.NewFrequency != nil && e.NewFrequency.Months() == 0 {
-			bad.Add("frequency", "must be one of monthly, quarterly, semiannual, annual")
-		}
-		if e.NewRate != nil && (e.NewRate.IsNeg() || e.NewRate.Cmp(loan.MaxRate) >= 0) {
-			bad.Add("interest_rate", "must be a fraction from 0 to below 1 (0.085 is 8.5 %%)")
-		} else if e.NewRate != nil && e.NewRate.MinScale() > 8 {
-			bad.Add("interest_rate", "at most 8 decimals")
-		}
+		checkRescheduling(&bad, e)
 	}
 	return bad.Err()
+}
+
+// checkEventDate adds to bad what is wrong with the event's date.
+func (s *Service) checkEventDate(bad *apperr.Fields, l loan.Loan, e loan.Event) {
+	if e.On.IsZero() {
+		bad.Add("date", "is required")
+	} else if e.On.Before(l.SignedOn) {
+		bad.Add("date", "cannot be before the loan was signed (%s)", civil.Format(l.SignedOn))
+	} else if e.On.After(s.clock.Today()) {
+		// Every write replays up to today, so nothing may be recorded beyond it.
+		bad.Add("date", "cannot be in the future: record money when it has moved, a rescheduling once agreed")
+	}
+}
+
+// checkRescheduling adds to bad what is wrong with a rescheduling's new terms.
+func checkRescheduling(bad *apperr.Fields, e loan.Event) {
+	if e.NewMaturityOn == nil && e.NewFrequency == nil && e.NewRate == nil {
+		bad.Add("maturity_on", "a rescheduling changes the maturity, the frequency or the rate")
+	}
+	if e.NewMaturityOn != nil && !e.On.IsZero() && !e.NewMaturityOn.After(e.On) {
+		bad.Add("maturity_on", "must be after the rescheduling date (%s)", civil.Format(e.On))
+	}
+	if e.NewFrequency != nil && e.NewFrequency.Months() == 0 {
+		bad.Add("frequency", "must be one of monthly, quarterly, semiannual, annual")
+	}
+	if e.NewRate != nil && (e.NewRate.IsNeg() || e.NewRate.Cmp(loan.MaxRate) >= 0) {
+		bad.Add("interest_rate", "must be a fraction from 0 to below 1 (0.085 is 8.5 %%)")
+	} else if e.NewRate != nil && e.NewRate.MinScale() > 8 {
+		bad.Add("interest_rate", "at most 8 decimals")
+	}
 }
 
 // storeDerived writes what the replay derived: allocations that changed, the schedule,

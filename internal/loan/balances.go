@@ -51,8 +51,23 @@ func (s *State) Balances() Balances {
 		Committed: s.Terms.Committed, Disbursed: s.Disbursed, PrincipalRepaid: s.PrincipalRepaid,
 		InterestPaid: s.InterestPaid, WrittenOff: s.WrittenOff, Outstanding: s.Outstanding,
 	}
-	var oldest *time.Time
-	unsettled := false
+	oldest, unsettled := s.scheduleBalances(&b)
+	if oldest != nil {
+		b.DaysPastDue = civil.Days(*oldest, s.AsOf)
+	}
+	b.AgingBucket = AgingBucket(b.DaysPastDue)
+	b.Status = s.status(unsettled)
+	// A commitment can still be drawn while the loan is open and not yet at maturity.
+	if (b.Status == Pipeline || b.Status == Active) && s.AsOf.Before(s.Terms.MaturityOn) {
+		b.Undisbursed = sub(s.Terms.Committed, s.Disbursed)
+	}
+	return b
+}
+
+// scheduleBalances sets b's overdue figures and next due installment from the
+// schedule, rescheduled installments left out. It returns the due date of the oldest
+// overdue installment (nil when none is) and whether any installment is unpaid.
+func (s *State) scheduleBalances(b *Balances) (oldest *time.Time, unsettled bool) {
 	for i := range s.Installments {
 		in := &s.Installments[i]
 		if in.Rescheduled {
@@ -75,25 +90,20 @@ func (s *State) Balances() Balances {
 			b.NextDueAmount = add(p, it)
 		}
 	}
-	if oldest != nil {
-		b.DaysPastDue = civil.Days(*oldest, s.AsOf)
-	}
-	b.AgingBucket = AgingBucket(b.DaysPastDue)
+	return oldest, unsettled
+}
+
+// status is the loan's status at s.AsOf; unsettled is whether any installment is unpaid.
+func (s *State) status(unsettled bool) Status {
 	switch {
 	case s.Disbursed.IsZero():
-		b.Status = Pipeline
+		return Pipeline
 	case s.Outstanding.IsZero() && !unsettled && s.WrittenOff.IsPos():
-		b.Status = WrittenOff
+		return WrittenOff
 	case s.Outstanding.IsZero() && !unsettled:
-		b.Status = Repaid
-	default:
-		b.Status = Active
+		return Repaid
 	}
-	// A commitment can still be drawn while the loan is open and not yet at maturity.
-	if (b.Status == Pipeline || b.Status == Active) && s.AsOf.Before(s.Terms.MaturityOn) {
-		b.Undisbursed = sub(s.Terms.Committed, s.Disbursed)
-	}
-	return b
+	return Active
 }
 
 // AgingBuckets are the arrears buckets, from current to the oldest.

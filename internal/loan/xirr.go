@@ -16,34 +16,55 @@ type CashFlow struct {
 // amount, so float64 is the right tool here. ok is false when there is no answer (all
 // flows one sign, or no convergence).
 func XIRR(flows []CashFlow) (rate float64, ok bool) {
-	if len(flows) < 2 {
+	if len(flows) < 2 || !bothSigns(flows) {
 		return 0, false
 	}
+	years, span := yearsFromFirst(flows)
+	if span == 0 {
+		return 0, false // all on one day: every rate fits, none means anything
+	}
+	npv := npvOf(flows, years)
+	// Newton's method converges in a few steps from a sensible guess...
+	if r, ok := newtonRoot(npv); ok {
+		return r, true
+	}
+	// ...and where it wanders, bisection between a bracket cannot.
+	return bisectRoot(npv)
+}
+
+// bothSigns tells whether money moves both ways among the flows.
+func bothSigns(flows []CashFlow) bool {
 	var pos, neg bool
 	for _, f := range flows {
 		pos = pos || f.Amount > 0
 		neg = neg || f.Amount < 0
 	}
-	if !pos || !neg {
-		return 0, false
-	}
+	return pos && neg
+}
+
+// yearsFromFirst gives each flow's time from the earliest, in years of 365 days, and
+// the longest of them.
+func yearsFromFirst(flows []CashFlow) (years []float64, span float64) {
 	t0 := flows[0].On
 	for _, f := range flows {
 		if f.On.Before(t0) {
 			t0 = f.On
 		}
 	}
-	years := make([]float64, len(flows))
-	span := 0.0
+	years = make([]float64, len(flows))
 	for i, f := range flows {
 		years[i] = f.On.Sub(t0).Hours() / 24 / 365
 		span = math.Max(span, years[i])
 	}
-	if span == 0 {
-		return 0, false // all on one day: every rate fits, none means anything
-	}
-	// npv and its derivative, with (1+r)^-t as exp(-t·log(1+r)): one log per rate.
-	npv := func(r float64) (v, dv float64) {
+	return years, span
+}
+
+// npvFunc is the flows' present value at a rate, and its derivative.
+type npvFunc func(r float64) (v, dv float64)
+
+// npvOf is npv and its derivative, with (1+r)^-t as exp(-t·log(1+r)): one log per rate.
+func npvOf(flows []CashFlow, years []float64) npvFunc {
+	return func(r float64) (v, dv float64) {
 		lg := math.Log1p(r)
 		for i, f := range flows {
 			disc := math.Exp(-years[i] * lg)
@@ -52,7 +73,10 @@ func XIRR(flows []CashFlow) (rate float64, ok bool) {
 		}
 		return v, dv
 	}
-	// Newton's method converges in a few steps from a sensible guess...
+}
+
+// newtonRoot runs Newton's method from 10 %; ok is false when it wanders off.
+func newtonRoot(npv npvFunc) (rate float64, ok bool) {
 	r := 0.1
 	for i := 0; i < 50; i++ {
 		v, dv := npv(r)
@@ -71,7 +95,12 @@ func XIRR(flows []CashFlow) (rate float64, ok bool) {
 		}
 		r = next
 	}
-	// ...and where it wanders, bisection between a bracket cannot.
+	return 0, false
+}
+
+// bisectRoot bisects a bracket of the root from -99.99 % up; ok is false when no
+// bracket holds one.
+func bisectRoot(npv npvFunc) (rate float64, ok bool) {
 	lo, hi := -0.9999, 1.0
 	for v, _ := npv(hi); v > 0 && hi < 1e6; v, _ = npv(hi) {
 		hi *= 2

@@ -98,9 +98,7 @@ func (h *handlers) exposure(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		c.Set(fiber.HeaderContentType, d.ContentType)
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+d.FileName+`"`)
-		return c.Send(d.Body)
+		return edge.SendFile(c, d.ContentType, d.FileName, d.Body)
 	}
 	groups := make([]groupJSON, len(r.Groups))
 	for i, g := range r.Groups {
@@ -170,44 +168,7 @@ func (h *handlers) putLimits(c *fiber.Ctx) error {
 	var bad apperr.Fields
 	limits := make([]exposure.Limit, len(rows))
 	for i, row := range rows {
-		field := func(n string) string { return "limits[" + strconv.Itoa(i) + "]." + n }
-		for k := range row {
-			switch k {
-			case "dimension", "key", "max_share", "max_amount", "currency":
-			default:
-				bad.Add(field(k), "is not a known field")
-			}
-		}
-		// Amounts and shares come as decimal strings, as everywhere in the API: a JSON
-		// number would pass through float64 on the way.
-		text := func(name string) string {
-			switch v := row[name].(type) {
-			case string:
-				return v
-			case nil:
-				return ""
-			}
-			bad.Add(field(name), "must be a string (amounts and shares as decimal strings such as \"0.25\")")
-			return ""
-		}
-		number := func(name string) *decimal.Decimal {
-			s := text(name)
-			if s == "" {
-				return nil
-			}
-			d, err := money.ParseAmount(s)
-			if err != nil {
-				bad.Add(field(name), "must be a decimal such as \"0.25\" or \"5000000\"")
-				return nil
-			}
-			return &d
-		}
-		limits[i].Dimension = exposure.Dimension(text("dimension"))
-		limits[i].Key = text("key")
-		limits[i].MaxShare, limits[i].MaxAmount = number("max_share"), number("max_amount")
-		if cur := text("currency"); cur != "" {
-			limits[i].Currency = &cur
-		}
+		limits[i] = readLimitRow(i, row, &bad)
 	}
 	// The service's rules too, on the fields that could be read: every problem at once.
 	if err := h.exposures.CheckLimits(c.UserContext(), limits); err != nil {
@@ -215,20 +176,7 @@ func (h *handlers) putLimits(c *fiber.Ctx) error {
 		if !ok {
 			return err
 		}
-		// Skip what the reading already reported, and "set max_share or max_amount" for
-		// a row whose limit could not be read.
-		seen := map[string]bool{}
-		for _, f := range bad {
-			seen[f.Field] = true
-			if i := strings.Index(f.Field, ".max_"); i > 0 {
-				seen[f.Field[:i]+".max_share"] = true
-			}
-		}
-		for _, f := range e.Fields {
-			if !seen[f.Field] {
-				bad = append(bad, f)
-			}
-		}
+		bad = appendUnreported(bad, e.Fields)
 	}
 	if err := bad.Err(); err != nil {
 		return err
@@ -238,4 +186,67 @@ func (h *handlers) putLimits(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"limits": toLimitsJSON(stored)})
+}
+
+// readLimitRow reads limits[i] of a PUT, adding its problems to bad.
+func readLimitRow(i int, row map[string]any, bad *apperr.Fields) exposure.Limit {
+	field := func(n string) string { return "limits[" + strconv.Itoa(i) + "]." + n }
+	for k := range row {
+		switch k {
+		case "dimension", "key", "max_share", "max_amount", "currency":
+		default:
+			bad.Add(field(k), "is not a known field")
+		}
+	}
+	// Amounts and shares come as decimal strings, as everywhere in the API: a JSON
+	// number would pass through float64 on the way.
+	text := func(name string) string {
+		switch v := row[name].(type) {
+		case string:
+			return v
+		case nil:
+			return ""
+		}
+		bad.Add(field(name), "must be a string (amounts and shares as decimal strings such as \"0.25\")")
+		return ""
+	}
+	number := func(name string) *decimal.Decimal {
+		s := text(name)
+		if s == "" {
+			return nil
+		}
+		d, err := money.ParseAmount(s)
+		if err != nil {
+			bad.Add(field(name), "must be a decimal such as \"0.25\" or \"5000000\"")
+			return nil
+		}
+		return &d
+	}
+	var l exposure.Limit
+	l.Dimension = exposure.Dimension(text("dimension"))
+	l.Key = text("key")
+	l.MaxShare, l.MaxAmount = number("max_share"), number("max_amount")
+	if cur := text("currency"); cur != "" {
+		l.Currency = &cur
+	}
+	return l
+}
+
+// appendUnreported appends the service's problems to those the reading reported.
+func appendUnreported(bad apperr.Fields, service []apperr.FieldError) apperr.Fields {
+	// Skip what the reading already reported, and "set max_share or max_amount" for
+	// a row whose limit could not be read.
+	seen := map[string]bool{}
+	for _, f := range bad {
+		seen[f.Field] = true
+		if i := strings.Index(f.Field, ".max_"); i > 0 {
+			seen[f.Field[:i]+".max_share"] = true
+		}
+	}
+	for _, f := range service {
+		if !seen[f.Field] {
+			bad = append(bad, f)
+		}
+	}
+	return bad
 }

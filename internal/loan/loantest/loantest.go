@@ -16,6 +16,20 @@ import (
 // late, partial and ahead of schedule, sometimes a rescheduling and a write-off. Each
 // event is kept only if the loan still replays with it, as the service would.
 func RandomHistory(rng *rand.Rand) (loan.Terms, []loan.Event) {
+	terms := randomTerms(rng)
+	if rng.IntN(8) == 0 {
+		return terms, nil // signed, never drawn
+	}
+	h := &randomHistory{rng: rng, terms: terms}
+	h.disburse()
+	for _, due := range loan.DueDates(terms.FirstDueOn, terms.MaturityOn.AddDate(1, 0, 0), terms.Frequency) {
+		h.settle(due)
+	}
+	return terms, h.events
+}
+
+// randomTerms draws a loan's terms, valid.
+func randomTerms(rng *rand.Rand) loan.Terms {
 	signed := civil.Date(2018, 1, 1).AddDate(0, 0, rng.IntN(365*4))
 	freq := []loan.Frequency{loan.Monthly, loan.Quarterly, loan.Semiannual, loan.Annual}[rng.IntN(4)]
 	first := civil.AddMonths(signed, freq.Months()*(1+rng.IntN(2)))
@@ -29,21 +43,34 @@ func RandomHistory(rng *rand.Rand) (loan.Terms, []loan.Event) {
 	if terms.Validate() != nil {
 		terms.GracePeriods = 0 // grace over the only installment
 	}
-	var events []loan.Event
-	id := int64(0)
-	try := func(e loan.Event) bool {
-		id++
-		e.ID = id
-		if _, err := loan.Replay(terms, append(events, e), civil.Date(2100, 1, 1)); err != nil {
-			return false
-		}
-		events = append(events, e)
-		return true
+	return terms
+}
+
+// randomHistory is a history being drawn: the events kept so far and what has
+// happened once already.
+type randomHistory struct {
+	rng                   *rand.Rand
+	terms                 loan.Terms
+	events                []loan.Event
+	id                    int64
+	rescheduled, wroteOff bool
+}
+
+// try keeps e, with the next id, if the loan still replays with it.
+func (h *randomHistory) try(e loan.Event) bool {
+	h.id++
+	e.ID = h.id
+	if _, err := loan.Replay(h.terms, append(h.events, e), civil.Date(2100, 1, 1)); err != nil {
+		return false
 	}
-	if rng.IntN(8) == 0 {
-		return terms, nil // signed, never drawn
-	}
-	on := signed.AddDate(0, 0, rng.IntN(20))
+	h.events = append(h.events, e)
+	return true
+}
+
+// disburse draws up to three tranches from shortly after signing.
+func (h *randomHistory) disburse() {
+	rng, terms := h.rng, h.terms
+	on := terms.SignedOn.AddDate(0, 0, rng.IntN(20))
 	left := terms.Committed
 	for tranche := 0; left.IsPos() && tranche < 3; tranche++ {
 		amount := left
@@ -51,51 +78,60 @@ func RandomHistory(rng *rand.Rand) (loan.Terms, []loan.Event) {
 			amount, _ = left.Mul(decimal.MustNew(int64(3+rng.IntN(5)), 1))
 			amount = amount.Trunc(terms.Currency.Scale)
 		}
-		if !amount.IsPos() || !try(loan.Event{Kind: loan.Disbursement, On: on, Amount: amount}) {
+		if !amount.IsPos() || !h.try(loan.Event{Kind: loan.Disbursement, On: on, Amount: amount}) {
 			break
 		}
 		left, _ = left.Sub(amount)
 		on = on.AddDate(0, 0, 30+rng.IntN(120))
 	}
-	rescheduled, wroteOff := false, false
-	for _, due := range loan.DueDates(terms.FirstDueOn, terms.MaturityOn.AddDate(1, 0, 0), terms.Frequency) {
-		day := due.AddDate(0, 0, rng.IntN(50)-15)
-		owed, err := loan.OwedOn(terms, events, day)
-		if err != nil || !owed.Total().IsPos() {
-			continue
-		}
-		switch r := rng.IntN(20); {
-		case r < 2:
-			continue // missed
-		case r == 2 && !rescheduled:
-			m := civil.AddMonths(day, 12+rng.IntN(24))
-			rescheduled = try(loan.Event{Kind: loan.Reschedule, On: day, NewMaturityOn: &m})
-			continue
-		case r == 3 && !wroteOff && rng.IntN(3) == 0:
-			st, err := loan.Replay(terms, events, day)
-			if err == nil && st.Outstanding.IsPos() {
-				part, _ := st.Outstanding.Mul(decimal.MustNew(int64(1+rng.IntN(10)), 1))
-				wroteOff = try(loan.Event{Kind: loan.WriteOff, On: day, Amount: part.Trunc(terms.Currency.Scale), Reason: "loss"})
-			}
-			continue
-		}
-		due := owed.OverdueInterest
-		for _, x := range []decimal.Decimal{owed.OverduePrincipal, owed.CurrentInterest, owed.CurrentPrincipal} {
-			due, _ = due.Add(x)
-		}
-		amount := due
-		switch rng.IntN(4) {
-		case 0: // part of it
-			amount, _ = due.Mul(decimal.MustNew(int64(2+rng.IntN(7)), 1))
-		case 1: // and some ahead of schedule
-			extra, _ := owed.FuturePrincipal.Mul(decimal.MustNew(int64(rng.IntN(4)), 1))
-			amount, _ = due.Add(extra)
-		}
-		if amount = amount.Trunc(terms.Currency.Scale); amount.IsPos() {
-			try(loan.Event{Kind: loan.Repayment, On: day, Amount: amount})
-		}
+}
+
+// settle draws what the borrower does around a due date, if anything is owed then:
+// misses it, is rescheduled or written off (once each), or repays.
+func (h *randomHistory) settle(due time.Time) {
+	rng, terms := h.rng, h.terms
+	day := due.AddDate(0, 0, rng.IntN(50)-15)
+	owed, err := loan.OwedOn(terms, h.events, day)
+	if err != nil || !owed.Total().IsPos() {
+		return
 	}
-	return terms, events
+	switch r := rng.IntN(20); {
+	case r < 2:
+		return // missed
+	case r == 2 && !h.rescheduled:
+		m := civil.AddMonths(day, 12+rng.IntN(24))
+		h.rescheduled = h.try(loan.Event{Kind: loan.Reschedule, On: day, NewMaturityOn: &m})
+		return
+	case r == 3 && !h.wroteOff && rng.IntN(3) == 0:
+		st, err := loan.Replay(terms, h.events, day)
+		if err == nil && st.Outstanding.IsPos() {
+			part, _ := st.Outstanding.Mul(decimal.MustNew(int64(1+rng.IntN(10)), 1))
+			h.wroteOff = h.try(loan.Event{Kind: loan.WriteOff, On: day, Amount: part.Trunc(terms.Currency.Scale), Reason: "loss"})
+		}
+		return
+	}
+	h.repay(day, owed)
+}
+
+// repay draws a repayment on day of what is owed then: all of it, part of it, or with
+// some principal ahead of schedule.
+func (h *randomHistory) repay(day time.Time, owed loan.Owed) {
+	rng := h.rng
+	due := owed.OverdueInterest
+	for _, x := range []decimal.Decimal{owed.OverduePrincipal, owed.CurrentInterest, owed.CurrentPrincipal} {
+		due, _ = due.Add(x)
+	}
+	amount := due
+	switch rng.IntN(4) {
+	case 0: // part of it
+		amount, _ = due.Mul(decimal.MustNew(int64(2+rng.IntN(7)), 1))
+	case 1: // and some ahead of schedule
+		extra, _ := owed.FuturePrincipal.Mul(decimal.MustNew(int64(rng.IntN(4)), 1))
+		amount, _ = due.Add(extra)
+	}
+	if amount = amount.Trunc(h.terms.Currency.Scale); amount.IsPos() {
+		h.try(loan.Event{Kind: loan.Repayment, On: day, Amount: amount})
+	}
 }
 
 // D parses a decimal known to be valid.
