@@ -41,7 +41,7 @@ var keyRatios = []kpi.Name{kpi.PAR30Ratio, kpi.OperatingExpenseRatio, kpi.Portfo
 
 // adraProfile is ADRA Peru's profile at 30 June 2003 among the demo's Jun-03 peers.
 func adraProfile(lang Lang) Profile {
-	figures := seed.Figures()
+	figures := seed.Statements()
 	periods := kpi.Compute(figures["ADRA Peru"])
 	latest := periods[len(periods)-1]
 	group := &PeerGroup{PeriodEnd: latest.PeriodEnd, WorldRegion: "419"}
@@ -78,8 +78,8 @@ func adraProfile(lang Lang) Profile {
 
 // improFactSheet is the seed article's box and table: 2010 and 2014.
 func improFactSheet(lang Lang) FactSheet {
-	reports := seed.Figures()["Impro"]
-	snap := func(r kpi.Report, credit string) *Snapshot {
+	reports := seed.Statements()["Impro"]
+	snap := func(r kpi.Statement, credit string) *Snapshot {
 		avg, _ := r.GrossLoanPortfolio.Quo(*r.LoansOutstanding)
 		return &Snapshot{Year: r.PeriodEnd.Year(), PeriodEnd: r.PeriodEnd, Portfolio: r.GrossLoanPortfolio,
 			Clients: r.ActiveClients, AverageLoan: &avg, FundCredit: decimal.MustParse(credit)}

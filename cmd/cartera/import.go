@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"cartera/internal/cli"
-	"cartera/internal/figures"
 	"cartera/internal/fx"
 	"cartera/internal/platform/apperr"
+	"cartera/internal/statements"
 )
 
 func runImportFX(ctx context.Context, args []string, stdio cli.Stdio) error {
@@ -50,12 +50,12 @@ func openInput(name string, stdin io.Reader) (io.ReadCloser, error) {
 	return os.Open(name)
 }
 
-func runImportReports(ctx context.Context, args []string, stdio cli.Stdio) error {
+func runImportStatements(ctx context.Context, args []string, stdio cli.Stdio) error {
 	var c cli.Common
-	var opts figures.ImportOptions
-	fs := cli.NewFlags("cartera import reports", "Import partners' financial reports from a CSV or XLSX file: one row per partner and period, "+
+	var opts statements.ImportOptions
+	fs := cli.NewFlags("cartera import statements", "Import partners' financial statements from a CSV or XLSX file: one row per partner and period, "+
 		"columns partner (id or exact name), period_end, months, currency and the figures under their canonical names. "+
-		"Usage: cartera import reports [flags] FILE (- for standard input). All rows or none are stored; "+
+		"Usage: cartera import statements [flags] FILE (- for standard input). All rows or none are stored; "+
 		"rows identical to what is stored change nothing.", stdio.Err)
 	c.Register(fs, "warn")
 	fs.BoolVar(&opts.CreatePartners, "create-partners", false, "create the partners the file names that do not exist (needs a country column)")
@@ -73,7 +73,7 @@ func runImportReports(ctx context.Context, args []string, stdio cli.Stdio) error
 	if err != nil {
 		return err
 	}
-	table, err := figures.ReadTable(data)
+	table, err := statements.ReadTable(data)
 	if err != nil {
 		return rowErrors(err)
 	}
@@ -82,7 +82,7 @@ func runImportReports(ctx context.Context, args []string, stdio cli.Stdio) error
 		return err
 	}
 	defer rt.Close()
-	res, err := rt.Svc.Figures.Import(ctx, cli.Actor(), table, opts)
+	res, err := rt.Svc.Statements.Import(ctx, cli.Actor(), table, opts)
 	if err != nil {
 		return rowErrors(err)
 	}

@@ -8,7 +8,7 @@
 //	cartera token list   list API tokens
 //	cartera token revoke revoke an API token
 //	cartera import fx    import FX rates from CSV
-//	cartera import reports import partners' financial reports from CSV or XLSX
+//	cartera import statements import partners' financial statements from CSV or XLSX
 //	cartera pdf profile  render a partner's profile (PDF)
 //	cartera pdf factsheet render a partner's fact sheet (PDF)
 //	cartera pdf factsheets render every partner's fact sheet into a directory
@@ -33,7 +33,8 @@ var program = cli.Program{
 		{Name: "token list", Summary: "list API tokens", Run: runTokenList},
 		{Name: "token revoke", Summary: "revoke an API token by id", Run: runTokenRevoke},
 		{Name: "import fx", Summary: "import FX rates from a CSV file (date,currency,rate)", Run: runImportFX},
-		{Name: "import reports", Summary: "import partners' financial reports from a CSV or XLSX file", Run: runImportReports},
+		{Name: "import statements", Summary: "import partners' financial statements from a CSV or XLSX file", Run: runImportStatements,
+			Former: "import reports"},
 		{Name: "pdf profile", Summary: "render a partner's profile (PDF) for the credit committee", Run: runPDFProfile},
 		{Name: "pdf factsheet", Summary: "render a partner's newsletter fact sheet (PDF)", Run: runPDFFactSheet},
 		{Name: "pdf factsheets", Summary: "render every partner's fact sheet into a directory", Run: runPDFFactSheets},

@@ -395,22 +395,23 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 
 	// Financial reports from a file: all rows or none, problems by row and column.
 	bad := "partner,period_end,months,currency,gross_loan_portfolio\nImpro,2015-12-31,12,USD,1000\nImpro,2016-12-31,5,USD,lots\n"
-	res = runCartera(t, bad, []string{"import", "reports", "-"}, "DATABASE_URL="+dsn)
+	res = runCartera(t, bad, []string{"import", "statements", "-"}, "DATABASE_URL="+dsn)
 	if res.code != 1 || !strings.Contains(res.stderr, "row 3, months") || !strings.Contains(res.stderr, "row 3, gross_loan_portfolio") ||
 		!strings.Contains(res.stderr, "nothing was imported") {
 		t.Fatalf("import reports with a bad row: exit %d\n%s", res.code, res.stderr)
 	}
 	good := "partner;country;period_end;months;currency;gross_loan_portfolio\nImpro;BO;2015-12-31;12;USD;3500000,50\nNew MFI;PE;2015-12-31;12;PEN;100\n"
-	res = runCartera(t, good, []string{"import", "reports", "--create-partners", "-"}, "DATABASE_URL="+dsn)
+	res = runCartera(t, good, []string{"import", "statements", "--create-partners", "-"}, "DATABASE_URL="+dsn)
 	if res.code != 0 || !strings.Contains(res.stdout, "imported 2 rows: 2 created") || !strings.Contains(res.stdout, "New MFI (PE)") {
 		t.Fatalf("import reports: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
+	// The command's name before issue 15, still accepted.
 	res = runCartera(t, good, []string{"import", "reports", "-"}, "DATABASE_URL="+dsn)
 	if res.code != 0 || !strings.Contains(res.stdout, "0 created, 0 replaced, 2 unchanged") {
 		t.Fatalf("import reports again: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	var glp string
-	if err := conn.Get(&glp, `SELECT gross_loan_portfolio::text FROM financial_reports r JOIN partners p ON p.id = r.partner_id
+	if err := conn.Get(&glp, `SELECT gross_loan_portfolio::text FROM financial_statements r JOIN partners p ON p.id = r.partner_id
 		WHERE p.name = 'Impro' AND period_end = '2015-12-31'`); err != nil || glp != "3500000.50" {
 		t.Errorf("imported portfolio %q (%v)", glp, err)
 	}
@@ -419,7 +420,7 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 // demoReports is the number of financial reports the demo loads.
 func demoReports() int {
 	n := 0
-	for _, reports := range seed.Figures() {
+	for _, reports := range seed.Statements() {
 		n += len(reports)
 	}
 	return n

@@ -11,13 +11,13 @@ import (
 	"cartera/internal/audit"
 	"cartera/internal/book"
 	"cartera/internal/exposure"
-	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/ledger"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
 	"cartera/internal/publish"
+	"cartera/internal/statements"
 	"cartera/internal/user"
 )
 
@@ -25,17 +25,17 @@ import (
 type Services struct {
 	Conn *sqlx.DB
 	// Clock is the process's one clock: "today" for the services, the API and the UI.
-	Clock    civil.Clock
-	Audit    *audit.Log
-	Partners *partner.Service
-	Users    *user.Service
-	Funds    *fund.Service
-	Book     *book.Store
-	Loans    *ledger.Service
-	FX       *fx.Service
-	Figures  *figures.Service
-	Publish  *publish.Service
-	Exposure *exposure.Service
+	Clock      civil.Clock
+	Audit      *audit.Log
+	Partners   *partner.Service
+	Users      *user.Service
+	Funds      *fund.Service
+	Book       *book.Store
+	Loans      *ledger.Service
+	FX         *fx.Service
+	Statements *statements.Service
+	Publish    *publish.Service
+	Exposure   *exposure.Service
 }
 
 // New prepares every service on a migrated database, reading the time from clock (nil:
@@ -63,10 +63,10 @@ func New(ctx context.Context, conn *sqlx.DB, clock civil.Clock) (d Services, err
 	if d.FX, err = fx.NewService(ctx, conn, d.Audit); err != nil {
 		return d, err
 	}
-	if d.Figures, err = figures.NewService(ctx, conn, d.Audit, d.Partners, d.FX, clock); err != nil {
+	if d.Statements, err = statements.NewService(ctx, conn, d.Audit, d.Partners, d.FX, clock); err != nil {
 		return d, err
 	}
-	d.Publish = publish.NewService(d.Partners, d.Figures, d.Loans, d.Funds, d.FX, clock)
+	d.Publish = publish.NewService(d.Partners, d.Statements, d.Loans, d.Funds, d.FX, clock)
 	d.Exposure, err = exposure.NewService(ctx, conn, d.Audit, d.Loans, d.Book, d.Partners, d.Funds, d.FX)
 	return d, err
 }

@@ -18,6 +18,7 @@ type Command struct {
 	Name    string
 	Summary string
 	Run     func(ctx context.Context, args []string, stdio Stdio) error
+	Former  string // the name it had before a rename, still accepted and left out of the help
 }
 
 // Stdio are the streams a command reads and writes; tests swap them.
@@ -82,9 +83,11 @@ func (p Program) pick(args []string) (Command, []string, bool) {
 		return p.Commands[0], args, true
 	}
 	for _, c := range p.Commands {
-		words := strings.Fields(c.Name)
-		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.Name {
-			return c, args[len(words):], true
+		for _, name := range []string{c.Name, c.Former} {
+			words := strings.Fields(name)
+			if len(words) > 0 && len(args) >= len(words) && strings.Join(args[:len(words)], " ") == name {
+				return c, args[len(words):], true
+			}
 		}
 	}
 	return Command{}, nil, false

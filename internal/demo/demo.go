@@ -90,7 +90,7 @@ func Load(ctx context.Context, s app.Services) (Result, error) {
 	}
 	if !figs {
 		// Put replaces a period's report, so a load interrupted here can run again.
-		if res.Reports, res.Skipped, err = loadFigures(ctx, s, actor); err != nil {
+		if res.Reports, res.Skipped, err = loadStatements(ctx, s, actor); err != nil {
 			return res, err
 		}
 		if err := m.set(ctx, figuresLoadedKey); err != nil {

@@ -85,20 +85,20 @@ func TestLoadOnceWithEveryKindOfLoan(t *testing.T) {
 
 	// The figures: every report of the seeds, through the service.
 	wantReports := 0
-	for _, reports := range seed.Figures() {
+	for _, reports := range seed.Statements() {
 		wantReports += len(reports)
 	}
 	if res.Reports != wantReports || len(res.Skipped) != 0 {
 		t.Errorf("%d reports loaded (skipped %v), want %d", res.Reports, res.Skipped, wantReports)
 	}
 	var stored int
-	if err := conn.Get(&stored, "SELECT count(*) FROM financial_reports"); err != nil || stored != wantReports {
+	if err := conn.Get(&stored, "SELECT count(*) FROM financial_statements"); err != nil || stored != wantReports {
 		t.Errorf("%d reports stored (%v), want %d", stored, err, wantReports)
 	}
 
 	// An installation that had the earlier parts of the demo and renamed a demo partner
 	// since gets the figures of the others, and is told; it still starts.
-	if _, err := conn.Exec(`DELETE FROM financial_reports; DELETE FROM app_meta WHERE key = 'demo_figures_loaded';
+	if _, err := conn.Exec(`DELETE FROM financial_statements; DELETE FROM app_meta WHERE key = 'demo_figures_loaded';
 		UPDATE partners SET name = 'D-Miro Ecuador' WHERE name = 'D-Miro'`); err != nil {
 		t.Fatal(err)
 	}

@@ -13,13 +13,13 @@ import (
 
 	"cartera/internal/app"
 	"cartera/internal/audit"
-	"cartera/internal/figures"
 	"cartera/internal/fx"
 	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
+	"cartera/internal/statements"
 )
 
 // Scale is the size of a synthetic book.
@@ -155,7 +155,7 @@ func LoadScale(ctx context.Context, s app.Services, sc Scale, progress func(stri
 		res.Loans, res.Transactions, res.Reschedulings, res.Installments, res.Ranges)
 	// Fresh statistics and visibility maps: the exposure query reads its index alone
 	// only for pages the visibility map marks all-visible.
-	if _, err := s.Conn.ExecContext(ctx, `VACUUM (ANALYZE) loan_book, loans, loan_transactions, loan_installments, fx_rates, financial_reports, partners`); err != nil {
+	if _, err := s.Conn.ExecContext(ctx, `VACUUM (ANALYZE) loan_book, loans, loan_transactions, loan_installments, fx_rates, financial_statements, partners`); err != nil {
 		return res, fmt.Errorf("vacuum after the scale load: %w", err)
 	}
 	say("vacuumed and analysed")
@@ -273,17 +273,17 @@ func scaleReports(ctx context.Context, s app.Services, actor audit.Actor, rng *r
 	first := civil.AddMonths(civil.Date(Horizon.Year(), (Horizon.Month()-1)/3*3+1, 1), -3*perPartner)
 	total := 0
 	const batch = 10_000
-	table := &figures.Table{Header: header}
+	table := &statements.Table{Header: header}
 	flush := func() error {
 		if len(table.Rows) == 0 {
 			return nil
 		}
-		r, err := s.Figures.Import(ctx, actor, table, figures.ImportOptions{})
+		r, err := s.Statements.Import(ctx, actor, table, statements.ImportOptions{})
 		if err != nil {
 			return fmt.Errorf("scale reports: %w", err)
 		}
 		total += r.Rows
-		table = &figures.Table{Header: header}
+		table = &statements.Table{Header: header}
 		return nil
 	}
 	money2 := func(v float64) string { return strconv.FormatFloat(math.Round(v*100)/100, 'f', 2, 64) }
@@ -303,7 +303,7 @@ func scaleReports(ctx context.Context, s app.Services, actor audit.Actor, rng *r
 			opex := revenue * (0.45 + 0.3*rng.Float64())
 			finExp := revenue * (0.1 + 0.15*rng.Float64())
 			staff := math.Max(5, clients/(120+100*rng.Float64()))
-			table.Rows = append(table.Rows, figures.Row{Line: len(table.Rows) + 2, Cells: []string{
+			table.Rows = append(table.Rows, statements.Row{Line: len(table.Rows) + 2, Cells: []string{
 				strconv.FormatInt(p.id, 10), end.Format(civil.Layout), "3", cur,
 				money2(glp), money2(glp * 0.01 * rng.Float64() * 12), money2(glp * 0.004 * rng.Float64()),
 				count(clients), count(clients * 0.95), money2(assets), money2(assets - equity), money2(equity),

@@ -11,6 +11,7 @@ import (
 
 	"cartera/internal/app"
 	"cartera/internal/book"
+	"cartera/internal/ledger"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/pgtest"
@@ -60,8 +61,8 @@ func TestSmallScaleBook(t *testing.T) {
 	}
 	late := 0
 	for _, d := range []time.Time{civil.Date(2017, 3, 31), civil.Date(2020, 6, 15), civil.Date(2023, 11, 2), Horizon} {
-		positions, err := s.Loans.PositionsAt(ctx, d, nil)
-		must(t, err)
+		var positions []ledger.Position
+		must(t, s.Loans.EachPositionAt(ctx, d, nil, func(p ledger.Position) error { positions = append(positions, p); return nil }))
 		for _, cut := range []book.Cut{book.CutCountry, book.CutPartner} {
 			want := map[string]string{}
 			sums := map[string][5]decimal.Decimal{}

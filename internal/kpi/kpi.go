@@ -47,8 +47,8 @@ type Figures struct {
 	AverageActiveClients *decimal.Decimal
 }
 
-// Report is one period's figures.
-type Report struct {
+// Statement is one period's figures.
+type Statement struct {
 	PeriodEnd time.Time
 	Months    int // 3, 6 or 12
 	Currency  string
@@ -116,21 +116,21 @@ type Ratio struct {
 
 // Period is one report with its ratios.
 type Period struct {
-	Report
+	Statement
 	Ratios map[Name]Ratio
 }
 
 // Compute returns every period's ratios, in period-end order. Reports are one
 // partner's; a report is averaged or compared only with reports in its own currency.
-func Compute(reports []Report) []Period {
-	byEnd := make(map[monthCurrency]*Report, len(reports))
+func Compute(reports []Statement) []Period {
+	byEnd := make(map[monthCurrency]*Statement, len(reports))
 	for i := range reports {
 		byEnd[keyOf(reports[i].PeriodEnd, reports[i].Currency)] = &reports[i]
 	}
-	find := func(t time.Time, currency string) *Report { return byEnd[keyOf(t, currency)] }
+	find := func(t time.Time, currency string) *Statement { return byEnd[keyOf(t, currency)] }
 	out := make([]Period, 0, len(reports))
 	for i := range reports {
-		out = append(out, Period{Report: reports[i], Ratios: ratios(&reports[i], find)})
+		out = append(out, Period{Statement: reports[i], Ratios: ratios(&reports[i], find)})
 	}
 	sortPeriods(out)
 	return out
@@ -139,8 +139,8 @@ func Compute(reports []Report) []Period {
 // PeriodAt computes the ratios of the one report, among a partner's reports, whose
 // period ends in the calendar month of month: the cheap path when only one period is
 // wanted (a peer table over thousands of partners).
-func PeriodAt(reports []Report, month time.Time) (Period, bool) {
-	find := func(t time.Time, currency string) *Report {
+func PeriodAt(reports []Statement, month time.Time) (Period, bool) {
+	find := func(t time.Time, currency string) *Statement {
 		k := keyOf(t, currency)
 		for i := range reports {
 			if keyOf(reports[i].PeriodEnd, reports[i].Currency) == k {
@@ -151,7 +151,7 @@ func PeriodAt(reports []Report, month time.Time) (Period, bool) {
 	}
 	for i := range reports {
 		if sameMonth(reports[i].PeriodEnd, month) {
-			return Period{Report: reports[i], Ratios: ratios(&reports[i], find)}, true
+			return Period{Statement: reports[i], Ratios: ratios(&reports[i], find)}, true
 		}
 	}
 	return Period{}, false
@@ -184,7 +184,7 @@ func monthsBefore(t time.Time, n int) time.Time {
 // growth, and the factor that annualizes its flows.
 type inputs struct {
 	f            Figures
-	prior, start *Report
+	prior, start *Statement
 	annual       float64
 }
 
@@ -235,7 +235,7 @@ func ratio(a, b *decimal.Decimal) *float64 {
 	return div(num(a), fl(b))
 }
 
-func ratios(r *Report, find func(time.Time, string) *Report) map[Name]Ratio {
+func ratios(r *Statement, find func(time.Time, string) *Statement) map[Name]Ratio {
 	in := inputs{f: r.Figures, prior: find(monthsBefore(r.PeriodEnd, 12), r.Currency),
 		start: find(monthsBefore(r.PeriodEnd, r.Months), r.Currency), annual: 12.0 / float64(r.Months)}
 	f := r.Figures

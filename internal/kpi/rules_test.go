@@ -103,8 +103,8 @@ func TestAnnualizedFlows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%d months", tt.months), func(t *testing.T) {
-			r := Report{PeriodEnd: end("2024-06-30"), Months: tt.months, Currency: "USD", Figures: figures()}
-			got := Compute([]Report{r})[0].Ratios
+			r := Statement{PeriodEnd: end("2024-06-30"), Months: tt.months, Currency: "USD", Figures: figures()}
+			got := Compute([]Statement{r})[0].Ratios
 			checks := []struct {
 				n    Name
 				want float64
@@ -135,14 +135,14 @@ func TestAnnualizedFlows(t *testing.T) {
 // the period start, the period end alone. Operating expense is 60 over 6 months (120 a
 // year) unless said otherwise, so OER = 120 / the averaged GLP.
 func TestAveragingBasisOrder(t *testing.T) {
-	rep := func(date string, months int, currency, glp string) Report {
-		r := Report{PeriodEnd: end(date), Months: months, Currency: currency}
+	rep := func(date string, months int, currency, glp string) Statement {
+		r := Statement{PeriodEnd: end(date), Months: months, Currency: currency}
 		if glp != "" {
 			r.GrossLoanPortfolio = d(glp)
 		}
 		return r
 	}
-	target := func(months int, currency string, opex string, mod func(*Report)) Report {
+	target := func(months int, currency string, opex string, mod func(*Statement)) Statement {
 		r := rep("2024-06-30", months, currency, "1200")
 		r.OperatingExpense = d(opex)
 		if mod != nil {
@@ -150,44 +150,44 @@ func TestAveragingBasisOrder(t *testing.T) {
 		}
 		return r
 	}
-	avg1000 := func(r *Report) { r.AverageGLP = d("1000") }
+	avg1000 := func(r *Statement) { r.AverageGLP = d("1000") }
 	tests := []struct {
 		name      string
-		others    []Report
-		target    Report
+		others    []Statement
+		target    Statement
 		wantOER   float64
 		wantBasis Basis
 	}{
 		{"reported average beats 12 months earlier and period start",
-			[]Report{rep("2023-06-30", 6, "USD", "800"), rep("2023-12-31", 6, "USD", "900")},
+			[]Statement{rep("2023-06-30", 6, "USD", "800"), rep("2023-12-31", 6, "USD", "900")},
 			target(6, "USD", "60", avg1000),
 			0.12, ReportedAverage}, // 60 × 2 / 1000
 		{"reported average used even without a period-end GLP",
 			nil,
-			target(6, "USD", "60", func(r *Report) { r.AverageGLP = d("1000"); r.GrossLoanPortfolio = nil }),
+			target(6, "USD", "60", func(r *Statement) { r.AverageGLP = d("1000"); r.GrossLoanPortfolio = nil }),
 			0.12, ReportedAverage}, // 120 / 1000
 		{"12 months earlier beats period start",
-			[]Report{rep("2023-06-30", 6, "USD", "800"), rep("2023-12-31", 6, "USD", "1600")},
+			[]Statement{rep("2023-06-30", 6, "USD", "800"), rep("2023-12-31", 6, "USD", "1600")},
 			target(6, "USD", "60", nil),
 			0.12, TwelveMonths}, // 120 / ((1200+800)/2 = 1000); the period start would give 120/1400
 		{"12 months earlier with a GLP of zero is still a mean",
-			[]Report{rep("2023-06-30", 6, "USD", "0"), rep("2023-12-31", 6, "USD", "1600")},
+			[]Statement{rep("2023-06-30", 6, "USD", "0"), rep("2023-12-31", 6, "USD", "1600")},
 			target(6, "USD", "60", nil),
 			0.2, TwelveMonths}, // 120 / ((1200+0)/2 = 600)
 		{"period start when there is no report 12 months earlier",
-			[]Report{rep("2023-12-31", 6, "USD", "800")},
+			[]Statement{rep("2023-12-31", 6, "USD", "800")},
 			target(6, "USD", "60", nil),
 			0.12, PeriodStart}, // 120 / ((1200+800)/2)
 		{"period start when the report 12 months earlier has no GLP",
-			[]Report{rep("2023-06-30", 6, "USD", ""), rep("2023-12-31", 6, "USD", "800")},
+			[]Statement{rep("2023-06-30", 6, "USD", ""), rep("2023-12-31", 6, "USD", "800")},
 			target(6, "USD", "60", nil),
 			0.12, PeriodStart}, // 120 / 1000
 		{"period start of a quarter is 3 months earlier",
-			[]Report{rep("2023-12-31", 3, "USD", "1600"), rep("2024-03-31", 3, "USD", "800")},
+			[]Statement{rep("2023-12-31", 3, "USD", "1600"), rep("2024-03-31", 3, "USD", "800")},
 			target(3, "USD", "30", nil),
 			0.12, PeriodStart}, // 30 × 4 / ((1200+800)/2)
 		{"a quarter is not averaged with the report 6 months earlier",
-			[]Report{rep("2023-12-31", 3, "USD", "800")},
+			[]Statement{rep("2023-12-31", 3, "USD", "800")},
 			target(3, "USD", "30", nil),
 			0.1, PeriodEnd}, // 30 × 4 / 1200
 		{"period end alone",
@@ -195,31 +195,31 @@ func TestAveragingBasisOrder(t *testing.T) {
 			target(6, "USD", "60", nil),
 			0.1, PeriodEnd}, // 120 / 1200
 		{"period end when other reports are neither 12 months nor the period start",
-			[]Report{rep("2023-09-30", 3, "USD", "800"), rep("2024-03-31", 3, "USD", "800")},
+			[]Statement{rep("2023-09-30", 3, "USD", "800"), rep("2024-03-31", 3, "USD", "800")},
 			target(6, "USD", "60", nil),
 			0.1, PeriodEnd}, // 120 / 1200
 		{"report 12 months earlier in another currency is not used: period start",
-			[]Report{rep("2023-06-30", 6, "USD", "400"), rep("2023-12-31", 6, "BOB", "800")},
+			[]Statement{rep("2023-06-30", 6, "USD", "400"), rep("2023-12-31", 6, "BOB", "800")},
 			target(6, "BOB", "60", nil),
 			0.12, PeriodStart}, // 120 / ((1200+800)/2); the USD 400 would give 120/800
 		{"reports in another currency are not used: period end",
-			[]Report{rep("2023-06-30", 6, "USD", "800"), rep("2023-12-31", 6, "USD", "800")},
+			[]Statement{rep("2023-06-30", 6, "USD", "800"), rep("2023-12-31", 6, "USD", "800")},
 			target(6, "BOB", "60", nil),
 			0.1, PeriodEnd}, // 120 / 1200
 		{"30 June matches 30 June a year earlier (annual reports)",
-			[]Report{rep("2023-06-30", 12, "USD", "800")},
+			[]Statement{rep("2023-06-30", 12, "USD", "800")},
 			target(12, "USD", "120", nil),
 			0.12, TwelveMonths}, // 120 / ((1200+800)/2)
 		{"calendar month: 29 June 2023 is 12 months before 30 June 2024",
-			[]Report{rep("2023-06-29", 12, "USD", "800")},
+			[]Statement{rep("2023-06-29", 12, "USD", "800")},
 			target(12, "USD", "120", nil),
 			0.12, TwelveMonths}, // 120 / 1000
 		{"1 July 2023 is not 12 months before 30 June 2024",
-			[]Report{rep("2023-07-01", 12, "USD", "800")},
+			[]Statement{rep("2023-07-01", 12, "USD", "800")},
 			target(12, "USD", "120", nil),
 			0.1, PeriodEnd}, // 120 / 1200
 		{"31 May 2023 is not 12 months before 30 June 2024",
-			[]Report{rep("2023-05-31", 12, "USD", "800")},
+			[]Statement{rep("2023-05-31", 12, "USD", "800")},
 			target(12, "USD", "120", nil),
 			0.1, PeriodEnd}, // 120 / 1200
 	}
@@ -240,11 +240,11 @@ func TestAveragingBasisOrder(t *testing.T) {
 // 2024: GLP 500 → 1500, assets 1000 → 3000, equity 200 → 400, clients 100 → 300;
 // operating expense 120 and net income 60 in 2024.
 func TestAveragingEachStock(t *testing.T) {
-	prior := Report{PeriodEnd: end("2023-12-31"), Months: 12, Figures: Figures{
+	prior := Statement{PeriodEnd: end("2023-12-31"), Months: 12, Figures: Figures{
 		GrossLoanPortfolio: d("500"), TotalAssets: d("1000"), Equity: d("200"), ActiveClients: d("100"),
 	}}
-	current := func(mod func(*Report)) Report {
-		r := Report{PeriodEnd: end("2024-12-31"), Months: 12, Figures: Figures{
+	current := func(mod func(*Statement)) Statement {
+		r := Statement{PeriodEnd: end("2024-12-31"), Months: 12, Figures: Figures{
 			GrossLoanPortfolio: d("1500"), TotalAssets: d("3000"), Equity: d("400"), ActiveClients: d("300"),
 			OperatingExpense: d("120"), NetIncome: d("60"),
 		}}
@@ -264,20 +264,20 @@ func TestAveragingEachStock(t *testing.T) {
 	cpc := got{0.6, TwelveMonths}  // 120 / ((300+100)/2 = 200)
 	tests := []struct {
 		name                string
-		prior               Report
-		mod                 func(*Report)
+		prior               Statement
+		mod                 func(*Statement)
 		oer, roa, roe, cost got
 	}{
 		{"all on 12 months", prior, nil, oer, roa, roe, cpc},
-		{"average GLP only", prior, func(r *Report) { r.AverageGLP = d("800") },
+		{"average GLP only", prior, func(r *Statement) { r.AverageGLP = d("800") },
 			got{0.15, ReportedAverage}, roa, roe, cpc}, // OER 120/800
-		{"average assets only", prior, func(r *Report) { r.AverageAssets = d("2400") },
+		{"average assets only", prior, func(r *Statement) { r.AverageAssets = d("2400") },
 			oer, got{0.025, ReportedAverage}, roe, cpc}, // ROA 60/2400
-		{"average equity only", prior, func(r *Report) { r.AverageEquity = d("250") },
+		{"average equity only", prior, func(r *Statement) { r.AverageEquity = d("250") },
 			oer, roa, got{0.24, ReportedAverage}, cpc}, // ROE 60/250
-		{"average clients only", prior, func(r *Report) { r.AverageActiveClients = d("150") },
+		{"average clients only", prior, func(r *Statement) { r.AverageActiveClients = d("150") },
 			oer, roa, roe, got{0.8, ReportedAverage}}, // cost per client 120/150
-		{"prior without equity: ROE alone falls back to the period end", func() Report {
+		{"prior without equity: ROE alone falls back to the period end", func() Statement {
 			p := prior
 			p.Equity = nil
 			return p
@@ -285,7 +285,7 @@ func TestAveragingEachStock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ratios := periodEnding(t, Compute([]Report{tt.prior, current(tt.mod)}), "2024-12-31").Ratios
+			ratios := periodEnding(t, Compute([]Statement{tt.prior, current(tt.mod)}), "2024-12-31").Ratios
 			for _, c := range []struct {
 				n    Name
 				want got
@@ -300,14 +300,14 @@ func TestAveragingEachStock(t *testing.T) {
 }
 
 // fullPrior and fullCurrent are two annual reports with every input of every ratio.
-func fullPrior() Report {
-	return Report{PeriodEnd: end("2023-12-31"), Months: 12, Currency: "USD", Figures: Figures{
+func fullPrior() Statement {
+	return Statement{PeriodEnd: end("2023-12-31"), Months: 12, Currency: "USD", Figures: Figures{
 		GrossLoanPortfolio: d("800"), ActiveClients: d("320"), TotalAssets: d("1000"), Equity: d("200"),
 	}}
 }
 
-func fullCurrent() Report {
-	return Report{PeriodEnd: end("2024-12-31"), Months: 12, Currency: "USD", Figures: Figures{
+func fullCurrent() Statement {
+	return Statement{PeriodEnd: end("2024-12-31"), Months: 12, Currency: "USD", Figures: Figures{
 		GrossLoanPortfolio: d("1000"), PAR30: d("50"), WriteOffs: d("10"), LoanLossReserve: d("60"),
 		ProvisionExpense: d("20"), ActiveClients: d("400"), TotalAssets: d("1250"), TotalLiabilities: d("1000"),
 		Equity: d("250"), FinancialRevenue: d("300"), FinancialExpense: d("60"), OperatingExpense: d("150"),
@@ -348,7 +348,7 @@ func TestEveryRatioByHand(t *testing.T) {
 	if len(want) != len(Names) {
 		t.Fatalf("the table covers %d ratios, Names has %d", len(want), len(Names))
 	}
-	got := periodEnding(t, Compute([]Report{fullCurrent(), fullPrior()}), "2024-12-31").Ratios
+	got := periodEnding(t, Compute([]Statement{fullCurrent(), fullPrior()}), "2024-12-31").Ratios
 	for _, n := range Names {
 		exactly(t, string(n), got[n].Value, want[n].v)
 		if got[n].Basis != want[n].b {
@@ -361,7 +361,7 @@ func TestEveryRatioByHand(t *testing.T) {
 // removing any one input of a ratio from fullCurrent/fullPrior makes that ratio absent.
 func TestMissingInputs(t *testing.T) {
 	t.Run("no figures", func(t *testing.T) {
-		ps := Compute([]Report{
+		ps := Compute([]Statement{
 			{PeriodEnd: end("2023-12-31"), Months: 12},
 			{PeriodEnd: end("2024-06-30"), Months: 6},
 			{PeriodEnd: end("2024-12-31"), Months: 12},
@@ -419,7 +419,7 @@ func TestMissingInputs(t *testing.T) {
 						t.Fatalf("no input %q", name)
 					}
 					cur, pri := fullCurrent(), fullPrior()
-					base := periodEnding(t, Compute([]Report{cur, pri}), "2024-12-31").Ratios[tt.ratio]
+					base := periodEnding(t, Compute([]Statement{cur, pri}), "2024-12-31").Ratios[tt.ratio]
 					if base.Value == nil {
 						t.Fatalf("%s absent with every input", tt.ratio)
 					}
@@ -428,7 +428,7 @@ func TestMissingInputs(t *testing.T) {
 					} else {
 						in.Set(&pri.Figures, nil)
 					}
-					got := periodEnding(t, Compute([]Report{cur, pri}), "2024-12-31").Ratios[tt.ratio]
+					got := periodEnding(t, Compute([]Statement{cur, pri}), "2024-12-31").Ratios[tt.ratio]
 					absent(t, string(tt.ratio)+" without "+side.which+" "+name, got)
 				})
 			}
@@ -447,51 +447,51 @@ func TestMissingInputs(t *testing.T) {
 func TestZeroDenominatorsAndNumerators(t *testing.T) {
 	tests := []struct {
 		name     string
-		mod      func(*Report)
+		mod      func(*Statement)
 		noPrior  bool
 		absent   []Name
 		zero     []Name
 		wantElse map[Name]float64 // other hand-worked values that must survive
 	}{
-		{"total staff 0", func(r *Report) { r.TotalStaff = d("0") }, false,
+		{"total staff 0", func(r *Statement) { r.TotalStaff = d("0") }, false,
 			[]Name{ClientsPerStaff, LoanOfficersShare}, nil,
 			map[Name]float64{ClientsPerLoanOfficer: 20}}, // 400/20
-		{"loan officers 0", func(r *Report) { r.LoanOfficers = d("0") }, false,
+		{"loan officers 0", func(r *Statement) { r.LoanOfficers = d("0") }, false,
 			[]Name{ClientsPerLoanOfficer}, []Name{LoanOfficersShare}, // 0/40
 			map[Name]float64{ClientsPerStaff: 10}},
-		{"GLP 0, no prior", func(r *Report) { r.GrossLoanPortfolio = d("0") }, true,
+		{"GLP 0, no prior", func(r *Statement) { r.GrossLoanPortfolio = d("0") }, true,
 			[]Name{PAR30Ratio, WriteOffRatio, ProvisionExpenseRatio, OperatingExpenseRatio, PersonnelExpenseRatio, PortfolioYield},
 			[]Name{AverageLoanBalance}, // 0/400
 			map[Name]float64{CostPerClient: 150.0 / 400}},
-		{"reported average GLP 0", func(r *Report) { r.AverageGLP = d("0") }, false,
+		{"reported average GLP 0", func(r *Statement) { r.AverageGLP = d("0") }, false,
 			[]Name{WriteOffRatio, ProvisionExpenseRatio, OperatingExpenseRatio, PersonnelExpenseRatio, PortfolioYield}, nil,
 			map[Name]float64{PAR30Ratio: 0.05}},
-		{"active clients 0, no prior", func(r *Report) { r.ActiveClients = d("0") }, true,
+		{"active clients 0, no prior", func(r *Statement) { r.ActiveClients = d("0") }, true,
 			[]Name{AverageLoanBalance, WomenShare, CostPerClient}, []Name{ClientsPerStaff, ClientsPerLoanOfficer}, nil},
-		{"PAR30 0", func(r *Report) { r.PAR30 = d("0") }, false,
+		{"PAR30 0", func(r *Statement) { r.PAR30 = d("0") }, false,
 			[]Name{RiskCoverage}, []Name{PAR30Ratio}, nil}, // 0/1000
-		{"all costs 0", func(r *Report) {
+		{"all costs 0", func(r *Statement) {
 			r.FinancialExpense, r.ProvisionExpense, r.OperatingExpense = d("0"), d("0"), d("0")
 		}, false,
 			[]Name{OperationalSelfSuffic}, []Name{OperatingExpenseRatio, ProvisionExpenseRatio, CostPerClient}, nil},
-		{"costs cancel out: a release of provisions", func(r *Report) {
+		{"costs cancel out: a release of provisions", func(r *Statement) {
 			r.FinancialExpense, r.ProvisionExpense, r.OperatingExpense = d("10"), d("-10"), d("0")
 		}, false,
 			[]Name{OperationalSelfSuffic}, nil,
 			map[Name]float64{ProvisionExpenseRatio: -10.0 / 900}},
-		{"equity 0, no prior", func(r *Report) { r.Equity = d("0") }, true,
+		{"equity 0, no prior", func(r *Statement) { r.Equity = d("0") }, true,
 			[]Name{DebtToEquity, ROE}, []Name{EquityToAssets}, nil}, // 0/1250
-		{"reported average equity 0", func(r *Report) { r.AverageEquity = d("0") }, false,
+		{"reported average equity 0", func(r *Statement) { r.AverageEquity = d("0") }, false,
 			[]Name{ROE}, nil, map[Name]float64{DebtToEquity: 4}},
-		{"total assets 0, no prior", func(r *Report) { r.TotalAssets = d("0") }, true,
+		{"total assets 0, no prior", func(r *Statement) { r.TotalAssets = d("0") }, true,
 			[]Name{EquityToAssets, ROA}, nil, nil},
-		{"net income 0", func(r *Report) { r.NetIncome = d("0") }, false,
+		{"net income 0", func(r *Statement) { r.NetIncome = d("0") }, false,
 			nil, []Name{ROE, ROA}, nil},
-		{"write-offs, women, reserve, financial revenue 0", func(r *Report) {
+		{"write-offs, women, reserve, financial revenue 0", func(r *Statement) {
 			r.WriteOffs, r.WomenClients, r.LoanLossReserve, r.FinancialRevenue = d("0"), d("0"), d("0"), d("0")
 		}, false,
 			nil, []Name{WriteOffRatio, WomenShare, RiskCoverage, OperationalSelfSuffic}, nil},
-		{"GLP 0 with a prior GLP", func(r *Report) { r.GrossLoanPortfolio = d("0") }, false,
+		{"GLP 0 with a prior GLP", func(r *Statement) { r.GrossLoanPortfolio = d("0") }, false,
 			nil, nil,
 			map[Name]float64{GLPGrowth: -1, OperatingExpenseRatio: 150.0 / 400}}, // 0/800 − 1; 150/((0+800)/2)
 	}
@@ -499,7 +499,7 @@ func TestZeroDenominatorsAndNumerators(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cur := fullCurrent()
 			tt.mod(&cur)
-			reports := []Report{cur}
+			reports := []Statement{cur}
 			if !tt.noPrior {
 				reports = append(reports, fullPrior())
 			}
@@ -519,7 +519,7 @@ func TestZeroDenominatorsAndNumerators(t *testing.T) {
 	t.Run("prior GLP 0", func(t *testing.T) {
 		pri := fullPrior()
 		pri.GrossLoanPortfolio = d("0")
-		got := periodEnding(t, Compute([]Report{fullCurrent(), pri}), "2024-12-31").Ratios
+		got := periodEnding(t, Compute([]Statement{fullCurrent(), pri}), "2024-12-31").Ratios
 		absent(t, "glp_growth", got[GLPGrowth])
 		exactly(t, "client_growth", got[ClientGrowth].Value, 0.25) // 400/320 − 1
 	})
@@ -528,25 +528,25 @@ func TestZeroDenominatorsAndNumerators(t *testing.T) {
 // TestGrowthNeedsTwelveMonths: growth compares with the report 12 months earlier (same
 // calendar month, same currency) and nothing else.
 func TestGrowthNeedsTwelveMonths(t *testing.T) {
-	q := func(date, currency, glp, clients string) Report {
-		return Report{PeriodEnd: end(date), Months: 3, Currency: currency,
+	q := func(date, currency, glp, clients string) Statement {
+		return Statement{PeriodEnd: end(date), Months: 3, Currency: currency,
 			Figures: Figures{GrossLoanPortfolio: d(glp), ActiveClients: d(clients)}}
 	}
 	tests := []struct {
 		name          string
-		others        []Report
+		others        []Statement
 		glp, clients  float64
 		wantGrowthSet bool
 	}{
 		{"alone", nil, 0, 0, false},
-		{"only the quarter before", []Report{q("2024-03-31", "USD", "1000", "400")}, 0, 0, false},
-		{"only 6 and 9 months earlier", []Report{q("2023-12-31", "USD", "1000", "400"), q("2023-09-30", "USD", "1000", "400")}, 0, 0, false},
-		{"12 months earlier in another currency", []Report{q("2023-06-30", "BOB", "1000", "400")}, 0, 0, false},
-		{"13 months earlier", []Report{q("2023-05-31", "USD", "1000", "400")}, 0, 0, false},
-		{"12 months earlier, among others", []Report{
+		{"only the quarter before", []Statement{q("2024-03-31", "USD", "1000", "400")}, 0, 0, false},
+		{"only 6 and 9 months earlier", []Statement{q("2023-12-31", "USD", "1000", "400"), q("2023-09-30", "USD", "1000", "400")}, 0, 0, false},
+		{"12 months earlier in another currency", []Statement{q("2023-06-30", "BOB", "1000", "400")}, 0, 0, false},
+		{"13 months earlier", []Statement{q("2023-05-31", "USD", "1000", "400")}, 0, 0, false},
+		{"12 months earlier, among others", []Statement{
 			q("2024-03-31", "USD", "1100", "450"), q("2023-06-30", "USD", "1000", "400"), q("2023-12-31", "USD", "900", "300"),
 		}, 0.2, 0.25, true}, // 1200/1000 − 1; 500/400 − 1
-		{"12 months earlier, calendar month", []Report{q("2023-06-01", "USD", "960", "500")}, 0.25, 0, true}, // 1200/960 − 1; 500/500 − 1
+		{"12 months earlier, calendar month", []Statement{q("2023-06-01", "USD", "960", "500")}, 0.25, 0, true}, // 1200/960 − 1; 500/500 − 1
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -722,12 +722,12 @@ func TestDirectionOf(t *testing.T) {
 // TestPeriodAt: the one-period path gives exactly what Compute gives for that period,
 // finding it by calendar month, and nothing for a month without a report.
 func TestPeriodAt(t *testing.T) {
-	half := func(date string, glp, opex, clients string) Report {
-		return Report{PeriodEnd: end(date), Months: 6, Currency: "USD", Figures: Figures{
+	half := func(date string, glp, opex, clients string) Statement {
+		return Statement{PeriodEnd: end(date), Months: 6, Currency: "USD", Figures: Figures{
 			GrossLoanPortfolio: d(glp), OperatingExpense: d(opex), ActiveClients: d(clients), NetIncome: d("10"), Equity: d("100"),
 		}}
 	}
-	reports := []Report{
+	reports := []Statement{
 		half("2024-06-30", "1200", "60", "500"),
 		half("2023-06-30", "800", "50", "400"),
 		half("2023-12-31", "1000", "55", "450"),

@@ -123,11 +123,11 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 	}
 }
 
-// replayedBook sums PositionsAt (every loan replayed to d) as book.Store.At would, per cut.
+// replayedBook sums EachPositionAt (every loan replayed to d) as book.Store.At would, per cut.
 func replayedBook(t *testing.T, s *Service, d time.Time, fundID *int64) map[book.Cut]book.Totals {
 	t.Helper()
-	positions, err := s.PositionsAt(context.Background(), d, fundID)
-	ok(t, err)
+	var positions []Position
+	ok(t, s.EachPositionAt(context.Background(), d, fundID, func(p Position) error { positions = append(positions, p); return nil }))
 	attrs := map[int64][2]string{}
 	rows, err := s.conn.Query(`SELECT id, country, legal_status FROM partners`)
 	ok(t, err)

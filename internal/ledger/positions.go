@@ -21,23 +21,11 @@ type Position struct {
 	State    *loan.State
 }
 
-// PositionsAt replays every loan signed on or before the date (of one fund, or all
-// when fundID is nil) and returns where each stood, in loan order. It is the
-// reference for portfolio views: exact, replaying each loan's whole history. It holds
-// every position, schedules included: EachPositionAt gives them one at a time.
-func (s *Service) PositionsAt(ctx context.Context, asOf time.Time, fundID *int64) ([]Position, error) {
-	var out []Position
-	err := s.EachPositionAt(ctx, asOf, fundID, func(p Position) error {
-		out = append(out, p)
-		return nil
-	})
-	return out, err
-}
-
 // EachPositionAt replays every loan signed on or before the date (of one fund, or all
 // when fundID is nil) and gives each position to visit, in loan order, from one
 // goroutine; it stops at visit's first error. The book is read inside one read-only
 // snapshot, so the answer is consistent with itself whatever is written meanwhile.
+// It is the reference for portfolio views: exact, replaying each loan's whole history.
 // The transactions stream loan by loan and the loans are replayed on every core while
 // the next are read: on the large book, holding every transaction first was 2.7 GB and
 // 10 s a call.

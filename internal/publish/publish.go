@@ -17,7 +17,6 @@ import (
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 
-	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/kpi"
@@ -25,13 +24,14 @@ import (
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
+	"cartera/internal/statements"
 	"cartera/reports"
 )
 
 // Service builds partner profiles and fact sheets.
 type Service struct {
 	partners *partner.Service
-	figures  *figures.Service
+	figures  *statements.Service
 	loans    *ledger.Service
 	funds    *fund.Service
 	fx       *fx.Service
@@ -39,7 +39,7 @@ type Service struct {
 }
 
 // NewService wires the services the documents draw on.
-func NewService(partners *partner.Service, figs *figures.Service, loans *ledger.Service, funds *fund.Service, rates *fx.Service, clock civil.Clock) *Service {
+func NewService(partners *partner.Service, figs *statements.Service, loans *ledger.Service, funds *fund.Service, rates *fx.Service, clock civil.Clock) *Service {
 	return &Service{partners: partners, figures: figs, loans: loans, funds: funds, fx: rates, clock: clock}
 }
 
@@ -110,14 +110,14 @@ func (s *Service) peersOf(ctx context.Context, p partner.Partner, latest kpi.Per
 	if !ok {
 		return nil, nil
 	}
-	table, err := s.figures.Peers(ctx, figures.PeerQuery{PeriodEnd: latest.PeriodEnd, Filter: partner.Filter{WorldRegion: &region},
+	table, err := s.figures.Peers(ctx, statements.PeerQuery{PeriodEnd: latest.PeriodEnd, Filter: partner.Filter{WorldRegion: &region},
 		PartnerID: &p.ID, Currency: latest.Currency})
 	if err != nil {
 		return nil, fmt.Errorf("peers of partner %d: %w", p.ID, err)
 	}
 	g := &reports.PeerGroup{PeriodEnd: latest.PeriodEnd, WorldRegion: region.Code, Members: len(table.Members)}
 	for _, name := range KeyRatios {
-		i := slices.IndexFunc(table.Ratios, func(r figures.PeerRatio) bool { return r.Name == name })
+		i := slices.IndexFunc(table.Ratios, func(r statements.PeerRatio) bool { return r.Name == name })
 		if i < 0 {
 			continue
 		}

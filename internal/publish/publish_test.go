@@ -18,7 +18,6 @@ import (
 	"cartera/internal/app"
 	"cartera/internal/audit"
 	"cartera/internal/demo"
-	"cartera/internal/figures"
 	"cartera/internal/kpi"
 	"cartera/internal/ledger"
 	"cartera/internal/loan"
@@ -28,6 +27,7 @@ import (
 	"cartera/internal/platform/money"
 	"cartera/internal/platform/pgtest"
 	"cartera/internal/publish"
+	"cartera/internal/statements"
 	"cartera/reports"
 )
 
@@ -154,11 +154,11 @@ func TestFactSheetOfComparesTwoYearsInOneCurrency(t *testing.T) {
 	// at its period end's rate, and a BOB loan at its signing date's rate.
 	id := ids["Pro Mujer Bolivia"]
 	bob := decimal.MustParse("6960000")
-	_, _, err = e.services.Figures.Put(ctx, e.actor, id, kpi.Report{PeriodEnd: civil.Date(2015, 12, 31), Months: 12, Currency: "BOB",
+	_, _, err = e.services.Statements.Put(ctx, e.actor, id, kpi.Statement{PeriodEnd: civil.Date(2015, 12, 31), Months: 12, Currency: "BOB",
 		Figures: kpi.Figures{GrossLoanPortfolio: &bob}})
 	must(t, err)
 	usd := decimal.MustParse("2500000")
-	_, _, err = e.services.Figures.Put(ctx, e.actor, id, kpi.Report{PeriodEnd: civil.Date(2016, 12, 31), Months: 12, Currency: "USD",
+	_, _, err = e.services.Statements.Put(ctx, e.actor, id, kpi.Statement{PeriodEnd: civil.Date(2016, 12, 31), Months: 12, Currency: "USD",
 		Figures: kpi.Figures{GrossLoanPortfolio: &usd}})
 	must(t, err)
 	f, err = e.svc.FactSheetOf(ctx, id, reports.English, publish.Years{From: 2015, To: 2016})
@@ -267,9 +267,9 @@ func BenchmarkFactSheetsZip500(b *testing.B) {
 				1_000_000+i*1000+y*10, 1700+i+y, 1600+i+y)
 		}
 	}
-	table, err := figures.ReadTable([]byte(csv.String()))
+	table, err := statements.ReadTable([]byte(csv.String()))
 	must(b, err)
-	_, err = e.services.Figures.Import(ctx, e.actor, table, figures.ImportOptions{CreatePartners: true})
+	_, err = e.services.Statements.Import(ctx, e.actor, table, statements.ImportOptions{CreatePartners: true})
 	must(b, err)
 	refs, err := e.services.Partners.Refs(ctx, partner.Filter{})
 	must(b, err)

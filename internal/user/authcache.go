@@ -76,13 +76,6 @@ func (c *authCache) reset(live bool) {
 	c.gen++
 }
 
-// listening reports whether entries are kept: a listener is connected.
-func (c *authCache) listening() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.live
-}
-
 // notifyAuthChange announces, inside tx, a change to who may do what: delivered on
 // commit, and not at all if the transaction rolls back.
 func notifyAuthChange(ctx context.Context, tx *sqlx.Tx) error {

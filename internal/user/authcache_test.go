@@ -127,3 +127,10 @@ func TestAuthCacheDropsAnswersOlderThanAReset(t *testing.T) {
 		t.Fatal("an entry outlived its time to live")
 	}
 }
+
+// listening reports whether entries are kept: a listener is connected.
+func (c *authCache) listening() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.live
+}

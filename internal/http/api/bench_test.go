@@ -88,7 +88,7 @@ func BenchmarkPeers2000(b *testing.B) {
 	_, err := e.conn.Exec(`
 		INSERT INTO partners (name, country, legal_status)
 		SELECT 'Partner ' || i, (ARRAY['BO','PE','EC','CO','MX','KE','IN','KH'])[1 + i % 8], 'ngo' FROM generate_series(1, 2000) AS i;
-		INSERT INTO financial_reports (partner_id, period_end, months, currency, gross_loan_portfolio, par30, write_offs,
+		INSERT INTO financial_statements (partner_id, period_end, months, currency, gross_loan_portfolio, par30, write_offs,
 			loan_loss_reserve, provision_expense, active_clients, loans_outstanding, total_assets, total_liabilities, equity,
 			financial_revenue, financial_expense, operating_expense, personnel_expense, portfolio_revenue, net_income,
 			donations, total_staff, loan_officers, women_clients, rural_clients, branches, deposits)

@@ -222,8 +222,8 @@ func schemas() map[string]schema {
 			"loan_id": integer(""), "date": dateSchema(""), "currency": str(""), "overdue_interest": decimalSchema(""),
 			"overdue_principal": decimalSchema(""), "current_interest": decimalSchema(""), "current_principal": decimalSchema(""),
 			"future_principal": decimalSchema(""), "total": decimalSchema("the most a repayment on that date may be")}),
-		"Report":      closed([]string{"id", "partner_id", "period_end", "months", "currency", "created_at", "updated_at"}, report),
-		"ReportInput": closed([]string{"months", "currency"}, reportIn),
+		"Statement":      closed([]string{"id", "partner_id", "period_end", "months", "currency", "created_at", "updated_at"}, report),
+		"StatementInput": closed([]string{"months", "currency"}, reportIn),
 		"KPIs": closed([]string{"partner_id", "periods"}, map[string]schema{"partner_id": integer(""),
 			"periods": arrayOf(closed([]string{"period_end", "months", "currency", "figures", "ratios", "basis"}, map[string]schema{
 				"period_end": dateSchema(""), "months": integer(""), "currency": str(""),
@@ -287,6 +287,8 @@ type operation struct {
 	body         string // request schema name; "file" for an upload
 	status       int    // success status
 	response     string // response schema name; "" for no body; "pdf", "zip", "csv" for files
+	created      bool   // also answers 201 Created (a PUT that may create)
+	deprecated   bool   // an alias kept for old clients
 }
 
 type param struct {
@@ -311,7 +313,7 @@ func operations() []operation {
 		{method: "POST", path: "/partners", summary: "Create a partner", role: "manager", body: "PartnerInput", status: 201, response: "Partner"},
 		{method: "GET", path: "/partners/{id}", summary: "A partner", role: "viewer", status: 200, response: "Partner"},
 		{method: "PATCH", path: "/partners/{id}", summary: "Change a partner", role: "manager", body: "PartnerPatch", status: 200, response: "Partner"},
-		{method: "DELETE", path: "/partners/{id}", summary: "Delete a partner (409 while loans or reports refer to it)", role: "manager", status: 204},
+		{method: "DELETE", path: "/partners/{id}", summary: "Delete a partner (409 while loans or statements refer to it)", role: "manager", status: 204},
 		{method: "GET", path: "/funds", summary: "List funds", role: "viewer", status: 200, response: "items:Fund"},
 		{method: "POST", path: "/funds", summary: "Create a fund", role: "admin", body: "FundInput", status: 201, response: "Fund"},
 		{method: "POST", path: "/partners/{id}/loans", summary: "Record a loan to the partner", role: "manager", body: "LoanInput", status: 201, response: "Loan"},
@@ -326,20 +328,20 @@ func operations() []operation {
 		{method: "POST", path: "/loans/{id}/repayments", summary: "Record a repayment; the response shows its allocation", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
 		{method: "POST", path: "/loans/{id}/writeoffs", summary: "Write principal off", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
 		{method: "POST", path: "/loans/{id}/reschedule", summary: "Reschedule a loan", role: "manager", body: "RescheduleInput", status: 201, response: "Rescheduled"},
-		{method: "GET", path: "/partners/{id}/reports", summary: "A partner's financial reports, oldest first", role: "viewer", status: 200, response: "items:Report"},
-		{method: "GET", path: "/partners/{id}/reports/{period_end}", summary: "A partner's report for a period end", role: "viewer", status: 200, response: "Report"},
-		{method: "PUT", path: "/partners/{id}/reports/{period_end}", summary: "Store a partner's report (201 new, 200 replaced or unchanged)", role: "manager",
-			body: "ReportInput", status: 200, response: "Report"},
-		{method: "DELETE", path: "/partners/{id}/reports/{period_end}", summary: "Delete a report", role: "manager", status: 204},
+		{method: "GET", path: "/partners/{id}/statements", summary: "A partner's financial statements, oldest first", role: "viewer", status: 200, response: "items:Statement"},
+		{method: "GET", path: "/partners/{id}/statements/{period_end}", summary: "A partner's statement for a period end", role: "viewer", status: 200, response: "Statement"},
+		{method: "PUT", path: "/partners/{id}/statements/{period_end}", summary: "Store a partner's statement (201 new, 200 replaced or unchanged)", role: "manager",
+			body: "StatementInput", status: 200, created: true, response: "Statement"},
+		{method: "DELETE", path: "/partners/{id}/statements/{period_end}", summary: "Delete a statement", role: "manager", status: 204},
 		{method: "GET", path: "/partners/{id}/kpis", summary: "Every period with its figures and ratios", role: "viewer", status: 200, response: "KPIs"},
 		{method: "GET", path: "/peers", summary: "A peer group's distribution of every ratio, and one partner's place", role: "viewer",
-			query: append([]param{q("period_end", "required: the month of the reports compared", dateSchema("")),
+			query: append([]param{q("period_end", "required: the month of the statements compared", dateSchema("")),
 				q("partner_id", "", integer("")), q("currency", "for money per client (default USD)", str(""))}, filters...),
 			status: 200, response: "PeerTable"},
-		{method: "POST", path: "/reports/import", summary: "Import financial reports from CSV or XLSX: all rows or none", role: "manager",
+		{method: "POST", path: "/statements/import", summary: "Import financial statements from CSV or XLSX: all rows or none", role: "manager",
 			query: []param{q("create_partners", "", boolean("")), q("ignore_unknown_columns", "", boolean("")), q("dry_run", "", boolean(""))},
 			body:  "file", status: 200, response: "ImportResult"},
-		{method: "GET", path: "/reports/export", summary: "Financial reports as CSV or XLSX", role: "viewer",
+		{method: "GET", path: "/statements/export", summary: "Financial statements as CSV or XLSX", role: "viewer",
 			query: append([]param{q("format", "csv (default) or xlsx", enum("", "csv", "xlsx")), q("period_end", "", dateSchema("")),
 				q("partner_id", "", integer(""))}, filters...), status: 200, response: "csv"},
 		{method: "GET", path: "/partners/{id}/profile.pdf", summary: "The partner profile (PDF)", role: "viewer",
@@ -410,7 +412,7 @@ func Document() map[string]any {
 				"principal": decimalSchema("scheduled and unpaid"), "interest": decimalSchema("scheduled and unpaid")}))})
 	comps["TokenInput"] = closed([]string{"email", "name"}, map[string]schema{"email": str("the user's"), "name": str("what the token is for")})
 	paths := map[string]map[string]any{}
-	for _, op := range operations() {
+	for _, op := range withAliases(operations()) {
 		item := paths[op.path]
 		if item == nil {
 			item = map[string]any{}
@@ -447,6 +449,9 @@ func (op operation) document() map[string]any {
 		doc["requestBody"] = body
 	}
 	doc["responses"] = op.responses()
+	if op.deprecated {
+		doc["deprecated"] = true
+	}
 	return doc
 }
 
@@ -519,7 +524,7 @@ func (op operation) responses() map[string]any {
 		success["content"] = content
 	}
 	responses[itoa(op.status)] = success
-	if op.method == "PUT" && op.path == "/partners/{id}/reports/{period_end}" {
+	if op.created {
 		responses["201"] = map[string]any{"description": "Created", "content": success["content"]}
 	}
 	problem := map[string]any{"$ref": "#/components/responses/Problem"}
@@ -565,4 +570,20 @@ func openAPI(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, "application/json")
 	return c.Send(b)
+}
+
+// withAliases adds, after each statements operation, its deprecated alias under the
+// /reports path it had before issue 15 (legacyPath; the routes register the same).
+func withAliases(ops []operation) []operation {
+	out := make([]operation, 0, len(ops)+6)
+	for _, op := range ops {
+		out = append(out, op)
+		if old := legacyPath(op.path); old != op.path {
+			alias := op
+			alias.path, alias.deprecated = old, true
+			alias.summary = "Deprecated alias of " + op.path + ": " + op.summary
+			out = append(out, alias)
+		}
+	}
+	return out
 }

@@ -104,9 +104,9 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 		{user.Manager, "POST", "/partners/{id}/loans", fmt.Sprintf("/partners/%d/loans", impro), map[string]any{
 			"reference": "SCHEMA-1", "currency": "USD", "committed_amount": "100000", "interest_rate": "0.08", "day_count": "ACT/360",
 			"signed_on": "2026-01-05", "first_due_on": "2026-07-05", "maturity_on": "2028-01-05", "amortization": "annuity", "frequency": "semiannual"}, 201, nil},
-		{user.Viewer, "GET", "/partners/{id}/reports", fmt.Sprintf("/partners/%d/reports", adra), nil, 200, nil},
-		{user.Viewer, "GET", "/partners/{id}/reports/{period_end}", fmt.Sprintf("/partners/%d/reports/2003-06-30", adra), nil, 200, nil},
-		{user.Manager, "PUT", "/partners/{id}/reports/{period_end}", fmt.Sprintf("/partners/%d/reports/2015-12-31", impro),
+		{user.Viewer, "GET", "/partners/{id}/statements", fmt.Sprintf("/partners/%d/statements", adra), nil, 200, nil},
+		{user.Viewer, "GET", "/partners/{id}/statements/{period_end}", fmt.Sprintf("/partners/%d/statements/2003-06-30", adra), nil, 200, nil},
+		{user.Manager, "PUT", "/partners/{id}/statements/{period_end}", fmt.Sprintf("/partners/%d/statements/2015-12-31", impro),
 			map[string]any{"months": 12, "currency": "USD", "gross_loan_portfolio": "3500000", "active_clients": 2600}, 201, nil},
 		{user.Viewer, "GET", "/partners/{id}/kpis", fmt.Sprintf("/partners/%d/kpis", adra), nil, 200, nil},
 		{user.Viewer, "GET", "/peers", fmt.Sprintf("/peers?period_end=2003-06-30&partner_id=%d", adra), nil, 200, nil},

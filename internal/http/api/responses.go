@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"cartera/internal/audit"
-	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/platform/civil"
+	"cartera/internal/statements"
 	"cartera/internal/user"
 )
 
@@ -83,7 +83,7 @@ func toAuditEntryJSON(e audit.Entry) auditEntryJSON {
 // statementJSON is a partner's figures at a period end, flat: the period, then every
 // canonical figure under its name (null when not reported; amounts as decimal strings,
 // counts as numbers), then the timestamps.
-type statementJSON struct{ r figures.Report }
+type statementJSON struct{ r statements.Statement }
 
 func (s statementJSON) MarshalJSON() ([]byte, error) {
 	head, err := json.Marshal(struct {
@@ -96,7 +96,7 @@ func (s statementJSON) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	figs, err := json.Marshal(figures.FiguresJSON(s.r.Figures))
+	figs, err := json.Marshal(statements.FiguresJSON(s.r.Figures))
 	if err != nil {
 		return nil, err
 	}
@@ -122,4 +122,4 @@ func each[T, J any](in []T, to func(T) J) []J {
 	return out
 }
 
-func toStatementJSON(r figures.Report) statementJSON { return statementJSON{r} }
+func toStatementJSON(r statements.Statement) statementJSON { return statementJSON{r} }

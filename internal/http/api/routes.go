@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,7 +13,6 @@ import (
 	"cartera/internal/app"
 	"cartera/internal/audit"
 	"cartera/internal/exposure"
-	"cartera/internal/figures"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/http/edge"
@@ -20,6 +21,7 @@ import (
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
 	"cartera/internal/publish"
+	"cartera/internal/statements"
 	"cartera/internal/user"
 )
 
@@ -27,22 +29,22 @@ import (
 type Deps = app.Services
 
 type handlers struct {
-	conn      *sqlx.DB
-	clock     civil.Clock
-	audit     *audit.Log
-	partners  *partner.Service
-	users     *user.Service
-	funds     *fund.Service
-	loans     *ledger.Service
-	fx        *fx.Service
-	figures   *figures.Service
-	publish   *publish.Service
-	exposures *exposure.Service
+	conn       *sqlx.DB
+	clock      civil.Clock
+	audit      *audit.Log
+	partners   *partner.Service
+	users      *user.Service
+	funds      *fund.Service
+	loans      *ledger.Service
+	fx         *fx.Service
+	statements *statements.Service
+	publish    *publish.Service
+	exposures  *exposure.Service
 }
 
 // Register mounts /healthz and /api/v1 on app.
 func Register(app *fiber.App, d Deps) {
-	h := &handlers{conn: d.Conn, clock: d.Clock, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, figures: d.Figures, publish: d.Publish, exposures: d.Exposure}
+	h := &handlers{conn: d.Conn, clock: d.Clock, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, statements: d.Statements, publish: d.Publish, exposures: d.Exposure}
 	app.Get("/healthz", h.health)
 	app.Get("/api/openapi.json", openAPI)
 
@@ -69,14 +71,23 @@ func Register(app *fiber.App, d Deps) {
 	v1.Post("/loans/:id/writeoffs", h.postEvent(loan.WriteOff))
 	v1.Post("/loans/:id/reschedule", h.reschedule)
 
-	v1.Get("/partners/:id/reports", h.listReports)
-	v1.Get("/partners/:id/reports/:period_end", h.getReport)
-	v1.Put("/partners/:id/reports/:period_end", h.putReport)
-	v1.Delete("/partners/:id/reports/:period_end", h.deleteReport)
+	statementRoutes := []struct {
+		method, path string
+		handler      fiber.Handler
+	}{
+		{fiber.MethodGet, "/partners/:id/statements", h.listStatements},
+		{fiber.MethodGet, "/partners/:id/statements/:period_end", h.getStatement},
+		{fiber.MethodPut, "/partners/:id/statements/:period_end", h.putStatement},
+		{fiber.MethodDelete, "/partners/:id/statements/:period_end", h.deleteStatement},
+		{fiber.MethodPost, "/statements/import", h.importStatements},
+		{fiber.MethodGet, "/statements/export", h.exportStatements},
+	}
+	for _, r := range statementRoutes {
+		v1.Add(r.method, r.path, r.handler)
+		v1.Add(r.method, legacyPath(r.path), deprecated, r.handler)
+	}
 	v1.Get("/partners/:id/kpis", h.partnerKPIs)
 	v1.Get("/peers", h.peers)
-	v1.Post("/reports/import", h.importReports)
-	v1.Get("/reports/export", h.exportReports)
 
 	v1.Get("/partners/:id/profile.pdf", h.partnerProfile)
 	v1.Get("/partners/:id/factsheet.pdf", h.partnerFactSheet)
@@ -108,4 +119,24 @@ func (h *handlers) health(c *fiber.Ctx) error {
 		return c.Status(http.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "detail": "the database does not answer"})
 	}
 	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// legacyPath is where a statements route answered before issue 15 gave a partner's
+// figures at a period end one name: /reports. Those paths stay as aliases, marked
+// deprecated in the OpenAPI document and in each answer (see deprecated).
+func legacyPath(path string) string {
+	return strings.Replace(path, "/statements", "/reports", 1)
+}
+
+// deprecatedSince is when the /reports aliases were deprecated, for the Deprecation
+// header (RFC 9745: "@" and the Unix time).
+var deprecatedSince = time.Date(2026, time.December, 3, 0, 0, 0, 0, time.UTC)
+
+// deprecated marks an alias's answer: a Deprecation header and a Link to the path
+// that replaces it, so clients see the move before the alias goes.
+func deprecated(c *fiber.Ctx) error {
+	c.Set("Deprecation", "@"+strconv.FormatInt(deprecatedSince.Unix(), 10))
+	successor := strings.Replace(c.Path(), "/reports", "/statements", 1)
+	c.Set(fiber.HeaderLink, "<"+successor+">; rel=\"successor-version\"")
+	return c.Next()
 }

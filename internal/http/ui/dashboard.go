@@ -6,10 +6,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/internal/exposure"
-	"cartera/internal/figures"
 	"cartera/internal/ledger"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
+	"cartera/internal/statements"
 )
 
 // The dashboard's lists are capped: it is a summary; the full lists are elsewhere.
@@ -26,7 +26,7 @@ type dashboardData struct {
 	Chart           chart
 	Overdue         ledger.WatchList
 	DueSoon         ledger.WatchList
-	Received        []figures.Received
+	Received        []statements.Received
 	// Names are the partners' names by id, for every list above.
 	Names map[int64]string
 	DueTo string
@@ -48,7 +48,7 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	received, err := h.Figures.Recent(ctx, 8)
+	received, err := h.Statements.Recent(ctx, 8)
 	if err != nil {
 		return err
 	}

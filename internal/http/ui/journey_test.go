@@ -111,7 +111,7 @@ func TestCreditManagerJourney(t *testing.T) {
 
 	// The partner's figures for a year, with a typing mistake first.
 	tb.do("enter figures with a mistake",
-		chromedp.Click(chromedp.CSS(`a[href$="/figures"]`)),
+		chromedp.Click(chromedp.CSS(`a[href$="/statements"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#f-period_end")),
 		chromedp.SetValue(chromedp.CSS("#f-period_end"), "2025-12-31"),
 		chromedp.SetValue(chromedp.CSS("#f-months"), "12"),
@@ -198,8 +198,8 @@ func TestEveryPageFitsATabletAndLabelsItsFields(t *testing.T) {
 	tb := b.open(t)
 	tb.signIn("admin@example.org")
 	partner := "/partners/" + itoa(mustList(t, b.env)[0].ID)
-	pages := []string{"/", "/partners", "/partners/new", partner, partner + "/edit", partner + "/figures", partner + "/loans/new",
-		"/exposure", "/fx?currency=BOB", "/figures/import", "/newsletter", "/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"}
+	pages := []string{"/", "/partners", "/partners/new", partner, partner + "/edit", partner + "/statements", partner + "/loans/new",
+		"/exposure", "/fx?currency=BOB", "/statements/import", "/newsletter", "/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"}
 	tb.do("open a loan", chromedp.Navigate(b.base+"/"), chromedp.Click(chromedp.CSS(`a[href^="/loans/"]`)))
 	tb.waitFor("h1", "Loan ")
 	loan, err := chromedp.Run(tb.ctx, chromedp.Location())

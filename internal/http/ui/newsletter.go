@@ -51,7 +51,7 @@ func (h *handlers) newsletterData(c *fiber.Ctx, form map[string]string, checked 
 		return newsletterForm{}, err
 	}
 	// One query for every partner's years, rather than one per partner.
-	span, err := h.Figures.ReportYears(c.UserContext())
+	span, err := h.Statements.ReportYears(c.UserContext())
 	if err != nil {
 		return newsletterForm{}, err
 	}
@@ -186,7 +186,7 @@ func (h *handlers) checkPartnersExist(c *fiber.Ctx, ids []int64, bad *fieldError
 
 // partnersWithFigures is every partner with figures, in the order of the list.
 func (h *handlers) partnersWithFigures(c *fiber.Ctx, bad *fieldErrors) ([]int64, error) {
-	span, err := h.Figures.ReportYears(c.UserContext())
+	span, err := h.Statements.ReportYears(c.UserContext())
 	if err != nil {
 		return nil, err
 	}

@@ -9,12 +9,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/govalues/decimal"
 
-	"cartera/internal/figures"
 	"cartera/internal/http/edge"
 	"cartera/internal/kpi"
 	"cartera/internal/ledger"
 	"cartera/internal/partner"
 	"cartera/internal/publish"
+	"cartera/internal/statements"
 	"cartera/reports"
 )
 
@@ -25,7 +25,7 @@ type partnerPage struct {
 	Periods     []kpi.Period // latest last, at most eight
 	KPIRows     []kpiRow
 	Charts      []chart
-	Peers       *figures.PeerTable
+	Peers       *statements.PeerTable
 	PeerRows    []peerRow
 	Loans       []ledger.Summary
 	Langs       []reports.Lang
@@ -67,7 +67,7 @@ func (h *handlers) showPartner(c *fiber.Ctx) error {
 		return err
 	}
 	id, ctx := pt.ID, c.UserContext()
-	periods, err := h.Figures.Series(ctx, id)
+	periods, err := h.Statements.Series(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (h *handlers) showPartner(c *fiber.Ctx) error {
 	data.Charts = partnerCharts(periods)
 	if len(periods) > 0 {
 		latest := periods[len(periods)-1].PeriodEnd
-		peers, err := h.Figures.Peers(ctx, figures.PeerQuery{PeriodEnd: latest, PartnerID: &id})
+		peers, err := h.Statements.Peers(ctx, statements.PeerQuery{PeriodEnd: latest, PartnerID: &id})
 		if err != nil {
 			return err
 		}

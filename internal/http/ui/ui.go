@@ -16,11 +16,11 @@ import (
 
 	"cartera/internal/app"
 	"cartera/internal/audit"
-	"cartera/internal/figures"
 	"cartera/internal/http/edge"
 	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/publish"
+	"cartera/internal/statements"
 	"cartera/internal/user"
 	"cartera/internal/view"
 	"cartera/web"
@@ -52,7 +52,7 @@ type handlers struct {
 	view    *view.Engine
 	limiter *user.SignInLimiter
 	jobs    *publish.Jobs
-	uploads *figures.Stash // files previewed for import, until confirmed
+	uploads *statements.Stash // files previewed for import, until confirmed
 }
 
 // Register mounts the pages on app and returns the renderer of their errors. It fails
@@ -62,7 +62,7 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	if err != nil {
 		return nil, err
 	}
-	h := &handlers{Deps: d, cfg: cfg, view: engine, limiter: user.NewSignInLimiter(d.Clock.Now), jobs: publish.NewJobs(), uploads: figures.NewImportStash()}
+	h := &handlers{Deps: d, cfg: cfg, view: engine, limiter: user.NewSignInLimiter(d.Clock.Now), jobs: publish.NewJobs(), uploads: statements.NewImportStash()}
 
 	app.Get("/login", checkText, h.loginForm)
 	app.Post("/login", checkText, h.login)
@@ -90,10 +90,14 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.Post("/loans/:id/writeoffs", write, h.postLoanEvent(loan.WriteOff))
 	pages.Post("/loans/:id/reschedule", write, h.reschedule)
 
-	pages.Get("/partners/:id/figures", write, h.figuresForm)
-	pages.Post("/partners/:id/figures", write, h.putFigures)
-	pages.Get("/figures/import", write, h.importForm)
-	pages.Post("/figures/import", write, h.importFigures)
+	pages.Get("/partners/:id/statements", write, h.statementForm)
+	pages.Post("/partners/:id/statements", write, h.putStatement)
+	pages.Get("/statements/import", write, h.importForm)
+	pages.Post("/statements/import", write, h.importStatements)
+	// The paths before statements were named (issue 15) answer with a redirect, so
+	// bookmarks and a form left open across an upgrade still land.
+	pages.All("/partners/:id/figures", movedTo(func(c *fiber.Ctx) string { return "/partners/" + c.Params("id") + "/statements" }))
+	pages.All("/figures/import", movedTo(func(*fiber.Ctx) string { return "/statements/import" }))
 
 	pages.Get("/exposure", h.exposurePage)
 	pages.Get("/fx", h.fxRates)
@@ -343,4 +347,19 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// movedTo answers a renamed path: 301 for a GET or HEAD, 308 for anything else so
+// a posted form keeps its method and body; the query string goes along.
+func movedTo(path func(*fiber.Ctx) string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		to := path(c)
+		if q := c.Context().QueryArgs().QueryString(); len(q) > 0 {
+			to += "?" + string(q)
+		}
+		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+			return c.Redirect(to, fiber.StatusMovedPermanently)
+		}
+		return c.Redirect(to, fiber.StatusPermanentRedirect)
+	}
 }

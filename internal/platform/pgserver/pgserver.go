@@ -162,9 +162,6 @@ func (s *Server) DSN(dbname string) string {
 		quoteDSN(s.sockDir), port, SuperUser, quoteDSN(dbname))
 }
 
-// Owned reports whether this process started the cluster (and so stops it).
-func (s *Server) Owned() bool { return s.owned }
-
 // DataDir is the absolute directory that holds the cluster.
 func (s *Server) DataDir() string { return s.dataDir }
 

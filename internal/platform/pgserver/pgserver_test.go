@@ -148,7 +148,7 @@ func TestStartReuseStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = first.Stop() })
-	if !first.Owned() {
+	if !first.owned {
 		t.Fatal("the first Start should own the cluster")
 	}
 	if os.Geteuid() == 0 {
@@ -165,7 +165,7 @@ func TestStartReuseStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Owned() {
+	if second.owned {
 		t.Fatal("a second Start on a running cluster must reuse it, not own it")
 	}
 	if err := second.Stop(); err != nil {
@@ -233,7 +233,7 @@ func TestStartAsRootInPrivateDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = again.Stop() })
-	if !again.Owned() {
+	if !again.owned {
 		t.Fatal("the restart should have started the cluster again")
 	}
 	if _, err := os.Stat(filepath.Join(target, "PG_VERSION")); err != nil {
@@ -285,8 +285,8 @@ func TestConcurrentFirstStart(t *testing.T) {
 		}
 		servers = append(servers, r.s)
 	}
-	if servers[0].Owned() == servers[1].Owned() {
-		t.Fatalf("exactly one start should own the cluster: %v %v", servers[0].Owned(), servers[1].Owned())
+	if servers[0].owned == servers[1].owned {
+		t.Fatalf("exactly one start should own the cluster: %v %v", servers[0].owned, servers[1].owned)
 	}
 	for _, s := range servers {
 		assertAnswers(t, s.DSN("postgres"), true)
@@ -333,7 +333,7 @@ func TestLastOneOutStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if next.Owned() {
+	if next.owned {
 		t.Fatal("the orphaned cluster should have been reused")
 	}
 	if err := next.Stop(); err != nil {

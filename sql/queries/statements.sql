@@ -9,7 +9,7 @@ SELECT id, partner_id, period_end, months, currency, gross_loan_portfolio, par30
        personnel_expense, portfolio_revenue, net_income, donations, total_staff, loan_officers,
        women_clients, rural_clients, branches, deposits, average_gross_loan_portfolio,
        average_assets, average_equity, average_active_clients, created_at, updated_at
-FROM financial_reports WHERE partner_id = $1
+FROM financial_statements WHERE partner_id = $1
 ORDER BY period_end;
 
 -- name: get-report
@@ -19,7 +19,7 @@ SELECT id, partner_id, period_end, months, currency, gross_loan_portfolio, par30
        personnel_expense, portfolio_revenue, net_income, donations, total_staff, loan_officers,
        women_clients, rural_clients, branches, deposits, average_gross_loan_portfolio,
        average_assets, average_equity, average_active_clients, created_at, updated_at
-FROM financial_reports WHERE partner_id = $1 AND period_end = $2;
+FROM financial_statements WHERE partner_id = $1 AND period_end = $2;
 
 -- name: lock-partners
 -- Serializes writes to the reports of these partners (transaction-scoped advisory
@@ -36,7 +36,7 @@ SELECT id, partner_id, period_end, months, currency, gross_loan_portfolio, par30
        personnel_expense, portfolio_revenue, net_income, donations, total_staff, loan_officers,
        women_clients, rural_clients, branches, deposits, average_gross_loan_portfolio,
        average_assets, average_equity, average_active_clients, created_at, updated_at
-FROM financial_reports WHERE partner_id = ANY ($1)
+FROM financial_statements WHERE partner_id = ANY ($1)
 ORDER BY partner_id, period_end;
 
 -- name: reports-in-window
@@ -48,14 +48,14 @@ SELECT id, partner_id, period_end, months, currency, gross_loan_portfolio, par30
        personnel_expense, portfolio_revenue, net_income, donations, total_staff, loan_officers,
        women_clients, rural_clients, branches, deposits, average_gross_loan_portfolio,
        average_assets, average_equity, average_active_clients
-FROM financial_reports
+FROM financial_statements
 WHERE partner_id = ANY ($1) AND period_end >= $2 AND period_end < $3
 ORDER BY partner_id, period_end;
 
 -- name: upsert-reports
 -- A batch of reports, one array per column; a report for a partner and month already
 -- stored is replaced (the service checked it is the same period end).
-INSERT INTO financial_reports (partner_id, period_end, months, currency, gross_loan_portfolio,
+INSERT INTO financial_statements (partner_id, period_end, months, currency, gross_loan_portfolio,
                                par30, write_offs, loan_loss_reserve, provision_expense,
                                active_clients, loans_outstanding, total_assets,
                                total_liabilities, equity, financial_revenue, financial_expense,
@@ -92,7 +92,7 @@ ON CONFLICT (partner_id, date_trunc('month', period_end::timestamp)) DO UPDATE S
 RETURNING id, partner_id, period_end, created_at, updated_at;
 
 -- name: delete-report
-DELETE FROM financial_reports WHERE partner_id = $1 AND period_end = $2
+DELETE FROM financial_statements WHERE partner_id = $1 AND period_end = $2
 RETURNING id, partner_id, period_end, months, currency, gross_loan_portfolio, par30, write_offs,
           loan_loss_reserve, provision_expense, active_clients, loans_outstanding, total_assets,
           total_liabilities, equity, financial_revenue, financial_expense, operating_expense,
@@ -109,12 +109,12 @@ RETURNING id, partner_id, period_end, months, currency, gross_loan_portfolio, pa
 -- it reads.
 SELECT e.id, e.partner_id, e.period_end, e.months, e.currency,
        e.gross_loan_portfolio, e.total_assets, e.equity, e.active_clients
-FROM financial_reports t
+FROM financial_statements t
 CROSS JOIN LATERAL (
     SELECT date_trunc('month', t.period_end::timestamp) - interval '12 months'
     UNION
     SELECT date_trunc('month', t.period_end::timestamp) - make_interval(months => t.months)
 ) AS earlier (month)
-JOIN financial_reports e
+JOIN financial_statements e
   ON e.partner_id = t.partner_id AND date_trunc('month', e.period_end::timestamp) = earlier.month
 WHERE t.partner_id = ANY ($1) AND t.period_end >= $2 AND t.period_end < $3;

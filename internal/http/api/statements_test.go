@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"cartera/internal/kpi"
+	"cartera/internal/kpi/kpitest"
 	"cartera/internal/user"
 )
 
@@ -45,7 +46,7 @@ func (e *env) upload(role user.Role, query string, data []byte, multipartForm bo
 	} else {
 		body.Write(data)
 	}
-	req := httptest.NewRequest("POST", "/api/v1/reports/import"+query, &body)
+	req := httptest.NewRequest("POST", "/api/v1/statements/import"+query, &body)
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", "Bearer "+e.tokens[role])
 	return e.send(req)
@@ -54,7 +55,7 @@ func (e *env) upload(role user.Role, query string, data []byte, multipartForm bo
 func TestReportLifecycle(t *testing.T) {
 	e := newEnv(t)
 	id := e.partnerID("ADRA Peru", "PE")
-	path := fmt.Sprintf("/api/v1/partners/%d/reports/2003-06-30", id)
+	path := fmt.Sprintf("/api/v1/partners/%d/statements/2003-06-30", id)
 	body := map[string]any{"months": 6, "currency": "USD", "gross_loan_portfolio": "612000", "par30": 0,
 		"active_clients": 5688, "operating_expense": "171000.50", "net_income": "-5000"}
 
@@ -76,13 +77,13 @@ func TestReportLifecycle(t *testing.T) {
 	if r := e.do(user.Viewer, "PUT", path, body); r.status != http.StatusForbidden {
 		t.Errorf("a viewer's PUT: %d", r.status)
 	}
-	list := e.do(user.Viewer, "GET", fmt.Sprintf("/api/v1/partners/%d/reports", id), nil)
+	list := e.do(user.Viewer, "GET", fmt.Sprintf("/api/v1/partners/%d/statements", id), nil)
 	if items := list.json(t)["items"].([]any); list.status != http.StatusOK || len(items) != 1 {
 		t.Errorf("list: %d %s", list.status, list.body)
 	}
 
 	// The time series: ratios as fractions, and the basis of each averaged one.
-	e.do(user.Manager, "PUT", fmt.Sprintf("/api/v1/partners/%d/reports/2002-06-30", id), map[string]any{"months": 6, "currency": "USD", "gross_loan_portfolio": "221000"})
+	e.do(user.Manager, "PUT", fmt.Sprintf("/api/v1/partners/%d/statements/2002-06-30", id), map[string]any{"months": 6, "currency": "USD", "gross_loan_portfolio": "221000"})
 	series := e.do(user.Viewer, "GET", fmt.Sprintf("/api/v1/partners/%d/kpis", id), nil)
 	var kpis struct {
 		PartnerID int64 `json:"partner_id"`
@@ -113,14 +114,14 @@ func TestReportLifecycle(t *testing.T) {
 	}
 	assertProblem(t, e.do(user.Viewer, "GET", path, nil), http.StatusNotFound)
 	assertProblem(t, e.do(user.Viewer, "GET", "/api/v1/partners/999/kpis", nil), http.StatusNotFound)
-	assertProblem(t, e.do(user.Manager, "PUT", "/api/v1/partners/999/reports/2003-06-30", body), http.StatusNotFound)
+	assertProblem(t, e.do(user.Manager, "PUT", "/api/v1/partners/999/statements/2003-06-30", body), http.StatusNotFound)
 }
 
 // TestReportBadInput: 422 naming each field at fault, and nothing written.
 func TestReportBadInput(t *testing.T) {
 	e := newEnv(t)
 	id := e.partnerID("Impro", "BO")
-	path := fmt.Sprintf("/api/v1/partners/%d/reports/2014-03-31", id)
+	path := fmt.Sprintf("/api/v1/partners/%d/statements/2014-03-31", id)
 	tests := []struct {
 		name   string
 		path   string
@@ -132,8 +133,8 @@ func TestReportBadInput(t *testing.T) {
 		{"women above clients", path, map[string]any{"months": 3, "currency": "USD", "active_clients": 10, "women_clients": 11}, []string{"women_clients"}},
 		{"months", path, map[string]any{"months": 4, "currency": "USD", "gross_loan_portfolio": "1"}, []string{"months"}},
 		{"months as a string", path, map[string]any{"months": "3", "currency": "USD", "gross_loan_portfolio": "1"}, []string{"months"}},
-		{"future period end", fmt.Sprintf("/api/v1/partners/%d/reports/2099-12-31", id), map[string]any{"months": 12, "currency": "USD", "gross_loan_portfolio": "1"}, []string{"period_end"}},
-		{"malformed period end", fmt.Sprintf("/api/v1/partners/%d/reports/2014-02-30", id), map[string]any{"months": 12, "currency": "USD"}, []string{"period_end"}},
+		{"future period end", fmt.Sprintf("/api/v1/partners/%d/statements/2099-12-31", id), map[string]any{"months": 12, "currency": "USD", "gross_loan_portfolio": "1"}, []string{"period_end"}},
+		{"malformed period end", fmt.Sprintf("/api/v1/partners/%d/statements/2014-02-30", id), map[string]any{"months": 12, "currency": "USD"}, []string{"period_end"}},
 		{"non-ISO currency", path, map[string]any{"months": 3, "currency": "DOL", "gross_loan_portfolio": "1"}, []string{"currency"}},
 		{"text in a number", path, map[string]any{"months": 3, "currency": "USD", "gross_loan_portfolio": "lots", "active_clients": "2503"}, []string{"gross_loan_portfolio", "active_clients"}},
 		{"a fractional count", path, map[string]any{"months": 3, "currency": "USD", "branches": 2.5}, []string{"branches"}},
@@ -147,7 +148,7 @@ func TestReportBadInput(t *testing.T) {
 			assertProblem(t, e.do(user.Manager, "PUT", tt.path, tt.body), http.StatusUnprocessableEntity, tt.fields...)
 		})
 	}
-	if n := count(t, e.conn, "SELECT count(*) FROM financial_reports") + count(t, e.conn, "SELECT count(*) FROM audit_log WHERE entity = 'financial_report'"); n != 0 {
+	if n := count(t, e.conn, "SELECT count(*) FROM financial_statements") + count(t, e.conn, "SELECT count(*) FROM audit_log WHERE entity = 'financial_report'"); n != 0 {
 		t.Errorf("%d rows written by refused requests", n)
 	}
 }
@@ -156,7 +157,7 @@ func TestPeersAPI(t *testing.T) {
 	e := newEnv(t)
 	ids := []int64{e.partnerID("A", "BO"), e.partnerID("B", "PE"), e.partnerID("C", "KE")}
 	for i, id := range ids {
-		r := e.do(user.Manager, "PUT", fmt.Sprintf("/api/v1/partners/%d/reports/2003-06-30", id),
+		r := e.do(user.Manager, "PUT", fmt.Sprintf("/api/v1/partners/%d/statements/2003-06-30", id),
 			map[string]any{"months": 12, "currency": "USD", "gross_loan_portfolio": "1000", "par30": strconv.Itoa(10 * (i + 1)), "net_income": "50", "equity": "500"})
 		if r.status != http.StatusCreated {
 			t.Fatal(r.status, string(r.body))
@@ -231,7 +232,7 @@ func TestImportExportAPI(t *testing.T) {
 			t.Fatalf("dry run (multipart %v): %d %s", multipartForm, r.status, r.body)
 		}
 	}
-	if n := count(t, e.conn, "SELECT count(*) FROM financial_reports"); n != 0 {
+	if n := count(t, e.conn, "SELECT count(*) FROM financial_statements"); n != 0 {
 		t.Fatalf("dry runs wrote %d reports", n)
 	}
 	if r := e.upload(user.Manager, "", good, true); r.status != http.StatusOK || r.json(t)["created"] != float64(2) {
@@ -260,8 +261,8 @@ func TestImportExportAPI(t *testing.T) {
 
 	// Exports in both formats, with names a spreadsheet opens; both import back unchanged.
 	for _, format := range []string{"csv", "xlsx"} {
-		r := e.do(user.Viewer, "GET", "/api/v1/reports/export?format="+format+"&country=BO", nil)
-		if r.status != http.StatusOK || !strings.Contains(r.header.Get("Content-Disposition"), `filename="financial-reports.`+format+`"`) {
+		r := e.do(user.Viewer, "GET", "/api/v1/statements/export?format="+format+"&country=BO", nil)
+		if r.status != http.StatusOK || !strings.Contains(r.header.Get("Content-Disposition"), `filename="financial-statements.`+format+`"`) {
 			t.Fatalf("export %s: %d %v", format, r.status, r.header)
 		}
 		if format == "csv" && (!strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") ||
@@ -276,11 +277,11 @@ func TestImportExportAPI(t *testing.T) {
 			t.Errorf("re-import of the %s export: %d %s", format, back.status, back.body)
 		}
 	}
-	r = e.do(user.Viewer, "GET", "/api/v1/reports/export?period_end=2014-03-01", nil)
+	r = e.do(user.Viewer, "GET", "/api/v1/statements/export?period_end=2014-03-01", nil)
 	if rows, _ := csv.NewReader(bytes.NewReader(r.body)).ReadAll(); len(rows) != 2 || !strings.Contains(r.header.Get("Content-Disposition"), "2014-03") {
 		t.Errorf("export of one month: %d rows, %s", len(rows), r.header.Get("Content-Disposition"))
 	}
-	assertProblem(t, e.do(user.Viewer, "GET", "/api/v1/reports/export?format=pdf", nil), http.StatusUnprocessableEntity, "format")
+	assertProblem(t, e.do(user.Viewer, "GET", "/api/v1/statements/export?format=pdf", nil), http.StatusUnprocessableEntity, "format")
 }
 
 // TestMIXMarketThroughTheAPI imports the real MIX Market sample as a user would, then
@@ -340,7 +341,7 @@ func TestMIXMarketThroughTheAPI(t *testing.T) {
 						t.Fatal(err)
 					}
 					compared++
-					if got := period.Ratios[string(n)]; got != nil && kpi.WithinPublishedRounding(n, *got, want) {
+					if got := period.Ratios[string(n)]; got != nil && kpitest.WithinPublishedRounding(n, *got, want) {
 						matched++
 					}
 				}
@@ -351,5 +352,43 @@ func TestMIXMarketThroughTheAPI(t *testing.T) {
 	t.Logf("%d of %d published ratios reproduced through import and API (%.1f %%)", matched, compared, 100*rate)
 	if compared < 500 || rate < 0.95 {
 		t.Errorf("%d of %d published ratios reproduced (%.1f %%), want at least 95 %%", matched, compared, 100*rate)
+	}
+}
+
+// The /reports paths statements had before issue 15 answer as before, each answer
+// marked deprecated (RFC 9745) with a link to its successor, and the OpenAPI document
+// lists them as deprecated aliases.
+func TestReportsPathsAreDeprecatedAliases(t *testing.T) {
+	e := newEnv(t)
+	id := e.partnerID("ADRA Peru", "PE")
+	old := fmt.Sprintf("/api/v1/partners/%d/reports/2003-06-30", id)
+	successor := fmt.Sprintf("/api/v1/partners/%d/statements/2003-06-30", id)
+	r := e.do(user.Manager, "PUT", old, map[string]any{"months": 6, "currency": "USD", "gross_loan_portfolio": "612000"})
+	if r.status != http.StatusCreated || r.header.Get("Location") != successor {
+		t.Fatalf("PUT through the alias: %d %s %s", r.status, r.header.Get("Location"), r.body)
+	}
+	if r.header.Get("Deprecation") != "@1796256000" || r.header.Get("Link") != "<"+successor+`>; rel="successor-version"` {
+		t.Errorf("alias headers: Deprecation %q, Link %q", r.header.Get("Deprecation"), r.header.Get("Link"))
+	}
+	viaOld, viaNew := e.do(user.Viewer, "GET", old, nil), e.do(user.Viewer, "GET", successor, nil)
+	if viaOld.status != http.StatusOK || string(viaOld.body) != string(viaNew.body) || viaNew.header.Get("Deprecation") != "" {
+		t.Errorf("GET: old %d %s, new %d %s (Deprecation %q)", viaOld.status, viaOld.body, viaNew.status, viaNew.body, viaNew.header.Get("Deprecation"))
+	}
+	if r := e.do(user.Viewer, "GET", "/api/v1/reports/export?format=csv", nil); r.status != http.StatusOK || !strings.Contains(string(r.body), "ADRA Peru,PE,2003-06-30,6,USD,612000,") {
+		t.Errorf("export through the alias: %d %s", r.status, r.body)
+	}
+	if r := e.do(user.Manager, "DELETE", old, nil); r.status != http.StatusNoContent {
+		t.Errorf("DELETE through the alias: %d", r.status)
+	}
+	paths := fetchDocument(t, e)["paths"].(map[string]any)
+	for path, method := range map[string]string{"/partners/{id}/reports": "get", "/partners/{id}/reports/{period_end}": "put",
+		"/reports/import": "post", "/reports/export": "get"} {
+		op, _ := paths[path].(map[string]any)[method].(map[string]any)
+		if op["deprecated"] != true || !strings.HasPrefix(op["summary"].(string), "Deprecated alias of /") {
+			t.Errorf("%s %s in the document: %v", method, path, op)
+		}
+	}
+	if op := paths["/partners/{id}/statements"].(map[string]any)["get"].(map[string]any); op["deprecated"] != nil {
+		t.Errorf("the statements path itself is marked deprecated")
 	}
 }

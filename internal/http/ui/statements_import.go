@@ -1,9 +1,9 @@
 package ui
 
 import (
-	"cartera/internal/figures"
 	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
+	"cartera/internal/statements"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -29,7 +29,7 @@ type importPage struct {
 	Size     int
 	SHA256   string
 	Preview  string // the stashed upload's id, for the confirm step
-	Result   *figures.ImportResult
+	Result   *statements.ImportResult
 	Problems []apperr.FieldError
 	Summary  string // the domain's one-line account of the problems
 	Unlisted int    // problems beyond those listed
@@ -41,20 +41,20 @@ const maxProblemsShown = 300
 
 func (h *handlers) importForm(c *fiber.Ctx) error {
 	p := h.page(c, "Import figures", "import")
-	p.Data = importPage{Columns: figures.Columns()}
-	return h.render(c, fiber.StatusOK, "figures_import", p)
+	p.Data = importPage{Columns: statements.Columns()}
+	return h.render(c, fiber.StatusOK, "statements_import", p)
 }
 
-// importFigures is both steps of an import. An upload is checked with a dry run and
+// importStatements is both steps of an import. An upload is checked with a dry run and
 // kept aside; the preview's "Confirm import" posts back the id of what was kept, and
 // that, with the options it was previewed with, is what is imported.
-func (h *handlers) importFigures(c *fiber.Ctx) error {
+func (h *handlers) importStatements(c *fiber.Ctx) error {
 	if id := c.FormValue("preview"); id != "" {
 		return h.confirmImport(c, id)
 	}
 	p := h.page(c, "Import figures", "import")
-	data := importPage{Columns: figures.Columns()}
-	opts := figures.ImportOptions{
+	data := importPage{Columns: statements.Columns()}
+	opts := statements.ImportOptions{
 		CreatePartners:       c.FormValue(optCreatePartners) != "",
 		IgnoreUnknownColumns: c.FormValue(optIgnoreUnknown) != "",
 		DryRun:               true,
@@ -67,7 +67,7 @@ func (h *handlers) importFigures(c *fiber.Ctx) error {
 	name, content, err := edge.Upload(c, "CSV or XLSX")
 	if err != nil {
 		p.Data = data
-		return h.formFailed(c, "figures_import", p, err)
+		return h.formFailed(c, "statements_import", p, err)
 	}
 	data.File, data.Size, data.SHA256 = name, len(content), sha256Hex(content)
 	res, err := h.importTable(c, content, opts)
@@ -75,19 +75,19 @@ func (h *handlers) importFigures(c *fiber.Ctx) error {
 		return h.importFailed(c, p, data, err)
 	}
 	data.Result = &res
-	data.Preview = h.uploads.Put(h.Clock.Now(), figures.Stashed{Session: session(c).ID, Name: name, Data: content, Sum: data.SHA256, Opts: opts})
+	data.Preview = h.uploads.Put(h.Clock.Now(), statements.Stashed{Session: session(c).ID, Name: name, Data: content, Sum: data.SHA256, Opts: opts})
 	p.Title = "Import figures: preview"
 	p.Data = data
-	return h.render(c, fiber.StatusOK, "figures_import", p)
+	return h.render(c, fiber.StatusOK, "statements_import", p)
 }
 
 func (h *handlers) confirmImport(c *fiber.Ctx, id string) error {
 	p := h.page(c, "Import figures", "import")
-	data := importPage{Columns: figures.Columns()}
+	data := importPage{Columns: statements.Columns()}
 	u, ok := h.uploads.Get(h.Clock.Now(), id, session(c).ID)
 	if !ok || c.FormValue("sha256") != u.Sum {
 		p.Data = data
-		return h.formFailed(c, "figures_import", p, apperr.Conflict("",
+		return h.formFailed(c, "statements_import", p, apperr.Conflict("",
 			"This preview is no longer available (it expired, was already imported, or the server restarted): nothing was imported. Upload the file again."))
 	}
 	opts := u.Opts
@@ -117,12 +117,12 @@ func (h *handlers) confirmImport(c *fiber.Ctx, id string) error {
 }
 
 // importTable reads the file and runs the import with opts: a dry run or the real one.
-func (h *handlers) importTable(c *fiber.Ctx, content []byte, opts figures.ImportOptions) (figures.ImportResult, error) {
-	table, err := figures.ReadTable(content)
+func (h *handlers) importTable(c *fiber.Ctx, content []byte, opts statements.ImportOptions) (statements.ImportResult, error) {
+	table, err := statements.ReadTable(content)
 	if err != nil {
-		return figures.ImportResult{}, err
+		return statements.ImportResult{}, err
 	}
-	return h.Figures.Import(c.UserContext(), h.actor(c), table, opts)
+	return h.Statements.Import(c.UserContext(), h.actor(c), table, opts)
 }
 
 // importFailed shows the upload form again with every problem the domain found,
@@ -145,7 +145,7 @@ func (h *handlers) importFailed(c *fiber.Ctx, p Page, data importPage, err error
 	data.Summary = e.Message
 	p.Problem = "The file was not imported: nothing was saved. Correct the problems listed below and upload it again."
 	p.Data = data
-	return h.render(c, e.Kind.HTTPStatus(), "figures_import", p)
+	return h.render(c, e.Kind.HTTPStatus(), "statements_import", p)
 }
 
 func sha256Hex(b []byte) string {

@@ -15,9 +15,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"cartera/internal/audit"
-	"cartera/internal/figures"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
+	"cartera/internal/statements"
 	"cartera/internal/user"
 )
 
@@ -31,9 +31,9 @@ func (e *env) newPartner(name, country string) int64 {
 	return p.ID
 }
 
-func (e *env) reports(partnerID int64) []figures.Report {
+func (e *env) reports(partnerID int64) []statements.Statement {
 	e.t.Helper()
-	rs, err := e.deps.Figures.List(context.Background(), partnerID)
+	rs, err := e.deps.Statements.List(context.Background(), partnerID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func with(v url.Values, kv ...string) url.Values {
 func TestFiguresFormRefusesBadValues(t *testing.T) {
 	e := newEnv(t)
 	id := e.newPartner("Pro Mujer", "BO")
-	path := "/partners/" + strconv.FormatInt(id, 10) + "/figures"
+	path := "/partners/" + strconv.FormatInt(id, 10) + "/statements"
 	c := e.signIn(user.Manager)
 	c.get(path).must(t, http.StatusOK, `<form method="post" action="`+path+`"`,
 		"<legend>Balance sheet</legend>", "<legend>Income statement</legend>", "<legend>Portfolio</legend>", "<legend>Outreach</legend>",
@@ -150,7 +150,7 @@ func TestFiguresFormRefusesBadValues(t *testing.T) {
 	c.get(p.location).must(t, http.StatusOK, `<th class="num">2023-12-31<br><small class="muted">12 months · USD</small></th>`,
 		`<td class="num">1,000,000.00</td>`, `<td class="num">4.2 %</td>`, `<td class="num">18.0 %</td>`)
 	rs := e.reports(id)
-	if len(rs) != 1 || rs[0].Currency != "USD" || figures.FormatDecimal(*rs[0].GrossLoanPortfolio) != "1000000" ||
+	if len(rs) != 1 || rs[0].Currency != "USD" || statements.FormatDecimal(*rs[0].GrossLoanPortfolio) != "1000000" ||
 		rs[0].NetIncome.String() != "-1250.50" || rs[0].ActiveClients.String() != "2503" {
 		t.Fatalf("stored %+v", rs)
 	}
@@ -159,7 +159,7 @@ func TestFiguresFormRefusesBadValues(t *testing.T) {
 func TestFiguresFormCorrectsAPeriod(t *testing.T) {
 	e := newEnv(t)
 	id := e.newPartner("Crecer", "BO")
-	path := "/partners/" + strconv.FormatInt(id, 10) + "/figures"
+	path := "/partners/" + strconv.FormatInt(id, 10) + "/statements"
 	c := e.signIn(user.Manager)
 	c.get(path)
 	c.post(path, goodPeriod()).must(t, http.StatusSeeOther)
@@ -179,7 +179,7 @@ func TestFiguresFormCorrectsAPeriod(t *testing.T) {
 		"Correct figures of Crecer", `href="`+path+`?period_end=2023-12-31"`, `id="e-par30"`, `value="sixty"`)
 	p := c.post(path, with(goodPeriod(), "par30", "63000"))
 	c.follow(p).must(t, http.StatusOK, "Figures for the period ending 2023-12-31 replaced with the corrected values.", "PAR30 6.3 %")
-	if rs := e.reports(id); len(rs) != 1 || figures.FormatDecimal(*rs[0].PAR30) != "63000" {
+	if rs := e.reports(id); len(rs) != 1 || statements.FormatDecimal(*rs[0].PAR30) != "63000" {
 		t.Fatalf("stored %+v", rs)
 	}
 	// Another day of the same month is a conflict, explained beside the period end.
@@ -193,13 +193,13 @@ func TestImportPreviewListsRowErrors(t *testing.T) {
 	e := newEnv(t)
 	id := e.newPartner("Pro Mujer", "BO")
 	c := e.signIn(user.Manager)
-	c.get("/figures/import").must(t, http.StatusOK, `enctype="multipart/form-data"`, `name="file"`, `name="create_partners"`)
+	c.get("/statements/import").must(t, http.StatusOK, `enctype="multipart/form-data"`, `name="file"`, `name="create_partners"`)
 
 	file := importHeader +
 		"Pro Mujer,BO,2022-12-31,12,USD,900000,30000,2400\n" +
 		"Pro Mujer,BO,2023-12-31,12,USD,1000000,2000000,2503\n" +
 		"Nobody,PE,2023-12-31,12,USD,5,,1\n"
-	p := c.upload("/figures/import", url.Values{}, "figures.csv", []byte(file)).must(t, http.StatusUnprocessableEntity,
+	p := c.upload("/statements/import", url.Values{}, "figures.csv", []byte(file)).must(t, http.StatusUnprocessableEntity,
 		"nothing was saved", "nothing was imported: 2 problems in 2 rows",
 		`<td class="num">3</td><td><code>par30</code></td><td>cannot exceed gross_loan_portfolio`,
 		`<td class="num">4</td><td><code>partner</code></td><td>no partner is named &#34;Nobody&#34;`)
@@ -210,21 +210,21 @@ func TestImportPreviewListsRowErrors(t *testing.T) {
 		t.Fatalf("a refused file saved %d reports", len(rs))
 	}
 	// No file at all: said beside the file input.
-	c.upload("/figures/import", url.Values{}, "", nil).must(t, http.StatusUnprocessableEntity, `id="e-file"`, "choose a CSV or XLSX file")
+	c.upload("/statements/import", url.Values{}, "", nil).must(t, http.StatusUnprocessableEntity, `id="e-file"`, "choose a CSV or XLSX file")
 	// A file that is not a table.
-	c.upload("/figures/import", url.Values{}, "x.csv", []byte("partner\xc3\x28")).must(t, http.StatusUnprocessableEntity, `id="e-file"`)
+	c.upload("/statements/import", url.Values{}, "x.csv", []byte("partner\xc3\x28")).must(t, http.StatusUnprocessableEntity, `id="e-file"`)
 }
 
 func TestImportPreviewThenConfirm(t *testing.T) {
 	e := newEnv(t)
 	id := e.newPartner("Pro Mujer", "BO")
 	c := e.signIn(user.Manager)
-	c.get("/figures/import")
+	c.get("/statements/import")
 	file := importHeader +
 		"Pro Mujer,BO,2022-12-31,12,USD,900000,30000,2400\n" +
 		"Pro Mujer,BO,2023-12-31,12,USD,1000000,42000,2503\n" +
 		"Fondesurco,PE,2023-12-31,12,PEN,5000000,100000,9000\n"
-	p := c.upload("/figures/import", url.Values{"create_partners": {"true"}}, "figures.csv", []byte(file)).must(t, http.StatusOK,
+	p := c.upload("/statements/import", url.Values{"create_partners": {"true"}}, "figures.csv", []byte(file)).must(t, http.StatusOK,
 		"Nothing has been saved yet", `Periods created</div><div class="value">3</div>`, `Partners created</div><div class="value">1</div>`,
 		"<td>Fondesurco</td><td>PE</td>", "Confirm import")
 	if rs := e.reports(id); len(rs) != 0 {
@@ -237,19 +237,19 @@ func TestImportPreviewThenConfirm(t *testing.T) {
 
 	// Another user's session cannot confirm it.
 	other := e.signIn(user.Admin)
-	other.get("/figures/import")
-	other.post("/figures/import", cloneValues(confirm)).must(t, http.StatusConflict, "no longer available")
+	other.get("/statements/import")
+	other.post("/statements/import", cloneValues(confirm)).must(t, http.StatusConflict, "no longer available")
 
-	done := c.post("/figures/import", cloneValues(confirm))
+	done := c.post("/statements/import", cloneValues(confirm))
 	c.follow(done).must(t, http.StatusOK, "Imported figures.csv: 3 periods created, 0 periods replaced, 0 periods unchanged. New partners: Fondesurco.")
-	if rs := e.reports(id); len(rs) != 2 || figures.FormatDecimal(*rs[1].PAR30) != "42000" {
+	if rs := e.reports(id); len(rs) != 2 || statements.FormatDecimal(*rs[1].PAR30) != "42000" {
 		t.Fatalf("stored %+v", rs)
 	}
 	if n := len(mustList(t, e)); n != 2 {
 		t.Fatalf("%d partners after the import, want 2", n)
 	}
 	// The confirm runs once: a second click is refused, not imported again.
-	c.post("/figures/import", cloneValues(confirm)).must(t, http.StatusConflict, "no longer available")
+	c.post("/statements/import", cloneValues(confirm)).must(t, http.StatusConflict, "no longer available")
 
 	// An XLSX file goes the same way, and replaces the period it changes.
 	x := excelize.NewFile()
@@ -266,11 +266,11 @@ func TestImportPreviewThenConfirm(t *testing.T) {
 	if err := x.Write(&xb); err != nil {
 		t.Fatal(err)
 	}
-	c.get("/figures/import")
-	p = c.upload("/figures/import", url.Values{}, "figures.xlsx", xb.Bytes()).must(t, http.StatusOK, `Periods replaced</div><div class="value">1</div>`)
-	c.post("/figures/import", url.Values{"preview": {between(p.body, `name="preview" value="`, `"`)}, "sha256": {between(p.body, `name="sha256" value="`, `"`)}}).must(t, http.StatusSeeOther)
+	c.get("/statements/import")
+	p = c.upload("/statements/import", url.Values{}, "figures.xlsx", xb.Bytes()).must(t, http.StatusOK, `Periods replaced</div><div class="value">1</div>`)
+	c.post("/statements/import", url.Values{"preview": {between(p.body, `name="preview" value="`, `"`)}, "sha256": {between(p.body, `name="sha256" value="`, `"`)}}).must(t, http.StatusSeeOther)
 	rs := e.reports(id)
-	if len(rs) != 2 || figures.FormatDecimal(*rs[1].PAR30) != "63000" || rs[1].ActiveClients == nil || rs[1].ActiveClients.String() != "2503" {
+	if len(rs) != 2 || statements.FormatDecimal(*rs[1].PAR30) != "63000" || rs[1].ActiveClients == nil || rs[1].ActiveClients.String() != "2503" {
 		t.Fatalf("after the XLSX import %+v (active_clients, not in the file, is kept)", rs[1])
 	}
 }
@@ -278,13 +278,13 @@ func TestImportPreviewThenConfirm(t *testing.T) {
 func TestFiguresPagesNeedAManager(t *testing.T) {
 	e := newEnv(t)
 	id := e.newPartner("Pro Mujer", "BO")
-	path := "/partners/" + strconv.FormatInt(id, 10) + "/figures"
+	path := "/partners/" + strconv.FormatInt(id, 10) + "/statements"
 	v := e.signIn(user.Viewer)
 	v.get(path).must(t, http.StatusForbidden)
-	v.get("/figures/import").must(t, http.StatusForbidden)
+	v.get("/statements/import").must(t, http.StatusForbidden)
 	v.get("/partners") // a page with this session's CSRF token: the forged posts carry a valid one
 	v.post(path, goodPeriod()).must(t, http.StatusForbidden)
-	v.upload("/figures/import", url.Values{}, "figures.csv", []byte(importHeader+"Pro Mujer,BO,2023-12-31,12,USD,1,0,1\n")).must(t, http.StatusForbidden)
+	v.upload("/statements/import", url.Values{}, "figures.csv", []byte(importHeader+"Pro Mujer,BO,2023-12-31,12,USD,1,0,1\n")).must(t, http.StatusForbidden)
 	if rs := e.reports(id); len(rs) != 0 {
 		t.Fatalf("a viewer saved %d reports", len(rs))
 	}
@@ -293,4 +293,29 @@ func TestFiguresPagesNeedAManager(t *testing.T) {
 	if strings.Contains(pp.body, path) {
 		t.Error("the partner page links a viewer to the figures form")
 	}
+}
+
+// The pages' paths before statements were named redirect to the new ones: 301 for a
+// GET (the query string kept), 308 for a form posted from a page left open, which
+// then saves like any other post.
+func TestOldFiguresPathsRedirect(t *testing.T) {
+	e := newEnv(t)
+	id := strconv.FormatInt(e.newPartner("Pro Mujer", "BO"), 10)
+	c := e.signIn(user.Manager)
+	for old, want := range map[string]string{
+		"/partners/" + id + "/figures":                       "/partners/" + id + "/statements",
+		"/partners/" + id + "/figures?period_end=2024-06-30": "/partners/" + id + "/statements?period_end=2024-06-30",
+		"/figures/import":                                    "/statements/import",
+	} {
+		p := c.get(old)
+		if p.status != http.StatusMovedPermanently || p.location != want {
+			t.Errorf("GET %s: %d to %q, want 301 to %q", old, p.status, p.location, want)
+		}
+	}
+	c.get("/partners/" + id + "/statements")
+	p := c.post("/partners/"+id+"/figures", url.Values{"period_end": {"2024-06-30"}, "months": {"6"}, "currency": {"USD"}})
+	if p.status != http.StatusPermanentRedirect || p.location != "/partners/"+id+"/statements" {
+		t.Fatalf("POST: %d to %q, want 308 to the statements form", p.status, p.location)
+	}
+	c.post(p.location, url.Values{"period_end": {"2024-06-30"}, "months": {"6"}, "currency": {"USD"}, "gross_loan_portfolio": {"1000"}}).must(t, http.StatusSeeOther)
 }

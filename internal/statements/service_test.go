@@ -1,4 +1,4 @@
-package figures
+package statements
 
 import (
 	"context"
@@ -75,12 +75,12 @@ func (f *fixture) count(query string, args ...any) int {
 }
 
 // rep builds a report from name=value pairs: "2024-06-30", 6, "USD", "gross_loan_portfolio", "1000", ...
-func rep(end string, months int, currency string, pairs ...string) kpi.Report {
+func rep(end string, months int, currency string, pairs ...string) kpi.Statement {
 	t, err := civil.Parse(end)
 	if err != nil {
 		panic(err)
 	}
-	r := kpi.Report{PeriodEnd: t, Months: months, Currency: currency}
+	r := kpi.Statement{PeriodEnd: t, Months: months, Currency: currency}
 	for i := 0; i < len(pairs); i += 2 {
 		in, ok := kpi.InputByName(pairs[i])
 		if !ok {
@@ -173,7 +173,7 @@ func TestOneReportPerMonth(t *testing.T) {
 	if !apperr.IsKind(err, apperr.KindConflict) || !strings.Contains(err.Error(), "2003-06-30") {
 		t.Fatalf("another day of the same month: %v, want a conflict naming the stored period end", err)
 	}
-	if n := f.count(`SELECT count(*) FROM financial_reports`); n != 1 {
+	if n := f.count(`SELECT count(*) FROM financial_statements`); n != 1 {
 		t.Errorf("%d reports stored, want 1", n)
 	}
 	if _, _, err := f.s.Put(f.ctx, tester, 999, rep("2003-06-30", 6, "USD", "gross_loan_portfolio", "1")); !apperr.IsKind(err, apperr.KindNotFound) {
@@ -188,7 +188,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 	id := f.partner("Impro", "BO", partner.NGO)
 	tests := []struct {
 		name   string
-		report kpi.Report
+		report kpi.Statement
 		fields []string
 	}{
 		{"negative count", rep("2024-06-30", 6, "USD", "active_clients", "-5"), []string{"active_clients"}},
@@ -220,7 +220,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 			}
 		})
 	}
-	if n := f.count(`SELECT count(*) FROM financial_reports`) + f.count(`SELECT count(*) FROM audit_log WHERE entity = 'financial_report'`); n != 0 {
+	if n := f.count(`SELECT count(*) FROM financial_statements`) + f.count(`SELECT count(*) FROM audit_log WHERE entity = 'financial_report'`); n != 0 {
 		t.Errorf("%d rows written by refused reports", n)
 	}
 	// Negative values are fine where they are real: a loss, a release of provisions.
@@ -235,20 +235,20 @@ func TestSchemaIsTheLastLineOfDefence(t *testing.T) {
 	f := newFixture(t)
 	id := f.partner("Impro", "BO", partner.NGO)
 	for _, stmt := range []string{
-		`INSERT INTO financial_reports (partner_id, period_end, months, currency, par30, gross_loan_portfolio) VALUES ($1, '2024-06-30', 6, 'USD', 2, 1)`,
-		`INSERT INTO financial_reports (partner_id, period_end, months, currency, active_clients) VALUES ($1, '2024-06-30', 6, 'USD', -1)`,
-		`INSERT INTO financial_reports (partner_id, period_end, months, currency) VALUES ($1, '2024-06-30', 7, 'USD')`,
-		`INSERT INTO financial_reports (partner_id, period_end, months, currency, women_clients, active_clients) VALUES ($1, '2024-06-30', 6, 'USD', 5, 4)`,
-		`INSERT INTO financial_reports (partner_id, period_end, months, currency) VALUES ($1 + 1000, '2024-06-30', 6, 'USD')`,
+		`INSERT INTO financial_statements (partner_id, period_end, months, currency, par30, gross_loan_portfolio) VALUES ($1, '2024-06-30', 6, 'USD', 2, 1)`,
+		`INSERT INTO financial_statements (partner_id, period_end, months, currency, active_clients) VALUES ($1, '2024-06-30', 6, 'USD', -1)`,
+		`INSERT INTO financial_statements (partner_id, period_end, months, currency) VALUES ($1, '2024-06-30', 7, 'USD')`,
+		`INSERT INTO financial_statements (partner_id, period_end, months, currency, women_clients, active_clients) VALUES ($1, '2024-06-30', 6, 'USD', 5, 4)`,
+		`INSERT INTO financial_statements (partner_id, period_end, months, currency) VALUES ($1 + 1000, '2024-06-30', 6, 'USD')`,
 	} {
 		if _, err := f.conn.Exec(stmt, id); err == nil {
 			t.Errorf("the schema accepted: %s", stmt)
 		}
 	}
-	if _, err := f.conn.Exec(`INSERT INTO financial_reports (partner_id, period_end, months, currency) VALUES ($1, '2024-06-30', 6, 'USD')`, id); err != nil {
+	if _, err := f.conn.Exec(`INSERT INTO financial_statements (partner_id, period_end, months, currency) VALUES ($1, '2024-06-30', 6, 'USD')`, id); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.conn.Exec(`INSERT INTO financial_reports (partner_id, period_end, months, currency) VALUES ($1, '2024-06-01', 6, 'USD')`, id); err == nil {
+	if _, err := f.conn.Exec(`INSERT INTO financial_statements (partner_id, period_end, months, currency) VALUES ($1, '2024-06-01', 6, 'USD')`, id); err == nil {
 		t.Error("the schema accepted two reports in one month")
 	}
 }
@@ -257,7 +257,7 @@ func TestSeriesComputesRatiosOldestFirst(t *testing.T) {
 	f := newFixture(t)
 	id := f.partner("ADRA Peru", "PE", partner.NGO)
 	// US$ '000 from the rating report: Jun-03 OER = 171 × 2 / avg(221, 612) = 82.1 %.
-	for _, r := range []kpi.Report{
+	for _, r := range []kpi.Statement{
 		rep("2003-06-30", 6, "USD", "gross_loan_portfolio", "612", "operating_expense", "171"),
 		rep("2002-06-30", 6, "USD", "gross_loan_portfolio", "221"),
 	} {

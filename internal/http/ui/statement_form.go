@@ -8,12 +8,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"cartera/internal/figures"
 	"cartera/internal/http/edge"
 	"cartera/internal/kpi"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
+	"cartera/internal/statements"
 	"cartera/internal/view"
 )
 
@@ -107,7 +107,7 @@ var figuresFieldsets = figureGroups()
 
 func monthsOptions() []Option {
 	opts := []Option{{"", "Choose…"}}
-	for _, m := range figures.Months {
+	for _, m := range statements.Months {
 		opts = append(opts, Option{strconv.Itoa(m), strconv.Itoa(m) + " months"})
 	}
 	return opts
@@ -118,25 +118,25 @@ type figuresFormData struct {
 	Partner    partner.Partner
 	Groups     []figureGroup
 	Months     []Option
-	Periods    []figures.Report // the partner's stored reports, newest first: links to correct one
-	Correcting bool             // the form shows a stored report
+	Periods    []statements.Statement // the partner's stored reports, newest first: links to correct one
+	Correcting bool                   // the form shows a stored report
 	Action     string
 }
 
-func (h *handlers) figuresForm(c *fiber.Ctx) error {
+func (h *handlers) statementForm(c *fiber.Ctx) error {
 	pt, err := h.pathPartner(c)
 	if err != nil {
 		return err
 	}
 	id, ctx := pt.ID, c.UserContext()
-	stored, err := h.Figures.List(ctx, id)
+	stored, err := h.Statements.List(ctx, id)
 	if err != nil {
 		return err
 	}
 	slices.Reverse(stored)
 	p := h.page(c, "Figures of "+pt.Name, "partners")
 	data := figuresFormData{Partner: pt, Groups: figuresFieldsets, Months: monthsOptions(), Periods: stored,
-		Action: "/partners/" + strconv.FormatInt(id, 10) + "/figures"}
+		Action: "/partners/" + strconv.FormatInt(id, 10) + "/statements"}
 	if s := strings.TrimSpace(c.Query("period_end")); s != "" {
 		p.Form["period_end"] = s
 		end, err := civil.Parse(s)
@@ -145,7 +145,7 @@ func (h *handlers) figuresForm(c *fiber.Ctx) error {
 		}
 		for _, r := range stored {
 			if err == nil && r.PeriodEnd.Equal(end) {
-				p.Form, data.Correcting = reportValues(r.Report), true
+				p.Form, data.Correcting = reportValues(r.Statement), true
 				p.Title = "Correct figures of " + pt.Name
 				break
 			}
@@ -156,22 +156,22 @@ func (h *handlers) figuresForm(c *fiber.Ctx) error {
 		p.Form["currency"], p.Form["months"] = stored[0].Currency, strconv.Itoa(stored[0].Months)
 	}
 	p.Data = data
-	return h.render(c, fiber.StatusOK, "figures_form", p)
+	return h.render(c, fiber.StatusOK, "statement_form", p)
 }
 
 // reportValues writes a stored report as the form shows it: figures as plain
 // decimals (1707001.66), the way they are typed and imported.
-func reportValues(r kpi.Report) map[string]string {
+func reportValues(r kpi.Statement) map[string]string {
 	v := map[string]string{"period_end": r.PeriodEnd.Format(civil.Layout), "months": strconv.Itoa(r.Months), "currency": r.Currency}
 	for _, in := range kpi.Inputs {
 		if d := in.Get(&r.Figures); d != nil {
-			v[in.Name] = figures.FormatDecimal(*d)
+			v[in.Name] = statements.FormatDecimal(*d)
 		}
 	}
 	return v
 }
 
-func (h *handlers) putFigures(c *fiber.Ctx) error {
+func (h *handlers) putStatement(c *fiber.Ctx) error {
 	pt, err := h.pathPartner(c)
 	if err != nil {
 		return err
@@ -179,12 +179,12 @@ func (h *handlers) putFigures(c *fiber.Ctx) error {
 	id, ctx := pt.ID, c.UserContext()
 	p := h.page(c, "Figures of "+pt.Name, "partners")
 	p.Form = formValues(c)
-	data := figuresFormData{Partner: pt, Groups: figuresFieldsets, Months: monthsOptions(), Action: "/partners/" + strconv.FormatInt(id, 10) + "/figures"}
+	data := figuresFormData{Partner: pt, Groups: figuresFieldsets, Months: monthsOptions(), Action: "/partners/" + strconv.FormatInt(id, 10) + "/statements"}
 	p.Data = data
 	// failed shows the form again as it was opened: with the stored periods to choose
 	// from, and still correcting when the period typed is a stored one.
 	failed := func(err error) error {
-		stored, lerr := h.Figures.List(ctx, id)
+		stored, lerr := h.Statements.List(ctx, id)
 		if lerr != nil {
 			return lerr
 		}
@@ -199,15 +199,15 @@ func (h *handlers) putFigures(c *fiber.Ctx) error {
 			}
 		}
 		p.Data = data
-		return h.formFailed(c, "figures_form", p, err)
+		return h.formFailed(c, "statement_form", p, err)
 	}
 
 	var bad fieldErrors
 	r := readReport(p.Form, &bad)
 	if err := bad.Err(); err != nil {
 		// Check the rest with the domain's rules too, so every bad field is marked at once.
-		figures.Normalize(&r)
-		verr := figures.Validate(r, h.today())
+		statements.Normalize(&r)
+		verr := statements.Validate(r, h.today())
 		if e, ok := apperr.As(verr); ok && len(bad.Fields) > 0 {
 			// "a report needs at least one figure" is wrong when one was typed but unreadable.
 			e.Fields = slices.DeleteFunc(slices.Clone(e.Fields), func(f apperr.FieldError) bool { return f.Field == "figures" })
@@ -217,23 +217,23 @@ func (h *handlers) putFigures(c *fiber.Ctx) error {
 		}
 		return failed(bad.merge(verr))
 	}
-	stored, outcome, err := h.Figures.Put(ctx, h.actor(c), id, r)
+	stored, outcome, err := h.Statements.Put(ctx, h.actor(c), id, r)
 	if err != nil {
 		return failed(err)
 	}
 	// The ratios in the message are the domain's, over the partner's whole series
 	// (averages need the period 12 months earlier), as the partner page shows them.
-	periods, err := h.Figures.Series(ctx, id)
+	periods, err := h.Statements.Series(ctx, id)
 	if err != nil {
 		return err
 	}
-	return h.redirect(c, "/partners/"+strconv.FormatInt(id, 10), figuresSavedMessage(stored.Report, outcome, periods))
+	return h.redirect(c, "/partners/"+strconv.FormatInt(id, 10), figuresSavedMessage(stored.Statement, outcome, periods))
 }
 
 // readReport copies the form onto a report; values that cannot even be read (a
 // word where a number goes) are noted in bad, the rest is left to the domain's rules.
-func readReport(form map[string]string, bad *fieldErrors) kpi.Report {
-	r := kpi.Report{Currency: form["currency"]}
+func readReport(form map[string]string, bad *fieldErrors) kpi.Statement {
+	r := kpi.Statement{Currency: form["currency"]}
 	// Not required here: the domain says so, in its words, when it is missing.
 	r.PeriodEnd = bad.date("period_end", form["period_end"], false)
 	if m := bad.integer("months", form["months"], "must be 3, 6 or 12 (the months the period covers)"); m != nil {
@@ -252,9 +252,9 @@ var headlineRatios = []struct {
 	label string
 }{{kpi.PAR30Ratio, "PAR30"}, {kpi.OperatingExpenseRatio, "OER"}}
 
-func figuresSavedMessage(r kpi.Report, outcome figures.Outcome, periods []kpi.Period) string {
-	what := map[figures.Outcome]string{figures.Created: "created", figures.Replaced: "replaced with the corrected values",
-		figures.Unchanged: "unchanged: they are the ones already stored"}[outcome]
+func figuresSavedMessage(r kpi.Statement, outcome statements.Outcome, periods []kpi.Period) string {
+	what := map[statements.Outcome]string{statements.Created: "created", statements.Replaced: "replaced with the corrected values",
+		statements.Unchanged: "unchanged: they are the ones already stored"}[outcome]
 	msg := fmt.Sprintf("Figures for the period ending %s %s.", r.PeriodEnd.Format(civil.Layout), what)
 	for _, p := range periods {
 		if !p.PeriodEnd.Equal(r.PeriodEnd) {

@@ -13,13 +13,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/govalues/decimal"
 
-	"cartera/internal/figures"
 	"cartera/internal/http/edge"
 	"cartera/internal/kpi"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
+	"cartera/internal/statements"
 )
 
 // reportPath reads a report's path: the partner's :id and the :period_end.
@@ -35,33 +35,33 @@ func reportPath(c *fiber.Ctx) (int64, time.Time, error) {
 	return id, t, nil
 }
 
-func (h *handlers) listReports(c *fiber.Ctx) error {
+func (h *handlers) listStatements(c *fiber.Ctx) error {
 	id, err := edge.PathID(c, "partner")
 	if err != nil {
 		return err
 	}
-	reports, err := h.figures.List(c.UserContext(), id)
+	reports, err := h.statements.List(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"items": each(reports, toStatementJSON)})
 }
 
-func (h *handlers) getReport(c *fiber.Ctx) error {
+func (h *handlers) getStatement(c *fiber.Ctx) error {
 	id, end, err := reportPath(c)
 	if err != nil {
 		return err
 	}
-	r, err := h.figures.Get(c.UserContext(), id, end)
+	r, err := h.statements.Get(c.UserContext(), id, end)
 	if err != nil {
 		return err
 	}
 	return c.JSON(toStatementJSON(r))
 }
 
-// putReport stores the whole report for the period: figures left out are not
+// putStatement stores the whole report for the period: figures left out are not
 // reported (a PUT replaces, it does not merge).
-func (h *handlers) putReport(c *fiber.Ctx) error {
+func (h *handlers) putStatement(c *fiber.Ctx) error {
 	id, end, err := reportPath(c)
 	if err != nil {
 		return err
@@ -70,7 +70,7 @@ func (h *handlers) putReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r := kpi.Report{PeriodEnd: end}
+	r := kpi.Statement{PeriodEnd: end}
 	o.require("months", "currency")
 	o.integer("months", &r.Months)
 	o.text("currency", &r.Currency)
@@ -96,23 +96,23 @@ func (h *handlers) putReport(c *fiber.Ctx) error {
 	if err := o.done(); err != nil {
 		return err
 	}
-	stored, outcome, err := h.figures.Put(c.UserContext(), actor(c), id, r)
+	stored, outcome, err := h.statements.Put(c.UserContext(), actor(c), id, r)
 	if err != nil {
 		return err
 	}
-	if outcome == figures.Created {
-		c.Location(fmt.Sprintf("/api/v1/partners/%d/reports/%s", id, stored.PeriodEnd.Format(civil.Layout)))
+	if outcome == statements.Created {
+		c.Location(fmt.Sprintf("/api/v1/partners/%d/statements/%s", id, stored.PeriodEnd.Format(civil.Layout)))
 		c.Status(http.StatusCreated)
 	}
 	return c.JSON(toStatementJSON(stored))
 }
 
-func (h *handlers) deleteReport(c *fiber.Ctx) error {
+func (h *handlers) deleteStatement(c *fiber.Ctx) error {
 	id, end, err := reportPath(c)
 	if err != nil {
 		return err
 	}
-	if err := h.figures.Delete(c.UserContext(), actor(c), id, end); err != nil {
+	if err := h.statements.Delete(c.UserContext(), actor(c), id, end); err != nil {
 		return err
 	}
 	return c.SendStatus(http.StatusNoContent)
@@ -131,7 +131,7 @@ type periodJSON struct {
 	PeriodEnd string                 `json:"period_end"`
 	Months    int                    `json:"months"`
 	Currency  string                 `json:"currency"`
-	Figures   figures.FiguresJSON    `json:"figures"`
+	Figures   statements.FiguresJSON `json:"figures"`
 	Ratios    map[kpi.Name]*float64  `json:"ratios"`
 	Basis     map[kpi.Name]kpi.Basis `json:"basis"`
 }
@@ -141,14 +141,14 @@ func (h *handlers) partnerKPIs(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	periods, err := h.figures.Series(c.UserContext(), id)
+	periods, err := h.statements.Series(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	out := make([]periodJSON, len(periods))
 	for i, p := range periods {
 		pj := periodJSON{PeriodEnd: dateString(p.PeriodEnd), Months: p.Months, Currency: p.Currency,
-			Figures: figures.FiguresJSON(p.Figures), Ratios: map[kpi.Name]*float64{}, Basis: map[kpi.Name]kpi.Basis{}}
+			Figures: statements.FiguresJSON(p.Figures), Ratios: map[kpi.Name]*float64{}, Basis: map[kpi.Name]kpi.Basis{}}
 		for _, n := range kpi.Names {
 			r := p.Ratios[n]
 			pj.Ratios[n] = ratioNumber(r.Value)
@@ -240,7 +240,7 @@ type exclusionJSON struct {
 
 func (h *handlers) peers(c *fiber.Ctx) error {
 	var bad apperr.Fields
-	q := figures.PeerQuery{Filter: partnerFilter(c, &bad), PartnerID: optionalID(c, "partner_id", &bad)}
+	q := statements.PeerQuery{Filter: partnerFilter(c, &bad), PartnerID: optionalID(c, "partner_id", &bad)}
 	if s := c.Query("period_end"); s == "" {
 		bad.Add("period_end", "is required (YYYY-MM-DD): the peer group is the partners with a report that month")
 	} else if t, err := civil.Parse(s); err != nil {
@@ -252,7 +252,7 @@ func (h *handlers) peers(c *fiber.Ctx) error {
 	if err := bad.Err(); err != nil {
 		return err
 	}
-	t, err := h.figures.Peers(c.UserContext(), q)
+	t, err := h.statements.Peers(c.UserContext(), q)
 	if err != nil {
 		return err
 	}
@@ -326,11 +326,11 @@ func boolParam(c *fiber.Ctx, name string, bad *apperr.Fields) bool {
 	return false
 }
 
-// importReports takes a CSV or XLSX file, as the request body or as the "file" part of
+// importStatements takes a CSV or XLSX file, as the request body or as the "file" part of
 // a multipart form (what a browser's file input sends).
-func (h *handlers) importReports(c *fiber.Ctx) error {
+func (h *handlers) importStatements(c *fiber.Ctx) error {
 	var bad apperr.Fields
-	opts := figures.ImportOptions{
+	opts := statements.ImportOptions{
 		CreatePartners:       boolParam(c, "create_partners", &bad),
 		IgnoreUnknownColumns: boolParam(c, "ignore_unknown_columns", &bad),
 		DryRun:               boolParam(c, "dry_run", &bad),
@@ -342,11 +342,11 @@ func (h *handlers) importReports(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	table, err := figures.ReadTable(data)
+	table, err := statements.ReadTable(data)
 	if err != nil {
 		return err
 	}
-	res, err := h.figures.Import(c.UserContext(), actor(c), table, opts)
+	res, err := h.statements.Import(c.UserContext(), actor(c), table, opts)
 	if err != nil {
 		return err
 	}
@@ -377,9 +377,9 @@ func uploadedFile(c *fiber.Ctx) ([]byte, error) {
 	return body, nil
 }
 
-func (h *handlers) exportReports(c *fiber.Ctx) error {
+func (h *handlers) exportStatements(c *fiber.Ctx) error {
 	var bad apperr.Fields
-	q := figures.ExportQuery{Filter: partnerFilter(c, &bad), PartnerID: optionalID(c, "partner_id", &bad)}
+	q := statements.ExportQuery{Filter: partnerFilter(c, &bad), PartnerID: optionalID(c, "partner_id", &bad)}
 	if s := c.Query("period_end"); s != "" {
 		t, err := civil.Parse(s)
 		if err != nil {
@@ -387,27 +387,27 @@ func (h *handlers) exportReports(c *fiber.Ctx) error {
 		}
 		q.PeriodEnd = &t
 	}
-	format := figures.Format(strings.ToLower(c.Query("format", "csv")))
-	if format != figures.CSV && format != figures.XLSX {
+	format := statements.Format(strings.ToLower(c.Query("format", "csv")))
+	if format != statements.CSV && format != statements.XLSX {
 		bad.Add("format", "must be csv or xlsx")
 	}
 	if err := bad.Err(); err != nil {
 		return err
 	}
-	rows, err := h.figures.Export(c.UserContext(), q)
+	rows, err := h.statements.Export(c.UserContext(), q)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if format == figures.XLSX {
-		err = figures.WriteXLSX(&buf, rows)
+	if format == statements.XLSX {
+		err = statements.WriteXLSX(&buf, rows)
 	} else {
-		err = figures.WriteCSV(&buf, rows)
+		err = statements.WriteCSV(&buf, rows)
 	}
 	if err != nil {
 		return err
 	}
-	name := "financial-reports"
+	name := "financial-statements"
 	if q.PeriodEnd != nil {
 		name += "-" + q.PeriodEnd.Format("2006-01")
 	}

@@ -1,4 +1,4 @@
-package figures
+package statements
 
 import (
 	"context"
@@ -27,7 +27,7 @@ type ExportQuery struct {
 // ExportRow is one report with its partner.
 type ExportRow struct {
 	Partner partner.Ref
-	Report
+	Statement
 }
 
 // Export returns the selected reports by partner name, then period end.
@@ -52,7 +52,7 @@ func (s *Service) Export(ctx context.Context, q ExportQuery) ([]ExportRow, error
 	for i, r := range refs {
 		ids[i] = r.ID
 	}
-	var reports []Report
+	var reports []Statement
 	if q.PeriodEnd != nil {
 		month := civil.Date(q.PeriodEnd.Year(), q.PeriodEnd.Month(), 1)
 		reports, err = s.scan(ctx, s.q.Window, ids, month, civil.AddMonths(month, 1))
@@ -62,14 +62,14 @@ func (s *Service) Export(ctx context.Context, q ExportQuery) ([]ExportRow, error
 	if err != nil {
 		return nil, err
 	}
-	byPartner := map[int64][]Report{}
+	byPartner := map[int64][]Statement{}
 	for _, r := range reports {
 		byPartner[r.PartnerID] = append(byPartner[r.PartnerID], r)
 	}
 	out := make([]ExportRow, 0, len(reports))
 	for _, ref := range refs {
 		for _, r := range byPartner[ref.ID] {
-			out = append(out, ExportRow{Partner: ref, Report: r})
+			out = append(out, ExportRow{Partner: ref, Statement: r})
 		}
 	}
 	return out, nil

@@ -1,4 +1,4 @@
-package figures
+package statements
 
 import (
 	"context"
@@ -50,13 +50,13 @@ type Service struct {
 // NewService prepares the report queries.
 func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, partners *partner.Service, rates Rates, clock civil.Clock) (*Service, error) {
 	s := &Service{conn: conn, audit: log, partners: partners, rates: rates, clock: clock}
-	if err := db.PrepareQueries(ctx, conn, "figures.sql", &s.q); err != nil {
+	if err := db.PrepareQueries(ctx, conn, "statements.sql", &s.q); err != nil {
 		return nil, err
 	}
-	if err := db.PrepareQueries(ctx, conn, "figures_recent.sql", &s.recent); err != nil {
+	if err := db.PrepareQueries(ctx, conn, "statements_recent.sql", &s.recent); err != nil {
 		return nil, err
 	}
-	if err := db.PrepareQueries(ctx, conn, "figures_years.sql", &s.years); err != nil {
+	if err := db.PrepareQueries(ctx, conn, "statements_years.sql", &s.years); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -75,17 +75,17 @@ const (
 // Put stores a partner's report for its period end, replacing the one stored for the
 // same period end. A report stored for another day of the same month is a conflict:
 // a partner has one report per month, and the caller must say which day it is.
-func (s *Service) Put(ctx context.Context, actor audit.Actor, partnerID int64, r kpi.Report) (Report, Outcome, error) {
+func (s *Service) Put(ctx context.Context, actor audit.Actor, partnerID int64, r kpi.Statement) (Statement, Outcome, error) {
 	Normalize(&r)
 	if err := Validate(r, s.clock.Today()); err != nil {
-		return Report{}, "", err
+		return Statement{}, "", err
 	}
 	if _, err := s.partners.Get(ctx, partnerID); err != nil {
-		return Report{}, "", err
+		return Statement{}, "", err
 	}
 	var res stored
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-		results, err := s.store(ctx, tx, actor, []Report{{PartnerID: partnerID, Report: r}}, nil)
+		results, err := s.store(ctx, tx, actor, []Statement{{PartnerID: partnerID, Statement: r}}, nil)
 		if err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ func (s *Service) Put(ctx context.Context, actor audit.Actor, partnerID int64, r
 	return res.report, res.outcome, err
 }
 
-func conflictMessage(stored Report) string {
+func conflictMessage(stored Statement) string {
 	end := stored.PeriodEnd.Format(civil.Layout)
 	return fmt.Sprintf("a report for %s is stored with period end %s: a partner has one report per month; "+
 		"send it to that date to replace it, or delete it first", stored.PeriodEnd.Format("January 2006"), end)
@@ -107,9 +107,9 @@ func conflictMessage(stored Report) string {
 // stored is the result of storing one report: its outcome, or the report of the same
 // month, another day, that stopped it.
 type stored struct {
-	report   Report
+	report   Statement
 	outcome  Outcome
-	conflict *Report
+	conflict *Statement
 	invalid  error // the report merged with the figures kept breaks a rule
 }
 
@@ -121,7 +121,7 @@ type stored struct {
 //
 // keep lists figures the caller did not send (columns absent from an imported file):
 // a replaced report keeps their stored values, when its currency is unchanged.
-func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, reports []Report, keep []kpi.Input) ([]stored, error) {
+func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, reports []Statement, keep []kpi.Input) ([]stored, error) {
 	ids := partnerIDs(reports)
 	if _, err := tx.StmtxContext(ctx, s.q.Lock).ExecContext(ctx, pq.Int64Array(ids)); err != nil {
 		return nil, fmt.Errorf("lock the reports of %d partners: %w", len(ids), err)
@@ -130,7 +130,7 @@ func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, rep
 	if err != nil {
 		return nil, err
 	}
-	byMonth := make(map[partnerMonth]Report, len(existing))
+	byMonth := make(map[partnerMonth]Statement, len(existing))
 	for _, r := range existing {
 		byMonth[keyOf(r.PartnerID, r.PeriodEnd)] = r
 	}
@@ -143,7 +143,7 @@ func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, rep
 				in.Set(&reports[i].Figures, in.Get(&old.Figures))
 			}
 			r = reports[i]
-			if err := Validate(r.Report, s.clock.Today()); err != nil {
+			if err := Validate(r.Statement, s.clock.Today()); err != nil {
 				results[i].invalid = err
 				continue
 			}
@@ -164,7 +164,7 @@ func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, rep
 	if len(write) == 0 {
 		return results, nil
 	}
-	batch := make([]Report, len(write))
+	batch := make([]Statement, len(write))
 	for j, i := range write {
 		batch[j] = reports[i]
 	}
@@ -197,7 +197,7 @@ func keyOf(partnerID int64, end time.Time) partnerMonth {
 	return partnerMonth{partner: partnerID, year: end.Year(), month: end.Month()}
 }
 
-func partnerIDs(reports []Report) []int64 {
+func partnerIDs(reports []Statement) []int64 {
 	seen := map[int64]bool{}
 	var ids []int64
 	for _, r := range reports {
@@ -212,7 +212,7 @@ func partnerIDs(reports []Report) []int64 {
 
 // upsert writes reports with one statement, an array per column, and returns each
 // one's id and timestamps in the order given.
-func (s *Service) upsert(ctx context.Context, tx *sqlx.Tx, reports []Report) ([]Report, error) {
+func (s *Service) upsert(ctx context.Context, tx *sqlx.Tx, reports []Statement) ([]Statement, error) {
 	n := len(reports)
 	partners, months := make(pq.Int64Array, n), make(pq.Int64Array, n)
 	ends, currencies := make(pq.StringArray, n), make(pq.StringArray, n)
@@ -237,15 +237,15 @@ func (s *Service) upsert(ctx context.Context, tx *sqlx.Tx, reports []Report) ([]
 	rows, err := tx.StmtxContext(ctx, s.q.Upsert).QueryxContext(ctx, args...)
 	if err != nil {
 		var pqErr *pq.Error
-		if errors.As(err, &pqErr) && pqErr.Constraint == "financial_reports_partner_id_fkey" {
+		if errors.As(err, &pqErr) && pqErr.Constraint == "financial_statements_partner_id_fkey" {
 			return nil, apperr.NotFound("a partner of these reports does not exist")
 		}
 		return nil, db.TranslateError(err, constraints)
 	}
 	defer rows.Close()
-	byKey := make(map[partnerMonth]Report, n)
+	byKey := make(map[partnerMonth]Statement, n)
 	for rows.Next() {
-		var r Report
+		var r Statement
 		if err := rows.Scan(&r.ID, &r.PartnerID, &r.PeriodEnd, &r.CreatedAt, &r.UpdatedAt); err != nil {
 			return nil, fmt.Errorf("store reports: %w", err)
 		}
@@ -254,7 +254,7 @@ func (s *Service) upsert(ctx context.Context, tx *sqlx.Tx, reports []Report) ([]
 	if err := rows.Err(); err != nil {
 		return nil, db.TranslateError(err, constraints)
 	}
-	out := make([]Report, n)
+	out := make([]Statement, n)
 	for i, r := range reports {
 		out[i] = byKey[keyOf(r.PartnerID, r.PeriodEnd)]
 	}
@@ -264,19 +264,19 @@ func (s *Service) upsert(ctx context.Context, tx *sqlx.Tx, reports []Report) ([]
 // constraints name the input field each schema rule guards; the service checks them
 // all first, so these are the last line of defence.
 var constraints = map[string]db.Constraint{
-	"financial_reports_partner_month_key":     {Field: "period_end", Message: "the partner already has a report for this month"},
-	"financial_reports_months_check":          {Field: "months", Message: "must be 3, 6 or 12"},
-	"financial_reports_currency_check":        {Field: "currency", Message: "must be an ISO 4217 code"},
-	"financial_reports_par30_within_glp":      {Field: "par30", Message: "cannot exceed gross_loan_portfolio"},
-	"financial_reports_women_within_clients":  {Field: "women_clients", Message: "cannot exceed active_clients"},
-	"financial_reports_rural_within_clients":  {Field: "rural_clients", Message: "cannot exceed active_clients"},
-	"financial_reports_officers_within_staff": {Field: "loan_officers", Message: "cannot exceed total_staff"},
-	"financial_reports_personnel_within_opex": {Field: "personnel_expense", Message: "cannot exceed operating_expense"},
+	"financial_statements_partner_month_key":     {Field: "period_end", Message: "the partner already has a report for this month"},
+	"financial_statements_months_check":          {Field: "months", Message: "must be 3, 6 or 12"},
+	"financial_statements_currency_check":        {Field: "currency", Message: "must be an ISO 4217 code"},
+	"financial_statements_par30_within_glp":      {Field: "par30", Message: "cannot exceed gross_loan_portfolio"},
+	"financial_statements_women_within_clients":  {Field: "women_clients", Message: "cannot exceed active_clients"},
+	"financial_statements_rural_within_clients":  {Field: "rural_clients", Message: "cannot exceed active_clients"},
+	"financial_statements_officers_within_staff": {Field: "loan_officers", Message: "cannot exceed total_staff"},
+	"financial_statements_personnel_within_opex": {Field: "personnel_expense", Message: "cannot exceed operating_expense"},
 }
 
 // scan runs a report query and reads its rows by column name, so the query's column
 // order and kpi.Inputs' need not agree.
-func (s *Service) scan(ctx context.Context, st *sqlx.Stmt, args ...any) ([]Report, error) {
+func (s *Service) scan(ctx context.Context, st *sqlx.Stmt, args ...any) ([]Statement, error) {
 	rows, err := st.QueryxContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read reports: %w", err)
@@ -287,7 +287,7 @@ func (s *Service) scan(ctx context.Context, st *sqlx.Stmt, args ...any) ([]Repor
 		return nil, err
 	}
 	// One set of destinations for every row: the row is copied out after each scan.
-	var cur Report
+	var cur Statement
 	values := make([]decimal.NullDecimal, len(cols))
 	dest := make([]any, len(cols))
 	inputs := make([]*kpi.Input, len(cols))
@@ -315,7 +315,7 @@ func (s *Service) scan(ctx context.Context, st *sqlx.Stmt, args ...any) ([]Repor
 			inputs[i], dest[i] = &in, &values[i]
 		}
 	}
-	reports := []Report{}
+	reports := []Statement{}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("read reports: %w", err)
@@ -341,7 +341,7 @@ func (s *Service) scan(ctx context.Context, st *sqlx.Stmt, args ...any) ([]Repor
 }
 
 // List returns a partner's reports, oldest first.
-func (s *Service) List(ctx context.Context, partnerID int64) ([]Report, error) {
+func (s *Service) List(ctx context.Context, partnerID int64) ([]Statement, error) {
 	if _, err := s.partners.Get(ctx, partnerID); err != nil {
 		return nil, err
 	}
@@ -349,16 +349,16 @@ func (s *Service) List(ctx context.Context, partnerID int64) ([]Report, error) {
 }
 
 // Get returns the partner's report for a period end.
-func (s *Service) Get(ctx context.Context, partnerID int64, periodEnd time.Time) (Report, error) {
+func (s *Service) Get(ctx context.Context, partnerID int64, periodEnd time.Time) (Statement, error) {
 	if _, err := s.partners.Get(ctx, partnerID); err != nil {
-		return Report{}, err
+		return Statement{}, err
 	}
 	reports, err := s.scan(ctx, s.q.Get, partnerID, periodEnd)
 	if err != nil {
-		return Report{}, err
+		return Statement{}, err
 	}
 	if len(reports) == 0 {
-		return Report{}, apperr.NotFound("partner %d has no report for the period ending %s", partnerID, periodEnd.Format(civil.Layout))
+		return Statement{}, apperr.NotFound("partner %d has no report for the period ending %s", partnerID, periodEnd.Format(civil.Layout))
 	}
 	return reports[0], nil
 }
@@ -392,10 +392,10 @@ func (s *Service) Series(ctx context.Context, partnerID int64) ([]kpi.Period, er
 	return kpi.Compute(kpiReports(reports)), nil
 }
 
-func kpiReports(reports []Report) []kpi.Report {
-	out := make([]kpi.Report, len(reports))
+func kpiReports(reports []Statement) []kpi.Statement {
+	out := make([]kpi.Statement, len(reports))
 	for i, r := range reports {
-		out[i] = r.Report
+		out[i] = r.Statement
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package figures
+package statements
 
 import (
 	"context"
@@ -79,7 +79,7 @@ type importRow struct {
 	country     string
 	legalStatus string
 	newFields   partner.Fields // for a partner to create
-	report      kpi.Report
+	report      kpi.Statement
 }
 
 // Import stores every report of a table, or none: a file with any bad row is refused
@@ -125,7 +125,7 @@ type importer struct {
 	rows     []importRow    // the rows that are not blank, checked
 	// reports has one report per row of rows, PartnerID zero until known; rows of
 	// partners to create have createdIndex 1 + their partner's index in creates.
-	reports      []Report
+	reports      []Statement
 	creates      []importRow
 	createdIndex []int
 }
@@ -265,7 +265,7 @@ func (im *importer) checkCells(r Row) {
 
 // checkRules notes where a row's report breaks the rules a report obeys, but not in
 // the columns already found unreadable (badCols).
-func (im *importer) checkRules(line int, report kpi.Report, badCols map[string]bool) {
+func (im *importer) checkRules(line int, report kpi.Statement, badCols map[string]bool) {
 	err := Validate(report, im.today)
 	if err == nil {
 		return
@@ -290,7 +290,7 @@ func (im *importer) resolvePartners(ctx context.Context) error {
 		return err
 	}
 	resolve := partnerResolver(refs)
-	im.reports = make([]Report, len(im.rows))
+	im.reports = make([]Statement, len(im.rows))
 	im.createdIndex = make([]int, len(im.rows))
 	toCreate := map[string]int{} // lower(name)|country → index in creates
 	for i, row := range im.rows {
@@ -300,7 +300,7 @@ func (im *importer) resolvePartners(ctx context.Context) error {
 		id, msg := resolve(row.partner, row.country)
 		switch {
 		case id != 0:
-			im.reports[i] = Report{PartnerID: id, Report: row.report}
+			im.reports[i] = Statement{PartnerID: id, Statement: row.report}
 		case msg != "":
 			im.problem(row.line, colPartner, "%s", msg)
 		case !im.opts.CreatePartners:
@@ -319,7 +319,7 @@ func (im *importer) planCreate(i int, row importRow, toCreate map[string]int) {
 	key := strings.ToLower(row.partner) + "|" + row.country
 	if j, ok := toCreate[key]; ok {
 		im.createdIndex[i] = j + 1
-		im.reports[i] = Report{Report: row.report}
+		im.reports[i] = Statement{Statement: row.report}
 		return
 	}
 	f, ok := im.newPartnerFields(row)
@@ -330,7 +330,7 @@ func (im *importer) planCreate(i int, row importRow, toCreate map[string]int) {
 	toCreate[key] = len(im.creates)
 	im.creates = append(im.creates, row)
 	im.createdIndex[i] = len(im.creates)
-	im.reports[i] = Report{Report: row.report}
+	im.reports[i] = Statement{Statement: row.report}
 }
 
 // newPartnerFields are the fields of the partner a row names, and whether they are

@@ -1,4 +1,4 @@
-package figures
+package statements
 
 import (
 	"bytes"
@@ -40,7 +40,7 @@ func BenchmarkImport10000Rows(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
-		if _, err := f.conn.Exec(`DELETE FROM financial_reports; DELETE FROM audit_log WHERE entity = 'financial_report'`); err != nil {
+		if _, err := f.conn.Exec(`DELETE FROM financial_statements; DELETE FROM audit_log WHERE entity = 'financial_report'`); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

@@ -1,4 +1,4 @@
-package figures
+package statements
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 func TestImportEdgeCases(t *testing.T) {
 	f := newFixture(t)
 	impro := f.partner("Impro", "BO", partner.NGO)
-	get := func(end time.Time) Report {
+	get := func(end time.Time) Statement {
 		t.Helper()
 		r, err := f.s.Get(f.ctx, impro, end)
 		if err != nil {
@@ -123,7 +123,7 @@ func TestPartnerIDsAndNames(t *testing.T) {
 	if _, err := f.importBytes(row(idText(first), "PE"), ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if n := f.count(`SELECT count(*) FROM financial_reports WHERE partner_id = $1`, named); n != 1 {
+	if n := f.count(`SELECT count(*) FROM financial_statements WHERE partner_id = $1`, named); n != 1 {
 		t.Errorf("the PE partner named %q got %d reports", idText(first), n)
 	}
 	if _, err := f.importBytes(row(idText(named), "BO"), ImportOptions{}); err == nil || !strings.Contains(err.Error(), "is in PE, not BO") {

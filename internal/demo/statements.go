@@ -12,11 +12,11 @@ import (
 	"cartera/internal/platform/civil"
 )
 
-// loadFigures stores the demo's reports through the figures service, so they are
+// loadStatements stores the demo's reports through the statements service, so they are
 // validated and audited like any other. On an installation that had the earlier parts
 // of the demo, a demo partner may have been renamed or given a report of its own for
 // one of these months: that report is skipped and said so, not a failed start.
-func loadFigures(ctx context.Context, s app.Services, actor audit.Actor) (n int, skipped []string, err error) {
+func loadStatements(ctx context.Context, s app.Services, actor audit.Actor) (n int, skipped []string, err error) {
 	refs, err := s.Partners.Refs(ctx, partner.Filter{})
 	if err != nil {
 		return 0, nil, err
@@ -25,14 +25,14 @@ func loadFigures(ctx context.Context, s app.Services, actor audit.Actor) (n int,
 	for _, r := range refs {
 		ids[r.Name] = r.ID
 	}
-	for name, reports := range seed.Figures() {
+	for name, reports := range seed.Statements() {
 		id, ok := ids[name]
 		if !ok {
 			skipped = append(skipped, fmt.Sprintf("the figures of %s: no partner of that name any more", name))
 			continue
 		}
 		for _, r := range reports {
-			_, _, err := s.Figures.Put(ctx, actor, id, r)
+			_, _, err := s.Statements.Put(ctx, actor, id, r)
 			if apperr.IsKind(err, apperr.KindConflict) {
 				skipped = append(skipped, fmt.Sprintf("%s at %s: %v", name, r.PeriodEnd.Format(civil.Layout), err))
 				continue

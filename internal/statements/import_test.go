@@ -1,4 +1,4 @@
-package figures
+package statements
 
 import (
 	"bytes"
@@ -59,7 +59,7 @@ func TestImportReadsWhatSpreadsheetsWrite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := f.conn.Exec(`DELETE FROM financial_reports`); err != nil {
+			if _, err := f.conn.Exec(`DELETE FROM financial_statements`); err != nil {
 				t.Fatal(err)
 			}
 			res, err := f.importBytes(tt.data, ImportOptions{})
@@ -142,7 +142,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	if !strings.Contains(err.Error(), "nothing was imported") {
 		t.Errorf("message %q", err)
 	}
-	if n := f.count(`SELECT count(*) FROM financial_reports`); n != 0 {
+	if n := f.count(`SELECT count(*) FROM financial_statements`); n != 0 {
 		t.Errorf("%d reports written from a refused file", n)
 	}
 	// Creating partners does not excuse the other rows: still nothing written.
@@ -234,7 +234,7 @@ func TestReimportAndDryRun(t *testing.T) {
 	if err != nil || !dry.DryRun || dry.Created != 2 {
 		t.Fatalf("dry run: %+v %v", dry, err)
 	}
-	if n := f.count(`SELECT count(*) FROM financial_reports`); n != 0 {
+	if n := f.count(`SELECT count(*) FROM financial_statements`); n != 0 {
 		t.Fatalf("a dry run wrote %d reports", n)
 	}
 	if _, err := f.importBytes(data, ImportOptions{}); err != nil {

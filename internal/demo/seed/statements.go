@@ -17,7 +17,7 @@ func thousands(s string) string { return s + "000" } // the rating report is in 
 // is interest and fees plus investment income; loan officers are clients over the
 // report's clients per officer (209, 170, 201, 247); donations are those the report
 // took out of the results; branches the "siete puntos de servicio" of Jun-03.
-func adraPeru() []kpi.Report {
+func adraPeru() []kpi.Statement {
 	type col struct {
 		end    string
 		months int
@@ -43,7 +43,7 @@ func adraPeru() []kpi.Report {
 		{"active_clients": "4619", "loans_outstanding": "4619", "total_staff": "31", "loan_officers": "23"},
 		{"active_clients": "5688", "loans_outstanding": "5688", "total_staff": "31", "loan_officers": "23", "branches": "7"},
 	}
-	out := make([]kpi.Report, len(cols))
+	out := make([]kpi.Statement, len(cols))
 	for i, c := range cols {
 		f := values{}
 		for k, v := range c.f {
@@ -60,8 +60,8 @@ func adraPeru() []kpi.Report {
 // impro is Impro from the Alterfin article: portfolio US$ 1 million (2010) and 3.1
 // million (2014), clients 1,700 and 2,503, average loan 627 and 1,304 dollars. The
 // average loan is per loan, so the loans outstanding are portfolio over it.
-func impro() []kpi.Report {
-	return []kpi.Report{
+func impro() []kpi.Statement {
+	return []kpi.Statement{
 		report("2010-12-31", 12, values{"gross_loan_portfolio": "1000000", "active_clients": "1700", "loans_outstanding": "1595"}),
 		report("2014-03-31", 3, values{"gross_loan_portfolio": "3100000", "active_clients": "2503", "loans_outstanding": "2377"}),
 	}
@@ -70,7 +70,7 @@ func impro() []kpi.Report {
 // proMujer2001 is Pro Mujer Bolivia's operational data of July 2001: 24 focal centres
 // (10 in El Alto, 6 in Cochabamba, 3 in Tarija, 5 in Sucre), 28,606 clients, a gross
 // portfolio of US$ 3,505,310.
-func proMujer2001() kpi.Report {
+func proMujer2001() kpi.Statement {
 	return report("2001-07-31", 12, values{"gross_loan_portfolio": "3505310", "active_clients": "28606", "branches": "24"})
 }
 
@@ -101,7 +101,7 @@ var peersJun03 = []peerRow{
 // a year earlier, from the ratios and amounts the table publishes: the average
 // portfolio is interest income over the portfolio yield, expenses are their ratio
 // times it, and so on. The ratios computed from them reproduce the table.
-func peerReports(p peerRow) []kpi.Report {
+func peerReports(p peerRow) []kpi.Statement {
 	d := decimal.MustParse
 	mul := func(a, b decimal.Decimal) decimal.Decimal { v, _ := a.Mul(b); return v }
 	quo := func(a, b decimal.Decimal) decimal.Decimal { v, _ := a.Quo(b); return v }
@@ -130,15 +130,15 @@ func peerReports(p peerRow) []kpi.Report {
 		"gross_loan_portfolio": whole(mul(growth(p.glp, p.glpGrowth), k)),
 		"active_clients":       whole(growth(p.clients, p.clientGrowth)),
 	}
-	return []kpi.Report{report("2002-06-30", 12, jun02), report("2003-06-30", 12, jun03)}
+	return []kpi.Statement{report("2002-06-30", 12, jun02), report("2003-06-30", 12, jun03)}
 }
 
-func report(end string, months int, f values) kpi.Report {
+func report(end string, months int, f values) kpi.Statement {
 	t, err := civil.Parse(end)
 	if err != nil {
 		panic(err)
 	}
-	r := kpi.Report{PeriodEnd: t, Months: months, Currency: "USD"}
+	r := kpi.Statement{PeriodEnd: t, Months: months, Currency: "USD"}
 	for name, v := range f {
 		in, ok := kpi.InputByName(name)
 		if !ok {
@@ -150,9 +150,9 @@ func report(end string, months int, f values) kpi.Report {
 	return r
 }
 
-// Figures returns the demo's reports by partner name.
-func Figures() map[string][]kpi.Report {
-	out := map[string][]kpi.Report{
+// Statements returns the demo's reports by partner name.
+func Statements() map[string][]kpi.Statement {
+	out := map[string][]kpi.Statement{
 		"ADRA Peru":         adraPeru(),
 		"Impro":             impro(),
 		"Pro Mujer Bolivia": {proMujer2001()},

@@ -4,5 +4,5 @@
 SELECT partner_id,
        min(extract(year FROM period_end))::int AS first_year,
        max(extract(year FROM period_end))::int AS last_year
-FROM financial_reports
+FROM financial_statements
 GROUP BY partner_id;

@@ -1,8 +1,8 @@
-// Package figures holds partners' financial reports: their raw figures at each period
+// Package statements holds partners' financial statements: their raw figures at each period
 // end, as a credit manager types them in or imports them from a spreadsheet, and what
 // is made of them: ratios over time (package kpi does the arithmetic), peer tables,
 // and CSV/XLSX exports that import back to the same data.
-package figures
+package statements
 
 import (
 	"bytes"
@@ -19,11 +19,11 @@ import (
 	"cartera/internal/platform/money"
 )
 
-// Report is a partner's figures at a period end, as stored.
-type Report struct {
+// Statement is a partner's figures at a period end, as stored.
+type Statement struct {
 	ID        int64
 	PartnerID int64
-	kpi.Report
+	kpi.Statement
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -53,7 +53,7 @@ var crossChecks = []struct {
 
 // Normalize upper-cases the currency, makes the period end a calendar date and writes
 // whole counts without decimals (2503.0 is 2503: spreadsheets export counts so).
-func Normalize(r *kpi.Report) {
+func Normalize(r *kpi.Statement) {
 	r.Currency = strings.ToUpper(strings.TrimSpace(r.Currency))
 	if !r.PeriodEnd.IsZero() {
 		r.PeriodEnd = civil.Of(r.PeriodEnd)
@@ -68,7 +68,7 @@ func Normalize(r *kpi.Report) {
 
 // Validate checks a report against every rule and names each field that breaks one.
 // today bounds the period end: figures are reported for periods that have ended.
-func Validate(r kpi.Report, today time.Time) error {
+func Validate(r kpi.Statement, today time.Time) error {
 	var bad apperr.Fields
 	switch {
 	case r.PeriodEnd.IsZero():
@@ -132,7 +132,7 @@ func figure(f *kpi.Figures, name string) *decimal.Decimal {
 // MarshalJSON writes the report flat, under the canonical names, every figure
 // present (null when not reported): amounts as decimal strings, counts as numbers.
 // The API answers with it and the audit log stores it.
-func (r Report) MarshalJSON() ([]byte, error) {
+func (r Statement) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(`{"id":`)
 	b.WriteString(strconv.FormatInt(r.ID, 10))

@@ -1,4 +1,4 @@
-package figures
+package statements
 
 import (
 	"context"
@@ -148,9 +148,9 @@ func (s *Service) peerPeriods(ctx context.Context, ids pq.Int64Array, month time
 		return nil, nil, err
 	}
 	reports = append(reports, earlier...)
-	byPartner := map[int64][]kpi.Report{}
+	byPartner := map[int64][]kpi.Statement{}
 	for _, r := range reports {
-		byPartner[r.PartnerID] = append(byPartner[r.PartnerID], r.Report)
+		byPartner[r.PartnerID] = append(byPartner[r.PartnerID], r.Statement)
 	}
 	conv := converter{s: s, ctx: ctx, to: currency, rates: map[period]*fx.Rates{}, missing: map[rateKey]error{}}
 	periods := make(map[int64]kpi.Period, len(ids))
