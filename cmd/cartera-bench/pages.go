@@ -155,7 +155,7 @@ func (p *pageBencher) discover(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("no partner on the server: load the demo or the large book first")
 	}
 	partner := "/partners/" + string(m[1])
-	pages = append(pages, partner, partner+"/edit", partner+"/figures", partner+"/loans/new")
+	pages = append(pages, partner, partner+"/edit", partner+"/statements", partner+"/loans/new")
 	page, err := p.get(ctx, partner)
 	if err != nil {
 		return nil, err
@@ -166,5 +166,5 @@ func (p *pageBencher) discover(ctx context.Context) ([]string, error) {
 	for _, by := range []string{"country", "region", "partner", "currency", "legal_status", "fund"} {
 		pages = append(pages, "/exposure?by="+by)
 	}
-	return append(pages, "/fx", "/figures/import", "/newsletter", "/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"), nil
+	return append(pages, "/fx", "/statements/import", "/newsletter", "/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"), nil
 }

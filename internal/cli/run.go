@@ -98,8 +98,12 @@ func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "
 func (p Program) usage(w io.Writer) {
 	fmt.Fprintln(w, p.About)
 	fmt.Fprintf(w, "\nUsage: %s [command] [flags]\n\nCommands:\n", p.Name)
+	width := 0
 	for _, c := range p.Commands {
-		fmt.Fprintf(w, "  %-14s %s\n", c.Name, c.Summary)
+		width = max(width, len(c.Name))
+	}
+	for _, c := range p.Commands {
+		fmt.Fprintf(w, "  %-*s %s\n", width, c.Name, c.Summary)
 	}
 	fmt.Fprintf(w, "\nRun '%s <command> --help' for a command's flags.\n", p.Name)
 	for _, l := range p.Footer {

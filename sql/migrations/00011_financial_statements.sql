@@ -15,7 +15,8 @@ BEGIN
                        r.conname, replace(r.conname, 'financial_reports_', 'financial_statements_'));
     END LOOP;
     FOR r IN SELECT relname, relkind FROM pg_class
-             WHERE relname LIKE 'financial\_reports\_%' AND relkind IN ('i', 'S') LOOP
+             WHERE relname LIKE 'financial\_reports\_%' AND relkind IN ('i', 'S')
+               AND relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = 'financial_statements'::regclass) LOOP
         EXECUTE format('ALTER %s %I RENAME TO %I', CASE r.relkind WHEN 'i' THEN 'INDEX' ELSE 'SEQUENCE' END,
                        r.relname, replace(r.relname, 'financial_reports_', 'financial_statements_'));
     END LOOP;
@@ -35,7 +36,8 @@ BEGIN
                        r.conname, replace(r.conname, 'financial_statements_', 'financial_reports_'));
     END LOOP;
     FOR r IN SELECT relname, relkind FROM pg_class
-             WHERE relname LIKE 'financial\_statements\_%' AND relkind IN ('i', 'S') LOOP
+             WHERE relname LIKE 'financial\_statements\_%' AND relkind IN ('i', 'S')
+               AND relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = 'financial_reports'::regclass) LOOP
         EXECUTE format('ALTER %s %I RENAME TO %I', CASE r.relkind WHEN 'i' THEN 'INDEX' ELSE 'SEQUENCE' END,
                        r.relname, replace(r.relname, 'financial_statements_', 'financial_reports_'));
     END LOOP;

@@ -71,20 +71,22 @@ func Register(app *fiber.App, d Deps) {
 	v1.Post("/loans/:id/writeoffs", h.postEvent(loan.WriteOff))
 	v1.Post("/loans/:id/reschedule", h.reschedule)
 
+	// Through the method helpers, not Add: Get also answers HEAD.
 	statementRoutes := []struct {
-		method, path string
-		handler      fiber.Handler
+		register func(string, ...fiber.Handler) fiber.Router
+		path     string
+		handler  fiber.Handler
 	}{
-		{fiber.MethodGet, "/partners/:id/statements", h.listStatements},
-		{fiber.MethodGet, "/partners/:id/statements/:period_end", h.getStatement},
-		{fiber.MethodPut, "/partners/:id/statements/:period_end", h.putStatement},
-		{fiber.MethodDelete, "/partners/:id/statements/:period_end", h.deleteStatement},
-		{fiber.MethodPost, "/statements/import", h.importStatements},
-		{fiber.MethodGet, "/statements/export", h.exportStatements},
+		{v1.Get, "/partners/:id/statements", h.listStatements},
+		{v1.Get, "/partners/:id/statements/:period_end", h.getStatement},
+		{v1.Put, "/partners/:id/statements/:period_end", h.putStatement},
+		{v1.Delete, "/partners/:id/statements/:period_end", h.deleteStatement},
+		{v1.Post, "/statements/import", h.importStatements},
+		{v1.Get, "/statements/export", h.exportStatements},
 	}
 	for _, r := range statementRoutes {
-		v1.Add(r.method, r.path, r.handler)
-		v1.Add(r.method, legacyPath(r.path), deprecated, r.handler)
+		r.register(r.path, r.handler)
+		r.register(legacyPath(r.path), deprecated, r.handler)
 	}
 	v1.Get("/partners/:id/kpis", h.partnerKPIs)
 	v1.Get("/peers", h.peers)
@@ -136,7 +138,11 @@ var deprecatedSince = time.Date(2026, time.December, 3, 0, 0, 0, 0, time.UTC)
 // that replaces it, so clients see the move before the alias goes.
 func deprecated(c *fiber.Ctx) error {
 	c.Set("Deprecation", "@"+strconv.FormatInt(deprecatedSince.Unix(), 10))
-	successor := strings.Replace(c.Path(), "/reports", "/statements", 1)
+	path := c.Path()
+	successor := path
+	if i := strings.Index(strings.ToLower(path), "/reports"); i >= 0 { // routing ignores case
+		successor = path[:i] + "/statements" + path[i+len("/reports"):]
+	}
 	c.Set(fiber.HeaderLink, "<"+successor+">; rel=\"successor-version\"")
 	return c.Next()
 }

@@ -374,6 +374,11 @@ func TestReportsPathsAreDeprecatedAliases(t *testing.T) {
 	if viaOld.status != http.StatusOK || string(viaOld.body) != string(viaNew.body) || viaNew.header.Get("Deprecation") != "" {
 		t.Errorf("GET: old %d %s, new %d %s (Deprecation %q)", viaOld.status, viaOld.body, viaNew.status, viaNew.body, viaNew.header.Get("Deprecation"))
 	}
+	for _, path := range []string{old, successor, "/api/v1/reports/export", "/api/v1/statements/export"} {
+		if r := e.do(user.Viewer, "HEAD", path, nil); r.status != http.StatusOK {
+			t.Errorf("HEAD %s: %d", path, r.status)
+		}
+	}
 	if r := e.do(user.Viewer, "GET", "/api/v1/reports/export?format=csv", nil); r.status != http.StatusOK || !strings.Contains(string(r.body), "ADRA Peru,PE,2003-06-30,6,USD,612000,") {
 		t.Errorf("export through the alias: %d %s", r.status, r.body)
 	}
