@@ -9,6 +9,7 @@
 //	cartera token revoke revoke an API token
 //	cartera import fx    import FX rates from CSV
 //	cartera import statements import partners' financial statements from CSV or XLSX
+//	cartera restatements print the figures restated when the ledger's rules changed (CSV)
 //	cartera pdf profile  render a partner's profile (PDF)
 //	cartera pdf factsheet render a partner's fact sheet (PDF)
 //	cartera pdf factsheets render every partner's fact sheet into a directory
@@ -35,6 +36,7 @@ var program = cli.Program{
 		{Name: "import fx", Summary: "import FX rates from a CSV file (date,currency,rate)", Run: runImportFX},
 		{Name: "import statements", Summary: "import partners' financial statements from a CSV or XLSX file", Run: runImportStatements,
 			Former: "import reports"},
+		{Name: "restatements", Summary: "print, as CSV, the figures restated when the ledger's rules changed", Run: runRestatements},
 		{Name: "pdf profile", Summary: "render a partner's profile (PDF) for the credit committee", Run: runPDFProfile},
 		{Name: "pdf factsheet", Summary: "render a partner's newsletter fact sheet (PDF)", Run: runPDFFactSheet},
 		{Name: "pdf factsheets", Summary: "render every partner's fact sheet into a directory", Run: runPDFFactSheets},

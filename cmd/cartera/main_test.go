@@ -415,6 +415,26 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 		WHERE p.name = 'Impro' AND period_end = '2015-12-31'`); err != nil || glp != "3500000.50" {
 		t.Errorf("imported portfolio %q (%v)", glp, err)
 	}
+
+	// A book derived under the ledger's first rules is restated when a command starts:
+	// one installment of the demo's boliviano annuity stored as the old rules left it.
+	if _, err := conn.Exec(`UPDATE loan_installments SET principal = principal + 1
+		WHERE seq = 1 AND loan_id = (SELECT id FROM loans WHERE currency = 'BOB')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`UPDATE app_meta SET value = '1' WHERE key = 'ledger_rules'`); err != nil {
+		t.Fatal(err)
+	}
+	res = runCartera(t, "", []string{"restatements"}, "DATABASE_URL="+dsn)
+	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	if res.code != 0 || len(lines) != 2 || lines[0] != "rules,loan_id,reference,field,before,after,restated_at" ||
+		!strings.HasPrefix(lines[1], "2,") || !strings.Contains(lines[1], ",installment 1 principal,") {
+		t.Fatalf("restatements: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	var audited int
+	if err := conn.Get(&audited, `SELECT count(*) FROM audit_log WHERE actor = 'ledger rules' AND entity = 'loan' AND action = 'update'`); err != nil || audited != 1 {
+		t.Errorf("restatement audit entries: %d (%v)", audited, err)
+	}
 }
 
 // demoReports is the number of financial reports the demo loads.

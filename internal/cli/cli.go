@@ -165,7 +165,11 @@ func (c *Common) Open(ctx context.Context, log *slog.Logger) (*Runtime, error) {
 
 func (rt *Runtime) prepare(ctx context.Context) error {
 	var err error
-	rt.Svc, err = app.New(ctx, rt.Conn, nil)
+	if rt.Svc, err = app.New(ctx, rt.Conn, nil); err != nil {
+		return err
+	}
+	// Figures stored under earlier ledger rules are restated before anything reads them.
+	_, err = rt.Svc.Loans.Restate(ctx, audit.System("ledger rules"), rt.Log)
 	return err
 }
 

@@ -388,7 +388,7 @@ func scaleHistories(rng *rand.Rand, n int, partners []scalePartner, funds [2]int
 		first := civil.AddMonths(signed, freq.Months())
 		terms := loan.Terms{
 			Currency: money.MustCurrency(cur), Committed: book.amount(50_000+rng.Float64()*rng.Float64()*1_950_000, cur, signed),
-			Rate: decimal.MustNew(int64(600+rng.IntN(800)), 4), DayCount: []loan.DayCount{loan.ACT360, loan.ACT360, loan.ACT365, loan.Thirty360}[rng.IntN(4)],
+			Rate: decimal.MustNew(int64(600+rng.IntN(800)), 4), DayCount: []loan.DayCount{loan.ACT360, loan.ACT360, loan.ACT365F, loan.Thirty360}[rng.IntN(4)],
 			SignedOn: signed, FirstDueOn: first, MaturityOn: civil.AddMonths(signed, months),
 			Amortization: []loan.Amortization{loan.EqualPrincipal, loan.EqualPrincipal, loan.Annuity, loan.Annuity, loan.Bullet}[rng.IntN(5)],
 			Frequency:    freq, GracePeriods: grace,

@@ -274,7 +274,7 @@ func TestOverdueAndPAR30ByHand(t *testing.T) {
 	must(t, err)
 	mk := func(p int64, ref string, amount string) int64 {
 		l, err := e.loans.Create(ctx, e.actor, ledger.NewLoan{PartnerID: p, Reference: ref, Terms: loan.Terms{
-			Currency: money.MustCurrency("USD"), Committed: decimal.MustParse(amount), Rate: decimal.MustParse("0.12"), DayCount: loan.Thirty360,
+			Currency: money.MustCurrency("USD"), Committed: decimal.MustParse(amount), Rate: decimal.MustParse("0.12"), DayCount: loan.Thirty360WholeMonth,
 			SignedOn: civil.Date(2024, 1, 1), FirstDueOn: civil.Date(2024, 2, 1), MaturityOn: civil.Date(2025, 1, 1),
 			Amortization: loan.EqualPrincipal, Frequency: loan.Monthly}})
 		must(t, err)

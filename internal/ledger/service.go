@@ -73,7 +73,9 @@ type Service struct {
 	book  *book.Store
 	clock civil.Clock
 	watch *watchQueries
-	q     struct {
+	// restate are the queries of a restatement under new rules (restate.go).
+	restate *restateQueries
+	q       struct {
 		Insert          *sqlx.NamedStmt `query:"insert-loan"`
 		Get             *sqlx.Stmt      `query:"get-loan"`
 		ForUpdate       *sqlx.Stmt      `query:"get-loan-for-update"`
@@ -112,6 +114,9 @@ func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, funds *fund.
 	}
 	var err error
 	if s.watch, err = prepareWatch(ctx, conn); err != nil {
+		return nil, err
+	}
+	if s.restate, err = prepareRestate(ctx, conn); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -202,7 +207,7 @@ func (s *Service) Get(ctx context.Context, id int64, asOf time.Time) (Detail, er
 	if len(txs) > 0 && !asOf.Before(loan.LastEvent(txs, rs)) {
 		// Nothing happened after asOf: what the last write derived and stored is the
 		// replay's answer (TestStoredStateMatchesReplay holds them equal).
-		st, err := s.storedState(ctx, l, txs, rs, asOf)
+		st, err := s.storedState(ctx, s.conn, l, txs, rs, asOf)
 		if err != nil {
 			return Detail{}, err
 		}
@@ -213,7 +218,7 @@ func (s *Service) Get(ctx context.Context, id int64, asOf time.Time) (Detail, er
 
 // storedState rebuilds the State the last write's replay stored: the schedule and the
 // allocations, with the totals summed from the transactions.
-func (s *Service) storedState(ctx context.Context, l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling, asOf time.Time) (_ *loan.State, err error) {
+func (s *Service) storedState(ctx context.Context, q sqlx.QueryerContext, l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling, asOf time.Time) (_ *loan.State, err error) {
 	defer money.RecoverOverflow(&err)
 	st := &loan.State{AsOf: asOf, Terms: l.Terms(), Allocations: make(map[int64]loan.Allocation, len(txs))}
 	for _, r := range rs {
@@ -241,7 +246,7 @@ func (s *Service) storedState(ctx context.Context, l loan.Loan, txs []loan.Trans
 		}
 	}
 	st.Outstanding = money.MustSub(money.MustSub(st.Disbursed, st.PrincipalRepaid), st.WrittenOff)
-	rows, err := s.q.Installments.QueryContext(ctx, l.ID)
+	rows, err := s.stmt(q, s.q.Installments).QueryContext(ctx, l.ID)
 	if err != nil {
 		return nil, fmt.Errorf("loan %d schedule: %w", l.ID, err)
 	}

@@ -46,7 +46,7 @@ func TestStoredStateMatchesReplay(t *testing.T) {
 		f := []loan.Frequency{loan.Monthly, loan.Quarterly, loan.Semiannual}[rng.Intn(3)]
 		terms := loan.Terms{
 			Currency: money.MustCurrency([]string{"USD", "BOB", "JPY"}[rng.Intn(3)]), Committed: decimal.MustNew(int64(10000+rng.Intn(900000)), 0),
-			Rate: decimal.MustNew(int64(rng.Intn(2000)), 4), DayCount: []loan.DayCount{loan.ACT360, loan.ACT365, loan.Thirty360}[rng.Intn(3)],
+			Rate: decimal.MustNew(int64(rng.Intn(2000)), 4), DayCount: []loan.DayCount{loan.ACT360, loan.ACT365F, loan.Thirty360WholeMonth}[rng.Intn(3)],
 			SignedOn: signed, FirstDueOn: civil.AddMonths(signed, f.Months()), MaturityOn: civil.AddMonths(signed, f.Months()*(2+rng.Intn(10))),
 			Amortization: []loan.Amortization{loan.Bullet, loan.EqualPrincipal, loan.Annuity}[rng.Intn(3)], Frequency: f,
 		}

@@ -65,14 +65,14 @@ func TestDayCounts(t *testing.T) {
 	}{
 		// DOMAIN.md: 60 days at 1 % on 100,000 under ACT/360 is exactly 60/360 of 1,000.
 		{"ACT/360, 60 days", "0.01", ACT360, "2024-01-01", "2024-03-01", "166.67"},
-		{"ACT/365, 60 days", "0.01", ACT365, "2024-01-01", "2024-03-01", "164.38"},
+		{"ACT/365, 60 days", "0.01", ACT365F, "2024-01-01", "2024-03-01", "164.38"},
 		// 30/360: a month is 1/12 of a year whatever the calendar says.
-		{"30/360, February (28 days)", "0.12", Thirty360, "2023-01-31", "2023-02-28", "1000.00"},
-		{"30/360, March (31 days)", "0.12", Thirty360, "2023-02-28", "2023-03-31", "1000.00"},
-		{"30/360, leap February", "0.12", Thirty360, "2024-01-31", "2024-02-29", "1000.00"},
-		{"30/360, mid-month", "0.12", Thirty360, "2023-01-15", "2023-02-15", "1000.00"},
+		{"30/360, February (28 days)", "0.12", Thirty360WholeMonth, "2023-01-31", "2023-02-28", "1000.00"},
+		{"30/360, March (31 days)", "0.12", Thirty360WholeMonth, "2023-02-28", "2023-03-31", "1000.00"},
+		{"30/360, leap February", "0.12", Thirty360WholeMonth, "2024-01-31", "2024-02-29", "1000.00"},
+		{"30/360, mid-month", "0.12", Thirty360WholeMonth, "2023-01-15", "2023-02-15", "1000.00"},
 		{"ACT/360, leap February has 29 days", "0.12", ACT360, "2024-02-01", "2024-03-01", "966.67"},
-		{"ACT/365 across a leap day: 366 days", "0.10", ACT365, "2024-01-01", "2025-01-01", "10027.40"},
+		{"ACT/365 across a leap day: 366 days", "0.10", ACT365F, "2024-01-01", "2025-01-01", "10027.40"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +111,7 @@ func TestMonthEndDueDates(t *testing.T) {
 
 func TestAnnuityMatchesClosedFormula(t *testing.T) {
 	// 10,000 at 12 % a year, 12 monthly installments, 30/360 so every month is 1 %.
-	terms := usd("10000", "0.12", Thirty360, "2024-01-15", "2024-02-15", "2025-01-15", Annuity, Monthly)
+	terms := usd("10000", "0.12", Thirty360WholeMonth, "2024-01-15", "2024-02-15", "2025-01-15", Annuity, Monthly)
 	st := replay(t, terms, "2024-01-15", disburse(1, "2024-01-15", "10000"))
 	r := 0.01
 	closed := 10000 * r / (1 - math.Pow(1+r, -12)) // 888.4878867...
@@ -142,7 +142,7 @@ func TestEqualPrincipalRemainderOnLast(t *testing.T) {
 }
 
 func TestGracePeriods(t *testing.T) {
-	terms := usd("12000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2024-06-01", EqualPrincipal, Monthly)
+	terms := usd("12000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-02-01", "2024-06-01", EqualPrincipal, Monthly)
 	terms.GracePeriods = 2
 	st := replay(t, terms, "2024-01-01", disburse(1, "2024-01-01", "12000"))
 	want := []string{"0", "0", "4000", "4000", "4000"}
@@ -153,7 +153,7 @@ func TestGracePeriods(t *testing.T) {
 }
 
 func TestTranchesRederiveTheFutureOnly(t *testing.T) {
-	terms := usd("20000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2024-05-01", EqualPrincipal, Monthly)
+	terms := usd("20000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-02-01", "2024-05-01", EqualPrincipal, Monthly)
 	first := replay(t, terms, "2024-01-01", disburse(1, "2024-01-01", "10000"))
 	eq(t, "before tranche: installment 1", first.Installments[0].Principal, "2500")
 
@@ -177,7 +177,7 @@ func TestTranchesRederiveTheFutureOnly(t *testing.T) {
 
 func TestAllocationOrder(t *testing.T) {
 	// Quarterly 1,000 principal + interest; nothing paid for two quarters.
-	terms := usd("3000", "0.12", Thirty360, "2024-01-01", "2024-04-01", "2024-10-01", EqualPrincipal, Quarterly)
+	terms := usd("3000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-04-01", "2024-10-01", EqualPrincipal, Quarterly)
 	events := []Event{disburse(1, "2024-01-01", "3000"), repay(2, "2024-07-15", "200")}
 	st := replay(t, terms, "2024-07-15", events...)
 	// Overdue interest first, oldest first: 90 (Q1) + 60 (Q2) = 150; then principal of Q1.
@@ -205,7 +205,7 @@ func TestAllocationOrder(t *testing.T) {
 }
 
 func TestPrepaymentKeepsTheTerm(t *testing.T) {
-	terms := usd("12000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2025-01-01", EqualPrincipal, Monthly)
+	terms := usd("12000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-02-01", "2025-01-01", EqualPrincipal, Monthly)
 	// On the first due date: pay the installment (1,000 + 120) and prepay 5,500.
 	st := replay(t, terms, "2024-02-01", disburse(1, "2024-01-01", "12000"), repay(2, "2024-02-01", "6620"))
 	a := st.Allocations[2]
@@ -255,7 +255,7 @@ func TestRepaymentRules(t *testing.T) {
 }
 
 func TestWriteOff(t *testing.T) {
-	terms := usd("9000", "0.12", Thirty360, "2024-01-01", "2024-04-01", "2024-10-01", EqualPrincipal, Quarterly)
+	terms := usd("9000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-04-01", "2024-10-01", EqualPrincipal, Quarterly)
 	base := []Event{disburse(1, "2024-01-01", "9000")}
 	partial := append(base, Event{ID: 2, Kind: WriteOff, On: date("2024-05-01"), Amount: d("4000"), Reason: "fraud"})
 	st := replay(t, terms, "2024-05-01", partial...)
@@ -277,7 +277,7 @@ func TestWriteOff(t *testing.T) {
 }
 
 func TestReschedule(t *testing.T) {
-	terms := usd("6000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2024-06-01", EqualPrincipal, Monthly)
+	terms := usd("6000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-02-01", "2024-06-01", EqualPrincipal, Monthly)
 	newMaturity := date("2025-03-01")
 	q := Quarterly
 	events := []Event{
@@ -354,7 +354,7 @@ func randomHistories(t *testing.T, seed int64) {
 	rng := rand.New(rand.NewSource(seed))
 	kinds := []Amortization{Bullet, EqualPrincipal, Annuity}
 	freqs := []Frequency{Monthly, Quarterly, Semiannual}
-	dcs := []DayCount{ACT360, ACT365, Thirty360}
+	dcs := []DayCount{ACT360, ACT365F, Thirty360WholeMonth}
 	for n := 0; n < 200; n++ {
 		signed := civil.Date(2020, time.Month(1+rng.Intn(12)), 1+rng.Intn(28))
 		f := freqs[rng.Intn(len(freqs))]
@@ -519,7 +519,7 @@ func TestRescheduleCarriesOnlyUnpaidInterest(t *testing.T) {
 // change of balance later in the same period.
 func TestInterestIsNeverLostNorChargedTwice(t *testing.T) {
 	t.Run("a tranche after the period's interest was paid early", func(t *testing.T) {
-		terms := usd("200000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2024-12-01", Bullet, Monthly)
+		terms := usd("200000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-02-01", "2024-12-01", Bullet, Monthly)
 		st := replay(t, terms, "2024-02-01", disburse(1, "2024-01-01", "100000"), repay(2, "2024-01-10", "1000"),
 			disburse(3, "2024-01-16", "100000"))
 		// 100,000 for the half month, 200,000 for the other half: 500 + 1,000.
@@ -527,7 +527,7 @@ func TestInterestIsNeverLostNorChargedTwice(t *testing.T) {
 		eq(t, "paid early toward it", st.Installments[0].PaidInterest, "1000")
 	})
 	t.Run("a rescheduling after interest was paid ahead", func(t *testing.T) {
-		terms := usd("120000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2024-12-01", Bullet, Monthly)
+		terms := usd("120000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-02-01", "2024-12-01", Bullet, Monthly)
 		maturity := date("2025-01-16")
 		st := replay(t, terms, "2024-02-16", disburse(1, "2024-01-01", "120000"), repay(2, "2024-01-05", "1200"),
 			Event{ID: 3, Kind: Reschedule, On: date("2024-01-16"), NewMaturityOn: &maturity})
@@ -542,7 +542,7 @@ func TestInterestIsNeverLostNorChargedTwice(t *testing.T) {
 		eq(t, "interest up to 16 February", total, "1800.00")
 	})
 	t.Run("a prepayment in the grace period keeps the grace", func(t *testing.T) {
-		terms := usd("12000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2024-06-01", EqualPrincipal, Monthly)
+		terms := usd("12000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-02-01", "2024-06-01", EqualPrincipal, Monthly)
 		terms.GracePeriods = 2
 		st := replay(t, terms, "2024-01-15", disburse(1, "2024-01-01", "12000"), repay(2, "2024-01-15", "1120"))
 		eq(t, "prepaid", st.Allocations[2].Prepaid, "1000")
@@ -552,7 +552,7 @@ func TestInterestIsNeverLostNorChargedTwice(t *testing.T) {
 		}
 	})
 	t.Run("30/360: whole months across February are 1/12 each", func(t *testing.T) {
-		terms := usd("100000", "0.12", Thirty360, "2025-01-01", "2025-02-28", "2025-03-28", Bullet, Monthly)
+		terms := usd("100000", "0.12", Thirty360WholeMonth, "2025-01-01", "2025-02-28", "2025-03-28", Bullet, Monthly)
 		st := replay(t, terms, "2025-03-28", disburse(1, "2025-01-28", "100000"))
 		eq(t, "28 January → 28 February", st.Installments[0].Interest, "1000.00")
 		eq(t, "28 February → 28 March", st.Installments[1].Interest, "1000.00")

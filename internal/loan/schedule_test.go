@@ -1,15 +1,19 @@
 package loan
 
 import (
-	"cartera/internal/platform/apperr"
-	"cartera/internal/platform/civil"
+	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/govalues/decimal"
+
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
 )
 
 func TestProjectedSchedule(t *testing.T) {
-	terms := usd("120000", "0.12", Thirty360, "2024-01-15", "2024-04-15", "2025-01-15", EqualPrincipal, Quarterly)
+	terms := usd("120000", "0.12", Thirty360WholeMonth, "2024-01-15", "2024-04-15", "2025-01-15", EqualPrincipal, Quarterly)
 	got, err := ProjectedSchedule(terms)
 	if err != nil {
 		t.Fatal(err)
@@ -38,9 +42,15 @@ func TestProjectedSchedule(t *testing.T) {
 	}
 }
 
-// TestAnnuityBeyondTheDecimalRange: a high rate over many monthly installments puts
-// (1+r)^n beyond the decimals' range; the schedule is still computed (the level
-// installment is then the interest alone), not a failure.
+// TestAnnuityBeyondTheDecimalRange: a high rate over many monthly installments once put
+// (1+r)^n beyond the decimals' range. The level installment is now found from discount
+// factors, which only shrink, so the schedule is computed and still levels.
+// Expectation changed (issue 16, level annuities under actual days): it was "the
+// level installment is the interest alone, and the last repays the whole 100,000",
+// which held only for 30-day months. Under ACT/360 a 31-day month's interest
+// (100,000 × 0.99 × 31/360 = 8,525.00) exceeds the level installment (≈ 8,371, the
+// average month's), so January repays no principal, February's 28 days repay some,
+// and the loan is repaid by its maturity, as an annuity is.
 func TestAnnuityBeyondTheDecimalRange(t *testing.T) {
 	terms := usd("100000", "0.99", ACT360, "2026-01-01", "2026-02-01", "2099-01-01", Annuity, Monthly)
 	if err := terms.Validate(); err != nil {
@@ -50,13 +60,96 @@ func TestAnnuityBeyondTheDecimalRange(t *testing.T) {
 	if err != nil {
 		t.Fatalf("schedule: %v", err)
 	}
-	first := got[0]
-	// 100,000 × 0.99 / 12 = 8,250.00 a month: the principal share rounds to nothing.
-	if first.Principal.Sign() != 0 || first.Interest.IsZero() {
-		t.Errorf("first installment: principal %s, interest %s", first.Principal, first.Interest)
+	if first := got[0]; first.Principal.Sign() != 0 || !first.Interest.Equal(decimal.MustParse("8525.00")) {
+		t.Errorf("first installment (31 days): principal %s, interest %s", first.Principal, first.Interest)
 	}
-	last := got[len(got)-1]
-	if last.Principal.Cmp(decimal.MustParse("100000")) != 0 {
-		t.Errorf("the last installment repays %s, want the whole 100000", last.Principal)
+	if feb := got[1]; !feb.Principal.IsPos() {
+		t.Errorf("February (28 days, interest 7,700.00) repays no principal: %s", feb.Principal)
+	}
+	sum := decimal.Zero
+	for _, in := range got {
+		if in.Principal.IsNeg() {
+			t.Fatalf("installment %d: negative principal %s", in.Seq, in.Principal)
+		}
+		sum, _ = sum.Add(in.Principal)
+	}
+	if !sum.Equal(decimal.MustParse("100000")) || !got[len(got)-1].Principal.IsPos() {
+		t.Errorf("principal repaid %s (want 100000), the last installment %s (want some: repaid at maturity, not before)", sum, got[len(got)-1].Principal)
+	}
+}
+
+// Apache Fineract's EMI scenarios (fineract-e2e-tests-runner/src/test/resources/
+// features/EMICalculation.feature, commit 0258af68): 100 disbursed on 2024-01-01,
+// six monthly installments, interest on actual days over 365 (days in year 365, days
+// in month actual), the installment level. C3159 at 12 %, C3160 at 9.4822 %, C3167 at
+// 15.678 %; each row is principal, interest.
+func TestLevelAnnuityMatchesFineractEMI(t *testing.T) {
+	for _, c := range []struct {
+		scenario, rate string
+		want           [6][2]string
+	}{
+		{"C3159", "0.12", [6][2]string{{"16.23", "1.02"}, {"16.45", "0.80"}, {"16.56", "0.69"}, {"16.75", "0.50"}, {"16.90", "0.35"}, {"17.11", "0.17"}}},
+		{"C3160", "0.094822", [6][2]string{{"16.32", "0.81"}, {"16.50", "0.63"}, {"16.59", "0.54"}, {"16.74", "0.39"}, {"16.86", "0.27"}, {"16.99", "0.13"}}},
+		{"C3167", "0.15678", [6][2]string{{"16.10", "1.33"}, {"16.38", "1.05"}, {"16.53", "0.90"}, {"16.77", "0.66"}, {"16.97", "0.46"}, {"17.25", "0.22"}}},
+	} {
+		terms := usd("100", c.rate, ACT365F, "2024-01-01", "2024-02-01", "2024-07-01", Annuity, Monthly)
+		got, err := ProjectedSchedule(terms)
+		if err != nil || len(got) != 6 {
+			t.Fatalf("%s: %d installments, %v", c.scenario, len(got), err)
+		}
+		for i, w := range c.want {
+			if !got[i].Principal.Equal(d(w[0])) || !got[i].Interest.Equal(d(w[1])) {
+				t.Errorf("%s installment %d: principal %s interest %s, Fineract publishes %s and %s",
+					c.scenario, i+1, got[i].Principal, got[i].Interest, w[0], w[1])
+			}
+		}
+	}
+}
+
+// Every installment but the last totals the level amount to the cent under every day
+// count, over random terms (some with a longer first period); the last settles the
+// rest, and the principal adds up.
+func TestAnnuitiesAreLevelUnderEveryDayCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 4))
+	for i := 0; i < 400; i++ {
+		dc := DayCounts[rng.IntN(len(DayCounts))]
+		signed := civil.Date(2020+rng.IntN(6), time.Month(1+rng.IntN(12)), 1+rng.IntN(28))
+		if rng.IntN(4) == 0 {
+			signed = civil.AddMonths(civil.Date(signed.Year(), signed.Month(), 1), 1).AddDate(0, 0, -1) // a month end
+		}
+		f := []Frequency{Monthly, Quarterly, Semiannual}[rng.IntN(3)]
+		n := 2 + rng.IntN(60/f.Months()+1)
+		first := civil.AddMonths(signed, f.Months())
+		if rng.IntN(3) == 0 {
+			first = first.AddDate(0, 0, rng.IntN(25)) // a broken first period
+		}
+		terms := Terms{Currency: money.MustCurrency("USD"), Committed: decimal.MustNew(int64(1000+rng.IntN(5_000_000)), 0),
+			Rate: decimal.MustNew(int64(100+rng.IntN(3000)), 4), DayCount: dc, SignedOn: signed, FirstDueOn: first,
+			MaturityOn: civil.AddMonths(first, (n-1)*f.Months()), Amortization: Annuity, Frequency: f}
+		got, err := ProjectedSchedule(terms)
+		if err != nil {
+			t.Fatalf("%+v: %v", terms, err)
+		}
+		// A period whose interest alone exceeds the level amount (a long first period
+		// at a high rate) repays no principal, and the rest levels again after it.
+		var level decimal.Decimal
+		sum := decimal.Zero
+		for k, in := range got {
+			total := add(in.Principal, in.Interest)
+			sum = add(sum, in.Principal)
+			switch {
+			case k == len(got)-1:
+			case in.Principal.IsZero() && (level.IsZero() || in.Interest.Cmp(level) > 0):
+				level = decimal.Zero
+			case level.IsZero():
+				level = total
+			case !total.Equal(level):
+				t.Fatalf("%s %s %s (first due %s) over %d: installment %d totals %s, the level %s", dc, terms.Rate,
+					civil.Format(signed), civil.Format(first), len(got), k+1, total, level)
+			}
+		}
+		if !sum.Equal(terms.Committed) {
+			t.Fatalf("%s: principal adds up to %s of %s", dc, sum, terms.Committed)
+		}
 	}
 }

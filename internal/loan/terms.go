@@ -19,20 +19,6 @@ import (
 	"cartera/internal/platform/money"
 )
 
-// DayCount is how a period's length becomes a fraction of a year.
-type DayCount string
-
-// The day-count conventions.
-const (
-	// ACT360 counts actual days over 360: 60 days at 1 % on 100,000 is 166.67.
-	ACT360 DayCount = "ACT/360"
-	// ACT365 counts actual days over 365 (ACT/365 Fixed).
-	ACT365 DayCount = "ACT/365"
-	// Thirty360 counts 30 days a month (30E/360, ISDA: a month-end date counts as
-	// the 30th), so every whole month is exactly 1/12 of a year, February included.
-	Thirty360 DayCount = "30/360"
-)
-
 // Amortization is how principal is repaid.
 type Amortization string
 
@@ -98,10 +84,8 @@ func (t Terms) Validate() error {
 	} else if t.Rate.MinScale() > 8 {
 		bad.Add("interest_rate", "at most 8 decimals")
 	}
-	switch t.DayCount {
-	case ACT360, ACT365, Thirty360:
-	default:
-		bad.Add("day_count", "must be one of ACT/360, ACT/365, 30/360")
+	if !t.DayCount.Valid() {
+		bad.Add("day_count", "must be one of %s", dayCountList())
 	}
 	switch t.Amortization {
 	case Bullet, EqualPrincipal, Annuity:
@@ -162,45 +146,6 @@ func DueDates(first, maturity time.Time, f Frequency) []time.Time {
 	}
 	return append(dates, maturity)
 }
-
-// days is the length of [a, b) in the day count's days; with basis, the year
-// fraction is days/basis. Interest is accrued as balance × rate × days and divided by
-// the basis once per installment: fewer divisions, and exact sums in between.
-func days(dc DayCount, a, b time.Time) int64 {
-	if dc != Thirty360 {
-		return int64(civil.Days(a, b))
-	}
-	// Whole months are 30 days each, February or not: from a date to the same day of
-	// a later month (the 28th to the 28th), or from a month end to a month end.
-	y1, m1, d1 := a.Date()
-	y2, m2, d2 := b.Date()
-	months := 12*(y2-y1) + int(m2) - int(m1)
-	if months > 0 && (civil.AddMonths(a, months).Equal(b) || civil.IsMonthEnd(a) && civil.IsMonthEnd(b)) {
-		return int64(30 * months)
-	}
-	// Otherwise 30E/360 (ISDA): a month-end date counts as the 30th.
-	if civil.IsMonthEnd(a) {
-		d1 = 30
-	}
-	if civil.IsMonthEnd(b) {
-		d2 = 30
-	}
-	return int64(360*(y2-y1) + 30*(int(m2)-int(m1)) + (d2 - d1))
-}
-
-// basis is the number of days in the day count's year.
-func basis(dc DayCount) decimal.Decimal {
-	if dc == ACT365 {
-		return d365
-	}
-	return d360
-}
-
-var (
-	d360 = decimal.MustNew(360, 0)
-	d365 = decimal.MustNew(365, 0)
-	d12  = decimal.MustNew(12, 0)
-)
 
 // arithmeticError carries an overflow out of the engine's arithmetic to Replay.
 type arithmeticError struct{ err error }
@@ -293,7 +238,7 @@ var powers = func() []decimal.Decimal {
 
 func pow10(n int) decimal.Decimal { return powers[n] }
 
-func min(a, b decimal.Decimal) decimal.Decimal {
+func lesser(a, b decimal.Decimal) decimal.Decimal {
 	if a.Cmp(b) <= 0 {
 		return a
 	}
@@ -301,9 +246,6 @@ func min(a, b decimal.Decimal) decimal.Decimal {
 }
 
 func fmtDate(t time.Time) string { return t.Format(civil.Layout) }
-
-// ParseDayCount, ParseAmortization and ParseFrequency read the API's spellings.
-func ParseDayCount(s string) DayCount { return DayCount(strings.ToUpper(strings.TrimSpace(s))) }
 
 // ParseAmortization reads an amortization name.
 func ParseAmortization(s string) Amortization {

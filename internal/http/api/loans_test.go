@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -313,5 +314,26 @@ func TestFXRates(t *testing.T) {
 	}
 	if n := count(t, e.conn, "SELECT count(*) FROM audit_log WHERE entity = 'fx_rate'"); n != 3 {
 		t.Errorf("fx audit entries = %d, want 3", n)
+	}
+}
+
+// Day counts by the names agreements use: other spellings are read as the convention
+// they name and answered by its name (ACT/365 is ACT/365F); the legacy 30/360
+// whole-month stays accepted; an unknown one is refused with the list.
+func TestDayCountNames(t *testing.T) {
+	e, _ := ledgerEnv(t)
+	for i, c := range []struct{ in, want string }{
+		{"act/365", "ACT/365F"}, {"Actual/365 Fixed", "ACT/365F"}, {"30e/360 isda", "30E/360 ISDA"},
+		{"ACT/ACT ISDA", "ACT/ACT ISDA"}, {"30/360", "30/360"}, {"30/360 whole-month", "30/360 whole-month"},
+	} {
+		r := e.do(user.Manager, http.MethodPost, "/api/v1/partners/1/loans", newLoan(map[string]any{"reference": fmt.Sprintf("DC%d", i), "day_count": c.in}))
+		if r.status != http.StatusCreated || r.json(t)["day_count"] != c.want {
+			t.Errorf("day_count %q: %d %s, want %q", c.in, r.status, r.body, c.want)
+		}
+	}
+	r := e.do(user.Manager, http.MethodPost, "/api/v1/partners/1/loans", newLoan(map[string]any{"reference": "DCX", "day_count": "ACT/ACT"}))
+	assertProblem(t, r, 422, "day_count")
+	if !strings.Contains(string(r.body), "ACT/360, ACT/365F, ACT/ACT ISDA, 30/360, 30E/360, 30E/360 ISDA, 30/360 whole-month") {
+		t.Errorf("the refusal does not list the conventions: %s", r.body)
 	}
 }

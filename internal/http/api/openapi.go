@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/internal/kpi"
+	"cartera/internal/loan"
 )
 
 // The OpenAPI 3.1 document of /api/v1, served at /api/openapi.json. It is built from
@@ -130,7 +131,7 @@ func schemas() map[string]schema {
 	loanProps := map[string]schema{
 		"id": integer(""), "fund_id": integer(""), "partner_id": integer(""), "reference": str("unique"),
 		"currency": str("ISO 4217"), "committed_amount": decimalSchema(""), "interest_rate": decimalSchema("annual, a fraction: 0.085 is 8.5 %"),
-		"day_count": enum("", "ACT/360", "ACT/365", "30/360"), "signed_on": dateSchema(""), "first_due_on": dateSchema(""),
+		"day_count": dayCountSchema(), "signed_on": dateSchema(""), "first_due_on": dateSchema(""),
 		"maturity_on": dateSchema(""), "amortization": enum("", "bullet", "equal_principal", "annuity"),
 		"frequency": enum("", "monthly", "quarterly", "semiannual", "annual"), "grace_periods": integer("leading interest-only installments"),
 		"purpose": str(""), "status": enum("", "pipeline", "active", "repaid", "written_off"),
@@ -194,7 +195,8 @@ func schemas() map[string]schema {
 			"first_due_on", "maturity_on", "amortization", "frequency"}, map[string]schema{
 			"fund_id": integer("may be left out when there is one fund"), "reference": str(""), "purpose": str(""),
 			"currency": str(""), "committed_amount": decimalSchema(""), "interest_rate": decimalSchema(""),
-			"day_count": loanProps["day_count"], "signed_on": dateSchema(""), "first_due_on": dateSchema(""),
+			"day_count": str("one of " + strings.Join(dayCountNames(), ", ") + ` (as an agreement names it; other spellings such as "ACT/365" or "Actual/365 Fixed" are read as the convention they name, and answers give the name above)`),
+			"signed_on": dateSchema(""), "first_due_on": dateSchema(""),
 			"maturity_on": dateSchema(""), "amortization": loanProps["amortization"], "frequency": loanProps["frequency"],
 			"grace_periods": integer("")}),
 		"LoanPatch":  closed(nil, map[string]schema{"reference": str(""), "purpose": str("")}),
@@ -587,3 +589,14 @@ func withAliases(ops []operation) []operation {
 	}
 	return out
 }
+
+// dayCountNames are the conventions a loan answers with (loan.DayCounts).
+func dayCountNames() []string {
+	names := make([]string, len(loan.DayCounts))
+	for i, dc := range loan.DayCounts {
+		names[i] = string(dc)
+	}
+	return names
+}
+
+func dayCountSchema() schema { return enum("", dayCountNames()...) }

@@ -111,7 +111,7 @@ func addYenLoan(t *testing.T, e *env) partner.Partner {
 	p := mustList(t, e)[0]
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 	l, err := e.deps.Loans.Create(ctx, audit.System("test"), ledger.NewLoan{PartnerID: p.ID, Reference: "JPY-1", Terms: loan.Terms{
-		Currency: money.MustCurrency("JPY"), Committed: decimal.MustParse("10000000"), Rate: decimal.MustParse("0.05"), DayCount: loan.ACT365,
+		Currency: money.MustCurrency("JPY"), Committed: decimal.MustParse("10000000"), Rate: decimal.MustParse("0.05"), DayCount: loan.ACT365F,
 		SignedOn: today.AddDate(0, -2, 0), FirstDueOn: today.AddDate(0, 4, 0), MaturityOn: today.AddDate(2, 0, 0),
 		Amortization: loan.Bullet, Frequency: loan.Semiannual}})
 	if err != nil {

@@ -18,9 +18,14 @@ import (
 
 var (
 	dayCountOptions = []Option{
+		// As agreements name them; the legacy "30/360 whole-month" stays accepted by the
+		// API for loans stored with it, and is not offered for new ones.
 		{string(loan.ACT360), "ACT/360 (actual days over 360)"},
-		{string(loan.ACT365), "ACT/365 (actual days over 365)"},
-		{string(loan.Thirty360), "30/360 (30-day months)"},
+		{string(loan.ACT365F), "ACT/365F (actual days over 365, fixed)"},
+		{string(loan.ACTACTISDA), "ACT/ACT ISDA (days in a leap year over 366, others over 365)"},
+		{string(loan.Thirty360), "30/360 (US bond basis, 30-day months)"},
+		{string(loan.Thirty360E), "30E/360 (Eurobond basis)"},
+		{string(loan.Thirty360EISDA), "30E/360 ISDA (February's end at maturity counts as it is)"},
 	}
 	amortizationOptions = []Option{
 		{string(loan.EqualPrincipal), "Equal principal"},

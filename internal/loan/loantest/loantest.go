@@ -36,7 +36,7 @@ func randomTerms(rng *rand.Rand) loan.Terms {
 	terms := loan.Terms{
 		Currency:  money.MustCurrency([]string{"USD", "EUR", "JPY", "BOB"}[rng.IntN(4)]),
 		Committed: decimal.MustNew(int64(10_000+rng.IntN(2_000_000)), 0),
-		Rate:      decimal.MustNew(int64(rng.IntN(2000)), 4), DayCount: []loan.DayCount{loan.ACT360, loan.ACT365, loan.Thirty360}[rng.IntN(3)],
+		Rate:      decimal.MustNew(int64(rng.IntN(2000)), 4), DayCount: loan.DayCounts[rng.IntN(len(loan.DayCounts))],
 		SignedOn: signed, FirstDueOn: first, MaturityOn: civil.AddMonths(first, freq.Months()*rng.IntN(12)),
 		Amortization: []loan.Amortization{loan.Bullet, loan.EqualPrincipal, loan.Annuity}[rng.IntN(3)], Frequency: freq, GracePeriods: rng.IntN(2),
 	}

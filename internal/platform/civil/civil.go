@@ -49,9 +49,26 @@ func Parse(s string) (time.Time, error) {
 	return t, nil
 }
 
-// Days is the number of days from a to b (negative when b is before a).
-func Days(a, b time.Time) int {
-	return int(Of(b).Sub(Of(a)).Hours() / 24)
+// Days is the number of days from a to b (negative when b is before a), by their
+// calendar dates. Computed from the dates' day numbers, not by building two
+// midnights: the loan engine counts days for every period it accrues, and a
+// 10-year monthly schedule spent a third of its time here (measured).
+func Days(a, b time.Time) int { return dayNumber(b.Date()) - dayNumber(a.Date()) }
+
+// dayNumber counts days in the proleptic Gregorian calendar (the civil-from-days
+// algorithm in reverse: years from March, so February's length is the year's end).
+func dayNumber(y int, m time.Month, d int) int {
+	if m <= time.February {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (int(m) + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	return era*146097 + yoe*365 + yoe/4 - yoe/100 + doy
 }
 
 // AddMonths adds n months to anchor, keeping anchor's day of the month, or the last

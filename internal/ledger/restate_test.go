@@ -1,0 +1,87 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"cartera/internal/audit"
+	"cartera/internal/loan"
+	"cartera/internal/loan/loantest"
+	"cartera/internal/platform/civil"
+)
+
+// TestRestateUnderNewRules: a book whose figures were derived under the first rules
+// is replayed once under the current ones. Fineract's C3159 loan (100 at 12 %, six
+// months, ACT/365F) was stored with the first rules' uneven first installment (its
+// principal share from the nominal monthly rate: 16.25 + 1.02 = 17.27); the
+// restatement stores Fineract's level schedule (16.23 + 1.02 = 17.25), reports the
+// figure before and after, audits it once, and leaves an unchanged loan alone. A
+// second run, under the same rules, does nothing.
+func TestRestateUnderNewRules(t *testing.T) {
+	ctx := context.Background()
+	s, conn, _, _ := bookService(t, civil.Date(2024, 7, 15))
+	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
+		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
+		t.Fatal(err)
+	}
+	actor := audit.System("test")
+	create := func(ref string, terms loan.Terms) int64 {
+		l, err := s.Create(ctx, actor, NewLoan{PartnerID: 1, Reference: ref, Terms: terms})
+		ok(t, err)
+		_, err = s.Post(ctx, actor, l.ID, loan.Event{Kind: loan.Disbursement, On: terms.SignedOn, Amount: terms.Committed})
+		ok(t, err)
+		return l.ID
+	}
+	emi := create("C3159", loantest.USD("100", "0.12", loan.ACT365F, "2024-01-01", "2024-02-01", "2024-07-01", loan.Annuity, loan.Monthly))
+	flat := create("FLAT", loantest.USD("1000", "0.10", loan.ACT360, "2024-01-01", "2024-02-01", "2024-07-01", loan.EqualPrincipal, loan.Monthly))
+	for _, q := range []string{
+		`UPDATE loan_installments SET principal = 16.25 WHERE loan_id = $1 AND seq = 1`,
+		`UPDATE loan_installments SET principal = 17.09 WHERE loan_id = $1 AND seq = 6`,
+		`INSERT INTO app_meta (key, value) SELECT 'ledger_rules', '1' WHERE $1 > 0 ON CONFLICT (key) DO UPDATE SET value = '1'`,
+	} {
+		if _, err := conn.Exec(q, emi); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	res, err := s.Restate(ctx, audit.System("ledger rules"), nil)
+	ok(t, err)
+	if res.From != 1 || res.To != loan.Rules || res.Loans != 2 || res.Changed != 1 {
+		report, _ := s.ListRestatements(ctx)
+		t.Fatalf("restatement: %+v %+v", res, report)
+	}
+	d, err := s.Get(ctx, emi, civil.Date(2024, 7, 15))
+	ok(t, err)
+	if in := d.State.Installments; !in[0].Principal.Equal(loantest.D("16.23")) || !in[5].Principal.Equal(loantest.D("17.11")) {
+		t.Errorf("restated schedule: first %s, last %s; want Fineract's 16.23 and 17.11", in[0].Principal, in[5].Principal)
+	}
+	report, err := s.ListRestatements(ctx)
+	ok(t, err)
+	got := map[string][2]string{}
+	for _, r := range report {
+		if r.LoanID != emi || r.Rules != loan.Rules || r.Reference != "C3159" {
+			t.Errorf("restatement of another loan, or under other rules: %+v", r)
+		}
+		got[r.Field] = [2]string{r.Before, r.After}
+	}
+	if len(got) != 2 || got["installment 1 principal"] != [2]string{"16.25", "16.23"} || got["installment 6 principal"] != [2]string{"17.09", "17.11"} {
+		t.Errorf("report: %v", got)
+	}
+	var entries []struct {
+		Before, After json.RawMessage
+	}
+	if err := conn.Select(&entries, `SELECT before, after FROM audit_log WHERE entity = 'loan' AND entity_id = $1 AND action = 'update'`, emi); err != nil || len(entries) != 1 {
+		t.Fatalf("audit entries of the restated loan: %d %v", len(entries), err)
+	}
+	var n int
+	if err := conn.Get(&n, `SELECT count(*) FROM audit_log WHERE entity = 'loan' AND entity_id = $1 AND action = 'update'`, flat); err != nil || n != 0 {
+		t.Errorf("the unchanged loan was audited %d times (%v)", n, err)
+	}
+
+	again, err := s.Restate(ctx, audit.System("ledger rules"), nil)
+	ok(t, err)
+	if again.From != loan.Rules || again.Loans != 0 {
+		t.Errorf("a second restatement: %+v", again)
+	}
+}
