@@ -73,17 +73,22 @@ func (s *Service) Preview(ctx context.Context, loanID int64, version string, e l
 }
 
 // historyVersion names a history: the number and the highest id of its transactions
-// and of its reschedulings. Events are only ever added, each with a higher id than
-// its kind had, so any posting changes it.
+// and of its reschedulings, and how many reschedulings were reversed. Events are only
+// ever added, each with a higher id than its kind had (a transaction's reversal is one
+// more), so any posting or reversal changes it.
 func historyVersion(txs []loan.Transaction, rs []loan.Rescheduling) string {
 	var maxTx, maxRs int64
+	reversed := 0
 	for _, t := range txs {
 		maxTx = max(maxTx, t.ID)
 	}
 	for _, r := range rs {
 		maxRs = max(maxRs, r.ID)
+		if !r.Live() {
+			reversed++
+		}
 	}
-	return fmt.Sprintf("t%d.%d-r%d.%d", len(txs), maxTx, len(rs), maxRs)
+	return fmt.Sprintf("t%d.%d-r%d.%d-x%d", len(txs), maxTx, len(rs), maxRs, reversed)
 }
 
 // checkVersion refuses an event decided on a page that showed another version of the

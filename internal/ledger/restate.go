@@ -58,8 +58,8 @@ func prepareRestate(ctx context.Context, conn *sqlx.DB) (*restateQueries, error)
 // ranges, one audit entry naming each figure before and after, and the same figures
 // in loan_restatements (the report: ListRestatements, `cartera restatements`). Each
 // loan is its own transaction under its row lock, and the rules are recorded last, so
-// an interrupted restatement resumes where it stopped. A book already under the rules,
-// or with no loans, costs one query.
+// an interrupted restatement resumes where it stopped. A book already under the rules
+// costs one query; one derived by a newer version (higher rules) is refused.
 func (s *Service) Restate(ctx context.Context, actor audit.Actor, log *slog.Logger) (RestateResult, error) {
 	res := RestateResult{To: loan.Rules}
 	var stored string
@@ -74,7 +74,13 @@ func (s *Service) Restate(ctx context.Context, actor audit.Actor, log *slog.Logg
 		}
 		res.From = n
 	}
-	if res.From < loan.Rules {
+	switch {
+	case res.From > loan.Rules:
+		// A newer version derived this book: this one would replay it wrongly.
+		return res, fmt.Errorf("the book was derived under the ledger's rules %d, and this version knows %d: run the newer version", res.From, loan.Rules)
+	case res.From == loan.Rules && stored != "":
+		return res, nil
+	case res.From < loan.Rules:
 		if err := s.restateAll(ctx, actor, log, &res); err != nil {
 			return res, err
 		}
@@ -92,7 +98,7 @@ func (s *Service) restateAll(ctx context.Context, actor audit.Actor, log *slog.L
 	}
 	started := time.Now()
 	for _, id := range ids {
-		changed, err := s.restateLoan(ctx, actor, id)
+		changed, err := s.restateLoan(ctx, actor, res.From, id)
 		if err != nil {
 			return err
 		}
@@ -109,7 +115,7 @@ func (s *Service) restateAll(ctx context.Context, actor audit.Actor, log *slog.L
 }
 
 // restateLoan replays one loan under the current rules and stores what moved.
-func (s *Service) restateLoan(ctx context.Context, actor audit.Actor, id int64) (changed bool, err error) {
+func (s *Service) restateLoan(ctx context.Context, actor audit.Actor, from int, id int64) (changed bool, err error) {
 	err = db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		l, err := s.lockLoan(ctx, tx, id)
 		if err != nil {
@@ -133,12 +139,12 @@ func (s *Service) restateLoan(ctx context.Context, actor audit.Actor, id int64) 
 			return nil
 		}
 		changed = true
-		return s.storeRestatement(ctx, tx, actor, l, txs, after, diffs)
+		return s.storeRestatement(ctx, tx, actor, from, l, txs, after, diffs)
 	})
 	return changed, err
 }
 
-func (s *Service) storeRestatement(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, l loan.Loan, txs []loan.Transaction, st *loan.State, diffs []figureChange) error {
+func (s *Service) storeRestatement(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, from int, l loan.Loan, txs []loan.Transaction, st *loan.State, diffs []figureChange) error {
 	if err := s.storeDerived(ctx, tx, l, txs, st); err != nil {
 		return err
 	}
@@ -155,7 +161,7 @@ func (s *Service) storeRestatement(ctx context.Context, tx *sqlx.Tx, actor audit
 		return fmt.Errorf("report the restatement of loan %d: %w", l.ID, err)
 	}
 	return s.audit.Record(ctx, tx, actor, audit.Update, "loan", l.ID,
-		map[string]any{"rules": strconv.Itoa(loan.Rules - 1), "figures": was}, map[string]any{"rules": strconv.Itoa(loan.Rules), "figures": is})
+		map[string]any{"rules": strconv.Itoa(from), "figures": was}, map[string]any{"rules": strconv.Itoa(loan.Rules), "figures": is})
 }
 
 // ListRestatements is the report of every restatement, oldest first.

@@ -93,6 +93,9 @@ type Service struct {
 		PositionLoans   *sqlx.Stmt      `query:"position-loans"`
 		PositionTxs     *sqlx.Stmt      `query:"position-transactions"`
 		PositionResched *sqlx.Stmt      `query:"position-reschedules"`
+		InsertReversal  *sqlx.Stmt      `query:"insert-reversal"`
+		MarkReversed    *sqlx.Stmt      `query:"mark-reversed"`
+		ReverseResched  *sqlx.Stmt      `query:"reverse-reschedule"`
 	}
 }
 
@@ -192,12 +195,9 @@ func isConstraint(err error, name string) bool {
 
 // Get returns the loan as of asOf: schedule, balances and history up to that date.
 func (s *Service) Get(ctx context.Context, id int64, asOf time.Time) (Detail, error) {
-	var l loan.Loan
-	if err := s.q.Get.GetContext(ctx, &l, id); err != nil {
-		if db.IsNoRows(err) {
-			return Detail{}, apperr.NotFound("loan %d does not exist", id)
-		}
-		return Detail{}, fmt.Errorf("get loan %d: %w", id, err)
+	l, err := s.getLoan(ctx, id)
+	if err != nil {
+		return Detail{}, err
 	}
 	txs, rs, err := s.history(ctx, s.conn, id)
 	if err != nil {
@@ -222,6 +222,9 @@ func (s *Service) storedState(ctx context.Context, q sqlx.QueryerContext, l loan
 	defer money.RecoverOverflow(&err)
 	st := &loan.State{AsOf: asOf, Terms: l.Terms(), Allocations: make(map[int64]loan.Allocation, len(txs))}
 	for _, r := range rs {
+		if !r.Live() {
+			continue
+		}
 		if r.NewMaturityOn != nil {
 			st.Terms.MaturityOn = *r.NewMaturityOn
 		}
@@ -233,6 +236,9 @@ func (s *Service) storedState(ctx context.Context, q sqlx.QueryerContext, l loan
 		}
 	}
 	for _, t := range txs {
+		if !t.Live() {
+			continue
+		}
 		switch t.Kind {
 		case loan.Disbursement:
 			st.Disbursed = money.MustAdd(st.Disbursed, t.Amount)
@@ -279,6 +285,9 @@ func detailOf(l loan.Loan, st *loan.State, txs []loan.Transaction, rs []loan.Res
 			continue
 		}
 		d.Transactions = append(d.Transactions, t)
+		if !t.Live() {
+			continue // no cash moved, in the end
+		}
 		amount, _ := t.Amount.Float64()
 		switch t.Kind {
 		case loan.Disbursement:
@@ -335,7 +344,8 @@ func (s *Service) transactions(ctx context.Context, st *sqlx.Stmt, id int64) ([]
 	txs := []loan.Transaction{}
 	for rows.Next() {
 		var t loan.Transaction
-		if err := rows.Scan(&t.ID, &t.LoanID, &t.Kind, &t.Date, &t.Amount, &t.Principal, &t.Interest, &t.Prepaid, &t.Reason); err != nil {
+		if err := rows.Scan(&t.ID, &t.LoanID, &t.Kind, &t.Date, &t.Amount, &t.Principal, &t.Interest, &t.Prepaid, &t.Reason,
+			&t.Reverses, &t.ReversedBy, &t.ReversedAt); err != nil {
 			return nil, fmt.Errorf("loan %d transactions: %w", id, err)
 		}
 		txs = append(txs, t)
@@ -354,15 +364,24 @@ func (s *Service) stmt(q sqlx.QueryerContext, st *sqlx.Stmt) *sqlx.Stmt {
 	return st
 }
 
-// Owed is everything owed on a loan on a date, as a repayment that day would be
-// allocated: the most it may be.
-func (s *Service) Owed(ctx context.Context, id int64, on time.Time) (loan.Loan, loan.Owed, error) {
+// getLoan reads a loan, its dates made civil; an unknown id is a 404.
+func (s *Service) getLoan(ctx context.Context, id int64) (loan.Loan, error) {
 	var l loan.Loan
 	if err := s.q.Get.GetContext(ctx, &l, id); err != nil {
 		if db.IsNoRows(err) {
-			return loan.Loan{}, loan.Owed{}, apperr.NotFound("loan %d does not exist", id)
+			return loan.Loan{}, apperr.NotFound("loan %d does not exist", id)
 		}
-		return loan.Loan{}, loan.Owed{}, fmt.Errorf("get loan %d: %w", id, err)
+		return loan.Loan{}, fmt.Errorf("get loan %d: %w", id, err)
+	}
+	return loan.Normalize(l), nil
+}
+
+// Owed is everything owed on a loan on a date, as a repayment that day would be
+// allocated: the most it may be.
+func (s *Service) Owed(ctx context.Context, id int64, on time.Time) (loan.Loan, loan.Owed, error) {
+	l, err := s.getLoan(ctx, id)
+	if err != nil {
+		return loan.Loan{}, loan.Owed{}, err
 	}
 	txs, rs, err := s.history(ctx, s.conn, id)
 	if err != nil {
@@ -683,6 +702,12 @@ func derive(txs []loan.Transaction, st *loan.State) (_ [][7]decimal.Decimal, err
 	var cd, cp, ci, cw decimal.Decimal
 	for i, t := range txs {
 		a := st.Allocations[t.ID]
+		if !t.Live() {
+			// A reversed transaction keeps the allocation it had when it was reversed,
+			// a reversal its own; neither counts in the running totals.
+			out[i] = [7]decimal.Decimal{t.Principal, t.Interest, t.Prepaid, cd, cp, ci, cw}
+			continue
+		}
 		switch t.Kind {
 		case loan.Disbursement:
 			a = loan.Allocation{Principal: t.Amount}

@@ -54,14 +54,15 @@ var DayCounts = []DayCount{ACT360, ACT365F, ACTACTISDA, Thirty360, Thirty360E, T
 var dayCountSpellings = map[string]DayCount{
 	"ACT/365": ACT365F, "ACT/365 FIXED": ACT365F, "ACTUAL/365 FIXED": ACT365F, "ACTUAL/365F": ACT365F, "ACTUAL/360": ACT360,
 	"ACTUAL/ACTUAL ISDA": ACTACTISDA, "ACT/ACT (ISDA)": ACTACTISDA, "ACTUAL/ACTUAL (ISDA)": ACTACTISDA,
-	"30/360 US": Thirty360, "30U/360": Thirty360, "BOND BASIS": Thirty360, "30/360 BOND BASIS": Thirty360,
-	"EUROBOND BASIS": Thirty360E, "30/360 ICMA": Thirty360E, "30E/360 (ISDA)": Thirty360EISDA,
+	"30/360 US": Thirty360, "30U/360": Thirty360, "30/360 SIA": Thirty360,
+	"EUROBOND BASIS": Thirty360E, "30E/360 (ISDA)": Thirty360EISDA,
 }
 
 // ParseDayCount reads a day count as typed: any letter case and spacing, and the
 // other names of each convention (ACT/365 is ACT/365F). An unknown name comes back as
-// typed, for Validate to refuse with the list; so does a bare "ACT/ACT", which may mean
-// the ISDA or the ICMA rule.
+// typed, for Validate to refuse with the list; so do the ambiguous ones: a bare
+// "ACT/ACT" (the ISDA or the ICMA rule?), "Bond basis" (ISDA 4.16(f) has no February
+// rule, the US basis has) and "30/360 ICMA" (the bond basis or 30E/360, by source).
 func ParseDayCount(s string) DayCount {
 	key := strings.ToUpper(strings.Join(strings.Fields(s), " "))
 	if dc, ok := dayCountSpellings[key]; ok {

@@ -290,14 +290,14 @@ func TestThirty360VariantsDisagreeWhereAgreementsDo(t *testing.T) {
 func TestParseDayCount(t *testing.T) {
 	for in, want := range map[string]DayCount{
 		"ACT/365": ACT365F, "act/365f": ACT365F, "Actual/365 Fixed": ACT365F, " ACT/360 ": ACT360, "act/act isda": ACTACTISDA,
-		"30/360": Thirty360, "30U/360": Thirty360, "bond basis": Thirty360, "30e/360": Thirty360E, "Eurobond basis": Thirty360E,
+		"30/360": Thirty360, "30U/360": Thirty360, "30/360 SIA": Thirty360, "30e/360": Thirty360E, "Eurobond basis": Thirty360E,
 		"30E/360  ISDA": Thirty360EISDA, "30/360 Whole-Month": Thirty360WholeMonth,
 	} {
 		if got := ParseDayCount(in); got != want {
 			t.Errorf("ParseDayCount(%q) = %q, want %q", in, got, want)
 		}
 	}
-	for _, unknown := range []string{"ACT/364", "ACT/ACT"} {
+	for _, unknown := range []string{"ACT/364", "ACT/ACT", "Bond basis", "30/360 ICMA"} {
 		if dc := ParseDayCount(unknown); dc.Valid() {
 			t.Errorf("%s accepted as %q", unknown, dc)
 		}

@@ -23,6 +23,9 @@ const (
 	Repayment    EventKind = "repayment"
 	WriteOff     EventKind = "writeoff"
 	Reschedule   EventKind = "reschedule"
+	// Reversal is a stored correction: it and the transaction it reverses are left out
+	// of every replay (Events), as if neither had happened.
+	Reversal EventKind = "reversal"
 )
 
 // Event is one entry in a loan's history.
@@ -154,13 +157,24 @@ func run(terms Terms, events []Event, asOf time.Time) (l *ledger, err error) {
 			break
 		}
 		if err := l.apply(e); err != nil {
-			return nil, err
+			return nil, &EventError{Event: e, Err: err}
 		}
 	}
 	l.advance(asOf)
 	l.project()
 	return l, nil
 }
+
+// EventError is an event a replay refused: the rule's error (an *apperr.Error naming
+// the field, as it unwraps) and which event broke it, so that a correction can say
+// which later event it would make impossible.
+type EventError struct {
+	Event Event
+	Err   error
+}
+
+func (e *EventError) Error() string { return e.Err.Error() }
+func (e *EventError) Unwrap() error { return e.Err }
 
 // recoverArithmetic turns the arithmetic panics of a replay (an overflow of the
 // decimal type) into its error.
@@ -767,8 +781,8 @@ func fixedFactor(basis int64, rate decimal.Decimal, span int64) (uint64, bool) {
 	if scale > 18 || coef > math.MaxUint64/uint64(span) {
 		return 0, false
 	}
-	whole, carry := bits.Mul64(uint64(basis), uint64(pow10(scale).Coef()))
-	if carry != 0 || whole > math.MaxUint64-coef*uint64(span) {
+	over, whole := bits.Mul64(uint64(basis), uint64(pow10(scale).Coef()))
+	if over != 0 || whole > math.MaxUint64-coef*uint64(span) {
 		return 0, false
 	}
 	den := whole + coef*uint64(span)

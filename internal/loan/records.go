@@ -53,7 +53,15 @@ type Transaction struct {
 	Prepaid   decimal.Decimal `db:"prepaid"`
 	Reason    string          `db:"reason"`
 	CreatedAt time.Time       `db:"created_at"`
+	// Reverses is, on a reversal, the transaction it reverses; ReversedBy and
+	// ReversedAt are, on a reversed transaction, its reversal and when it was recorded.
+	Reverses   *int64     `db:"reverses"`
+	ReversedBy *int64     `db:"reversed_by"`
+	ReversedAt *time.Time `db:"reversed_at"`
 }
+
+// Live reports whether the transaction counts: neither reversed nor a reversal.
+func (t Transaction) Live() bool { return t.ReversedBy == nil && t.Kind != Reversal }
 
 // Rescheduling is a change of terms from a date.
 type Rescheduling struct {
@@ -65,7 +73,13 @@ type Rescheduling struct {
 	NewRate       *decimal.Decimal `db:"new_interest_rate"`
 	Reason        string           `db:"reason"`
 	CreatedAt     time.Time        `db:"created_at"`
+	// ReversedAt and ReversalReason are set when the rescheduling was reversed.
+	ReversedAt     *time.Time `db:"reversed_at"`
+	ReversalReason *string    `db:"reversal_reason"`
 }
+
+// Live reports whether the rescheduling counts: it was not reversed.
+func (r Rescheduling) Live() bool { return r.ReversedAt == nil }
 
 // Normalize makes a stored loan's dates civil (midnight UTC), as the engine compares them.
 func Normalize(l Loan) Loan {
@@ -89,15 +103,20 @@ func LastEvent(txs []Transaction, rs []Rescheduling) time.Time {
 	return last
 }
 
-// Events are a loan's transactions and reschedulings as the engine replays them.
+// Events are a loan's transactions and reschedulings as the engine replays them: the
+// live ones (reversals and what they reverse are left out).
 func Events(txs []Transaction, rs []Rescheduling) []Event {
 	out := make([]Event, 0, len(txs)+len(rs))
 	for _, t := range txs {
-		out = append(out, Event{ID: t.ID, Kind: t.Kind, On: t.Date, Amount: t.Amount, Reason: t.Reason})
+		if t.Live() {
+			out = append(out, Event{ID: t.ID, Kind: t.Kind, On: t.Date, Amount: t.Amount, Reason: t.Reason})
+		}
 	}
 	for _, r := range rs {
-		out = append(out, Event{ID: r.ID, Kind: Reschedule, On: r.EffectiveOn,
-			NewMaturityOn: r.NewMaturityOn, NewFrequency: r.NewFrequency, NewRate: r.NewRate})
+		if r.Live() {
+			out = append(out, Event{ID: r.ID, Kind: Reschedule, On: r.EffectiveOn,
+				NewMaturityOn: r.NewMaturityOn, NewFrequency: r.NewFrequency, NewRate: r.NewRate})
+		}
 	}
 	return out
 }

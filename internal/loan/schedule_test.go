@@ -1,6 +1,7 @@
 package loan
 
 import (
+	"math/big"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -151,5 +152,37 @@ func TestAnnuitiesAreLevelUnderEveryDayCount(t *testing.T) {
 		if !sum.Equal(terms.Committed) {
 			t.Fatalf("%s: principal adds up to %s of %s", dc, sum, terms.Committed)
 		}
+	}
+}
+
+// fixedFactor is basis/(basis + rate·span) to 18 decimals, half to even, in integers:
+// it agrees with the exact quotient (decimal QuoRem at 18 digits) over random rates
+// and spans, and takes its fast path for every rate the ledger accepts.
+func TestFixedFactorIsTheExactQuotient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 18))
+	for i := 0; i < 20000; i++ {
+		basis := []int64{360, 365, 365 * 366}[rng.IntN(3)]
+		rate := decimal.MustNew(int64(rng.IntN(100_000_000)), 8) // up to 0.99999999
+		span := int64(1 + rng.IntN(400*int(basis/360)))
+		got, ok := fixedFactor(basis, rate, span)
+		if !ok {
+			t.Fatalf("fixedFactor(%d, %s, %d) left its fast path", basis, rate, span)
+		}
+		// The exact value, in big integers: basis·10ˢ·10¹⁸ / (basis·10ˢ + c·span) for
+		// rate = c·10⁻ˢ, rounded half to even.
+		scale := big.NewInt(1).Exp(big.NewInt(10), big.NewInt(int64(rate.Scale())), nil)
+		num := new(big.Int).Mul(new(big.Int).Mul(big.NewInt(basis), scale), big.NewInt(fixedOne))
+		den := new(big.Int).Add(new(big.Int).Mul(big.NewInt(basis), scale), new(big.Int).Mul(new(big.Int).SetUint64(rate.Coef()), big.NewInt(span)))
+		q, r := new(big.Int).QuoRem(num, den, new(big.Int))
+		if c := new(big.Int).Lsh(r, 1).Cmp(den); c > 0 || c == 0 && q.Bit(0) == 1 {
+			q.Add(q, big.NewInt(1))
+		}
+		want := q.Uint64()
+		if got != want {
+			t.Fatalf("fixedFactor(%d, %s, %d) = %d, exact %d", basis, rate, span, got, want)
+		}
+	}
+	if f, ok := fixedFactor(360, decimal.MustParse("0.12"), 0); !ok || f != fixedOne {
+		t.Errorf("no days: %d %v", f, ok)
 	}
 }

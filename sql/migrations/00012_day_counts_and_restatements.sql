@@ -31,8 +31,17 @@ INSERT INTO app_meta (key, value) SELECT 'ledger_rules', '1' WHERE EXISTS (SELEC
 DELETE FROM app_meta WHERE key = 'ledger_rules';
 DROP TABLE loan_restatements;
 ALTER TABLE loans DROP CONSTRAINT loans_day_count_check;
--- Loans on a convention the earlier schema has no name for cannot go back: the
--- constraint below refuses them, and the Down with it.
+-- Loans on a convention the earlier schema has no name for cannot go back, nor can a
+-- new "30/360" (the US basis), which the earlier schema would read as the whole-month
+-- rule: the Down refuses a book that has any.
+-- +goose StatementBegin
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM loans WHERE day_count NOT IN ('ACT/360', 'ACT/365F', '30/360 whole-month')) THEN
+        RAISE EXCEPTION 'loans on day counts the earlier schema cannot name (30/360 US, ACT/ACT ISDA, 30E/360...): not going down';
+    END IF;
+END $$;
+-- +goose StatementEnd
 UPDATE loans SET day_count = '30/360' WHERE day_count = '30/360 whole-month';
 UPDATE loans SET day_count = 'ACT/365' WHERE day_count = 'ACT/365F';
 ALTER TABLE loans ADD CONSTRAINT loans_day_count_check CHECK (day_count IN ('ACT/360', 'ACT/365', '30/360'));

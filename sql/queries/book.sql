@@ -16,12 +16,13 @@ ORDER BY id;
 
 -- name: loans-transactions
 SELECT id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason
-FROM loan_transactions WHERE loan_id = ANY($1::bigint[])
+FROM loan_transactions
+WHERE loan_id = ANY($1::bigint[]) AND reversed_by IS NULL AND kind <> 'reversal' -- the live ones
 ORDER BY loan_id, value_date, id;
 
 -- name: loans-reschedules
 SELECT id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at
-FROM loan_reschedules WHERE loan_id = ANY($1::bigint[])
+FROM loan_reschedules WHERE loan_id = ANY($1::bigint[]) AND reversed_at IS NULL
 ORDER BY loan_id, effective_on, id;
 
 -- name: book-key-ranges

@@ -26,7 +26,7 @@ FROM loans l
 LEFT JOIN LATERAL (
     SELECT sum(amount) FILTER (WHERE kind = 'disbursement') AS disbursed,
            sum(CASE WHEN kind = 'disbursement' THEN amount ELSE -principal END) AS outstanding
-    FROM loan_transactions WHERE loan_id = l.id
+    FROM loan_transactions WHERE loan_id = l.id AND reversed_by IS NULL AND kind <> 'reversal'
 ) t ON TRUE
 WHERE ($1::bigint IS NULL OR l.partner_id = $1)
   AND ($2::bigint IS NULL OR l.fund_id = $2)
@@ -43,11 +43,13 @@ UPDATE loans SET status = $2, updated_at = now() WHERE id = $1;
 
 -- name: list-transactions
 -- Not created_at: parsing 500 timestamps was a tenth of BenchmarkGetLoan500.
-SELECT id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason
+-- Reversed transactions and reversals too: the loan's whole history.
+SELECT id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, reverses, reversed_by, reversed_at
 FROM loan_transactions WHERE loan_id = $1 ORDER BY value_date, id;
 
 -- name: list-reschedules
-SELECT id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at
+SELECT id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at,
+       reversed_at, reversal_reason
 FROM loan_reschedules WHERE loan_id = $1 ORDER BY effective_on, id;
 
 -- name: insert-transaction
@@ -55,12 +57,13 @@ FROM loan_reschedules WHERE loan_id = $1 ORDER BY effective_on, id;
 -- transaction sets it.
 INSERT INTO loan_transactions (loan_id, kind, value_date, amount, principal, reason)
 VALUES ($1, $2, $3, $4, $4, $5)
-RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at;
+RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at;
 
 -- name: insert-reschedule
 INSERT INTO loan_reschedules (loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at;
+RETURNING id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at,
+          reversed_at, reversal_reason;
 
 -- name: update-derived
 -- Allocations and running totals of a loan's transactions, in one statement; only the
@@ -102,10 +105,27 @@ ORDER BY id;
 SELECT t.id, t.loan_id, t.kind, t.value_date, t.amount, t.principal, t.interest, t.prepaid, t.reason
 FROM loan_transactions t JOIN loans l ON l.id = t.loan_id
 WHERE t.value_date <= $1 AND l.signed_on <= $1 AND ($2::bigint IS NULL OR l.fund_id = $2)
+  AND t.reversed_by IS NULL AND t.kind <> 'reversal' -- the live ones
 ORDER BY t.loan_id, t.value_date, t.id;
 
 -- name: position-reschedules
 SELECT r.id, r.loan_id, r.effective_on, r.new_maturity_on, r.new_frequency, r.new_interest_rate, r.reason, r.created_at
 FROM loan_reschedules r JOIN loans l ON l.id = r.loan_id
 WHERE r.effective_on <= $1 AND l.signed_on <= $1 AND ($2::bigint IS NULL OR l.fund_id = $2)
+  AND r.reversed_at IS NULL
 ORDER BY r.loan_id, r.effective_on, r.id;
+
+-- name: insert-reversal
+-- A reversal: value-dated at the original's date, its amount, linked to it.
+INSERT INTO loan_transactions (loan_id, kind, value_date, amount, principal, reason, reverses)
+VALUES ($1, 'reversal', $2, $3, $3, $4, $5)
+RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at;
+
+-- name: mark-reversed
+UPDATE loan_transactions SET reversed_by = $2, reversed_at = now() WHERE id = $1 AND reversed_by IS NULL
+RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at;
+
+-- name: reverse-reschedule
+UPDATE loan_reschedules SET reversed_at = now(), reversal_reason = $2 WHERE id = $1 AND reversed_at IS NULL
+RETURNING id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at,
+          reversed_at, reversal_reason;

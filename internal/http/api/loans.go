@@ -84,6 +84,10 @@ type transactionJSON struct {
 	Interest  string  `json:"interest"`
 	Prepaid   string  `json:"prepaid"`
 	Reason    *string `json:"reason,omitempty"`
+	// A reversal names what it reverses; a reversed transaction, its reversal and when.
+	Reverses   *int64     `json:"reverses,omitempty"`
+	ReversedBy *int64     `json:"reversed_by,omitempty"`
+	ReversedAt *time.Time `json:"reversed_at,omitempty"`
 }
 
 type reschedulingJSON struct {
@@ -93,6 +97,9 @@ type reschedulingJSON struct {
 	Frequency    *string `json:"frequency"`
 	InterestRate *string `json:"interest_rate"`
 	Reason       string  `json:"reason"`
+	// Set when the rescheduling was reversed.
+	ReversedAt     *time.Time `json:"reversed_at,omitempty"`
+	ReversalReason *string    `json:"reversal_reason,omitempty"`
 }
 
 // loanDetailJSON is a loan as of a date.
@@ -174,11 +181,13 @@ func toTransactionJSON(t loan.Transaction, sc int, st *loan.State) transactionJS
 	if t.Reason != "" {
 		out.Reason = &t.Reason
 	}
+	out.Reverses, out.ReversedBy, out.ReversedAt = t.Reverses, t.ReversedBy, t.ReversedAt
 	return out
 }
 
 func toReschedulingJSON(r loan.Rescheduling) reschedulingJSON {
-	out := reschedulingJSON{ID: r.ID, Date: dateString(r.EffectiveOn), MaturityOn: optDate(r.NewMaturityOn), Reason: r.Reason}
+	out := reschedulingJSON{ID: r.ID, Date: dateString(r.EffectiveOn), MaturityOn: optDate(r.NewMaturityOn), Reason: r.Reason,
+		ReversedAt: r.ReversedAt, ReversalReason: r.ReversalReason}
 	if r.NewFrequency != nil {
 		f := string(*r.NewFrequency)
 		out.Frequency = &f
@@ -400,4 +409,37 @@ func (h *handlers) reschedule(c *fiber.Ctx) error {
 		"rescheduling": toReschedulingJSON(*p.Rescheduling),
 		"loan":         toLoanDetailJSON(p.Detail),
 	})
+}
+
+// reverse corrects a transaction or rescheduling entered by mistake; both it and its
+// reversal stay in the loan's history.
+func (h *handlers) reverse(c *fiber.Ctx) error {
+	id, o, err := idAndBody(c, "loan")
+	if err != nil {
+		return err
+	}
+	eventID, err := edge.PathParamID(c, "transaction", "tid")
+	if err != nil {
+		return err
+	}
+	var reason string
+	o.require("reason")
+	o.text("reason", &reason)
+	if err := o.done(); err != nil {
+		return err
+	}
+	r, err := h.loans.Reverse(c.UserContext(), actor(c), id, eventID, reason, nil)
+	if err != nil {
+		return err
+	}
+	sc := money.MustCurrency(r.Detail.Loan.Currency).Scale
+	out := fiber.Map{"reversal": nil, "transaction": nil, "rescheduling": nil, "loan": toLoanDetailJSON(r.Detail)}
+	if r.Reversal != nil {
+		out["reversal"] = toTransactionJSON(*r.Reversal, sc, r.Detail.State)
+		out["transaction"] = toTransactionJSON(*r.Transaction, sc, r.Detail.State)
+	}
+	if r.Rescheduling != nil {
+		out["rescheduling"] = toReschedulingJSON(*r.Rescheduling)
+	}
+	return c.Status(http.StatusCreated).JSON(out)
 }

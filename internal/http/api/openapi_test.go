@@ -83,6 +83,10 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	if err := e.conn.Get(&loanID, `SELECT id FROM loans WHERE reference = 'ADRA-PEN-01'`); err != nil {
 		t.Fatal(err)
 	}
+	var repaymentID int64
+	if err := e.conn.Get(&repaymentID, `SELECT max(id) FROM loan_transactions WHERE loan_id = $1 AND kind = 'repayment'`, loanID); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		role          user.Role
 		method, route string // route as documented
@@ -101,6 +105,8 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 		{user.Viewer, "GET", "/loans/{id}", fmt.Sprintf("/loans/%d", loanID), nil, 200, nil},
 		{user.Viewer, "GET", "/loans/{id}/owed", fmt.Sprintf("/loans/%d/owed", loanID), nil, 200, nil},
 		{user.Manager, "POST", "/loans/{id}/repayments", fmt.Sprintf("/loans/%d/repayments", loanID), map[string]any{"date": time.Now().UTC().Format("2006-01-02"), "amount": "1000"}, 201, nil},
+		{user.Manager, "POST", "/loans/{id}/transactions/{tid}/reverse", fmt.Sprintf("/loans/%d/transactions/%d/reverse", loanID, repaymentID),
+			map[string]any{"reason": "posted to the wrong loan"}, 201, nil},
 		{user.Manager, "POST", "/partners/{id}/loans", fmt.Sprintf("/partners/%d/loans", impro), map[string]any{
 			"reference": "SCHEMA-1", "currency": "USD", "committed_amount": "100000", "interest_rate": "0.08", "day_count": "ACT/360",
 			"signed_on": "2026-01-05", "first_due_on": "2026-07-05", "maturity_on": "2028-01-05", "amortization": "annuity", "frequency": "semiannual"}, 201, nil},

@@ -70,6 +70,7 @@ func Register(app *fiber.App, d Deps) {
 	v1.Post("/loans/:id/repayments", h.postEvent(loan.Repayment))
 	v1.Post("/loans/:id/writeoffs", h.postEvent(loan.WriteOff))
 	v1.Post("/loans/:id/reschedule", h.reschedule)
+	v1.Post("/loans/:id/transactions/:tid/reverse", h.reverse)
 
 	// Through the method helpers, not Add: Get also answers HEAD.
 	statementRoutes := []struct {

@@ -28,8 +28,11 @@ const (
 
 // PathID reads the numeric :id of the path. Anything else names nothing: a 404, as
 // for an unknown id.
-func PathID(c *fiber.Ctx, what string) (int64, error) {
-	raw := c.Params("id")
+func PathID(c *fiber.Ctx, what string) (int64, error) { return PathParamID(c, what, "id") }
+
+// PathParamID reads a numeric path parameter by name (":tid"), as PathID.
+func PathParamID(c *fiber.Ctx, what, param string) (int64, error) {
+	raw := c.Params(param)
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, apperr.NotFound("there is no %s %s", what, raw)

@@ -89,6 +89,8 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.Post("/loans/:id/repayments", write, h.postLoanEvent(loan.Repayment))
 	pages.Post("/loans/:id/writeoffs", write, h.postLoanEvent(loan.WriteOff))
 	pages.Post("/loans/:id/reschedule", write, h.reschedule)
+	pages.Get("/loans/:id/transactions/:tid/reverse", write, h.reverseForm)
+	pages.Post("/loans/:id/transactions/:tid/reverse", write, h.reverseEvent)
 
 	pages.Get("/partners/:id/statements", write, h.statementForm)
 	pages.Post("/partners/:id/statements", write, h.putStatement)
