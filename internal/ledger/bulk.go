@@ -38,7 +38,7 @@ type derived struct {
 	state    *loan.State
 	status   loan.Status
 	timeline []loan.Step
-	totals   [][7]decimal.Decimal // per transaction, as derive gives them
+	totals   [][8]decimal.Decimal // per transaction, as derive gives them
 	txs      []loan.Transaction
 }
 
@@ -243,11 +243,11 @@ func copyLoans(ctx context.Context, tx *sqlx.Tx, histories []History, out []deri
 func copyTransactions(ctx context.Context, tx *sqlx.Tx, out []derived, txs []rowRef) error {
 	return db.WithoutIndexes(ctx, tx, "loan_transactions", len(txs), func() error {
 		return db.Copy(ctx, tx, "loan_transactions", []string{"id", "loan_id", "kind", "value_date", "amount", "principal", "interest",
-			"prepaid", "reason", "cum_disbursed", "cum_principal_repaid", "cum_interest_paid", "cum_written_off"}, len(txs), func(i int) []any {
+			"prepaid", "reason", "cum_disbursed", "cum_principal_repaid", "cum_interest_paid", "cum_written_off", "overpaid"}, len(txs), func(i int) []any {
 			d := &out[txs[i].loan]
 			t, v := d.txs[txs[i].k], d.totals[txs[i].k]
 			return []any{t.ID, d.id, string(t.Kind), civil.Format(t.Date), t.Amount.String(), v[0].String(), v[1].String(), v[2].String(),
-				t.Reason, v[3].String(), v[4].String(), v[5].String(), v[6].String()}
+				t.Reason, v[3].String(), v[4].String(), v[5].String(), v[6].String(), v[7].String()}
 		})
 	})
 }

@@ -69,6 +69,9 @@ func (s *Service) Preview(ctx context.Context, loanID int64, version string, e l
 	if err != nil {
 		return Preview{}, err
 	}
+	if err := newOverpayment(l, txs, st, e); err != nil {
+		return Preview{}, err
+	}
 	return Preview{Loan: l, Owed: owed, Allocation: st.Allocations[e.ID]}, nil
 }
 

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -34,6 +35,7 @@ type Restatement struct {
 type RestateResult struct {
 	From, To       int // the rules the book was under, and is now
 	Loans, Changed int // loans replayed, and those whose figures moved
+	Refused        int // loans whose history the new rules refuse: kept, and reported
 }
 
 type restateQueries struct {
@@ -99,6 +101,19 @@ func (s *Service) restateAll(ctx context.Context, actor audit.Actor, log *slog.L
 	started := time.Now()
 	for _, id := range ids {
 		changed, err := s.restateLoan(ctx, actor, res.From, id)
+		var refused *loan.EventError
+		if errors.As(err, &refused) || errors.Is(err, errArithmetic) {
+			// The new rules refuse this loan's history: it keeps its stored figures,
+			// the report says why, and the service starts (a loan to look at, not a
+			// book that cannot open).
+			why := err
+			if err = s.reportRefused(ctx, id, why); err == nil {
+				res.Refused++
+				if log != nil {
+					log.Warn("a loan could not be restated under the new rules; its figures are kept", "loan", id, "why", why)
+				}
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -132,7 +147,11 @@ func (s *Service) restateLoan(ctx context.Context, actor audit.Actor, from int, 
 		}
 		after, err := loan.Replay(l.Terms(), loan.Events(txs, rs), today)
 		if err != nil {
-			return fmt.Errorf("restate loan %d (%s): %w", id, l.Reference, err)
+			var refused *loan.EventError
+			if errors.As(err, &refused) {
+				return err
+			}
+			return fmt.Errorf("restate loan %d (%s): %w: %w", id, l.Reference, errArithmetic, err)
 		}
 		diffs := restatedFigures(l, txs, before, after)
 		if len(diffs) == 0 {
@@ -203,6 +222,7 @@ func restatedFigures(l loan.Loan, txs []loan.Transaction, before, after *loan.St
 		note(what+" principal", amount(a.Principal, scale), amount(b.Principal, scale))
 		note(what+" interest", amount(a.Interest, scale), amount(b.Interest, scale))
 		note(what+" prepaid", amount(a.Prepaid, scale), amount(b.Prepaid, scale))
+		note(what+" overpaid", amount(a.Overpaid, scale), amount(b.Overpaid, scale))
 	}
 	note("status", string(l.Status), string(after.Balances().Status))
 	return out
@@ -221,3 +241,15 @@ func installmentFigures(in []loan.Installment, i, scale int) [8]string {
 // amount writes an amount at its currency's scale: stored NUMERIC(19,4) and the
 // engine's figures compare as the same text when they are the same amount.
 func amount(d decimal.Decimal, scale int) string { return d.Trim(scale).Pad(scale).String() }
+
+// errArithmetic marks a replay that left the decimals' range under the new rules.
+var errArithmetic = errors.New("beyond the decimals' range")
+
+// reportRefused records, for the report, that a loan kept its figures and why.
+func (s *Service) reportRefused(ctx context.Context, id int64, why error) error {
+	if _, err := s.restate.Insert.ExecContext(ctx, loan.Rules, id, pq.Array([]string{"not restated"}),
+		pq.Array([]string{""}), pq.Array([]string{why.Error()})); err != nil {
+		return fmt.Errorf("report loan %d as not restated: %w", id, err)
+	}
+	return nil
+}

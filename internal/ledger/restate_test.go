@@ -3,12 +3,15 @@ package ledger
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"cartera/internal/audit"
 	"cartera/internal/loan"
 	"cartera/internal/loan/loantest"
+	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
 )
 
 // TestRestateUnderNewRules: a book whose figures were derived under the first rules
@@ -83,5 +86,93 @@ func TestRestateUnderNewRules(t *testing.T) {
 	ok(t, err)
 	if again.From != loan.Rules || again.Loans != 0 {
 		t.Errorf("a second restatement: %+v", again)
+	}
+}
+
+// A payoff recorded under the first rules paid what they said was owed; the level
+// schedule owes a little less, so the restated payoff leaves a credit (overpaid), the
+// report says so, and the loan stays readable and writable: a new write that would
+// overpay is still refused.
+func TestRestatedPayoffLeavesACredit(t *testing.T) {
+	ctx := context.Background()
+	s, conn, _, _ := bookService(t, civil.Date(2024, 7, 15))
+	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
+		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
+		t.Fatal(err)
+	}
+	actor := audit.System("test")
+	terms := loantest.USD("100", "0.12", loan.ACT365F, "2024-01-01", "2024-02-01", "2024-07-01", loan.Annuity, loan.Monthly)
+	l, err := s.Create(ctx, actor, NewLoan{PartnerID: 1, Reference: "PAYOFF", Terms: terms})
+	ok(t, err)
+	_, err = s.Post(ctx, actor, l.ID, loan.Event{Kind: loan.Disbursement, On: terms.SignedOn, Amount: terms.Committed})
+	ok(t, err)
+	owed, err := loan.OwedOn(terms, []loan.Event{{ID: 1, Kind: loan.Disbursement, On: terms.SignedOn, Amount: terms.Committed}}, civil.Date(2024, 3, 1))
+	ok(t, err)
+	// The payoff as the first rules computed it: 0.05 more than the level schedule owes.
+	payoff := money.MustAdd(owed.Total(), loantest.D("0.05"))
+	_, err = s.Post(ctx, actor, l.ID, loan.Event{Kind: loan.Repayment, On: civil.Date(2024, 3, 1), Amount: payoff})
+	if e, is := apperr.As(err); !is || e.Fields[0].Field != "amount" || !strings.Contains(e.Fields[0].Message, "more than everything owed on 2024-03-01") {
+		t.Fatalf("a new overpayment: %v, want it refused on amount", err)
+	}
+	if _, err := conn.Exec(`INSERT INTO loan_transactions (loan_id, kind, value_date, amount, principal) VALUES ($1, 'repayment', '2024-03-01', $2, $2)`,
+		l.ID, payoff.String()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`INSERT INTO app_meta (key, value) VALUES ('ledger_rules', '1') ON CONFLICT (key) DO UPDATE SET value = '1'`); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Restate(ctx, audit.System("ledger rules"), nil)
+	ok(t, err)
+	if res.Changed != 1 || res.Refused != 0 {
+		t.Fatalf("restatement: %+v", res)
+	}
+	d, err := s.Get(ctx, l.ID, civil.Date(2024, 7, 15))
+	ok(t, err)
+	if !d.State.Overpaid.Equal(loantest.D("0.05")) || !d.Balances.Outstanding.IsZero() {
+		t.Errorf("after the restatement: overpaid %s, outstanding %s", d.State.Overpaid, d.Balances.Outstanding)
+	}
+	if _, err := s.Get(ctx, l.ID, civil.Date(2024, 2, 15)); err != nil {
+		t.Errorf("the loan before its payoff: %v", err)
+	}
+	report, err := s.ListRestatements(ctx)
+	ok(t, err)
+	found := false
+	for _, r := range report {
+		found = found || strings.HasSuffix(r.Field, " overpaid") && r.Before == "0.00" && r.After == "0.05"
+	}
+	if !found {
+		t.Errorf("the report does not show the credit: %+v", report)
+	}
+}
+
+// A loan whose stored history the rules refuse (here a repayment dated before any
+// disbursement, written behind the ledger's back) keeps its figures and is reported;
+// the restatement, and so the service's start, goes on.
+func TestRestateReportsALoanItCannotReplay(t *testing.T) {
+	ctx := context.Background()
+	s, conn, _, _ := bookService(t, civil.Date(2024, 7, 15))
+	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
+		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
+		t.Fatal(err)
+	}
+	terms := loantest.USD("100", "0.12", loan.ACT360, "2024-01-01", "2024-02-01", "2024-07-01", loan.Bullet, loan.Monthly)
+	l, err := s.Create(ctx, audit.System("test"), NewLoan{PartnerID: 1, Reference: "ODD", Terms: terms})
+	ok(t, err)
+	for _, q := range []string{
+		`INSERT INTO loan_transactions (loan_id, kind, value_date, amount, principal) VALUES ($1, 'repayment', '2024-01-05', 10, 10)`,
+		`INSERT INTO app_meta (key, value) SELECT 'ledger_rules', '1' WHERE $1 > 0 ON CONFLICT (key) DO UPDATE SET value = '1'`,
+	} {
+		if _, err := conn.Exec(q, l.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := s.Restate(ctx, audit.System("ledger rules"), nil)
+	if err != nil || res.Refused != 1 || res.To != loan.Rules {
+		t.Fatalf("restatement: %+v %v", res, err)
+	}
+	report, err := s.ListRestatements(ctx)
+	ok(t, err)
+	if len(report) != 1 || report[0].Field != "not restated" || !strings.Contains(report[0].After, "before the first disbursement") {
+		t.Errorf("report: %+v", report)
 	}
 }

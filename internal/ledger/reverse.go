@@ -170,7 +170,15 @@ func (s *Service) reverseRescheduling(ctx context.Context, tx *sqlx.Tx, actor au
 // checkReplayWithout replays the history without the event: a later event it would
 // make impossible (a repayment with nothing disbursed to repay...) refuses the reversal.
 func (s *Service) checkReplayWithout(l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling, what string) error {
-	_, err := loan.Replay(l.Terms(), loan.Events(txs, rs), s.clock.Today())
+	st, err := loan.Replay(l.Terms(), loan.Events(txs, rs), s.clock.Today())
+	if err == nil {
+		if err := newOverpayment(l, txs, st, loan.Event{}); err != nil {
+			e, _ := apperr.As(err)
+			return apperr.Invalid(apperr.FieldError{Field: "transaction_id", Message: fmt.Sprintf(
+				"reversing this %s would leave a repayment beyond what is owed: %s", what, strings.TrimPrefix(e.Fields[0].Message, "with it, "))})
+		}
+		return nil
+	}
 	var ee *loan.EventError
 	if !errors.As(err, &ee) {
 		return err

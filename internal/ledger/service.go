@@ -96,6 +96,8 @@ type Service struct {
 		InsertReversal  *sqlx.Stmt      `query:"insert-reversal"`
 		MarkReversed    *sqlx.Stmt      `query:"mark-reversed"`
 		ReverseResched  *sqlx.Stmt      `query:"reverse-reschedule"`
+		UpdateTerms     *sqlx.Stmt      `query:"update-loan-terms"`
+		Cancel          *sqlx.Stmt      `query:"cancel-loan"`
 	}
 }
 
@@ -245,7 +247,8 @@ func (s *Service) storedState(ctx context.Context, q sqlx.QueryerContext, l loan
 		case loan.Repayment:
 			st.PrincipalRepaid = money.MustAdd(st.PrincipalRepaid, t.Principal)
 			st.InterestPaid = money.MustAdd(st.InterestPaid, t.Interest)
-			st.Allocations[t.ID] = loan.Allocation{Principal: t.Principal, Interest: t.Interest, Prepaid: t.Prepaid}
+			st.Allocations[t.ID] = loan.Allocation{Principal: t.Principal, Interest: t.Interest, Prepaid: t.Prepaid, Overpaid: t.Overpaid}
+			st.Overpaid = money.MustAdd(st.Overpaid, t.Overpaid)
 		case loan.WriteOff:
 			st.WrittenOff = money.MustAdd(st.WrittenOff, t.Amount)
 			st.Allocations[t.ID] = loan.Allocation{Principal: t.Amount}
@@ -345,7 +348,7 @@ func (s *Service) transactions(ctx context.Context, st *sqlx.Stmt, id int64) ([]
 	for rows.Next() {
 		var t loan.Transaction
 		if err := rows.Scan(&t.ID, &t.LoanID, &t.Kind, &t.Date, &t.Amount, &t.Principal, &t.Interest, &t.Prepaid, &t.Reason,
-			&t.Reverses, &t.ReversedBy, &t.ReversedAt); err != nil {
+			&t.Reverses, &t.ReversedBy, &t.ReversedAt, &t.Overpaid); err != nil {
 			return nil, fmt.Errorf("loan %d transactions: %w", id, err)
 		}
 		txs = append(txs, t)
@@ -404,44 +407,6 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Summary, error) {
 	return loans, nil
 }
 
-// Describe changes a loan's reference and purpose, its descriptive fields.
-func (s *Service) Describe(ctx context.Context, actor audit.Actor, id int64, change func(reference, purpose *string) error) (loan.Loan, error) {
-	var after loan.Loan
-	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-		var before loan.Loan
-		if err := tx.StmtxContext(ctx, s.q.ForUpdate).GetContext(ctx, &before, id); err != nil {
-			if db.IsNoRows(err) {
-				return apperr.NotFound("loan %d does not exist", id)
-			}
-			return fmt.Errorf("load loan %d: %w", id, err)
-		}
-		ref, purpose := before.Reference, before.Purpose
-		if err := change(&ref, &purpose); err != nil {
-			return err
-		}
-		ref, purpose = strings.TrimSpace(ref), strings.TrimSpace(purpose)
-		var bad apperr.Fields
-		if ref == "" || len([]rune(ref)) > 100 {
-			bad.Add("reference", "must be 1 to 100 characters")
-		}
-		if len([]rune(purpose)) > 2000 {
-			bad.Add("purpose", "must be at most 2,000 characters")
-		}
-		if err := bad.Err(); err != nil {
-			return err
-		}
-		if ref == before.Reference && purpose == before.Purpose {
-			after = before
-			return nil
-		}
-		if err := tx.StmtxContext(ctx, s.q.UpdateDesc).GetContext(ctx, &after, id, ref, purpose); err != nil {
-			return db.TranslateError(err, constraints)
-		}
-		return s.audit.Record(ctx, tx, actor, audit.Update, "loan", id, before, after)
-	})
-	return loan.Normalize(after), err
-}
-
 // Posted is an event just recorded, with how it was applied and the loan after it.
 type Posted struct {
 	Transaction  *loan.Transaction
@@ -468,6 +433,9 @@ func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e l
 		if err != nil {
 			return err
 		}
+		if l.Status == loan.Cancelled {
+			return apperr.Conflict("", fmt.Sprintf("loan %s was cancelled: nothing can be recorded on it", l.Reference))
+		}
 		if expect != nil {
 			// Under the lock, so nothing can be posted between this check and the write.
 			if err := s.checkUnchanged(ctx, tx, l, *expect); err != nil {
@@ -481,6 +449,7 @@ func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e l
 		if err != nil {
 			return err
 		}
+		e.ID = recordID
 		txs, rs, st, err := s.replayAndStore(ctx, tx, l, e)
 		if err != nil {
 			return err
@@ -553,6 +522,9 @@ func (s *Service) replayAndStore(ctx context.Context, tx *sqlx.Tx, l loan.Loan, 
 	st, err := loan.Replay(l.Terms(), loan.Events(txs, rs), asOf)
 	if err != nil {
 		return nil, nil, nil, err // the new event breaks a rule: nothing is written
+	}
+	if err := newOverpayment(l, txs, st, e); err != nil {
+		return nil, nil, nil, err
 	}
 	if err := s.storeDerived(ctx, tx, l, txs, st); err != nil {
 		return nil, nil, nil, err
@@ -646,7 +618,7 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l loan.Loan, tx
 	// Allocations and running totals, in event order (txs are in date, then id, order).
 	n := len(txs)
 	ids := make([]int64, n)
-	vals := make([][]string, 7)
+	vals := make([][]string, 8)
 	for i := range vals {
 		vals[i] = make([]string, n)
 	}
@@ -661,7 +633,7 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l loan.Loan, tx
 		}
 	}
 	if _, err := tx.StmtxContext(ctx, s.q.UpdateDerived).ExecContext(ctx, pq.Array(ids), pq.Array(vals[0]), pq.Array(vals[1]),
-		pq.Array(vals[2]), pq.Array(vals[3]), pq.Array(vals[4]), pq.Array(vals[5]), pq.Array(vals[6])); err != nil {
+		pq.Array(vals[2]), pq.Array(vals[3]), pq.Array(vals[4]), pq.Array(vals[5]), pq.Array(vals[6]), pq.Array(vals[7])); err != nil {
 		return fmt.Errorf("store allocations of loan %d: %w", l.ID, err)
 	}
 	if _, err := tx.StmtxContext(ctx, s.q.DeleteInst).ExecContext(ctx, l.ID); err != nil {
@@ -695,17 +667,17 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l loan.Loan, tx
 
 // derive gives each transaction (in date, then id, order) what the replay st applied it
 // to and the loan's running totals after it: principal, interest, prepaid, then the
-// cumulative disbursed, principal repaid, interest paid and written off.
-func derive(txs []loan.Transaction, st *loan.State) (_ [][7]decimal.Decimal, err error) {
+// cumulative disbursed, principal repaid, interest paid and written off, then overpaid.
+func derive(txs []loan.Transaction, st *loan.State) (_ [][8]decimal.Decimal, err error) {
 	defer money.RecoverOverflow(&err)
-	out := make([][7]decimal.Decimal, len(txs))
+	out := make([][8]decimal.Decimal, len(txs))
 	var cd, cp, ci, cw decimal.Decimal
 	for i, t := range txs {
 		a := st.Allocations[t.ID]
 		if !t.Live() {
 			// A reversed transaction keeps the allocation it had when it was reversed,
 			// a reversal its own; neither counts in the running totals.
-			out[i] = [7]decimal.Decimal{t.Principal, t.Interest, t.Prepaid, cd, cp, ci, cw}
+			out[i] = [8]decimal.Decimal{t.Principal, t.Interest, t.Prepaid, cd, cp, ci, cw, t.Overpaid}
 			continue
 		}
 		switch t.Kind {
@@ -717,7 +689,7 @@ func derive(txs []loan.Transaction, st *loan.State) (_ [][7]decimal.Decimal, err
 		case loan.WriteOff:
 			cw = money.MustAdd(cw, t.Amount)
 		}
-		out[i] = [7]decimal.Decimal{a.Principal, a.Interest, a.Prepaid, cd, cp, ci, cw}
+		out[i] = [8]decimal.Decimal{a.Principal, a.Interest, a.Prepaid, cd, cp, ci, cw, a.Overpaid}
 	}
 	return out, nil
 }

@@ -17,6 +17,9 @@ const (
 	Active     Status = "active"      // principal or interest still owed
 	Repaid     Status = "repaid"      // everything paid
 	WrittenOff Status = "written_off" // nothing left to collect, some of it written off
+	// Cancelled: entered, then cancelled before anything was disbursed. Still listed,
+	// out of exposure, the portfolio and every total. Set by the ledger, not a replay.
+	Cancelled Status = "cancelled"
 )
 
 // InstallmentStatus is where an installment stands at the as-of date.

@@ -46,6 +46,10 @@ type Allocation struct {
 	Interest  decimal.Decimal // to overdue and current interest
 	Principal decimal.Decimal // to overdue and current principal, and prepaid
 	Prepaid   decimal.Decimal // the part of Principal that was paid ahead of schedule
+	// Overpaid is what came beyond everything owed that day: a credit the fund owes
+	// the partner back. The ledger refuses a write that would create one; a history
+	// restated under new rules may hold one (a payoff of what the old rules said).
+	Overpaid decimal.Decimal
 }
 
 // Installment is one due date of the schedule and what was paid on it.
@@ -95,6 +99,8 @@ type State struct {
 	Allocations  map[int64]Allocation // by event id: repayments and write-offs
 
 	Disbursed, PrincipalRepaid, InterestPaid, WrittenOff, Outstanding decimal.Decimal
+	// Overpaid is the credit repayments beyond everything owed left (see Allocation).
+	Overpaid decimal.Decimal
 }
 
 // ledger replays events in order. Interest is schedule-based: it accrues on the
@@ -505,11 +511,11 @@ func (l *ledger) repay(e Event) error {
 	}
 	l.advance(e.On)
 	o, overdue, current := l.owed(e.On)
-	if e.Amount.Cmp(o.Total()) > 0 {
-		return invalid("amount", "%s is more than everything owed on %s (%s)", e.Amount, fmtDate(e.On), o.Total())
-	}
 	left := e.Amount
 	var a Allocation
+	if total := o.Total(); left.Cmp(total) > 0 {
+		a.Overpaid, left = sub(left, total), total
+	}
 	pay := func(unpaid decimal.Decimal, paid *decimal.Decimal, to *decimal.Decimal) {
 		x := lesser(left, unpaid)
 		if x.IsPos() {
@@ -545,6 +551,7 @@ func (l *ledger) repay(e Event) error {
 		left = decimal.Zero
 	}
 	l.st.Allocations[e.ID] = a
+	l.st.Overpaid = add(l.st.Overpaid, a.Overpaid)
 	l.st.PrincipalRepaid = add(l.st.PrincipalRepaid, a.Principal)
 	l.st.InterestPaid = add(l.st.InterestPaid, a.Interest)
 	l.st.Outstanding = sub(l.st.Outstanding, a.Principal)

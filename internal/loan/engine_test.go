@@ -230,7 +230,6 @@ func TestRepaymentRules(t *testing.T) {
 		field  string
 	}{
 		{"repayment before any disbursement", []Event{repay(1, "2024-02-01", "10")}, "date"},
-		{"repayment above everything owed", []Event{disburse(1, "2024-01-01", "10000"), repay(2, "2024-03-01", "10600")}, "amount"},
 		{"disbursement above the commitment", []Event{disburse(1, "2024-01-01", "6000"), disburse(2, "2024-02-01", "4000.01")}, "amount"},
 		{"disbursement before signing", []Event{disburse(1, "2023-12-31", "100")}, "date"},
 		{"disbursement after the last due date", []Event{disburse(1, "2025-01-01", "100")}, "date"},
@@ -244,6 +243,19 @@ func TestRepaymentRules(t *testing.T) {
 				t.Fatalf("err = %v, want a validation error on %s", err, tt.field)
 			}
 		})
+	}
+	// Above everything owed, the rest is a credit the fund owes back (issue 16: a payoff
+	// recorded under earlier rules may exceed what the restated schedule owes; the
+	// ledger refuses a new write that would create one, TestNewOverpaymentIsRefused).
+	// This expectation changed: the engine refused it outright before.
+	over, err := Replay(terms, []Event{disburse(1, "2024-01-01", "10000"), repay(2, "2024-03-01", "10600")}, date("2026-01-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	owedThen := add(over.Allocations[2].Principal, over.Allocations[2].Interest)
+	if !over.Allocations[2].Overpaid.Equal(sub(d("10600"), owedThen)) || !over.Overpaid.Equal(over.Allocations[2].Overpaid) ||
+		!over.Outstanding.IsZero() || !over.Allocations[2].Overpaid.IsPos() {
+		t.Errorf("overpaid %s of 10600 (owed %s), outstanding %s", over.Allocations[2].Overpaid, owedThen, over.Outstanding)
 	}
 	// Everything owed at a date can be paid: the current installment in full (its
 	// interest to its due date: an early payment earns no interest rebate) and all

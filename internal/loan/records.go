@@ -51,6 +51,7 @@ type Transaction struct {
 	Principal decimal.Decimal `db:"principal"`
 	Interest  decimal.Decimal `db:"interest"`
 	Prepaid   decimal.Decimal `db:"prepaid"`
+	Overpaid  decimal.Decimal `db:"overpaid"` // beyond everything owed: a credit (see Allocation)
 	Reason    string          `db:"reason"`
 	CreatedAt time.Time       `db:"created_at"`
 	// Reverses is, on a reversal, the transaction it reverses; ReversedBy and

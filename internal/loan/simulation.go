@@ -45,6 +45,14 @@ func (s *Simulation) Post(e Event) (err error) {
 	}
 	e.ID = int64(len(s.events) + 1)
 	e.Amount = e.Amount.Trim(0)
+	if e.Kind == Repayment && s.l.st.Disbursed.IsPos() {
+		// As the ledger refuses a new repayment beyond everything owed (the engine
+		// would credit the excess), so does a simulated one.
+		s.l.advance(e.On)
+		if o, _, _ := s.l.owed(e.On); e.Amount.Cmp(o.Total()) > 0 {
+			return invalid("amount", "%s is more than everything owed on %s (%s)", e.Amount, fmtDate(e.On), o.Total())
+		}
+	}
 	if err := s.l.apply(e); err != nil {
 		return err
 	}

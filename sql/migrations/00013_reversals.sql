@@ -14,6 +14,15 @@ ALTER TABLE loan_transactions
     ADD CONSTRAINT loan_transactions_reversal_final CHECK (kind <> 'reversal' OR reversed_by IS NULL),
     ADD CONSTRAINT loan_transactions_reversed_when CHECK ((reversed_by IS NULL) = (reversed_at IS NULL));
 
+-- What a repayment brought beyond everything owed that day: a credit the fund owes
+-- back. New writes never create one (the ledger refuses them); a payoff recorded under
+-- earlier rules may hold one once the loan is restated under the new ones.
+ALTER TABLE loan_transactions
+    ADD COLUMN overpaid NUMERIC(19,4) NOT NULL DEFAULT 0 CHECK (overpaid >= 0),
+    DROP CONSTRAINT loan_transactions_allocation_adds_up,
+    ADD CONSTRAINT loan_transactions_allocation_adds_up CHECK (principal + interest + overpaid = amount),
+    ADD CONSTRAINT loan_transactions_overpaid_on_repayments CHECK (kind = 'repayment' OR overpaid = 0);
+
 -- A rescheduling is reversed in place: it stays, marked, with why.
 ALTER TABLE loan_reschedules
     ADD COLUMN reversed_at     TIMESTAMPTZ,
@@ -27,6 +36,10 @@ ALTER TABLE loan_reschedules DROP CONSTRAINT loan_reschedules_reversal_reason,
 -- Reversed transactions and their reversals cannot be told apart from live ones by
 -- the earlier schema: the Down refuses a book that has any.
 ALTER TABLE loan_transactions
+    DROP CONSTRAINT loan_transactions_overpaid_on_repayments,
+    DROP CONSTRAINT loan_transactions_allocation_adds_up,
+    DROP COLUMN overpaid,
+    ADD CONSTRAINT loan_transactions_allocation_adds_up CHECK (principal + interest = amount),
     DROP CONSTRAINT loan_transactions_reversed_when, DROP CONSTRAINT loan_transactions_reversal_final,
     DROP CONSTRAINT loan_transactions_reversal_reason, DROP CONSTRAINT loan_transactions_reversal_links,
     DROP CONSTRAINT loan_transactions_reverses_key,

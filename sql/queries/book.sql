@@ -11,7 +11,7 @@ SELECT pg_advisory_xact_lock(hashtext('loan_book'), hashtext($1::text));
 SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
        first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at
 FROM loans
-WHERE partner_id = $1 AND fund_id = $2 AND currency = $3
+WHERE partner_id = $1 AND fund_id = $2 AND currency = $3 AND status <> 'cancelled' -- out of every total
 ORDER BY id;
 
 -- name: loans-transactions

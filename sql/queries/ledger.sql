@@ -38,13 +38,26 @@ UPDATE loans SET reference = $2, purpose = $3, updated_at = now() WHERE id = $1
 RETURNING id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
           first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at;
 
+-- name: update-loan-terms
+-- Until the first disbursement (the ledger checks under the row lock), every term.
+UPDATE loans SET currency = $2, committed_amount = $3, interest_rate = $4, day_count = $5, signed_on = $6,
+    first_due_on = $7, maturity_on = $8, amortization = $9, frequency = $10, grace_periods = $11, updated_at = now()
+WHERE id = $1
+RETURNING id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
+          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at;
+
+-- name: cancel-loan
+UPDATE loans SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, updated_at = now() WHERE id = $1
+RETURNING id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
+          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at;
+
 -- name: update-loan-status
 UPDATE loans SET status = $2, updated_at = now() WHERE id = $1;
 
 -- name: list-transactions
 -- Not created_at: parsing 500 timestamps was a tenth of BenchmarkGetLoan500.
 -- Reversed transactions and reversals too: the loan's whole history.
-SELECT id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, reverses, reversed_by, reversed_at
+SELECT id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, reverses, reversed_by, reversed_at, overpaid
 FROM loan_transactions WHERE loan_id = $1 ORDER BY value_date, id;
 
 -- name: list-reschedules
@@ -57,7 +70,7 @@ FROM loan_reschedules WHERE loan_id = $1 ORDER BY effective_on, id;
 -- transaction sets it.
 INSERT INTO loan_transactions (loan_id, kind, value_date, amount, principal, reason)
 VALUES ($1, $2, $3, $4, $4, $5)
-RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at;
+RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at, overpaid;
 
 -- name: insert-reschedule
 INSERT INTO loan_reschedules (loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason)
@@ -70,13 +83,14 @@ RETURNING id, loan_id, effective_on, new_maturity_on, new_frequency, new_interes
 -- rows whose values changed are written (a new event changes its own row, a back-dated
 -- one also those after it).
 UPDATE loan_transactions t
-SET principal = u.principal, interest = u.interest, prepaid = u.prepaid,
+SET principal = u.principal, interest = u.interest, prepaid = u.prepaid, overpaid = u.overpaid,
     cum_disbursed = u.cd, cum_principal_repaid = u.cp, cum_interest_paid = u.ci, cum_written_off = u.cw
-FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[])
-     AS u(id, principal, interest, prepaid, cd, cp, ci, cw)
+FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[],
+            $9::numeric[])
+     AS u(id, principal, interest, prepaid, cd, cp, ci, cw, overpaid)
 WHERE t.id = u.id
-  AND (t.principal, t.interest, t.prepaid, t.cum_disbursed, t.cum_principal_repaid, t.cum_interest_paid, t.cum_written_off)
-      IS DISTINCT FROM (u.principal, u.interest, u.prepaid, u.cd, u.cp, u.ci, u.cw);
+  AND (t.principal, t.interest, t.prepaid, t.overpaid, t.cum_disbursed, t.cum_principal_repaid, t.cum_interest_paid, t.cum_written_off)
+      IS DISTINCT FROM (u.principal, u.interest, u.prepaid, u.overpaid, u.cd, u.cp, u.ci, u.cw);
 
 -- name: delete-installments
 DELETE FROM loan_installments WHERE loan_id = $1;
@@ -97,7 +111,7 @@ FROM loan_installments WHERE loan_id = $1 ORDER BY seq;
 SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
        first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at
 FROM loans
-WHERE signed_on <= $1 AND ($2::bigint IS NULL OR fund_id = $2)
+WHERE signed_on <= $1 AND ($2::bigint IS NULL OR fund_id = $2) AND status <> 'cancelled'
 ORDER BY id;
 
 -- name: position-transactions
@@ -119,11 +133,11 @@ ORDER BY r.loan_id, r.effective_on, r.id;
 -- A reversal: value-dated at the original's date, its amount, linked to it.
 INSERT INTO loan_transactions (loan_id, kind, value_date, amount, principal, reason, reverses)
 VALUES ($1, 'reversal', $2, $3, $3, $4, $5)
-RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at;
+RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at, overpaid;
 
 -- name: mark-reversed
 UPDATE loan_transactions SET reversed_by = $2, reversed_at = now() WHERE id = $1 AND reversed_by IS NULL
-RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at;
+RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at, overpaid;
 
 -- name: reverse-reschedule
 UPDATE loan_reschedules SET reversed_at = now(), reversal_reason = $2 WHERE id = $1 AND reversed_at IS NULL

@@ -76,14 +76,16 @@ type installmentJSON struct {
 }
 
 type transactionJSON struct {
-	ID        int64   `json:"id"`
-	Kind      string  `json:"kind"`
-	Date      string  `json:"date"`
-	Amount    string  `json:"amount"`
-	Principal string  `json:"principal"`
-	Interest  string  `json:"interest"`
-	Prepaid   string  `json:"prepaid"`
-	Reason    *string `json:"reason,omitempty"`
+	ID        int64  `json:"id"`
+	Kind      string `json:"kind"`
+	Date      string `json:"date"`
+	Amount    string `json:"amount"`
+	Principal string `json:"principal"`
+	Interest  string `json:"interest"`
+	Prepaid   string `json:"prepaid"`
+	// Overpaid is what came beyond everything owed: a credit (only when there is one).
+	Overpaid *string `json:"overpaid,omitempty"`
+	Reason   *string `json:"reason,omitempty"`
 	// A reversal names what it reverses; a reversed transaction, its reversal and when.
 	Reverses   *int64     `json:"reverses,omitempty"`
 	ReversedBy *int64     `json:"reversed_by,omitempty"`
@@ -111,6 +113,7 @@ type loanDetailJSON struct {
 	PrincipalRepaid  string             `json:"principal_repaid"`
 	InterestPaid     string             `json:"interest_paid"`
 	WrittenOff       string             `json:"written_off"`
+	Overpaid         string             `json:"overpaid"`
 	OutstandingNow   string             `json:"outstanding_principal"`
 	OverduePrincipal string             `json:"overdue_principal"`
 	OverdueInterest  string             `json:"overdue_interest"`
@@ -141,7 +144,7 @@ func toLoanDetailJSON(d ledger.Detail) loanDetailJSON {
 	out := loanDetailJSON{
 		loanJSON: toLoanJSON(d.Loan), AsOf: dateString(d.State.AsOf),
 		Disbursed: a(b.Disbursed), Undisbursed: a(b.Undisbursed), PrincipalRepaid: a(b.PrincipalRepaid),
-		InterestPaid: a(b.InterestPaid), WrittenOff: a(b.WrittenOff), OutstandingNow: a(b.Outstanding),
+		InterestPaid: a(b.InterestPaid), WrittenOff: a(b.WrittenOff), Overpaid: a(d.State.Overpaid), OutstandingNow: a(b.Outstanding),
 		OverduePrincipal: a(b.OverduePrincipal), OverdueInterest: a(b.OverdueInterest),
 		DaysPastDue: b.DaysPastDue, AgingBucket: b.AgingBucket, NextDueOn: optDate(b.NextDueOn), XIRR: d.XIRR,
 		StatusAsOf: string(b.Status),
@@ -174,7 +177,7 @@ func toLoanDetailJSON(d ledger.Detail) loanDetailJSON {
 // is what the stored allocation also says, kept current by every write).
 func toTransactionJSON(t loan.Transaction, sc int, st *loan.State) transactionJSON {
 	if a, ok := st.Allocations[t.ID]; ok {
-		t.Principal, t.Interest, t.Prepaid = a.Principal, a.Interest, a.Prepaid
+		t.Principal, t.Interest, t.Prepaid, t.Overpaid = a.Principal, a.Interest, a.Prepaid, a.Overpaid
 	}
 	out := transactionJSON{ID: t.ID, Kind: string(t.Kind), Date: dateString(t.Date), Amount: amountIn(t.Amount, sc),
 		Principal: amountIn(t.Principal, sc), Interest: amountIn(t.Interest, sc), Prepaid: amountIn(t.Prepaid, sc)}
@@ -182,6 +185,10 @@ func toTransactionJSON(t loan.Transaction, sc int, st *loan.State) transactionJS
 		out.Reason = &t.Reason
 	}
 	out.Reverses, out.ReversedBy, out.ReversedAt = t.Reverses, t.ReversedBy, t.ReversedAt
+	if t.Overpaid.IsPos() {
+		o := amountIn(t.Overpaid, sc)
+		out.Overpaid = &o
+	}
 	return out
 }
 
@@ -212,27 +219,9 @@ func (h *handlers) createLoan(c *fiber.Ctx) error {
 		id := int64(fundID)
 		in.FundID = &id
 	}
-	var currency, dayCount, amortization, frequency string
 	o.text("reference", &in.Reference)
 	o.text("purpose", &in.Purpose)
-	if o.has("currency") && !o.isNull("currency") {
-		o.text("currency", &currency)
-		if c, err := money.ParseCurrency(currency); err != nil {
-			o.bad.Add("currency", "%v", err)
-		} else {
-			in.Currency = c
-		}
-	}
-	o.amount("committed_amount", &in.Committed)
-	o.amount("interest_rate", &in.Rate)
-	o.text("day_count", &dayCount)
-	o.date("signed_on", &in.SignedOn)
-	o.date("first_due_on", &in.FirstDueOn)
-	o.date("maturity_on", &in.MaturityOn)
-	o.text("amortization", &amortization)
-	o.text("frequency", &frequency)
-	o.integer("grace_periods", &in.GracePeriods)
-	in.DayCount, in.Amortization, in.Frequency = loan.ParseDayCount(dayCount), loan.ParseAmortization(amortization), loan.ParseFrequency(frequency)
+	readTerms(o, &in.Terms)
 	if err := o.done(); err != nil {
 		return err
 	}
@@ -262,10 +251,10 @@ func (h *handlers) listLoans(c *fiber.Ctx) error {
 	}
 	if s := c.Query("status"); s != "" {
 		switch st := loan.Status(strings.ToLower(s)); st {
-		case loan.Pipeline, loan.Active, loan.Repaid, loan.WrittenOff:
+		case loan.Pipeline, loan.Active, loan.Repaid, loan.WrittenOff, loan.Cancelled:
 			f.Status = st
 		default:
-			bad.Add("status", "must be one of pipeline, active, repaid, written_off")
+			bad.Add("status", "must be one of pipeline, active, repaid, written_off, cancelled")
 		}
 	}
 	if err := bad.Err(); err != nil {
@@ -328,15 +317,10 @@ func (h *handlers) patchLoan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l, err := h.loans.Describe(c.UserContext(), actor(c), id, func(reference, purpose *string) error {
-		o.text("reference", reference)
-		o.text("purpose", purpose)
-		for name := range o.members {
-			if !o.read[name] {
-				o.read[name] = true
-				o.bad.Add(name, "cannot be changed here: terms change by rescheduling (POST /api/v1/loans/{id}/reschedule)")
-			}
-		}
+	l, err := h.loans.Edit(c.UserContext(), actor(c), id, func(e *ledger.Editable) error {
+		o.text("reference", &e.Reference)
+		o.text("purpose", &e.Purpose)
+		readTerms(o, &e.Terms)
 		return o.done()
 	})
 	if err != nil {
@@ -442,4 +426,54 @@ func (h *handlers) reverse(c *fiber.Ctx) error {
 		out["rescheduling"] = toReschedulingJSON(*r.Rescheduling)
 	}
 	return c.Status(http.StatusCreated).JSON(out)
+}
+
+// readTerms reads into t the loan terms o has: all of them for a new loan (o requires
+// them), those sent for a change.
+func readTerms(o *object, t *loan.Terms) {
+	if o.has("currency") && !o.isNull("currency") {
+		var currency string
+		o.text("currency", &currency)
+		if c, err := money.ParseCurrency(currency); err != nil {
+			o.bad.Add("currency", "%v", err)
+		} else {
+			t.Currency = c
+		}
+	}
+	o.amount("committed_amount", &t.Committed)
+	o.amount("interest_rate", &t.Rate)
+	o.date("signed_on", &t.SignedOn)
+	o.date("first_due_on", &t.FirstDueOn)
+	o.date("maturity_on", &t.MaturityOn)
+	o.integer("grace_periods", &t.GracePeriods)
+	for name, set := range map[string]func(string){
+		"day_count":    func(v string) { t.DayCount = loan.ParseDayCount(v) },
+		"amortization": func(v string) { t.Amortization = loan.ParseAmortization(v) },
+		"frequency":    func(v string) { t.Frequency = loan.ParseFrequency(v) },
+	} {
+		if o.has(name) {
+			var v string
+			o.text(name, &v)
+			set(v)
+		}
+	}
+}
+
+// cancelLoan cancels a loan nothing was disbursed on: it stays listed, out of every total.
+func (h *handlers) cancelLoan(c *fiber.Ctx) error {
+	id, o, err := idAndBody(c, "loan")
+	if err != nil {
+		return err
+	}
+	var reason string
+	o.require("reason")
+	o.text("reason", &reason)
+	if err := o.done(); err != nil {
+		return err
+	}
+	l, err := h.loans.Cancel(c.UserContext(), actor(c), id, reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toLoanJSON(l))
 }

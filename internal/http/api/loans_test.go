@@ -142,7 +142,9 @@ func TestLoanLife(t *testing.T) {
 	if r := e.do(user.Manager, http.MethodPatch, loanURL, map[string]any{"purpose": "Dairy cows"}); r.status != http.StatusOK || r.json(t)["purpose"] != "Dairy cows" {
 		t.Errorf("patch purpose: %d %s", r.status, r.body)
 	}
-	assertProblem(t, e.do(user.Manager, http.MethodPatch, loanURL, map[string]any{"interest_rate": "0.2"}), 422, "interest_rate")
+	// 409, was 422 before issue 16: terms may now change until the first disbursement,
+	// so after it a rate change is a conflict with the loan's state (reschedule instead).
+	assertProblem(t, e.do(user.Manager, http.MethodPatch, loanURL, map[string]any{"interest_rate": "0.2"}), 409, "interest_rate")
 }
 
 func TestLedgerBadInput(t *testing.T) {
@@ -336,4 +338,44 @@ func TestDayCountNames(t *testing.T) {
 	if !strings.Contains(string(r.body), "ACT/360, ACT/365F, ACT/ACT ISDA, 30/360, 30E/360, 30E/360 ISDA, 30/360 whole-month") {
 		t.Errorf("the refusal does not list the conventions: %s", r.body)
 	}
+}
+
+// Until the first disbursement every term can be corrected; a loan entered by mistake
+// is cancelled, stays listed and leaves every total; afterwards neither.
+func TestEditTermsAndCancelBeforeDisbursement(t *testing.T) {
+	e, loanURL := ledgerEnv(t)
+	r := e.do(user.Manager, http.MethodPatch, loanURL, map[string]any{"interest_rate": "0.095", "day_count": "act/365",
+		"maturity_on": "2025-07-01", "amortization": "annuity", "committed_amount": "15000.00"})
+	got := r.json(t)
+	if r.status != http.StatusOK || got["interest_rate"] != "0.095" || got["day_count"] != "ACT/365F" || got["maturity_on"] != "2025-07-01" ||
+		got["amortization"] != "annuity" || got["committed_amount"] != "15000.00" {
+		t.Fatalf("edit terms: %d %s", r.status, r.body)
+	}
+	assertProblem(t, e.do(user.Manager, http.MethodPatch, loanURL, map[string]any{"maturity_on": "2023-01-01"}), 422, "maturity_on")
+	if n := count(t, e.conn, "SELECT count(*) FROM audit_log WHERE entity = 'loan' AND action = 'update'"); n != 1 {
+		t.Errorf("audit entries of the edit: %d", n)
+	}
+	// Cancelled: listed, out of exposure; nothing more can be recorded on it.
+	assertProblem(t, e.do(user.Manager, http.MethodPost, loanURL+"/cancel", map[string]any{"reason": " "}), 422, "reason")
+	if r := e.do(user.Manager, http.MethodPost, loanURL+"/cancel", map[string]any{"reason": "entered for the wrong partner"}); r.status != http.StatusOK ||
+		r.json(t)["status"] != "cancelled" {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	assertProblem(t, e.do(user.Manager, http.MethodPost, loanURL+"/cancel", map[string]any{"reason": "again"}), 409)
+	assertProblem(t, e.do(user.Manager, http.MethodPost, loanURL+"/disbursements", map[string]any{"date": "2024-01-10", "amount": "100"}), 409)
+	assertProblem(t, e.do(user.Manager, http.MethodPatch, loanURL, map[string]any{"purpose": "x"}), 409)
+	if items := e.do(user.Viewer, http.MethodGet, "/api/v1/loans?status=cancelled", nil).json(t)["items"].([]any); len(items) != 1 {
+		t.Errorf("cancelled loans listed: %v", items)
+	}
+	ex := e.do(user.Viewer, http.MethodGet, "/api/v1/exposure?by=partner", nil).json(t)
+	if total := ex["total"].(map[string]any); total["undisbursed"] != "0.00" || total["loans"] != float64(0) {
+		t.Errorf("a cancelled loan still counts in exposure: %v", total)
+	}
+
+	// A disbursed loan cannot be cancelled, nor its terms changed.
+	other := e.do(user.Manager, http.MethodPost, "/api/v1/partners/1/loans", newLoan(map[string]any{"reference": "OTHER"}))
+	otherURL := other.header.Get("Location")
+	postTx(t, e, otherURL, "disbursements", "2024-01-10", "1000")
+	assertProblem(t, e.do(user.Manager, http.MethodPost, otherURL+"/cancel", map[string]any{"reason": "oops"}), 422, "status")
+	assertProblem(t, e.do(user.Manager, http.MethodPatch, otherURL, map[string]any{"frequency": "quarterly"}), 409, "frequency")
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -134,7 +135,7 @@ func schemas() map[string]schema {
 		"day_count": dayCountSchema(), "signed_on": dateSchema(""), "first_due_on": dateSchema(""),
 		"maturity_on": dateSchema(""), "amortization": enum("", "bullet", "equal_principal", "annuity"),
 		"frequency": enum("", "monthly", "quarterly", "semiannual", "annual"), "grace_periods": integer("leading interest-only installments"),
-		"purpose": str(""), "status": enum("", "pipeline", "active", "repaid", "written_off"),
+		"purpose": str(""), "status": enum("", "pipeline", "active", "repaid", "written_off", "cancelled"),
 	}
 	loanRequired := keys(loanProps)
 	loanList := map[string]schema{"disbursed": decimalSchema("as recorded today"), "outstanding_principal": decimalSchema("as recorded today")}
@@ -144,6 +145,7 @@ func schemas() map[string]schema {
 	detail := map[string]schema{
 		"as_of": dateSchema(""), "disbursed": decimalSchema(""), "undisbursed": decimalSchema(""),
 		"principal_repaid": decimalSchema(""), "interest_paid": decimalSchema(""), "written_off": decimalSchema(""),
+		"overpaid":              decimalSchema("repaid beyond everything owed: a credit due back to the partner"),
 		"outstanding_principal": decimalSchema(""), "overdue_principal": decimalSchema(""), "overdue_interest": decimalSchema(""),
 		"days_past_due": integer(""), "aging_bucket": enum("", "current", "1-30", "31-60", "61-90", "91-180", "180+"),
 		"next_due_on": nullable(dateSchema("")), "next_due_amount": nullable(decimalSchema("")),
@@ -171,6 +173,13 @@ func schemas() map[string]schema {
 	}
 	amountEvent := closed([]string{"date", "amount"}, map[string]schema{
 		"date": dateSchema(""), "amount": decimalSchema("positive"), "reason": str("required for write-offs")})
+	loanIn := map[string]schema{
+		"fund_id": integer("may be left out when there is one fund"), "reference": str(""), "purpose": str(""),
+		"currency": str(""), "committed_amount": decimalSchema(""), "interest_rate": decimalSchema(""),
+		"day_count": str("one of " + strings.Join(dayCountNames(), ", ") + ` (as an agreement names it; other spellings such as "ACT/365" or "Actual/365 Fixed" are read as the convention they name, and answers give the name above)`),
+		"signed_on": dateSchema(""), "first_due_on": dateSchema(""),
+		"maturity_on": dateSchema(""), "amortization": loanProps["amortization"], "frequency": loanProps["frequency"],
+		"grace_periods": integer("")}
 	return map[string]schema{
 		"Problem": closed([]string{"type", "title", "status"}, map[string]schema{
 			"type": str(""), "title": str(""), "status": integer(""), "detail": str(""), "instance": str(""),
@@ -192,15 +201,11 @@ func schemas() map[string]schema {
 		"LoanListItem": closed(append(append([]string{}, loanRequired...), "disbursed", "outstanding_principal"),
 			loanList),
 		"LoanInput": closed([]string{"reference", "currency", "committed_amount", "interest_rate", "day_count", "signed_on",
-			"first_due_on", "maturity_on", "amortization", "frequency"}, map[string]schema{
-			"fund_id": integer("may be left out when there is one fund"), "reference": str(""), "purpose": str(""),
-			"currency": str(""), "committed_amount": decimalSchema(""), "interest_rate": decimalSchema(""),
-			"day_count": str("one of " + strings.Join(dayCountNames(), ", ") + ` (as an agreement names it; other spellings such as "ACT/365" or "Actual/365 Fixed" are read as the convention they name, and answers give the name above)`),
-			"signed_on": dateSchema(""), "first_due_on": dateSchema(""),
-			"maturity_on": dateSchema(""), "amortization": loanProps["amortization"], "frequency": loanProps["frequency"],
-			"grace_periods": integer("")}),
-		"LoanPatch":  closed(nil, map[string]schema{"reference": str(""), "purpose": str("")}),
-		"LoanDetail": closed(keys(detail), detail),
+			"first_due_on", "maturity_on", "amortization", "frequency"}, loanIn),
+		"LoanPatch": withDesc(closed(nil, without(loanIn, "fund_id")), "reference and purpose at any time; every term until the first "+
+			"disbursement (after it, 409: terms change by rescheduling)"),
+		"CancelInput": closed([]string{"reason"}, map[string]schema{"reason": str("why: a cancellation needs one")}),
+		"LoanDetail":  closed(keys(detail), detail),
 		"Installment": closed([]string{"seq", "due_on", "principal", "interest", "paid_principal", "paid_interest",
 			"written_off_principal", "written_off_interest", "status"}, map[string]schema{
 			"seq": integer(""), "due_on": dateSchema(""), "principal": decimalSchema(""), "interest": decimalSchema(""),
@@ -211,6 +216,7 @@ func schemas() map[string]schema {
 			"id": integer(""), "kind": enum("", "disbursement", "repayment", "writeoff", "reversal"), "date": dateSchema(""),
 			"amount": decimalSchema(""), "principal": decimalSchema(""), "interest": decimalSchema(""),
 			"prepaid": decimalSchema("principal paid ahead of its due date"), "reason": str(""),
+			"overpaid":    decimalSchema("beyond everything owed that day: a credit due back (present only then)"),
 			"reverses":    integer("on a reversal: the transaction it reverses"),
 			"reversed_by": integer("on a reversed transaction: its reversal; it no longer counts"),
 			"reversed_at": timestamp()}),
@@ -332,7 +338,8 @@ func operations() []operation {
 			query: []param{q("partner_id", "", integer("")), q("fund_id", "", integer("")), q("status", "", str(""))}, status: 200, response: "items:LoanListItem"},
 		{method: "GET", path: "/loans/{id}", summary: "A loan as of a date: balances, arrears, schedule, transactions, XIRR", role: "viewer",
 			query: []param{asOfQuery}, status: 200, response: "LoanDetail"},
-		{method: "PATCH", path: "/loans/{id}", summary: "Change a loan's reference or purpose", role: "manager", body: "LoanPatch", status: 200, response: "Loan"},
+		{method: "PATCH", path: "/loans/{id}", summary: "Change a loan's reference or purpose, or its terms before the first disbursement", role: "manager", body: "LoanPatch", status: 200, response: "Loan"},
+		{method: "POST", path: "/loans/{id}/cancel", summary: "Cancel a loan nothing was disbursed on: still listed, out of every total", role: "manager", body: "CancelInput", status: 200, response: "Loan"},
 		{method: "GET", path: "/loans/{id}/owed", summary: "Everything owed on a date", role: "viewer",
 			query: []param{q("date", "YYYY-MM-DD (default today)", dateSchema(""))}, status: 200, response: "Owed"},
 		{method: "POST", path: "/loans/{id}/disbursements", summary: "Record a disbursement", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
@@ -611,3 +618,14 @@ func dayCountNames() []string {
 }
 
 func dayCountSchema() schema { return enum("", dayCountNames()...) }
+
+// without is props but the names given.
+func without(props map[string]schema, names ...string) map[string]schema {
+	out := map[string]schema{}
+	for k, v := range props {
+		if !slices.Contains(names, k) {
+			out[k] = v
+		}
+	}
+	return out
+}

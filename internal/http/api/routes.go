@@ -71,6 +71,7 @@ func Register(app *fiber.App, d Deps) {
 	v1.Post("/loans/:id/writeoffs", h.postEvent(loan.WriteOff))
 	v1.Post("/loans/:id/reschedule", h.reschedule)
 	v1.Post("/loans/:id/transactions/:tid/reverse", h.reverse)
+	v1.Post("/loans/:id/cancel", h.cancelLoan)
 
 	// Through the method helpers, not Add: Get also answers HEAD.
 	statementRoutes := []struct {

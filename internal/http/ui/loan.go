@@ -35,9 +35,12 @@ type loanPage struct {
 	Owed     loan.Owed
 	Terms    loan.Terms // in force at the as-of date, after reschedulings
 	XIRR     *float64
-	Schedule []installmentRow
-	Txs      []loan.Transaction // with their allocations as of the as-of date
-	Resched  []loan.Rescheduling
+	Overpaid decimal.Decimal // repaid beyond everything owed: a credit due back
+	// Cancellable: nothing happened on the loan yet, so it may be cancelled.
+	Cancellable bool
+	Schedule    []installmentRow
+	Txs         []loan.Transaction // with their allocations as of the as-of date
+	Resched     []loan.Rescheduling
 	// Version is the loan's history as the page shows it; every event form carries it.
 	Version     string
 	Frequencies []Option
@@ -114,12 +117,13 @@ func (h *handlers) loanPage(c *fiber.Ctx, p Page, id int64, asOf time.Time) (Pag
 	}
 	today := h.today()
 	data := loanPage{Loan: d.Loan, Partner: pt, AsOf: asOf, Today: today, Balances: d.Balances, Owed: owed,
-		Terms: d.State.Terms, XIRR: d.XIRR, Resched: d.Reschedulings, Version: d.Version,
+		Terms: d.State.Terms, XIRR: d.XIRR, Overpaid: d.State.Overpaid, Resched: d.Reschedulings, Version: d.Version,
 		Frequencies: append([]Option{{"", "Keep " + string(d.State.Terms.Frequency)}}, frequencyOptions...),
 		defaults:    map[string]string{"date": today.Format(civil.Layout), "version": d.Version}}
 	for _, in := range d.State.Installments {
 		data.Schedule = append(data.Schedule, newInstallmentRow(in, asOf))
 	}
+	data.Cancellable = d.Loan.Status == loan.Pipeline && len(loan.Events(d.Transactions, d.Reschedulings)) == 0
 	for _, t := range d.Transactions {
 		// As the replay at the as-of date applied it (what is stored, for today).
 		if a, ok := d.State.Allocations[t.ID]; ok {
@@ -171,6 +175,24 @@ func newInstallmentRow(in loan.Installment, asOf time.Time) installmentRow {
 // eventKinds names each form (and its <details>) by the event it records.
 var eventKinds = map[loan.EventKind]string{
 	loan.Disbursement: "disbursement", loan.Repayment: "repayment", loan.WriteOff: "writeoff", loan.Reschedule: "reschedule",
+	cancelForm: "cancel",
+}
+
+// cancelForm names the cancellation's form among the event forms.
+const cancelForm loan.EventKind = "cancel"
+
+// cancelLoan cancels a loan nothing was disbursed on, then shows it.
+func (h *handlers) cancelLoan(c *fiber.Ctx) error {
+	id, err := edge.PathID(c, "loan")
+	if err != nil {
+		return err
+	}
+	form := formValues(c)
+	l, err := h.Loans.Cancel(c.UserContext(), h.actor(c), id, form["reason"])
+	if err != nil {
+		return h.eventFailed(c, id, form, cancelForm, err)
+	}
+	return h.redirect(c, loanURL(id), "Cancelled loan "+l.Reference+": it stays listed, out of every total.")
 }
 
 func (h *handlers) postLoanEvent(kind loan.EventKind) fiber.Handler {

@@ -44,6 +44,7 @@ var (
 type loanForm struct {
 	Partner       partner.Partner
 	Action        string
+	Editing       bool // a stored loan's terms, corrected before its first disbursement
 	Funds         []Option
 	DayCounts     []Option
 	Amortizations []Option

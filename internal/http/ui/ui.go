@@ -89,6 +89,9 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.Post("/loans/:id/repayments", write, h.postLoanEvent(loan.Repayment))
 	pages.Post("/loans/:id/writeoffs", write, h.postLoanEvent(loan.WriteOff))
 	pages.Post("/loans/:id/reschedule", write, h.reschedule)
+	pages.Post("/loans/:id/cancel", write, h.cancelLoan)
+	pages.Get("/loans/:id/edit", write, h.editLoanForm)
+	pages.Post("/loans/:id/edit", write, h.updateLoan)
 	pages.Get("/loans/:id/transactions/:tid/reverse", write, h.reverseForm)
 	pages.Post("/loans/:id/transactions/:tid/reverse", write, h.reverseEvent)
 

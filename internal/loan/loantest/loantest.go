@@ -56,11 +56,13 @@ type randomHistory struct {
 	rescheduled, wroteOff bool
 }
 
-// try keeps e, with the next id, if the loan still replays with it.
+// try keeps e, with the next id, if the loan still replays with it and no repayment
+// comes beyond what is owed (the engine would credit it; the ledger refuses it).
 func (h *randomHistory) try(e loan.Event) bool {
 	h.id++
 	e.ID = h.id
-	if _, err := loan.Replay(h.terms, append(h.events, e), civil.Date(2100, 1, 1)); err != nil {
+	st, err := loan.Replay(h.terms, append(h.events, e), civil.Date(2100, 1, 1))
+	if err != nil || st.Overpaid.IsPos() {
 		return false
 	}
 	h.events = append(h.events, e)

@@ -1,0 +1,50 @@
+package ledger
+
+import (
+	"fmt"
+
+	"github.com/govalues/decimal"
+
+	"cartera/internal/loan"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
+)
+
+// newOverpayment refuses a write whose replay st credits a repayment with more beyond
+// everything owed than the stored history held: the engine credits an excess (a payoff
+// recorded under earlier rules may leave one), but a new write must fit within what is
+// owed. txs are the stored transactions; added is the new event (its id, and its
+// amount and date for a repayment not yet stored; zero when none).
+func newOverpayment(l loan.Loan, txs []loan.Transaction, st *loan.State, added loan.Event) error {
+	scale := money.MustCurrency(l.Currency).Scale
+	if a := st.Allocations[added.ID]; added.Kind == loan.Repayment && a.Overpaid.IsPos() && !storedIn(txs, added.ID) {
+		return overpaid(added.Amount, added.On, a, scale, "")
+	}
+	for _, t := range txs {
+		if !t.Live() || t.Kind != loan.Repayment {
+			continue
+		}
+		a := st.Allocations[t.ID]
+		if a.Overpaid.Cmp(t.Overpaid) <= 0 {
+			continue
+		}
+		if t.ID == added.ID {
+			return overpaid(t.Amount, t.Date, a, scale, "")
+		}
+		return overpaid(t.Amount, t.Date, a, scale, "with it, the repayment of ")
+	}
+	return nil
+}
+
+func storedIn(txs []loan.Transaction, id int64) bool { return findTransaction(txs, id) != nil }
+
+func overpaid(amount decimal.Decimal, on any, a loan.Allocation, scale int, prefix string) error {
+	owed := money.MustAdd(a.Principal, a.Interest).Rescale(scale)
+	date := on
+	if d, ok := on.(interface{ Format(string) string }); ok {
+		date = d.Format(civil.Layout)
+	}
+	return apperr.Invalid(apperr.FieldError{Field: "amount", Message: fmt.Sprintf("%s%s is more than everything owed on %s (%s)",
+		prefix, amount.Rescale(scale), date, owed)})
+}
