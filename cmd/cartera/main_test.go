@@ -381,6 +381,7 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 		"cli:ops|cli|fx_rate|2",
 		"demo loader|system|fx_rate|" + fmt.Sprint(3*demoMonths()),
 		"demo loader|system|loan|8",
+		"demo loader|system|loan_reschedule|1", // D-Miro's restructuring (issue 16)
 		"demo loader|system|loan_transaction|" + fmt.Sprint(transactions),
 		"demo loader|system|partner|6",
 		"demo loader|system|user|1",

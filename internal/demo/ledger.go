@@ -31,6 +31,11 @@ type demoLoan struct {
 	// then, optionally, one partial payment and a write-off
 	partial  *tranche
 	writeOff *tranche
+	// restructure reschedules the loan, arrears and all, to two years on (before the
+	// write-off): a restructured loan, at risk until repaid.
+	restructure *tranche
+	// duplicated: the last on-time repayment was entered twice, and the second reversed.
+	duplicated bool
 }
 
 type tranche struct {
@@ -47,8 +52,9 @@ func terms(currency, committed, rate string, dc loan.DayCount, signed, first, ma
 // demoLoans are the fund's loans: Impro's four from the seed article (75,000 in 2010,
 // 150,000 in 2013, 200,000 in April 2014, 200,000 in May 2014 for the dairy producers
 // programme), all repaid since; and recent ones dated from today, so that the demo
-// always shows a current loan in bolivianos, a late one in soles, a written-off one
-// and one not yet disbursed.
+// always shows a current loan in bolivianos (with a repayment entered twice and the
+// second reversed), a late one in soles, a written-off one (restructured first) and
+// one not yet disbursed.
 func demoLoans(today time.Time) []demoLoan {
 	d := civil.Date
 	month := func(n int) time.Time { return civil.AddMonths(civil.Date(today.Year(), today.Month(), 1), n) }
@@ -70,11 +76,12 @@ func demoLoans(today time.Time) []demoLoan {
 		{partner: "D-Miro", reference: "DMI-2019-01", purpose: "Working capital",
 			terms:    terms("USD", "150000", "0.095", loan.ACT360, d(2019, 3, 1), d(2019, 9, 1), d(2022, 3, 1), loan.EqualPrincipal, loan.Semiannual, 0),
 			tranches: []tranche{{on: d(2019, 3, 11), amount: "150000"}}, payOnTimeUntil: d(2020, 3, 1),
-			writeOff: &tranche{on: d(2021, 6, 30), amount: "100000", reason: "Partner in liquidation after its COVID-19 losses; recovery not expected"}},
+			restructure: &tranche{on: d(2020, 12, 1), reason: "COVID-19 relief: arrears and principal over two more years"},
+			writeOff:    &tranche{on: d(2021, 6, 30), amount: "100000", reason: "Partner in liquidation after its COVID-19 losses; recovery not expected"}},
 		{partner: "Pro Mujer Bolivia", reference: "PMB-BOB-01", purpose: "On-lending to community associations in El Alto and Cochabamba",
 			terms:          terms("BOB", "3480000", "0.075", loan.ACT365F, proMujerSigned, civil.AddMonths(proMujerSigned, 3), civil.AddMonths(proMujerSigned, 36), loan.Annuity, loan.Quarterly, 0),
 			tranches:       []tranche{{on: proMujerSigned.AddDate(0, 0, 6), amount: "2000000"}, {on: civil.AddMonths(proMujerSigned, 2), amount: "1480000"}},
-			payOnTimeUntil: today},
+			payOnTimeUntil: today, duplicated: true},
 		{partner: "ADRA Peru", reference: "ADRA-PEN-01", purpose: "Village banking portfolio in Puno and Tacna",
 			terms:          terms("PEN", "1100000", "0.11", loan.Thirty360E, adraSigned, civil.AddMonths(adraSigned, 6), civil.AddMonths(adraSigned, 48), loan.EqualPrincipal, loan.Semiannual, 0),
 			tranches:       []tranche{{on: adraSigned.AddDate(0, 0, 3), amount: "1100000"}},
@@ -167,7 +174,39 @@ func (d demoLife) live(ctx context.Context, today time.Time) error {
 	if err := d.payOnTime(ctx, today); err != nil {
 		return err
 	}
+	if err := d.duplicateAndReverse(ctx, today); err != nil {
+		return err
+	}
+	if r := d.dl.restructure; r != nil && !r.on.After(today) {
+		m := civil.AddMonths(r.on, 24)
+		if err := d.post(ctx, loan.Event{Kind: loan.Reschedule, On: r.on, NewMaturityOn: &m, Reason: r.reason}); err != nil {
+			return err
+		}
+	}
 	return d.partialAndWriteOff(ctx, today)
+}
+
+// duplicateAndReverse enters the last repayment a second time, as a slip would, and
+// reverses it: the demo's corrected entry.
+func (d demoLife) duplicateAndReverse(ctx context.Context, today time.Time) error {
+	if !d.dl.duplicated {
+		return nil
+	}
+	det, err := d.s.Loans.Get(ctx, d.id, today)
+	if err != nil {
+		return err
+	}
+	for i := len(det.Transactions) - 1; i >= 0; i-- {
+		if t := det.Transactions[i]; t.Kind == loan.Repayment {
+			posted, err := d.s.Loans.Post(ctx, d.actor, d.id, loan.Event{Kind: loan.Repayment, On: t.Date, Amount: t.Amount})
+			if err != nil {
+				return fmt.Errorf("demo loan %s, duplicate repayment: %w", d.dl.reference, err)
+			}
+			_, err = d.s.Loans.Reverse(ctx, d.actor, d.id, posted.Transaction.ID, "Entered twice from the bank statement", nil)
+			return err
+		}
+	}
+	return nil
 }
 
 func (d demoLife) post(ctx context.Context, e loan.Event) error {

@@ -78,7 +78,7 @@ func TestSmallScaleBook(t *testing.T) {
 				k := key + "/" + p.Loan.Currency
 				v := sums[k]
 				par := decimal.Zero
-				if b.DaysPastDue > 30 {
+				if b.AtRisk() { // over 30 days past due, or restructured (issue 16; was days alone)
 					par = b.Outstanding
 					late++
 				}

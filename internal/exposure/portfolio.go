@@ -33,6 +33,10 @@ type Portfolio struct {
 	Ladder                []Month  // the next 12 calendar months, from the as-of date's
 }
 
+// agingBuckets are the arrears buckets, then "restructured": restructured loans are
+// at risk (in PAR30) and shown apart, whatever their days past due.
+var agingBuckets = append(append([]string{}, loan.AgingBuckets...), "restructured")
+
 // Bucket is the outstanding of the loans in one arrears bucket.
 type Bucket struct {
 	Name        string
@@ -69,7 +73,7 @@ func (s *Service) Portfolio(ctx context.Context, asOf time.Time, currency string
 	if err != nil {
 		return Portfolio{}, err
 	}
-	total := currencySums{aging: make([]exactBucket, len(loan.AgingBuckets)), ladder: make([]exactMonth, 12)}
+	total := currencySums{aging: make([]exactBucket, len(agingBuckets)), ladder: make([]exactMonth, 12)}
 	if err := total.addAll(positions.byCurrency, rates, currency); err != nil {
 		return Portfolio{}, fmt.Errorf("portfolio at %s: %w", asOf.Format(civil.Layout), err)
 	}
@@ -98,7 +102,7 @@ func (ps *positionSums) add(pos ledger.Position) error {
 	}
 	c := ps.byCurrency[pos.Loan.Currency]
 	if c == nil {
-		c = &currencySums{aging: make([]exactBucket, len(loan.AgingBuckets)), ladder: make([]exactMonth, 12)}
+		c = &currencySums{aging: make([]exactBucket, len(agingBuckets)), ladder: make([]exactMonth, 12)}
 		ps.byCurrency[pos.Loan.Currency] = c
 	}
 	ps.loans++
@@ -106,7 +110,7 @@ func (ps *positionSums) add(pos ledger.Position) error {
 	c.add(&c.outstanding, bal.Outstanding)
 	c.add(&c.undisbursed, bal.Undisbursed)
 	c.add(&c.overdue, bal.OverduePrincipal)
-	if bal.DaysPastDue > 30 {
+	if bal.AtRisk() {
 		c.add(&c.par30, bal.Outstanding)
 	}
 	if bal.Outstanding.IsPos() {
@@ -136,7 +140,7 @@ func roundedPortfolio(asOf, first time.Time, currency string, total *currencySum
 		list[k] = &exact{outstanding: total.aging[k].outstanding}
 	}
 	parts := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.outstanding })
-	for k, name := range loan.AgingBuckets {
+	for k, name := range agingBuckets {
 		p.Aging = append(p.Aging, Bucket{Name: name, Outstanding: parts.parts[k], Loans: total.aging[k].loans})
 	}
 	for i, m := range total.ladder {
@@ -212,7 +216,10 @@ func (c *currencySums) add(to *decimal.Decimal, d decimal.Decimal) {
 // in the outstanding-weighted rate and time to maturity.
 func (c *currencySums) addOutstanding(pos *ledger.Position, asOf time.Time) error {
 	bal := &pos.Balances
-	k := slices.Index(loan.AgingBuckets, bal.AgingBucket)
+	k := slices.Index(agingBuckets, bal.AgingBucket)
+	if bal.Restructured {
+		k = len(agingBuckets) - 1 // apart, whatever its days past due
+	}
 	if k < 0 {
 		return fmt.Errorf("loan %d: unknown aging bucket %q", pos.Loan.ID, bal.AgingBucket)
 	}

@@ -157,7 +157,7 @@ func replayedBook(t *testing.T, s *Service, d time.Time, fundID *int64) map[book
 			}
 			g := sums[k]
 			g.Outstanding, g.Undisbursed, g.Overdue = money.MustAdd(g.Outstanding, b.Outstanding), money.MustAdd(g.Undisbursed, b.Undisbursed), money.MustAdd(g.Overdue, b.OverduePrincipal)
-			if b.DaysPastDue > 30 {
+			if b.AtRisk() { // over 30 days past due, or restructured (issue 16; was days alone)
 				g.PAR30 = money.MustAdd(g.PAR30, b.Outstanding)
 			}
 			g.Loans++
@@ -226,7 +226,7 @@ func ptr[T any](v T) *T { return &v }
 
 // bookService is a loan service on a fresh database whose today is today, far enough
 // on that random histories are never in the future.
-func bookService(t *testing.T, today time.Time) (*Service, *sqlx.DB, *audit.Log, *fund.Service) {
+func bookService(t testing.TB, today time.Time) (*Service, *sqlx.DB, *audit.Log, *fund.Service) {
 	t.Helper()
 	ctx := context.Background()
 	conn := pgtest.New(t)

@@ -225,6 +225,7 @@ func restatedFigures(l loan.Loan, txs []loan.Transaction, before, after *loan.St
 		note(what+" overpaid", amount(a.Overpaid, scale), amount(b.Overpaid, scale))
 	}
 	note("status", string(l.Status), string(after.Balances().Status))
+	note("restructured_on", optionalDate(before.RestructuredOn), optionalDate(after.RestructuredOn))
 	return out
 }
 
@@ -252,4 +253,11 @@ func (s *Service) reportRefused(ctx context.Context, id int64, why error) error 
 		return fmt.Errorf("report loan %d as not restated: %w", id, err)
 	}
 	return nil
+}
+
+func optionalDate(d *time.Time) string {
+	if d == nil {
+		return ""
+	}
+	return civil.Format(*d)
 }

@@ -97,6 +97,7 @@ type Service struct {
 		MarkReversed    *sqlx.Stmt      `query:"mark-reversed"`
 		ReverseResched  *sqlx.Stmt      `query:"reverse-reschedule"`
 		UpdateTerms     *sqlx.Stmt      `query:"update-loan-terms"`
+		UpdateRestruct  *sqlx.Stmt      `query:"update-loan-restructured"`
 		Cancel          *sqlx.Stmt      `query:"cancel-loan"`
 	}
 }
@@ -222,7 +223,7 @@ func (s *Service) Get(ctx context.Context, id int64, asOf time.Time) (Detail, er
 // allocations, with the totals summed from the transactions.
 func (s *Service) storedState(ctx context.Context, q sqlx.QueryerContext, l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling, asOf time.Time) (_ *loan.State, err error) {
 	defer money.RecoverOverflow(&err)
-	st := &loan.State{AsOf: asOf, Terms: l.Terms(), Allocations: make(map[int64]loan.Allocation, len(txs))}
+	st := &loan.State{AsOf: asOf, Terms: l.Terms(), Allocations: make(map[int64]loan.Allocation, len(txs)), RestructuredOn: l.RestructuredOn}
 	for _, r := range rs {
 		if !r.Live() {
 			continue
@@ -657,6 +658,11 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l loan.Loan, tx
 		pq.Array(resched)); err != nil {
 		return fmt.Errorf("store schedule of loan %d: %w", l.ID, err)
 	}
+	if !sameDate(st.RestructuredOn, l.RestructuredOn) {
+		if _, err := tx.StmtxContext(ctx, s.q.UpdateRestruct).ExecContext(ctx, l.ID, st.RestructuredOn); err != nil {
+			return fmt.Errorf("store restructuring of loan %d: %w", l.ID, err)
+		}
+	}
 	if status := st.Balances().Status; status != l.Status {
 		if _, err := tx.StmtxContext(ctx, s.q.UpdateStatus).ExecContext(ctx, l.ID, status); err != nil {
 			return fmt.Errorf("store status of loan %d: %w", l.ID, err)
@@ -692,4 +698,12 @@ func derive(txs []loan.Transaction, st *loan.State) (_ [][8]decimal.Decimal, err
 		out[i] = [8]decimal.Decimal{a.Principal, a.Interest, a.Prepaid, cd, cp, ci, cw, a.Overpaid}
 	}
 	return out, nil
+}
+
+// sameDate reports whether two optional dates are the same day (or both absent).
+func sameDate(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return civil.Of(*a).Equal(civil.Of(*b))
 }

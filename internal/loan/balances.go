@@ -45,6 +45,14 @@ type Balances struct {
 	Status                                         Status
 	NextDueOn                                      *time.Time
 	NextDueAmount                                  decimal.Decimal
+	// Restructured: a rescheduling moved overdue amounts (State.RestructuredOn).
+	Restructured bool
+}
+
+// AtRisk reports whether the loan's outstanding counts in PAR30: more than 30 days
+// past due, or restructured and not yet repaid.
+func (b Balances) AtRisk() bool {
+	return b.Outstanding.IsPos() && (b.DaysPastDue > 30 || b.Restructured)
 }
 
 // Balances computes the figures at s.AsOf. Overdue is what fell due before the as-of
@@ -59,6 +67,7 @@ func (s *State) Balances() Balances {
 		b.DaysPastDue = civil.Days(*oldest, s.AsOf)
 	}
 	b.AgingBucket = AgingBucket(b.DaysPastDue)
+	b.Restructured = s.RestructuredOn != nil && !s.RestructuredOn.After(s.AsOf)
 	b.Status = s.status(unsettled)
 	// A commitment can still be drawn while the loan is open and not yet at maturity.
 	if (b.Status == Pipeline || b.Status == Active) && s.AsOf.Before(s.Terms.MaturityOn) {

@@ -101,6 +101,10 @@ type State struct {
 	Disbursed, PrincipalRepaid, InterestPaid, WrittenOff, Outstanding decimal.Decimal
 	// Overpaid is the credit repayments beyond everything owed left (see Allocation).
 	Overpaid decimal.Decimal
+	// RestructuredOn is the first rescheduling that moved amounts already overdue: from
+	// it the loan counts as at risk until it is repaid (SEEP's reporting standards,
+	// IRIS+ FP2635: restructured loans are at risk); nil when none did.
+	RestructuredOn *time.Time
 }
 
 // ledger replays events in order. Interest is schedule-based: it accrues on the
@@ -630,6 +634,10 @@ func (l *ledger) reschedule(e Event) error {
 	}
 	l.advance(e.On)
 	l.accrueTo(e.On)
+	if l.st.RestructuredOn == nil && l.hasOverdue(e.On) {
+		on := e.On
+		l.st.RestructuredOn = &on
+	}
 	carried := l.carried
 	if fo := l.firstOpen(); fo < len(l.inst) && !l.inst[fo].frozen {
 		// The open period's interest so far, less what was already paid toward it (that
@@ -802,4 +810,15 @@ func fixedFactor(basis int64, rate decimal.Decimal, span int64) (uint64, bool) {
 		q++
 	}
 	return q, true
+}
+
+// hasOverdue reports whether anything fell due before t and is unpaid.
+func (l *ledger) hasOverdue(t time.Time) bool {
+	for i := range l.inst {
+		in := &l.inst[i]
+		if !in.Rescheduled && in.DueOn.Before(t) && (in.unpaidPrincipal().IsPos() || in.unpaidInterest().IsPos()) {
+			return true
+		}
+	}
+	return false
 }

@@ -576,3 +576,32 @@ func TestXIRROnOneDay(t *testing.T) {
 		t.Errorf("flows on one day have no rate; got %v", r)
 	}
 }
+
+// A rescheduling that moves overdue amounts marks the loan restructured: at risk (in
+// PAR30) from then, whatever its days past due, until repaid (SEEP, IRIS+ FP2635). One
+// that moves nothing overdue does not; nor does a later one change the date.
+func TestRestructuredLoansStayAtRisk(t *testing.T) {
+	terms := usd("12000", "0.12", Thirty360, "2024-01-01", "2024-02-01", "2024-12-01", EqualPrincipal, Monthly)
+	m := date("2025-12-01")
+	late := []Event{disburse(1, "2024-01-01", "12000"), {ID: 2, Kind: Reschedule, On: date("2024-04-15"), NewMaturityOn: &m}}
+	st := replay(t, terms, "2024-05-01", late...)
+	b := st.Balances()
+	if st.RestructuredOn == nil || !st.RestructuredOn.Equal(date("2024-04-15")) || !b.Restructured || b.DaysPastDue != 0 || !b.AtRisk() {
+		t.Errorf("overdue moved: restructured %v, days past due %d, at risk %v", st.RestructuredOn, b.DaysPastDue, b.AtRisk())
+	}
+	if before := replay(t, terms, "2024-04-14", late...).Balances(); before.Restructured {
+		t.Errorf("restructured before the rescheduling")
+	}
+	onTime := []Event{disburse(1, "2024-01-01", "12000"), repay(2, "2024-02-01", "1210.91"), {ID: 3, Kind: Reschedule, On: date("2024-02-10"), NewMaturityOn: &m}}
+	if st := replay(t, terms, "2024-03-01", onTime...); st.RestructuredOn != nil || st.Balances().AtRisk() {
+		t.Errorf("nothing overdue was moved, yet restructured %v", st.RestructuredOn)
+	}
+	owed, err := OwedOn(terms, late, date("2024-05-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid := replay(t, terms, "2024-06-01", append(late, repay(3, "2024-05-01", owed.Total().String()))...).Balances()
+	if !paid.Restructured || paid.AtRisk() || !paid.Outstanding.IsZero() {
+		t.Errorf("repaid: at risk %v, outstanding %s", paid.AtRisk(), paid.Outstanding)
+	}
+}

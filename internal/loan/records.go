@@ -30,6 +30,9 @@ type Loan struct {
 	Status       Status          `db:"status" json:"status"`
 	CreatedAt    time.Time       `db:"created_at" json:"created_at"`
 	UpdatedAt    time.Time       `db:"updated_at" json:"updated_at"`
+	// RestructuredOn is State.RestructuredOn as the last write's replay found it (read
+	// with the loan by the ledger's Get, for its stored state).
+	RestructuredOn *time.Time `db:"restructured_on" json:"restructured_on,omitempty"`
 }
 
 // Terms are the loan's original terms, for Replay.
@@ -85,6 +88,10 @@ func (r Rescheduling) Live() bool { return r.ReversedAt == nil }
 // Normalize makes a stored loan's dates civil (midnight UTC), as the engine compares them.
 func Normalize(l Loan) Loan {
 	l.SignedOn, l.FirstDueOn, l.MaturityOn = civil.Of(l.SignedOn), civil.Of(l.FirstDueOn), civil.Of(l.MaturityOn)
+	if l.RestructuredOn != nil {
+		d := civil.Of(*l.RestructuredOn)
+		l.RestructuredOn = &d
+	}
 	return l
 }
 

@@ -13,7 +13,7 @@ type Step struct {
 	Outstanding decimal.Decimal // principal disbursed, not repaid or written off
 	Undisbursed decimal.Decimal // commitment still drawable
 	Overdue     decimal.Decimal // principal fallen due and unpaid
-	PAR30       decimal.Decimal // Outstanding when more than 30 days past due, else zero
+	PAR30       decimal.Decimal // Outstanding when at risk (over 30 days past due, or restructured), else zero
 	Open        bool            // something out or still drawable: the loan counts
 }
 
@@ -73,11 +73,11 @@ func (l *ledger) stepAt(p time.Time) (step Step, oldest time.Time) {
 	}
 	st := State{AsOf: p, Terms: l.terms, Installments: l.inst, Disbursed: l.st.Disbursed,
 		PrincipalRepaid: l.st.PrincipalRepaid, InterestPaid: l.st.InterestPaid, WrittenOff: l.st.WrittenOff,
-		Outstanding: l.st.Outstanding}
+		Outstanding: l.st.Outstanding, RestructuredOn: l.st.RestructuredOn}
 	b := st.Balances()
 	step = Step{From: p, Outstanding: b.Outstanding, Undisbursed: b.Undisbursed, Overdue: b.OverduePrincipal,
 		Open: b.Outstanding.IsPos() || b.Undisbursed.IsPos()}
-	if b.DaysPastDue > 30 {
+	if b.AtRisk() {
 		step.PAR30 = b.Outstanding
 	}
 	if b.DaysPastDue > 0 {

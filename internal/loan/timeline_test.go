@@ -82,7 +82,8 @@ func stepOf(t *testing.T, terms loan.Terms, events []loan.Event, d time.Time) lo
 	b := st.Balances()
 	s := loan.Step{From: d, Outstanding: b.Outstanding, Undisbursed: b.Undisbursed, Overdue: b.OverduePrincipal,
 		Open: b.Outstanding.IsPos() || b.Undisbursed.IsPos()}
-	if b.DaysPastDue > 30 {
+	// At risk (issue 16): over 30 days past due, or restructured (it was days past due alone).
+	if b.AtRisk() {
 		s.PAR30 = b.Outstanding
 	}
 	return s

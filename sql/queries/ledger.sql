@@ -8,12 +8,12 @@ RETURNING id, fund_id, partner_id, reference, currency, committed_amount, intere
 
 -- name: get-loan
 SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at
+       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at, restructured_on
 FROM loans WHERE id = $1;
 
 -- name: get-loan-for-update
 SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at
+       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at, restructured_on
 FROM loans WHERE id = $1 FOR UPDATE;
 
 -- name: list-loans
@@ -50,6 +50,9 @@ RETURNING id, fund_id, partner_id, reference, currency, committed_amount, intere
 UPDATE loans SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, updated_at = now() WHERE id = $1
 RETURNING id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
           first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at;
+
+-- name: update-loan-restructured
+UPDATE loans SET restructured_on = $2 WHERE id = $1;
 
 -- name: update-loan-status
 UPDATE loans SET status = $2, updated_at = now() WHERE id = $1;

@@ -114,6 +114,7 @@ type loanDetailJSON struct {
 	InterestPaid     string             `json:"interest_paid"`
 	WrittenOff       string             `json:"written_off"`
 	Overpaid         string             `json:"overpaid"`
+	RestructuredOn   *string            `json:"restructured_on"`
 	OutstandingNow   string             `json:"outstanding_principal"`
 	OverduePrincipal string             `json:"overdue_principal"`
 	OverdueInterest  string             `json:"overdue_interest"`
@@ -147,7 +148,7 @@ func toLoanDetailJSON(d ledger.Detail) loanDetailJSON {
 		InterestPaid: a(b.InterestPaid), WrittenOff: a(b.WrittenOff), Overpaid: a(d.State.Overpaid), OutstandingNow: a(b.Outstanding),
 		OverduePrincipal: a(b.OverduePrincipal), OverdueInterest: a(b.OverdueInterest),
 		DaysPastDue: b.DaysPastDue, AgingBucket: b.AgingBucket, NextDueOn: optDate(b.NextDueOn), XIRR: d.XIRR,
-		StatusAsOf: string(b.Status),
+		StatusAsOf: string(b.Status), RestructuredOn: restructuredOn(d),
 		CurrentTerms: currentTermsJSON{InterestRate: d.State.Terms.Rate.Trim(0).String(),
 			Frequency: string(d.State.Terms.Frequency), MaturityOn: dateString(d.State.Terms.MaturityOn)},
 		Schedule: []installmentJSON{}, Transactions: []transactionJSON{}, Reschedulings: []reschedulingJSON{},
@@ -476,4 +477,13 @@ func (h *handlers) cancelLoan(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(toLoanJSON(l))
+}
+
+// restructuredOn is the date of the rescheduling that moved overdue amounts, when it
+// is on or before the as-of date: from it the loan counts as at risk.
+func restructuredOn(d ledger.Detail) *string {
+	if !d.Balances.Restructured {
+		return nil
+	}
+	return optDate(d.State.RestructuredOn)
 }

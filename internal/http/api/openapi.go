@@ -145,7 +145,9 @@ func schemas() map[string]schema {
 	detail := map[string]schema{
 		"as_of": dateSchema(""), "disbursed": decimalSchema(""), "undisbursed": decimalSchema(""),
 		"principal_repaid": decimalSchema(""), "interest_paid": decimalSchema(""), "written_off": decimalSchema(""),
-		"overpaid":              decimalSchema("repaid beyond everything owed: a credit due back to the partner"),
+		"overpaid": decimalSchema("repaid beyond everything owed: a credit due back to the partner"),
+		"restructured_on": nullable(dateSchema("the rescheduling that moved overdue amounts: from it the loan is at risk " +
+			"(in PAR30) until repaid")),
 		"outstanding_principal": decimalSchema(""), "overdue_principal": decimalSchema(""), "overdue_interest": decimalSchema(""),
 		"days_past_due": integer(""), "aging_bucket": enum("", "current", "1-30", "31-60", "61-90", "91-180", "180+"),
 		"next_due_on": nullable(dateSchema("")), "next_due_amount": nullable(decimalSchema("")),
