@@ -36,6 +36,8 @@ type demoLoan struct {
 	restructure *tranche
 	// duplicated: the last on-time repayment was entered twice, and the second reversed.
 	duplicated bool
+	// recovery: cash collected after the write-off.
+	recovery *tranche
 }
 
 type tranche struct {
@@ -53,8 +55,8 @@ func terms(currency, committed, rate string, dc loan.DayCount, signed, first, ma
 // 150,000 in 2013, 200,000 in April 2014, 200,000 in May 2014 for the dairy producers
 // programme), all repaid since; and recent ones dated from today, so that the demo
 // always shows a current loan in bolivianos (with a repayment entered twice and the
-// second reversed), a late one in soles, a written-off one (restructured first) and
-// one not yet disbursed.
+// second reversed), a late one in soles, a written-off one (restructured first, then
+// partly recovered) and one not yet disbursed.
 func demoLoans(today time.Time) []demoLoan {
 	d := civil.Date
 	month := func(n int) time.Time { return civil.AddMonths(civil.Date(today.Year(), today.Month(), 1), n) }
@@ -77,7 +79,8 @@ func demoLoans(today time.Time) []demoLoan {
 			terms:    terms("USD", "150000", "0.095", loan.ACT360, d(2019, 3, 1), d(2019, 9, 1), d(2022, 3, 1), loan.EqualPrincipal, loan.Semiannual, 0),
 			tranches: []tranche{{on: d(2019, 3, 11), amount: "150000"}}, payOnTimeUntil: d(2020, 3, 1),
 			restructure: &tranche{on: d(2020, 12, 1), reason: "COVID-19 relief: arrears and principal over two more years"},
-			writeOff:    &tranche{on: d(2021, 6, 30), amount: "100000", reason: "Partner in liquidation after its COVID-19 losses; recovery not expected"}},
+			writeOff:    &tranche{on: d(2021, 6, 30), amount: "100000", reason: "Partner in liquidation after its COVID-19 losses; recovery uncertain"},
+			recovery:    &tranche{on: d(2022, 9, 30), amount: "12500", reason: "The liquidator's first distribution"}},
 		{partner: "Pro Mujer Bolivia", reference: "PMB-BOB-01", purpose: "On-lending to community associations in El Alto and Cochabamba",
 			terms:          terms("BOB", "3480000", "0.075", loan.ACT365F, proMujerSigned, civil.AddMonths(proMujerSigned, 3), civil.AddMonths(proMujerSigned, 36), loan.Annuity, loan.Quarterly, 0),
 			tranches:       []tranche{{on: proMujerSigned.AddDate(0, 0, 6), amount: "2000000"}, {on: civil.AddMonths(proMujerSigned, 2), amount: "1480000"}},
@@ -237,16 +240,19 @@ func (d demoLife) payOnTime(ctx context.Context, today time.Time) error {
 	return nil
 }
 
-// partialAndWriteOff posts the loan's partial payment and write-off, if it has them
+// partialAndWriteOff posts the loan's partial payment, write-off and recovery, if it has them
 // by today.
 func (d demoLife) partialAndWriteOff(ctx context.Context, today time.Time) error {
-	for _, t := range []*tranche{d.dl.partial, d.dl.writeOff} {
+	for _, t := range []*tranche{d.dl.partial, d.dl.writeOff, d.dl.recovery} {
 		if t == nil || t.on.After(today) {
 			continue
 		}
 		kind := loan.Repayment
-		if t == d.dl.writeOff {
+		switch t {
+		case d.dl.writeOff:
 			kind = loan.WriteOff
+		case d.dl.recovery:
+			kind = loan.Recovery
 		}
 		if err := d.post(ctx, loan.Event{Kind: kind, On: t.on, Amount: decimal.MustParse(t.amount), Reason: t.reason}); err != nil {
 			return err

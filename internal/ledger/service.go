@@ -253,6 +253,9 @@ func (s *Service) storedState(ctx context.Context, q sqlx.QueryerContext, l loan
 		case loan.WriteOff:
 			st.WrittenOff = money.MustAdd(st.WrittenOff, t.Amount)
 			st.Allocations[t.ID] = loan.Allocation{Principal: t.Amount}
+		case loan.Recovery:
+			st.Recovered = money.MustAdd(st.Recovered, t.Amount)
+			st.Allocations[t.ID] = loan.Allocation{Principal: t.Amount}
 		}
 	}
 	st.Outstanding = money.MustSub(money.MustSub(st.Disbursed, st.PrincipalRepaid), st.WrittenOff)
@@ -296,7 +299,7 @@ func detailOf(l loan.Loan, st *loan.State, txs []loan.Transaction, rs []loan.Res
 		switch t.Kind {
 		case loan.Disbursement:
 			flows = append(flows, loan.CashFlow{On: t.Date, Amount: -amount})
-		case loan.Repayment:
+		case loan.Repayment, loan.Recovery:
 			flows = append(flows, loan.CashFlow{On: t.Date, Amount: amount})
 		}
 	}
@@ -572,7 +575,7 @@ func (s *Service) checkEvent(l loan.Loan, e loan.Event) error {
 		bad.Add("reason", "must be at most 2,000 characters")
 	}
 	switch e.Kind {
-	case loan.Disbursement, loan.Repayment, loan.WriteOff:
+	case loan.Disbursement, loan.Repayment, loan.WriteOff, loan.Recovery:
 		loan.CheckAmount(&bad, "amount", e.Amount, money.MustCurrency(l.Currency))
 		if e.Kind == loan.WriteOff && strings.TrimSpace(e.Reason) == "" {
 			bad.Add("reason", "a write-off needs a reason")

@@ -39,6 +39,7 @@ const (
 type Balances struct {
 	Committed, Disbursed, Undisbursed              decimal.Decimal
 	PrincipalRepaid, InterestPaid, WrittenOff      decimal.Decimal
+	Recovered                                      decimal.Decimal // on written-off principal
 	Outstanding, OverduePrincipal, OverdueInterest decimal.Decimal
 	DaysPastDue                                    int
 	AgingBucket                                    string
@@ -60,7 +61,7 @@ func (b Balances) AtRisk() bool {
 func (s *State) Balances() Balances {
 	b := Balances{
 		Committed: s.Terms.Committed, Disbursed: s.Disbursed, PrincipalRepaid: s.PrincipalRepaid,
-		InterestPaid: s.InterestPaid, WrittenOff: s.WrittenOff, Outstanding: s.Outstanding,
+		InterestPaid: s.InterestPaid, WrittenOff: s.WrittenOff, Recovered: s.Recovered, Outstanding: s.Outstanding,
 	}
 	oldest, unsettled := s.scheduleBalances(&b)
 	if oldest != nil {

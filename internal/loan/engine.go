@@ -26,6 +26,9 @@ const (
 	// Reversal is a stored correction: it and the transaction it reverses are left out
 	// of every replay (Events), as if neither had happened.
 	Reversal EventKind = "reversal"
+	// Recovery is cash collected on principal written off: up to what was written off
+	// and not yet recovered. It moves no balance but the recovered total.
+	Recovery EventKind = "recovery"
 )
 
 // Event is one entry in a loan's history.
@@ -99,6 +102,9 @@ type State struct {
 	Allocations  map[int64]Allocation // by event id: repayments and write-offs
 
 	Disbursed, PrincipalRepaid, InterestPaid, WrittenOff, Outstanding decimal.Decimal
+	// Recovered is what was collected on written-off principal (net write-offs are
+	// WrittenOff − Recovered).
+	Recovered decimal.Decimal
 	// Overpaid is the credit repayments beyond everything owed left (see Allocation).
 	Overpaid decimal.Decimal
 	// RestructuredOn is the first rescheduling that moved amounts already overdue: from
@@ -235,6 +241,8 @@ func (l *ledger) apply(e Event) error {
 		return l.writeOff(e)
 	case Reschedule:
 		return l.reschedule(e)
+	case Recovery:
+		return l.recover(e)
 	}
 	return fmt.Errorf("unknown event kind %q", e.Kind)
 }
@@ -821,4 +829,18 @@ func (l *ledger) hasOverdue(t time.Time) bool {
 		}
 	}
 	return false
+}
+
+// recover records cash collected on written-off principal, up to what is written off
+// and not yet recovered.
+func (l *ledger) recover(e Event) error {
+	if !l.st.WrittenOff.IsPos() {
+		return invalid("date", "a recovery comes after a write-off; nothing was written off by %s", fmtDate(e.On))
+	}
+	if left := sub(l.st.WrittenOff, l.st.Recovered); e.Amount.Cmp(left) > 0 {
+		return invalid("amount", "%s is more than was written off and not yet recovered on %s (%s)", e.Amount, fmtDate(e.On), left)
+	}
+	l.st.Recovered = add(l.st.Recovered, e.Amount)
+	l.st.Allocations[e.ID] = Allocation{Principal: e.Amount}
+	return nil
 }

@@ -605,3 +605,30 @@ func TestRestructuredLoansStayAtRisk(t *testing.T) {
 		t.Errorf("repaid: at risk %v, outstanding %s", paid.AtRisk(), paid.Outstanding)
 	}
 }
+
+// A recovery collects on written-off principal: after the write-off, up to what it
+// wrote off and not yet recovered; it moves no balance but the recovered total.
+func TestRecoveries(t *testing.T) {
+	terms := usd("10000", "0.10", ACT360, "2024-01-01", "2024-07-01", "2025-01-01", Bullet, Semiannual)
+	wo := Event{ID: 2, Kind: WriteOff, On: date("2024-03-01"), Amount: d("4000"), Reason: "loss"}
+	rec := func(id int64, on, amount string) Event {
+		return Event{ID: id, Kind: Recovery, On: date(on), Amount: d(amount)}
+	}
+	st := replay(t, terms, "2024-06-01", disburse(1, "2024-01-01", "10000"), wo, rec(3, "2024-04-01", "1500"), rec(4, "2024-05-01", "2500"))
+	if !st.Recovered.Equal(d("4000")) || !st.Outstanding.Equal(d("6000")) || !st.Balances().Recovered.Equal(d("4000")) {
+		t.Errorf("recovered %s, outstanding %s", st.Recovered, st.Outstanding)
+	}
+	for _, c := range []struct {
+		name   string
+		events []Event
+		field  string
+	}{
+		{"before any write-off", []Event{disburse(1, "2024-01-01", "10000"), rec(3, "2024-02-01", "1")}, "date"},
+		{"beyond what was written off", []Event{disburse(1, "2024-01-01", "10000"), wo, rec(3, "2024-04-01", "3000"), rec(4, "2024-05-01", "1000.01")}, "amount"},
+	} {
+		_, err := Replay(terms, c.events, date("2024-06-01"))
+		if e, ok := apperr.As(err); !ok || e.Fields[0].Field != c.field {
+			t.Errorf("%s: %v, want an error on %s", c.name, err, c.field)
+		}
+	}
+}

@@ -25,7 +25,7 @@ SELECT l.id, l.fund_id, l.partner_id, l.reference, l.currency, l.committed_amoun
 FROM loans l
 LEFT JOIN LATERAL (
     SELECT sum(amount) FILTER (WHERE kind = 'disbursement') AS disbursed,
-           sum(CASE WHEN kind = 'disbursement' THEN amount ELSE -principal END) AS outstanding
+           sum(CASE kind WHEN 'disbursement' THEN amount WHEN 'recovery' THEN 0 ELSE -principal END) AS outstanding
     FROM loan_transactions WHERE loan_id = l.id AND reversed_by IS NULL AND kind <> 'reversal'
 ) t ON TRUE
 WHERE ($1::bigint IS NULL OR l.partner_id = $1)

@@ -113,6 +113,7 @@ type loanDetailJSON struct {
 	PrincipalRepaid  string             `json:"principal_repaid"`
 	InterestPaid     string             `json:"interest_paid"`
 	WrittenOff       string             `json:"written_off"`
+	Recovered        string             `json:"recovered"`
 	Overpaid         string             `json:"overpaid"`
 	RestructuredOn   *string            `json:"restructured_on"`
 	OutstandingNow   string             `json:"outstanding_principal"`
@@ -145,7 +146,7 @@ func toLoanDetailJSON(d ledger.Detail) loanDetailJSON {
 	out := loanDetailJSON{
 		loanJSON: toLoanJSON(d.Loan), AsOf: dateString(d.State.AsOf),
 		Disbursed: a(b.Disbursed), Undisbursed: a(b.Undisbursed), PrincipalRepaid: a(b.PrincipalRepaid),
-		InterestPaid: a(b.InterestPaid), WrittenOff: a(b.WrittenOff), Overpaid: a(d.State.Overpaid), OutstandingNow: a(b.Outstanding),
+		InterestPaid: a(b.InterestPaid), WrittenOff: a(b.WrittenOff), Recovered: a(b.Recovered), Overpaid: a(d.State.Overpaid), OutstandingNow: a(b.Outstanding),
 		OverduePrincipal: a(b.OverduePrincipal), OverdueInterest: a(b.OverdueInterest),
 		DaysPastDue: b.DaysPastDue, AgingBucket: b.AgingBucket, NextDueOn: optDate(b.NextDueOn), XIRR: d.XIRR,
 		StatusAsOf: string(b.Status), RestructuredOn: restructuredOn(d),
@@ -343,6 +344,8 @@ func (h *handlers) postEvent(kind loan.EventKind) fiber.Handler {
 		o.amount("amount", &e.Amount)
 		if kind == loan.WriteOff {
 			o.require("reason")
+		}
+		if kind == loan.WriteOff || kind == loan.Recovery {
 			o.text("reason", &e.Reason)
 		}
 		if err := o.done(); err != nil {

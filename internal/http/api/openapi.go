@@ -145,7 +145,8 @@ func schemas() map[string]schema {
 	detail := map[string]schema{
 		"as_of": dateSchema(""), "disbursed": decimalSchema(""), "undisbursed": decimalSchema(""),
 		"principal_repaid": decimalSchema(""), "interest_paid": decimalSchema(""), "written_off": decimalSchema(""),
-		"overpaid": decimalSchema("repaid beyond everything owed: a credit due back to the partner"),
+		"overpaid":  decimalSchema("repaid beyond everything owed: a credit due back to the partner"),
+		"recovered": decimalSchema("collected on written-off principal: write-offs net of recoveries are written_off − recovered"),
 		"restructured_on": nullable(dateSchema("the rescheduling that moved overdue amounts: from it the loan is at risk " +
 			"(in PAR30) until repaid")),
 		"outstanding_principal": decimalSchema(""), "overdue_principal": decimalSchema(""), "overdue_interest": decimalSchema(""),
@@ -215,7 +216,7 @@ func schemas() map[string]schema {
 			"written_off_interest": decimalSchema(""),
 			"status":               enum("", "paid", "partially_paid", "due", "late", "rescheduled", "written_off")}),
 		"Transaction": closed([]string{"id", "kind", "date", "amount", "principal", "interest", "prepaid"}, map[string]schema{
-			"id": integer(""), "kind": enum("", "disbursement", "repayment", "writeoff", "reversal"), "date": dateSchema(""),
+			"id": integer(""), "kind": enum("", "disbursement", "repayment", "writeoff", "reversal", "recovery"), "date": dateSchema(""),
 			"amount": decimalSchema(""), "principal": decimalSchema(""), "interest": decimalSchema(""),
 			"prepaid": decimalSchema("principal paid ahead of its due date"), "reason": str(""),
 			"overpaid":    decimalSchema("beyond everything owed that day: a credit due back (present only then)"),
@@ -347,6 +348,8 @@ func operations() []operation {
 		{method: "POST", path: "/loans/{id}/disbursements", summary: "Record a disbursement", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
 		{method: "POST", path: "/loans/{id}/repayments", summary: "Record a repayment; the response shows its allocation", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
 		{method: "POST", path: "/loans/{id}/writeoffs", summary: "Write principal off", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/recoveries", summary: "Record cash collected on written-off principal (up to what was written off and not yet recovered)",
+			role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
 		{method: "POST", path: "/loans/{id}/reschedule", summary: "Reschedule a loan", role: "manager", body: "RescheduleInput", status: 201, response: "Rescheduled"},
 		{method: "POST", path: "/loans/{id}/transactions/{tid}/reverse", role: "manager", body: "ReverseInput", status: 201, response: "Reversed",
 			summary: "Reverse a disbursement, repayment or write-off, or the latest rescheduling: the loan replays as if it never happened; both stay in its history"},

@@ -122,3 +122,27 @@ func TestReverseReschedulings(t *testing.T) {
 	}
 	assertProblem(t, e.do(user.Manager, http.MethodPost, url(ids[1]), map[string]any{"reason": "x"}), 409, "transaction_id")
 }
+
+// Recoveries: after a write-off, up to what it wrote off and not yet recovered; in the
+// loan's figures (written off stays gross, recovered beside it) and its return.
+func TestRecoveries(t *testing.T) {
+	e, loanURL := ledgerEnv(t)
+	postTx(t, e, loanURL, "disbursements", "2024-01-01", "12000")
+	assertProblem(t, e.do(user.Manager, http.MethodPost, loanURL+"/recoveries", map[string]any{"date": "2024-02-01", "amount": "10"}), 422, "date")
+	if r := e.do(user.Manager, http.MethodPost, loanURL+"/writeoffs", map[string]any{"date": "2024-03-01", "amount": "5000", "reason": "flood"}); r.status != http.StatusCreated {
+		t.Fatal(string(r.body))
+	}
+	rec := postTx(t, e, loanURL, "recoveries", "2024-05-01", "1500")
+	assertProblem(t, e.do(user.Manager, http.MethodPost, loanURL+"/recoveries", map[string]any{"date": "2024-06-01", "amount": "3500.01"}), 422, "amount")
+	d := e.do(user.Viewer, http.MethodGet, loanURL+"?as_of=2024-06-30", nil).json(t)
+	if d["written_off"] != "5000.00" || d["recovered"] != "1500.00" || d["outstanding_principal"] != "7000.00" {
+		t.Errorf("after a recovery: written off %v, recovered %v, outstanding %v", d["written_off"], d["recovered"], d["outstanding_principal"])
+	}
+	if items := e.do(user.Viewer, http.MethodGet, "/api/v1/loans", nil).json(t)["items"].([]any); items[0].(map[string]any)["outstanding_principal"] != "7000.00" {
+		t.Errorf("the list counts the recovery as principal repaid: %v", items[0])
+	}
+	if r := e.do(user.Manager, http.MethodPost, fmt.Sprintf("%s/transactions/%d/reverse", loanURL, rec), map[string]any{"reason": "bounced"}); r.status != http.StatusCreated ||
+		r.json(t)["loan"].(map[string]any)["recovered"] != "0.00" {
+		t.Errorf("reversing the recovery: %d %s", r.status, r.body)
+	}
+}

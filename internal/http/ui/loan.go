@@ -175,7 +175,7 @@ func newInstallmentRow(in loan.Installment, asOf time.Time) installmentRow {
 // eventKinds names each form (and its <details>) by the event it records.
 var eventKinds = map[loan.EventKind]string{
 	loan.Disbursement: "disbursement", loan.Repayment: "repayment", loan.WriteOff: "writeoff", loan.Reschedule: "reschedule",
-	cancelForm: "cancel",
+	cancelForm: "cancel", loan.Recovery: "recovery",
 }
 
 // cancelForm names the cancellation's form among the event forms.
@@ -301,7 +301,7 @@ func postedMessage(p ledger.Posted) string {
 		return "Rescheduling from " + r.EffectiveOn.Format(civil.Layout) + " recorded: " + strings.Join(changes, ", ") + "."
 	}
 	t := p.Transaction
-	what := map[loan.EventKind]string{loan.Disbursement: "Disbursement", loan.Repayment: "Repayment", loan.WriteOff: "Write-off"}[t.Kind]
+	what := map[loan.EventKind]string{loan.Disbursement: "Disbursement", loan.Repayment: "Repayment", loan.WriteOff: "Write-off", loan.Recovery: "Recovery"}[t.Kind]
 	msg := what + " of " + view.Money(t.Amount, cur) + " on " + t.Date.Format(civil.Layout) + " recorded"
 	if t.Kind == loan.Repayment {
 		msg += ": " + view.Money(t.Interest, cur) + " to interest, " + view.Money(t.Principal, cur) + " to principal"
