@@ -18,6 +18,7 @@ import (
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/db"
+	"cartera/internal/platform/money"
 )
 
 // History is a loan with its events, for Load.
@@ -166,6 +167,15 @@ func (d *derived) replay(terms loan.Terms, asOf time.Time) (err error) {
 	if d.state, err = loan.Replay(terms, d.events, asOf); err != nil {
 		return err
 	}
+	if d.state.Overpaid.IsPos() {
+		// As Post refuses it: a repayment beyond everything owed that day.
+		for _, e := range d.events {
+			if a := d.state.Allocations[e.ID]; a.Overpaid.IsPos() {
+				return fmt.Errorf("the repayment of %s on %s is more than everything owed then (%s)", e.Amount, civil.Format(e.On),
+					money.MustAdd(a.Principal, a.Interest))
+			}
+		}
+	}
 	d.status = d.state.Balances().Status
 	if d.timeline, err = loan.Timeline(terms, d.events); err != nil {
 		return err
@@ -232,11 +242,15 @@ func refsOf(out []derived) derivedRefs {
 func copyLoans(ctx context.Context, tx *sqlx.Tx, histories []History, out []derived) error {
 	return db.Copy(ctx, tx, "loans", []string{"id", "fund_id", "partner_id", "reference", "currency", "committed_amount",
 		"interest_rate", "day_count", "signed_on", "first_due_on", "maturity_on", "amortization", "frequency", "grace_periods",
-		"purpose", "status"}, len(histories), func(i int) []any {
+		"purpose", "status", "restructured_on"}, len(histories), func(i int) []any {
 		l := histories[i].Loan
+		var restructured any // NULL unless a rescheduling moved overdue amounts
+		if on := out[i].state.RestructuredOn; on != nil {
+			restructured = civil.Format(*on)
+		}
 		return []any{out[i].id, *l.FundID, l.PartnerID, l.Reference, l.Currency.Code, l.Committed.String(), l.Rate.String(),
 			string(l.DayCount), civil.Format(l.SignedOn), civil.Format(l.FirstDueOn), civil.Format(l.MaturityOn), string(l.Amortization),
-			string(l.Frequency), l.GracePeriods, l.Purpose, string(out[i].status)}
+			string(l.Frequency), l.GracePeriods, l.Purpose, string(out[i].status), restructured}
 	})
 }
 

@@ -111,10 +111,20 @@ func (s *Service) changeTerms(ctx context.Context, tx *sqlx.Tx, before loan.Loan
 		return loan.Loan{}, db.TranslateError(err, constraints)
 	}
 	after = loan.Normalize(after)
-	for _, key := range []book.Key{book.KeyOf(before), book.KeyOf(after)} {
-		if err := s.book.Refresh(ctx, tx, key); err != nil {
+	if len(txs)+len(rs) > 0 {
+		// Only reversed entries: what they derived is stored, so derive it again on the
+		// new terms (the schedule's dates and amounts follow them).
+		st, err := loan.Replay(after.Terms(), loan.Events(txs, rs), s.clock.Today())
+		if err != nil {
 			return loan.Loan{}, err
 		}
+		if err := s.storeDerived(ctx, tx, after, txs, st); err != nil {
+			return loan.Loan{}, err
+		}
+	}
+	// Both keys in one call, so that their locks are taken in one order.
+	if err := s.book.Refresh(ctx, tx, book.KeyOf(before), book.KeyOf(after)); err != nil {
+		return loan.Loan{}, err
 	}
 	return after, nil
 }

@@ -39,6 +39,9 @@ func (s *Service) Preview(ctx context.Context, loanID int64, version string, e l
 		return Preview{}, fmt.Errorf("get loan %d: %w", loanID, err)
 	}
 	l = loan.Normalize(l)
+	if l.Status == loan.Cancelled {
+		return Preview{}, apperr.Conflict("", fmt.Sprintf("loan %s was cancelled: nothing can be recorded on it", l.Reference))
+	}
 	txs, rs, err := s.history(ctx, s.conn, loanID)
 	if err != nil {
 		return Preview{}, err

@@ -136,6 +136,9 @@ func (s *Service) restateLoan(ctx context.Context, actor audit.Actor, from int, 
 		if err != nil {
 			return err
 		}
+		if l.Status == loan.Cancelled {
+			return nil // cancelled before anything was disbursed: nothing derived counts
+		}
 		txs, rs, err := s.history(ctx, tx, id)
 		if err != nil || len(txs)+len(rs) == 0 {
 			return err // nothing happened to it: nothing derived was stored

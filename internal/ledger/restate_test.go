@@ -176,3 +176,45 @@ func TestRestateReportsALoanItCannotReplay(t *testing.T) {
 		t.Errorf("report: %+v", report)
 	}
 }
+
+// A loan whose every entry was reversed takes new terms (its stored schedule follows
+// them, as a replay does), can then be cancelled, and a restatement leaves it alone.
+func TestReversedThenCorrectedThenCancelled(t *testing.T) {
+	ctx := context.Background()
+	s, conn, _, _ := bookService(t, civil.Date(2024, 7, 15))
+	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
+		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
+		t.Fatal(err)
+	}
+	actor := audit.System("test")
+	terms := loantest.USD("1200", "0.12", loan.ACT360, "2024-01-01", "2024-02-01", "2024-12-01", loan.EqualPrincipal, loan.Monthly)
+	l, err := s.Create(ctx, actor, NewLoan{PartnerID: 1, Reference: "OOPS", Terms: terms})
+	ok(t, err)
+	p, err := s.Post(ctx, actor, l.ID, loan.Event{Kind: loan.Disbursement, On: terms.SignedOn, Amount: terms.Committed})
+	ok(t, err)
+	_, err = s.Reverse(ctx, actor, l.ID, p.Transaction.ID, "wrong loan", nil)
+	ok(t, err)
+	_, err = s.Edit(ctx, actor, l.ID, func(e *Editable) error {
+		e.Frequency, e.FirstDueOn = loan.Quarterly, civil.Date(2024, 3, 1)
+		return nil
+	})
+	ok(t, err)
+	stored, err := s.Get(ctx, l.ID, civil.Date(2024, 7, 15))
+	ok(t, err)
+	txs, rs, err := s.history(ctx, s.conn, l.ID)
+	ok(t, err)
+	fresh, err := detail(stored.Loan, txs, rs, civil.Date(2024, 7, 15))
+	ok(t, err)
+	if len(stored.State.Installments) != len(fresh.State.Installments) || len(fresh.State.Installments) != 4 {
+		t.Errorf("after new terms: %d installments stored, %d replayed, want 4 quarterly", len(stored.State.Installments), len(fresh.State.Installments))
+	}
+	_, err = s.Cancel(ctx, actor, l.ID, "entered by mistake")
+	ok(t, err)
+	if _, err := conn.Exec(`INSERT INTO app_meta (key, value) VALUES ('ledger_rules', '1') ON CONFLICT (key) DO UPDATE SET value = '1'`); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Restate(ctx, audit.System("ledger rules"), nil)
+	if err != nil || res.Changed != 0 {
+		t.Errorf("restating a book with a cancelled loan: %+v %v", res, err)
+	}
+}

@@ -286,6 +286,10 @@ func detail(l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling, asOf ti
 
 func detailOf(l loan.Loan, st *loan.State, txs []loan.Transaction, rs []loan.Rescheduling, asOf time.Time) Detail {
 	d := Detail{Loan: l, State: st, Balances: st.Balances(), Version: historyVersion(txs, rs)}
+	if l.Status == loan.Cancelled {
+		// Cancelled before anything was disbursed: nothing is drawable any more.
+		d.Balances.Status, d.Balances.Undisbursed = loan.Cancelled, decimal.Zero
+	}
 	var flows []loan.CashFlow
 	for _, t := range txs {
 		if t.Date.After(asOf) {
@@ -666,7 +670,7 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l loan.Loan, tx
 			return fmt.Errorf("store restructuring of loan %d: %w", l.ID, err)
 		}
 	}
-	if status := st.Balances().Status; status != l.Status {
+	if status := st.Balances().Status; status != l.Status && l.Status != loan.Cancelled {
 		if _, err := tx.StmtxContext(ctx, s.q.UpdateStatus).ExecContext(ctx, l.ID, status); err != nil {
 			return fmt.Errorf("store status of loan %d: %w", l.ID, err)
 		}

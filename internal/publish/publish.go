@@ -21,6 +21,7 @@ import (
 	"cartera/internal/fx"
 	"cartera/internal/kpi"
 	"cartera/internal/ledger"
+	"cartera/internal/loan"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
@@ -85,8 +86,8 @@ func (s *Service) ProfileOf(ctx context.Context, partnerID int64, lang reports.L
 		return reports.Profile{}, fmt.Errorf("loans of partner %d: %w", partnerID, err)
 	}
 	for _, sum := range summaries {
-		if sum.SignedOn.After(asOf) {
-			continue // not yet signed on the profile's date
+		if sum.SignedOn.After(asOf) || sum.Status == loan.Cancelled {
+			continue // not yet signed on the profile's date, or cancelled: never lent
 		}
 		detail, err := s.loans.Get(ctx, sum.ID, asOf)
 		if err != nil {
@@ -205,10 +206,12 @@ func (s *Service) FactSheetOf(ctx context.Context, partnerID int64, lang reports
 	if len(byYear) > 0 {
 		out.Currency = byYear[nowYear].Currency
 	}
-	loans, err := s.loans.List(ctx, ledger.Filter{PartnerID: &partnerID})
+	listed, err := s.loans.List(ctx, ledger.Filter{PartnerID: &partnerID})
 	if err != nil {
 		return reports.FactSheet{}, fmt.Errorf("loans of partner %d: %w", partnerID, err)
 	}
+	// A cancelled loan was never lent: it is no credit of the fund's.
+	loans := slices.DeleteFunc(listed, func(l ledger.Summary) bool { return l.Status == loan.Cancelled })
 	credit, err := s.creditByYear(ctx, loans, out.Currency)
 	if err != nil {
 		return reports.FactSheet{}, err

@@ -31,10 +31,19 @@ ALTER TABLE loan_reschedules
         AND (reversal_reason IS NULL OR btrim(reversal_reason) <> ''));
 
 -- +goose Down
+-- Reversed reschedulings, reversals and overpaid credits cannot be told apart from live
+-- entries by the earlier schema: the Down refuses a book that has any.
+-- +goose StatementBegin
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM loan_reschedules WHERE reversed_at IS NOT NULL)
+       OR EXISTS (SELECT 1 FROM loan_transactions WHERE kind = 'reversal' OR reversed_by IS NOT NULL OR overpaid > 0) THEN
+        RAISE EXCEPTION 'the book holds reversals or overpaid credits, which the earlier schema cannot hold: not going down';
+    END IF;
+END $$;
+-- +goose StatementEnd
 ALTER TABLE loan_reschedules DROP CONSTRAINT loan_reschedules_reversal_reason,
     DROP COLUMN reversal_reason, DROP COLUMN reversed_at;
--- Reversed transactions and their reversals cannot be told apart from live ones by
--- the earlier schema: the Down refuses a book that has any.
 ALTER TABLE loan_transactions
     DROP CONSTRAINT loan_transactions_overpaid_on_repayments,
     DROP CONSTRAINT loan_transactions_allocation_adds_up,

@@ -36,7 +36,7 @@ ORDER BY l.signed_on DESC, l.id DESC;
 -- name: update-loan-description
 UPDATE loans SET reference = $2, purpose = $3, updated_at = now() WHERE id = $1
 RETURNING id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at;
+          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at, restructured_on;
 
 -- name: update-loan-terms
 -- Until the first disbursement (the ledger checks under the row lock), every term.
@@ -44,12 +44,12 @@ UPDATE loans SET currency = $2, committed_amount = $3, interest_rate = $4, day_c
     first_due_on = $7, maturity_on = $8, amortization = $9, frequency = $10, grace_periods = $11, updated_at = now()
 WHERE id = $1
 RETURNING id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at;
+          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at, restructured_on;
 
 -- name: cancel-loan
 UPDATE loans SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, updated_at = now() WHERE id = $1
 RETURNING id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at;
+          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at, restructured_on;
 
 -- name: update-loan-restructured
 UPDATE loans SET restructured_on = $2 WHERE id = $1;

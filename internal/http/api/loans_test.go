@@ -362,6 +362,9 @@ func TestEditTermsAndCancelBeforeDisbursement(t *testing.T) {
 		t.Fatalf("cancel: %d %s", r.status, r.body)
 	}
 	assertProblem(t, e.do(user.Manager, http.MethodPost, loanURL+"/cancel", map[string]any{"reason": "again"}), 409)
+	if d := e.do(user.Viewer, http.MethodGet, loanURL, nil).json(t); d["status"] != "cancelled" || d["undisbursed"] != "0.00" {
+		t.Errorf("a cancelled loan's detail: status %v, undisbursed %v", d["status"], d["undisbursed"])
+	}
 	assertProblem(t, e.do(user.Manager, http.MethodPost, loanURL+"/disbursements", map[string]any{"date": "2024-01-10", "amount": "100"}), 409)
 	assertProblem(t, e.do(user.Manager, http.MethodPatch, loanURL, map[string]any{"purpose": "x"}), 409)
 	if items := e.do(user.Viewer, http.MethodGet, "/api/v1/loans?status=cancelled", nil).json(t)["items"].([]any); len(items) != 1 {
