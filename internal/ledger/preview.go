@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"strings"
 
@@ -79,10 +80,10 @@ func (s *Service) Preview(ctx context.Context, loanID int64, version string, e l
 }
 
 // historyVersion names a history: the number and the highest id of its transactions
-// and of its reschedulings, and how many reschedulings were reversed. Events are only
+// and of its reschedulings, how many reschedulings were reversed, and the terms. Events are only
 // ever added, each with a higher id than its kind had (a transaction's reversal is one
 // more), so any posting or reversal changes it.
-func historyVersion(txs []loan.Transaction, rs []loan.Rescheduling) string {
+func historyVersion(l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling) string {
 	var maxTx, maxRs int64
 	reversed := 0
 	for _, t := range txs {
@@ -94,13 +95,24 @@ func historyVersion(txs []loan.Transaction, rs []loan.Rescheduling) string {
 			reversed++
 		}
 	}
-	return fmt.Sprintf("t%d.%d-r%d.%d-x%d", len(txs), maxTx, len(rs), maxRs, reversed)
+	return fmt.Sprintf("t%d.%d-r%d.%d-x%d-k%08x", len(txs), maxTx, len(rs), maxRs, reversed, termsPrint(l))
+}
+
+// termsPrint is a fingerprint of the loan's terms: a correction of them (before the
+// first disbursement) changes the version too, so a form decided on the old terms is
+// refused.
+func termsPrint(l loan.Loan) uint32 {
+	h := fnv.New32a()
+	t := l.Terms()
+	fmt.Fprint(h, t.Currency.Code, t.Committed.Trim(0), t.Rate.Trim(0), t.DayCount, civil.Format(t.SignedOn), civil.Format(t.FirstDueOn),
+		civil.Format(t.MaturityOn), t.Amortization, t.Frequency, t.GracePeriods)
+	return h.Sum32()
 }
 
 // checkVersion refuses an event decided on a page that showed another version of the
 // history, and says what was posted since.
 func checkVersion(l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling, version string) error {
-	if version == historyVersion(txs, rs) {
+	if version == historyVersion(l, txs, rs) {
 		return nil
 	}
 	var nTx, maxTx, nRs, maxRs int64

@@ -218,3 +218,30 @@ func TestReversedThenCorrectedThenCancelled(t *testing.T) {
 		t.Errorf("restating a book with a cancelled loan: %+v %v", res, err)
 	}
 }
+
+// A form decided on the loan's old terms is refused once they were corrected: the
+// history version names the terms too.
+func TestVersionFollowsTheTerms(t *testing.T) {
+	ctx := context.Background()
+	s, conn, _, _ := bookService(t, civil.Date(2024, 7, 15))
+	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
+		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
+		t.Fatal(err)
+	}
+	actor := audit.System("test")
+	terms := loantest.USD("1200", "0.12", loan.ACT360, "2024-01-01", "2024-02-01", "2024-12-01", loan.EqualPrincipal, loan.Monthly)
+	l, err := s.Create(ctx, actor, NewLoan{PartnerID: 1, Reference: "V", Terms: terms})
+	ok(t, err)
+	page, err := s.Get(ctx, l.ID, civil.Date(2024, 7, 15))
+	ok(t, err)
+	_, err = s.Edit(ctx, actor, l.ID, func(e *Editable) error { e.Rate = loantest.D("0.13"); return nil })
+	ok(t, err)
+	_, err = s.PostIfUnchanged(ctx, actor, l.ID, page.Version, loan.Event{Kind: loan.Disbursement, On: terms.SignedOn, Amount: terms.Committed})
+	if !apperr.IsKind(err, apperr.KindConflict) {
+		t.Fatalf("a disbursement decided on the old terms: %v, want a conflict", err)
+	}
+	now, err := s.Get(ctx, l.ID, civil.Date(2024, 7, 15))
+	ok(t, err)
+	_, err = s.PostIfUnchanged(ctx, actor, l.ID, now.Version, loan.Event{Kind: loan.Disbursement, On: terms.SignedOn, Amount: terms.Committed})
+	ok(t, err)
+}

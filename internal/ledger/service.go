@@ -285,7 +285,7 @@ func detail(l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling, asOf ti
 }
 
 func detailOf(l loan.Loan, st *loan.State, txs []loan.Transaction, rs []loan.Rescheduling, asOf time.Time) Detail {
-	d := Detail{Loan: l, State: st, Balances: st.Balances(), Version: historyVersion(txs, rs)}
+	d := Detail{Loan: l, State: st, Balances: st.Balances(), Version: historyVersion(l, txs, rs)}
 	if l.Status == loan.Cancelled {
 		// Cancelled before anything was disbursed: nothing is drawable any more.
 		d.Balances.Status, d.Balances.Undisbursed = loan.Cancelled, decimal.Zero
