@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/govalues/decimal"
 
@@ -39,12 +40,8 @@ func newOverpayment(l loan.Loan, txs []loan.Transaction, st *loan.State, added l
 
 func storedIn(txs []loan.Transaction, id int64) bool { return findTransaction(txs, id) != nil }
 
-func overpaid(amount decimal.Decimal, on any, a loan.Allocation, scale int, prefix string) error {
+func overpaid(amount decimal.Decimal, on time.Time, a loan.Allocation, scale int, prefix string) error {
 	owed := money.MustAdd(a.Principal, a.Interest).Rescale(scale)
-	date := on
-	if d, ok := on.(interface{ Format(string) string }); ok {
-		date = d.Format(civil.Layout)
-	}
 	return apperr.Invalid(apperr.FieldError{Field: "amount", Message: fmt.Sprintf("%s%s is more than everything owed on %s (%s)",
-		prefix, amount.Rescale(scale), date, owed)})
+		prefix, amount.Rescale(scale), civil.Format(on), owed)})
 }

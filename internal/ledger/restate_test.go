@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"cartera/internal/audit"
 	"cartera/internal/loan"
@@ -12,6 +13,8 @@ import (
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // TestRestateUnderNewRules: a book whose figures were derived under the first rules
@@ -23,11 +26,7 @@ import (
 // second run, under the same rules, does nothing.
 func TestRestateUnderNewRules(t *testing.T) {
 	ctx := context.Background()
-	s, conn, _, _ := bookService(t, civil.Date(2024, 7, 15))
-	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
-		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
-		t.Fatal(err)
-	}
+	s, conn := oneFundOnePartner(t, civil.Date(2024, 7, 15))
 	actor := audit.System("test")
 	create := func(ref string, terms loan.Terms) int64 {
 		l, err := s.Create(ctx, actor, NewLoan{PartnerID: 1, Reference: ref, Terms: terms})
@@ -95,11 +94,7 @@ func TestRestateUnderNewRules(t *testing.T) {
 // overpay is still refused.
 func TestRestatedPayoffLeavesACredit(t *testing.T) {
 	ctx := context.Background()
-	s, conn, _, _ := bookService(t, civil.Date(2024, 7, 15))
-	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
-		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
-		t.Fatal(err)
-	}
+	s, conn := oneFundOnePartner(t, civil.Date(2024, 7, 15))
 	actor := audit.System("test")
 	terms := loantest.USD("100", "0.12", loan.ACT365F, "2024-01-01", "2024-02-01", "2024-07-01", loan.Annuity, loan.Monthly)
 	l, err := s.Create(ctx, actor, NewLoan{PartnerID: 1, Reference: "PAYOFF", Terms: terms})
@@ -150,11 +145,7 @@ func TestRestatedPayoffLeavesACredit(t *testing.T) {
 // the restatement, and so the service's start, goes on.
 func TestRestateReportsALoanItCannotReplay(t *testing.T) {
 	ctx := context.Background()
-	s, conn, _, _ := bookService(t, civil.Date(2024, 7, 15))
-	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
-		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
-		t.Fatal(err)
-	}
+	s, conn := oneFundOnePartner(t, civil.Date(2024, 7, 15))
 	terms := loantest.USD("100", "0.12", loan.ACT360, "2024-01-01", "2024-02-01", "2024-07-01", loan.Bullet, loan.Monthly)
 	l, err := s.Create(ctx, audit.System("test"), NewLoan{PartnerID: 1, Reference: "ODD", Terms: terms})
 	ok(t, err)
@@ -181,11 +172,7 @@ func TestRestateReportsALoanItCannotReplay(t *testing.T) {
 // them, as a replay does), can then be cancelled, and a restatement leaves it alone.
 func TestReversedThenCorrectedThenCancelled(t *testing.T) {
 	ctx := context.Background()
-	s, conn, _, _ := bookService(t, civil.Date(2024, 7, 15))
-	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
-		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
-		t.Fatal(err)
-	}
+	s, conn := oneFundOnePartner(t, civil.Date(2024, 7, 15))
 	actor := audit.System("test")
 	terms := loantest.USD("1200", "0.12", loan.ACT360, "2024-01-01", "2024-02-01", "2024-12-01", loan.EqualPrincipal, loan.Monthly)
 	l, err := s.Create(ctx, actor, NewLoan{PartnerID: 1, Reference: "OOPS", Terms: terms})
@@ -223,11 +210,7 @@ func TestReversedThenCorrectedThenCancelled(t *testing.T) {
 // history version names the terms too.
 func TestVersionFollowsTheTerms(t *testing.T) {
 	ctx := context.Background()
-	s, conn, _, _ := bookService(t, civil.Date(2024, 7, 15))
-	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
-		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := oneFundOnePartner(t, civil.Date(2024, 7, 15))
 	actor := audit.System("test")
 	terms := loantest.USD("1200", "0.12", loan.ACT360, "2024-01-01", "2024-02-01", "2024-12-01", loan.EqualPrincipal, loan.Monthly)
 	l, err := s.Create(ctx, actor, NewLoan{PartnerID: 1, Reference: "V", Terms: terms})
@@ -244,4 +227,16 @@ func TestVersionFollowsTheTerms(t *testing.T) {
 	ok(t, err)
 	_, err = s.PostIfUnchanged(ctx, actor, l.ID, now.Version, loan.Event{Kind: loan.Disbursement, On: terms.SignedOn, Amount: terms.Committed})
 	ok(t, err)
+}
+
+// oneFundOnePartner is a ledger on its own database, today fixed, with fund 1 and
+// partner 1 to lend to.
+func oneFundOnePartner(t testing.TB, today time.Time) (*Service, *sqlx.DB) {
+	t.Helper()
+	s, conn, _, _ := bookService(t, today)
+	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
+		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
+		t.Fatal(err)
+	}
+	return s, conn
 }

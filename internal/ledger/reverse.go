@@ -54,15 +54,55 @@ func (s *Service) Reverse(ctx context.Context, actor audit.Actor, loanID, eventI
 				return err
 			}
 		}
-		if t := findTransaction(txs, eventID); t != nil {
-			return s.reverseTransaction(ctx, tx, actor, l, *t, txs, rs, reason, &out)
+		w, err := s.replayWithout(l, txs, rs, eventID)
+		if err != nil {
+			return err
 		}
-		if r := findRescheduling(rs, eventID); r != nil {
-			return s.reverseRescheduling(ctx, tx, actor, l, *r, txs, rs, reason, &out)
+		if w.t != nil {
+			return s.reverseTransaction(ctx, tx, actor, l, *w.t, w.st, reason, &out)
 		}
-		return apperr.NotFound("loan %d has no transaction or rescheduling %d", loanID, eventID)
+		return s.reverseRescheduling(ctx, tx, actor, l, *w.r, w.st, reason, &out)
 	})
 	return out, err
+}
+
+// withoutEvent is a loan's history with one event left out, as its reversal would
+// leave it, and the replay of that history.
+type withoutEvent struct {
+	t   *loan.Transaction  // the event as stored: a transaction,
+	r   *loan.Rescheduling // or a rescheduling
+	txs []loan.Transaction // the history without it
+	rs  []loan.Rescheduling
+	st  *loan.State
+}
+
+// replayWithout finds the event, checks it may be reversed, and replays the history
+// without it: the checks and the replay Reverse stores and PreviewReversal shows. The
+// event is set (when found) even when the reversal is refused.
+func (s *Service) replayWithout(l loan.Loan, txs []loan.Transaction, rs []loan.Rescheduling, eventID int64) (withoutEvent, error) {
+	w := withoutEvent{txs: append([]loan.Transaction(nil), txs...), rs: append([]loan.Rescheduling(nil), rs...)}
+	var err error
+	if t := findTransaction(w.txs, eventID); t != nil {
+		w.t = findTransaction(txs, eventID)
+		if err := checkReversible(*t); err != nil {
+			return w, err
+		}
+		placeholder := int64(-1)
+		t.ReversedBy = &placeholder
+		w.st, err = s.checkReplayWithout(l, w.txs, w.rs, t.Kind.Label())
+		return w, err
+	}
+	if r := findRescheduling(w.rs, eventID); r != nil {
+		w.r = findRescheduling(rs, eventID)
+		if err := checkReschedulingReversible(*r, rs); err != nil {
+			return w, err
+		}
+		now := s.clock.Now()
+		r.ReversedAt = &now
+		w.st, err = s.checkReplayWithout(l, w.txs, w.rs, "rescheduling")
+		return w, err
+	}
+	return w, apperr.NotFound("loan %d has no transaction or rescheduling %d", l.ID, eventID)
 }
 
 func checkReversalReason(reason string) error {
@@ -120,18 +160,9 @@ func findRescheduling(rs []loan.Rescheduling, id int64) *loan.Rescheduling {
 	return nil
 }
 
+// reverseTransaction stores a transaction's reversal; st is the replay without it.
 func (s *Service) reverseTransaction(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, l loan.Loan, t loan.Transaction,
-	txs []loan.Transaction, rs []loan.Rescheduling, reason string, out *Reversed) error {
-	if err := checkReversible(t); err != nil {
-		return err
-	}
-	without := append([]loan.Transaction(nil), txs...)
-	placeholder := int64(-1)
-	findTransaction(without, t.ID).ReversedBy = &placeholder
-	st, err := s.checkReplayWithout(l, without, rs, t.Kind.Label())
-	if err != nil {
-		return err
-	}
+	st *loan.State, reason string, out *Reversed) error {
 	var rev, marked loan.Transaction
 	if err := tx.StmtxContext(ctx, s.q.InsertReversal).GetContext(ctx, &rev, l.ID, t.Date, t.Amount, reason, t.ID); err != nil {
 		return db.TranslateError(err, constraints)
@@ -146,18 +177,9 @@ func (s *Service) reverseTransaction(ctx context.Context, tx *sqlx.Tx, actor aud
 	return s.audit.Record(ctx, tx, actor, audit.Create, "loan_transaction", rev.ID, t, rev)
 }
 
+// reverseRescheduling marks a rescheduling reversed; st is the replay without it.
 func (s *Service) reverseRescheduling(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, l loan.Loan, r loan.Rescheduling,
-	txs []loan.Transaction, rs []loan.Rescheduling, reason string, out *Reversed) error {
-	if err := checkReschedulingReversible(r, rs); err != nil {
-		return err
-	}
-	without := append([]loan.Rescheduling(nil), rs...)
-	now := s.clock.Now()
-	findRescheduling(without, r.ID).ReversedAt = &now
-	st, err := s.checkReplayWithout(l, txs, without, "rescheduling")
-	if err != nil {
-		return err
-	}
+	st *loan.State, reason string, out *Reversed) error {
 	var marked loan.Rescheduling
 	if err := tx.StmtxContext(ctx, s.q.ReverseResched).GetContext(ctx, &marked, r.ID, reason); err != nil {
 		return db.TranslateError(err, constraints)
@@ -241,30 +263,11 @@ func (s *Service) PreviewReversal(ctx context.Context, loanID, eventID int64) (R
 	if p.Now, err = detail(l, txs, rs, today); err != nil {
 		return p, err
 	}
-	withoutTxs, withoutRs := append([]loan.Transaction(nil), txs...), append([]loan.Rescheduling(nil), rs...)
-	if t := findTransaction(withoutTxs, eventID); t != nil {
-		p.Transaction = findTransaction(txs, eventID)
-		if err := checkReversible(*t); err != nil {
-			return p, err
-		}
-		placeholder := int64(-1)
-		t.ReversedBy = &placeholder
-		if _, err := s.checkReplayWithout(l, withoutTxs, rs, t.Kind.Label()); err != nil {
-			return p, err
-		}
-	} else if r := findRescheduling(withoutRs, eventID); r != nil {
-		p.Rescheduling = findRescheduling(rs, eventID)
-		if err := checkReschedulingReversible(*r, rs); err != nil {
-			return p, err
-		}
-		now := s.clock.Now()
-		r.ReversedAt = &now
-		if _, err := s.checkReplayWithout(l, txs, withoutRs, "rescheduling"); err != nil {
-			return p, err
-		}
-	} else {
-		return p, apperr.NotFound("loan %d has no transaction or rescheduling %d", loanID, eventID)
+	w, err := s.replayWithout(l, txs, rs, eventID)
+	p.Transaction, p.Rescheduling = w.t, w.r
+	if err != nil {
+		return p, err
 	}
-	p.After, err = detail(l, withoutTxs, withoutRs, today)
-	return p, err
+	p.After = detailOf(l, w.st, w.txs, w.rs, today)
+	return p, nil
 }

@@ -16,11 +16,7 @@ import (
 // posts the repayment it reverses (not timed).
 func BenchmarkReverse500(b *testing.B) {
 	ctx := context.Background()
-	s, conn, _, _ := bookService(b, civil.Date(2024, 1, 10))
-	if _, err := conn.Exec(`INSERT INTO funds (name, base_currency) VALUES ('F', 'USD');
-		INSERT INTO partners (name, country, legal_status) VALUES ('P', 'BO', 'ngo')`); err != nil {
-		b.Fatal(err)
-	}
+	s, _ := oneFundOnePartner(b, civil.Date(2024, 1, 10))
 	actor := audit.System("bench")
 	terms, events := loantest.BusyLoan("2750")
 	l, err := s.Create(ctx, actor, NewLoan{PartnerID: 1, Reference: "BUSY", Terms: terms})

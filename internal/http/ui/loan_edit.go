@@ -69,13 +69,7 @@ func (h *handlers) updateLoan(c *fiber.Ctx) error {
 	var bad fieldErrors
 	in := readLoanForm(p.Form, &bad)
 	if _, preview := p.Form["preview"]; preview || bad.Err() != nil {
-		sched, err := loan.ProjectedSchedule(in.Terms)
-		if err := bad.merge(err); err != nil {
-			return h.formFailed(c, "loan_form", p, err)
-		}
-		f.Schedule = newSchedulePreview(in.Currency.Code, sched)
-		p.Data = f
-		return h.render(c, fiber.StatusOK, "loan_form", p)
+		return h.previewSchedule(c, p, f, in.Terms, &bad)
 	}
 	_, err = h.Loans.Edit(c.UserContext(), h.actor(c), l.ID, func(e *ledger.Editable) error {
 		e.Reference, e.Purpose, e.Terms = in.Reference, in.Purpose, in.Terms

@@ -118,14 +118,7 @@ func (h *handlers) createLoan(c *fiber.Ctx) error {
 	in := readLoanForm(p.Form, &bad)
 	in.PartnerID = f.Partner.ID
 	if _, preview := p.Form["preview"]; preview {
-		// Only the terms matter to the schedule: the reference may come later.
-		sched, err := loan.ProjectedSchedule(in.Terms)
-		if err := bad.merge(err); err != nil {
-			return h.formFailed(c, "loan_form", p, err)
-		}
-		f.Schedule = newSchedulePreview(in.Currency.Code, sched)
-		p.Data = f
-		return h.render(c, fiber.StatusOK, "loan_form", p)
+		return h.previewSchedule(c, p, f, in.Terms, &bad)
 	}
 	if err := bad.Err(); err != nil {
 		// Check the rest too, so every bad field is marked at once.
@@ -210,4 +203,17 @@ func plus(a, b decimal.Decimal) decimal.Decimal {
 		panic(err)
 	}
 	return s
+}
+
+// previewSchedule shows the loan form with the schedule the terms give (or what is
+// wrong with them), saving nothing. Only the terms matter to the schedule: the
+// reference may come later.
+func (h *handlers) previewSchedule(c *fiber.Ctx, p Page, f loanForm, terms loan.Terms, bad *fieldErrors) error {
+	sched, err := loan.ProjectedSchedule(terms)
+	if err := bad.merge(err); err != nil {
+		return h.formFailed(c, "loan_form", p, err)
+	}
+	f.Schedule = newSchedulePreview(terms.Currency.Code, sched)
+	p.Data = f
+	return h.render(c, fiber.StatusOK, "loan_form", p)
 }

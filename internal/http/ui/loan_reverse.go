@@ -69,13 +69,19 @@ func reverseIDs(c *fiber.Ctx) (loanID, eventID int64, err error) {
 	return loanID, eventID, err
 }
 
-// reversedEvent says what a reversal would undo: "the repayment of 3,000.00 USD on 2024-02-15".
+// reversedEvent says what a reversal would undo.
 func reversedEvent(pv ledger.ReversalPreview) string {
-	cur := money.MustCurrency(pv.Now.Loan.Currency)
-	if t := pv.Transaction; t != nil {
+	return describeEvent(pv.Now.Loan.Currency, pv.Transaction, pv.Rescheduling)
+}
+
+// describeEvent names a transaction or rescheduling in a sentence: "the repayment of
+// 3000.00 USD on 2024-02-15", "the rescheduling of 2024-03-01".
+func describeEvent(currency string, t *loan.Transaction, r *loan.Rescheduling) string {
+	switch {
+	case t != nil:
+		cur := money.MustCurrency(currency)
 		return fmt.Sprintf("the %s of %s %s on %s", t.Kind.Label(), t.Amount.Rescale(cur.Scale), cur.Code, civil.Format(t.Date))
-	}
-	if r := pv.Rescheduling; r != nil {
+	case r != nil:
 		return "the rescheduling of " + civil.Format(r.EffectiveOn)
 	}
 	return "an event"
@@ -104,13 +110,6 @@ func (h *handlers) reverseEvent(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	what := "the rescheduling"
-	if r.Rescheduling != nil {
-		what = "the rescheduling of " + civil.Format(r.Rescheduling.EffectiveOn)
-	}
-	if r.Transaction != nil {
-		cur := money.MustCurrency(r.Detail.Loan.Currency)
-		what = fmt.Sprintf("the %s of %s %s on %s", r.Transaction.Kind.Label(), r.Transaction.Amount.Rescale(cur.Scale), cur.Code, civil.Format(r.Transaction.Date))
-	}
+	what := describeEvent(r.Detail.Loan.Currency, r.Transaction, r.Rescheduling)
 	return h.redirect(c, loanURL(loanID), "Reversed "+what+": the loan now stands as if it had never happened; both stay in its history.")
 }
