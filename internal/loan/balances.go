@@ -48,6 +48,9 @@ type Balances struct {
 	NextDueAmount                                  decimal.Decimal
 	// Restructured: a rescheduling moved overdue amounts (State.RestructuredOn).
 	Restructured bool
+	// AccruedInterest is earned since the last due date and not yet due (the month-end
+	// accrual); LateInterest is interest on overdue principal, due at once and unpaid.
+	AccruedInterest, LateInterest decimal.Decimal
 }
 
 // AtRisk reports whether the loan's outstanding counts in PAR30: more than 30 days
@@ -62,6 +65,7 @@ func (s *State) Balances() Balances {
 	b := Balances{
 		Committed: s.Terms.Committed, Disbursed: s.Disbursed, PrincipalRepaid: s.PrincipalRepaid,
 		InterestPaid: s.InterestPaid, WrittenOff: s.WrittenOff, Recovered: s.Recovered, Outstanding: s.Outstanding,
+		AccruedInterest: s.AccruedInterest, LateInterest: s.LateInterestDue(),
 	}
 	oldest, unsettled := s.scheduleBalances(&b)
 	if oldest != nil {
@@ -75,6 +79,11 @@ func (s *State) Balances() Balances {
 		b.Undisbursed = sub(s.Terms.Committed, s.Disbursed)
 	}
 	return b
+}
+
+// LateInterestDue is the late interest accrued and still to pay at AsOf.
+func (s *State) LateInterestDue() decimal.Decimal {
+	return sub(sub(s.LateInterest, s.LateInterestPaid), s.lateSettled)
 }
 
 // scheduleBalances sets b's overdue figures and next due installment from the

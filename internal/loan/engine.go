@@ -46,9 +46,17 @@ type Event struct {
 
 // Allocation is how a repayment or write-off was applied.
 type Allocation struct {
-	Interest  decimal.Decimal // to overdue and current interest
+	// LateInterest is what went to interest on overdue principal, due at once (the
+	// default margin; after maturity, the contract rate as well): settled first.
+	LateInterest decimal.Decimal
+	// Interest went to overdue and current interest. It is negative when a payment
+	// lowered the current period's interest below what was paid toward it before
+	// (interest follows the cash): the difference is principal now.
+	Interest  decimal.Decimal
 	Principal decimal.Decimal // to overdue and current principal, and prepaid
 	Prepaid   decimal.Decimal // the part of Principal that was paid ahead of schedule
+	// Fee is the prepayment fee carved out of the cash: a share of Prepaid.
+	Fee decimal.Decimal
 	// Overpaid is what came beyond everything owed that day: a credit the fund owes
 	// the partner back. The ledger refuses a write that would create one; a history
 	// restated under new rules may hold one (a payoff of what the old rules said).
@@ -70,12 +78,12 @@ type Installment struct {
 	frozen              bool // its interest was paid early: it no longer changes
 }
 
-// live is the principal still bearing interest: scheduled, less what was written off.
-func (in *Installment) live() decimal.Decimal {
-	if in.WrittenOffPrincipal.IsZero() {
-		return in.Principal
+// settledInterest is the interest paid or written off on the installment.
+func (in *Installment) settledInterest() decimal.Decimal {
+	if in.WrittenOffInterest.IsZero() {
+		return in.PaidInterest
 	}
-	return sub(in.Principal, in.WrittenOffPrincipal)
+	return add(in.PaidInterest, in.WrittenOffInterest)
 }
 
 // Unpaid principal and interest of the installment.
@@ -107,15 +115,24 @@ type State struct {
 	Recovered decimal.Decimal
 	// Overpaid is the credit repayments beyond everything owed left (see Allocation).
 	Overpaid decimal.Decimal
+	// LateInterest is the interest accrued on overdue principal, due at once (see
+	// Allocation); LateInterestPaid what was paid of it; FeesPaid the prepayment fees.
+	LateInterest, LateInterestPaid, FeesPaid decimal.Decimal
+	lateSettled                              decimal.Decimal // written off or rescheduled
+	// AccruedInterest is the interest earned since the last due date and not yet due,
+	// less what was paid toward it: the month-end accrual at AsOf.
+	AccruedInterest decimal.Decimal
 	// RestructuredOn is the first rescheduling that moved amounts already overdue: from
 	// it the loan counts as at risk until it is repaid (SEEP's reporting standards,
 	// IRIS+ FP2635: restructured loans are at risk); nil when none did.
 	RestructuredOn *time.Time
 }
 
-// ledger replays events in order. Interest is schedule-based: it accrues on the
-// scheduled principal balance (what is still to fall due), day by day under the day
-// count, period by period; late payments do not change it (no default interest).
+// ledger replays events in order. Interest follows the cash: it accrues day by day,
+// under the day count, on the principal actually outstanding (overdue principal too),
+// and becomes an installment's interest at its due date; a prepayment lowers the
+// period's interest from its date. Interest on overdue principal beyond that (the
+// default margin, and after maturity the contract rate) is late interest, due at once.
 type ledger struct {
 	terms Terms
 	// inst is the schedule; pointers into it are only held while nothing is appended.
@@ -124,8 +141,6 @@ type ledger struct {
 	// settled: every installment before it is closed and fully settled (or replaced), so
 	// the search for what is overdue can start there.
 	settled int
-	// schedBal is the principal of the installments not yet closed: what interest accrues on.
-	schedBal decimal.Decimal
 	// accrued is the interest of the open period so far, up to accrualFrom, as
 	// balance × rate × days: divide by the day count's basis for the amount.
 	accrued     decimal.Decimal
@@ -135,7 +150,15 @@ type ledger struct {
 	periodFrom time.Time
 	// carried is interest moved by a rescheduling into the first new installment.
 	carried decimal.Decimal
-	st      State
+	// lateAccrued is late interest accrued up to lateFrom, as balance × rate × days.
+	lateAccrued decimal.Decimal
+	lateFrom    time.Time
+	// feeDay, dayPrepaid and dayFee are the day of the last prepayment, what was
+	// prepaid that day and the fees charged on it: the fee is on the day's prepayment,
+	// so that splitting the day's cash does not round it differently.
+	feeDay             time.Time
+	dayPrepaid, dayFee decimal.Decimal
+	st          State
 }
 
 // Replay applies events (in date order, and in the order they were recorded within a
@@ -151,7 +174,22 @@ func Replay(terms Terms, events []Event, asOf time.Time) (*State, error) {
 	l.st.AsOf = asOf
 	l.st.Terms = l.terms
 	l.st.Installments = l.inst
+	l.st.AccruedInterest = l.accruedAt(asOf)
 	return &l.st, nil
+}
+
+// accruedAt is the open period's interest earned up to t and not yet due, less what
+// was paid toward it (the replay has advanced to t).
+func (l *ledger) accruedAt(t time.Time) decimal.Decimal {
+	fo := l.firstOpen()
+	if fo == len(l.inst) || l.inst[fo].frozen || t.Before(l.accrualFrom) {
+		return decimal.Zero
+	}
+	earned := l.interest(add(l.accrued, l.accrual(l.accrualFrom, t)), l.carried)
+	if left := sub(earned, l.inst[fo].PaidInterest); left.IsPos() {
+		return left
+	}
+	return decimal.Zero
 }
 
 // OwedOn is everything owed on a date after the events up to it: the most a
@@ -177,6 +215,8 @@ func run(terms Terms, events []Event, asOf time.Time) (l *ledger, err error) {
 		}
 	}
 	l.advance(asOf)
+	l.accrueTo(asOf)
+	l.accrueLate(asOf)
 	l.project()
 	return l, nil
 }
@@ -221,7 +261,8 @@ func start(terms Terms, events []Event) (*ledger, []Event) {
 	for i := range sorted {
 		sorted[i].Amount = sorted[i].Amount.Trim(0)
 	}
-	l := &ledger{terms: terms, accrualFrom: terms.SignedOn, periodFrom: terms.SignedOn}
+	terms.DefaultMargin, terms.PrepaymentFee = terms.DefaultMargin.Trim(0), terms.PrepaymentFee.Trim(0)
+	l := &ledger{terms: terms, accrualFrom: terms.SignedOn, periodFrom: terms.SignedOn, lateFrom: terms.SignedOn}
 	l.st.Allocations = map[int64]Allocation{}
 	dues := DueDates(terms.FirstDueOn, terms.MaturityOn, terms.Frequency)
 	l.inst = make([]Installment, len(dues), len(dues)+len(dues)/2)
@@ -256,11 +297,12 @@ func (l *ledger) advance(t time.Time) {
 	for l.cur < len(l.inst) && !l.inst[l.cur].DueOn.After(t) {
 		in := &l.inst[l.cur]
 		if !in.Rescheduled {
+			// Late interest up to the due date, before its principal falls overdue.
+			l.accrueLate(in.DueOn)
 			if !in.frozen {
 				in.Interest = notBelowPaid(in, l.interest(add(l.accrued, l.accrual(l.accrualFrom, in.DueOn)), l.carried))
 			}
 			l.carried = decimal.Zero
-			l.schedBal = sub(l.schedBal, in.live())
 			l.accrued = decimal.Zero
 			l.accrualFrom, l.periodFrom = in.DueOn, in.DueOn
 		}
@@ -277,10 +319,11 @@ func (l *ledger) accrueTo(t time.Time) {
 	}
 }
 
-// accrual is the accrual on the scheduled balance from one date to another in the
-// open period, as balance × rate × span.
+// accrual is the accrual on the principal outstanding from one date to another in
+// the open period, as balance × rate × span: every event that moves the principal
+// accrues up to its date first (accrueTo), so the balance held no other value.
 func (l *ledger) accrual(from, to time.Time) decimal.Decimal {
-	return l.accrualOn(l.schedBal, l.periodFrom, from, to)
+	return l.accrualOn(l.st.Outstanding, l.periodFrom, from, to)
 }
 
 // accrualOn is bal × rate × the span of [from, to) in a period that began at start.
@@ -318,8 +361,9 @@ func (l *ledger) interest(accrual, carried decimal.Decimal) decimal.Decimal {
 func (l *ledger) round(d decimal.Decimal) decimal.Decimal { return l.terms.Currency.Round(d) }
 
 // project sets the interest of the installments not yet closed, as they would be if
-// nothing else happened: the open period's accrual so far plus the rest of it, then
-// each later period on the balance left after the installments before it.
+// nothing else happened: the open period's accrual so far plus the rest of it on the
+// principal outstanding, then each later period on the principal still to fall due
+// after the installments before it (as if those were paid on their dates).
 func (l *ledger) project() { l.projectUpTo(len(l.inst)) }
 
 // projectCurrent projects only the first open installment: all a repayment's
@@ -327,24 +371,41 @@ func (l *ledger) project() { l.projectUpTo(len(l.inst)) }
 func (l *ledger) projectCurrent() { l.projectUpTo(l.firstOpen() + 1) }
 
 func (l *ledger) projectUpTo(end int) {
-	bal := l.schedBal
-	from := l.accrualFrom
 	first := l.firstOpen()
-	for i := l.cur; i < end && i < len(l.inst); i++ {
+	if first == len(l.inst) {
+		return
+	}
+	in := &l.inst[first]
+	if !in.frozen {
+		in.Interest = notBelowPaid(in, l.interestIf(in.DueOn, l.st.Outstanding))
+	}
+	if end <= first+1 {
+		return
+	}
+	bal := decimal.Zero
+	for i := first + 1; i < len(l.inst); i++ {
+		if !l.inst[i].Rescheduled {
+			bal = add(bal, l.inst[i].unpaidPrincipal())
+		}
+	}
+	from := in.DueOn
+	for i := first + 1; i < end && i < len(l.inst); i++ {
 		in := &l.inst[i]
 		if in.Rescheduled {
 			continue
 		}
 		if !in.frozen {
-			if i == first {
-				in.Interest = notBelowPaid(in, l.interest(add(l.accrued, l.accrualOn(bal, l.periodFrom, from, in.DueOn)), l.carried))
-			} else {
-				in.Interest = notBelowPaid(in, l.interest(l.accrualOn(bal, from, from, in.DueOn), decimal.Zero))
-			}
+			in.Interest = notBelowPaid(in, l.interest(l.accrualOn(bal, from, from, in.DueOn), decimal.Zero))
 		}
-		bal = sub(bal, in.live())
+		bal = sub(bal, in.unpaidPrincipal())
 		from = in.DueOn
 	}
+}
+
+// interestIf is the first open installment's interest at its due date if the
+// principal outstanding were bal from the last accrual to it.
+func (l *ledger) interestIf(due time.Time, bal decimal.Decimal) decimal.Decimal {
+	return l.interest(add(l.accrued, l.accrualOn(bal, l.periodFrom, l.accrualFrom, due)), l.carried)
 }
 
 // notBelowPaid keeps interest already paid on an installment: a later drop in the
@@ -423,16 +484,6 @@ func (l *ledger) spread(installments []*Installment, total decimal.Decimal, grac
 	}
 }
 
-// resetSchedBal recomputes the scheduled balance after principal was re-derived.
-func (l *ledger) resetSchedBal() {
-	l.schedBal = decimal.Zero
-	for i := l.cur; i < len(l.inst); i++ {
-		if !l.inst[i].Rescheduled {
-			l.schedBal = add(l.schedBal, l.inst[i].live())
-		}
-	}
-}
-
 func (l *ledger) unpaidPrincipalOf(ins []*Installment) decimal.Decimal {
 	total := decimal.Zero
 	for _, in := range ins {
@@ -458,7 +509,6 @@ func (l *ledger) disburse(e Event) error {
 	}
 	l.accrueTo(e.On)
 	l.spread(open, add(l.unpaidPrincipalOf(open), e.Amount), l.terms.GracePeriods, l.periodFrom, e.On)
-	l.resetSchedBal()
 	l.st.Disbursed = add(l.st.Disbursed, e.Amount)
 	l.st.Outstanding = add(l.st.Outstanding, e.Amount)
 	return nil
@@ -467,7 +517,9 @@ func (l *ledger) disburse(e Event) error {
 // due splits the schedule at t: installments due before t (overdue if unpaid) and the
 // current one, the first due on or after t.
 func (l *ledger) due(t time.Time) (overdue []*Installment, current *Installment) {
-	for l.settled < l.cur {
+	// An installment due on t stays current even once settled: a second payment that
+	// day lands where the first did, as one payment of both would.
+	for l.settled < l.cur && l.inst[l.settled].DueOn.Before(t) {
 		in := &l.inst[l.settled]
 		if !in.Rescheduled && (in.unpaidPrincipal().IsPos() || in.unpaidInterest().IsPos()) {
 			break
@@ -489,32 +541,86 @@ func (l *ledger) due(t time.Time) (overdue []*Installment, current *Installment)
 	return overdue, current
 }
 
-// Owed is what a borrower owes at a date, and so the most a repayment may be.
+// Owed is what a borrower owes at a date: what settles the installments due by then
+// (Due), and everything, to repay the loan that day (Total: the most a repayment may be).
 type Owed struct {
-	OverdueInterest, OverduePrincipal, CurrentInterest, CurrentPrincipal, FuturePrincipal decimal.Decimal
+	LateInterest, OverdueInterest, OverduePrincipal, CurrentInterest, CurrentPrincipal, FuturePrincipal decimal.Decimal
+	// PayoffInterest is the current period's interest if the loan is repaid that day:
+	// what accrued up to it, less what was paid toward it (interest follows the cash).
+	// CurrentInterest is that period's interest if only its installment is paid.
+	PayoffInterest decimal.Decimal
+	// PrepaymentFee is the fee on repaying FuturePrincipal ahead of schedule.
+	PrepaymentFee decimal.Decimal
 }
 
-// Total is everything owed.
+// Due is what settles everything due by the date: late interest, the overdue
+// installments and the current one.
+func (o Owed) Due() decimal.Decimal {
+	return add(add(add(add(o.LateInterest, o.OverdueInterest), o.OverduePrincipal), o.CurrentInterest), o.CurrentPrincipal)
+}
+
+// Total is everything owed: what repays the loan that day.
 func (o Owed) Total() decimal.Decimal {
-	return add(add(add(add(o.OverdueInterest, o.OverduePrincipal), o.CurrentInterest), o.CurrentPrincipal), o.FuturePrincipal)
+	return add(add(add(add(add(add(o.LateInterest, o.OverdueInterest), o.OverduePrincipal), o.PayoffInterest), o.CurrentPrincipal), o.FuturePrincipal), o.PrepaymentFee)
 }
 
+// owed is what is owed at t (the replay has advanced and accrued to t).
 func (l *ledger) owed(t time.Time) (Owed, []*Installment, *Installment) {
 	l.projectCurrent()
 	overdue, current := l.due(t)
-	var o Owed
+	o := Owed{LateInterest: l.lateUnpaid()}
 	for _, in := range overdue {
 		o.OverdueInterest = add(o.OverdueInterest, in.unpaidInterest())
 		o.OverduePrincipal = add(o.OverduePrincipal, in.unpaidPrincipal())
 	}
 	if current != nil {
-		o.CurrentInterest = current.unpaidInterest()
 		o.CurrentPrincipal = current.unpaidPrincipal()
 		// Outstanding is the unpaid principal of all installments: what is not overdue
 		// or current is to come.
 		o.FuturePrincipal = sub(sub(l.st.Outstanding, o.OverduePrincipal), o.CurrentPrincipal)
+		paidAll := l.st.Outstanding
+		o.CurrentInterest = sub(l.currentInterest(current, add(o.OverduePrincipal, o.CurrentPrincipal)), current.settledInterest())
+		o.PayoffInterest = sub(l.currentInterest(current, paidAll), current.settledInterest())
+		o.PrepaymentFee = l.feeToday(t, o.FuturePrincipal)
 	}
 	return o, overdue, current
+}
+
+// currentInterest is the current installment's interest at its due date if principal
+// p is paid at the last accrual date: final once its due date has passed (or its
+// interest was frozen), else the period's accrual on what would be left.
+func (l *ledger) currentInterest(in *Installment, p decimal.Decimal) decimal.Decimal {
+	if in.closed || in.frozen {
+		return in.Interest
+	}
+	return l.interestIf(in.DueOn, sub(l.st.Outstanding, p))
+}
+
+// feeToday is the prepayment fee on prepaying principal p more on day t: the fee is
+// on the day's prepayment, so that splitting the day's cash rounds it the same.
+func (l *ledger) feeToday(t time.Time, p decimal.Decimal) decimal.Decimal {
+	if l.terms.PrepaymentFee.IsZero() || !p.IsPos() {
+		return decimal.Zero
+	}
+	if !l.feeDay.Equal(t) {
+		return l.round(mul(p, l.terms.PrepaymentFee))
+	}
+	return sub(l.round(mul(add(l.dayPrepaid, p), l.terms.PrepaymentFee)), l.dayFee)
+}
+
+// payment is the cash of one repayment as it is applied, bucket by bucket.
+type payment struct {
+	left decimal.Decimal
+	a    Allocation
+}
+
+func (p *payment) pay(unpaid decimal.Decimal, paid, to *decimal.Decimal) {
+	x := lesser(p.left, unpaid)
+	if x.IsPos() {
+		*paid = add(*paid, x)
+		*to = add(*to, x)
+		p.left = sub(p.left, x)
+	}
 }
 
 func (l *ledger) repay(e Event) error {
@@ -522,53 +628,193 @@ func (l *ledger) repay(e Event) error {
 		return invalid("date", "a repayment cannot come before the first disbursement")
 	}
 	l.advance(e.On)
+	l.accrueTo(e.On)
+	l.accrueLate(e.On)
 	o, overdue, current := l.owed(e.On)
-	left := e.Amount
-	var a Allocation
-	if total := o.Total(); left.Cmp(total) > 0 {
-		a.Overpaid, left = sub(left, total), total
+	p := payment{left: e.Amount}
+	if total := o.Total(); p.left.Cmp(total) > 0 {
+		p.a.Overpaid, p.left = sub(p.left, total), total
 	}
-	pay := func(unpaid decimal.Decimal, paid *decimal.Decimal, to *decimal.Decimal) {
-		x := lesser(left, unpaid)
-		if x.IsPos() {
-			*paid = add(*paid, x)
-			*to = add(*to, x)
-			left = sub(left, x)
+	p.pay(o.LateInterest, &l.st.LateInterestPaid, &p.a.LateInterest)
+	if l.terms.Order.OrDefault() == InstallmentByInstallment {
+		for _, in := range overdue {
+			p.pay(in.unpaidInterest(), &in.PaidInterest, &p.a.Interest)
+			p.pay(in.unpaidPrincipal(), &in.PaidPrincipal, &p.a.Principal)
+		}
+	} else {
+		for _, in := range overdue {
+			p.pay(in.unpaidInterest(), &in.PaidInterest, &p.a.Interest)
+		}
+		for _, in := range overdue {
+			p.pay(in.unpaidPrincipal(), &in.PaidPrincipal, &p.a.Principal)
 		}
 	}
-	for _, in := range overdue {
-		pay(in.unpaidInterest(), &in.PaidInterest, &a.Interest)
+	if current != nil && p.left.IsPos() {
+		l.payCurrent(&p, current)
 	}
-	for _, in := range overdue {
-		pay(in.unpaidPrincipal(), &in.PaidPrincipal, &a.Principal)
-	}
-	if current != nil {
-		// Paid early, the current installment's interest may still grow (a tranche in
-		// the period) but never shrink below what was paid (notBelowPaid).
-		pay(current.unpaidInterest(), &current.PaidInterest, &a.Interest)
-		pay(current.unpaidPrincipal(), &current.PaidPrincipal, &a.Principal)
-	}
-	if left.IsPos() {
-		// A prepayment: it is recorded on the current installment, as principal paid
-		// with it, and the later installments are lowered, the term kept. The balance
-		// so drops at the current installment's due date, whose interest is paid.
-		l.accrueTo(e.On)
-		later := l.open(current.DueOn)
-		current.Principal = add(current.Principal, left)
-		current.PaidPrincipal = add(current.PaidPrincipal, left)
-		l.spread(later, sub(l.unpaidPrincipalOf(later), left), l.terms.GracePeriods, current.DueOn, current.DueOn)
-		l.resetSchedBal()
-		a.Principal = add(a.Principal, left)
-		a.Prepaid = left
-		left = decimal.Zero
-	}
-	l.st.Allocations[e.ID] = a
-	l.st.Overpaid = add(l.st.Overpaid, a.Overpaid)
-	l.st.PrincipalRepaid = add(l.st.PrincipalRepaid, a.Principal)
-	l.st.InterestPaid = add(l.st.InterestPaid, a.Interest)
-	l.st.Outstanding = sub(l.st.Outstanding, a.Principal)
+	l.st.Allocations[e.ID] = p.a
+	l.st.Overpaid = add(l.st.Overpaid, p.a.Overpaid)
+	l.st.FeesPaid = add(l.st.FeesPaid, p.a.Fee)
+	l.st.PrincipalRepaid = add(l.st.PrincipalRepaid, p.a.Principal)
+	l.st.InterestPaid = add(l.st.InterestPaid, p.a.Interest)
+	l.st.Outstanding = sub(l.st.Outstanding, p.a.Principal)
 	return nil
 }
+
+// payCurrent applies what is left of a payment, every overdue amount settled, to the
+// current installment and beyond: its interest, its principal, then a prepayment
+// (less its fee) that lowers the later installments, the term kept. Its interest
+// depends on the principal paid (interest follows the cash), so the split is the one
+// where the principal is the most the cash covers with the interest it leaves:
+// p + interest(p) − paid + fee(p) ≤ cash. That depends only on the day's cash, so
+// the same cash split across payments the same day gives the same balances.
+func (l *ledger) payCurrent(p *payment, in *Installment) {
+	base := p.a.Principal // overdue principal this payment settled
+	need := sub(l.currentInterest(in, base), in.settledInterest())
+	if p.left.Cmp(need) <= 0 {
+		in.PaidInterest = add(in.PaidInterest, p.left)
+		p.a.Interest = add(p.a.Interest, p.left)
+		p.left = decimal.Zero
+		return
+	}
+	sched, avail, today := in.unpaidPrincipal(), sub(l.st.Outstanding, base), l.accrualFrom
+	cost := func(x decimal.Decimal) decimal.Decimal {
+		c := add(x, sub(l.currentInterest(in, add(base, x)), in.settledInterest()))
+		if x.Cmp(sched) <= 0 {
+			return c
+		}
+		return add(c, l.feeToday(today, sub(x, sched)))
+	}
+	var x decimal.Decimal
+	if (in.closed || in.frozen) && l.terms.PrepaymentFee.IsZero() {
+		x = lesser(sub(p.left, need), avail) // the interest is final: the rest is principal
+	} else {
+		x = l.mostPrincipal(cost, p.left, avail)
+	}
+	interest := sub(l.currentInterest(in, add(base, x)), in.settledInterest())
+	prepaid := decimal.Zero
+	if x.Cmp(sched) > 0 {
+		prepaid = sub(x, sched)
+	}
+	// What the cost leaves (a cent where the interest and the fee round the same way)
+	// goes to the fee: all the cash is applied, none is lost.
+	charged := sub(sub(p.left, x), interest)
+	in.PaidInterest = add(in.PaidInterest, interest)
+	in.PaidPrincipal = add(in.PaidPrincipal, sub(x, prepaid))
+	p.a.Interest = add(p.a.Interest, interest)
+	p.a.Principal = add(p.a.Principal, x)
+	p.a.Fee = charged
+	p.left = decimal.Zero
+	if !l.feeDay.Equal(today) {
+		l.feeDay, l.dayPrepaid, l.dayFee = today, decimal.Zero, decimal.Zero
+	}
+	l.dayFee = add(l.dayFee, charged)
+	if prepaid.IsPos() {
+		l.dayPrepaid = add(l.dayPrepaid, prepaid)
+		l.prepay(in, prepaid)
+		p.a.Prepaid = prepaid
+	}
+}
+
+// mostPrincipal is the most principal x ≤ avail, in the currency's units, with
+// cost(x) ≤ cash, where cost(0) ≤ cash < cost(avail). cost is non-decreasing and
+// nearly linear (it rises 1 − rate·days/basis per unit, plus the fee's share past the
+// installment's principal), so each step interpolates inside the bracket and checks
+// the unit beside its guess: two or three costs settle it (a search halving the
+// bracket took some forty, and a repayment's replay twenty times as long).
+func (l *ledger) mostPrincipal(cost func(decimal.Decimal) decimal.Decimal, cash, avail decimal.Decimal) decimal.Decimal {
+	unit := decimal.MustNew(1, l.terms.Currency.Scale)
+	lo, hi := decimal.Zero, avail
+	clo, chi := cost(lo), cost(hi)
+	if chi.Cmp(cash) <= 0 {
+		return avail
+	}
+	for step := 0; sub(hi, lo).Cmp(unit) > 0; step++ {
+		var x decimal.Decimal
+		if step < 8 {
+			x = add(lo, mul(quo(sub(cash, clo), sub(chi, clo)), sub(hi, lo)).Trunc(l.terms.Currency.Scale))
+		} else {
+			x = quo(add(lo, hi), decimal.Two).Trunc(l.terms.Currency.Scale) // a stalled guess: halve
+		}
+		x = maxOf(add(lo, unit), lesser(x, sub(hi, unit)))
+		cx := cost(x)
+		if cx.Cmp(cash) <= 0 {
+			lo, clo = x, cx
+			if next := add(x, unit); next.Cmp(hi) < 0 {
+				if cn := cost(next); cn.Cmp(cash) > 0 {
+					hi, chi = next, cn
+				} else {
+					lo, clo = next, cn
+				}
+			}
+		} else {
+			hi, chi = x, cx
+			if prev := sub(x, unit); prev.Cmp(lo) > 0 {
+				if cp := cost(prev); cp.Cmp(cash) <= 0 {
+					lo, clo = prev, cp
+				} else {
+					hi, chi = prev, cp
+				}
+			}
+		}
+	}
+	return lo
+}
+
+func maxOf(a, b decimal.Decimal) decimal.Decimal {
+	if a.Cmp(b) >= 0 {
+		return a
+	}
+	return b
+}
+
+// prepay records principal paid ahead of schedule on the current installment and
+// lowers the later installments by it, the term kept.
+func (l *ledger) prepay(in *Installment, x decimal.Decimal) {
+	later := l.open(in.DueOn)
+	in.Principal = add(in.Principal, x)
+	in.PaidPrincipal = add(in.PaidPrincipal, x)
+	l.spread(later, sub(l.unpaidPrincipalOf(later), x), l.terms.GracePeriods, in.DueOn, in.DueOn)
+}
+
+// lateRate is the rate overdue principal bears beyond the period's interest: the
+// default margin while installments remain, the contract rate as well after the last
+// (no period's interest takes it then).
+func (l *ledger) lateRate() decimal.Decimal {
+	if l.cur < len(l.inst) {
+		return l.terms.DefaultMargin
+	}
+	return add(l.terms.Rate, l.terms.DefaultMargin)
+}
+
+// accrueLate moves late interest to t, before the overdue principal changes at t.
+func (l *ledger) accrueLate(t time.Time) {
+	if !t.After(l.lateFrom) {
+		return
+	}
+	if rate := l.lateRate(); rate.IsPos() {
+		if od := l.overduePrincipal(); od.IsPos() {
+			days := decimal.MustNew(l.terms.DayCount.span(l.lateFrom, t, l.terms.MaturityOn), 0)
+			l.lateAccrued = add(l.lateAccrued, mul(mul(od, rate), days))
+			l.st.LateInterest = divRound(l.lateAccrued, l.terms.DayCount.basisDays(), l.terms.Currency.Scale)
+		}
+	}
+	l.lateFrom = t
+}
+
+// overduePrincipal is the unpaid principal of the installments whose due date passed.
+func (l *ledger) overduePrincipal() decimal.Decimal {
+	total := decimal.Zero
+	for i := l.settled; i < l.cur; i++ {
+		if in := &l.inst[i]; !in.Rescheduled {
+			total = add(total, in.unpaidPrincipal())
+		}
+	}
+	return total
+}
+
+// lateUnpaid is the late interest accrued and not paid, written off or rescheduled.
+func (l *ledger) lateUnpaid() decimal.Decimal { return l.st.LateInterestDue() }
 
 func (l *ledger) writeOff(e Event) error {
 	if e.Amount.Cmp(l.st.Outstanding) > 0 {
@@ -576,6 +822,7 @@ func (l *ledger) writeOff(e Event) error {
 	}
 	l.advance(e.On)
 	l.accrueTo(e.On)
+	l.accrueLate(e.On)
 	left := e.Amount
 	// The principal already due goes first, oldest first: it is what is being given
 	// up on. Then the installments still to come, re-derived on what is left.
@@ -598,12 +845,12 @@ func (l *ledger) writeOff(e Event) error {
 		open[i].WrittenOffPrincipal = add(open[i].WrittenOffPrincipal, x)
 		left = sub(left, x)
 	}
-	l.resetSchedBal()
 	l.st.Allocations[e.ID] = Allocation{Principal: e.Amount}
 	l.st.WrittenOff = add(l.st.WrittenOff, e.Amount)
 	l.st.Outstanding = sub(l.st.Outstanding, e.Amount)
 	if l.st.Outstanding.IsZero() {
 		// Nothing left to collect: the interest still unpaid goes with the principal.
+		l.st.lateSettled = add(l.st.lateSettled, l.lateUnpaid())
 		l.project()
 		for i := range l.inst {
 			if in := &l.inst[i]; !in.Rescheduled {
@@ -642,11 +889,15 @@ func (l *ledger) reschedule(e Event) error {
 	}
 	l.advance(e.On)
 	l.accrueTo(e.On)
+	l.accrueLate(e.On)
 	if l.st.RestructuredOn == nil && l.hasOverdue(e.On) {
 		on := e.On
 		l.st.RestructuredOn = &on
 	}
-	carried := l.carried
+	// Late interest unpaid moves into the new schedule with the rest.
+	late := l.lateUnpaid()
+	l.st.lateSettled = add(l.st.lateSettled, late)
+	carried := add(l.carried, late)
 	if fo := l.firstOpen(); fo < len(l.inst) && !l.inst[fo].frozen {
 		// The open period's interest so far, less what was already paid toward it (that
 		// stays on the replaced installment). Paid beyond what had accrued, the
@@ -681,7 +932,6 @@ func (l *ledger) reschedule(e Event) error {
 		fresh = append(fresh, &l.inst[i])
 	}
 	l.spread(fresh, l.st.Outstanding, 0, e.On, e.On)
-	l.resetSchedBal()
 	l.accrued = decimal.Zero
 	l.accrualFrom, l.periodFrom = e.On, e.On
 	l.carried = l.round(carried)

@@ -165,9 +165,11 @@ func TestTranchesRederiveTheFutureOnly(t *testing.T) {
 	eq(t, "installment 2 principal", st.Installments[1].Principal, "5833.33")
 	eq(t, "installment 3 principal", st.Installments[2].Principal, "5833.33")
 	eq(t, "installment 4 principal (rounding remainder)", st.Installments[3].Principal, "5833.34")
-	// The period with the tranche: 7,500 for 15 days (30/360: Feb 1 → Feb 16), then
-	// 17,500 for 15 days: 37.50 + 87.50.
-	eq(t, "installment 2 interest", st.Installments[1].Interest, "125.00")
+	// The period with the tranche. Interest follows the cash (rules 3): installment 1
+	// was not paid, so its 2,500 still bears interest; 10,000 for 15 days (30/360:
+	// Feb 1 → Feb 16), then 20,000 for 15 days: 50 + 100. (Under the scheduled balance,
+	// rules 2, it was 7,500 then 17,500: 125.00.)
+	eq(t, "installment 2 interest", st.Installments[1].Interest, "150.00")
 	total := decimal.Zero
 	for _, in := range st.Installments {
 		total = add(total, in.Principal)
@@ -180,26 +182,36 @@ func TestAllocationOrder(t *testing.T) {
 	terms := usd("3000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-04-01", "2024-10-01", EqualPrincipal, Quarterly)
 	events := []Event{disburse(1, "2024-01-01", "3000"), repay(2, "2024-07-15", "200")}
 	st := replay(t, terms, "2024-07-15", events...)
-	// Overdue interest first, oldest first: 90 (Q1) + 60 (Q2) = 150; then principal of Q1.
+	// Overdue interest first, oldest first: 90 (Q1: 3,000 × 3 %) + 90 (Q2: Q1's unpaid
+	// principal still bears interest, so 3,000 × 3 % again; 60 under rules 2, which
+	// charged the scheduled 2,000) = 180; then principal of Q1.
 	a := st.Allocations[2]
-	eq(t, "to interest", a.Interest, "150.00")
-	eq(t, "to principal", a.Principal, "50.00")
-	eq(t, "Q1 paid principal", st.Installments[0].PaidPrincipal, "50.00")
+	eq(t, "to interest", a.Interest, "180.00")
+	eq(t, "to principal", a.Principal, "20.00")
+	eq(t, "Q1 paid principal", st.Installments[0].PaidPrincipal, "20.00")
 	eq(t, "Q2 paid principal", st.Installments[1].PaidPrincipal, "0")
 	b := st.Balances()
-	eq(t, "overdue principal", b.OverduePrincipal, "1950.00")
+	eq(t, "overdue principal", b.OverduePrincipal, "1980.00")
 	eq(t, "overdue interest", b.OverdueInterest, "0")
 	if b.DaysPastDue != 105 || b.AgingBucket != "91-180" { // since 2024-04-01
 		t.Errorf("dpd = %d %s", b.DaysPastDue, b.AgingBucket)
 	}
 
-	// Pay everything overdue and the current installment exactly: nothing is prepaid.
-	st = replay(t, terms, "2024-07-20", disburse(1, "2024-01-01", "3000"), repay(2, "2024-07-20", "2980"))
+	// Pay everything overdue and the current (last) installment exactly, 73 days before
+	// it falls due: its interest stops with the principal, so it is what accrued on
+	// 3,000 from 1 to 20 July, 3,000 × 12 % × 19/360 = 19.00 (rules 2 charged the whole
+	// quarter on the scheduled 1,000: 30.00). Nothing is prepaid; the loan is repaid.
+	owed, err := OwedOn(terms, events[:1], date("2024-07-20"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "due", owed.Due(), "3199.00") // 90 + 90 + 2,000 + 19 + 1,000
+	st = replay(t, terms, "2024-07-20", disburse(1, "2024-01-01", "3000"), repay(2, "2024-07-20", "3199"))
 	a = st.Allocations[2]
-	eq(t, "interest", a.Interest, "180.00") // 90 + 60 + 30
-	eq(t, "principal", a.Principal, "2800.00")
+	eq(t, "interest", a.Interest, "199.00")
+	eq(t, "principal", a.Principal, "3000.00")
 	eq(t, "nothing prepaid", a.Prepaid, "0")
-	if b := st.Balances(); b.DaysPastDue != 0 || b.Status != Active {
+	if b := st.Balances(); b.DaysPastDue != 0 || b.Status != Repaid {
 		t.Errorf("after catching up: %+v", b)
 	}
 }
@@ -317,14 +329,15 @@ func TestReschedule(t *testing.T) {
 	}
 	eq(t, "new installments carry all unpaid principal", principal, "4800")
 	// Unpaid interest moves into the first new installment: March's 48 (4,800 × 1 %) and
-	// April's 36 (3,600 × 1 %, interest being on the scheduled balance), plus 1 to 15
-	// April accrued on the 2,400 then scheduled (2,400 × 12 % × 14/360 = 11.20); then
-	// its own quarter on 4,800 (4,800 × 12 % × 90/360 = 144).
+	// April's 48 (4,800 × 1 %: March's unpaid principal still bears interest; 36 under
+	// rules 2, on the scheduled 3,600), plus 1 to 15 April on the 4,800 outstanding
+	// (4,800 × 12 % × 14/360 = 22.40; 11.20 on the scheduled 2,400 before); then its own
+	// quarter on 4,800 (4,800 × 12 % × 90/360 = 144).
 	first := st.Installments[5]
 	if fmtDate(first.DueOn) != "2024-07-15" || fmtDate(st.Installments[8].DueOn) != "2025-03-01" {
 		t.Errorf("new due dates %s ... %s", fmtDate(first.DueOn), fmtDate(st.Installments[8].DueOn))
 	}
-	eq(t, "first new interest", first.Interest, "239.20")
+	eq(t, "first new interest", first.Interest, "262.40")
 	if st.Terms.Frequency != Quarterly || !st.Terms.MaturityOn.Equal(newMaturity) {
 		t.Errorf("terms after rescheduling: %+v", st.Terms)
 	}
@@ -557,9 +570,15 @@ func TestInterestIsNeverLostNorChargedTwice(t *testing.T) {
 		terms := usd("12000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-02-01", "2024-06-01", EqualPrincipal, Monthly)
 		terms.GracePeriods = 2
 		st := replay(t, terms, "2024-01-15", disburse(1, "2024-01-01", "12000"), repay(2, "2024-01-15", "1120"))
-		eq(t, "prepaid", st.Allocations[2].Prepaid, "1000")
+		// 1,120 on 15 January, 17 days before the first (interest-only) due date: the
+		// interest is what accrues on 12,000 for 14 days (56.00) and on what is left
+		// for 16 (whole-month 30/360), so p + 56 + (12,000 − p) × 12 % × 16/360 = 1,120
+		// gives p = 1,000 / (1 − 0.0053333) = 1,005.36 of principal (the prepayment
+		// saves its own 16 days: rules 2 charged the whole month and prepaid 1,000).
+		eq(t, "prepaid", st.Allocations[2].Prepaid, "1005.36")
+		eq(t, "interest", st.Allocations[2].Interest, "114.64")
 		eq(t, "installment 2 stays interest only", st.Installments[1].Principal, "0")
-		for i, want := range []string{"3666.67", "3666.67", "3666.66"} {
+		for i, want := range []string{"3664.88", "3664.88", "3664.88"} {
 			eq(t, "amortizing installment", st.Installments[2+i].Principal, want)
 		}
 	})

@@ -67,6 +67,40 @@ type Terms struct {
 	Amortization Amortization
 	Frequency    Frequency
 	GracePeriods int // leading installments with interest only
+	// Order is how a repayment is applied to what is due (interest_first when empty).
+	Order AllocationOrder
+	// DefaultMargin is the default rate's margin over the contract rate, a fraction:
+	// accrued daily on overdue principal, due at once. Zero: the agreement has none.
+	DefaultMargin decimal.Decimal
+	// PrepaymentFee is a share of the principal prepaid, carved out of the cash
+	// received. Zero: none.
+	PrepaymentFee decimal.Decimal
+}
+
+// AllocationOrder is the order a repayment settles what is due.
+type AllocationOrder string
+
+// The allocation orders.
+const (
+	// InterestFirst settles the interest of every overdue installment, then their
+	// principal, then the current installment's interest and principal.
+	InterestFirst AllocationOrder = "interest_first"
+	// InstallmentByInstallment settles the oldest installment's interest, then its
+	// principal, then the next installment's.
+	InstallmentByInstallment AllocationOrder = "installment_by_installment"
+)
+
+// Valid reports whether o is an allocation order (empty is interest_first).
+func (o AllocationOrder) Valid() bool {
+	return o == "" || o == InterestFirst || o == InstallmentByInstallment
+}
+
+// OrDefault is o, or interest_first when empty.
+func (o AllocationOrder) OrDefault() AllocationOrder {
+	if o == "" {
+		return InterestFirst
+	}
+	return o
 }
 
 // MaxRate is the highest annual rate accepted (a fraction), to catch "8.5" typed for 8.5 %.
@@ -84,6 +118,11 @@ func (t Terms) Validate() error {
 	} else if t.Rate.MinScale() > 8 {
 		bad.Add("interest_rate", "at most 8 decimals")
 	}
+	if !t.Order.Valid() {
+		bad.Add("allocation_order", "must be interest_first or installment_by_installment")
+	}
+	checkShare(&bad, "default_margin", t.DefaultMargin)
+	checkShare(&bad, "prepayment_fee", t.PrepaymentFee)
 	if !t.DayCount.Valid() {
 		bad.Add("day_count", "must be one of %s", dayCountList())
 	}
@@ -115,6 +154,15 @@ func (t Terms) Validate() error {
 		}
 	}
 	return bad.Err()
+}
+
+// checkShare adds to bad a share that is negative, above 1 or with more than 8 decimals.
+func checkShare(bad *apperr.Fields, field string, d decimal.Decimal) {
+	if d.IsNeg() || d.Cmp(decimal.One) > 0 {
+		bad.Add(field, "must be a fraction from 0 to 1 (0.02 is 2 %%)")
+	} else if d.MinScale() > 8 {
+		bad.Add(field, "at most 8 decimals")
+	}
 }
 
 // CheckAmount adds to bad what is wrong with an amount in currency c: it must be positive, with at most c's decimals.

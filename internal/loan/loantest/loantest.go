@@ -43,6 +43,14 @@ func randomTerms(rng *rand.Rand) loan.Terms {
 	if terms.Validate() != nil {
 		terms.GracePeriods = 0 // grace over the only installment
 	}
+	// The agreement's options, each on some loans.
+	terms.Order = []loan.AllocationOrder{loan.InterestFirst, loan.InstallmentByInstallment, ""}[rng.IntN(3)]
+	if rng.IntN(4) == 0 {
+		terms.DefaultMargin = decimal.MustNew(int64(rng.IntN(1000)), 4)
+	}
+	if rng.IntN(4) == 0 {
+		terms.PrepaymentFee = decimal.MustNew(int64(rng.IntN(500)), 4)
+	}
 	return terms
 }
 
@@ -119,10 +127,7 @@ func (h *randomHistory) settle(due time.Time) {
 // some principal ahead of schedule.
 func (h *randomHistory) repay(day time.Time, owed loan.Owed) {
 	rng := h.rng
-	due := owed.OverdueInterest
-	for _, x := range []decimal.Decimal{owed.OverduePrincipal, owed.CurrentInterest, owed.CurrentPrincipal} {
-		due, _ = due.Add(x)
-	}
+	due := owed.Due()
 	amount := due
 	switch rng.IntN(4) {
 	case 0: // part of it
