@@ -51,7 +51,7 @@ func New(ctx context.Context, conn *sqlx.DB, clock civil.Clock) (d Services, err
 	if d.Partners, err = partner.NewService(ctx, conn, d.Audit, clock); err != nil {
 		return d, err
 	}
-	if d.Funds, err = fund.NewService(ctx, conn, d.Audit); err != nil {
+	if d.Funds, err = fund.NewService(ctx, conn, d.Audit, clock); err != nil {
 		return d, err
 	}
 	if d.Book, err = book.NewStore(ctx, conn); err != nil {

@@ -45,7 +45,7 @@ func newEnv(t testing.TB) *env {
 	must(t, err)
 	partners, err := partner.NewService(ctx, conn, log, nil)
 	must(t, err)
-	funds, err := fund.NewService(ctx, conn, log)
+	funds, err := fund.NewService(ctx, conn, log, nil)
 	must(t, err)
 	bk, err := book.NewStore(ctx, conn)
 	must(t, err)

@@ -232,7 +232,7 @@ func bookService(t testing.TB, today time.Time) (*Service, *sqlx.DB, *audit.Log,
 	conn := pgtest.New(t)
 	log, err := audit.NewLog(ctx, conn)
 	ok(t, err)
-	funds, err := fund.NewService(ctx, conn, log)
+	funds, err := fund.NewService(ctx, conn, log, civil.FixedAt(today))
 	ok(t, err)
 	bk, err := book.NewStore(ctx, conn)
 	ok(t, err)

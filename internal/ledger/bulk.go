@@ -47,8 +47,9 @@ type derived struct {
 // replayed as a write would be (every rule checked, allocations, running totals,
 // schedule as of asOf, status, the book), so what is stored is what posting every
 // event through Post would have stored, in a fraction of the time: for synthetic
-// books and migrations from another system. Events after asOf are refused. Other
-// writes to the ledger wait until it is done.
+// books and migrations from another system. Events after asOf are refused, and so
+// are events in a fund's closed books (a conflict: closed.go). Other writes to the
+// ledger wait until it is done.
 func (s *Service) Load(ctx context.Context, actor audit.Actor, histories []History, asOf time.Time, progress func(string)) (LoadResult, error) {
 	say := func(format string, args ...any) {
 		if progress != nil {
@@ -76,6 +77,9 @@ func (s *Service) Load(ctx context.Context, actor audit.Actor, histories []Histo
 		// are this load's alone.
 		if _, err := tx.ExecContext(ctx, `LOCK TABLE loans, loan_transactions, loan_reschedules IN EXCLUSIVE MODE`); err != nil {
 			return fmt.Errorf("load loans: %w", err)
+		}
+		if err := s.checkLoadBooksOpen(ctx, tx, histories); err != nil {
+			return err
 		}
 		nEvents := 0
 		for _, h := range histories {

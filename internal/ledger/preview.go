@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"cartera/internal/fund"
 	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
@@ -53,6 +54,11 @@ func (s *Service) Preview(ctx context.Context, loanID int64, version string, e l
 		}
 	}
 	if err := s.checkEvent(l, e); err != nil {
+		return Preview{}, err
+	}
+	if err := s.previewBooksOpen(ctx, l.FundID, func(st fund.Settings) error {
+		return booksOpen(st, e.On, "date", "an entry dated "+civil.Format(e.On))
+	}); err != nil {
 		return Preview{}, err
 	}
 	history := loan.Events(txs, rs)

@@ -10,6 +10,7 @@ import (
 
 	"cartera/internal/audit"
 	"cartera/internal/book"
+	"cartera/internal/fund"
 	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
@@ -33,7 +34,8 @@ type Reversed struct {
 // never happened, and what the replay derives is stored, with the book and one audit
 // entry, in one transaction. expect, when set, is the history version the page showed
 // (as PostIfUnchanged). A reversal of a reversal, or one that would leave a later
-// event impossible, is refused with why (422); reversing twice is a conflict (409).
+// event impossible, is refused with why (422); reversing twice, or an event dated
+// in the fund's closed books (closed.go), is a conflict (409).
 func (s *Service) Reverse(ctx context.Context, actor audit.Actor, loanID, eventID int64, reason string, expect *string) (Reversed, error) {
 	reason = strings.TrimSpace(reason)
 	if err := checkReversalReason(reason); err != nil {
@@ -55,6 +57,11 @@ func (s *Service) Reverse(ctx context.Context, actor audit.Actor, loanID, eventI
 			}
 		}
 		w, err := s.replayWithout(l, txs, rs, eventID)
+		// A closed period is refused first: what else is wrong with the reversal
+		// would not make it possible.
+		if err := s.checkReversalBooksOpen(ctx, tx, l.FundID, w); err != nil {
+			return err
+		}
 		if err != nil {
 			return err
 		}
@@ -265,6 +272,11 @@ func (s *Service) PreviewReversal(ctx context.Context, loanID, eventID int64) (R
 	}
 	w, err := s.replayWithout(l, txs, rs, eventID)
 	p.Transaction, p.Rescheduling = w.t, w.r
+	if w.t != nil || w.r != nil {
+		if err := s.previewBooksOpen(ctx, l.FundID, func(st fund.Settings) error { return reversalBooksOpen(st, w) }); err != nil {
+			return p, err
+		}
+	}
 	if err != nil {
 		return p, err
 	}

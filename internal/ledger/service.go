@@ -422,7 +422,8 @@ type Posted struct {
 	Detail       Detail
 }
 
-// Post records a disbursement, repayment or write-off (e.Kind), or a rescheduling.
+// Post records a disbursement, repayment, write-off or recovery (e.Kind), or a
+// rescheduling. One dated in the fund's closed books is a conflict (closed.go).
 func (s *Service) Post(ctx context.Context, actor audit.Actor, loanID int64, e loan.Event) (Posted, error) {
 	return s.post(ctx, actor, loanID, e, nil)
 }
@@ -451,6 +452,9 @@ func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e l
 			}
 		}
 		if err := s.checkEvent(l, e); err != nil {
+			return err
+		}
+		if err := s.CheckBooksOpen(ctx, tx, l.FundID, e.On); err != nil {
 			return err
 		}
 		entity, recordID, err := s.insertEvent(ctx, tx, loanID, e, &posted)

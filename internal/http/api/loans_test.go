@@ -19,7 +19,7 @@ import (
 func ledgerEnv(t *testing.T) (*env, string) {
 	t.Helper()
 	e := newEnv(t)
-	funds, err := fund.NewService(context.Background(), e.conn, mustAudit(t, e))
+	funds, err := fund.NewService(context.Background(), e.conn, mustAudit(t, e), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -183,6 +183,18 @@ func schemas() map[string]schema {
 		"signed_on": dateSchema(""), "first_due_on": dateSchema(""),
 		"maturity_on": dateSchema(""), "amortization": loanProps["amortization"], "frequency": loanProps["frequency"],
 		"grace_periods": integer("")}
+	fundSettings := map[string]schema{
+		"allocation_order": enum("the repayment allocation order new loans of the fund take (interest_first: overdue interest, "+
+			"then overdue principal, then current items, oldest first)", "interest_first", "installment_by_installment"),
+		"restructured_cure_installments": withDesc(nullable(schema{"type": "integer", "minimum": 1, "maximum": 36}),
+			"after how many consecutive installments paid on time a restructured loan is cured; null: never"),
+		"books_closed_through": nullable(dateSchema("the fund's month-end close, at the latest today: a write to a loan of the fund " +
+			"dated on or before it (a reversal: of an event dated so) is refused with 409; null: nothing closed")),
+	}
+	fundOut := map[string]schema{"id": integer(""), "name": str(""), "base_currency": str("ISO 4217"), "created_at": timestamp()}
+	for k, v := range fundSettings {
+		fundOut[k] = v
+	}
 	return map[string]schema{
 		"Problem": closed([]string{"type", "title", "status"}, map[string]schema{
 			"type": str(""), "title": str(""), "status": integer(""), "detail": str(""), "instance": str(""),
@@ -197,10 +209,12 @@ func schemas() map[string]schema {
 		"Partner":      closed(keys(partnerOut), partnerOut),
 		"PartnerInput": closed([]string{"name", "country", "legal_status"}, partnerProps),
 		"PartnerPatch": withDesc(closed(nil, partnerProps), "JSON merge patch: members sent change, null clears"),
-		"Fund": closed([]string{"id", "name", "base_currency", "created_at"}, map[string]schema{
-			"id": integer(""), "name": str(""), "base_currency": str("ISO 4217"), "created_at": timestamp()}),
+		"Fund": closed([]string{"id", "name", "base_currency", "created_at", "allocation_order", "restructured_cure_installments",
+			"books_closed_through"}, fundOut),
 		"FundInput": closed([]string{"name", "base_currency"}, map[string]schema{"name": str(""), "base_currency": str("ISO 4217")}),
-		"Loan":      closed(loanRequired, loanProps),
+		"FundPatch": withDesc(closed(nil, fundSettings), "the fund's settings: the members sent change; every change is audited, "+
+			"re-opening closed books (books_closed_through moved back, or null) included"),
+		"Loan": closed(loanRequired, loanProps),
 		"LoanListItem": closed(append(append([]string{}, loanRequired...), "disbursed", "outstanding_principal"),
 			loanList),
 		"LoanInput": closed([]string{"reference", "currency", "committed_amount", "interest_rate", "day_count", "signed_on",
@@ -336,6 +350,9 @@ func operations() []operation {
 		{method: "DELETE", path: "/partners/{id}", summary: "Delete a partner (409 while loans or statements refer to it)", role: "manager", status: 204},
 		{method: "GET", path: "/funds", summary: "List funds", role: "viewer", status: 200, response: "items:Fund"},
 		{method: "POST", path: "/funds", summary: "Create a fund", role: "admin", body: "FundInput", status: 201, response: "Fund"},
+		{method: "GET", path: "/funds/{id}", summary: "A fund, with its settings", role: "viewer", status: 200, response: "Fund"},
+		{method: "PATCH", path: "/funds/{id}", summary: "Change a fund's settings: allocation order of new loans, cure of restructured loans, books closed through",
+			role: "admin", body: "FundPatch", status: 200, response: "Fund"},
 		{method: "POST", path: "/partners/{id}/loans", summary: "Record a loan to the partner", role: "manager", body: "LoanInput", status: 201, response: "Loan"},
 		{method: "GET", path: "/loans", summary: "List loans", role: "viewer",
 			query: []param{q("partner_id", "", integer("")), q("fund_id", "", integer("")), q("status", "", str(""))}, status: 200, response: "items:LoanListItem"},

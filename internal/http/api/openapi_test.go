@@ -83,6 +83,10 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	if err := e.conn.Get(&loanID, `SELECT id FROM loans WHERE reference = 'ADRA-PEN-01'`); err != nil {
 		t.Fatal(err)
 	}
+	var fundID int64
+	if err := e.conn.Get(&fundID, `SELECT min(id) FROM funds`); err != nil {
+		t.Fatal(err)
+	}
 	var repaymentID int64
 	if err := e.conn.Get(&repaymentID, `SELECT max(id) FROM loan_transactions WHERE loan_id = $1 AND kind = 'repayment'`, loanID); err != nil {
 		t.Fatal(err)
@@ -130,6 +134,9 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 		{user.Admin, "GET", "/tokens", "/tokens", nil, 200, nil},
 		{user.Admin, "POST", "/tokens", "/tokens", map[string]any{"email": "new@example.org", "name": "schema"}, 201, nil},
 		{user.Admin, "GET", "/audit", "/audit?limit=5", nil, 200, nil},
+		{user.Viewer, "GET", "/funds/{id}", fmt.Sprintf("/funds/%d", fundID), nil, 200, nil},
+		{user.Admin, "PATCH", "/funds/{id}", fmt.Sprintf("/funds/%d", fundID), map[string]any{"restructured_cure_installments": 12}, 200, nil},
+		{user.Admin, "PATCH", "/funds/{id}", fmt.Sprintf("/funds/%d", fundID), map[string]any{"allocation_order": "random"}, 422, []string{"allocation_order"}},
 		// Problems have their documented shape too.
 		{user.Manager, "POST", "/partners", "/partners", map[string]any{"name": "", "country": "XX"}, 422, []string{"name", "country", "legal_status"}},
 		{user.Viewer, "GET", "/loans/{id}", "/loans/99999", nil, 404, nil},

@@ -52,14 +52,19 @@ type newTokenJSON struct {
 }
 
 type fundJSON struct {
-	ID           int64     `json:"id"`
-	Name         string    `json:"name"`
-	BaseCurrency string    `json:"base_currency"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID                           int64     `json:"id"`
+	Name                         string    `json:"name"`
+	BaseCurrency                 string    `json:"base_currency"`
+	CreatedAt                    time.Time `json:"created_at"`
+	AllocationOrder              string    `json:"allocation_order"`
+	RestructuredCureInstallments *int      `json:"restructured_cure_installments"`
+	BooksClosedThrough           *string   `json:"books_closed_through"`
 }
 
 func toFundJSON(f fund.Fund) fundJSON {
-	return fundJSON{ID: f.ID, Name: f.Name, BaseCurrency: f.BaseCurrency, CreatedAt: f.CreatedAt}
+	return fundJSON{ID: f.ID, Name: f.Name, BaseCurrency: f.BaseCurrency, CreatedAt: f.CreatedAt,
+		AllocationOrder: string(f.AllocationOrder), RestructuredCureInstallments: f.RestructuredCureInstallments,
+		BooksClosedThrough: optDate(f.BooksClosedThrough)}
 }
 
 type auditEntryJSON struct {

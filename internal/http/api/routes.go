@@ -60,6 +60,8 @@ func Register(app *fiber.App, d Deps) {
 	admin := edge.RequireRole(user.Admin, principal)
 	v1.Get("/funds", h.listFunds)
 	v1.Post("/funds", admin, h.createFund)
+	v1.Get("/funds/:id", h.getFund)
+	v1.Patch("/funds/:id", admin, h.patchFund)
 
 	v1.Post("/partners/:id/loans", h.createLoan)
 	v1.Get("/loans", h.listLoans)

@@ -61,6 +61,7 @@ func TestAdminPagesNeedTheAdminRole(t *testing.T) {
 		"/admin/users":  "Invite a user",
 		"/admin/tokens": "New token",
 		"/admin/limits": "Max share (% of the total)",
+		"/admin/funds":  "Books closed through",
 		"/admin/audit":  "Newest first",
 	} {
 		admin.get(path).must(t, http.StatusOK, text, `aria-label="Admin"`, `href="/admin/audit"`)

@@ -42,8 +42,10 @@ type loanPage struct {
 	Txs         []loan.Transaction // with their allocations as of the as-of date
 	Resched     []loan.Rescheduling
 	// Version is the loan's history as the page shows it; every event form carries it.
-	Version     string
-	Frequencies []Option
+	Version string
+	// ClosedThrough is the fund's close: no entry may be dated on or before it.
+	ClosedThrough *time.Time
+	Frequencies   []Option
 	// Open is the event form shown open with the user's values ("repayment"...).
 	Open string
 	// Allocation is a repayment's preview.
@@ -115,11 +117,16 @@ func (h *handlers) loanPage(c *fiber.Ctx, p Page, id int64, asOf time.Time) (Pag
 	if err != nil {
 		return p, err
 	}
+	settings, err := h.Funds.Settings(ctx, d.Loan.FundID)
+	if err != nil {
+		return p, err
+	}
 	today := h.today()
 	data := loanPage{Loan: d.Loan, Partner: pt, AsOf: asOf, Today: today, Balances: d.Balances, Owed: owed,
 		Terms: d.State.Terms, XIRR: d.XIRR, Overpaid: d.State.Overpaid, Resched: d.Reschedulings, Version: d.Version,
-		Frequencies: append([]Option{{"", "Keep " + string(d.State.Terms.Frequency)}}, frequencyOptions...),
-		defaults:    map[string]string{"date": today.Format(civil.Layout), "version": d.Version}}
+		ClosedThrough: settings.BooksClosedThrough,
+		Frequencies:   append([]Option{{"", "Keep " + string(d.State.Terms.Frequency)}}, frequencyOptions...),
+		defaults:      map[string]string{"date": today.Format(civil.Layout), "version": d.Version}}
 	for _, in := range d.State.Installments {
 		data.Schedule = append(data.Schedule, newInstallmentRow(in, asOf))
 	}

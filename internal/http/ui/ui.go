@@ -123,6 +123,8 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.Post("/admin/tokens/:id/revoke", admin, h.revokeToken)
 	pages.Get("/admin/limits", admin, h.limitsForm)
 	pages.Post("/admin/limits", admin, h.putLimits)
+	pages.Get("/admin/funds", admin, h.fundsSettings)
+	pages.Post("/admin/funds/:id", admin, h.updateFundSettings)
 	pages.Get("/admin/audit", admin, h.auditLog)
 	return h.WriteError, nil
 }
