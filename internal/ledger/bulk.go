@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/govalues/decimal"
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/audit"
@@ -39,7 +38,7 @@ type derived struct {
 	state    *loan.State
 	status   loan.Status
 	timeline []loan.Step
-	totals   [][8]decimal.Decimal // per transaction, as derive gives them
+	totals   []derivedRow // per transaction, as derive gives them
 	txs      []loan.Transaction
 }
 
@@ -246,7 +245,7 @@ func refsOf(out []derived) derivedRefs {
 func copyLoans(ctx context.Context, tx *sqlx.Tx, histories []History, out []derived) error {
 	return db.Copy(ctx, tx, "loans", []string{"id", "fund_id", "partner_id", "reference", "currency", "committed_amount",
 		"interest_rate", "day_count", "signed_on", "first_due_on", "maturity_on", "amortization", "frequency", "grace_periods",
-		"purpose", "status", "restructured_on"}, len(histories), func(i int) []any {
+		"purpose", "status", "restructured_on", "allocation_order", "default_margin", "prepayment_fee"}, len(histories), func(i int) []any {
 		l := histories[i].Loan
 		var restructured any // NULL unless a rescheduling moved overdue amounts
 		if on := out[i].state.RestructuredOn; on != nil {
@@ -254,18 +253,20 @@ func copyLoans(ctx context.Context, tx *sqlx.Tx, histories []History, out []deri
 		}
 		return []any{out[i].id, *l.FundID, l.PartnerID, l.Reference, l.Currency.Code, l.Committed.String(), l.Rate.String(),
 			string(l.DayCount), civil.Format(l.SignedOn), civil.Format(l.FirstDueOn), civil.Format(l.MaturityOn), string(l.Amortization),
-			string(l.Frequency), l.GracePeriods, l.Purpose, string(out[i].status), restructured}
+			string(l.Frequency), l.GracePeriods, l.Purpose, string(out[i].status), restructured, string(l.Order.OrDefault()),
+			l.DefaultMargin.String(), l.PrepaymentFee.String()}
 	})
 }
 
 func copyTransactions(ctx context.Context, tx *sqlx.Tx, out []derived, txs []rowRef) error {
 	return db.WithoutIndexes(ctx, tx, "loan_transactions", len(txs), func() error {
 		return db.Copy(ctx, tx, "loan_transactions", []string{"id", "loan_id", "kind", "value_date", "amount", "principal", "interest",
-			"prepaid", "reason", "cum_disbursed", "cum_principal_repaid", "cum_interest_paid", "cum_written_off", "overpaid"}, len(txs), func(i int) []any {
+			"prepaid", "reason", "cum_disbursed", "cum_principal_repaid", "cum_interest_paid", "cum_written_off", "overpaid",
+			"late_interest", "fee"}, len(txs), func(i int) []any {
 			d := &out[txs[i].loan]
 			t, v := d.txs[txs[i].k], d.totals[txs[i].k]
 			return []any{t.ID, d.id, string(t.Kind), civil.Format(t.Date), t.Amount.String(), v[0].String(), v[1].String(), v[2].String(),
-				t.Reason, v[3].String(), v[4].String(), v[5].String(), v[6].String(), v[7].String()}
+				t.Reason, v[3].String(), v[4].String(), v[5].String(), v[6].String(), v[7].String(), v[8].String(), v[9].String()}
 		})
 	})
 }

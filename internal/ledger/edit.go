@@ -83,7 +83,8 @@ func changedTerms(a, b loan.Terms) []string {
 		{"interest_rate", a.Rate.Equal(b.Rate)}, {"day_count", a.DayCount == b.DayCount}, {"signed_on", a.SignedOn.Equal(b.SignedOn)},
 		{"first_due_on", a.FirstDueOn.Equal(b.FirstDueOn)}, {"maturity_on", a.MaturityOn.Equal(b.MaturityOn)},
 		{"amortization", a.Amortization == b.Amortization}, {"frequency", a.Frequency == b.Frequency},
-		{"grace_periods", a.GracePeriods == b.GracePeriods},
+		{"grace_periods", a.GracePeriods == b.GracePeriods}, {"allocation_order", a.Order.OrDefault() == b.Order.OrDefault()},
+		{"default_margin", a.DefaultMargin.Equal(b.DefaultMargin)}, {"prepayment_fee", a.PrepaymentFee.Equal(b.PrepaymentFee)},
 	} {
 		if !c.same {
 			out = append(out, c.field)
@@ -107,7 +108,8 @@ func (s *Service) changeTerms(ctx context.Context, tx *sqlx.Tx, before loan.Loan
 	}
 	var after loan.Loan
 	if err := tx.StmtxContext(ctx, s.q.UpdateTerms).GetContext(ctx, &after, before.ID, t.Currency.Code, t.Committed, t.Rate,
-		t.DayCount, t.SignedOn, t.FirstDueOn, t.MaturityOn, t.Amortization, t.Frequency, t.GracePeriods); err != nil {
+		t.DayCount, t.SignedOn, t.FirstDueOn, t.MaturityOn, t.Amortization, t.Frequency, t.GracePeriods, t.Order.OrDefault(),
+		t.DefaultMargin, t.PrepaymentFee); err != nil {
 		return loan.Loan{}, db.TranslateError(err, constraints)
 	}
 	after = loan.Normalize(after)

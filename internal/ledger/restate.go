@@ -226,6 +226,8 @@ func restatedFigures(l loan.Loan, txs []loan.Transaction, before, after *loan.St
 		note(what+" interest", amount(a.Interest, scale), amount(b.Interest, scale))
 		note(what+" prepaid", amount(a.Prepaid, scale), amount(b.Prepaid, scale))
 		note(what+" overpaid", amount(a.Overpaid, scale), amount(b.Overpaid, scale))
+		note(what+" late_interest", amount(a.LateInterest, scale), amount(b.LateInterest, scale))
+		note(what+" fee", amount(a.Fee, scale), amount(b.Fee, scale))
 	}
 	note("status", string(l.Status), string(after.Balances().Status))
 	note("restructured_on", optionalDate(before.RestructuredOn), optionalDate(after.RestructuredOn))

@@ -168,11 +168,21 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewLoan) (lo
 	if err := bad.Err(); err != nil {
 		return loan.Loan{}, err
 	}
+	if in.Order == "" {
+		// Not stated: the fund's default, kept on the loan (a later change of the
+		// fund's default leaves the loans it already has alone).
+		settings, err := s.funds.Settings(ctx, *in.FundID)
+		if err != nil {
+			return loan.Loan{}, err
+		}
+		in.Order = loan.AllocationOrder(settings.AllocationOrder)
+	}
 	row := loan.Loan{
 		FundID: *in.FundID, PartnerID: in.PartnerID, Reference: in.Reference, Currency: in.Currency.Code,
 		Committed: in.Committed, Rate: in.Rate, DayCount: in.DayCount, SignedOn: in.SignedOn,
 		FirstDueOn: in.FirstDueOn, MaturityOn: in.MaturityOn, Amortization: in.Amortization,
 		Frequency: in.Frequency, GracePeriods: in.GracePeriods, Purpose: in.Purpose,
+		AllocationOrder: in.Order, DefaultMargin: in.DefaultMargin, PrepaymentFee: in.PrepaymentFee,
 	}
 	var l loan.Loan
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
@@ -206,17 +216,11 @@ func (s *Service) Get(ctx context.Context, id int64, asOf time.Time) (Detail, er
 	if err != nil {
 		return Detail{}, err
 	}
-	l = loan.Normalize(l)
-	if len(txs) > 0 && !asOf.Before(loan.LastEvent(txs, rs)) {
-		// Nothing happened after asOf: what the last write derived and stored is the
-		// replay's answer (TestStoredStateMatchesReplay holds them equal).
-		st, err := s.storedState(ctx, s.conn, l, txs, rs, asOf)
-		if err != nil {
-			return Detail{}, err
-		}
-		return detailOf(l, st, txs, rs, asOf), nil
-	}
-	return detail(l, txs, rs, asOf)
+	// Always a replay: since interest follows the cash (rules 3) a loan's figures move
+	// between its events (interest accrues, installments fall due unpaid and their
+	// principal goes on bearing interest), so what the last write stored answers only
+	// its own date. Measured: 0.5 ms more on a loan of 500 transactions (PERFORMANCE.md).
+	return detail(loan.Normalize(l), txs, rs, asOf)
 }
 
 // storedState rebuilds the State the last write's replay stored: the schedule and the
@@ -248,7 +252,8 @@ func (s *Service) storedState(ctx context.Context, q sqlx.QueryerContext, l loan
 		case loan.Repayment:
 			st.PrincipalRepaid = money.MustAdd(st.PrincipalRepaid, t.Principal)
 			st.InterestPaid = money.MustAdd(st.InterestPaid, t.Interest)
-			st.Allocations[t.ID] = loan.Allocation{Principal: t.Principal, Interest: t.Interest, Prepaid: t.Prepaid, Overpaid: t.Overpaid}
+			st.Allocations[t.ID] = loan.Allocation{Principal: t.Principal, Interest: t.Interest, Prepaid: t.Prepaid, Overpaid: t.Overpaid,
+				LateInterest: t.LateInterest, Fee: t.Fee}
 			st.Overpaid = money.MustAdd(st.Overpaid, t.Overpaid)
 		case loan.WriteOff:
 			st.WrittenOff = money.MustAdd(st.WrittenOff, t.Amount)
@@ -356,7 +361,7 @@ func (s *Service) transactions(ctx context.Context, st *sqlx.Stmt, id int64) ([]
 	for rows.Next() {
 		var t loan.Transaction
 		if err := rows.Scan(&t.ID, &t.LoanID, &t.Kind, &t.Date, &t.Amount, &t.Principal, &t.Interest, &t.Prepaid, &t.Reason,
-			&t.Reverses, &t.ReversedBy, &t.ReversedAt, &t.Overpaid); err != nil {
+			&t.Reverses, &t.ReversedBy, &t.ReversedAt, &t.Overpaid, &t.LateInterest, &t.Fee); err != nil {
 			return nil, fmt.Errorf("loan %d transactions: %w", id, err)
 		}
 		txs = append(txs, t)
@@ -553,6 +558,7 @@ func (p *Posted) reportApplied(txs []loan.Transaction, rs []loan.Rescheduling, s
 	for i := range txs {
 		if a, ok := st.Allocations[txs[i].ID]; ok {
 			txs[i].Principal, txs[i].Interest, txs[i].Prepaid = a.Principal, a.Interest, a.Prepaid
+			txs[i].Overpaid, txs[i].LateInterest, txs[i].Fee = a.Overpaid, a.LateInterest, a.Fee
 		}
 		if p.Transaction != nil && txs[i].ID == p.Transaction.ID {
 			*p.Transaction = txs[i]
@@ -630,7 +636,7 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l loan.Loan, tx
 	// Allocations and running totals, in event order (txs are in date, then id, order).
 	n := len(txs)
 	ids := make([]int64, n)
-	vals := make([][]string, 8)
+	vals := make([][]string, len(derivedRow{}))
 	for i := range vals {
 		vals[i] = make([]string, n)
 	}
@@ -645,7 +651,8 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l loan.Loan, tx
 		}
 	}
 	if _, err := tx.StmtxContext(ctx, s.q.UpdateDerived).ExecContext(ctx, pq.Array(ids), pq.Array(vals[0]), pq.Array(vals[1]),
-		pq.Array(vals[2]), pq.Array(vals[3]), pq.Array(vals[4]), pq.Array(vals[5]), pq.Array(vals[6]), pq.Array(vals[7])); err != nil {
+		pq.Array(vals[2]), pq.Array(vals[3]), pq.Array(vals[4]), pq.Array(vals[5]), pq.Array(vals[6]), pq.Array(vals[7]),
+		pq.Array(vals[8]), pq.Array(vals[9])); err != nil {
 		return fmt.Errorf("store allocations of loan %d: %w", l.ID, err)
 	}
 	if _, err := tx.StmtxContext(ctx, s.q.DeleteInst).ExecContext(ctx, l.ID); err != nil {
@@ -682,19 +689,23 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l loan.Loan, tx
 	return nil
 }
 
+// derivedRow is what a replay derives for a transaction: principal, interest, prepaid,
+// the cumulative disbursed, principal repaid, interest paid and written off, then
+// overpaid, late interest and fee (update-derived's columns, in its order).
+type derivedRow = [10]decimal.Decimal
+
 // derive gives each transaction (in date, then id, order) what the replay st applied it
-// to and the loan's running totals after it: principal, interest, prepaid, then the
-// cumulative disbursed, principal repaid, interest paid and written off, then overpaid.
-func derive(txs []loan.Transaction, st *loan.State) (_ [][8]decimal.Decimal, err error) {
+// to and the loan's running totals after it (derivedRow).
+func derive(txs []loan.Transaction, st *loan.State) (_ []derivedRow, err error) {
 	defer money.RecoverOverflow(&err)
-	out := make([][8]decimal.Decimal, len(txs))
+	out := make([]derivedRow, len(txs))
 	var cd, cp, ci, cw decimal.Decimal
 	for i, t := range txs {
 		a := st.Allocations[t.ID]
 		if !t.Live() {
 			// A reversed transaction keeps the allocation it had when it was reversed,
 			// a reversal its own; neither counts in the running totals.
-			out[i] = [8]decimal.Decimal{t.Principal, t.Interest, t.Prepaid, cd, cp, ci, cw, t.Overpaid}
+			out[i] = derivedRow{t.Principal, t.Interest, t.Prepaid, cd, cp, ci, cw, t.Overpaid, t.LateInterest, t.Fee}
 			continue
 		}
 		switch t.Kind {
@@ -706,7 +717,7 @@ func derive(txs []loan.Transaction, st *loan.State) (_ [][8]decimal.Decimal, err
 		case loan.WriteOff:
 			cw = money.MustAdd(cw, t.Amount)
 		}
-		out[i] = [8]decimal.Decimal{a.Principal, a.Interest, a.Prepaid, cd, cp, ci, cw, a.Overpaid}
+		out[i] = derivedRow{a.Principal, a.Interest, a.Prepaid, cd, cp, ci, cw, a.Overpaid, a.LateInterest, a.Fee}
 	}
 	return out, nil
 }

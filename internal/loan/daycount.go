@@ -11,8 +11,12 @@ import (
 // restated once, at start-up (ledger.Service.Restate), when it goes up:
 //  1. the first round's rules;
 //  2. annuities level under every day count (the principal absorbs the actual days),
-//     and day counts by the names agreements use (issue 16).
-const Rules = 2
+//     and day counts by the names agreements use (issue 16);
+//  3. interest follows the cash: it accrues on the principal actually outstanding
+//     (overdue principal too), a prepayment lowers the period's interest from its
+//     date, and the same cash on a day gives the same balances however it is split;
+//     interest on overdue principal after maturity is due at once (issue 16).
+const Rules = 3
 
 // DayCount is how a period's length becomes a fraction of a year: the convention a
 // loan agreement names, by the name it uses (ISDA 2006 Definitions, section 4.16).

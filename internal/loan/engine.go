@@ -158,7 +158,7 @@ type ledger struct {
 	// so that splitting the day's cash does not round it differently.
 	feeDay             time.Time
 	dayPrepaid, dayFee decimal.Decimal
-	st          State
+	st                 State
 }
 
 // Replay applies events (in date order, and in the order they were recorded within a

@@ -33,6 +33,10 @@ type Loan struct {
 	// RestructuredOn is State.RestructuredOn as the last write's replay found it (read
 	// with the loan by the ledger's Get, for its stored state).
 	RestructuredOn *time.Time `db:"restructured_on" json:"restructured_on,omitempty"`
+	// The agreement's options (Terms): allocation order, default margin, prepayment fee.
+	AllocationOrder AllocationOrder `db:"allocation_order" json:"allocation_order"`
+	DefaultMargin   decimal.Decimal `db:"default_margin" json:"default_margin"`
+	PrepaymentFee   decimal.Decimal `db:"prepayment_fee" json:"prepayment_fee"`
 }
 
 // Terms are the loan's original terms, for Replay.
@@ -41,6 +45,7 @@ func (l Loan) Terms() Terms {
 		Currency: money.MustCurrency(l.Currency), Committed: l.Committed, Rate: l.Rate, DayCount: l.DayCount,
 		SignedOn: civil.Of(l.SignedOn), FirstDueOn: civil.Of(l.FirstDueOn), MaturityOn: civil.Of(l.MaturityOn),
 		Amortization: l.Amortization, Frequency: l.Frequency, GracePeriods: l.GracePeriods,
+		Order: l.AllocationOrder, DefaultMargin: l.DefaultMargin, PrepaymentFee: l.PrepaymentFee,
 	}
 }
 
@@ -55,6 +60,9 @@ type Transaction struct {
 	Interest  decimal.Decimal `db:"interest"`
 	Prepaid   decimal.Decimal `db:"prepaid"`
 	Overpaid  decimal.Decimal `db:"overpaid"` // beyond everything owed: a credit (see Allocation)
+	// LateInterest and Fee are the repayment's late interest and prepayment fee.
+	LateInterest decimal.Decimal `db:"late_interest"`
+	Fee          decimal.Decimal `db:"fee"`
 	Reason    string          `db:"reason"`
 	CreatedAt time.Time       `db:"created_at"`
 	// Reverses is, on a reversal, the transaction it reverses; ReversedBy and

@@ -1,26 +1,31 @@
 -- name: insert-loan
 INSERT INTO loans (fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count,
-                   signed_on, first_due_on, maturity_on, amortization, frequency, grace_periods, purpose)
+                   signed_on, first_due_on, maturity_on, amortization, frequency, grace_periods, purpose,
+                   allocation_order, default_margin, prepayment_fee)
 VALUES (:fund_id, :partner_id, :reference, :currency, :committed_amount, :interest_rate, :day_count,
-        :signed_on, :first_due_on, :maturity_on, :amortization, :frequency, :grace_periods, :purpose)
+        :signed_on, :first_due_on, :maturity_on, :amortization, :frequency, :grace_periods, :purpose,
+        :allocation_order, :default_margin, :prepayment_fee)
 RETURNING id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at;
+          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at,
+       allocation_order, default_margin, prepayment_fee;
 
 -- name: get-loan
 SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at, restructured_on
+       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at,
+       allocation_order, default_margin, prepayment_fee, restructured_on
 FROM loans WHERE id = $1;
 
 -- name: get-loan-for-update
 SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at, restructured_on
+       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at,
+       allocation_order, default_margin, prepayment_fee, restructured_on
 FROM loans WHERE id = $1 FOR UPDATE;
 
 -- name: list-loans
 -- Filters are optional (NULL or empty: any). Outstanding principal as recorded today.
 SELECT l.id, l.fund_id, l.partner_id, l.reference, l.currency, l.committed_amount, l.interest_rate, l.day_count,
        l.signed_on, l.first_due_on, l.maturity_on, l.amortization, l.frequency, l.grace_periods, l.purpose,
-       l.status, l.created_at, l.updated_at,
+       l.status, l.created_at, l.updated_at, l.allocation_order, l.default_margin, l.prepayment_fee,
        coalesce(t.disbursed, 0) AS disbursed, coalesce(t.outstanding, 0) AS outstanding
 FROM loans l
 LEFT JOIN LATERAL (
@@ -36,20 +41,24 @@ ORDER BY l.signed_on DESC, l.id DESC;
 -- name: update-loan-description
 UPDATE loans SET reference = $2, purpose = $3, updated_at = now() WHERE id = $1
 RETURNING id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at, restructured_on;
+          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at,
+       allocation_order, default_margin, prepayment_fee, restructured_on;
 
 -- name: update-loan-terms
 -- Until the first disbursement (the ledger checks under the row lock), every term.
 UPDATE loans SET currency = $2, committed_amount = $3, interest_rate = $4, day_count = $5, signed_on = $6,
-    first_due_on = $7, maturity_on = $8, amortization = $9, frequency = $10, grace_periods = $11, updated_at = now()
+    first_due_on = $7, maturity_on = $8, amortization = $9, frequency = $10, grace_periods = $11,
+    allocation_order = $12, default_margin = $13, prepayment_fee = $14, updated_at = now()
 WHERE id = $1
 RETURNING id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at, restructured_on;
+          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at,
+       allocation_order, default_margin, prepayment_fee, restructured_on;
 
 -- name: cancel-loan
 UPDATE loans SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, updated_at = now() WHERE id = $1
 RETURNING id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at, restructured_on;
+          first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at,
+       allocation_order, default_margin, prepayment_fee, restructured_on;
 
 -- name: update-loan-restructured
 UPDATE loans SET restructured_on = $2 WHERE id = $1;
@@ -60,7 +69,8 @@ UPDATE loans SET status = $2, updated_at = now() WHERE id = $1;
 -- name: list-transactions
 -- Not created_at: parsing 500 timestamps was a tenth of BenchmarkGetLoan500.
 -- Reversed transactions and reversals too: the loan's whole history.
-SELECT id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, reverses, reversed_by, reversed_at, overpaid
+SELECT id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, reverses, reversed_by, reversed_at, overpaid,
+       late_interest, fee
 FROM loan_transactions WHERE loan_id = $1 ORDER BY value_date, id;
 
 -- name: list-reschedules
@@ -73,7 +83,8 @@ FROM loan_reschedules WHERE loan_id = $1 ORDER BY effective_on, id;
 -- transaction sets it.
 INSERT INTO loan_transactions (loan_id, kind, value_date, amount, principal, reason)
 VALUES ($1, $2, $3, $4, $4, $5)
-RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at, overpaid;
+RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at, overpaid,
+          late_interest, fee;
 
 -- name: insert-reschedule
 INSERT INTO loan_reschedules (loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason)
@@ -87,13 +98,15 @@ RETURNING id, loan_id, effective_on, new_maturity_on, new_frequency, new_interes
 -- one also those after it).
 UPDATE loan_transactions t
 SET principal = u.principal, interest = u.interest, prepaid = u.prepaid, overpaid = u.overpaid,
-    cum_disbursed = u.cd, cum_principal_repaid = u.cp, cum_interest_paid = u.ci, cum_written_off = u.cw
+    cum_disbursed = u.cd, cum_principal_repaid = u.cp, cum_interest_paid = u.ci, cum_written_off = u.cw,
+    late_interest = u.late_interest, fee = u.fee
 FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[],
-            $9::numeric[])
-     AS u(id, principal, interest, prepaid, cd, cp, ci, cw, overpaid)
+            $9::numeric[], $10::numeric[], $11::numeric[])
+     AS u(id, principal, interest, prepaid, cd, cp, ci, cw, overpaid, late_interest, fee)
 WHERE t.id = u.id
-  AND (t.principal, t.interest, t.prepaid, t.overpaid, t.cum_disbursed, t.cum_principal_repaid, t.cum_interest_paid, t.cum_written_off)
-      IS DISTINCT FROM (u.principal, u.interest, u.prepaid, u.overpaid, u.cd, u.cp, u.ci, u.cw);
+  AND (t.principal, t.interest, t.prepaid, t.overpaid, t.cum_disbursed, t.cum_principal_repaid, t.cum_interest_paid, t.cum_written_off,
+       t.late_interest, t.fee)
+      IS DISTINCT FROM (u.principal, u.interest, u.prepaid, u.overpaid, u.cd, u.cp, u.ci, u.cw, u.late_interest, u.fee);
 
 -- name: delete-installments
 DELETE FROM loan_installments WHERE loan_id = $1;
@@ -112,7 +125,8 @@ FROM loan_installments WHERE loan_id = $1 ORDER BY seq;
 -- name: position-loans
 -- Every loan signed on or before a date, of one fund or all ($2 NULL).
 SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
-       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at
+       first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at,
+       allocation_order, default_margin, prepayment_fee
 FROM loans
 WHERE signed_on <= $1 AND ($2::bigint IS NULL OR fund_id = $2) AND status <> 'cancelled'
 ORDER BY id;
@@ -136,11 +150,13 @@ ORDER BY r.loan_id, r.effective_on, r.id;
 -- A reversal: value-dated at the original's date, its amount, linked to it.
 INSERT INTO loan_transactions (loan_id, kind, value_date, amount, principal, reason, reverses)
 VALUES ($1, 'reversal', $2, $3, $3, $4, $5)
-RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at, overpaid;
+RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at, overpaid,
+          late_interest, fee;
 
 -- name: mark-reversed
 UPDATE loan_transactions SET reversed_by = $2, reversed_at = now() WHERE id = $1 AND reversed_by IS NULL
-RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at, overpaid;
+RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, reason, created_at, reverses, reversed_by, reversed_at, overpaid,
+          late_interest, fee;
 
 -- name: reverse-reschedule
 UPDATE loan_reschedules SET reversed_at = now(), reversal_reason = $2 WHERE id = $1 AND reversed_at IS NULL

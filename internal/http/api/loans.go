@@ -32,24 +32,29 @@ func optDate(t *time.Time) *string {
 
 // loanJSON is a loan's terms and description.
 type loanJSON struct {
-	ID           int64   `json:"id"`
-	FundID       int64   `json:"fund_id"`
-	PartnerID    int64   `json:"partner_id"`
-	Reference    string  `json:"reference"`
-	Currency     string  `json:"currency"`
-	Committed    string  `json:"committed_amount"`
-	Rate         string  `json:"interest_rate"`
-	DayCount     string  `json:"day_count"`
-	SignedOn     string  `json:"signed_on"`
-	FirstDueOn   string  `json:"first_due_on"`
-	MaturityOn   string  `json:"maturity_on"`
-	Amortization string  `json:"amortization"`
-	Frequency    string  `json:"frequency"`
-	GracePeriods int     `json:"grace_periods"`
-	Purpose      string  `json:"purpose"`
-	Status       string  `json:"status"`
-	Disbursed    *string `json:"disbursed,omitempty"`
-	Outstanding  *string `json:"outstanding_principal,omitempty"`
+	ID           int64  `json:"id"`
+	FundID       int64  `json:"fund_id"`
+	PartnerID    int64  `json:"partner_id"`
+	Reference    string `json:"reference"`
+	Currency     string `json:"currency"`
+	Committed    string `json:"committed_amount"`
+	Rate         string `json:"interest_rate"`
+	DayCount     string `json:"day_count"`
+	SignedOn     string `json:"signed_on"`
+	FirstDueOn   string `json:"first_due_on"`
+	MaturityOn   string `json:"maturity_on"`
+	Amortization string `json:"amortization"`
+	Frequency    string `json:"frequency"`
+	GracePeriods int    `json:"grace_periods"`
+	Purpose      string `json:"purpose"`
+	Status       string `json:"status"`
+	// The agreement's options: how repayments are applied, the default margin over
+	// the contract rate on overdue principal, the prepayment fee (shares; "0": none).
+	AllocationOrder string  `json:"allocation_order"`
+	DefaultMargin   string  `json:"default_margin"`
+	PrepaymentFee   string  `json:"prepayment_fee"`
+	Disbursed       *string `json:"disbursed,omitempty"`
+	Outstanding     *string `json:"outstanding_principal,omitempty"`
 }
 
 func toLoanJSON(l loan.Loan) loanJSON {
@@ -59,7 +64,8 @@ func toLoanJSON(l loan.Loan) loanJSON {
 		Committed: amountIn(l.Committed, sc), Rate: l.Rate.Trim(0).String(), DayCount: string(l.DayCount),
 		SignedOn: dateString(l.SignedOn), FirstDueOn: dateString(l.FirstDueOn), MaturityOn: dateString(l.MaturityOn),
 		Amortization: string(l.Amortization), Frequency: string(l.Frequency), GracePeriods: l.GracePeriods,
-		Purpose: l.Purpose, Status: string(l.Status),
+		Purpose: l.Purpose, Status: string(l.Status), AllocationOrder: string(l.AllocationOrder.OrDefault()),
+		DefaultMargin: l.DefaultMargin.Trim(0).String(), PrepaymentFee: l.PrepaymentFee.Trim(0).String(),
 	}
 }
 
@@ -83,6 +89,10 @@ type transactionJSON struct {
 	Principal string `json:"principal"`
 	Interest  string `json:"interest"`
 	Prepaid   string `json:"prepaid"`
+	// LateInterest (interest on overdue principal, due at once) and Fee (the
+	// prepayment fee): on repayments only.
+	LateInterest *string `json:"late_interest,omitempty"`
+	Fee          *string `json:"fee,omitempty"`
 	// Overpaid is what came beyond everything owed: a credit (only when there is one).
 	Overpaid *string `json:"overpaid,omitempty"`
 	Reason   *string `json:"reason,omitempty"`
@@ -107,27 +117,31 @@ type reschedulingJSON struct {
 // loanDetailJSON is a loan as of a date.
 type loanDetailJSON struct {
 	loanJSON
-	AsOf             string             `json:"as_of"`
-	Disbursed        string             `json:"disbursed"`
-	Undisbursed      string             `json:"undisbursed"`
-	PrincipalRepaid  string             `json:"principal_repaid"`
-	InterestPaid     string             `json:"interest_paid"`
-	WrittenOff       string             `json:"written_off"`
-	Recovered        string             `json:"recovered"`
-	Overpaid         string             `json:"overpaid"`
-	RestructuredOn   *string            `json:"restructured_on"`
-	OutstandingNow   string             `json:"outstanding_principal"`
-	OverduePrincipal string             `json:"overdue_principal"`
-	OverdueInterest  string             `json:"overdue_interest"`
-	DaysPastDue      int                `json:"days_past_due"`
-	AgingBucket      string             `json:"aging_bucket"`
-	NextDueOn        *string            `json:"next_due_on"`
-	NextDueAmount    *string            `json:"next_due_amount"`
-	XIRR             *float64           `json:"xirr"`
-	CurrentTerms     currentTermsJSON   `json:"current_terms"`
-	Schedule         []installmentJSON  `json:"schedule"`
-	Transactions     []transactionJSON  `json:"transactions"`
-	Reschedulings    []reschedulingJSON `json:"reschedulings"`
+	AsOf             string  `json:"as_of"`
+	Disbursed        string  `json:"disbursed"`
+	Undisbursed      string  `json:"undisbursed"`
+	PrincipalRepaid  string  `json:"principal_repaid"`
+	InterestPaid     string  `json:"interest_paid"`
+	WrittenOff       string  `json:"written_off"`
+	Recovered        string  `json:"recovered"`
+	Overpaid         string  `json:"overpaid"`
+	RestructuredOn   *string `json:"restructured_on"`
+	OutstandingNow   string  `json:"outstanding_principal"`
+	OverduePrincipal string  `json:"overdue_principal"`
+	OverdueInterest  string  `json:"overdue_interest"`
+	// AccruedInterest: earned since the last due date, not yet due (month-end accrual);
+	// LateInterest: interest on overdue principal, due at once and unpaid.
+	AccruedInterest string             `json:"accrued_interest"`
+	LateInterest    string             `json:"late_interest"`
+	DaysPastDue     int                `json:"days_past_due"`
+	AgingBucket     string             `json:"aging_bucket"`
+	NextDueOn       *string            `json:"next_due_on"`
+	NextDueAmount   *string            `json:"next_due_amount"`
+	XIRR            *float64           `json:"xirr"`
+	CurrentTerms    currentTermsJSON   `json:"current_terms"`
+	Schedule        []installmentJSON  `json:"schedule"`
+	Transactions    []transactionJSON  `json:"transactions"`
+	Reschedulings   []reschedulingJSON `json:"reschedulings"`
 	// Shadows the embedded status: the status at the as-of date.
 	StatusAsOf string `json:"status"`
 }
@@ -148,6 +162,7 @@ func toLoanDetailJSON(d ledger.Detail) loanDetailJSON {
 		Disbursed: a(b.Disbursed), Undisbursed: a(b.Undisbursed), PrincipalRepaid: a(b.PrincipalRepaid),
 		InterestPaid: a(b.InterestPaid), WrittenOff: a(b.WrittenOff), Recovered: a(b.Recovered), Overpaid: a(d.State.Overpaid), OutstandingNow: a(b.Outstanding),
 		OverduePrincipal: a(b.OverduePrincipal), OverdueInterest: a(b.OverdueInterest),
+		AccruedInterest: a(b.AccruedInterest), LateInterest: a(b.LateInterest),
 		DaysPastDue: b.DaysPastDue, AgingBucket: b.AgingBucket, NextDueOn: optDate(b.NextDueOn), XIRR: d.XIRR,
 		StatusAsOf: string(b.Status), RestructuredOn: restructuredOn(d),
 		CurrentTerms: currentTermsJSON{InterestRate: d.State.Terms.Rate.Trim(0).String(),
@@ -180,6 +195,7 @@ func toLoanDetailJSON(d ledger.Detail) loanDetailJSON {
 func toTransactionJSON(t loan.Transaction, sc int, st *loan.State) transactionJSON {
 	if a, ok := st.Allocations[t.ID]; ok {
 		t.Principal, t.Interest, t.Prepaid, t.Overpaid = a.Principal, a.Interest, a.Prepaid, a.Overpaid
+		t.LateInterest, t.Fee = a.LateInterest, a.Fee
 	}
 	out := transactionJSON{ID: t.ID, Kind: string(t.Kind), Date: dateString(t.Date), Amount: amountIn(t.Amount, sc),
 		Principal: amountIn(t.Principal, sc), Interest: amountIn(t.Interest, sc), Prepaid: amountIn(t.Prepaid, sc)}
@@ -190,6 +206,10 @@ func toTransactionJSON(t loan.Transaction, sc int, st *loan.State) transactionJS
 	if t.Overpaid.IsPos() {
 		o := amountIn(t.Overpaid, sc)
 		out.Overpaid = &o
+	}
+	if t.Kind == loan.Repayment {
+		late, fee := amountIn(t.LateInterest, sc), amountIn(t.Fee, sc)
+		out.LateInterest, out.Fee = &late, &fee
 	}
 	return out
 }
@@ -311,6 +331,8 @@ func (h *handlers) owedOnLoan(c *fiber.Ctx) error {
 		"overdue_interest": amountIn(owed.OverdueInterest, sc), "overdue_principal": amountIn(owed.OverduePrincipal, sc),
 		"current_interest": amountIn(owed.CurrentInterest, sc), "current_principal": amountIn(owed.CurrentPrincipal, sc),
 		"future_principal": amountIn(owed.FuturePrincipal, sc), "total": amountIn(owed.Total(), sc),
+		"late_interest": amountIn(owed.LateInterest, sc), "due": amountIn(owed.Due(), sc),
+		"payoff_interest": amountIn(owed.PayoffInterest, sc), "prepayment_fee": amountIn(owed.PrepaymentFee, sc),
 	})
 }
 
@@ -450,10 +472,13 @@ func readTerms(o *object, t *loan.Terms) {
 	o.date("first_due_on", &t.FirstDueOn)
 	o.date("maturity_on", &t.MaturityOn)
 	o.integer("grace_periods", &t.GracePeriods)
+	o.amount("default_margin", &t.DefaultMargin)
+	o.amount("prepayment_fee", &t.PrepaymentFee)
 	for name, set := range map[string]func(string){
-		"day_count":    func(v string) { t.DayCount = loan.ParseDayCount(v) },
-		"amortization": func(v string) { t.Amortization = loan.ParseAmortization(v) },
-		"frequency":    func(v string) { t.Frequency = loan.ParseFrequency(v) },
+		"allocation_order": func(v string) { t.Order = loan.AllocationOrder(strings.ToLower(strings.TrimSpace(v))) },
+		"day_count":        func(v string) { t.DayCount = loan.ParseDayCount(v) },
+		"amortization":     func(v string) { t.Amortization = loan.ParseAmortization(v) },
+		"frequency":        func(v string) { t.Frequency = loan.ParseFrequency(v) },
 	} {
 		if o.has(name) {
 			var v string
