@@ -43,4 +43,3 @@ func runRestatements(ctx context.Context, args []string, io cli.Stdio) error {
 	w.Flush()
 	return w.Error()
 }
-

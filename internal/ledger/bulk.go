@@ -98,6 +98,12 @@ func (s *Service) Load(ctx context.Context, actor audit.Actor, histories []Histo
 			return err
 		}
 		say("%d transactions and %d installments copied", res.Transactions, res.Installments)
+		if len(histories) > 0 {
+			last := firstLoan + int64(len(histories)) - 1
+			if _, err := tx.StmtxContext(ctx, s.q.UpdateUnpaid).ExecContext(ctx, firstLoan, last); err != nil {
+				return fmt.Errorf("load loans: oldest unpaid installments: %w", err)
+			}
+		}
 		loaded := make([]book.Loaded, len(histories))
 		for i, h := range histories {
 			loaded[i] = book.Loaded{Key: book.Key{PartnerID: h.Loan.PartnerID, FundID: *h.Loan.FundID, Currency: h.Loan.Currency.Code},

@@ -61,11 +61,12 @@ type Service struct {
 	watch *watchQueries
 	// restate are the queries of a restatement under new rules (restate.go).
 	restate *restateQueries
-	q       struct {
+	// list are the loans list's query templates (list.go).
+	list listQueries
+	q    struct {
 		Insert          *sqlx.NamedStmt `query:"insert-loan"`
 		Get             *sqlx.Stmt      `query:"get-loan"`
 		ForUpdate       *sqlx.Stmt      `query:"get-loan-for-update"`
-		List            *sqlx.Stmt      `query:"list-loans"`
 		UpdateDesc      *sqlx.Stmt      `query:"update-loan-description"`
 		UpdateStatus    *sqlx.Stmt      `query:"update-loan-status"`
 		Transactions    *sqlx.Stmt      `query:"list-transactions"`
@@ -85,6 +86,7 @@ type Service struct {
 		UpdateTerms     *sqlx.Stmt      `query:"update-loan-terms"`
 		UpdateRestruct  *sqlx.Stmt      `query:"update-loan-restructured"`
 		UpdateFigures   *sqlx.Stmt      `query:"update-loan-figures"`
+		UpdateUnpaid    *sqlx.Stmt      `query:"update-loans-unpaid"`
 		Cancel          *sqlx.Stmt      `query:"cancel-loan"`
 	}
 }
@@ -110,6 +112,9 @@ func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, funds *fund.
 		return nil, err
 	}
 	if s.restate, err = prepareRestate(ctx, conn); err != nil {
+		return nil, err
+	}
+	if s.list, err = loadListQueries(ctx, conn); err != nil {
 		return nil, err
 	}
 	return s, nil

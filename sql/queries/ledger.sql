@@ -16,61 +16,21 @@ SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_
        first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at, restructured_on
 FROM loans WHERE id = $1 FOR UPDATE;
 
--- name: list-loans
--- A page of the loans list: the loans matching the filters (NULL, empty or false: any),
--- in the order of a sort key ($10: its text and number parts, one of them constant)
--- and id, descending when $11, after a cursor ($12, $14, $13; NULL $13: from the
--- start), at most $15 (NULL: every one), with how many match in all. Every match is
--- read once, for the total, and only the page is joined to what it shows. The figures
--- are those the last write to each loan stored: nothing is replayed or summed.
-WITH matching AS (
-    SELECT l.id,
-           CASE $10::text WHEN 'reference' THEN lower(l.reference) WHEN 'partner' THEN lower(p.name) ELSE '' END AS sort_text,
-           CASE $10::text
-               WHEN 'signed_on' THEN (l.signed_on - DATE '2000-01-01')::numeric
-               WHEN 'maturity_on' THEN (coalesce(l.current_maturity_on, l.maturity_on) - DATE '2000-01-01')::numeric
-               WHEN 'outstanding' THEN l.outstanding
-               WHEN 'committed' THEN l.committed_amount
-               WHEN 'partner' THEN l.partner_id::numeric -- two partners of one name apart
-               ELSE 0
-           END AS sort_number
-    FROM loans l JOIN partners p ON p.id = l.partner_id
-    WHERE ($1::bigint IS NULL OR l.partner_id = $1)
-      AND ($2::bigint IS NULL OR l.fund_id = $2)
-      AND ($3::text[] IS NULL OR l.status = ANY ($3))
-      AND ($4 = '' OR l.currency = $4)
-      -- Overdue: an installment due before today and unpaid (the watch list's rule),
-      -- from the partial index of unpaid installments, hashed once.
-      AND (NOT $5 OR l.id IN (SELECT loan_id FROM loan_installments WHERE unpaid_due_on < $8))
-      AND (NOT $6 OR l.restructured_on IS NOT NULL)
-      AND ($7::date IS NULL OR (l.status = 'active' AND coalesce(l.current_maturity_on, l.maturity_on) BETWEEN $8 AND $7))
-      AND ($9 = '' OR strpos(lower(l.reference), lower($9)) > 0 OR strpos(lower(p.name), lower($9)) > 0)
-), page AS (
-    SELECT id, sort_text, sort_number FROM matching
-    WHERE $13::bigint IS NULL
-       OR CASE WHEN $11 THEN (sort_text, sort_number, id) < ($12::text, $14::numeric, $13)
-               ELSE (sort_text, sort_number, id) > ($12::text, $14::numeric, $13) END
-    ORDER BY CASE WHEN NOT $11 THEN sort_text END, CASE WHEN NOT $11 THEN sort_number END, CASE WHEN NOT $11 THEN id END,
-             sort_text DESC, sort_number DESC, id DESC
-    LIMIT $15
-)
-SELECT l.id, l.fund_id, l.partner_id, l.reference, l.currency, l.committed_amount, l.interest_rate, l.day_count,
-       l.signed_on, l.first_due_on, l.maturity_on, l.amortization, l.frequency, l.grace_periods, l.purpose,
-       l.status, l.created_at, l.updated_at, l.restructured_on, l.disbursed, l.outstanding,
-       coalesce(l.current_maturity_on, l.maturity_on) AS current_maturity_on, p.name AS partner_name, f.name AS fund_name,
-       page.sort_text, page.sort_number::text AS sort_number, (SELECT count(*) FROM matching) AS total
-FROM page
-JOIN loans l ON l.id = page.id
-JOIN partners p ON p.id = l.partner_id
-JOIN funds f ON f.id = l.fund_id
-ORDER BY CASE WHEN NOT $11 THEN page.sort_text END, CASE WHEN NOT $11 THEN page.sort_number END,
-         CASE WHEN NOT $11 THEN page.id END, page.sort_text DESC, page.sort_number DESC, page.id DESC;
-
 -- name: update-loan-figures
 -- What the last write's replay found, for lists: principal disbursed and outstanding
--- over every recorded transaction, the maturity as rescheduled (NULL: the terms').
-UPDATE loans SET disbursed = $2, outstanding = $3, current_maturity_on = $4
-WHERE id = $1 AND (disbursed, outstanding, current_maturity_on) IS DISTINCT FROM ($2, $3, $4::date);
+-- over every recorded transaction, the maturity as rescheduled (NULL: the terms'), and
+-- the oldest installment of the schedule just stored that is unpaid (NULL: none), read
+-- from the schedule's own rule (unpaid_due_on) so that the two cannot differ.
+UPDATE loans SET disbursed = $2, outstanding = $3, current_maturity_on = $4,
+    oldest_unpaid_due_on = (SELECT min(unpaid_due_on) FROM loan_installments WHERE loan_id = $1)
+WHERE id = $1;
+
+-- name: update-loans-unpaid
+-- The same for loans loaded in bulk, whose schedules were copied: ids from $1 to $2.
+UPDATE loans l SET oldest_unpaid_due_on = u.due_on
+FROM (SELECT loan_id, min(unpaid_due_on) AS due_on FROM loan_installments
+      WHERE loan_id BETWEEN $1 AND $2 AND unpaid_due_on IS NOT NULL GROUP BY loan_id) u
+WHERE l.id = u.loan_id;
 
 -- name: update-loan-description
 UPDATE loans SET reference = $2, purpose = $3, updated_at = now() WHERE id = $1

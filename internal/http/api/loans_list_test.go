@@ -237,8 +237,12 @@ func TestLoansListSorts(t *testing.T) {
 	all, _ := listAll(t, e, "", 1000)
 	all = withDetails(t, e, all)
 	keys := map[string]func(a, b listItem) int{
-		"reference":   func(a, b listItem) int { return strings.Compare(strings.ToLower(a.Reference), strings.ToLower(b.Reference)) },
-		"partner":     func(a, b listItem) int { return cmpThen(strings.Compare(a.Partner, b.Partner), int(a.PartnerID-b.PartnerID)) },
+		"reference": func(a, b listItem) int {
+			return strings.Compare(strings.ToLower(a.Reference), strings.ToLower(b.Reference))
+		},
+		"partner": func(a, b listItem) int {
+			return cmpThen(strings.Compare(a.Partner, b.Partner), int(a.PartnerID-b.PartnerID))
+		},
 		"signed_on":   func(a, b listItem) int { return strings.Compare(a.Signed, b.Signed) },
 		"maturity_on": func(a, b listItem) int { return strings.Compare(a.MaturityNow, b.MaturityNow) },
 		"outstanding": func(a, b listItem) int { return a.Outstanding.Cmp(b.Outstanding) },
@@ -297,7 +301,9 @@ func TestLoansListFilters(t *testing.T) {
 		{"maturing_within=30", func(l listItem) bool { return l.Status == "active" && l.MaturityNow >= today && l.MaturityNow <= in30 }, 1},
 		{"maturing_within=0", func(l listItem) bool { return l.Status == "active" && l.MaturityNow == today }, 0},
 		// Search: part of a reference or of a partner's name, in any letter case.
-		{"q=imp-0", func(l listItem) bool { return strings.HasPrefix(l.Reference, "IMP-0") || strings.Contains(strings.ToLower(l.Partner), "imp-0") }, 3},
+		{"q=imp-0", func(l listItem) bool {
+			return strings.HasPrefix(l.Reference, "IMP-0") || strings.Contains(strings.ToLower(l.Partner), "imp-0")
+		}, 3},
 		{"q=MUJER", func(l listItem) bool { return l.Partner == "Pro Mujer" }, 2},
 		{"q=pm-0", func(l listItem) bool { return strings.HasPrefix(strings.ToLower(l.Reference), "pm-0") }, 2},
 		{"q=adra&status=repaid", func(l listItem) bool { return l.Partner == "ADRA Peru" && l.Status == "repaid" }, 1},

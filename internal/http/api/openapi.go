@@ -141,7 +141,7 @@ func schemas() map[string]schema {
 	loanRequired := keys(loanProps)
 	loanList := map[string]schema{"disbursed": decimalSchema("as recorded today"), "outstanding_principal": decimalSchema("as recorded today"),
 		"partner_name": str(""), "fund_name": str(""),
-		"restructured_on": nullable(dateSchema("the rescheduling that moved overdue amounts, as the last write found it")),
+		"restructured_on":     nullable(dateSchema("the rescheduling that moved overdue amounts, as the last write found it")),
 		"current_maturity_on": dateSchema("the maturity as rescheduled (maturity_on when never moved)")}
 	for k, v := range loanProps {
 		loanList[k] = v
@@ -203,8 +203,8 @@ func schemas() map[string]schema {
 		"PartnerPatch": withDesc(closed(nil, partnerProps), "JSON merge patch: members sent change, null clears"),
 		"Fund": closed([]string{"id", "name", "base_currency", "created_at"}, map[string]schema{
 			"id": integer(""), "name": str(""), "base_currency": str("ISO 4217"), "created_at": timestamp()}),
-		"FundInput": closed([]string{"name", "base_currency"}, map[string]schema{"name": str(""), "base_currency": str("ISO 4217")}),
-		"Loan":      closed(loanRequired, loanProps),
+		"FundInput":    closed([]string{"name", "base_currency"}, map[string]schema{"name": str(""), "base_currency": str("ISO 4217")}),
+		"Loan":         closed(loanRequired, loanProps),
 		"LoanListItem": closed(keys(loanList), loanList),
 		"LoanPage": closed([]string{"items", "total"}, map[string]schema{"items": arrayOf(ref("LoanListItem")),
 			"total": integer("how many loans match, on every page"),
