@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cartera/internal/cli"
+	"cartera/internal/platform/csvsafe"
 )
 
 // runRestatements prints the report of every restatement of the ledger under new
@@ -34,20 +35,11 @@ func runRestatements(ctx context.Context, args []string, io cli.Stdio) error {
 	}
 	for _, r := range report {
 		// A reference is typed by users: written as text a spreadsheet will not run.
-		if err := w.Write([]string{strconv.Itoa(r.Rules), strconv.FormatInt(r.LoanID, 10), csvText(r.Reference), r.Field,
+		if err := w.Write([]string{strconv.Itoa(r.Rules), strconv.FormatInt(r.LoanID, 10), csvsafe.Text(r.Reference), r.Field,
 			r.Before, r.After, r.RestatedAt.UTC().Format(time.RFC3339)}); err != nil {
 			return err
 		}
 	}
 	w.Flush()
 	return w.Error()
-}
-
-// csvText keeps a spreadsheet from reading text as a formula (OWASP's CSV injection
-// advice): a leading =, +, -, @, tab or carriage return gets a quote in front.
-func csvText(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
-		return "'" + s
-	}
-	return s
 }

@@ -39,12 +39,12 @@ func TestLoadOnceWithEveryKindOfLoan(t *testing.T) {
 	}
 
 	today := civil.Today()
-	loans, err := s.Loans.List(ctx, ledger.Filter{})
+	loans, err := s.Loans.List(ctx, ledger.ListQuery{}) // every loan: no limit
 	if err != nil {
 		t.Fatal(err)
 	}
 	byRef := map[string]ledger.Detail{}
-	for _, l := range loans {
+	for _, l := range loans.Items {
 		d, err := s.Loans.Get(ctx, l.ID, today)
 		if err != nil {
 			t.Fatal(err)

@@ -101,6 +101,12 @@ func (s *Service) Load(ctx context.Context, actor audit.Actor, histories []Histo
 			return err
 		}
 		say("%d transactions and %d installments copied", res.Transactions, res.Installments)
+		if len(histories) > 0 {
+			last := firstLoan + int64(len(histories)) - 1
+			if _, err := tx.StmtxContext(ctx, s.q.UpdateUnpaid).ExecContext(ctx, firstLoan, last); err != nil {
+				return fmt.Errorf("load loans: oldest unpaid installments: %w", err)
+			}
+		}
 		loaded := make([]book.Loaded, len(histories))
 		for i, h := range histories {
 			loaded[i] = book.Loaded{Key: book.Key{PartnerID: h.Loan.PartnerID, FundID: *h.Loan.FundID, Currency: h.Loan.Currency.Code},
@@ -245,16 +251,22 @@ func refsOf(out []derived) derivedRefs {
 func copyLoans(ctx context.Context, tx *sqlx.Tx, histories []History, out []derived) error {
 	return db.Copy(ctx, tx, "loans", []string{"id", "fund_id", "partner_id", "reference", "currency", "committed_amount",
 		"interest_rate", "day_count", "signed_on", "first_due_on", "maturity_on", "amortization", "frequency", "grace_periods",
-		"purpose", "status", "restructured_on", "allocation_order", "default_margin", "prepayment_fee"}, len(histories), func(i int) []any {
+		"purpose", "status", "restructured_on", "allocation_order", "default_margin", "prepayment_fee", "disbursed", "outstanding",
+		"current_maturity_on"}, len(histories), func(i int) []any {
 		l := histories[i].Loan
 		var restructured any // NULL unless a rescheduling moved overdue amounts
 		if on := out[i].state.RestructuredOn; on != nil {
 			restructured = civil.Format(*on)
 		}
+		disbursed, outstanding, maturity := listFigures(loan.Loan{MaturityOn: l.MaturityOn}, out[i].totals, out[i].state)
+		var matures any // NULL while the terms' maturity holds
+		if maturity != nil {
+			matures = *maturity
+		}
 		return []any{out[i].id, *l.FundID, l.PartnerID, l.Reference, l.Currency.Code, l.Committed.String(), l.Rate.String(),
 			string(l.DayCount), civil.Format(l.SignedOn), civil.Format(l.FirstDueOn), civil.Format(l.MaturityOn), string(l.Amortization),
 			string(l.Frequency), l.GracePeriods, l.Purpose, string(out[i].status), restructured, string(l.Order.OrDefault()),
-			l.DefaultMargin.String(), l.PrepaymentFee.String()}
+			l.DefaultMargin.String(), l.PrepaymentFee.String(), disbursed, outstanding, matures}
 	})
 }
 

@@ -62,7 +62,7 @@ func TestLoadStoresWhatPostWould(t *testing.T) {
 			t.Errorf("%s differ (%d rows of %d), e.g. %v", what, len(diff), n, firstFew(diff))
 		}
 	}
-	same("loans", `l.reference, l.status, l.committed_amount, l.signed_on, l.restructured_on`, `loans l`)
+	same("loans", `l.reference, l.status, l.committed_amount, l.signed_on, l.restructured_on, l.disbursed, l.outstanding, l.current_maturity_on, l.oldest_unpaid_due_on`, `loans l`)
 	same("transactions", `l.reference, t.kind, t.value_date, t.amount, t.principal, t.interest, t.prepaid,
 		t.cum_disbursed, t.cum_principal_repaid, t.cum_interest_paid, t.cum_written_off, t.reason`,
 		`loans l JOIN loan_transactions t ON t.loan_id = l.id`)

@@ -26,13 +26,6 @@ import (
 	"cartera/internal/platform/money"
 )
 
-// Summary is a loan in a list, with its principal figures as recorded today.
-type Summary struct {
-	loan.Loan
-	Disbursed   decimal.Decimal `db:"disbursed"`
-	Outstanding decimal.Decimal `db:"outstanding"`
-}
-
 // NewLoan is what it takes to record a loan.
 type NewLoan struct {
 	FundID    *int64 // may be left out when the installation has one fund
@@ -55,13 +48,6 @@ type Detail struct {
 	Version string
 }
 
-// Filter selects loans; nil and empty fields select all.
-type Filter struct {
-	PartnerID *int64
-	FundID    *int64
-	Status    loan.Status
-}
-
 // Service records loans and their events. Every write locks the loan, replays its
 // whole history with the new event, and stores the event with the figures the replay
 // derives, in one transaction with its audit entry; an event the replay refuses
@@ -75,11 +61,12 @@ type Service struct {
 	watch *watchQueries
 	// restate are the queries of a restatement under new rules (restate.go).
 	restate *restateQueries
-	q       struct {
+	// list are the loans list's query templates (list.go).
+	list listQueries
+	q    struct {
 		Insert          *sqlx.NamedStmt `query:"insert-loan"`
 		Get             *sqlx.Stmt      `query:"get-loan"`
 		ForUpdate       *sqlx.Stmt      `query:"get-loan-for-update"`
-		List            *sqlx.Stmt      `query:"list-loans"`
 		UpdateDesc      *sqlx.Stmt      `query:"update-loan-description"`
 		UpdateStatus    *sqlx.Stmt      `query:"update-loan-status"`
 		Transactions    *sqlx.Stmt      `query:"list-transactions"`
@@ -98,6 +85,8 @@ type Service struct {
 		ReverseResched  *sqlx.Stmt      `query:"reverse-reschedule"`
 		UpdateTerms     *sqlx.Stmt      `query:"update-loan-terms"`
 		UpdateRestruct  *sqlx.Stmt      `query:"update-loan-restructured"`
+		UpdateFigures   *sqlx.Stmt      `query:"update-loan-figures"`
+		UpdateUnpaid    *sqlx.Stmt      `query:"update-loans-unpaid"`
 		Cancel          *sqlx.Stmt      `query:"cancel-loan"`
 	}
 }
@@ -123,6 +112,9 @@ func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, funds *fund.
 		return nil, err
 	}
 	if s.restate, err = prepareRestate(ctx, conn); err != nil {
+		return nil, err
+	}
+	if s.list, err = loadListQueries(ctx, conn); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -408,18 +400,6 @@ func (s *Service) Owed(ctx context.Context, id int64, on time.Time) (loan.Loan, 
 	return l, o, err
 }
 
-// List returns loans, newest first.
-func (s *Service) List(ctx context.Context, f Filter) ([]Summary, error) {
-	loans := []Summary{}
-	if err := s.q.List.SelectContext(ctx, &loans, f.PartnerID, f.FundID, string(f.Status)); err != nil {
-		return nil, fmt.Errorf("list loans: %w", err)
-	}
-	for i := range loans {
-		loans[i].Loan = loan.Normalize(loans[i].Loan)
-	}
-	return loans, nil
-}
-
 // Posted is an event just recorded, with how it was applied and the loan after it.
 type Posted struct {
 	Transaction  *loan.Transaction
@@ -676,6 +656,10 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l loan.Loan, tx
 		pq.Array(resched)); err != nil {
 		return fmt.Errorf("store schedule of loan %d: %w", l.ID, err)
 	}
+	disbursed, outstanding, maturity := listFigures(l, totals, st)
+	if _, err := tx.StmtxContext(ctx, s.q.UpdateFigures).ExecContext(ctx, l.ID, disbursed, outstanding, maturity); err != nil {
+		return fmt.Errorf("store figures of loan %d: %w", l.ID, err)
+	}
 	if !sameDate(st.RestructuredOn, l.RestructuredOn) {
 		if _, err := tx.StmtxContext(ctx, s.q.UpdateRestruct).ExecContext(ctx, l.ID, st.RestructuredOn); err != nil {
 			return fmt.Errorf("store restructuring of loan %d: %w", l.ID, err)
@@ -720,6 +704,24 @@ func derive(txs []loan.Transaction, st *loan.State) (_ []derivedRow, err error) 
 		out[i] = derivedRow{a.Principal, a.Interest, a.Prepaid, cd, cp, ci, cw, a.Overpaid, a.LateInterest, a.Fee}
 	}
 	return out, nil
+}
+
+// listFigures are what lists show of a loan after a write (the columns of
+// update-loan-figures): principal disbursed and outstanding after its last live
+// transaction (totals as derive gives them), and its maturity as rescheduled, nil when
+// the terms' still holds.
+func listFigures(l loan.Loan, totals []derivedRow, st *loan.State) (disbursed, outstanding string, maturity *string) {
+	d, o := decimal.Zero, decimal.Zero
+	if n := len(totals); n > 0 {
+		last := totals[n-1] // a reversed one carries the totals before it
+		d = last[3]
+		o = money.MustSub(money.MustSub(last[3], last[4]), last[6])
+	}
+	if !civil.Of(st.Terms.MaturityOn).Equal(civil.Of(l.MaturityOn)) {
+		m := civil.Format(st.Terms.MaturityOn)
+		maturity = &m
+	}
+	return d.String(), o.String(), maturity
 }
 
 // sameDate reports whether two optional dates are the same day (or both absent).

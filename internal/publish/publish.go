@@ -81,10 +81,11 @@ func (s *Service) ProfileOf(ctx context.Context, partnerID int64, lang reports.L
 			return reports.Profile{}, err
 		}
 	}
-	summaries, err := s.loans.List(ctx, ledger.Filter{PartnerID: &partnerID})
+	listed, err := s.loans.List(ctx, ledger.ListQuery{Filter: ledger.Filter{PartnerID: &partnerID}})
 	if err != nil {
 		return reports.Profile{}, fmt.Errorf("loans of partner %d: %w", partnerID, err)
 	}
+	summaries := listed.Items
 	for _, sum := range summaries {
 		if sum.SignedOn.After(asOf) || sum.Status == loan.Cancelled {
 			continue // not yet signed on the profile's date, or cancelled: never lent
@@ -206,12 +207,12 @@ func (s *Service) FactSheetOf(ctx context.Context, partnerID int64, lang reports
 	if len(byYear) > 0 {
 		out.Currency = byYear[nowYear].Currency
 	}
-	listed, err := s.loans.List(ctx, ledger.Filter{PartnerID: &partnerID})
+	listed, err := s.loans.List(ctx, ledger.ListQuery{Filter: ledger.Filter{PartnerID: &partnerID}})
 	if err != nil {
 		return reports.FactSheet{}, fmt.Errorf("loans of partner %d: %w", partnerID, err)
 	}
 	// A cancelled loan was never lent: it is no credit of the fund's.
-	loans := slices.DeleteFunc(listed, func(l ledger.Summary) bool { return l.Status == loan.Cancelled })
+	loans := slices.DeleteFunc(listed.Items, func(l ledger.Summary) bool { return l.Status == loan.Cancelled })
 	credit, err := s.creditByYear(ctx, loans, out.Currency)
 	if err != nil {
 		return reports.FactSheet{}, err

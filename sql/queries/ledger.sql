@@ -21,22 +21,21 @@ SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_
        allocation_order, default_margin, prepayment_fee, restructured_on
 FROM loans WHERE id = $1 FOR UPDATE;
 
--- name: list-loans
--- Filters are optional (NULL or empty: any). Outstanding principal as recorded today.
-SELECT l.id, l.fund_id, l.partner_id, l.reference, l.currency, l.committed_amount, l.interest_rate, l.day_count,
-       l.signed_on, l.first_due_on, l.maturity_on, l.amortization, l.frequency, l.grace_periods, l.purpose,
-       l.status, l.created_at, l.updated_at, l.allocation_order, l.default_margin, l.prepayment_fee,
-       coalesce(t.disbursed, 0) AS disbursed, coalesce(t.outstanding, 0) AS outstanding
-FROM loans l
-LEFT JOIN LATERAL (
-    SELECT sum(amount) FILTER (WHERE kind = 'disbursement') AS disbursed,
-           sum(CASE kind WHEN 'disbursement' THEN amount WHEN 'recovery' THEN 0 ELSE -principal END) AS outstanding
-    FROM loan_transactions WHERE loan_id = l.id AND reversed_by IS NULL AND kind <> 'reversal'
-) t ON TRUE
-WHERE ($1::bigint IS NULL OR l.partner_id = $1)
-  AND ($2::bigint IS NULL OR l.fund_id = $2)
-  AND ($3 = '' OR l.status = $3)
-ORDER BY l.signed_on DESC, l.id DESC;
+-- name: update-loan-figures
+-- What the last write's replay found, for lists: principal disbursed and outstanding
+-- over every recorded transaction, the maturity as rescheduled (NULL: the terms'), and
+-- the oldest installment of the schedule just stored that is unpaid (NULL: none), read
+-- from the schedule's own rule (unpaid_due_on) so that the two cannot differ.
+UPDATE loans SET disbursed = $2, outstanding = $3, current_maturity_on = $4,
+    oldest_unpaid_due_on = (SELECT min(unpaid_due_on) FROM loan_installments WHERE loan_id = $1)
+WHERE id = $1;
+
+-- name: update-loans-unpaid
+-- The same for loans loaded in bulk, whose schedules were copied: ids from $1 to $2.
+UPDATE loans l SET oldest_unpaid_due_on = u.due_on
+FROM (SELECT loan_id, min(unpaid_due_on) AS due_on FROM loan_installments
+      WHERE loan_id BETWEEN $1 AND $2 AND unpaid_due_on IS NOT NULL GROUP BY loan_id) u
+WHERE l.id = u.loan_id;
 
 -- name: update-loan-description
 UPDATE loans SET reference = $2, purpose = $3, updated_at = now() WHERE id = $1

@@ -255,45 +255,92 @@ func (h *handlers) createLoan(c *fiber.Ctx) error {
 	return c.Status(http.StatusCreated).JSON(toLoanJSON(l))
 }
 
+// Loans list pages: a hundred loans unless asked, a thousand at most (the downloads
+// hold every match).
+const (
+	defaultLoansLimit = 100
+	maxLoansLimit     = 1000
+)
+
+// loanListItemJSON is a loan in the list: its terms, its principal as recorded today,
+// and what a list across partners shows beside them.
+type loanListItemJSON struct {
+	loanJSON
+	PartnerName       string  `json:"partner_name"`
+	FundName          string  `json:"fund_name"`
+	RestructuredOn    *string `json:"restructured_on"`
+	CurrentMaturityOn string  `json:"current_maturity_on"`
+}
+
+func toLoanListItemJSON(l ledger.Summary) loanListItemJSON {
+	item := loanListItemJSON{loanJSON: toLoanJSON(l.Loan), PartnerName: l.PartnerName, FundName: l.FundName,
+		RestructuredOn: optDate(l.RestructuredOn), CurrentMaturityOn: dateString(l.CurrentMaturityOn)}
+	sc := money.MustCurrency(l.Currency).Scale
+	d, o := amountIn(l.Disbursed, sc), amountIn(l.Outstanding, sc)
+	item.Disbursed, item.Outstanding = &d, &o
+	return item
+}
+
+// listLoans pages the loans of every partner by keyset (limit, next), with filters and
+// a sort; format=csv or xlsx (or Accept: text/csv) downloads every match instead.
 func (h *handlers) listLoans(c *fiber.Ctx) error {
 	var bad apperr.Fields
-	var f ledger.Filter
-	for _, p := range []struct {
-		name string
-		dst  **int64
-	}{{"partner_id", &f.PartnerID}, {"fund_id", &f.FundID}} {
-		if s := c.Query(p.name); s != "" {
-			id, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				bad.Add(p.name, "must be an id")
-				continue
-			}
-			*p.dst = &id
+	q := edge.LoanListQuery(func(k string) string { return c.Query(k) }, &bad)
+	q.Limit = defaultLoansLimit
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > maxLoansLimit {
+			bad.Add("limit", "must be a whole number from 1 to %d", maxLoansLimit)
+		}
+		q.Limit = n
+	}
+	format := strings.ToLower(c.Query("format"))
+	if format == "" {
+		format = "json"
+		if strings.Contains(c.Get(fiber.HeaderAccept), "text/csv") {
+			format = "csv"
 		}
 	}
-	if s := c.Query("status"); s != "" {
-		switch st := loan.Status(strings.ToLower(s)); st {
-		case loan.Pipeline, loan.Active, loan.Repaid, loan.WrittenOff, loan.Cancelled:
-			f.Status = st
-		default:
-			bad.Add("status", "must be one of pipeline, active, repaid, written_off, cancelled")
-		}
+	if format != "json" && format != "csv" && format != "xlsx" {
+		bad.Add("format", "must be json, csv or xlsx")
 	}
 	if err := bad.Err(); err != nil {
 		return err
 	}
-	loans, err := h.loans.List(c.UserContext(), f)
+	if format != "json" {
+		return h.exportLoans(c, q, format)
+	}
+	page, err := h.loans.List(c.UserContext(), q)
 	if err != nil {
 		return err
 	}
-	items := make([]loanJSON, len(loans))
-	for i, l := range loans {
-		items[i] = toLoanJSON(l.Loan)
-		sc := money.MustCurrency(l.Currency).Scale
-		d, o := amountIn(l.Disbursed, sc), amountIn(l.Outstanding, sc)
-		items[i].Disbursed, items[i].Outstanding = &d, &o
+	items := make([]loanListItemJSON, len(page.Items))
+	for i, l := range page.Items {
+		items[i] = toLoanListItemJSON(l)
 	}
-	return c.JSON(fiber.Map{"items": items})
+	return c.JSON(loansPageJSON{Items: items, Total: page.Total, Next: page.Next})
+}
+
+type loansPageJSON struct {
+	Items []loanListItemJSON `json:"items"`
+	Total int                `json:"total"`
+	// Next is the cursor of the next page, absent on the last.
+	Next string `json:"next,omitempty"`
+}
+
+// exportLoans sends every loan q matches, in its order, from the first: a download
+// is the whole list, whatever page it was asked from.
+func (h *handlers) exportLoans(c *fiber.Ctx, q ledger.ListQuery, format string) error {
+	q.Limit, q.Next = 0, ""
+	page, err := h.loans.List(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	contentType, name, body, err := ledger.Export(page.Items, format, h.clock.Today())
+	if err != nil {
+		return err
+	}
+	return edge.SendFile(c, contentType, name, body)
 }
 
 func (h *handlers) getLoan(c *fiber.Ctx) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cartera/internal/kpi"
+	"cartera/internal/ledger"
 	"cartera/internal/loan"
 )
 
@@ -138,7 +139,10 @@ func schemas() map[string]schema {
 		"purpose": str(""), "status": enum("", "pipeline", "active", "repaid", "written_off", "cancelled"),
 	}
 	loanRequired := keys(loanProps)
-	loanList := map[string]schema{"disbursed": decimalSchema("as recorded today"), "outstanding_principal": decimalSchema("as recorded today")}
+	loanList := map[string]schema{"disbursed": decimalSchema("as recorded today"), "outstanding_principal": decimalSchema("as recorded today"),
+		"partner_name": str(""), "fund_name": str(""),
+		"restructured_on":     nullable(dateSchema("the rescheduling that moved overdue amounts, as the last write found it")),
+		"current_maturity_on": dateSchema("the maturity as rescheduled (maturity_on when never moved)")}
 	for k, v := range loanProps {
 		loanList[k] = v
 	}
@@ -214,9 +218,11 @@ func schemas() map[string]schema {
 		"FundInput": closed([]string{"name", "base_currency"}, map[string]schema{"name": str(""), "base_currency": str("ISO 4217")}),
 		"FundPatch": withDesc(closed(nil, fundSettings), "the fund's settings: the members sent change; every change is audited, "+
 			"re-opening closed books (books_closed_through moved back, or null) included"),
-		"Loan": closed(loanRequired, loanProps),
-		"LoanListItem": closed(append(append([]string{}, loanRequired...), "disbursed", "outstanding_principal"),
-			loanList),
+		"Loan":         closed(loanRequired, loanProps),
+		"LoanListItem": closed(keys(loanList), loanList),
+		"LoanPage": closed([]string{"items", "total"}, map[string]schema{"items": arrayOf(ref("LoanListItem")),
+			"total": integer("how many loans match, on every page"),
+			"next":  str("the cursor of the next page, for ?next=; absent on the last page")}),
 		"LoanInput": closed([]string{"reference", "currency", "committed_amount", "interest_rate", "day_count", "signed_on",
 			"first_due_on", "maturity_on", "amortization", "frequency"}, loanIn),
 		"LoanPatch": withDesc(closed(nil, without(loanIn, "fund_id")), "reference and purpose at any time; every term until the first "+
@@ -337,6 +343,28 @@ var (
 	langQuery = q("lang", "en (default), fr or es", enum("", "en", "fr", "es"))
 )
 
+// loanListParams are the loans list's paging, filters, sort and format.
+func loanListParams() []param {
+	sortKeys := []string{}
+	for _, k := range ledger.SortKeys {
+		sortKeys = append(sortKeys, k, "-"+k)
+	}
+	return []param{
+		q("limit", "loans a page, 1 to 1000 (default 100)", integer("")),
+		q("next", "the cursor the previous page gave (its next)", str("")),
+		q("partner_id", "", integer("")), q("fund_id", "", integer("")),
+		q("status", "one or more, separated by commas: pipeline, active, repaid, written_off, cancelled", str("")),
+		q("currency", "ISO 4217", str("")),
+		q("overdue", "true: loans with an installment due before today and unpaid", boolean("")),
+		q("restructured", "true: loans a rescheduling of overdue amounts restructured", boolean("")),
+		q("maturing_within", "days: active loans maturing (as rescheduled) from today to that many days on", integer("")),
+		q("q", "part of the loan's reference or its partner's name, in any letter case", str("")),
+		q("sort", "ties by id; - in front for descending (default -signed_on, the newest first)", enum("", sortKeys...)),
+		q("format", "json (default), csv or xlsx: the downloads hold every match, unpaged; Accept: text/csv also gives CSV",
+			enum("", "json", "csv", "xlsx")),
+	}
+}
+
 func operations() []operation {
 	filters := []param{q("country", "", str("")), q("region", "UN M.49 code or English name", str("")),
 		q("legal_status", "", str("")), q("methodology", "", str(""))}
@@ -354,8 +382,8 @@ func operations() []operation {
 		{method: "PATCH", path: "/funds/{id}", summary: "Change a fund's settings: allocation order of new loans, cure of restructured loans, books closed through",
 			role: "admin", body: "FundPatch", status: 200, response: "Fund"},
 		{method: "POST", path: "/partners/{id}/loans", summary: "Record a loan to the partner", role: "manager", body: "LoanInput", status: 201, response: "Loan"},
-		{method: "GET", path: "/loans", summary: "List loans", role: "viewer",
-			query: []param{q("partner_id", "", integer("")), q("fund_id", "", integer("")), q("status", "", str(""))}, status: 200, response: "items:LoanListItem"},
+		{method: "GET", path: "/loans", summary: "List the loans of every partner, a page at a time; CSV or XLSX: every match", role: "viewer",
+			query: loanListParams(), status: 200, response: "json+tables:LoanPage"},
 		{method: "GET", path: "/loans/{id}", summary: "A loan as of a date: balances, arrears, schedule, transactions, XIRR", role: "viewer",
 			query: []param{asOfQuery}, status: 200, response: "LoanDetail"},
 		{method: "PATCH", path: "/loans/{id}", summary: "Change a loan's reference or purpose, or its terms before the first disbursement", role: "manager", body: "LoanPatch", status: 200, response: "Loan"},

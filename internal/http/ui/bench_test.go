@@ -18,7 +18,7 @@ func BenchmarkPages(b *testing.B) {
 	partner := "/partners/" + regexp.MustCompile(`href="/partners/([0-9]+)"`).FindStringSubmatch(c.get("/partners?sort=outstanding").body)[1]
 	loan := "/loans/" + regexp.MustCompile(`href="/loans/([0-9]+)"`).FindStringSubmatch(c.get(partner).body)[1]
 	pages := []string{"/", "/partners", partner, partner + "/edit", partner + "/statements", partner + "/loans/new", loan,
-		"/exposure?by=country", "/exposure?by=partner", "/fx?currency=BOB", "/statements/import", "/newsletter",
+		"/loans", "/exposure?by=country", "/exposure?by=partner", "/fx?currency=BOB", "/statements/import", "/newsletter",
 		"/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"}
 	for _, path := range pages {
 		b.Run(path, func(b *testing.B) {

@@ -53,11 +53,11 @@ func withLoan(t *testing.T, e *env, partnerID int64) (loan.Loan, time.Time) {
 
 func loanCount(t *testing.T, e *env) int {
 	t.Helper()
-	ls, err := e.deps.Loans.List(context.Background(), ledger.Filter{})
+	ls, err := e.deps.Loans.List(context.Background(), ledger.ListQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(ls)
+	return ls.Total
 }
 
 func txCount(t *testing.T, e *env, id int64) int {

@@ -71,11 +71,11 @@ func (h *handlers) showPartner(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loans, err := h.Loans.List(ctx, ledger.Filter{PartnerID: &id})
+	loans, err := h.Loans.List(ctx, ledger.ListQuery{Filter: ledger.Filter{PartnerID: &id}})
 	if err != nil {
 		return err
 	}
-	data := partnerPage{Partner: pt, CountryName: partner.CountryName(pt.Country), Loans: loans, Langs: reports.Langs}
+	data := partnerPage{Partner: pt, CountryName: partner.CountryName(pt.Country), Loans: loans.Items, Langs: reports.Langs}
 	if len(periods) > 8 {
 		periods = periods[len(periods)-8:]
 	}

@@ -84,6 +84,7 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 
 	pages.Get("/partners/:id/loans/new", write, h.newLoanForm)
 	pages.Post("/partners/:id/loans/new", write, h.createLoan)
+	pages.Get("/loans", h.listLoans)
 	pages.Get("/loans/:id", h.showLoan)
 	pages.Post("/loans/:id/disbursements", write, h.postLoanEvent(loan.Disbursement))
 	pages.Post("/loans/:id/repayments", write, h.postLoanEvent(loan.Repayment))
