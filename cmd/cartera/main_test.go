@@ -418,7 +418,8 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 	}
 
 	// A book derived under the ledger's first rules is restated when a command starts:
-	// one installment of the demo's boliviano annuity stored as the old rules left it.
+	// one installment of the demo's boliviano annuity stored as the old rules left it,
+	// restated to the engine's rules (3 since interest follows the cash).
 	if _, err := conn.Exec(`UPDATE loan_installments SET principal = principal + 1
 		WHERE seq = 1 AND loan_id = (SELECT id FROM loans WHERE currency = 'BOB')`); err != nil {
 		t.Fatal(err)
@@ -429,7 +430,7 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 	res = runCartera(t, "", []string{"restatements"}, "DATABASE_URL="+dsn)
 	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
 	if res.code != 0 || len(lines) != 2 || lines[0] != "rules,loan_id,reference,field,before,after,restated_at" ||
-		!strings.HasPrefix(lines[1], "2,") || !strings.Contains(lines[1], ",installment 1 principal,") {
+		!strings.HasPrefix(lines[1], "3,") || !strings.Contains(lines[1], ",installment 1 principal,") {
 		t.Fatalf("restatements: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	var audited int

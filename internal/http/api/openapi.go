@@ -137,6 +137,12 @@ func schemas() map[string]schema {
 		"maturity_on": dateSchema(""), "amortization": enum("", "bullet", "equal_principal", "annuity"),
 		"frequency": enum("", "monthly", "quarterly", "semiannual", "annual"), "grace_periods": integer("leading interest-only installments"),
 		"purpose": str(""), "status": enum("", "pipeline", "active", "repaid", "written_off", "cancelled"),
+		"allocation_order": enum("how repayments settle what is due: interest_first (every overdue installment's interest, "+
+			"then their principal, then the current one's) or installment_by_installment (the oldest installment whole, "+
+			"then the next); it decides days past due", "interest_first", "installment_by_installment"),
+		"default_margin": decimalSchema("the default rate's margin over the contract rate, a fraction, accrued daily on " +
+			"overdue principal and due at once (\"0\": none)"),
+		"prepayment_fee": decimalSchema("a share of the principal prepaid, carved out of the cash received (\"0\": none)"),
 	}
 	loanRequired := keys(loanProps)
 	loanList := map[string]schema{"disbursed": decimalSchema("as recorded today"), "outstanding_principal": decimalSchema("as recorded today"),
@@ -154,6 +160,10 @@ func schemas() map[string]schema {
 		"restructured_on": nullable(dateSchema("the rescheduling that moved overdue amounts: from it the loan is at risk " +
 			"(in PAR30) until repaid")),
 		"outstanding_principal": decimalSchema(""), "overdue_principal": decimalSchema(""), "overdue_interest": decimalSchema(""),
+		"accrued_interest": decimalSchema("earned since the last due date and not yet due, less what was paid toward it: " +
+			"the month-end accrual at as_of (interest follows the cash: on the principal actually outstanding)"),
+		"late_interest": decimalSchema("interest on overdue principal, due at once and unpaid: the default margin while " +
+			"installments remain, the contract rate and margin after the last"),
 		"days_past_due": integer(""), "aging_bucket": enum("", "current", "1-30", "31-60", "61-90", "91-180", "180+"),
 		"next_due_on": nullable(dateSchema("")), "next_due_amount": nullable(decimalSchema("")),
 		"xirr": nullable(number("the loan's annualized return on its cash flows so far")),
@@ -186,7 +196,8 @@ func schemas() map[string]schema {
 		"day_count": str("one of " + strings.Join(dayCountNames(), ", ") + ` (as an agreement names it; other spellings such as "ACT/365" or "Actual/365 Fixed" are read as the convention they name, and answers give the name above)`),
 		"signed_on": dateSchema(""), "first_due_on": dateSchema(""),
 		"maturity_on": dateSchema(""), "amortization": loanProps["amortization"], "frequency": loanProps["frequency"],
-		"grace_periods": integer("")}
+		"grace_periods": integer(""), "allocation_order": loanProps["allocation_order"],
+		"default_margin": decimalSchema("0 to 1; default 0 (none)"), "prepayment_fee": decimalSchema("0 to 1; default 0 (none)")}
 	fundSettings := map[string]schema{
 		"allocation_order": enum("the repayment allocation order new loans of the fund take (interest_first: overdue interest, "+
 			"then overdue principal, then current items, oldest first)", "interest_first", "installment_by_installment"),
@@ -239,10 +250,12 @@ func schemas() map[string]schema {
 			"id": integer(""), "kind": enum("", "disbursement", "repayment", "writeoff", "reversal", "recovery"), "date": dateSchema(""),
 			"amount": decimalSchema(""), "principal": decimalSchema(""), "interest": decimalSchema(""),
 			"prepaid": decimalSchema("principal paid ahead of its due date"), "reason": str(""),
-			"overpaid":    decimalSchema("beyond everything owed that day: a credit due back (present only then)"),
-			"reverses":    integer("on a reversal: the transaction it reverses"),
-			"reversed_by": integer("on a reversed transaction: its reversal; it no longer counts"),
-			"reversed_at": timestamp()}),
+			"overpaid":      decimalSchema("beyond everything owed that day: a credit due back (present only then)"),
+			"late_interest": decimalSchema("on repayments: to interest on overdue principal, due at once (settled first)"),
+			"fee":           decimalSchema("on repayments: the prepayment fee carved out of the cash"),
+			"reverses":      integer("on a reversal: the transaction it reverses"),
+			"reversed_by":   integer("on a reversed transaction: its reversal; it no longer counts"),
+			"reversed_at":   timestamp()}),
 		"Rescheduling": closed([]string{"id", "date", "maturity_on", "frequency", "interest_rate", "reason"}, map[string]schema{
 			"id": integer(""), "date": dateSchema(""), "maturity_on": nullable(dateSchema("")),
 			"frequency": nullable(str("")), "interest_rate": nullable(decimalSchema("")), "reason": str(""),
@@ -261,7 +274,11 @@ func schemas() map[string]schema {
 			"current_principal", "future_principal", "total"}, map[string]schema{
 			"loan_id": integer(""), "date": dateSchema(""), "currency": str(""), "overdue_interest": decimalSchema(""),
 			"overdue_principal": decimalSchema(""), "current_interest": decimalSchema(""), "current_principal": decimalSchema(""),
-			"future_principal": decimalSchema(""), "total": decimalSchema("the most a repayment on that date may be")}),
+			"future_principal": decimalSchema(""), "total": decimalSchema("what repays the loan that day: the most a repayment may be"),
+			"late_interest":   decimalSchema("interest on overdue principal, due at once"),
+			"due":             decimalSchema("what settles everything due: late interest, the overdue installments and the current one"),
+			"payoff_interest": decimalSchema("the current period's interest if the loan is repaid that day (what accrued to it)"),
+			"prepayment_fee":  decimalSchema("the fee on repaying the future principal that day")}),
 		"Statement":      closed([]string{"id", "partner_id", "period_end", "months", "currency", "created_at", "updated_at"}, report),
 		"StatementInput": closed([]string{"months", "currency"}, reportIn),
 		"KPIs": closed([]string{"partner_id", "periods"}, map[string]schema{"partner_id": integer(""),
