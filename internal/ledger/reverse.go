@@ -135,15 +135,24 @@ func checkReversible(t loan.Transaction) error {
 	return nil
 }
 
+// amendmentLabel names a rescheduling's kind of amendment in a sentence.
+func amendmentLabel(r loan.Rescheduling) string {
+	if r.Kind == "" {
+		return loan.Reschedule.Label()
+	}
+	return r.Kind.Label()
+}
+
 // checkReschedulingReversible: once only (409), and the latest live one first (422).
 func checkReschedulingReversible(r loan.Rescheduling, rs []loan.Rescheduling) error {
 	if !r.Live() {
-		return apperr.Conflict("transaction_id", fmt.Sprintf("the rescheduling %d of %s was already reversed", r.ID, civil.Format(r.EffectiveOn)))
+		return apperr.Conflict("transaction_id", fmt.Sprintf("the %s %d of %s was already reversed", amendmentLabel(r), r.ID, civil.Format(r.EffectiveOn)))
 	}
 	for _, later := range rs {
 		if later.Live() && later.ID != r.ID && (later.EffectiveOn.After(r.EffectiveOn) || later.EffectiveOn.Equal(r.EffectiveOn) && later.ID > r.ID) {
 			return apperr.Invalid(apperr.FieldError{Field: "transaction_id", Message: fmt.Sprintf(
-				"reschedulings are reversed the latest first: reverse the rescheduling of %s (%d) before this one", civil.Format(later.EffectiveOn), later.ID)})
+				"reschedulings and amendments are reversed the latest first: reverse the %s of %s (%d) before this one",
+				amendmentLabel(later), civil.Format(later.EffectiveOn), later.ID)})
 		}
 	}
 	return nil

@@ -488,9 +488,14 @@ func (s *Service) checkUnchanged(ctx context.Context, tx *sqlx.Tx, l loan.Loan, 
 // insertEvent stores the event's row, as a rescheduling or a transaction, and sets it
 // in posted; it returns the audited entity and the row's id.
 func (s *Service) insertEvent(ctx context.Context, tx *sqlx.Tx, loanID int64, e loan.Event, posted *Posted) (entity string, recordID int64, err error) {
-	if e.Kind == loan.Reschedule {
+	if e.Kind.IsAmendment() {
+		var amount *decimal.Decimal
+		if e.Kind == loan.CommitmentCancel {
+			amount = &e.Amount
+		}
 		var r loan.Rescheduling
-		if err := tx.StmtxContext(ctx, s.q.InsertResched).GetContext(ctx, &r, loanID, e.On, e.NewMaturityOn, e.NewFrequency, e.NewRate, e.Reason); err != nil {
+		if err := tx.StmtxContext(ctx, s.q.InsertResched).GetContext(ctx, &r, loanID, e.On, e.NewMaturityOn, e.NewFrequency, e.NewRate,
+			e.Reason, e.Kind, amount); err != nil {
 			return "", 0, db.TranslateError(err, constraints)
 		}
 		posted.Rescheduling = &r
@@ -576,6 +581,16 @@ func (s *Service) checkEvent(l loan.Loan, e loan.Event) error {
 		}
 	case loan.Reschedule:
 		checkRescheduling(&bad, e)
+	case loan.CommitmentCancel:
+		loan.CheckAmount(&bad, "amount", e.Amount, money.MustCurrency(l.Currency))
+	case loan.RateChange:
+		if e.NewRate == nil {
+			bad.Add("rate", "is required: the new annual rate, a fraction (0.085 is 8.5 %%)")
+		} else if e.NewRate.IsNeg() || e.NewRate.Cmp(loan.MaxRate) >= 0 {
+			bad.Add("rate", "must be a fraction from 0 to below 1 (0.085 is 8.5 %%)")
+		}
+	default:
+		bad.Add("kind", "%q cannot be recorded here", e.Kind)
 	}
 	return bad.Err()
 }

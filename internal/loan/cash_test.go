@@ -194,3 +194,49 @@ func hasField(err error, field string) bool {
 	}
 	return false
 }
+
+func TestRateChangeReLevelsTheAnnuity(t *testing.T) {
+	// 12,000 over 12 months at 12 % (30/360 whole months: 1 % a month), the textbook
+	// level installment 12,000 × 0.01 / (1 − 1.01⁻¹²) = 1,066.19; the first three paid on
+	// their dates leave 9,132.95 (946.19, 955.65 and 965.21 of principal). From 16 April
+	// the rate is 6 %.
+	terms := usd("12000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-02-01", "2025-01-01", Annuity, Monthly)
+	rate := d("0.06")
+	st := replay(t, terms, "2024-04-16", disburse(1, "2024-01-01", "12000"), repay(2, "2024-02-01", "1066.19"),
+		repay(3, "2024-03-01", "1066.19"), repay(4, "2024-04-01", "1066.19"),
+		Event{ID: 5, Kind: RateChange, On: date("2024-04-16"), NewRate: &rate})
+	eq(t, "balance", st.Outstanding, "9132.95")
+	// May's installment keeps its principal (9,132.95 × 1 % less than 1,066.19: 974.86);
+	// its interest is half a month at each rate, 9,132.95 × (0.5 % + 0.25 %) = 68.50.
+	may := st.Installments[3]
+	eq(t, "May principal", may.Principal, "974.86")
+	eq(t, "May interest", may.Interest, "68.50")
+	// From June, the 8,158.09 left is re-levelled at 0.5 % a month over the 8 remaining:
+	// 8,158.09 × 0.005 / (1 − 1.005⁻⁸) = 1,042.84, the last settling the rounding.
+	for _, in := range st.Installments[4:11] {
+		eq(t, fmtDate(in.DueOn)+" installment", add(in.Principal, in.Interest), "1042.84")
+	}
+	eq(t, "last installment", add(st.Installments[11].Principal, st.Installments[11].Interest), "1042.83")
+	if st.Terms.Rate.Cmp(rate) != 0 {
+		t.Errorf("rate in force %s", st.Terms.Rate)
+	}
+}
+
+func TestCancelCommitment(t *testing.T) {
+	terms := usd("20000", "0.1", ACT360, "2024-01-01", "2024-07-01", "2025-01-01", Bullet, Semiannual)
+	events := []Event{disburse(1, "2024-01-15", "12000"), {ID: 2, Kind: CommitmentCancel, On: date("2024-03-01"), Amount: d("5000")}}
+	b := replay(t, terms, "2024-03-01", events...).Balances()
+	eq(t, "commitment", b.Committed, "15000")
+	eq(t, "undisbursed", b.Undisbursed, "3000")
+	before := replay(t, terms, "2024-02-29", events...).Balances()
+	eq(t, "undisbursed the day before", before.Undisbursed, "8000")
+	// More than is undisbursed is refused, and so is drawing what was cancelled.
+	for _, e := range []Event{
+		{ID: 3, Kind: CommitmentCancel, On: date("2024-03-02"), Amount: d("3000.01")},
+		disburse(3, "2024-03-05", "3000.01"),
+	} {
+		if _, err := Replay(terms, append(events, e), date("2024-04-01")); !hasField(err, "amount") {
+			t.Errorf("%s of %s: %v", e.Kind, e.Amount, err)
+		}
+	}
+}

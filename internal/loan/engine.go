@@ -29,7 +29,19 @@ const (
 	// Recovery is cash collected on principal written off: up to what was written off
 	// and not yet recovered. It moves no balance but the recovered total.
 	Recovery EventKind = "recovery"
+	// RateChange is an amendment: a new contract rate from its date (NewRate), the
+	// schedule kept; an annuity's installments after the next due date are re-levelled.
+	RateChange EventKind = "rate_change"
+	// CommitmentCancel is an amendment: part or all of the undisbursed commitment
+	// (Amount) is cancelled from its date.
+	CommitmentCancel EventKind = "cancel_commitment"
 )
+
+// IsAmendment reports whether the kind changes the terms (stored as a rescheduling)
+// rather than moving money.
+func (k EventKind) IsAmendment() bool {
+	return k == Reschedule || k == RateChange || k == CommitmentCancel
+}
 
 // Event is one entry in a loan's history.
 type Event struct {
@@ -284,6 +296,10 @@ func (l *ledger) apply(e Event) error {
 		return l.reschedule(e)
 	case Recovery:
 		return l.recover(e)
+	case RateChange:
+		return l.changeRate(e)
+	case CommitmentCancel:
+		return l.cancelCommitment(e)
 	}
 	return fmt.Errorf("unknown event kind %q", e.Kind)
 }
@@ -1092,5 +1108,34 @@ func (l *ledger) recover(e Event) error {
 	}
 	l.st.Recovered = add(l.st.Recovered, e.Amount)
 	l.st.Allocations[e.ID] = Allocation{Principal: e.Amount}
+	return nil
+}
+
+// changeRate sets a new contract rate from e.On: what accrued before it stays at the
+// old rate, the open period accrues at the new one from the date, and an annuity's
+// installments after the next due date are re-levelled at the new rate (the next one
+// keeps its principal: it was announced), the term kept.
+func (l *ledger) changeRate(e Event) error {
+	if e.NewRate == nil {
+		return invalid("rate", "a rate change needs the new rate")
+	}
+	l.advance(e.On)
+	l.accrueTo(e.On)
+	l.accrueLate(e.On)
+	l.terms.Rate = e.NewRate.Trim(0)
+	if open := l.open(e.On); l.terms.Amortization == Annuity && len(open) > 1 {
+		later := open[1:]
+		l.spread(later, l.unpaidPrincipalOf(later), l.terms.GracePeriods, open[0].DueOn, open[0].DueOn)
+	}
+	return nil
+}
+
+// cancelCommitment lowers the commitment from e.On by what is cancelled, at most what
+// is still undisbursed.
+func (l *ledger) cancelCommitment(e Event) error {
+	if left := sub(l.terms.Committed, l.st.Disbursed); e.Amount.Cmp(left) > 0 {
+		return invalid("amount", "%s is more than the undisbursed commitment on %s (%s of %s)", e.Amount, fmtDate(e.On), left, l.terms.Committed)
+	}
+	l.terms.Committed = sub(l.terms.Committed, e.Amount)
 	return nil
 }

@@ -85,6 +85,10 @@ type Rescheduling struct {
 	NewRate       *decimal.Decimal `db:"new_interest_rate"`
 	Reason        string           `db:"reason"`
 	CreatedAt     time.Time        `db:"created_at"`
+	// Kind is the amendment: Reschedule, RateChange (NewRate) or CommitmentCancel
+	// (Amount); empty reads as Reschedule.
+	Kind   EventKind        `db:"kind"`
+	Amount *decimal.Decimal `db:"amount"`
 	// ReversedAt and ReversalReason are set when the rescheduling was reversed.
 	ReversedAt     *time.Time `db:"reversed_at"`
 	ReversalReason *string    `db:"reversal_reason"`
@@ -130,8 +134,15 @@ func Events(txs []Transaction, rs []Rescheduling) []Event {
 	}
 	for _, r := range rs {
 		if r.Live() {
-			out = append(out, Event{ID: r.ID, Kind: Reschedule, On: r.EffectiveOn,
-				NewMaturityOn: r.NewMaturityOn, NewFrequency: r.NewFrequency, NewRate: r.NewRate})
+			e := Event{ID: r.ID, Kind: r.Kind, On: r.EffectiveOn, NewMaturityOn: r.NewMaturityOn, NewFrequency: r.NewFrequency,
+				NewRate: r.NewRate, Reason: r.Reason}
+			if e.Kind == "" {
+				e.Kind = Reschedule
+			}
+			if r.Amount != nil {
+				e.Amount = *r.Amount
+			}
+			out = append(out, e)
 		}
 	}
 	return out

@@ -17,8 +17,15 @@ func ProjectedSchedule(terms Terms) ([]Installment, error) {
 
 // Label is how the kind reads in a sentence.
 func (k EventKind) Label() string {
-	if k == WriteOff {
+	switch k {
+	case WriteOff:
 		return "write-off"
+	case Reschedule:
+		return "rescheduling"
+	case RateChange:
+		return "rate change"
+	case CommitmentCancel:
+		return "cancellation of commitment"
 	}
 	return string(k)
 }

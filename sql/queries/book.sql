@@ -22,7 +22,7 @@ WHERE loan_id = ANY($1::bigint[]) AND reversed_by IS NULL AND kind <> 'reversal'
 ORDER BY loan_id, value_date, id;
 
 -- name: loans-reschedules
-SELECT id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at
+SELECT id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at, kind, amount
 FROM loan_reschedules WHERE loan_id = ANY($1::bigint[]) AND reversed_at IS NULL
 ORDER BY loan_id, effective_on, id;
 

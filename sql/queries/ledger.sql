@@ -73,7 +73,7 @@ SELECT id, loan_id, kind, value_date, amount, principal, interest, prepaid, reas
 FROM loan_transactions WHERE loan_id = $1 ORDER BY value_date, id;
 
 -- name: list-reschedules
-SELECT id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at,
+SELECT id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at, kind, amount,
        reversed_at, reversal_reason
 FROM loan_reschedules WHERE loan_id = $1 ORDER BY effective_on, id;
 
@@ -86,9 +86,9 @@ RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, r
           late_interest, fee;
 
 -- name: insert-reschedule
-INSERT INTO loan_reschedules (loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason)
-VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at,
+INSERT INTO loan_reschedules (loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, kind, amount)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at, kind, amount,
           reversed_at, reversal_reason;
 
 -- name: update-derived
@@ -139,7 +139,7 @@ WHERE t.value_date <= $1 AND l.signed_on <= $1 AND ($2::bigint IS NULL OR l.fund
 ORDER BY t.loan_id, t.value_date, t.id;
 
 -- name: position-reschedules
-SELECT r.id, r.loan_id, r.effective_on, r.new_maturity_on, r.new_frequency, r.new_interest_rate, r.reason, r.created_at
+SELECT r.id, r.loan_id, r.effective_on, r.new_maturity_on, r.new_frequency, r.new_interest_rate, r.reason, r.created_at, r.kind, r.amount
 FROM loan_reschedules r JOIN loans l ON l.id = r.loan_id
 WHERE r.effective_on <= $1 AND l.signed_on <= $1 AND ($2::bigint IS NULL OR l.fund_id = $2)
   AND r.reversed_at IS NULL
@@ -159,5 +159,5 @@ RETURNING id, loan_id, kind, value_date, amount, principal, interest, prepaid, r
 
 -- name: reverse-reschedule
 UPDATE loan_reschedules SET reversed_at = now(), reversal_reason = $2 WHERE id = $1 AND reversed_at IS NULL
-RETURNING id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at,
+RETURNING id, loan_id, effective_on, new_maturity_on, new_frequency, new_interest_rate, reason, created_at, kind, amount,
           reversed_at, reversal_reason;

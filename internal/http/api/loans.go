@@ -109,6 +109,10 @@ type reschedulingJSON struct {
 	Frequency    *string `json:"frequency"`
 	InterestRate *string `json:"interest_rate"`
 	Reason       string  `json:"reason"`
+	// Kind is the amendment (reschedule, rate_change, cancel_commitment); Amount the
+	// commitment cancelled.
+	Kind   string  `json:"kind"`
+	Amount *string `json:"amount,omitempty"`
 	// Set when the rescheduling was reversed.
 	ReversedAt     *time.Time `json:"reversed_at,omitempty"`
 	ReversalReason *string    `json:"reversal_reason,omitempty"`
@@ -142,6 +146,9 @@ type loanDetailJSON struct {
 	Schedule        []installmentJSON  `json:"schedule"`
 	Transactions    []transactionJSON  `json:"transactions"`
 	Reschedulings   []reschedulingJSON `json:"reschedulings"`
+	// Amendments are every dated change of terms: reschedulings, rate changes and
+	// cancellations of commitment (reschedulings lists the first kind, as before).
+	Amendments []reschedulingJSON `json:"amendments"`
 	// Shadows the embedded status: the status at the as-of date.
 	StatusAsOf string `json:"status"`
 }
@@ -167,7 +174,7 @@ func toLoanDetailJSON(d ledger.Detail) loanDetailJSON {
 		StatusAsOf: string(b.Status), RestructuredOn: restructuredOn(d),
 		CurrentTerms: currentTermsJSON{InterestRate: d.State.Terms.Rate.Trim(0).String(),
 			Frequency: string(d.State.Terms.Frequency), MaturityOn: dateString(d.State.Terms.MaturityOn)},
-		Schedule: []installmentJSON{}, Transactions: []transactionJSON{}, Reschedulings: []reschedulingJSON{},
+		Schedule: []installmentJSON{}, Transactions: []transactionJSON{}, Reschedulings: []reschedulingJSON{}, Amendments: []reschedulingJSON{},
 	}
 	if b.NextDueOn != nil {
 		s := a(b.NextDueAmount)
@@ -185,7 +192,11 @@ func toLoanDetailJSON(d ledger.Detail) loanDetailJSON {
 		out.Transactions = append(out.Transactions, toTransactionJSON(t, sc, d.State))
 	}
 	for _, r := range d.Reschedulings {
-		out.Reschedulings = append(out.Reschedulings, toReschedulingJSON(r))
+		j := toReschedulingJSON(r)
+		if j.Kind == string(loan.Reschedule) {
+			out.Reschedulings = append(out.Reschedulings, j)
+		}
+		out.Amendments = append(out.Amendments, j)
 	}
 	return out
 }
@@ -216,7 +227,14 @@ func toTransactionJSON(t loan.Transaction, sc int, st *loan.State) transactionJS
 
 func toReschedulingJSON(r loan.Rescheduling) reschedulingJSON {
 	out := reschedulingJSON{ID: r.ID, Date: dateString(r.EffectiveOn), MaturityOn: optDate(r.NewMaturityOn), Reason: r.Reason,
-		ReversedAt: r.ReversedAt, ReversalReason: r.ReversalReason}
+		ReversedAt: r.ReversedAt, ReversalReason: r.ReversalReason, Kind: string(loan.Reschedule)}
+	if r.Kind != "" {
+		out.Kind = string(r.Kind)
+	}
+	if r.Amount != nil {
+		a := r.Amount.Trim(0).String()
+		out.Amount = &a
+	}
 	if r.NewFrequency != nil {
 		f := string(*r.NewFrequency)
 		out.Frequency = &f
@@ -437,6 +455,67 @@ func (h *handlers) reschedule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	e := readRescheduling(o)
+	if err := o.done(); err != nil {
+		return err
+	}
+	p, err := h.loans.Post(c.UserContext(), actor(c), id, e)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(fiber.Map{
+		"rescheduling": toReschedulingJSON(*p.Rescheduling),
+		"loan":         toLoanDetailJSON(p.Detail),
+	})
+}
+
+// amend records an amendment of a disbursed loan's terms, dated: a cancellation of
+// undisbursed commitment, a rate change, or a rescheduling.
+func (h *handlers) amend(c *fiber.Ctx) error {
+	id, o, err := idAndBody(c, "loan")
+	if err != nil {
+		return err
+	}
+	o.require("kind")
+	var kind string
+	o.text("kind", &kind)
+	var e loan.Event
+	switch k := loan.EventKind(strings.ToLower(strings.TrimSpace(kind))); k {
+	case loan.Reschedule:
+		e = readRescheduling(o)
+	case loan.RateChange, loan.CommitmentCancel:
+		e = loan.Event{Kind: k}
+		o.require("date", map[loan.EventKind]string{loan.RateChange: "rate", loan.CommitmentCancel: "amount"}[k])
+		o.date("date", &e.On)
+		o.amount("amount", &e.Amount)
+		var rate decimal.Decimal
+		if o.amount("rate", &rate) {
+			e.NewRate = &rate
+		}
+		o.text("reason", &e.Reason)
+	default:
+		if kind != "" {
+			o.bad.Add("kind", "must be one of cancel_commitment, rate_change, reschedule")
+		}
+		for name := range o.members {
+			o.read[name] = true // which members a kind takes is unknown without one
+		}
+	}
+	if err := o.done(); err != nil {
+		return err
+	}
+	p, err := h.loans.Post(c.UserContext(), actor(c), id, e)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(fiber.Map{
+		"amendment": toReschedulingJSON(*p.Rescheduling),
+		"loan":      toLoanDetailJSON(p.Detail),
+	})
+}
+
+// readRescheduling reads a rescheduling's date and new terms.
+func readRescheduling(o *object) loan.Event {
 	e := loan.Event{Kind: loan.Reschedule}
 	o.require("date")
 	o.date("date", &e.On)
@@ -455,17 +534,7 @@ func (h *handlers) reschedule(c *fiber.Ctx) error {
 		e.NewRate = &rate
 	}
 	o.text("reason", &e.Reason)
-	if err := o.done(); err != nil {
-		return err
-	}
-	p, err := h.loans.Post(c.UserContext(), actor(c), id, e)
-	if err != nil {
-		return err
-	}
-	return c.Status(http.StatusCreated).JSON(fiber.Map{
-		"rescheduling": toReschedulingJSON(*p.Rescheduling),
-		"loan":         toLoanDetailJSON(p.Detail),
-	})
+	return e
 }
 
 // reverse corrects a transaction or rescheduling entered by mistake; both it and its

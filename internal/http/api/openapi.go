@@ -172,6 +172,7 @@ func schemas() map[string]schema {
 		"schedule":      arrayOf(ref("Installment")),
 		"transactions":  arrayOf(ref("Transaction")),
 		"reschedulings": arrayOf(ref("Rescheduling")),
+		"amendments":    arrayOf(ref("Rescheduling")),
 	}
 	for k, v := range loanProps {
 		if _, ok := detail[k]; !ok {
@@ -259,7 +260,17 @@ func schemas() map[string]schema {
 		"Rescheduling": closed([]string{"id", "date", "maturity_on", "frequency", "interest_rate", "reason"}, map[string]schema{
 			"id": integer(""), "date": dateSchema(""), "maturity_on": nullable(dateSchema("")),
 			"frequency": nullable(str("")), "interest_rate": nullable(decimalSchema("")), "reason": str(""),
-			"reversed_at": timestamp(), "reversal_reason": str("set when the rescheduling was reversed; it no longer counts")}),
+			"reversed_at": timestamp(), "reversal_reason": str("set when the rescheduling was reversed; it no longer counts"),
+			"kind":   enum("the amendment", "reschedule", "rate_change", "cancel_commitment"),
+			"amount": decimalSchema("on cancel_commitment: the commitment cancelled")}),
+		"AmendmentInput": closed([]string{"kind", "date"}, map[string]schema{
+			"kind": enum("cancel_commitment (amount: at most the undisbursed commitment), rate_change (rate: the new annual "+
+				"rate from date, the schedule kept, an annuity re-levelled from the next due date) or reschedule (as "+
+				"POST /loans/{id}/reschedule)", "cancel_commitment", "rate_change", "reschedule"),
+			"date": dateSchema("from when"), "amount": decimalSchema("cancel_commitment"), "rate": decimalSchema("rate_change: a fraction"),
+			"maturity_on": dateSchema("reschedule"), "frequency": str("reschedule"), "interest_rate": decimalSchema("reschedule"),
+			"reason": str("")}),
+		"Amended":      closed([]string{"amendment", "loan"}, map[string]schema{"amendment": ref("Rescheduling"), "loan": ref("LoanDetail")}),
 		"ReverseInput": closed([]string{"reason"}, map[string]schema{"reason": str("why: a reversal needs one")}),
 		"Reversed": closed([]string{"reversal", "transaction", "rescheduling", "loan"}, map[string]schema{
 			"reversal":     nullable(ref("Transaction")),
@@ -413,6 +424,8 @@ func operations() []operation {
 		{method: "POST", path: "/loans/{id}/recoveries", summary: "Record cash collected on written-off principal (up to what was written off and not yet recovered)",
 			role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
 		{method: "POST", path: "/loans/{id}/reschedule", summary: "Reschedule a loan", role: "manager", body: "RescheduleInput", status: 201, response: "Rescheduled"},
+		{method: "POST", path: "/loans/{id}/amendments", role: "manager", body: "AmendmentInput", status: 201, response: "Amended",
+			summary: "Amend a loan's terms from a date: cancel undisbursed commitment, change the rate, or reschedule; reversed as reschedulings are, the latest first"},
 		{method: "POST", path: "/loans/{id}/transactions/{tid}/reverse", role: "manager", body: "ReverseInput", status: 201, response: "Reversed",
 			summary: "Reverse a disbursement, repayment or write-off, or the latest rescheduling: the loan replays as if it never happened; both stay in its history"},
 		{method: "GET", path: "/partners/{id}/statements", summary: "A partner's financial statements, oldest first", role: "viewer", status: 200, response: "items:Statement"},

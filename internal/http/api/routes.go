@@ -73,6 +73,7 @@ func Register(app *fiber.App, d Deps) {
 	v1.Post("/loans/:id/writeoffs", h.postEvent(loan.WriteOff))
 	v1.Post("/loans/:id/recoveries", h.postEvent(loan.Recovery))
 	v1.Post("/loans/:id/reschedule", h.reschedule)
+	v1.Post("/loans/:id/amendments", h.amend)
 	v1.Post("/loans/:id/transactions/:tid/reverse", h.reverse)
 	v1.Post("/loans/:id/cancel", h.cancelLoan)
 

@@ -41,6 +41,9 @@ type loanPage struct {
 	Schedule    []installmentRow
 	Txs         []loan.Transaction // with their allocations as of the as-of date
 	Resched     []loan.Rescheduling
+	// Charges: the loan has a default margin or a prepayment fee, or a repayment went
+	// to late interest or a fee: the transactions show those columns.
+	Charges bool
 	// Version is the loan's history as the page shows it; every event form carries it.
 	Version string
 	// ClosedThrough is the fund's close: no entry may be dated on or before it.
@@ -134,16 +137,28 @@ func (h *handlers) loanPage(c *fiber.Ctx, p Page, id int64, asOf time.Time) (Pag
 	for _, t := range d.Transactions {
 		// As the replay at the as-of date applied it (what is stored, for today).
 		if a, ok := d.State.Allocations[t.ID]; ok {
-			t.Principal, t.Interest, t.Prepaid = a.Principal, a.Interest, a.Prepaid
+			t.Principal, t.Interest, t.Prepaid, t.LateInterest, t.Fee = a.Principal, a.Interest, a.Prepaid, a.LateInterest, a.Fee
 		}
+		data.Charges = data.Charges || t.LateInterest.IsPos() || t.Fee.IsPos()
 		data.Txs = append(data.Txs, t)
 	}
+	data.Charges = data.Charges || d.Loan.DefaultMargin.IsPos() || d.Loan.PrepaymentFee.IsPos()
 	if _, ok := p.Form["as_of"]; !ok {
 		p.Form["as_of"] = asOf.Format(civil.Layout)
 	}
 	p.Title = "Loan " + d.Loan.Reference
 	p.Data = data
 	return p, nil
+}
+
+// OrderLabel names the loan's allocation order as the new-loan form does.
+func (d loanPage) OrderLabel() string {
+	for _, o := range orderOptions {
+		if o.Value == string(d.Loan.AllocationOrder.OrDefault()) {
+			return o.Label
+		}
+	}
+	return string(d.Loan.AllocationOrder)
 }
 
 // AmortizationLabel names the loan's amortization as the new-loan form does.
@@ -182,7 +197,7 @@ func newInstallmentRow(in loan.Installment, asOf time.Time) installmentRow {
 // eventKinds names each form (and its <details>) by the event it records.
 var eventKinds = map[loan.EventKind]string{
 	loan.Disbursement: "disbursement", loan.Repayment: "repayment", loan.WriteOff: "writeoff", loan.Reschedule: "reschedule",
-	cancelForm: "cancel", loan.Recovery: "recovery",
+	cancelForm: "cancel", loan.Recovery: "recovery", loan.RateChange: "rate_change", loan.CommitmentCancel: "cancel_commitment",
 }
 
 // cancelForm names the cancellation's form among the event forms.
@@ -235,6 +250,28 @@ func (h *handlers) reschedule(c *fiber.Ctx) error {
 		e.NewFrequency = &f
 	}
 	e.NewRate = rate(&bad, "interest_rate", form["interest_rate"], false)
+	return h.postEvent(c, id, form, e, &bad)
+}
+
+// amend records a rate change or a cancellation of undisbursed commitment (the form's
+// kind), as the API's amendments.
+func (h *handlers) amend(c *fiber.Ctx) error {
+	id, err := edge.PathID(c, "loan")
+	if err != nil {
+		return err
+	}
+	form := formValues(c)
+	var bad fieldErrors
+	kind := loan.EventKind(form["kind"])
+	if kind != loan.RateChange {
+		kind = loan.CommitmentCancel
+	}
+	e := loan.Event{Kind: kind, On: bad.date("date", form["date"], false), Reason: form["reason"]}
+	if kind == loan.RateChange {
+		e.NewRate = rate(&bad, "rate", form["rate"], true)
+	} else if a := bad.amount("amount", form["amount"], false); a != nil {
+		e.Amount = *a
+	}
 	return h.postEvent(c, id, form, e, &bad)
 }
 
@@ -295,6 +332,12 @@ func openForm(p Page, data loanPage, kind loan.EventKind, form map[string]string
 func postedMessage(p ledger.Posted) string {
 	cur := p.Detail.Loan.Currency
 	if r := p.Rescheduling; r != nil {
+		switch {
+		case r.Kind == loan.RateChange && r.NewRate != nil:
+			return "Rate change from " + r.EffectiveOn.Format(civil.Layout) + " recorded: " + view.Percent(*r.NewRate) + " a year."
+		case r.Kind == loan.CommitmentCancel && r.Amount != nil:
+			return "Cancellation of " + view.Money(*r.Amount, cur) + " of undisbursed commitment from " + r.EffectiveOn.Format(civil.Layout) + " recorded."
+		}
 		var changes []string
 		if r.NewMaturityOn != nil {
 			changes = append(changes, "maturity "+r.NewMaturityOn.Format(civil.Layout))
@@ -314,6 +357,12 @@ func postedMessage(p ledger.Posted) string {
 		msg += ": " + view.Money(t.Interest, cur) + " to interest, " + view.Money(t.Principal, cur) + " to principal"
 		if t.Prepaid.IsPos() {
 			msg += " (" + view.Money(t.Prepaid, cur) + " of it prepaid)"
+		}
+		if t.LateInterest.IsPos() {
+			msg += ", " + view.Money(t.LateInterest, cur) + " to late interest"
+		}
+		if t.Fee.IsPos() {
+			msg += ", " + view.Money(t.Fee, cur) + " prepayment fee"
 		}
 	}
 	return msg + "."

@@ -51,7 +51,9 @@ func (h *handlers) editLoanForm(c *fiber.Ctx) error {
 	for k, v := range map[string]string{"reference": l.Reference, "purpose": l.Purpose, "currency": l.Currency,
 		"committed_amount": l.Committed.String(), "interest_rate": l.Rate.Trim(0).String(), "day_count": string(l.DayCount),
 		"signed_on": civil.Format(l.SignedOn), "first_due_on": civil.Format(l.FirstDueOn), "maturity_on": civil.Format(l.MaturityOn),
-		"amortization": string(l.Amortization), "frequency": string(l.Frequency), "grace_periods": strconv.Itoa(l.GracePeriods)} {
+		"amortization": string(l.Amortization), "frequency": string(l.Frequency), "grace_periods": strconv.Itoa(l.GracePeriods),
+		"allocation_order": string(l.AllocationOrder.OrDefault()), "default_margin": l.DefaultMargin.Trim(0).String(),
+		"prepayment_fee": l.PrepaymentFee.Trim(0).String()} {
 		p.Form[k] = v
 	}
 	p.Data = f

@@ -32,6 +32,12 @@ var (
 		{string(loan.Annuity), "Annuity (equal installments)"},
 		{string(loan.Bullet), "Bullet (all principal at maturity)"},
 	}
+	// The allocation order: a new loan left at "" takes its fund's default.
+	orderOptions = []Option{
+		{"", "The fund's default"},
+		{string(loan.InterestFirst), "Interest first (all overdue interest, then principal)"},
+		{string(loan.InstallmentByInstallment), "Installment by installment (the oldest whole, then the next)"},
+	}
 	frequencyOptions = []Option{
 		{string(loan.Monthly), "Monthly"},
 		{string(loan.Quarterly), "Quarterly"},
@@ -49,6 +55,7 @@ type loanForm struct {
 	DayCounts     []Option
 	Amortizations []Option
 	Frequencies   []Option
+	Orders        []Option
 	// Schedule is the preview of what the terms give, nil until asked for.
 	Schedule *schedulePreview
 }
@@ -78,7 +85,7 @@ func (h *handlers) newLoanPage(c *fiber.Ctx) (Page, loanForm, error) {
 		return Page{}, loanForm{}, err
 	}
 	f := loanForm{Partner: pt, Action: "/partners/" + strconv.FormatInt(pt.ID, 10) + "/loans/new",
-		DayCounts: dayCountOptions, Amortizations: amortizationOptions, Frequencies: frequencyOptions}
+		DayCounts: dayCountOptions, Amortizations: amortizationOptions, Frequencies: frequencyOptions, Orders: orderOptions}
 	if len(funds) != 1 {
 		f.Funds = append(f.Funds, Option{"", "Choose…"})
 	}
@@ -163,6 +170,12 @@ func readLoanForm(form map[string]string, bad *fieldErrors) ledger.NewLoan {
 	in.Frequency = loan.ParseFrequency(form["frequency"])
 	if n := bad.integer("grace_periods", form["grace_periods"], "must be a whole number of installments"); n != nil {
 		in.GracePeriods = *n
+	}
+	in.Order = loan.AllocationOrder(strings.TrimSpace(form["allocation_order"]))
+	for field, dst := range map[string]*decimal.Decimal{"default_margin": &in.DefaultMargin, "prepayment_fee": &in.PrepaymentFee} {
+		if r := rate(bad, field, form[field], false); r != nil {
+			*dst = *r
+		}
 	}
 	return in
 }

@@ -199,7 +199,15 @@ func TestLoanEvents(t *testing.T) {
 	// A rescheduling.
 	maturity := civil.AddMonths(signed, 36).Format(civil.Layout)
 	p = c.post("/loans/"+id+"/reschedule", url.Values{"date": {today}, "maturity_on": {maturity}, "frequency": {""}, "interest_rate": {"0.1"}, "version": {version}})
-	c.follow(p).must(t, http.StatusOK, "Rescheduling from "+today+" recorded: maturity "+maturity+", rate 10.0 %.", "<h2>Reschedulings</h2>", "rescheduled")
+	p = c.follow(p).must(t, http.StatusOK, "Rescheduling from "+today+" recorded: maturity "+maturity+", rate 10.0 %.", "<h2>Reschedulings and amendments</h2>", "rescheduled") // the table lists the amendments too
+	version = between(p.body, `name="version" value="`, `"`)
+
+	// A rate change: without its rate, refused beside the field with the values kept;
+	// with it, recorded and listed among the amendments.
+	c.post("/loans/"+id+"/amendments", url.Values{"kind": {"rate_change"}, "date": {today}, "rate": {""}, "reason": {"repriced"}, "version": {version}}).
+		must(t, http.StatusUnprocessableEntity, `<details class="action" id="rate_change" open>`, `id="e-rate_change-rate"`, `>repriced</textarea>`)
+	p = c.post("/loans/"+id+"/amendments", url.Values{"kind": {"rate_change"}, "date": {today}, "rate": {"0.08"}, "version": {version}})
+	c.follow(p).must(t, http.StatusOK, "Rate change from "+today+" recorded: 8.0 % a year.", "rate change")
 }
 
 // A form opened before someone else recorded an event on the loan is refused, with the

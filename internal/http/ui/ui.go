@@ -91,6 +91,7 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.Post("/loans/:id/writeoffs", write, h.postLoanEvent(loan.WriteOff))
 	pages.Post("/loans/:id/recoveries", write, h.postLoanEvent(loan.Recovery))
 	pages.Post("/loans/:id/reschedule", write, h.reschedule)
+	pages.Post("/loans/:id/amendments", write, h.amend)
 	pages.Post("/loans/:id/cancel", write, h.cancelLoan)
 	pages.Get("/loans/:id/edit", write, h.editLoanForm)
 	pages.Post("/loans/:id/edit", write, h.updateLoan)
