@@ -63,8 +63,8 @@ type Transaction struct {
 	// LateInterest and Fee are the repayment's late interest and prepayment fee.
 	LateInterest decimal.Decimal `db:"late_interest"`
 	Fee          decimal.Decimal `db:"fee"`
-	Reason    string          `db:"reason"`
-	CreatedAt time.Time       `db:"created_at"`
+	Reason       string          `db:"reason"`
+	CreatedAt    time.Time       `db:"created_at"`
 	// Reverses is, on a reversal, the transaction it reverses; ReversedBy and
 	// ReversedAt are, on a reversed transaction, its reversal and when it was recorded.
 	Reverses   *int64     `db:"reverses"`
