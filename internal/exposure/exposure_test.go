@@ -306,6 +306,14 @@ func TestOverdueAndPAR30ByHand(t *testing.T) {
 	if r.Groups[0].Label != "Current MFI" || r.Total.Outstanding.String() != "420000.00" || r.Total.Overdue.String() != "20000.00" {
 		t.Errorf("groups %v, total %+v", r.Groups, r.Total)
 	}
+	// The month-end accrual on 12 March: 11 days (whole-month 30/360) of March on each
+	// loan's principal outstanding, 120,000 (late: nothing repaid) and 300,000, at 1 % a
+	// month: 440 + 1,100.
+	pm, err := e.svc.Portfolio(ctx, civil.Date(2024, 3, 12), "", nil)
+	must(t, err)
+	if pm.AccruedInterest.String() != "1540.00" || !pm.LateInterest.IsZero() || !pm.Restructured.IsZero() {
+		t.Errorf("portfolio on 12 March: accrued %s, late %s, restructured %s", pm.AccruedInterest, pm.LateInterest, pm.Restructured)
+	}
 	// By country, both are Peru: PAR30 is the late loan's share of the outstanding.
 	r, err = e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: civil.Date(2024, 3, 12)})
 	must(t, err)

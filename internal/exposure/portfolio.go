@@ -29,8 +29,14 @@ type Portfolio struct {
 	// WeightedMaturityYears is the time to maturity in years, weighted by outstanding.
 	WeightedMaturityYears *float64
 	PAR30                 *float64
-	Aging                 []Bucket // every bucket, current first
-	Ladder                []Month  // the next 12 calendar months, from the as-of date's
+	// AccruedInterest is the interest earned since each loan's last due date and not
+	// yet due (the month-end accrual); LateInterest the interest on overdue principal
+	// due at once and unpaid.
+	AccruedInterest, LateInterest decimal.Decimal
+	// Restructured is the outstanding of restructured loans (at risk, in PAR30).
+	Restructured decimal.Decimal
+	Aging        []Bucket // every bucket, current first
+	Ladder       []Month  // the next 12 calendar months, from the as-of date's
 }
 
 // agingBuckets are the arrears buckets, then "restructured": restructured loans are
@@ -110,6 +116,11 @@ func (ps *positionSums) add(pos ledger.Position) error {
 	c.add(&c.outstanding, bal.Outstanding)
 	c.add(&c.undisbursed, bal.Undisbursed)
 	c.add(&c.overdue, bal.OverduePrincipal)
+	c.add(&c.accrued, bal.AccruedInterest)
+	c.add(&c.late, bal.LateInterest)
+	if bal.Restructured {
+		c.add(&c.restructured, bal.Outstanding)
+	}
 	if bal.AtRisk() {
 		c.add(&c.par30, bal.Outstanding)
 	}
@@ -129,6 +140,7 @@ func roundedPortfolio(asOf, first time.Time, currency string, total *currencySum
 	round := func(d decimal.Decimal) decimal.Decimal { return d.Round(cur.Scale).Pad(cur.Scale) }
 	p := Portfolio{AsOf: asOf, Currency: currency}
 	p.Outstanding, p.Undisbursed, p.Overdue = round(total.outstanding), round(total.undisbursed), round(total.overdue)
+	p.AccruedInterest, p.LateInterest, p.Restructured = round(total.accrued), round(total.late), round(total.restructured)
 	if total.outstanding.IsPos() {
 		p.PAR30 = ratio(total.par30, total.outstanding)
 		r, y := math.Round(total.rateSum/total.weight*1e6)/1e6, math.Round(total.yearsSum/total.weight*100)/100
@@ -176,6 +188,9 @@ func (t *currencySums) addConverted(c *currencySums, code string, rates *fx.Rate
 	into(&t.undisbursed, c.undisbursed)
 	into(&t.overdue, c.overdue)
 	into(&t.par30, c.par30)
+	into(&t.accrued, c.accrued)
+	into(&t.late, c.late)
+	into(&t.restructured, c.restructured)
 	for k := range t.aging {
 		into(&t.aging[k].outstanding, c.aging[k].outstanding)
 		t.aging[k].loans += c.aging[k].loans
@@ -197,6 +212,7 @@ func (t *currencySums) addConverted(c *currencySums, code string, rates *fx.Rate
 // currencySums are the portfolio's figures in one currency, exact.
 type currencySums struct {
 	outstanding, undisbursed, overdue, par30 decimal.Decimal
+	accrued, late, restructured              decimal.Decimal
 	aging                                    []exactBucket // by loan.AgingBuckets
 	ladder                                   []exactMonth  // the next 12 months
 	rateSum, yearsSum, weight                float64       // outstanding-weighted

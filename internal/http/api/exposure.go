@@ -133,6 +133,7 @@ func (h *handlers) portfolio(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"as_of": dateString(p.AsOf), "currency": p.Currency, "total": toTotalsJSON(p.Totals),
 		"weighted_interest_rate": p.WeightedRate, "weighted_remaining_years": p.WeightedMaturityYears, "par30": p.PAR30,
+		"accrued_interest": p.AccruedInterest.String(), "late_interest": p.LateInterest.String(), "restructured": p.Restructured.String(),
 		"aging": aging, "maturity_ladder": ladder})
 }
 

@@ -503,8 +503,12 @@ func Document() map[string]any {
 					"max_share": nullable(decimalSchema("")), "max_amount": nullable(decimalSchema("")), "currency": nullable(str(""))})),
 				"headroom": nullable(decimalSchema("what the group may still add before the tighter limit binds (under a share s: (s·total − outstanding)/(1 − s)); negative in breach: what it must shed")),
 				"breach":   boolean("")}))})
-	comps["Portfolio"] = closed([]string{"as_of", "currency", "total", "weighted_interest_rate", "weighted_remaining_years", "par30", "aging", "maturity_ladder"},
+	comps["Portfolio"] = closed([]string{"as_of", "currency", "total", "weighted_interest_rate", "weighted_remaining_years", "par30",
+		"accrued_interest", "late_interest", "restructured", "aging", "maturity_ladder"},
 		map[string]schema{"as_of": dateSchema(""), "currency": str(""), "total": totals,
+			"accrued_interest":         decimalSchema("interest earned since each loan's last due date, not yet due: the month-end accrual"),
+			"late_interest":            decimalSchema("interest on overdue principal, due at once and unpaid"),
+			"restructured":             decimalSchema("outstanding of restructured loans: at risk (in par30), shown apart"),
 			"weighted_interest_rate":   nullable(number("weighted by outstanding, a fraction")),
 			"weighted_remaining_years": nullable(number("weighted by outstanding")), "par30": nullable(number("")),
 			"aging": arrayOf(closed([]string{"bucket", "outstanding", "loans"}, map[string]schema{"bucket": str(""), "outstanding": decimalSchema(""), "loans": integer("")})),
