@@ -145,14 +145,23 @@ func (s *Service) UpdateSettings(ctx context.Context, actor audit.Actor, id int6
 			return db.TranslateError(err, constraints)
 		}
 		after = normalize(after)
+		if s.cureChanged != nil && !sameCure(st, before.Settings) {
+			if err := s.cureChanged(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		return s.audit.Record(ctx, tx, actor, audit.Update, "fund", id, before, after)
 	})
 	return after, err
 }
 
+func sameCure(a, b Settings) bool {
+	return (a.RestructuredCureInstallments == nil) == (b.RestructuredCureInstallments == nil) &&
+		(a.RestructuredCureInstallments == nil || *a.RestructuredCureInstallments == *b.RestructuredCureInstallments)
+}
+
 func (st Settings) equal(o Settings) bool {
-	sameInt := (st.RestructuredCureInstallments == nil) == (o.RestructuredCureInstallments == nil) &&
-		(st.RestructuredCureInstallments == nil || *st.RestructuredCureInstallments == *o.RestructuredCureInstallments)
+	sameInt := sameCure(st, o)
 	sameDate := (st.BooksClosedThrough == nil) == (o.BooksClosedThrough == nil) &&
 		(st.BooksClosedThrough == nil || st.BooksClosedThrough.Equal(*o.BooksClosedThrough))
 	return st.AllocationOrder == o.AllocationOrder && sameInt && sameDate

@@ -181,7 +181,7 @@ func (d *derived) replay(terms loan.Terms, asOf time.Time) (err error) {
 		for _, e := range d.events {
 			if a := d.state.Allocations[e.ID]; a.Overpaid.IsPos() {
 				return fmt.Errorf("the repayment of %s on %s is more than everything owed then (%s)", e.Amount, civil.Format(e.On),
-					money.MustAdd(a.Principal, a.Interest))
+					money.MustSub(e.Amount, a.Overpaid))
 			}
 		}
 	}
@@ -190,7 +190,7 @@ func (d *derived) replay(terms loan.Terms, asOf time.Time) (err error) {
 		return err
 	}
 	for _, e := range d.events {
-		if e.Kind != loan.Reschedule {
+		if !e.Kind.IsAmendment() {
 			d.txs = append(d.txs, loan.Transaction{ID: e.ID, LoanID: d.id, Kind: e.Kind, Date: e.On, Amount: e.Amount, Reason: e.Reason})
 		}
 	}
@@ -234,7 +234,7 @@ func refsOf(out []derived) derivedRefs {
 			refs.txs = append(refs.txs, rowRef{i, k})
 		}
 		for k, e := range d.events {
-			if e.Kind == loan.Reschedule {
+			if e.Kind.IsAmendment() {
 				refs.reschedulings = append(refs.reschedulings, rowRef{i, k})
 			}
 		}
@@ -255,7 +255,7 @@ func copyLoans(ctx context.Context, tx *sqlx.Tx, histories []History, out []deri
 		"current_maturity_on"}, len(histories), func(i int) []any {
 		l := histories[i].Loan
 		var restructured any // NULL unless a rescheduling moved overdue amounts
-		if on := out[i].state.RestructuredOn; on != nil {
+		if on := restructuredNow(out[i].state); on != nil {
 			restructured = civil.Format(*on)
 		}
 		disbursed, outstanding, maturity := listFigures(loan.Loan{MaturityOn: l.MaturityOn}, out[i].totals, out[i].state)
@@ -285,7 +285,7 @@ func copyTransactions(ctx context.Context, tx *sqlx.Tx, out []derived, txs []row
 
 func copyReschedulings(ctx context.Context, tx *sqlx.Tx, out []derived, rss []rowRef) error {
 	return db.Copy(ctx, tx, "loan_reschedules", []string{"id", "loan_id", "effective_on", "new_maturity_on", "new_frequency",
-		"new_interest_rate", "reason"}, len(rss), func(i int) []any {
+		"new_interest_rate", "reason", "kind", "amount"}, len(rss), func(i int) []any {
 		d := &out[rss[i].loan]
 		e := d.events[rss[i].k]
 		var maturity, freq, rate any // NULL when the rescheduling leaves it
@@ -298,7 +298,11 @@ func copyReschedulings(ctx context.Context, tx *sqlx.Tx, out []derived, rss []ro
 		if e.NewRate != nil {
 			rate = e.NewRate.String()
 		}
-		return []any{e.ID, d.id, civil.Format(e.On), maturity, freq, rate, e.Reason}
+		var amount any // a cancellation of commitment's
+		if e.Kind == loan.CommitmentCancel {
+			amount = e.Amount.String()
+		}
+		return []any{e.ID, d.id, civil.Format(e.On), maturity, freq, rate, e.Reason, string(e.Kind), amount}
 	})
 }
 

@@ -64,11 +64,11 @@ func TestLoadStoresWhatPostWould(t *testing.T) {
 	}
 	same("loans", `l.reference, l.status, l.committed_amount, l.signed_on, l.restructured_on, l.disbursed, l.outstanding, l.current_maturity_on, l.oldest_unpaid_due_on`, `loans l`)
 	same("transactions", `l.reference, t.kind, t.value_date, t.amount, t.principal, t.interest, t.prepaid,
-		t.cum_disbursed, t.cum_principal_repaid, t.cum_interest_paid, t.cum_written_off, t.reason`,
+		t.cum_disbursed, t.cum_principal_repaid, t.cum_interest_paid, t.cum_written_off, t.reason, t.late_interest, t.fee, t.overpaid`,
 		`loans l JOIN loan_transactions t ON t.loan_id = l.id`)
 	same("schedules", `l.reference, i.seq, i.due_on, i.principal, i.interest, i.paid_principal, i.paid_interest,
 		i.written_off_principal, i.written_off_interest, i.rescheduled`, `loans l JOIN loan_installments i ON i.loan_id = l.id`)
-	same("reschedulings", `l.reference, r.effective_on, r.new_maturity_on, r.new_frequency, r.new_interest_rate`,
+	same("reschedulings", `l.reference, r.effective_on, r.new_maturity_on, r.new_frequency, r.new_interest_rate, r.kind, r.amount`,
 		`loans l JOIN loan_reschedules r ON r.loan_id = l.id`)
 	var diff []string
 	err = conn.Select(&diff, `

@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"cartera/internal/fund"
+	"cartera/internal/loan"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 )
@@ -85,11 +86,12 @@ func eventDate(w withoutEvent) (time.Time, string) {
 	if w.t != nil {
 		return w.t.Date, fmt.Sprintf("the %s of %s", w.t.Kind.Label(), civil.Format(w.t.Date))
 	}
-	return w.r.EffectiveOn, "the rescheduling of " + civil.Format(w.r.EffectiveOn)
+	return w.r.EffectiveOn, "the " + amendmentLabel(*w.r) + " of " + civil.Format(w.r.EffectiveOn)
 }
 
 // checkLoadBooksOpen refuses a bulk load with an event in a closed period of its
-// loan's fund, naming the history's events field as Load's other checks do.
+// loan's fund, naming the history's events field as Load's other checks do; and gives
+// each loan its fund's cure of restructured loans and, unless stated, allocation order.
 func (s *Service) checkLoadBooksOpen(ctx context.Context, tx *sqlx.Tx, histories []History) error {
 	settings := map[int64]fund.Settings{}
 	for i, h := range histories {
@@ -108,6 +110,15 @@ func (s *Service) checkLoadBooksOpen(ctx context.Context, tx *sqlx.Tx, histories
 			if err := booksOpen(st, e.On, fmt.Sprintf("loans[%d].events", i), "an entry dated "+civil.Format(e.On)); err != nil {
 				return err
 			}
+		}
+		// The fund's settings the loans are derived by, as Create and every replay do.
+		terms := &histories[i].Loan.Terms
+		terms.CureAfter = 0 // the fund's, never the history's: it is not a term of the loan
+		if st.RestructuredCureInstallments != nil {
+			terms.CureAfter = *st.RestructuredCureInstallments
+		}
+		if terms.Order == "" {
+			terms.Order = loan.AllocationOrder(st.AllocationOrder)
 		}
 	}
 	return nil

@@ -41,7 +41,9 @@ func newOverpayment(l loan.Loan, txs []loan.Transaction, st *loan.State, added l
 func storedIn(txs []loan.Transaction, id int64) bool { return findTransaction(txs, id) != nil }
 
 func overpaid(amount decimal.Decimal, on time.Time, a loan.Allocation, scale int, prefix string) error {
-	owed := money.MustAdd(a.Principal, a.Interest).Rescale(scale)
+	// What the repayment could settle: everything but its excess (late interest and a
+	// prepayment fee included).
+	owed := money.MustSub(amount, a.Overpaid).Rescale(scale)
 	return apperr.Invalid(apperr.FieldError{Field: "amount", Message: fmt.Sprintf("%s%s is more than everything owed on %s (%s)",
 		prefix, amount.Rescale(scale), civil.Format(on), owed)})
 }

@@ -230,7 +230,7 @@ func restatedFigures(l loan.Loan, txs []loan.Transaction, before, after *loan.St
 		note(what+" fee", amount(a.Fee, scale), amount(b.Fee, scale))
 	}
 	note("status", string(l.Status), string(after.Balances().Status))
-	note("restructured_on", optionalDate(before.RestructuredOn), optionalDate(after.RestructuredOn))
+	note("restructured_on", optionalDate(before.RestructuredOn), optionalDate(restructuredNow(after)))
 	return out
 }
 

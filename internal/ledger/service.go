@@ -117,7 +117,46 @@ func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, funds *fund.
 	if s.list, err = loadListQueries(ctx, conn); err != nil {
 		return nil, err
 	}
+	funds.OnCureChange(s.rederiveFund)
 	return s, nil
+}
+
+// rederiveFund replays every loan of a fund as of today and stores what it derives
+// (status, restructuring, allocations, schedule) and its book: after a change of the
+// fund's cure of restructured loans, in that change's transaction. Each loan is locked
+// as a write locks it. It costs a replay per loan (about 1 ms for a busy one).
+func (s *Service) rederiveFund(ctx context.Context, tx *sqlx.Tx, fundID int64) error {
+	var ids []int64
+	if err := tx.SelectContext(ctx, &ids, `SELECT id FROM loans WHERE fund_id = $1 AND status <> 'cancelled' ORDER BY id`, fundID); err != nil {
+		return fmt.Errorf("loans of fund %d: %w", fundID, err)
+	}
+	keys := map[book.Key]bool{}
+	for _, id := range ids {
+		l, err := s.lockLoan(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		txs, rs, err := s.history(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if len(txs)+len(rs) > 0 {
+			st, err := loan.Replay(l.Terms(), loan.Events(txs, rs), s.clock.Today())
+			if err != nil {
+				return fmt.Errorf("re-derive loan %d: %w", id, err)
+			}
+			if err := s.storeDerived(ctx, tx, l, txs, st); err != nil {
+				return err
+			}
+		}
+		keys[book.KeyOf(l)] = true
+	}
+	for k := range keys {
+		if err := s.book.Refresh(ctx, tx, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Validate reports every rule the new loan breaks that needs no database: its
@@ -160,6 +199,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewLoan) (lo
 	if err := bad.Err(); err != nil {
 		return loan.Loan{}, err
 	}
+	in.CureAfter = 0 // the fund's setting, read with the loan whenever it is replayed
 	if in.Order == "" {
 		// Not stated: the fund's default, kept on the loan (a later change of the
 		// fund's default leaves the loans it already has alone).
@@ -588,6 +628,8 @@ func (s *Service) checkEvent(l loan.Loan, e loan.Event) error {
 			bad.Add("rate", "is required: the new annual rate, a fraction (0.085 is 8.5 %%)")
 		} else if e.NewRate.IsNeg() || e.NewRate.Cmp(loan.MaxRate) >= 0 {
 			bad.Add("rate", "must be a fraction from 0 to below 1 (0.085 is 8.5 %%)")
+		} else if e.NewRate.MinScale() > 8 {
+			bad.Add("rate", "at most 8 decimals")
 		}
 	default:
 		bad.Add("kind", "%q cannot be recorded here", e.Kind)
@@ -675,8 +717,8 @@ func (s *Service) storeDerived(ctx context.Context, tx *sqlx.Tx, l loan.Loan, tx
 	if _, err := tx.StmtxContext(ctx, s.q.UpdateFigures).ExecContext(ctx, l.ID, disbursed, outstanding, maturity); err != nil {
 		return fmt.Errorf("store figures of loan %d: %w", l.ID, err)
 	}
-	if !sameDate(st.RestructuredOn, l.RestructuredOn) {
-		if _, err := tx.StmtxContext(ctx, s.q.UpdateRestruct).ExecContext(ctx, l.ID, st.RestructuredOn); err != nil {
+	if on := restructuredNow(st); !sameDate(on, l.RestructuredOn) {
+		if _, err := tx.StmtxContext(ctx, s.q.UpdateRestruct).ExecContext(ctx, l.ID, on); err != nil {
 			return fmt.Errorf("store restructuring of loan %d: %w", l.ID, err)
 		}
 	}
@@ -737,6 +779,16 @@ func listFigures(l loan.Loan, totals []derivedRow, st *loan.State) (disbursed, o
 		maturity = &m
 	}
 	return d.String(), o.String(), maturity
+}
+
+// restructuredNow is the restructuring the loans table keeps: the state's, while the
+// loan counts as restructured at its date (a cure by the fund's setting clears it, for
+// the lists and their filter).
+func restructuredNow(st *loan.State) *time.Time {
+	if st.CuredOn != nil && st.CuredOn.Before(st.AsOf) {
+		return nil
+	}
+	return st.RestructuredOn
 }
 
 // sameDate reports whether two optional dates are the same day (or both absent).

@@ -72,7 +72,7 @@ func (s *State) Balances() Balances {
 		b.DaysPastDue = civil.Days(*oldest, s.AsOf)
 	}
 	b.AgingBucket = AgingBucket(b.DaysPastDue)
-	b.Restructured = s.RestructuredOn != nil && !s.RestructuredOn.After(s.AsOf)
+	b.Restructured = s.RestructuredOn != nil && !s.RestructuredOn.After(s.AsOf) && (s.CuredOn == nil || !s.CuredOn.Before(s.AsOf))
 	b.Status = s.status(unsettled)
 	// A commitment can still be drawn while the loan is open and not yet at maturity.
 	if (b.Status == Pipeline || b.Status == Active) && s.AsOf.Before(s.Terms.MaturityOn) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/govalues/decimal"
+
 	"cartera/internal/platform/apperr"
 )
 
@@ -238,5 +240,67 @@ func TestCancelCommitment(t *testing.T) {
 		if _, err := Replay(terms, append(events, e), date("2024-04-01")); !hasField(err, "amount") {
 			t.Errorf("%s of %s: %v", e.Kind, e.Amount, err)
 		}
+	}
+}
+
+// From review: a period so long at a rate so high that rate·days/basis ≥ 1 (a 4-year
+// bullet at 30 %): repaying the principal saves more interest than it costs, yet
+// paying everything owed repays the loan.
+func TestPayoffOfAVeryLongPeriod(t *testing.T) {
+	terms := usd("1000", "0.3", ACT365F, "2020-01-01", "2024-01-01", "2024-01-01", Bullet, Annual)
+	history := []Event{disburse(1, "2020-01-01", "1000")}
+	owed, err := OwedOn(terms, history, date("2020-01-11"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "payoff", owed.Total(), "1008.22") // 10 days: 1,000 × 30 % × 10/365
+	st := replay(t, terms, "2020-01-11", append(history, repay(2, "2020-01-11", "1008.22"))...)
+	if b := st.Balances(); b.Status != Repaid || !st.Allocations[2].Principal.Equal(d("1000")) {
+		t.Errorf("after the payoff: %s, allocation %+v", b.Status, st.Allocations[2])
+	}
+}
+
+// From review: interest paid ahead beyond what the period then earns (a rate change
+// came after the payment) becomes principal whether or not another payment comes: at
+// the due date, or at the payment if one comes first (a day's interest on it apart),
+// so a cent paid on 31 January moves the balance by about a cent, not by the 121
+// (rules 3 before the review kept it as interest unless a payment came).
+func TestInterestPaidAheadFollowsTheRate(t *testing.T) {
+	terms := usd("12000", "0.24", ACT360, "2024-01-01", "2024-02-01", "2024-12-01", EqualPrincipal, Monthly)
+	rate := d("0.06")
+	history := []Event{disburse(1, "2024-01-01", "12000"), repay(2, "2024-01-05", "1230"),
+		{ID: 3, Kind: RateChange, On: date("2024-01-10"), NewRate: &rate}}
+	alone := replay(t, terms, "2024-02-05", history...)
+	cent := replay(t, terms, "2024-02-05", append(history, repay(4, "2024-01-31", "0.01"))...)
+	// The cent, and a day (31 January to 1 February) of 6 % on the 121 turned into
+	// principal a day earlier: 0.02.
+	if d := sub(alone.Outstanding, cent.Outstanding); !d.Equal(decimal.MustNew(3, 2)) {
+		t.Errorf("outstanding %s alone, %s with a cent more: differ by %s", alone.Outstanding, cent.Outstanding, d)
+	}
+	// 5 to 10 January at 24 % and 10 January to 1 February at 6 % on what was left:
+	// far less than the 230 paid on 5 January, the rest principal.
+	first := alone.Installments[0]
+	if !first.PaidInterest.Equal(first.Interest) || first.Interest.Cmp(d("230")) >= 0 {
+		t.Errorf("January's interest %s, paid %s", first.Interest, first.PaidInterest)
+	}
+}
+
+// From review: late interest under 30/360 (US) does not depend on how many events
+// fall in the month.
+func TestLateInterestUnder30360IsAdditive(t *testing.T) {
+	terms := usd("100000", "0.1", Thirty360, "2020-01-01", "2020-02-01", "2020-12-01", EqualPrincipal, Monthly)
+	terms.DefaultMargin = d("0.5")
+	history := []Event{disburse(1, "2020-01-01", "100000")}
+	quiet, err := OwedOn(terms, history, date("2020-03-14"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy, err := OwedOn(terms, append(history, repay(2, "2020-02-29", "0.01"), repay(3, "2020-03-01", "0.01")), date("2020-03-14"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The two cents go to late interest first: the rest must be the same.
+	if got := add(busy.LateInterest, d("0.02")); !got.Equal(quiet.LateInterest) {
+		t.Errorf("late interest %s with no events, %s (+0.02 paid) with two", quiet.LateInterest, got)
 	}
 }

@@ -88,6 +88,7 @@ type Installment struct {
 	Rescheduled         bool // replaced by a rescheduling; its unpaid amounts moved on
 	closed              bool // its due date has passed in the replay: interest is final
 	frozen              bool // its interest was paid early: it no longer changes
+	payer               int64 // the last repayment that paid its interest ahead (see reclassify)
 }
 
 // settledInterest is the interest paid or written off on the installment.
@@ -138,6 +139,10 @@ type State struct {
 	// it the loan counts as at risk until it is repaid (SEEP's reporting standards,
 	// IRIS+ FP2635: restructured loans are at risk); nil when none did.
 	RestructuredOn *time.Time
+	// CuredOn is the due date of the last of Terms.CureAfter consecutive installments
+	// paid by their due dates after the restructuring: from the day after it the loan
+	// is no longer counted as restructured; nil while it is not cured.
+	CuredOn *time.Time
 }
 
 // ledger replays events in order. Interest follows the cash: it accrues day by day,
@@ -170,7 +175,10 @@ type ledger struct {
 	// so that splitting the day's cash does not round it differently.
 	feeDay             time.Time
 	dayPrepaid, dayFee decimal.Decimal
-	st                 State
+	// judged is the first installment not yet judged paid on time or not (for the cure
+	// of a restructured loan), onTime how many in a row were.
+	judged, onTime int
+	st             State
 }
 
 // Replay applies events (in date order, and in the order they were recorded within a
@@ -310,13 +318,18 @@ func invalid(field, format string, args ...any) error {
 
 // advance closes every installment due on or before t: its interest becomes final.
 func (l *ledger) advance(t time.Time) {
+	defer l.judge(t)
 	for l.cur < len(l.inst) && !l.inst[l.cur].DueOn.After(t) {
 		in := &l.inst[l.cur]
 		if !in.Rescheduled {
 			// Late interest up to the due date, before its principal falls overdue.
 			l.accrueLate(in.DueOn)
 			if !in.frozen {
-				in.Interest = notBelowPaid(in, l.interest(add(l.accrued, l.accrual(l.accrualFrom, in.DueOn)), l.carried))
+				earned := l.interest(add(l.accrued, l.accrual(l.accrualFrom, in.DueOn)), l.carried)
+				if excess := sub(in.PaidInterest, earned); excess.IsPos() && in.WrittenOffInterest.IsZero() {
+					l.reclassify(in, excess, true)
+				}
+				in.Interest = notBelowPaid(in, earned)
 			}
 			l.carried = decimal.Zero
 			l.accrued = decimal.Zero
@@ -324,6 +337,33 @@ func (l *ledger) advance(t time.Time) {
 		}
 		in.closed = true
 		l.cur++
+	}
+}
+
+// judge counts, for the cure of a restructured loan, the installments due after the
+// restructuring and before t that were settled by their due dates; CureAfter of them
+// in a row cure it. It runs as the replay reaches t: every event before t is applied,
+// and none after an installment's due date can have been (its own advance would have
+// judged the installment first), so what is unpaid is what was unpaid that day.
+func (l *ledger) judge(t time.Time) {
+	if l.terms.CureAfter <= 0 || l.st.RestructuredOn == nil || l.st.CuredOn != nil {
+		return
+	}
+	// (Replaced installments are passed whatever their dates: they precede the new.)
+	for ; l.judged < l.cur && (l.inst[l.judged].Rescheduled || l.inst[l.judged].DueOn.Before(t)); l.judged++ {
+		in := &l.inst[l.judged]
+		if in.Rescheduled || !in.DueOn.After(*l.st.RestructuredOn) {
+			continue
+		}
+		if in.unpaidPrincipal().IsPos() || in.unpaidInterest().IsPos() {
+			l.onTime = 0
+			continue
+		}
+		if l.onTime++; l.onTime >= l.terms.CureAfter {
+			on := in.DueOn
+			l.st.CuredOn = &on
+			return
+		}
 	}
 }
 
@@ -626,6 +666,7 @@ func (l *ledger) feeToday(t time.Time, p decimal.Decimal) decimal.Decimal {
 
 // payment is the cash of one repayment as it is applied, bucket by bucket.
 type payment struct {
+	id   int64 // the repayment's event
 	left decimal.Decimal
 	a    Allocation
 }
@@ -647,7 +688,7 @@ func (l *ledger) repay(e Event) error {
 	l.accrueTo(e.On)
 	l.accrueLate(e.On)
 	o, overdue, current := l.owed(e.On)
-	p := payment{left: e.Amount}
+	p := payment{id: e.ID, left: e.Amount}
 	if total := o.Total(); p.left.Cmp(total) > 0 {
 		p.a.Overpaid, p.left = sub(p.left, total), total
 	}
@@ -686,13 +727,6 @@ func (l *ledger) repay(e Event) error {
 // the same cash split across payments the same day gives the same balances.
 func (l *ledger) payCurrent(p *payment, in *Installment) {
 	base := p.a.Principal // overdue principal this payment settled
-	need := sub(l.currentInterest(in, base), in.settledInterest())
-	if p.left.Cmp(need) <= 0 {
-		in.PaidInterest = add(in.PaidInterest, p.left)
-		p.a.Interest = add(p.a.Interest, p.left)
-		p.left = decimal.Zero
-		return
-	}
 	sched, avail, today := in.unpaidPrincipal(), sub(l.st.Outstanding, base), l.accrualFrom
 	cost := func(x decimal.Decimal) decimal.Decimal {
 		c := add(x, sub(l.currentInterest(in, add(base, x)), in.settledInterest()))
@@ -701,10 +735,24 @@ func (l *ledger) payCurrent(p *payment, in *Installment) {
 		}
 		return add(c, l.feeToday(today, sub(x, sched)))
 	}
+	need := cost(decimal.Zero) // the interest alone, no principal paid
 	var x decimal.Decimal
-	if (in.closed || in.frozen) && l.terms.PrepaymentFee.IsZero() {
+	switch {
+	case cost(avail).Cmp(p.left) <= 0:
+		// Everything: checked first, for a period so long at a rate so high that
+		// repaying the principal saves more interest than it costs (rate·days/basis ≥ 1).
+		x = avail
+	case p.left.Cmp(need) <= 0:
+		in.PaidInterest = add(in.PaidInterest, p.left)
+		p.a.Interest = add(p.a.Interest, p.left)
+		p.left = decimal.Zero
+		if !in.closed {
+			in.payer = p.id
+		}
+		return
+	case (in.closed || in.frozen) && l.terms.PrepaymentFee.IsZero():
 		x = lesser(sub(p.left, need), avail) // the interest is final: the rest is principal
-	} else {
+	default:
 		x = l.mostPrincipal(cost, p.left, avail)
 	}
 	interest := sub(l.currentInterest(in, add(base, x)), in.settledInterest())
@@ -717,6 +765,9 @@ func (l *ledger) payCurrent(p *payment, in *Installment) {
 	charged := sub(sub(p.left, x), interest)
 	in.PaidInterest = add(in.PaidInterest, interest)
 	in.PaidPrincipal = add(in.PaidPrincipal, sub(x, prepaid))
+	if interest.IsPos() && !in.closed {
+		in.payer = p.id
+	}
 	p.a.Interest = add(p.a.Interest, interest)
 	p.a.Principal = add(p.a.Principal, x)
 	p.a.Fee = charged
@@ -810,7 +861,9 @@ func (l *ledger) accrueLate(t time.Time) {
 	}
 	if rate := l.lateRate(); rate.IsPos() {
 		if od := l.overduePrincipal(); od.IsPos() {
-			days := decimal.MustNew(l.terms.DayCount.span(l.lateFrom, t, l.terms.MaturityOn), 0)
+			// Measured from the signing, as the periods' accrual is from their starts:
+			// 30/360 US spans do not add up, and events in between must not move it.
+			days := decimal.MustNew(l.spanIn(l.terms.SignedOn, l.lateFrom, t), 0)
 			l.lateAccrued = add(l.lateAccrued, mul(mul(od, rate), days))
 			l.st.LateInterest = divRound(l.lateAccrued, l.terms.DayCount.basisDays(), l.terms.Currency.Scale)
 		}
@@ -906,9 +959,12 @@ func (l *ledger) reschedule(e Event) error {
 	l.advance(e.On)
 	l.accrueTo(e.On)
 	l.accrueLate(e.On)
-	if l.st.RestructuredOn == nil && l.hasOverdue(e.On) {
+	if (l.st.RestructuredOn == nil || l.st.CuredOn != nil) && l.hasOverdue(e.On) {
+		// Restructured (again, if a cure had come): at risk from here.
 		on := e.On
-		l.st.RestructuredOn = &on
+		l.st.RestructuredOn, l.st.CuredOn, l.onTime = &on, nil, 0
+	} else if l.st.RestructuredOn != nil {
+		l.onTime = 0 // the run of installments paid on time starts again
 	}
 	// Late interest unpaid moves into the new schedule with the rest.
 	late := l.lateUnpaid()
@@ -918,7 +974,14 @@ func (l *ledger) reschedule(e Event) error {
 		// The open period's interest so far, less what was already paid toward it (that
 		// stays on the replaced installment). Paid beyond what had accrued, the
 		// difference is a credit against the new schedule's first interest.
-		carried = add(carried, sub(divRound(l.accrued, l.terms.DayCount.basisDays(), 10), l.inst[fo].PaidInterest))
+		in := &l.inst[fo]
+		// Interest paid ahead beyond what the period earned up to the rescheduling is
+		// principal repaid (reclassify), not a credit the new schedule might not use.
+		earned := divRound(l.accrued, l.terms.DayCount.basisDays(), 10)
+		if excess := l.round(sub(in.PaidInterest, earned)); excess.IsPos() && in.WrittenOffInterest.IsZero() {
+			l.reclassify(in, excess, false)
+		}
+		carried = add(carried, sub(earned, in.PaidInterest))
 	}
 	l.project()
 	for i := range l.inst {
@@ -1138,4 +1201,43 @@ func (l *ledger) cancelCommitment(e Event) error {
 	}
 	l.terms.Committed = sub(l.terms.Committed, e.Amount)
 	return nil
+}
+
+// reclassify turns interest paid ahead on an open installment beyond what its period
+// then earned (a rate change, a write-off or a rescheduling came after the payment)
+// into principal repaid by the repayment that paid it: interest follows the cash, and
+// none is kept unearned, whether or not another payment comes. The principal goes to
+// the installment's own, then ahead of schedule (spread lowers the later ones; for a
+// rescheduling, the new schedule spreads what is left). It moves at most what is
+// outstanding; beyond it, the interest stays paid.
+func (l *ledger) reclassify(in *Installment, excess decimal.Decimal, spreadRest bool) {
+	if in.payer == 0 {
+		return
+	}
+	own := in.unpaidPrincipal()
+	var later []*Installment
+	room := l.st.Outstanding
+	if spreadRest {
+		later = l.open(in.DueOn)
+		room = lesser(room, add(own, l.unpaidPrincipalOf(later)))
+	}
+	x := lesser(excess, room)
+	if !x.IsPos() {
+		return
+	}
+	ownPart := lesser(x, own)
+	rest := sub(x, ownPart)
+	a := l.st.Allocations[in.payer]
+	a.Interest, a.Principal, a.Prepaid = sub(a.Interest, x), add(a.Principal, x), add(a.Prepaid, rest)
+	l.st.Allocations[in.payer] = a
+	l.st.InterestPaid, l.st.PrincipalRepaid = sub(l.st.InterestPaid, x), add(l.st.PrincipalRepaid, x)
+	in.PaidInterest = sub(in.PaidInterest, x)
+	in.PaidPrincipal = add(in.PaidPrincipal, ownPart)
+	if rest.IsPos() {
+		in.Principal, in.PaidPrincipal = add(in.Principal, rest), add(in.PaidPrincipal, rest)
+		if spreadRest {
+			l.spread(later, sub(l.unpaidPrincipalOf(later), rest), l.terms.GracePeriods, in.DueOn, in.DueOn)
+		}
+	}
+	l.st.Outstanding = sub(l.st.Outstanding, x)
 }

@@ -556,15 +556,21 @@ func TestInterestIsNeverLostNorChargedTwice(t *testing.T) {
 		maturity := date("2025-01-16")
 		st := replay(t, terms, "2024-02-16", disburse(1, "2024-01-01", "120000"), repay(2, "2024-01-05", "1200"),
 			Event{ID: 3, Kind: Reschedule, On: date("2024-01-16"), NewMaturityOn: &maturity})
-		// Up to 16 February: 1,200 × 1.5 months = 1,800, once. 1,200 was paid for a
-		// period that ended at the rescheduling after 600 had accrued: 600 of credit.
+		// 1,200 was paid for a period that ended at the rescheduling after 600 had
+		// accrued: the other 600 is principal repaid (rules 3: interest follows the cash;
+		// rules 2 carried it as a credit into the new schedule). Up to 16 February:
+		// 600 on 120,000 for half a month, then 119,400 × 1 % = 1,194 for the month.
 		total := decimal.Zero
 		for _, in := range st.Installments {
 			if !in.DueOn.After(date("2024-02-16")) || in.Rescheduled {
 				total = add(total, in.Interest)
 			}
 		}
-		eq(t, "interest up to 16 February", total, "1800.00")
+		eq(t, "interest up to 16 February", total, "1794.00")
+		eq(t, "the credit repaid principal", st.Outstanding, "119400")
+		a := st.Allocations[2]
+		eq(t, "the payment's interest", a.Interest, "600")
+		eq(t, "the payment's principal", a.Principal, "600")
 	})
 	t.Run("a prepayment in the grace period keeps the grace", func(t *testing.T) {
 		terms := usd("12000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-02-01", "2024-06-01", EqualPrincipal, Monthly)
@@ -649,5 +655,51 @@ func TestRecoveries(t *testing.T) {
 		if e, ok := apperr.As(err); !ok || e.Fields[0].Field != c.field {
 			t.Errorf("%s: %v, want an error on %s", c.name, err, c.field)
 		}
+	}
+}
+
+// The fund's cure: after CureAfter consecutive installments paid by their due dates,
+// counted from the restructuring, the loan is no longer restructured (from the day
+// after the last of them); one paid late starts the count again; default: never.
+func TestRestructuredCure(t *testing.T) {
+	terms := usd("12000", "0.12", Thirty360WholeMonth, "2024-01-01", "2024-02-01", "2024-12-01", EqualPrincipal, Monthly)
+	m := date("2025-04-15")
+	events := []Event{disburse(1, "2024-01-01", "12000"), {ID: 2, Kind: Reschedule, On: date("2024-04-15"), NewMaturityOn: &m}}
+	// The new schedule is monthly from 15 May. Pay May's on its due date, June's a
+	// day late, then July's and August's on theirs.
+	pay := func(id int64, on string) Event {
+		st := replay(t, terms, on, events...)
+		owed, err := OwedOn(terms, events, date(on))
+		if err != nil || st == nil {
+			t.Fatal(err)
+		}
+		return repay(id, on, owed.Due().String())
+	}
+	// (June's payment, a day late, also settles July's installment ahead: July's
+	// due date finds it paid.)
+	for i, on := range []string{"2024-05-15", "2024-06-16", "2024-08-15"} {
+		events = append(events, pay(int64(3+i), on))
+	}
+	terms.CureAfter = 2
+	for _, c := range []struct {
+		asOf         string
+		restructured bool
+	}{
+		{"2024-05-16", true},  // one on time
+		{"2024-06-16", true},  // June's paid late: the count starts again
+		{"2024-07-16", true},  // one on time since
+		{"2024-08-15", true},  // the second, on its due date: cured from the day after
+		{"2024-08-16", false}, // cured
+	} {
+		if b := replay(t, terms, c.asOf, events...).Balances(); b.Restructured != c.restructured || b.AtRisk() != c.restructured {
+			t.Errorf("cure after 2, as of %s: restructured %v, at risk %v", c.asOf, b.Restructured, b.AtRisk())
+		}
+	}
+	if st := replay(t, terms, "2024-08-16", events...); st.CuredOn == nil || !st.CuredOn.Equal(date("2024-08-15")) {
+		t.Errorf("cured on %v", st.CuredOn)
+	}
+	terms.CureAfter = 0
+	if b := replay(t, terms, "2024-12-01", events...).Balances(); !b.Restructured {
+		t.Error("without a cure setting, a restructured loan stays restructured")
 	}
 }

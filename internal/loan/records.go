@@ -37,16 +37,23 @@ type Loan struct {
 	AllocationOrder AllocationOrder `db:"allocation_order" json:"allocation_order"`
 	DefaultMargin   decimal.Decimal `db:"default_margin" json:"default_margin"`
 	PrepaymentFee   decimal.Decimal `db:"prepayment_fee" json:"prepayment_fee"`
+	// RestructuredCure is the fund's cure setting (Terms.CureAfter), read with the loan
+	// by the queries that replay it; nil: never cured.
+	RestructuredCure *int `db:"restructured_cure" json:"-"`
 }
 
 // Terms are the loan's original terms, for Replay.
 func (l Loan) Terms() Terms {
-	return Terms{
+	t := Terms{
 		Currency: money.MustCurrency(l.Currency), Committed: l.Committed, Rate: l.Rate, DayCount: l.DayCount,
 		SignedOn: civil.Of(l.SignedOn), FirstDueOn: civil.Of(l.FirstDueOn), MaturityOn: civil.Of(l.MaturityOn),
 		Amortization: l.Amortization, Frequency: l.Frequency, GracePeriods: l.GracePeriods,
 		Order: l.AllocationOrder, DefaultMargin: l.DefaultMargin, PrepaymentFee: l.PrepaymentFee,
 	}
+	if l.RestructuredCure != nil {
+		t.CureAfter = *l.RestructuredCure
+	}
+	return t
 }
 
 // Transaction is money that moved on a loan, with how it was applied.

@@ -75,6 +75,10 @@ type Terms struct {
 	// PrepaymentFee is a share of the principal prepaid, carved out of the cash
 	// received. Zero: none.
 	PrepaymentFee decimal.Decimal
+	// CureAfter is the fund's cure of restructured loans: after this many consecutive
+	// installments paid by their due dates a restructured loan is no longer counted
+	// at risk for it. Zero: never cured (SEEP's default).
+	CureAfter int
 }
 
 // AllocationOrder is the order a repayment settles what is due.

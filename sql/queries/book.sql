@@ -10,7 +10,8 @@ SELECT pg_advisory_xact_lock(hashtext('loan_book'), hashtext($1::text));
 -- name: book-key-loans
 SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
        first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at,
-       allocation_order, default_margin, prepayment_fee
+       allocation_order, default_margin, prepayment_fee,
+       (SELECT f.restructured_cure_installments FROM funds f WHERE f.id = loans.fund_id) AS restructured_cure
 FROM loans
 WHERE partner_id = $1 AND fund_id = $2 AND currency = $3 AND status <> 'cancelled' -- out of every total
 ORDER BY id;

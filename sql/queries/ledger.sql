@@ -12,13 +12,16 @@ RETURNING id, fund_id, partner_id, reference, currency, committed_amount, intere
 -- name: get-loan
 SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
        first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at,
-       allocation_order, default_margin, prepayment_fee, restructured_on
+       allocation_order, default_margin, prepayment_fee, restructured_on,
+       -- The fund's cure of restructured loans: the engine's rule reads it with the terms.
+       (SELECT f.restructured_cure_installments FROM funds f WHERE f.id = loans.fund_id) AS restructured_cure
 FROM loans WHERE id = $1;
 
 -- name: get-loan-for-update
 SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
        first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at,
-       allocation_order, default_margin, prepayment_fee, restructured_on
+       allocation_order, default_margin, prepayment_fee, restructured_on,
+       (SELECT f.restructured_cure_installments FROM funds f WHERE f.id = loans.fund_id) AS restructured_cure
 FROM loans WHERE id = $1 FOR UPDATE;
 
 -- name: update-loan-figures
@@ -125,7 +128,8 @@ FROM loan_installments WHERE loan_id = $1 ORDER BY seq;
 -- Every loan signed on or before a date, of one fund or all ($2 NULL).
 SELECT id, fund_id, partner_id, reference, currency, committed_amount, interest_rate, day_count, signed_on,
        first_due_on, maturity_on, amortization, frequency, grace_periods, purpose, status, created_at, updated_at,
-       allocation_order, default_margin, prepayment_fee
+       allocation_order, default_margin, prepayment_fee,
+       (SELECT f.restructured_cure_installments FROM funds f WHERE f.id = loans.fund_id) AS restructured_cure
 FROM loans
 WHERE signed_on <= $1 AND ($2::bigint IS NULL OR fund_id = $2) AND status <> 'cancelled'
 ORDER BY id;

@@ -75,3 +75,20 @@ func TestAmendments(t *testing.T) {
 	}
 	assertProblem(t, reverse(cancelID), 409, "transaction_id")
 }
+
+// From review: a member another kind takes is refused naming it, not dropped or left
+// to a database constraint; a rate has at most 8 decimals.
+func TestAmendmentMembersOfTheKind(t *testing.T) {
+	e, loanURL := ledgerEnv(t)
+	postTx(t, e, loanURL, "disbursements", "2024-01-01", "8000")
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"kind": "rate_change", "date": "2024-03-01", "rate": "0.1", "amount": "100"}, "amount"},
+		{map[string]any{"kind": "cancel_commitment", "date": "2024-03-01", "amount": "100", "rate": "0.05"}, "rate"},
+		{map[string]any{"kind": "rate_change", "date": "2024-03-01", "rate": "0.123456789"}, "rate"},
+	} {
+		assertProblem(t, e.do(user.Manager, http.MethodPost, loanURL+"/amendments", c.body), 422, c.field)
+	}
+}

@@ -483,15 +483,22 @@ func (h *handlers) amend(c *fiber.Ctx) error {
 	switch k := loan.EventKind(strings.ToLower(strings.TrimSpace(kind))); k {
 	case loan.Reschedule:
 		e = readRescheduling(o)
-	case loan.RateChange, loan.CommitmentCancel:
+	case loan.RateChange:
+		// Only the members of the kind are read: another (an amount) is refused as
+		// unknown, naming it, rather than dropped.
 		e = loan.Event{Kind: k}
-		o.require("date", map[loan.EventKind]string{loan.RateChange: "rate", loan.CommitmentCancel: "amount"}[k])
+		o.require("date", "rate")
 		o.date("date", &e.On)
-		o.amount("amount", &e.Amount)
 		var rate decimal.Decimal
 		if o.amount("rate", &rate) {
 			e.NewRate = &rate
 		}
+		o.text("reason", &e.Reason)
+	case loan.CommitmentCancel:
+		e = loan.Event{Kind: k}
+		o.require("date", "amount")
+		o.date("date", &e.On)
+		o.amount("amount", &e.Amount)
 		o.text("reason", &e.Reason)
 	default:
 		if kind != "" {

@@ -51,6 +51,9 @@ func randomTerms(rng *rand.Rand) loan.Terms {
 	if rng.IntN(4) == 0 {
 		terms.PrepaymentFee = decimal.MustNew(int64(rng.IntN(500)), 4)
 	}
+	if rng.IntN(3) == 0 {
+		terms.CureAfter = 1 + rng.IntN(4) // the fund cures restructured loans
+	}
 	return terms
 }
 
