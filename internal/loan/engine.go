@@ -85,9 +85,9 @@ type Installment struct {
 	PaidInterest        decimal.Decimal
 	WrittenOffPrincipal decimal.Decimal
 	WrittenOffInterest  decimal.Decimal
-	Rescheduled         bool // replaced by a rescheduling; its unpaid amounts moved on
-	closed              bool // its due date has passed in the replay: interest is final
-	frozen              bool // its interest was paid early: it no longer changes
+	Rescheduled         bool  // replaced by a rescheduling; its unpaid amounts moved on
+	closed              bool  // its due date has passed in the replay: interest is final
+	frozen              bool  // its interest was paid early: it no longer changes
 	payer               int64 // the last repayment that paid its interest ahead (see reclassify)
 }
 
