@@ -102,8 +102,11 @@ func TestNewLoanFormPreviewAndCreate(t *testing.T) {
 	// the fields; nothing saved. A preview of bad terms says the same.
 	bad := url.Values{"reference": {""}, "currency": {"USD"}, "committed_amount": {"lots"}, "interest_rate": {"12.5"},
 		"day_count": {"ACT/360"}, "signed_on": {"2024-01-15"}, "first_due_on": {"2024-04-15"}, "maturity_on": {"2024-03-01"},
-		"amortization": {"annuity"}, "frequency": {"monthly"}}
+		"amortization": {"annuity"}, "frequency": {"monthly"}, "default_margin": {"1.5"}, "prepayment_fee": {"-0.01"},
+		"allocation_order": {"installment_by_installment"}}
 	p := c.post(path, bad).must(t, http.StatusUnprocessableEntity, "nothing was saved",
+		`id="e-default_margin"`, `id="e-prepayment_fee"`, "must be a fraction from 0 to 1 (0.02 is 2 %)", `value="1.5"`,
+		`<option value="installment_by_installment" selected>`,
 		`id="e-reference"`, `id="e-committed_amount"`, "must be a number such as 1250000.00",
 		`id="e-interest_rate"`, "must be a fraction from 0 to below 1 (0.085 is 8.5 %)", `value="12.5"`,
 		`id="e-maturity_on"`, "cannot be before first_due_on", `value="lots"`)
@@ -121,6 +124,7 @@ func TestNewLoanFormPreviewAndCreate(t *testing.T) {
 		t.Fatalf("create: %d %q\n%s", p.status, p.location, p.body)
 	}
 	c.follow(p).must(t, http.StatusOK, "Loan BSOL-2024-01 to Banco Sol created.", "<h1>Loan BSOL-2024-01</h1>",
+		"Repayments settle</dt><dd>Interest first", // the fund's default, stated
 		`href="/partners/`+strconv.FormatInt(pid, 10)+`">Banco Sol</a>`, "12.0 % a year", "30/360", "Nothing recorded by")
 	// The same reference again is the fund's rule, beside the field.
 	c.get(path)
