@@ -939,22 +939,9 @@ func (l *ledger) reschedule(e Event) error {
 	if l.st.Outstanding.IsZero() {
 		return invalid("date", "only a loan with principal outstanding can be rescheduled")
 	}
-	next := l.terms
-	if e.NewRate != nil {
-		next.Rate = *e.NewRate
-	}
-	if e.NewFrequency != nil {
-		next.Frequency = *e.NewFrequency
-	}
-	if e.NewMaturityOn != nil {
-		next.MaturityOn = *e.NewMaturityOn
-	}
-	first := civil.AddMonths(e.On, next.Frequency.Months())
-	if !next.MaturityOn.After(e.On) {
-		return invalid("maturity_on", "the new maturity must be after the rescheduling date (%s)", fmtDate(e.On))
-	}
-	if first.After(next.MaturityOn) {
-		first = next.MaturityOn
+	next, first, err := l.rescheduledTerms(e)
+	if err != nil {
+		return err
 	}
 	l.advance(e.On)
 	l.accrueTo(e.On)
@@ -966,23 +953,7 @@ func (l *ledger) reschedule(e Event) error {
 	} else if l.st.RestructuredOn != nil {
 		l.onTime = 0 // the run of installments paid on time starts again
 	}
-	// Late interest unpaid moves into the new schedule with the rest.
-	late := l.lateUnpaid()
-	l.st.lateSettled = add(l.st.lateSettled, late)
-	carried := add(l.carried, late)
-	if fo := l.firstOpen(); fo < len(l.inst) && !l.inst[fo].frozen {
-		// The open period's interest so far, less what was already paid toward it (that
-		// stays on the replaced installment). Paid beyond what had accrued, the
-		// difference is a credit against the new schedule's first interest.
-		in := &l.inst[fo]
-		// Interest paid ahead beyond what the period earned up to the rescheduling is
-		// principal repaid (reclassify), not a credit the new schedule might not use.
-		earned := divRound(l.accrued, l.terms.DayCount.basisDays(), 10)
-		if excess := l.round(sub(in.PaidInterest, earned)); excess.IsPos() && in.WrittenOffInterest.IsZero() {
-			l.reclassify(in, excess, false)
-		}
-		carried = add(carried, sub(earned, in.PaidInterest))
-	}
+	carried := l.interestToCarry()
 	l.project()
 	for i := range l.inst {
 		in := &l.inst[i]
@@ -1015,6 +986,49 @@ func (l *ledger) reschedule(e Event) error {
 	l.accrualFrom, l.periodFrom = e.On, e.On
 	l.carried = l.round(carried)
 	return nil
+}
+
+// rescheduledTerms are the terms a rescheduling sets, and its first new due date.
+func (l *ledger) rescheduledTerms(e Event) (next Terms, first time.Time, err error) {
+	next = l.terms
+	if e.NewRate != nil {
+		next.Rate = *e.NewRate
+	}
+	if e.NewFrequency != nil {
+		next.Frequency = *e.NewFrequency
+	}
+	if e.NewMaturityOn != nil {
+		next.MaturityOn = *e.NewMaturityOn
+	}
+	if !next.MaturityOn.After(e.On) {
+		return next, first, invalid("maturity_on", "the new maturity must be after the rescheduling date (%s)", fmtDate(e.On))
+	}
+	first = civil.AddMonths(e.On, next.Frequency.Months())
+	if first.After(next.MaturityOn) {
+		first = next.MaturityOn
+	}
+	return next, first, nil
+}
+
+// interestToCarry is the interest a rescheduling moves into its first installment,
+// before the unpaid interest of closed installments: late interest unpaid, and the open
+// period's interest so far less what was paid toward it (that stays on the replaced
+// installment). Interest paid ahead beyond what the period earned up to the
+// rescheduling is principal repaid (reclassify), not a credit the new schedule might
+// not use.
+func (l *ledger) interestToCarry() decimal.Decimal {
+	late := l.lateUnpaid()
+	l.st.lateSettled = add(l.st.lateSettled, late)
+	carried := add(l.carried, late)
+	if fo := l.firstOpen(); fo < len(l.inst) && !l.inst[fo].frozen {
+		in := &l.inst[fo]
+		earned := divRound(l.accrued, l.terms.DayCount.basisDays(), 10)
+		if excess := l.round(sub(in.PaidInterest, earned)); excess.IsPos() && in.WrittenOffInterest.IsZero() {
+			l.reclassify(in, excess, false)
+		}
+		carried = add(carried, sub(earned, in.PaidInterest))
+	}
+	return carried
 }
 
 // amortizingSpans is the day count's length of each amortizing installment's period:

@@ -396,7 +396,7 @@ func loanListParams() []param {
 func operations() []operation {
 	filters := []param{q("country", "", str("")), q("region", "UN M.49 code or English name", str("")),
 		q("legal_status", "", str("")), q("methodology", "", str(""))}
-	return []operation{
+	return append(append([]operation{
 		{method: "GET", path: "/me", summary: "Who the token acts as", role: "viewer", status: 200, response: "Me"},
 		{method: "GET", path: "/partners", summary: "List partners, by name", role: "viewer",
 			query: []param{q("country", "ISO code", str("")), q("q", "part of the name or region", str(""))}, status: 200, response: "items:Partner"},
@@ -409,25 +409,7 @@ func operations() []operation {
 		{method: "GET", path: "/funds/{id}", summary: "A fund, with its settings", role: "viewer", status: 200, response: "Fund"},
 		{method: "PATCH", path: "/funds/{id}", summary: "Change a fund's settings: allocation order of new loans, cure of restructured loans, books closed through",
 			role: "admin", body: "FundPatch", status: 200, response: "Fund"},
-		{method: "POST", path: "/partners/{id}/loans", summary: "Record a loan to the partner", role: "manager", body: "LoanInput", status: 201, response: "Loan"},
-		{method: "GET", path: "/loans", summary: "List the loans of every partner, a page at a time; CSV or XLSX: every match", role: "viewer",
-			query: loanListParams(), status: 200, response: "json+tables:LoanPage"},
-		{method: "GET", path: "/loans/{id}", summary: "A loan as of a date: balances, arrears, schedule, transactions, XIRR", role: "viewer",
-			query: []param{asOfQuery}, status: 200, response: "LoanDetail"},
-		{method: "PATCH", path: "/loans/{id}", summary: "Change a loan's reference or purpose, or its terms before the first disbursement", role: "manager", body: "LoanPatch", status: 200, response: "Loan"},
-		{method: "POST", path: "/loans/{id}/cancel", summary: "Cancel a loan nothing was disbursed on: still listed, out of every total", role: "manager", body: "CancelInput", status: 200, response: "Loan"},
-		{method: "GET", path: "/loans/{id}/owed", summary: "Everything owed on a date", role: "viewer",
-			query: []param{q("date", "YYYY-MM-DD (default today)", dateSchema(""))}, status: 200, response: "Owed"},
-		{method: "POST", path: "/loans/{id}/disbursements", summary: "Record a disbursement", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
-		{method: "POST", path: "/loans/{id}/repayments", summary: "Record a repayment; the response shows its allocation", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
-		{method: "POST", path: "/loans/{id}/writeoffs", summary: "Write principal off", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
-		{method: "POST", path: "/loans/{id}/recoveries", summary: "Record cash collected on written-off principal (up to what was written off and not yet recovered)",
-			role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
-		{method: "POST", path: "/loans/{id}/reschedule", summary: "Reschedule a loan", role: "manager", body: "RescheduleInput", status: 201, response: "Rescheduled"},
-		{method: "POST", path: "/loans/{id}/amendments", role: "manager", body: "AmendmentInput", status: 201, response: "Amended",
-			summary: "Amend a loan's terms from a date: cancel undisbursed commitment, change the rate, or reschedule; reversed as reschedulings are, the latest first"},
-		{method: "POST", path: "/loans/{id}/transactions/{tid}/reverse", role: "manager", body: "ReverseInput", status: 201, response: "Reversed",
-			summary: "Reverse a disbursement, repayment or write-off, or the latest rescheduling: the loan replays as if it never happened; both stay in its history"},
+	}, loanOperations()...), []operation{
 		{method: "GET", path: "/partners/{id}/statements", summary: "A partner's financial statements, oldest first", role: "viewer", status: 200, response: "items:Statement"},
 		{method: "GET", path: "/partners/{id}/statements/{period_end}", summary: "A partner's statement for a period end", role: "viewer", status: 200, response: "Statement"},
 		{method: "PUT", path: "/partners/{id}/statements/{period_end}", summary: "Store a partner's statement (201 new, 200 replaced or unchanged)", role: "manager",
@@ -473,6 +455,31 @@ func operations() []operation {
 			query: []param{q("entity", "", str("")), q("entity_id", "", str("")), q("user_id", "", integer("")), q("from", "", timestamp()),
 				q("to", "", timestamp()), q("before_id", "for the next page", integer("")), q("limit", "", integer(""))},
 			status: 200, response: "items:AuditEntry"},
+	}...)
+}
+
+// loanOperations are the operations on loans, their events and amendments.
+func loanOperations() []operation {
+	return []operation{
+		{method: "POST", path: "/partners/{id}/loans", summary: "Record a loan to the partner", role: "manager", body: "LoanInput", status: 201, response: "Loan"},
+		{method: "GET", path: "/loans", summary: "List the loans of every partner, a page at a time; CSV or XLSX: every match", role: "viewer",
+			query: loanListParams(), status: 200, response: "json+tables:LoanPage"},
+		{method: "GET", path: "/loans/{id}", summary: "A loan as of a date: balances, arrears, schedule, transactions, XIRR", role: "viewer",
+			query: []param{asOfQuery}, status: 200, response: "LoanDetail"},
+		{method: "PATCH", path: "/loans/{id}", summary: "Change a loan's reference or purpose, or its terms before the first disbursement", role: "manager", body: "LoanPatch", status: 200, response: "Loan"},
+		{method: "POST", path: "/loans/{id}/cancel", summary: "Cancel a loan nothing was disbursed on: still listed, out of every total", role: "manager", body: "CancelInput", status: 200, response: "Loan"},
+		{method: "GET", path: "/loans/{id}/owed", summary: "Everything owed on a date", role: "viewer",
+			query: []param{q("date", "YYYY-MM-DD (default today)", dateSchema(""))}, status: 200, response: "Owed"},
+		{method: "POST", path: "/loans/{id}/disbursements", summary: "Record a disbursement", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/repayments", summary: "Record a repayment; the response shows its allocation", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/writeoffs", summary: "Write principal off", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/recoveries", summary: "Record cash collected on written-off principal (up to what was written off and not yet recovered)",
+			role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/reschedule", summary: "Reschedule a loan", role: "manager", body: "RescheduleInput", status: 201, response: "Rescheduled"},
+		{method: "POST", path: "/loans/{id}/amendments", role: "manager", body: "AmendmentInput", status: 201, response: "Amended",
+			summary: "Amend a loan's terms from a date: cancel undisbursed commitment, change the rate, or reschedule; reversed as reschedulings are, the latest first"},
+		{method: "POST", path: "/loans/{id}/transactions/{tid}/reverse", role: "manager", body: "ReverseInput", status: 201, response: "Reversed",
+			summary: "Reverse a disbursement, repayment or write-off, or the latest rescheduling: the loan replays as if it never happened; both stay in its history"},
 	}
 }
 
