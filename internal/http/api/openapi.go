@@ -394,8 +394,11 @@ func loanListParams() []param {
 }
 
 func operations() []operation {
-	filters := []param{q("country", "", str("")), q("region", "UN M.49 code or English name", str("")),
-		q("legal_status", "", str("")), q("methodology", "", str(""))}
+	return append(ledgerOperations(), reportingOperations()...)
+}
+
+// ledgerOperations are the partners', funds' and loans' operations.
+func ledgerOperations() []operation {
 	return []operation{
 		{method: "GET", path: "/me", summary: "Who the token acts as", role: "viewer", status: 200, response: "Me"},
 		{method: "GET", path: "/partners", summary: "List partners, by name", role: "viewer",
@@ -428,6 +431,15 @@ func operations() []operation {
 			summary: "Amend a loan's terms from a date: cancel undisbursed commitment, change the rate, or reschedule; reversed as reschedulings are, the latest first"},
 		{method: "POST", path: "/loans/{id}/transactions/{tid}/reverse", role: "manager", body: "ReverseInput", status: 201, response: "Reversed",
 			summary: "Reverse a disbursement, repayment or write-off, or the latest rescheduling: the loan replays as if it never happened; both stay in its history"},
+	}
+}
+
+// reportingOperations are the statements', documents', exposure's, rates' and
+// administration's operations.
+func reportingOperations() []operation {
+	filters := []param{q("country", "", str("")), q("region", "UN M.49 code or English name", str("")),
+		q("legal_status", "", str("")), q("methodology", "", str(""))}
+	return []operation{
 		{method: "GET", path: "/partners/{id}/statements", summary: "A partner's financial statements, oldest first", role: "viewer", status: 200, response: "items:Statement"},
 		{method: "GET", path: "/partners/{id}/statements/{period_end}", summary: "A partner's statement for a period end", role: "viewer", status: 200, response: "Statement"},
 		{method: "PUT", path: "/partners/{id}/statements/{period_end}", summary: "Store a partner's statement (201 new, 200 replaced or unchanged)", role: "manager",
