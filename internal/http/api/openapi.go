@@ -493,10 +493,11 @@ func Document() map[string]any {
 	comps := schemas()
 	comps["RatesInput"] = closed([]string{"rates"}, map[string]schema{"rates": arrayOf(ref("Rate"))})
 	comps["Stored"] = closed([]string{"stored"}, map[string]schema{"stored": integer("")})
-	totals := closed([]string{"outstanding", "undisbursed", "overdue", "partners", "loans"}, map[string]schema{
+	totals := closed([]string{"outstanding", "undisbursed", "overdue", "restructured", "partners", "loans"}, map[string]schema{
 		"outstanding": decimalSchema("principal disbursed and not repaid or written off, converted at the date"),
 		"undisbursed": decimalSchema("commitments still to draw on open loans"), "overdue": decimalSchema("principal fallen due and unpaid"),
-		"partners": integer(""), "loans": integer("")})
+		"restructured": decimalSchema("outstanding of restructured loans (a rescheduling moved overdue amounts): at risk, in par30, shown apart"),
+		"partners":     integer(""), "loans": integer("")})
 	limit := closed([]string{"dimension", "key", "max_share", "max_amount", "currency"}, map[string]schema{
 		"dimension":  enum("", "country", "region", "partner", "currency", "legal_status", "fund"),
 		"key":        str("ISO country or currency code, M.49 region code, partner or fund id, legal status"),
@@ -506,11 +507,13 @@ func Document() map[string]any {
 	comps["Limits"] = closed([]string{"limits"}, map[string]schema{"limits": arrayOf(limit)})
 	comps["Exposure"] = closed([]string{"as_of", "currency", "by", "total", "groups"}, map[string]schema{
 		"as_of": dateSchema(""), "currency": str(""), "by": str(""), "total": totals,
-		"groups": arrayOf(closed([]string{"key", "label", "outstanding", "share", "undisbursed", "overdue", "par30", "partners", "loans", "limit", "headroom", "breach"},
+		"groups": arrayOf(closed([]string{"key", "label", "outstanding", "share", "undisbursed", "overdue", "par30", "restructured", "partners", "loans",
+			"limit", "headroom", "breach"},
 			map[string]schema{"key": str(""), "label": str(""), "outstanding": decimalSchema(""), "share": number("of the total outstanding"),
 				"undisbursed": decimalSchema(""), "overdue": decimalSchema(""),
-				"par30":    nullable(number("outstanding of loans over 30 days past due, over the group's outstanding")),
-				"partners": integer(""), "loans": integer(""),
+				"par30":        nullable(number("outstanding of loans over 30 days past due or restructured, over the group's outstanding")),
+				"restructured": decimalSchema("outstanding of the group's restructured loans: in par30, shown apart"),
+				"partners":     integer(""), "loans": integer(""),
 				"limit": nullable(closed([]string{"max_share", "max_amount", "currency"}, map[string]schema{
 					"max_share": nullable(decimalSchema("")), "max_amount": nullable(decimalSchema("")), "currency": nullable(str(""))})),
 				"headroom": nullable(decimalSchema("what the group may still add before the tighter limit binds (under a share s: (s·total − outstanding)/(1 − s)); negative in breach: what it must shed")),
