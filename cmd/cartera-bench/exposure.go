@@ -311,7 +311,7 @@ rate AS (
 SELECT b.country, round(sum(b.outstanding / r.rate * t.rate), 2) AS outstanding,
        round(sum(b.undisbursed / r.rate * t.rate), 2) AS undisbursed, round(sum(b.overdue / r.rate * t.rate), 2) AS overdue,
        round(sum(b.par30 / r.rate) / nullif(sum(b.outstanding / r.rate), 0), 6) AS par30,
-       sum(b.loans) AS loans, max(p.partners) AS partners
+       round(sum(b.restructured / r.rate * t.rate), 2) AS restructured, sum(b.loans) AS loans, max(p.partners) AS partners
 FROM b JOIN rate r ON r.currency = b.currency JOIN rate t ON t.currency = $2
 JOIN b p ON p.currency = '' AND p.country = b.country
 WHERE b.currency NOT IN ('', '!')

@@ -32,15 +32,17 @@ func KeyOf(l loan.Loan) Key {
 }
 
 // Range is a key's figures from a date until another (To zero: from then on).
+// Restructured is the part of PAR30 that restructured loans hold (loan.Step's).
 type Range struct {
 	From, To                                 time.Time
 	Outstanding, Undisbursed, Overdue, PAR30 decimal.Decimal
+	Restructured                             decimal.Decimal
 	Loans                                    int
 }
 
 func (r Range) sameFigures(o Range) bool {
 	return r.Loans == o.Loans && r.Outstanding.Cmp(o.Outstanding) == 0 && r.Undisbursed.Cmp(o.Undisbursed) == 0 &&
-		r.Overdue.Cmp(o.Overdue) == 0 && r.PAR30.Cmp(o.PAR30) == 0
+		r.Overdue.Cmp(o.Overdue) == 0 && r.PAR30.Cmp(o.PAR30) == 0 && r.Restructured.Cmp(o.Restructured) == 0
 }
 
 func (r Range) same(o Range) bool {
@@ -74,6 +76,7 @@ func Aggregate(timelines [][]loan.Step) (ranges []Range, err error) {
 			sum.Undisbursed = money.MustAdd(money.MustSub(sum.Undisbursed, old.Undisbursed), c.step.Undisbursed)
 			sum.Overdue = money.MustAdd(money.MustSub(sum.Overdue, old.Overdue), c.step.Overdue)
 			sum.PAR30 = money.MustAdd(money.MustSub(sum.PAR30, old.PAR30), c.step.PAR30)
+			sum.Restructured = money.MustAdd(money.MustSub(sum.Restructured, old.Restructured), c.step.Restructured)
 			sum.Loans += count(c.step.Open) - count(old.Open)
 			current[c.loan] = c.step
 		}
@@ -190,7 +193,9 @@ type storedRange struct {
 	Undisbursed decimal.Decimal `db:"undisbursed"`
 	Overdue     decimal.Decimal `db:"overdue"`
 	PAR30       decimal.Decimal `db:"par30"`
-	Loans       int             `db:"loans"`
+	// Restructured is stored from migration 00021 on.
+	Restructured decimal.Decimal `db:"restructured"`
+	Loans        int             `db:"loans"`
 }
 
 // writeKey replaces the key's stored ranges by ranges, writing only those that
@@ -214,7 +219,7 @@ func (s *Store) writeKey(ctx context.Context, tx *sqlx.Tx, k Key, ranges []Range
 	var gone []string
 	for _, st := range stored {
 		r := Range{From: civil.Of(st.From), Outstanding: st.Outstanding, Undisbursed: st.Undisbursed, Overdue: st.Overdue,
-			PAR30: st.PAR30, Loans: st.Loans}
+			PAR30: st.PAR30, Restructured: st.Restructured, Loans: st.Loans}
 		if st.To != nil {
 			r.To = civil.Of(*st.To)
 		}
@@ -231,7 +236,7 @@ func (s *Store) writeKey(ctx context.Context, tx *sqlx.Tx, k Key, ranges []Range
 		}
 	}
 	var from, to []sql.NullString
-	cols := make([][]string, 4)
+	cols := make([][]string, 5)
 	var loans []int64
 	for _, r := range ranges {
 		if kept[r.From] {
@@ -240,7 +245,7 @@ func (s *Store) writeKey(ctx context.Context, tx *sqlx.Tx, k Key, ranges []Range
 		note(r.From)
 		from = append(from, sql.NullString{String: civil.Format(r.From), Valid: true})
 		to = append(to, sql.NullString{String: civil.Format(r.To), Valid: !r.To.IsZero()})
-		for i, v := range []decimal.Decimal{r.Outstanding, r.Undisbursed, r.Overdue, r.PAR30} {
+		for i, v := range []decimal.Decimal{r.Outstanding, r.Undisbursed, r.Overdue, r.PAR30, r.Restructured} {
 			cols[i] = append(cols[i], v.String())
 		}
 		loans = append(loans, int64(r.Loans))
@@ -250,7 +255,7 @@ func (s *Store) writeKey(ctx context.Context, tx *sqlx.Tx, k Key, ranges []Range
 	}
 	if _, err := tx.StmtxContext(ctx, s.q.InsertRanges).ExecContext(ctx, k.PartnerID, k.FundID, k.Currency,
 		pq.Array(from), pq.Array(to), pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]),
-		pq.Array(loans)); err != nil {
+		pq.Array(cols[4]), pq.Array(loans)); err != nil {
 		return since, ok, fmt.Errorf("rewrite book %s: %w", k, err)
 	}
 	return since, ok, nil
@@ -310,6 +315,7 @@ const (
 type Sum struct {
 	Key, Currency                            string
 	Outstanding, Undisbursed, Overdue, PAR30 decimal.Decimal
+	Restructured                             decimal.Decimal // inside PAR30
 	Loans                                    int
 }
 
@@ -338,7 +344,8 @@ func (s *Store) At(ctx context.Context, asOf time.Time, fundID *int64, cut Cut) 
 		var level int
 		var loans int64
 		var partners int
-		if err := rows.Scan(&b.Key, &b.Currency, &level, &b.Outstanding, &b.Undisbursed, &b.Overdue, &b.PAR30, &loans, &partners); err != nil {
+		if err := rows.Scan(&b.Key, &b.Currency, &level, &b.Outstanding, &b.Undisbursed, &b.Overdue, &b.PAR30, &b.Restructured,
+			&loans, &partners); err != nil {
 			return Totals{}, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 		}
 		b.Loans = int(loans)
@@ -381,7 +388,8 @@ func (s *Store) readCountryBook(ctx context.Context, asOf time.Time, fundID *int
 		var b Sum
 		var loans int64
 		var partners int
-		if err := rows.Scan(&b.Key, &b.Currency, &b.Outstanding, &b.Undisbursed, &b.Overdue, &b.PAR30, &loans, &partners); err != nil {
+		if err := rows.Scan(&b.Key, &b.Currency, &b.Outstanding, &b.Undisbursed, &b.Overdue, &b.PAR30, &b.Restructured, &loans,
+			&partners); err != nil {
 			return Totals{}, false, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 		}
 		switch {

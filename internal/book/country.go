@@ -90,6 +90,7 @@ func sweepCountry(rs []keyRange, from time.Time) (countryRanges, error) {
 			apply(&sum.Undisbursed, c.r.Undisbursed)
 			apply(&sum.Overdue, c.r.Overdue)
 			apply(&sum.PAR30, c.r.PAR30)
+			apply(&sum.Restructured, c.r.Restructured)
 			if err != nil {
 				return out, fmt.Errorf("country book: %w", err)
 			}
@@ -193,7 +194,7 @@ func (s *Store) rangesOf(ctx context.Context, tx *sqlx.Tx, countries []string) (
 		var r keyRange
 		var to *time.Time
 		if err := rows.Scan(&country, &r.key.PartnerID, &r.key.FundID, &r.key.Currency, &r.From, &to, &r.Outstanding, &r.Undisbursed,
-			&r.Overdue, &r.PAR30, &r.Loans); err != nil {
+			&r.Overdue, &r.PAR30, &r.Restructured, &r.Loans); err != nil {
 			return nil, fmt.Errorf("book of %d countries: %w", len(countries), err)
 		}
 		r.From = civil.Of(r.From)
@@ -216,7 +217,7 @@ func (s *Store) openRanges(ctx context.Context, tx *sqlx.Tx, country string, sin
 		var r keyRange
 		var to *time.Time
 		if err := rows.Scan(&r.key.PartnerID, &r.key.FundID, &r.key.Currency, &r.From, &to, &r.Outstanding, &r.Undisbursed,
-			&r.Overdue, &r.PAR30, &r.Loans); err != nil {
+			&r.Overdue, &r.PAR30, &r.Restructured, &r.Loans); err != nil {
 			return nil, fmt.Errorf("book of %s: %w", country, err)
 		}
 		r.From = civil.Of(r.From)
@@ -242,14 +243,14 @@ func (s *Store) writeCountry(ctx context.Context, tx *sqlx.Tx, country string, s
 	var funds []int64
 	var currencies []string
 	var froms, tos []*string
-	cols := make([][]string, 4)
+	cols := make([][]string, 5)
 	var loans []int64
 	for g, rs := range cr.amounts {
 		for _, r := range rs {
 			funds, currencies = append(funds, g.fund), append(currencies, g.currency)
 			f, t := dates(r)
 			froms, tos = append(froms, f), append(tos, t)
-			for i, v := range []decimal.Decimal{r.Outstanding, r.Undisbursed, r.Overdue, r.PAR30} {
+			for i, v := range []decimal.Decimal{r.Outstanding, r.Undisbursed, r.Overdue, r.PAR30, r.Restructured} {
 				cols[i] = append(cols[i], v.String())
 			}
 			loans = append(loans, int64(r.Loans))
@@ -258,7 +259,7 @@ func (s *Store) writeCountry(ctx context.Context, tx *sqlx.Tx, country string, s
 	if len(funds) > 0 {
 		if _, err := tx.StmtxContext(ctx, s.q.InsertCountry).ExecContext(ctx, country, pq.Array(funds), pq.Array(currencies),
 			pq.Array(froms), pq.Array(tos), pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]),
-			pq.Array(loans)); err != nil {
+			pq.Array(cols[4]), pq.Array(loans)); err != nil {
 			return fmt.Errorf("rewrite country book %s: %w", country, err)
 		}
 	}

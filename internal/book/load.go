@@ -67,14 +67,14 @@ func (s *Store) Load(ctx context.Context, tx *sqlx.Tx, loaded []Loaded, say func
 	}
 	err = db.WithoutIndexes(ctx, tx, "loan_book", len(ranges), func() error {
 		return db.Copy(ctx, tx, "loan_book", []string{"partner_id", "fund_id", "currency", "from_on", "to_on", "outstanding",
-			"undisbursed", "overdue", "par30", "loans"}, len(ranges), func(i int) []any {
+			"undisbursed", "overdue", "par30", "restructured", "loans"}, len(ranges), func(i int) []any {
 			kr := ranges[i]
 			var to any
 			if !kr.r.To.IsZero() {
 				to = civil.Format(kr.r.To)
 			}
 			return []any{kr.key.PartnerID, kr.key.FundID, kr.key.Currency, civil.Format(kr.r.From), to, kr.r.Outstanding.String(),
-				kr.r.Undisbursed.String(), kr.r.Overdue.String(), kr.r.PAR30.String(), kr.r.Loans}
+				kr.r.Undisbursed.String(), kr.r.Overdue.String(), kr.r.PAR30.String(), kr.r.Restructured.String(), kr.r.Loans}
 		})
 	})
 	if err != nil {

@@ -1,7 +1,7 @@
 // Package book is the loan book: the derived read model that exposure and the
 // portfolio read. It keeps, per partner, fund and currency, ranges of dates over which
-// the book's figures (outstanding, undisbursed, overdue, PAR30, open loans) are
-// constant, and the same per country; summing it at a date is what replaying every
+// the book's figures (outstanding, undisbursed, overdue, PAR30 and the restructured
+// part of it, open loans) are constant, and the same per country; summing it at a date is what replaying every
 // loan to that date gives, in one query instead of a replay of the whole book.
 //
 // The ledger writes it in the transaction of every write (Refresh) and of a bulk load

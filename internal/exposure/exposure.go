@@ -116,8 +116,11 @@ type Totals struct {
 	Outstanding decimal.Decimal // principal disbursed, not repaid or written off
 	Undisbursed decimal.Decimal // commitments still to draw on open loans
 	Overdue     decimal.Decimal // principal fallen due and unpaid
-	Partners    int
-	Loans       int
+	// Restructured is the outstanding of restructured loans (a rescheduling moved
+	// overdue amounts): at risk, inside PAR30, shown apart.
+	Restructured decimal.Decimal
+	Partners     int
+	Loans        int
 }
 
 // Group is one cut's line.
@@ -245,22 +248,22 @@ func (row countryRow) decode() (out countryAnswer, held []string, err error) {
 	out = countryAnswer{currency: strings.TrimSpace(row.Target),
 		book:  book.Totals{Sums: make([]book.Sum, 0, countries), Partners: make(map[string]int, countries)},
 		rates: map[string]decimal.Decimal{"USD": decimal.One}}
-	var f [7]string
+	var f [8]string
 	for line := range strings.SplitSeq(row.Countries, "\n") {
 		if line == "" {
 			continue
 		}
-		if err := splitFields(line, f[:7]); err != nil {
+		if err := splitFields(line, f[:8]); err != nil {
 			return out, nil, err
 		}
-		loans, err1 := strconv.Atoi(f[5])
-		partners, err2 := strconv.Atoi(f[6])
+		loans, err1 := strconv.Atoi(f[6])
+		partners, err2 := strconv.Atoi(f[7])
 		if err := errors.Join(err1, err2); err != nil {
 			return out, nil, fmt.Errorf("country %s: %w", f[0], err)
 		}
 		if f[1] != "" { // a country with partners and nothing out has no figures
 			sum := book.Sum{Key: f[0], Currency: out.currency, Loans: loans}
-			for i, to := range []*decimal.Decimal{&sum.Outstanding, &sum.Undisbursed, &sum.Overdue, &sum.PAR30} {
+			for i, to := range []*decimal.Decimal{&sum.Outstanding, &sum.Undisbursed, &sum.Overdue, &sum.PAR30, &sum.Restructured} {
 				if *to, err = decimal.Parse(f[1+i]); err != nil {
 					return out, nil, fmt.Errorf("country %s: %w", f[0], err)
 				}
@@ -372,7 +375,7 @@ func (s *Service) labeller(ctx context.Context, by Dimension, fundNames map[int6
 type exact struct {
 	key, label                        string
 	outstanding, undisbursed, overdue decimal.Decimal
-	par30                             decimal.Decimal
+	par30, restructured               decimal.Decimal
 	partners, loans                   int
 }
 
@@ -504,6 +507,7 @@ func groupBook(bt book.Totals, by Dimension, label func(key string) string, rate
 func addSum(g *exact, sum *book.Sum, rates *fx.Rates, currency string) error {
 	for _, c := range []struct{ from, to *decimal.Decimal }{
 		{&sum.Outstanding, &g.outstanding}, {&sum.Undisbursed, &g.undisbursed}, {&sum.Overdue, &g.overdue}, {&sum.PAR30, &g.par30},
+		{&sum.Restructured, &g.restructured},
 	} {
 		v, err := rates.Convert(*c.from, sum.Currency, currency)
 		if err != nil {
@@ -525,17 +529,19 @@ func roundedReport(q Query, currency string, list []*exact, allPartners int) (Re
 	outs := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.outstanding })
 	unds := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.undisbursed })
 	overs := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.overdue })
+	restr := roundTogether(list, cur.Scale, func(e *exact) decimal.Decimal { return e.restructured })
 	r := Report{AsOf: q.AsOf, Currency: currency, By: q.By, Groups: make([]Group, len(list))}
 	for i, e := range list {
 		g := Group{Key: e.key, Label: e.label,
-			Totals: Totals{Outstanding: outs.parts[i], Undisbursed: unds.parts[i], Overdue: overs.parts[i], Partners: e.partners, Loans: e.loans}}
+			Totals: Totals{Outstanding: outs.parts[i], Undisbursed: unds.parts[i], Overdue: overs.parts[i], Restructured: restr.parts[i],
+				Partners: e.partners, Loans: e.loans}}
 		if e.outstanding.IsPos() {
 			g.PAR30 = ratio(e.par30, e.outstanding)
 		}
 		r.Total.Loans += e.loans
 		r.Groups[i] = g
 	}
-	r.Total.Outstanding, r.Total.Undisbursed, r.Total.Overdue = outs.total, unds.total, overs.total
+	r.Total.Outstanding, r.Total.Undisbursed, r.Total.Overdue, r.Total.Restructured = outs.total, unds.total, overs.total, restr.total
 	r.Total.Partners = allPartners
 	exactTotal := outs.exact
 	for i := range r.Groups {

@@ -2,9 +2,11 @@ package exposure
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -68,8 +70,9 @@ func must(t testing.TB, err error) {
 var currencies = []string{"USD", "BOB", "PEN", "EUR", "KES"}
 
 // randomBook writes partners in five countries, monthly FX rates from 2019 (a random
-// walk), and loans in five currencies with tranches, repayments of random sizes and
-// some write-offs, through the loan service like any other write.
+// walk), and loans in five currencies with tranches, repayments of random sizes, some
+// reschedulings of overdue loans (restructured) and some write-offs, through the loan
+// service like any other write.
 func randomBook(t *testing.T, e *env, rng *rand.Rand) {
 	ctx := context.Background()
 	_, err := e.funds.Create(ctx, e.actor, "Property Fund", "USD")
@@ -112,8 +115,11 @@ func randomBook(t *testing.T, e *env, rng *rand.Rand) {
 		first, _ := committed.Mul(decimal.MustParse([]string{"1", "0.6", "0.5"}[rng.IntN(3)]))
 		day := signed.AddDate(0, 0, 5+rng.IntN(20))
 		post(loan.Event{Kind: loan.Disbursement, On: day, Amount: first})
+		last := day // the latest event posted
 		if rest, _ := committed.Sub(first); rest.IsPos() && rng.IntN(2) == 0 {
-			post(loan.Event{Kind: loan.Disbursement, On: day.AddDate(0, 2, 0), Amount: rest})
+			if post(loan.Event{Kind: loan.Disbursement, On: day.AddDate(0, 2, 0), Amount: rest}) {
+				last = day.AddDate(0, 2, 0)
+			}
 		}
 		for k := range rng.IntN(8) {
 			on := civil.AddMonths(signed, 6*(k+1)).AddDate(0, 0, rng.IntN(40)-10)
@@ -121,12 +127,36 @@ func randomBook(t *testing.T, e *env, rng *rand.Rand) {
 			if !post(loan.Event{Kind: loan.Repayment, On: on, Amount: amount}) {
 				break // more than is owed: stop there
 			}
+			last = on
+		}
+		if i%4 == 1 { // chosen without the generator, so the other loans stay as they were
+			restructure(t, e, l.ID, last, civil.AddMonths(signed, 30))
 		}
 		if rng.IntN(5) == 0 {
 			on := civil.AddMonths(signed, 30)
 			if d, err := e.loans.Get(ctx, l.ID, on); err == nil && d.Balances.Outstanding.IsPos() {
 				post(loan.Event{Kind: loan.WriteOff, On: on, Amount: d.Balances.Outstanding, Reason: "partner in liquidation"})
 			}
+		}
+	}
+}
+
+// restructure reschedules a loan on the first 20th of a month after its latest event
+// and before until on which principal is overdue (a restructuring), if there is one.
+func restructure(t *testing.T, e *env, id int64, latest, until time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	for on := civil.Date(latest.Year(), latest.Month(), 20); on.Before(until); on = civil.AddMonths(on, 1) {
+		if !on.After(latest) {
+			continue
+		}
+		d, err := e.loans.Get(ctx, id, on)
+		must(t, err)
+		if d.Balances.OverduePrincipal.IsPos() {
+			maturity := civil.AddMonths(on, 24)
+			_, err := e.loans.Post(ctx, e.actor, id, loan.Event{Kind: loan.Reschedule, On: on, NewMaturityOn: &maturity, Reason: "arrears spread"})
+			must(t, err)
+			return
 		}
 	}
 }
@@ -180,12 +210,21 @@ func TestExposureMatchesAnIndependentSumOfTheTransactions(t *testing.T) {
 			for range 4 {
 				dates = append(dates, civil.Date(2019, 1, 1).AddDate(0, 0, rng.IntN(365*6)))
 			}
+			restructured := 0 // dates with restructured loans
 			for _, d := range dates {
 				for _, by := range []Dimension{ByCountry, ByPartner, ByCurrency, ByLegalStatus, ByFund} {
 					cur := currencies[rng.IntN(len(currencies))]
 					r, err := e.svc.Exposure(ctx, Query{By: by, AsOf: d, Currency: cur})
 					must(t, err)
 					checkAgainstOracle(t, r, oracle(t, e, by, d, cur))
+					// Restructured is rounded as the outstanding is: the groups add up.
+					sum := decimal.Zero
+					for _, g := range r.Groups {
+						sum, _ = sum.Add(g.Restructured)
+					}
+					if sum.Cmp(r.Total.Restructured) != 0 {
+						t.Errorf("by %s at %s: restructured adds up to %s, total %s", by, d.Format(civil.Layout), sum, r.Total.Restructured)
+					}
 				}
 				// The portfolio replays every loan; the exposure reads the stored book:
 				// their totals agree to the cent.
@@ -195,14 +234,21 @@ func TestExposureMatchesAnIndependentSumOfTheTransactions(t *testing.T) {
 				r, err := e.svc.Exposure(ctx, Query{By: ByFund, AsOf: d, Currency: cur})
 				must(t, err)
 				cent := decimal.MustNew(1, money.MustCurrency(cur).Scale)
-				for _, a := range [][2]decimal.Decimal{{pf.Outstanding, r.Total.Outstanding}, {pf.Undisbursed, r.Total.Undisbursed}, {pf.Overdue, r.Total.Overdue}} {
+				for _, a := range [][2]decimal.Decimal{{pf.Outstanding, r.Total.Outstanding}, {pf.Undisbursed, r.Total.Undisbursed}, {pf.Overdue, r.Total.Overdue},
+					{pf.Restructured, r.Total.Restructured}} {
 					if diff, _ := a[0].Sub(a[1]); diff.Abs().Cmp(cent) > 0 {
 						t.Errorf("%s at %s: the portfolio says %s, the exposure %s", cur, d.Format(civil.Layout), a[0], a[1])
 					}
 				}
+				if r.Total.Restructured.IsPos() {
+					restructured++
+				}
 				if pf.Loans != r.Total.Loans || pf.Partners != r.Total.Partners {
 					t.Errorf("at %s: the portfolio has %d loans of %d partners, the exposure %d of %d", d.Format(civil.Layout), pf.Loans, pf.Partners, r.Total.Loans, r.Total.Partners)
 				}
+			}
+			if restructured == 0 {
+				t.Error("no restructured loan at any date: the figure is compared with nothing")
 			}
 			// A partner with loans moves to another country: the country book is
 			// derived again before the next exposure by country is read.
@@ -351,6 +397,115 @@ func TestOverdueAndPAR30ByHand(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestRestructuredByHand: a loan of 120,000 in twelve monthly installments from
+// 1 February 2024, never repaid, is rescheduled on 20 February with its first
+// installment 19 days late: restructured from that date, not before. Its whole
+// outstanding shows under restructured (and in PAR30, days past due notwithstanding);
+// a current loan beside it shows none.
+func TestRestructuredByHand(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, err := e.funds.Create(ctx, e.actor, "Hand Fund", "USD")
+	must(t, err)
+	must(t, e.fx.Put(ctx, e.actor, []fx.Rate{{Currency: "EUR", Date: civil.Date(2024, 1, 1), Rate: decimal.MustParse("0.923456")}}))
+	resched, err := e.partners.Create(ctx, e.actor, partner.Fields{Name: "Rescheduled MFI", Country: "PE", LegalStatus: partner.NGO})
+	must(t, err)
+	current, err := e.partners.Create(ctx, e.actor, partner.Fields{Name: "Current MFI", Country: "BO", LegalStatus: partner.NGO})
+	must(t, err)
+	mk := func(p int64, ref string, amount string) int64 {
+		l, err := e.loans.Create(ctx, e.actor, ledger.NewLoan{PartnerID: p, Reference: ref, Terms: loan.Terms{
+			Currency: money.MustCurrency("USD"), Committed: decimal.MustParse(amount), Rate: decimal.MustParse("0.12"), DayCount: loan.Thirty360WholeMonth,
+			SignedOn: civil.Date(2024, 1, 1), FirstDueOn: civil.Date(2024, 2, 1), MaturityOn: civil.Date(2025, 1, 1),
+			Amortization: loan.EqualPrincipal, Frequency: loan.Monthly}})
+		must(t, err)
+		_, err = e.loans.Post(ctx, e.actor, l.ID, loan.Event{Kind: loan.Disbursement, On: civil.Date(2024, 1, 1), Amount: decimal.MustParse(amount)})
+		must(t, err)
+		return l.ID
+	}
+	late := mk(resched.ID, "RESCHED", "120000")
+	cur := mk(current.ID, "CURRENT", "360000")
+	for _, due := range []time.Time{civil.Date(2024, 2, 1), civil.Date(2024, 3, 1)} {
+		o, err := e.loans.Get(ctx, cur, due)
+		must(t, err)
+		_, err = e.loans.Post(ctx, e.actor, cur, loan.Event{Kind: loan.Repayment, On: due, Amount: o.Balances.NextDueAmount})
+		must(t, err)
+	}
+	_, err = e.loans.Post(ctx, e.actor, late, loan.Event{Kind: loan.Reschedule, On: civil.Date(2024, 2, 20),
+		NewMaturityOn: ptr(civil.Date(2026, 2, 1)), Reason: "arrears spread over two more years"})
+	must(t, err)
+
+	tests := []struct {
+		name                  string
+		asOf                  time.Time
+		restructured, overdue string  // the rescheduled partner's, in USD
+		par30                 float64 // its
+	}{
+		{"the day before: overdue, under 30 days, not restructured", civil.Date(2024, 2, 19), "0.00", "10000.00", 0},
+		{"on the rescheduling date: restructured, at risk", civil.Date(2024, 2, 20), "120000.00", "0.00", 1},
+		{"three weeks on, nothing due yet: still restructured", civil.Date(2024, 3, 12), "120000.00", "0.00", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := e.svc.Exposure(ctx, Query{By: ByPartner, AsOf: tt.asOf})
+			must(t, err)
+			byName := map[string]Group{}
+			for _, g := range r.Groups {
+				byName[g.Label] = g
+			}
+			rg, cg := byName["Rescheduled MFI"], byName["Current MFI"]
+			if rg.Restructured.String() != tt.restructured || rg.Overdue.String() != tt.overdue || rg.PAR30 == nil || *rg.PAR30 != tt.par30 ||
+				rg.Outstanding.String() != "120000.00" {
+				t.Errorf("rescheduled loan: outstanding %s, overdue %s, restructured %s, par30 %v", rg.Outstanding, rg.Overdue, rg.Restructured, rg.PAR30)
+			}
+			if cg.Restructured.String() != "0.00" || r.Total.Restructured.String() != tt.restructured {
+				t.Errorf("current loan's restructured %s, total %s", cg.Restructured, r.Total.Restructured)
+			}
+			// By country the figure comes from the country book, summed in SQL.
+			r, err = e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: tt.asOf})
+			must(t, err)
+			for _, g := range r.Groups {
+				if want := map[string]string{"PE": tt.restructured, "BO": "0.00"}[g.Key]; g.Restructured.String() != want {
+					t.Errorf("%s: restructured %s, want %s", g.Key, g.Restructured, want)
+				}
+			}
+			// The portfolio replays every loan: the same figure.
+			pf, err := e.svc.Portfolio(ctx, tt.asOf, "", nil)
+			must(t, err)
+			if pf.Restructured.String() != tt.restructured {
+				t.Errorf("portfolio's restructured %s, want %s", pf.Restructured, tt.restructured)
+			}
+		})
+	}
+
+	// In euros, converted and rounded as the outstanding is: Peru's whole outstanding.
+	r, err := e.svc.Exposure(ctx, Query{By: ByCountry, AsOf: civil.Date(2024, 2, 20), Currency: "EUR"})
+	must(t, err)
+	for _, g := range r.Groups {
+		want := map[string]string{"PE": g.Outstanding.String(), "BO": "0.00"}[g.Key]
+		if g.Restructured.String() != want || (g.Key == "PE" && !g.Restructured.IsPos()) {
+			t.Errorf("%s in EUR: outstanding %s, restructured %s", g.Key, g.Outstanding, g.Restructured)
+		}
+	}
+	// The CSV lists it beside par30, in the group's row and the total's.
+	var buf strings.Builder
+	must(t, WriteCSV(&buf, r))
+	rows, err := csv.NewReader(strings.NewReader(buf.String())).ReadAll()
+	must(t, err)
+	col := slices.Index(rows[0], "restructured")
+	if col != slices.Index(rows[0], "par30")+1 || len(rows) != 4 {
+		t.Fatalf("CSV: %v", rows)
+	}
+	want := map[string]string{"total": r.Total.Restructured.String()}
+	for _, g := range r.Groups {
+		want[g.Key] = g.Restructured.String()
+	}
+	for _, row := range rows[1:] {
+		if want := want[row[0]]; row[col] != want || (row[0] != "BO" && row[col] == "0.00") {
+			t.Errorf("CSV row %v: restructured %q, want %q", row, row[col], want)
+		}
+	}
+}
 
 func TestRoundTogetherAddsUp(t *testing.T) {
 	tests := []struct {

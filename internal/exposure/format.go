@@ -13,23 +13,23 @@ import (
 
 // tableHeader is the header of the CSV and XLSX tables: one row per group, then a
 // total row.
-var tableHeader = []string{"key", "label", "outstanding", "share", "undisbursed", "overdue", "par30",
+var tableHeader = []string{"key", "label", "outstanding", "share", "undisbursed", "overdue", "par30", "restructured",
 	"partners", "loans", "limit_share", "limit_amount", "limit_currency", "headroom", "breach", "currency", "as_of"}
 
 // cells are a row's values: text, exact amounts, fractions, counts; nil is empty.
 func (r Report) rows() [][]any {
 	var out [][]any
 	for _, g := range r.Groups {
-		row := []any{g.Key, g.Label, g.Outstanding, g.Share, g.Undisbursed, g.Overdue, optFloat(g.PAR30),
+		row := []any{g.Key, g.Label, g.Outstanding, g.Share, g.Undisbursed, g.Overdue, optFloat(g.PAR30), g.Restructured,
 			g.Partners, g.Loans, nil, nil, nil, nil, nil, r.Currency, r.AsOf.Format("2006-01-02")}
 		if g.Limit != nil {
-			row[9], row[10] = optDecimal(g.Limit.MaxShare), optDecimal(g.Limit.MaxAmount)
+			row[10], row[11] = optDecimal(g.Limit.MaxShare), optDecimal(g.Limit.MaxAmount)
 			if g.Limit.Currency != nil {
-				row[11] = *g.Limit.Currency
+				row[12] = *g.Limit.Currency
 			}
 		}
 		if g.Headroom != nil {
-			row[12], row[13] = *g.Headroom, g.Breach
+			row[13], row[14] = *g.Headroom, g.Breach
 		}
 		out = append(out, row)
 	}
@@ -37,7 +37,7 @@ func (r Report) rows() [][]any {
 	if r.Total.Outstanding.IsPos() {
 		share = 1.0
 	}
-	out = append(out, []any{"total", "Total", r.Total.Outstanding, share, r.Total.Undisbursed, r.Total.Overdue, nil,
+	out = append(out, []any{"total", "Total", r.Total.Outstanding, share, r.Total.Undisbursed, r.Total.Overdue, nil, r.Total.Restructured,
 		r.Total.Partners, r.Total.Loans, nil, nil, nil, nil, nil, r.Currency, r.AsOf.Format("2006-01-02")})
 	return out
 }

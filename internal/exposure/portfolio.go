@@ -31,12 +31,11 @@ type Portfolio struct {
 	PAR30                 *float64
 	// AccruedInterest is the interest earned since each loan's last due date and not
 	// yet due (the month-end accrual); LateInterest the interest on overdue principal
-	// due at once and unpaid.
+	// due at once and unpaid. (The outstanding of restructured loans is
+	// Totals.Restructured, as in exposure.)
 	AccruedInterest, LateInterest decimal.Decimal
-	// Restructured is the outstanding of restructured loans (at risk, in PAR30).
-	Restructured decimal.Decimal
-	Aging        []Bucket // every bucket, current first
-	Ladder       []Month  // the next 12 calendar months, from the as-of date's
+	Aging                         []Bucket // every bucket, current first
+	Ladder                        []Month  // the next 12 calendar months, from the as-of date's
 }
 
 // agingBuckets are the arrears buckets, then "restructured": restructured loans are

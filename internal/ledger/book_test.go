@@ -77,7 +77,7 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 		sample = append(sample, civil.Date(2017, 6, 1).AddDate(0, 0, rng.IntN(365*20)))
 	}
 	cuts := []book.Cut{book.CutCountry, book.CutLegalStatus, book.CutPartner, book.CutFund, book.CutCurrency}
-	compared := 0
+	compared, restructured := 0, 0
 	for _, d := range sample {
 		for _, fundID := range []*int64{nil, ptr(int64(2))} {
 			want := replayedBook(t, s, d, fundID)
@@ -88,11 +88,16 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 					t.Fatalf("at %s (fund %v) by %s: %s", d.Format(civil.Layout), fundID, cut, diff)
 				}
 				compared += len(got.Sums)
+				for _, g := range got.Sums {
+					if g.Restructured.IsPos() {
+						restructured++
+					}
+				}
 			}
 		}
 	}
-	if compared < 1000 {
-		t.Errorf("only %d group sums compared", compared)
+	if compared < 1000 || restructured == 0 {
+		t.Errorf("only %d group sums compared, %d with restructured loans", compared, restructured)
 	}
 
 	// A partner moves to another country: both countries' ranges are derived again
@@ -120,6 +125,41 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 	ok(t, err)
 	if diff := compareBook(after, before); diff != "" || len(before.Sums) == 0 {
 		t.Errorf("rebuilt book differs (%d sums before): %s", len(before.Sums), diff)
+	}
+
+	// Migration 00021 added restructured as 0 to a book already derived, and asked for
+	// a rebuild: the rebuild rewrites the keys and countries with restructured loans.
+	// Compared where ranges hold some.
+	var restructuredOn []time.Time
+	ok(t, conn.Select(&restructuredOn, `SELECT DISTINCT from_on FROM loan_book WHERE restructured > 0 ORDER BY 1 LIMIT 20`))
+	var beforeMigration []map[book.Cut]book.Totals
+	for _, d := range restructuredOn {
+		want := map[book.Cut]book.Totals{}
+		for _, cut := range []book.Cut{book.CutCountry, book.CutPartner} {
+			want[cut], err = s.book.At(ctx, d, nil, cut)
+			ok(t, err)
+		}
+		beforeMigration = append(beforeMigration, want)
+	}
+	var zeroed int
+	ok(t, conn.Get(&zeroed, `WITH b AS (UPDATE loan_book SET restructured = 0 WHERE restructured > 0 RETURNING 1),
+		c AS (UPDATE loan_book_country SET restructured = 0 WHERE restructured > 0 RETURNING 1)
+		SELECT (SELECT count(*) FROM b) + (SELECT count(*) FROM c)`))
+	if zeroed == 0 {
+		t.Fatal("no stored range holds a restructured loan: the rebuild tests nothing")
+	}
+	_, err = conn.Exec(`INSERT INTO loan_book_rebuild VALUES (true)`)
+	ok(t, err)
+	_, err = book.NewStore(ctx, conn)
+	ok(t, err)
+	for i, d := range restructuredOn {
+		for cut, want := range beforeMigration[i] {
+			got, err := s.book.At(ctx, d, nil, cut)
+			ok(t, err)
+			if diff := compareBook(got, want); diff != "" {
+				t.Errorf("after the rebuild of migration 00021, at %s by %s: %s", d.Format(civil.Layout), cut, diff)
+			}
+		}
 	}
 }
 
@@ -159,6 +199,9 @@ func replayedBook(t *testing.T, s *Service, d time.Time, fundID *int64) map[book
 			g.Outstanding, g.Undisbursed, g.Overdue = money.MustAdd(g.Outstanding, b.Outstanding), money.MustAdd(g.Undisbursed, b.Undisbursed), money.MustAdd(g.Overdue, b.OverduePrincipal)
 			if b.AtRisk() { // over 30 days past due, or restructured (issue 16; was days alone)
 				g.PAR30 = money.MustAdd(g.PAR30, b.Outstanding)
+			}
+			if b.Restructured { // shown apart (issue 16, item 5)
+				g.Restructured = money.MustAdd(g.Restructured, b.Outstanding)
 			}
 			g.Loans++
 			if partners[key] == nil {
@@ -200,7 +243,7 @@ func compareBook(got, want book.Totals) string {
 			name string
 			a, b decimal.Decimal
 		}{{"outstanding", gs.Outstanding, ws.Outstanding}, {"undisbursed", gs.Undisbursed, ws.Undisbursed},
-			{"overdue", gs.Overdue, ws.Overdue}, {"par30", gs.PAR30, ws.PAR30}} {
+			{"overdue", gs.Overdue, ws.Overdue}, {"par30", gs.PAR30, ws.PAR30}, {"restructured", gs.Restructured, ws.Restructured}} {
 			if c.a.Cmp(c.b) != 0 {
 				return fmt.Sprintf("group %v %s %s, replay %s", k, c.name, c.a, c.b)
 			}

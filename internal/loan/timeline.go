@@ -14,13 +14,16 @@ type Step struct {
 	Undisbursed decimal.Decimal // commitment still drawable
 	Overdue     decimal.Decimal // principal fallen due and unpaid
 	PAR30       decimal.Decimal // Outstanding when at risk (over 30 days past due, or restructured), else zero
-	Open        bool            // something out or still drawable: the loan counts
+	// Restructured is Outstanding once a rescheduling moved overdue amounts
+	// (Balances.Restructured), else zero: part of PAR30, shown apart.
+	Restructured decimal.Decimal
+	Open         bool // something out or still drawable: the loan counts
 }
 
 // same reports whether two steps hold the same figures.
 func (a Step) same(b Step) bool {
 	return a.Open == b.Open && a.Outstanding.Cmp(b.Outstanding) == 0 && a.Undisbursed.Cmp(b.Undisbursed) == 0 &&
-		a.Overdue.Cmp(b.Overdue) == 0 && a.PAR30.Cmp(b.PAR30) == 0
+		a.Overdue.Cmp(b.Overdue) == 0 && a.PAR30.Cmp(b.PAR30) == 0 && a.Restructured.Cmp(b.Restructured) == 0
 }
 
 // Timeline is the loan's exposure figures as functions of the as-of date: at any date
@@ -79,6 +82,9 @@ func (l *ledger) stepAt(p time.Time) (step Step, oldest time.Time) {
 		Open: b.Outstanding.IsPos() || b.Undisbursed.IsPos()}
 	if b.AtRisk() {
 		step.PAR30 = b.Outstanding
+	}
+	if b.Restructured {
+		step.Restructured = b.Outstanding
 	}
 	if b.DaysPastDue > 0 {
 		oldest = p.AddDate(0, 0, -b.DaysPastDue)

@@ -17,6 +17,7 @@ import (
 // due date's, and random days, for a thousand random histories.
 func TestTimelineIsReplayAtEveryDate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
+	restructured := 0 // histories with a restructured step: the figure is exercised
 	for n := range 1000 {
 		terms, events := loantest.RandomHistory(rng)
 		steps, err := loan.Timeline(terms, events)
@@ -34,9 +35,12 @@ func TestTimelineIsReplayAtEveryDate(t *testing.T) {
 				}
 			}
 		}
-		for _, s := range steps {
+		for i, s := range steps {
 			add(s.From)
 			add(s.From.AddDate(0, 0, 31))
+			if s.Restructured.IsPos() && (i == 0 || !steps[i-1].Restructured.IsPos()) {
+				restructured++
+			}
 		}
 		for _, e := range events {
 			add(e.On)
@@ -71,6 +75,9 @@ func TestTimelineIsReplayAtEveryDate(t *testing.T) {
 			}
 		}
 	}
+	if restructured == 0 {
+		t.Error("no history was restructured: the Restructured figure was not compared")
+	}
 }
 
 func stepOf(t *testing.T, terms loan.Terms, events []loan.Event, d time.Time) loan.Step {
@@ -85,6 +92,10 @@ func stepOf(t *testing.T, terms loan.Terms, events []loan.Event, d time.Time) lo
 	// At risk (issue 16): over 30 days past due, or restructured (it was days past due alone).
 	if b.AtRisk() {
 		s.PAR30 = b.Outstanding
+	}
+	// Restructured (issue 16, item 5): the outstanding once restructured, inside PAR30.
+	if b.Restructured {
+		s.Restructured = b.Outstanding
 	}
 	return s
 }
@@ -104,10 +115,11 @@ func at(steps []loan.Step, d time.Time) loan.Step {
 // sameStep compares two steps' figures (not their dates), as Step.same does.
 func sameStep(a, b loan.Step) bool {
 	return a.Open == b.Open && a.Outstanding.Cmp(b.Outstanding) == 0 &&
-		a.Undisbursed.Cmp(b.Undisbursed) == 0 && a.Overdue.Cmp(b.Overdue) == 0 && a.PAR30.Cmp(b.PAR30) == 0
+		a.Undisbursed.Cmp(b.Undisbursed) == 0 && a.Overdue.Cmp(b.Overdue) == 0 && a.PAR30.Cmp(b.PAR30) == 0 &&
+		a.Restructured.Cmp(b.Restructured) == 0
 }
 
 func stepString(s loan.Step) string {
-	return fmt.Sprintf("{from %s out %s undisbursed %s overdue %s par30 %s open %v}", s.From.Format(civil.Layout),
-		s.Outstanding, s.Undisbursed, s.Overdue, s.PAR30, s.Open)
+	return fmt.Sprintf("{from %s out %s undisbursed %s overdue %s par30 %s restructured %s open %v}", s.From.Format(civil.Layout),
+		s.Outstanding, s.Undisbursed, s.Overdue, s.PAR30, s.Restructured, s.Open)
 }

@@ -28,7 +28,7 @@ FROM loan_reschedules WHERE loan_id = ANY($1::bigint[]) AND reversed_at IS NULL
 ORDER BY loan_id, effective_on, id;
 
 -- name: book-key-ranges
-SELECT from_on, to_on, outstanding, undisbursed, overdue, par30, loans
+SELECT from_on, to_on, outstanding, undisbursed, overdue, par30, restructured, loans
 FROM loan_book
 WHERE partner_id = $1 AND fund_id = $2 AND currency = $3
 ORDER BY from_on;
@@ -38,10 +38,10 @@ DELETE FROM loan_book
 WHERE partner_id = $1 AND fund_id = $2 AND currency = $3 AND from_on = ANY($4::date[]);
 
 -- name: insert-book-ranges
-INSERT INTO loan_book (partner_id, fund_id, currency, from_on, to_on, outstanding, undisbursed, overdue, par30, loans)
-SELECT $1, $2, $3, f, t, o, u, d, p, n
-FROM unnest($4::date[], $5::date[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::int[])
-     AS r(f, t, o, u, d, p, n);
+INSERT INTO loan_book (partner_id, fund_id, currency, from_on, to_on, outstanding, undisbursed, overdue, par30, restructured, loans)
+SELECT $1, $2, $3, f, t, o, u, d, p, r, n
+FROM unnest($4::date[], $5::date[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::int[])
+     AS r(f, t, o, u, d, p, r, n);
 
 -- name: take-book-rebuild
 DELETE FROM loan_book_rebuild RETURNING pending;
@@ -61,14 +61,15 @@ WITH live AS (
                WHEN 'fund' THEN b.fund_id::text
                ELSE b.currency::text
            END AS key,
-           b.partner_id, b.currency, b.outstanding, b.undisbursed, b.overdue, b.par30, b.loans
+           b.partner_id, b.currency, b.outstanding, b.undisbursed, b.overdue, b.par30, b.restructured, b.loans
     FROM loan_book b JOIN partner_attributes a ON a.partner_id = b.partner_id
     WHERE b.span <@ box(point(-1e9, ($1::date - DATE '2000-01-01') + 0.5), point($1::date - DATE '2000-01-01', 1e9))
       AND ($2::bigint IS NULL OR b.fund_id = $2)
 )
 SELECT coalesce(key, '') AS key, coalesce(currency::text, '') AS currency, grouping(key, currency) AS level,
        coalesce(sum(outstanding), 0) AS outstanding, coalesce(sum(undisbursed), 0) AS undisbursed,
-       coalesce(sum(overdue), 0) AS overdue, coalesce(sum(par30), 0) AS par30, coalesce(sum(loans), 0) AS loans,
+       coalesce(sum(overdue), 0) AS overdue, coalesce(sum(par30), 0) AS par30,
+       coalesce(sum(restructured), 0) AS restructured, coalesce(sum(loans), 0) AS loans,
        count(DISTINCT partner_id) AS partners
 FROM live
 GROUP BY GROUPING SETS ((key, currency), (key), ());
@@ -82,7 +83,8 @@ SELECT partner_id, country FROM partner_attributes WHERE partner_id = ANY($1::bi
 -- name: country-open-ranges
 -- The ranges of a country's partners still open on a date (all of them for a date in
 -- the distant past): what its own ranges from that date are summed from.
-SELECT b.partner_id, b.fund_id, b.currency, b.from_on, b.to_on, b.outstanding, b.undisbursed, b.overdue, b.par30, b.loans
+SELECT b.partner_id, b.fund_id, b.currency, b.from_on, b.to_on, b.outstanding, b.undisbursed, b.overdue, b.par30,
+       b.restructured, b.loans
 FROM partner_attributes a
 JOIN loan_book b ON b.partner_id = a.partner_id AND coalesce(b.to_on, 'infinity'::date) > $2
 WHERE a.country = $1;
@@ -100,9 +102,10 @@ UPDATE loan_book_partners SET to_on = $2
 WHERE country = $1 AND from_on < $2 AND (to_on IS NULL OR to_on > $2);
 
 -- name: insert-country-book
-INSERT INTO loan_book_country (country, fund_id, currency, from_on, to_on, outstanding, undisbursed, overdue, par30, loans)
+INSERT INTO loan_book_country (country, fund_id, currency, from_on, to_on, outstanding, undisbursed, overdue, par30,
+                               restructured, loans)
 SELECT $1, * FROM unnest($2::bigint[], $3::char(3)[], $4::date[], $5::date[], $6::numeric[], $7::numeric[], $8::numeric[],
-                         $9::numeric[], $10::int[]);
+                         $9::numeric[], $10::numeric[], $11::int[]);
 
 -- name: insert-country-partners
 INSERT INTO loan_book_partners (country, fund_id, from_on, to_on, partners)
@@ -114,11 +117,12 @@ DELETE FROM loan_book_stale_countries RETURNING country;
 -- name: country-book-at
 -- The book at a date by country and currency, and each country's partners, from the
 -- country ranges holding the date: a few hundred index entries.
-SELECT country, currency, outstanding, undisbursed, overdue, par30, loans, partners
+SELECT country, currency, outstanding, undisbursed, overdue, par30, restructured, loans, partners
 FROM loan_book_by_country($1, $2);
 
 -- name: countries-ranges
 -- Every range of these countries' partners, in one scan: for deriving them whole.
-SELECT a.country, b.partner_id, b.fund_id, b.currency, b.from_on, b.to_on, b.outstanding, b.undisbursed, b.overdue, b.par30, b.loans
+SELECT a.country, b.partner_id, b.fund_id, b.currency, b.from_on, b.to_on, b.outstanding, b.undisbursed, b.overdue, b.par30,
+       b.restructured, b.loans
 FROM loan_book b JOIN partner_attributes a ON a.partner_id = b.partner_id
 WHERE a.country = ANY($1::char(2)[]);

@@ -19,7 +19,7 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::t
 --        fund's by name: the service's rule, which checks that it agrees);
 --   stale: the country book is stale (read it again);
 --   countries: a line per country, "country,outstanding,undisbursed,overdue,par30,
---        loans,partners", its figures converted into the target at the date's rates and
+--        restructured,loans,partners", its figures converted into the target at the date's rates and
 --        summed, to 6 decimals (or fewer beyond 12 integer digits: the decimal type
 --        holds 19); the service rounds them to cents together; the figures are empty
 --        on a country with partners and nothing out;
@@ -32,7 +32,7 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::t
 -- One row of text, not a row per country and currency: database/sql's work per row
 -- and per value was a quarter of the request's CPU (docs/PERFORMANCE.md).
 WITH b AS MATERIALIZED (
-    SELECT country, currency, outstanding, undisbursed, overdue, par30, loans, partners
+    SELECT country, currency, outstanding, undisbursed, overdue, par30, restructured, loans, partners
     FROM loan_book_by_country($1, $2)
 ),
 t AS (
@@ -55,18 +55,20 @@ tr AS (SELECT r.rate FROM r JOIN t ON r.currency = t.code),
 f AS (SELECT r.currency, fx_factor(r.rate, tr.rate) AS factor FROM r CROSS JOIN tr),
 g AS (
     SELECT b.country, sum(b.outstanding * f.factor) AS outstanding, sum(b.undisbursed * f.factor) AS undisbursed,
-           sum(b.overdue * f.factor) AS overdue, sum(b.par30 * f.factor) AS par30, sum(b.loans) AS loans
+           sum(b.overdue * f.factor) AS overdue, sum(b.par30 * f.factor) AS par30,
+           sum(b.restructured * f.factor) AS restructured, sum(b.loans) AS loans
     FROM b JOIN f ON f.currency = b.currency
     WHERE b.currency NOT IN ('', '!')
     GROUP BY b.country
 )
 SELECT (SELECT code FROM t) AS target,
        EXISTS (SELECT 1 FROM b WHERE country = '!') AS stale,
-       coalesce((SELECT string_agg(format('%s,%s,%s,%s,%s,%s,%s', coalesce(g.country, p.country),
+       coalesce((SELECT string_agg(format('%s,%s,%s,%s,%s,%s,%s,%s', coalesce(g.country, p.country),
                    round(g.outstanding, least(6, 18 - length(trunc(g.outstanding)::text))),
                    round(g.undisbursed, least(6, 18 - length(trunc(g.undisbursed)::text))),
                    round(g.overdue, least(6, 18 - length(trunc(g.overdue)::text))),
                    round(g.par30, least(6, 18 - length(trunc(g.par30)::text))),
+                   round(g.restructured, least(6, 18 - length(trunc(g.restructured)::text))),
                    coalesce(g.loans, 0), coalesce(p.partners, 0)), E'\n')
                  FROM g FULL JOIN (SELECT country, partners FROM b WHERE currency = '') p ON p.country = g.country), '') AS countries,
        coalesce((SELECT string_agg(format('%s,%s,%s', r.currency, r.rate, CASE WHEN held.currency IS NULL THEN 0 ELSE 1 END), E'\n')

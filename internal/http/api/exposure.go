@@ -20,26 +20,28 @@ type limitJSON struct {
 }
 
 type totalsJSON struct {
-	Outstanding string `json:"outstanding"`
-	Undisbursed string `json:"undisbursed"`
-	Overdue     string `json:"overdue"`
-	Partners    int    `json:"partners"`
-	Loans       int    `json:"loans"`
+	Outstanding  string `json:"outstanding"`
+	Undisbursed  string `json:"undisbursed"`
+	Overdue      string `json:"overdue"`
+	Restructured string `json:"restructured"`
+	Partners     int    `json:"partners"`
+	Loans        int    `json:"loans"`
 }
 
 type groupJSON struct {
-	Key         string     `json:"key"`
-	Label       string     `json:"label"`
-	Outstanding string     `json:"outstanding"`
-	Share       float64    `json:"share"`
-	Undisbursed string     `json:"undisbursed"`
-	Overdue     string     `json:"overdue"`
-	PAR30       *float64   `json:"par30"`
-	Partners    int        `json:"partners"`
-	Loans       int        `json:"loans"`
-	Limit       *limitJSON `json:"limit"`
-	Headroom    *string    `json:"headroom"`
-	Breach      bool       `json:"breach"`
+	Key          string     `json:"key"`
+	Label        string     `json:"label"`
+	Outstanding  string     `json:"outstanding"`
+	Share        float64    `json:"share"`
+	Undisbursed  string     `json:"undisbursed"`
+	Overdue      string     `json:"overdue"`
+	PAR30        *float64   `json:"par30"`
+	Restructured string     `json:"restructured"`
+	Partners     int        `json:"partners"`
+	Loans        int        `json:"loans"`
+	Limit        *limitJSON `json:"limit"`
+	Headroom     *string    `json:"headroom"`
+	Breach       bool       `json:"breach"`
 }
 
 func optDecimalString(d *decimal.Decimal) *string {
@@ -52,7 +54,7 @@ func optDecimalString(d *decimal.Decimal) *string {
 
 func toTotalsJSON(t exposure.Totals) totalsJSON {
 	return totalsJSON{Outstanding: t.Outstanding.String(), Undisbursed: t.Undisbursed.String(), Overdue: t.Overdue.String(),
-		Partners: t.Partners, Loans: t.Loans}
+		Restructured: t.Restructured.String(), Partners: t.Partners, Loans: t.Loans}
 }
 
 // exposureQuery reads the parameters the exposure and portfolio share.
@@ -103,7 +105,8 @@ func (h *handlers) exposure(c *fiber.Ctx) error {
 	groups := make([]groupJSON, len(r.Groups))
 	for i, g := range r.Groups {
 		gj := groupJSON{Key: g.Key, Label: g.Label, Outstanding: g.Outstanding.String(), Share: g.Share,
-			Undisbursed: g.Undisbursed.String(), Overdue: g.Overdue.String(), PAR30: g.PAR30, Partners: g.Partners, Loans: g.Loans,
+			Undisbursed: g.Undisbursed.String(), Overdue: g.Overdue.String(), PAR30: g.PAR30, Restructured: g.Restructured.String(),
+			Partners: g.Partners, Loans: g.Loans,
 			Headroom: optDecimalString(g.Headroom), Breach: g.Breach}
 		if g.Limit != nil {
 			gj.Limit = &limitJSON{MaxShare: optDecimalString(g.Limit.MaxShare), MaxAmount: optDecimalString(g.Limit.MaxAmount), Currency: g.Limit.Currency}

@@ -394,9 +394,12 @@ func loanListParams() []param {
 }
 
 func operations() []operation {
-	filters := []param{q("country", "", str("")), q("region", "UN M.49 code or English name", str("")),
-		q("legal_status", "", str("")), q("methodology", "", str(""))}
-	return append(append([]operation{
+	return append(ledgerOperations(), reportingOperations()...)
+}
+
+// ledgerOperations are the partners', funds' and loans' operations.
+func ledgerOperations() []operation {
+	return []operation{
 		{method: "GET", path: "/me", summary: "Who the token acts as", role: "viewer", status: 200, response: "Me"},
 		{method: "GET", path: "/partners", summary: "List partners, by name", role: "viewer",
 			query: []param{q("country", "ISO code", str("")), q("q", "part of the name or region", str(""))}, status: 200, response: "items:Partner"},
@@ -409,7 +412,34 @@ func operations() []operation {
 		{method: "GET", path: "/funds/{id}", summary: "A fund, with its settings", role: "viewer", status: 200, response: "Fund"},
 		{method: "PATCH", path: "/funds/{id}", summary: "Change a fund's settings: allocation order of new loans, cure of restructured loans, books closed through",
 			role: "admin", body: "FundPatch", status: 200, response: "Fund"},
-	}, loanOperations()...), []operation{
+		{method: "POST", path: "/partners/{id}/loans", summary: "Record a loan to the partner", role: "manager", body: "LoanInput", status: 201, response: "Loan"},
+		{method: "GET", path: "/loans", summary: "List the loans of every partner, a page at a time; CSV or XLSX: every match", role: "viewer",
+			query: loanListParams(), status: 200, response: "json+tables:LoanPage"},
+		{method: "GET", path: "/loans/{id}", summary: "A loan as of a date: balances, arrears, schedule, transactions, XIRR", role: "viewer",
+			query: []param{asOfQuery}, status: 200, response: "LoanDetail"},
+		{method: "PATCH", path: "/loans/{id}", summary: "Change a loan's reference or purpose, or its terms before the first disbursement", role: "manager", body: "LoanPatch", status: 200, response: "Loan"},
+		{method: "POST", path: "/loans/{id}/cancel", summary: "Cancel a loan nothing was disbursed on: still listed, out of every total", role: "manager", body: "CancelInput", status: 200, response: "Loan"},
+		{method: "GET", path: "/loans/{id}/owed", summary: "Everything owed on a date", role: "viewer",
+			query: []param{q("date", "YYYY-MM-DD (default today)", dateSchema(""))}, status: 200, response: "Owed"},
+		{method: "POST", path: "/loans/{id}/disbursements", summary: "Record a disbursement", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/repayments", summary: "Record a repayment; the response shows its allocation", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/writeoffs", summary: "Write principal off", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/recoveries", summary: "Record cash collected on written-off principal (up to what was written off and not yet recovered)",
+			role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
+		{method: "POST", path: "/loans/{id}/reschedule", summary: "Reschedule a loan", role: "manager", body: "RescheduleInput", status: 201, response: "Rescheduled"},
+		{method: "POST", path: "/loans/{id}/amendments", role: "manager", body: "AmendmentInput", status: 201, response: "Amended",
+			summary: "Amend a loan's terms from a date: cancel undisbursed commitment, change the rate, or reschedule; reversed as reschedulings are, the latest first"},
+		{method: "POST", path: "/loans/{id}/transactions/{tid}/reverse", role: "manager", body: "ReverseInput", status: 201, response: "Reversed",
+			summary: "Reverse a disbursement, repayment or write-off, or the latest rescheduling: the loan replays as if it never happened; both stay in its history"},
+	}
+}
+
+// reportingOperations are the statements', documents', exposure's, rates' and
+// administration's operations.
+func reportingOperations() []operation {
+	filters := []param{q("country", "", str("")), q("region", "UN M.49 code or English name", str("")),
+		q("legal_status", "", str("")), q("methodology", "", str(""))}
+	return []operation{
 		{method: "GET", path: "/partners/{id}/statements", summary: "A partner's financial statements, oldest first", role: "viewer", status: 200, response: "items:Statement"},
 		{method: "GET", path: "/partners/{id}/statements/{period_end}", summary: "A partner's statement for a period end", role: "viewer", status: 200, response: "Statement"},
 		{method: "PUT", path: "/partners/{id}/statements/{period_end}", summary: "Store a partner's statement (201 new, 200 replaced or unchanged)", role: "manager",
@@ -455,31 +485,6 @@ func operations() []operation {
 			query: []param{q("entity", "", str("")), q("entity_id", "", str("")), q("user_id", "", integer("")), q("from", "", timestamp()),
 				q("to", "", timestamp()), q("before_id", "for the next page", integer("")), q("limit", "", integer(""))},
 			status: 200, response: "items:AuditEntry"},
-	}...)
-}
-
-// loanOperations are the operations on loans, their events and amendments.
-func loanOperations() []operation {
-	return []operation{
-		{method: "POST", path: "/partners/{id}/loans", summary: "Record a loan to the partner", role: "manager", body: "LoanInput", status: 201, response: "Loan"},
-		{method: "GET", path: "/loans", summary: "List the loans of every partner, a page at a time; CSV or XLSX: every match", role: "viewer",
-			query: loanListParams(), status: 200, response: "json+tables:LoanPage"},
-		{method: "GET", path: "/loans/{id}", summary: "A loan as of a date: balances, arrears, schedule, transactions, XIRR", role: "viewer",
-			query: []param{asOfQuery}, status: 200, response: "LoanDetail"},
-		{method: "PATCH", path: "/loans/{id}", summary: "Change a loan's reference or purpose, or its terms before the first disbursement", role: "manager", body: "LoanPatch", status: 200, response: "Loan"},
-		{method: "POST", path: "/loans/{id}/cancel", summary: "Cancel a loan nothing was disbursed on: still listed, out of every total", role: "manager", body: "CancelInput", status: 200, response: "Loan"},
-		{method: "GET", path: "/loans/{id}/owed", summary: "Everything owed on a date", role: "viewer",
-			query: []param{q("date", "YYYY-MM-DD (default today)", dateSchema(""))}, status: 200, response: "Owed"},
-		{method: "POST", path: "/loans/{id}/disbursements", summary: "Record a disbursement", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
-		{method: "POST", path: "/loans/{id}/repayments", summary: "Record a repayment; the response shows its allocation", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
-		{method: "POST", path: "/loans/{id}/writeoffs", summary: "Write principal off", role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
-		{method: "POST", path: "/loans/{id}/recoveries", summary: "Record cash collected on written-off principal (up to what was written off and not yet recovered)",
-			role: "manager", body: "AmountEvent", status: 201, response: "Posted"},
-		{method: "POST", path: "/loans/{id}/reschedule", summary: "Reschedule a loan", role: "manager", body: "RescheduleInput", status: 201, response: "Rescheduled"},
-		{method: "POST", path: "/loans/{id}/amendments", role: "manager", body: "AmendmentInput", status: 201, response: "Amended",
-			summary: "Amend a loan's terms from a date: cancel undisbursed commitment, change the rate, or reschedule; reversed as reschedulings are, the latest first"},
-		{method: "POST", path: "/loans/{id}/transactions/{tid}/reverse", role: "manager", body: "ReverseInput", status: 201, response: "Reversed",
-			summary: "Reverse a disbursement, repayment or write-off, or the latest rescheduling: the loan replays as if it never happened; both stay in its history"},
 	}
 }
 
@@ -488,10 +493,11 @@ func Document() map[string]any {
 	comps := schemas()
 	comps["RatesInput"] = closed([]string{"rates"}, map[string]schema{"rates": arrayOf(ref("Rate"))})
 	comps["Stored"] = closed([]string{"stored"}, map[string]schema{"stored": integer("")})
-	totals := closed([]string{"outstanding", "undisbursed", "overdue", "partners", "loans"}, map[string]schema{
+	totals := closed([]string{"outstanding", "undisbursed", "overdue", "restructured", "partners", "loans"}, map[string]schema{
 		"outstanding": decimalSchema("principal disbursed and not repaid or written off, converted at the date"),
 		"undisbursed": decimalSchema("commitments still to draw on open loans"), "overdue": decimalSchema("principal fallen due and unpaid"),
-		"partners": integer(""), "loans": integer("")})
+		"restructured": decimalSchema("outstanding of restructured loans (a rescheduling moved overdue amounts): at risk, in par30, shown apart"),
+		"partners":     integer(""), "loans": integer("")})
 	limit := closed([]string{"dimension", "key", "max_share", "max_amount", "currency"}, map[string]schema{
 		"dimension":  enum("", "country", "region", "partner", "currency", "legal_status", "fund"),
 		"key":        str("ISO country or currency code, M.49 region code, partner or fund id, legal status"),
@@ -501,11 +507,13 @@ func Document() map[string]any {
 	comps["Limits"] = closed([]string{"limits"}, map[string]schema{"limits": arrayOf(limit)})
 	comps["Exposure"] = closed([]string{"as_of", "currency", "by", "total", "groups"}, map[string]schema{
 		"as_of": dateSchema(""), "currency": str(""), "by": str(""), "total": totals,
-		"groups": arrayOf(closed([]string{"key", "label", "outstanding", "share", "undisbursed", "overdue", "par30", "partners", "loans", "limit", "headroom", "breach"},
+		"groups": arrayOf(closed([]string{"key", "label", "outstanding", "share", "undisbursed", "overdue", "par30", "restructured", "partners", "loans",
+			"limit", "headroom", "breach"},
 			map[string]schema{"key": str(""), "label": str(""), "outstanding": decimalSchema(""), "share": number("of the total outstanding"),
 				"undisbursed": decimalSchema(""), "overdue": decimalSchema(""),
-				"par30":    nullable(number("outstanding of loans over 30 days past due, over the group's outstanding")),
-				"partners": integer(""), "loans": integer(""),
+				"par30":        nullable(number("outstanding of loans over 30 days past due or restructured, over the group's outstanding")),
+				"restructured": decimalSchema("outstanding of the group's restructured loans: in par30, shown apart"),
+				"partners":     integer(""), "loans": integer(""),
 				"limit": nullable(closed([]string{"max_share", "max_amount", "currency"}, map[string]schema{
 					"max_share": nullable(decimalSchema("")), "max_amount": nullable(decimalSchema("")), "currency": nullable(str(""))})),
 				"headroom": nullable(decimalSchema("what the group may still add before the tighter limit binds (under a share s: (s·total − outstanding)/(1 − s)); negative in breach: what it must shed")),
