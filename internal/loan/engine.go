@@ -219,7 +219,7 @@ func OwedOn(terms Terms, events []Event, on time.Time) (Owed, error) {
 	if err != nil {
 		return Owed{}, err
 	}
-	o, _, _ := l.owed(on)
+	o, _, _ := l.owed(on, true)
 	return o, nil
 }
 
@@ -620,8 +620,10 @@ func (o Owed) Total() decimal.Decimal {
 	return add(add(add(add(add(add(o.LateInterest, o.OverdueInterest), o.OverduePrincipal), o.PayoffInterest), o.CurrentPrincipal), o.FuturePrincipal), o.PrepaymentFee)
 }
 
-// owed is what is owed at t (the replay has advanced and accrued to t).
-func (l *ledger) owed(t time.Time) (Owed, []*Installment, *Installment) {
+// owed is what is owed at t (the replay has advanced and accrued to t); CurrentInterest
+// only with installment (a repayment needs the total: a fifth of a busy loan's replay
+// went to the interest it would not use).
+func (l *ledger) owed(t time.Time, installment bool) (Owed, []*Installment, *Installment) {
 	l.projectCurrent()
 	overdue, current := l.due(t)
 	o := Owed{LateInterest: l.lateUnpaid()}
@@ -635,7 +637,9 @@ func (l *ledger) owed(t time.Time) (Owed, []*Installment, *Installment) {
 		// or current is to come.
 		o.FuturePrincipal = sub(sub(l.st.Outstanding, o.OverduePrincipal), o.CurrentPrincipal)
 		paidAll := l.st.Outstanding
-		o.CurrentInterest = sub(l.currentInterest(current, add(o.OverduePrincipal, o.CurrentPrincipal)), current.settledInterest())
+		if installment {
+			o.CurrentInterest = sub(l.currentInterest(current, add(o.OverduePrincipal, o.CurrentPrincipal)), current.settledInterest())
+		}
 		o.PayoffInterest = sub(l.currentInterest(current, paidAll), current.settledInterest())
 		o.PrepaymentFee = l.feeToday(t, o.FuturePrincipal)
 	}
@@ -687,7 +691,7 @@ func (l *ledger) repay(e Event) error {
 	l.advance(e.On)
 	l.accrueTo(e.On)
 	l.accrueLate(e.On)
-	o, overdue, current := l.owed(e.On)
+	o, overdue, current := l.owed(e.On, false)
 	p := payment{id: e.ID, left: e.Amount}
 	if total := o.Total(); p.left.Cmp(total) > 0 {
 		p.a.Overpaid, p.left = sub(p.left, total), total

@@ -28,7 +28,9 @@ func (s *Simulation) Owed(on time.Time) (o Owed, err error) {
 		return Owed{}, fmt.Errorf("simulation: %s is before the last event (%s)", fmtDate(on), fmtDate(s.events[n-1].On))
 	}
 	s.l.advance(on)
-	o, _, _ = s.l.owed(on)
+	s.l.accrueTo(on) // what is owed depends on the interest accrued to the date
+	s.l.accrueLate(on)
+	o, _, _ = s.l.owed(on, true)
 	return o, nil
 }
 
@@ -49,7 +51,9 @@ func (s *Simulation) Post(e Event) (err error) {
 		// As the ledger refuses a new repayment beyond everything owed (the engine
 		// would credit the excess), so does a simulated one.
 		s.l.advance(e.On)
-		if o, _, _ := s.l.owed(e.On); e.Amount.Cmp(o.Total()) > 0 {
+		s.l.accrueTo(e.On)
+		s.l.accrueLate(e.On)
+		if o, _, _ := s.l.owed(e.On, false); e.Amount.Cmp(o.Total()) > 0 {
 			return invalid("amount", "%s is more than everything owed on %s (%s)", e.Amount, fmtDate(e.On), o.Total())
 		}
 	}
