@@ -78,16 +78,7 @@ func (h *handlers) exposure(c *fiber.Ctx) error {
 		bad.Add("by", "%v", err)
 	}
 	q.By = by
-	format := strings.ToLower(c.Query("format"))
-	if format == "" {
-		format = "json"
-		if strings.Contains(c.Get(fiber.HeaderAccept), "text/csv") {
-			format = "csv"
-		}
-	}
-	if format != "json" && format != "csv" && format != "xlsx" {
-		bad.Add("format", "must be json, csv or xlsx")
-	}
+	format := tableFormat(c, &bad)
 	if err := bad.Err(); err != nil {
 		return err
 	}
@@ -253,4 +244,20 @@ func appendUnreported(bad apperr.Fields, service []apperr.FieldError) apperr.Fie
 		}
 	}
 	return bad
+}
+
+// tableFormat is the format a table is asked in: ?format=json, csv or xlsx, or CSV when
+// the Accept header asks for it; JSON by default.
+func tableFormat(c *fiber.Ctx, bad *apperr.Fields) string {
+	format := strings.ToLower(c.Query("format"))
+	if format == "" {
+		format = "json"
+		if strings.Contains(c.Get(fiber.HeaderAccept), "text/csv") {
+			format = "csv"
+		}
+	}
+	if format != "json" && format != "csv" && format != "xlsx" {
+		bad.Add("format", "must be json, csv or xlsx")
+	}
+	return format
 }

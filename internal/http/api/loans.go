@@ -312,16 +312,7 @@ func (h *handlers) listLoans(c *fiber.Ctx) error {
 		}
 		q.Limit = n
 	}
-	format := strings.ToLower(c.Query("format"))
-	if format == "" {
-		format = "json"
-		if strings.Contains(c.Get(fiber.HeaderAccept), "text/csv") {
-			format = "csv"
-		}
-	}
-	if format != "json" && format != "csv" && format != "xlsx" {
-		bad.Add("format", "must be json, csv or xlsx")
-	}
+	format := tableFormat(c, &bad)
 	if err := bad.Err(); err != nil {
 		return err
 	}
@@ -456,6 +447,12 @@ func (h *handlers) reschedule(c *fiber.Ctx) error {
 		return err
 	}
 	e := readRescheduling(o)
+	return h.postAmendment(c, o, id, e, "rescheduling")
+}
+
+// postAmendment records a rescheduling or another amendment read from o, and answers
+// it under key with the loan.
+func (h *handlers) postAmendment(c *fiber.Ctx, o *object, id int64, e loan.Event, key string) error {
 	if err := o.done(); err != nil {
 		return err
 	}
@@ -463,10 +460,7 @@ func (h *handlers) reschedule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(http.StatusCreated).JSON(fiber.Map{
-		"rescheduling": toReschedulingJSON(*p.Rescheduling),
-		"loan":         toLoanDetailJSON(p.Detail),
-	})
+	return c.Status(http.StatusCreated).JSON(fiber.Map{key: toReschedulingJSON(*p.Rescheduling), "loan": toLoanDetailJSON(p.Detail)})
 }
 
 // amend records an amendment of a disbursed loan's terms, dated: a cancellation of
@@ -508,17 +502,7 @@ func (h *handlers) amend(c *fiber.Ctx) error {
 			o.read[name] = true // which members a kind takes is unknown without one
 		}
 	}
-	if err := o.done(); err != nil {
-		return err
-	}
-	p, err := h.loans.Post(c.UserContext(), actor(c), id, e)
-	if err != nil {
-		return err
-	}
-	return c.Status(http.StatusCreated).JSON(fiber.Map{
-		"amendment": toReschedulingJSON(*p.Rescheduling),
-		"loan":      toLoanDetailJSON(p.Detail),
-	})
+	return h.postAmendment(c, o, id, e, "amendment")
 }
 
 // readRescheduling reads a rescheduling's date and new terms.
