@@ -6,7 +6,6 @@ import (
 	"math"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -195,16 +194,7 @@ func partnerFilter(c *fiber.Ctx, bad *apperr.Fields) partner.Filter {
 
 // optionalID reads ?name=<id>.
 func optionalID(c *fiber.Ctx, name string, bad *apperr.Fields) *int64 {
-	s := c.Query(name)
-	if s == "" {
-		return nil
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		bad.Add(name, "must be an id (a positive whole number)")
-		return nil
-	}
-	return &id
+	return edge.QueryID(func(k string) string { return c.Query(k) }, name, bad)
 }
 
 type peerRatioJSON struct {

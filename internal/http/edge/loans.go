@@ -25,8 +25,8 @@ var loanStatuses = []loan.Status{loan.Pipeline, loan.Active, loan.Repaid, loan.W
 // The limit is the caller's.
 func LoanListQuery(get func(string) string, bad *apperr.Fields) ledger.ListQuery {
 	var q ledger.ListQuery
-	q.FundID = loanListID(get, "fund_id", bad)
-	q.PartnerID = loanListID(get, "partner_id", bad)
+	q.FundID = QueryID(get, "fund_id", bad)
+	q.PartnerID = QueryID(get, "partner_id", bad)
 	q.Statuses = loanListStatuses(get("status"), bad)
 	if s := strings.TrimSpace(get("currency")); s != "" {
 		if c, err := money.ParseCurrency(strings.ToUpper(s)); err != nil {
@@ -59,7 +59,9 @@ func LoanListQuery(get func(string) string, bad *apperr.Fields) ledger.ListQuery
 	return q
 }
 
-func loanListID(get func(string) string, name string, bad *apperr.Fields) *int64 {
+// QueryID reads an optional id parameter by get: nil when absent, a problem on bad
+// when it is not a positive whole number.
+func QueryID(get func(string) string, name string, bad *apperr.Fields) *int64 {
 	s := strings.TrimSpace(get(name))
 	if s == "" {
 		return nil
