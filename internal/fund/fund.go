@@ -40,15 +40,13 @@ type Service struct {
 		Update    *sqlx.Stmt `query:"update-fund-settings"`
 	}
 	// cureChanged re-derives the fund's loans when its cure of restructured loans
-	// changes, in the change's transaction (the ledger registers it: OnCureChange).
-	cureChanged func(ctx context.Context, tx *sqlx.Tx, fundID int64) error
+	// changes, once the change is committed (the ledger registers it: OnCureChange).
+	cureChanged func(ctx context.Context, fundID int64) error
 }
 
 // OnCureChange registers what re-derives a fund's loans when its cure setting changes
 // (the ledger's figures depend on it; the fund package cannot call the ledger).
-func (s *Service) OnCureChange(f func(ctx context.Context, tx *sqlx.Tx, fundID int64) error) {
-	s.cureChanged = f
-}
+func (s *Service) OnCureChange(f func(ctx context.Context, fundID int64) error) { s.cureChanged = f }
 
 var constraints = map[string]db.Constraint{
 	"funds_name_key":                             {Field: "name", Message: "a fund with this name already exists"},

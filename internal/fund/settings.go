@@ -116,6 +116,7 @@ func (s *Service) LockSettings(ctx context.Context, tx *sqlx.Tx, id int64) (Sett
 // change (what could not be read) is reported with the rules the rest breaks.
 func (s *Service) UpdateSettings(ctx context.Context, actor audit.Actor, id int64, change func(*Settings) error) (Fund, error) {
 	var after Fund
+	cureChanged := false
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		var before Fund
 		if err := tx.StmtxContext(ctx, s.q.ForUpdate).GetContext(ctx, &before, id); err != nil {
@@ -145,13 +146,18 @@ func (s *Service) UpdateSettings(ctx context.Context, actor audit.Actor, id int6
 			return db.TranslateError(err, constraints)
 		}
 		after = normalize(after)
-		if s.cureChanged != nil && !sameCure(st, before.Settings) {
-			if err := s.cureChanged(ctx, tx, id); err != nil {
-				return err
-			}
-		}
+		cureChanged = !sameCure(st, before.Settings)
 		return s.audit.Record(ctx, tx, actor, audit.Update, "fund", id, before, after)
 	})
+	if err == nil && cureChanged && s.cureChanged != nil {
+		// After the commit, each loan in its own transaction, locked as a write locks
+		// it (the loan, then the fund): holding the fund while locking its loans would
+		// deadlock with a write doing the reverse.
+		if err := s.cureChanged(ctx, id); err != nil {
+			return after, fmt.Errorf("the settings are saved; re-deriving the fund's loans under the new cure failed "+
+				"(each is re-derived at its next write): %w", err)
+		}
+	}
 	return after, err
 }
 

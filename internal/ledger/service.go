@@ -122,25 +122,26 @@ func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, funds *fund.
 }
 
 // rederiveFund replays every loan of a fund as of today and stores what it derives
-// (status, restructuring, allocations, schedule) and its book: after a change of the
-// fund's cure of restructured loans, in that change's transaction. Each loan is locked
-// as a write locks it. It costs a replay per loan (about 1 ms for a busy one).
-func (s *Service) rederiveFund(ctx context.Context, tx *sqlx.Tx, fundID int64) error {
+// (status, restructuring, allocations, schedule) and its book, after a change of the
+// fund's cure of restructured loans is committed: each loan in its own transaction,
+// locked as a write locks it (the loan, then the fund), so that none waits on another
+// in a cycle. A write in between reads the new cure itself. It costs a replay per loan
+// (about 1 ms for a busy one).
+func (s *Service) rederiveFund(ctx context.Context, fundID int64) error {
 	var ids []int64
-	if err := tx.SelectContext(ctx, &ids, `SELECT id FROM loans WHERE fund_id = $1 AND status <> 'cancelled' ORDER BY id`, fundID); err != nil {
+	if err := s.conn.SelectContext(ctx, &ids, `SELECT id FROM loans WHERE fund_id = $1 AND status <> 'cancelled' ORDER BY id`, fundID); err != nil {
 		return fmt.Errorf("loans of fund %d: %w", fundID, err)
 	}
-	keys := map[book.Key]bool{}
 	for _, id := range ids {
-		l, err := s.lockLoan(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		txs, rs, err := s.history(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if len(txs)+len(rs) > 0 {
+		err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+			l, err := s.lockLoan(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			txs, rs, err := s.history(ctx, tx, id)
+			if err != nil || len(txs)+len(rs) == 0 {
+				return err
+			}
 			st, err := loan.Replay(l.Terms(), loan.Events(txs, rs), s.clock.Today())
 			if err != nil {
 				return fmt.Errorf("re-derive loan %d: %w", id, err)
@@ -148,11 +149,9 @@ func (s *Service) rederiveFund(ctx context.Context, tx *sqlx.Tx, fundID int64) e
 			if err := s.storeDerived(ctx, tx, l, txs, st); err != nil {
 				return err
 			}
-		}
-		keys[book.KeyOf(l)] = true
-	}
-	for k := range keys {
-		if err := s.book.Refresh(ctx, tx, k); err != nil {
+			return s.book.Refresh(ctx, tx, book.KeyOf(l))
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -504,7 +503,10 @@ func (s *Service) post(ctx context.Context, actor audit.Actor, loanID int64, e l
 
 // lockLoan reads the loan for update. The row lock serializes every write to one
 // loan: two repayments posted at once are applied one after the other, each against
-// the other's result.
+// the other's result. Then the fund's settings under a share lock (as CheckBooksOpen
+// reads them: always the loan, then the fund), for the cure the replay applies: read
+// so, a write that waited for a change of them sees the change, where the query's own
+// snapshot would not.
 func (s *Service) lockLoan(ctx context.Context, tx *sqlx.Tx, loanID int64) (loan.Loan, error) {
 	var l loan.Loan
 	if err := tx.StmtxContext(ctx, s.q.ForUpdate).GetContext(ctx, &l, loanID); err != nil {
@@ -513,6 +515,11 @@ func (s *Service) lockLoan(ctx context.Context, tx *sqlx.Tx, loanID int64) (loan
 		}
 		return loan.Loan{}, fmt.Errorf("load loan %d: %w", loanID, err)
 	}
+	settings, err := s.funds.LockSettings(ctx, tx, l.FundID)
+	if err != nil {
+		return loan.Loan{}, err
+	}
+	l.RestructuredCure = settings.RestructuredCureInstallments
 	return loan.Normalize(l), nil
 }
 

@@ -260,29 +260,29 @@ func TestPayoffOfAVeryLongPeriod(t *testing.T) {
 	}
 }
 
-// From review: interest paid ahead beyond what the period then earns (a rate change
-// came after the payment) becomes principal whether or not another payment comes: at
-// the due date, or at the payment if one comes first (a day's interest on it apart),
-// so a cent paid on 31 January moves the balance by about a cent, not by the 121
-// (rules 3 before the review kept it as interest unless a payment came).
-func TestInterestPaidAheadFollowsTheRate(t *testing.T) {
+// From review: interest paid ahead beyond what its period then earns (a rate change
+// came after the payment) stays paid as recorded (an entry never moves after its day:
+// closed books) and is a credit against the next periods' interest, carried until
+// used; whether or not another payment comes, so a cent paid later moves a cent.
+func TestInterestPaidAheadIsACredit(t *testing.T) {
 	terms := usd("12000", "0.24", ACT360, "2024-01-01", "2024-02-01", "2024-12-01", EqualPrincipal, Monthly)
 	rate := d("0.06")
+	// 1,230 on 5 January settles January's installment early: x + 12,000 × 24 % × 4/360
+	// + (12,000 − x) × 24 % × 27/360 = 1,230 gives x = 1,000.00 and 230.00 of interest.
 	history := []Event{disburse(1, "2024-01-01", "12000"), repay(2, "2024-01-05", "1230"),
 		{ID: 3, Kind: RateChange, On: date("2024-01-10"), NewRate: &rate}}
-	alone := replay(t, terms, "2024-02-05", history...)
-	cent := replay(t, terms, "2024-02-05", append(history, repay(4, "2024-01-31", "0.01"))...)
-	// The cent, and a day (31 January to 1 February) of 6 % on the 121 turned into
-	// principal a day earlier: 0.02.
-	if d := sub(alone.Outstanding, cent.Outstanding); !d.Equal(decimal.MustNew(3, 2)) {
+	alone := replay(t, terms, "2024-05-02", history...)
+	cent := replay(t, terms, "2024-05-02", append(history, repay(4, "2024-01-31", "0.01"))...)
+	if d := sub(alone.Outstanding, cent.Outstanding); !d.Equal(decimal.MustNew(1, 2)) {
 		t.Errorf("outstanding %s alone, %s with a cent more: differ by %s", alone.Outstanding, cent.Outstanding, d)
 	}
-	// 5 to 10 January at 24 % and 10 January to 1 February at 6 % on what was left:
-	// far less than the 230 paid on 5 January, the rest principal.
-	first := alone.Installments[0]
-	if !first.PaidInterest.Equal(first.Interest) || first.Interest.Cmp(d("230")) >= 0 {
-		t.Errorf("January's interest %s, paid %s", first.Interest, first.PaidInterest)
+	// January earned 12,000 × 24 % × 4 + 11,000 × 24 % × 5 + 11,000 × 6 % × 22, over 360:
+	// 109.00; 230.00 was paid, so 121.00 of credit. February (29 days on 11,000 at 6 %:
+	// 53.17) and March (31 days: 56.83) take it all; April's 55.00 takes the last 11.00.
+	for i, want := range []string{"230.00", "0", "0", "44.00"} {
+		eq(t, fmtDate(alone.Installments[i].DueOn)+" interest", alone.Installments[i].Interest, want)
 	}
+	eq(t, "January paid as recorded", alone.Allocations[2].Interest, "230.00")
 }
 
 // From review: late interest under 30/360 (US) does not depend on how many events

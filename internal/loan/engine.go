@@ -85,10 +85,13 @@ type Installment struct {
 	PaidInterest        decimal.Decimal
 	WrittenOffPrincipal decimal.Decimal
 	WrittenOffInterest  decimal.Decimal
-	Rescheduled         bool  // replaced by a rescheduling; its unpaid amounts moved on
-	closed              bool  // its due date has passed in the replay: interest is final
-	frozen              bool  // its interest was paid early: it no longer changes
-	payer               int64 // the last repayment that paid its interest ahead (see reclassify)
+	Rescheduled         bool // replaced by a rescheduling; its unpaid amounts moved on
+	closed              bool // its due date has passed in the replay: interest is final
+	frozen              bool // its interest was paid early: it no longer changes
+	// paidOn and paidThatDay: the last day interest was paid toward it before its due
+	// date, and how much that day (payCurrent: interest paid on earlier days is kept).
+	paidOn      time.Time
+	paidThatDay decimal.Decimal
 }
 
 // settledInterest is the interest paid or written off on the installment.
@@ -324,14 +327,11 @@ func (l *ledger) advance(t time.Time) {
 		if !in.Rescheduled {
 			// Late interest up to the due date, before its principal falls overdue.
 			l.accrueLate(in.DueOn)
+			credit := decimal.Zero
 			if !in.frozen {
-				earned := l.interest(add(l.accrued, l.accrual(l.accrualFrom, in.DueOn)), l.carried)
-				if excess := sub(in.PaidInterest, earned); excess.IsPos() && in.WrittenOffInterest.IsZero() {
-					l.reclassify(in, excess, true)
-				}
-				in.Interest = notBelowPaid(in, earned)
+				in.Interest, credit = l.closeInterest(in)
 			}
-			l.carried = decimal.Zero
+			l.carried = credit
 			l.accrued = decimal.Zero
 			l.accrualFrom, l.periodFrom = in.DueOn, in.DueOn
 		}
@@ -352,8 +352,8 @@ func (l *ledger) judge(t time.Time) {
 	// (Replaced installments are passed whatever their dates: they precede the new.)
 	for ; l.judged < l.cur && (l.inst[l.judged].Rescheduled || l.inst[l.judged].DueOn.Before(t)); l.judged++ {
 		in := &l.inst[l.judged]
-		if in.Rescheduled || !in.DueOn.After(*l.st.RestructuredOn) {
-			continue
+		if in.Rescheduled || !in.DueOn.After(*l.st.RestructuredOn) || (in.Principal.IsZero() && in.Interest.IsZero()) {
+			continue // (one asking nothing proves nothing: a 0 % bullet's would cure it)
 		}
 		if in.unpaidPrincipal().IsPos() || in.unpaidInterest().IsPos() {
 			l.onTime = 0
@@ -394,14 +394,33 @@ func (l *ledger) accrualOn(bal decimal.Decimal, start, from, to time.Time) decim
 // The 30/360 US rules are not additive (Jan 15 to Jan 31 and Jan 31 to Feb 15 are
 // 16 + 15 days, Jan 15 to Feb 15 is 30), so under them a span is measured from the
 // period's start and a period cut by events still totals its own length. The other
-// conventions adjust each date on its own and add up as they are (the legacy whole-
-// month rule is kept exactly as it always counted).
+// conventions adjust each date on its own and add up as they are; the legacy
+// whole-month rule is kept exactly as it always counted (a whole month from the 28th
+// is 30 days however it is cut, but 28 January to 10 February and on to 28 February
+// are 12 + 20: a loan under it cut mid-period by a payment counts the two spans).
 func (l *ledger) spanIn(start, from, to time.Time) int64 {
 	dc, maturity := l.terms.DayCount, l.terms.MaturityOn
 	if from.Equal(start) || dc != Thirty360 {
 		return dc.span(from, to, maturity)
 	}
 	return dc.span(start, to, maturity) - dc.span(start, from, maturity)
+}
+
+// closeInterest is an installment's interest at its due date and the credit it passes
+// to the next period: the period's accrual on the principal outstanding plus what was
+// carried in. Interest paid ahead beyond it (a later rate change, write-off or
+// rescheduling lowered it) stays paid, as recorded (an entry in a closed month never
+// moves), and is a credit against the next period's interest, as is a credit carried
+// in beyond this period's; neither is lost while periods remain.
+func (l *ledger) closeInterest(in *Installment) (interest, credit decimal.Decimal) {
+	raw := add(divRound(add(l.accrued, l.accrual(l.accrualFrom, in.DueOn)), l.terms.DayCount.basisDays(), l.terms.Currency.Scale), l.carried)
+	if raw.IsNeg() {
+		credit, raw = raw, decimal.Zero
+	}
+	if excess := sub(in.PaidInterest, raw); excess.IsPos() && in.WrittenOffInterest.IsZero() {
+		credit = sub(credit, excess)
+	}
+	return notBelowPaid(in, raw), credit
 }
 
 // interest turns an accrual into an installment's interest: divided by the basis, plus
@@ -732,8 +751,16 @@ func (l *ledger) repay(e Event) error {
 func (l *ledger) payCurrent(p *payment, in *Installment) {
 	base := p.a.Principal // overdue principal this payment settled
 	sched, avail, today := in.unpaidPrincipal(), sub(l.st.Outstanding, base), l.accrualFrom
+	// Interest paid toward it on earlier days stays paid (an entry never changes after
+	// its day): a principal paid now can lower the interest still to pay, not that. What
+	// was paid earlier today can: the day's cash is applied as one.
+	floor := in.settledInterest()
+	if in.paidOn.Equal(today) {
+		floor = sub(floor, in.paidThatDay)
+	}
+	target := func(x decimal.Decimal) decimal.Decimal { return maxOf(l.currentInterest(in, add(base, x)), floor) }
 	cost := func(x decimal.Decimal) decimal.Decimal {
-		c := add(x, sub(l.currentInterest(in, add(base, x)), in.settledInterest()))
+		c := add(x, sub(target(x), in.settledInterest()))
 		if x.Cmp(sched) <= 0 {
 			return c
 		}
@@ -749,17 +776,15 @@ func (l *ledger) payCurrent(p *payment, in *Installment) {
 	case p.left.Cmp(need) <= 0:
 		in.PaidInterest = add(in.PaidInterest, p.left)
 		p.a.Interest = add(p.a.Interest, p.left)
+		in.notePaid(today, p.left)
 		p.left = decimal.Zero
-		if !in.closed {
-			in.payer = p.id
-		}
 		return
 	case (in.closed || in.frozen) && l.terms.PrepaymentFee.IsZero():
 		x = lesser(sub(p.left, need), avail) // the interest is final: the rest is principal
 	default:
 		x = l.mostPrincipal(cost, p.left, avail)
 	}
-	interest := sub(l.currentInterest(in, add(base, x)), in.settledInterest())
+	interest := sub(target(x), in.settledInterest())
 	prepaid := decimal.Zero
 	if x.Cmp(sched) > 0 {
 		prepaid = sub(x, sched)
@@ -769,9 +794,7 @@ func (l *ledger) payCurrent(p *payment, in *Installment) {
 	charged := sub(sub(p.left, x), interest)
 	in.PaidInterest = add(in.PaidInterest, interest)
 	in.PaidPrincipal = add(in.PaidPrincipal, sub(x, prepaid))
-	if interest.IsPos() && !in.closed {
-		in.payer = p.id
-	}
+	in.notePaid(today, interest)
 	p.a.Interest = add(p.a.Interest, interest)
 	p.a.Principal = add(p.a.Principal, x)
 	p.a.Fee = charged
@@ -785,6 +808,14 @@ func (l *ledger) payCurrent(p *payment, in *Installment) {
 		l.prepay(in, prepaid)
 		p.a.Prepaid = prepaid
 	}
+}
+
+// notePaid records interest paid toward the installment on day (payCurrent's floor).
+func (in *Installment) notePaid(day time.Time, interest decimal.Decimal) {
+	if !in.paidOn.Equal(day) {
+		in.paidOn, in.paidThatDay = day, decimal.Zero
+	}
+	in.paidThatDay = add(in.paidThatDay, interest)
 }
 
 // mostPrincipal is the most principal x ≤ avail, in the currency's units, with
@@ -1018,19 +1049,15 @@ func (l *ledger) rescheduledTerms(e Event) (next Terms, first time.Time, err err
 // before the unpaid interest of closed installments: late interest unpaid, and the open
 // period's interest so far less what was paid toward it (that stays on the replaced
 // installment). Interest paid ahead beyond what the period earned up to the
-// rescheduling is principal repaid (reclassify), not a credit the new schedule might
-// not use.
+// rescheduling is a credit against the new schedule's interest, carried on from
+// period to period until used (closeInterest).
 func (l *ledger) interestToCarry() decimal.Decimal {
 	late := l.lateUnpaid()
 	l.st.lateSettled = add(l.st.lateSettled, late)
 	carried := add(l.carried, late)
 	if fo := l.firstOpen(); fo < len(l.inst) && !l.inst[fo].frozen {
-		in := &l.inst[fo]
 		earned := divRound(l.accrued, l.terms.DayCount.basisDays(), 10)
-		if excess := l.round(sub(in.PaidInterest, earned)); excess.IsPos() && in.WrittenOffInterest.IsZero() {
-			l.reclassify(in, excess, false)
-		}
-		carried = add(carried, sub(earned, in.PaidInterest))
+		carried = add(carried, sub(earned, l.inst[fo].PaidInterest))
 	}
 	return carried
 }
@@ -1219,43 +1246,4 @@ func (l *ledger) cancelCommitment(e Event) error {
 	}
 	l.terms.Committed = sub(l.terms.Committed, e.Amount)
 	return nil
-}
-
-// reclassify turns interest paid ahead on an open installment beyond what its period
-// then earned (a rate change, a write-off or a rescheduling came after the payment)
-// into principal repaid by the repayment that paid it: interest follows the cash, and
-// none is kept unearned, whether or not another payment comes. The principal goes to
-// the installment's own, then ahead of schedule (spread lowers the later ones; for a
-// rescheduling, the new schedule spreads what is left). It moves at most what is
-// outstanding; beyond it, the interest stays paid.
-func (l *ledger) reclassify(in *Installment, excess decimal.Decimal, spreadRest bool) {
-	if in.payer == 0 {
-		return
-	}
-	own := in.unpaidPrincipal()
-	var later []*Installment
-	room := l.st.Outstanding
-	if spreadRest {
-		later = l.open(in.DueOn)
-		room = lesser(room, add(own, l.unpaidPrincipalOf(later)))
-	}
-	x := lesser(excess, room)
-	if !x.IsPos() {
-		return
-	}
-	ownPart := lesser(x, own)
-	rest := sub(x, ownPart)
-	a := l.st.Allocations[in.payer]
-	a.Interest, a.Principal, a.Prepaid = sub(a.Interest, x), add(a.Principal, x), add(a.Prepaid, rest)
-	l.st.Allocations[in.payer] = a
-	l.st.InterestPaid, l.st.PrincipalRepaid = sub(l.st.InterestPaid, x), add(l.st.PrincipalRepaid, x)
-	in.PaidInterest = sub(in.PaidInterest, x)
-	in.PaidPrincipal = add(in.PaidPrincipal, ownPart)
-	if rest.IsPos() {
-		in.Principal, in.PaidPrincipal = add(in.Principal, rest), add(in.PaidPrincipal, rest)
-		if spreadRest {
-			l.spread(later, sub(l.unpaidPrincipalOf(later), rest), l.terms.GracePeriods, in.DueOn, in.DueOn)
-		}
-	}
-	l.st.Outstanding = sub(l.st.Outstanding, x)
 }

@@ -28,9 +28,14 @@ func (s *Simulation) Owed(on time.Time) (o Owed, err error) {
 		return Owed{}, fmt.Errorf("simulation: %s is before the last event (%s)", fmtDate(on), fmtDate(s.events[n-1].On))
 	}
 	s.l.advance(on)
-	s.l.accrueTo(on) // what is owed depends on the interest accrued to the date
+	// What is owed depends on the interest accrued to the date; the accrual is put back
+	// after, so that the next event accrues from the last one as a replay does (a day
+	// count whose spans do not add up would otherwise count the cut).
+	accrued, from, late, lateFrom, lateTotal := s.l.accrued, s.l.accrualFrom, s.l.lateAccrued, s.l.lateFrom, s.l.st.LateInterest
+	s.l.accrueTo(on)
 	s.l.accrueLate(on)
 	o, _, _ = s.l.owed(on, true)
+	s.l.accrued, s.l.accrualFrom, s.l.lateAccrued, s.l.lateFrom, s.l.st.LateInterest = accrued, from, late, lateFrom, lateTotal
 	return o, nil
 }
 

@@ -40,3 +40,23 @@ func TestSimulationIsReplay(t *testing.T) {
 		}
 	}
 }
+
+// From review: under the legacy whole-month rule, asking what is owed mid-period (which
+// accrues to the date) does not change the period's interest: a whole month is 1/12.
+func TestOwedMidPeriodUnderWholeMonths(t *testing.T) {
+	terms := loantest.USD("100000", "0.12", loan.Thirty360WholeMonth, "2023-01-28", "2023-02-28", "2023-12-28", loan.Bullet, loan.Monthly)
+	sim := loan.Simulate(terms)
+	if err := sim.Post(loantest.Disburse(1, "2023-01-28", "100000")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.Owed(loantest.Date("2023-02-10")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sim.Owed(loantest.Date("2023-03-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.OverdueInterest.String() != "1000.00" {
+		t.Errorf("February's interest %s, want 1,000.00 (100,000 × 1 %%)", got.OverdueInterest)
+	}
+}

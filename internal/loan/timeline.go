@@ -93,8 +93,8 @@ func (l *ledger) stepAt(p time.Time) (step Step, oldest time.Time) {
 }
 
 // nextChange is the first date after p on which the figures may change without an
-// event: the day after the next due date (the due date itself when its interest was
-// paid ahead), maturity, or the day the oldest unpaid installment passes 30 days.
+// event: the day after the next due date, maturity, or the day the oldest unpaid
+// installment passes 30 days.
 func (l *ledger) nextChange(p, oldest time.Time) (time.Time, bool) {
 	var next time.Time
 	consider := func(d time.Time) {
@@ -105,10 +105,6 @@ func (l *ledger) nextChange(p, oldest time.Time) (time.Time, bool) {
 	for i := l.cur; i < len(l.inst); i++ {
 		if in := &l.inst[i]; !in.Rescheduled {
 			consider(in.DueOn.AddDate(0, 0, 1))
-			if in.payer != 0 {
-				// Interest paid ahead: its close may turn some into principal (reclassify).
-				consider(in.DueOn)
-			}
 			break
 		}
 	}
