@@ -9,6 +9,8 @@ import (
 
 	"github.com/govalues/decimal"
 	"github.com/xuri/excelize/v2"
+
+	"cartera/internal/platform/csvsafe"
 )
 
 // tableHeader is the header of the CSV and XLSX tables: one row per group, then a
@@ -57,7 +59,8 @@ func optDecimal(d *decimal.Decimal) any {
 }
 
 // WriteCSV writes the report as CSV: amounts as exact decimals with a point, fractions
-// as decimals (0.25), empty where nothing applies.
+// as decimals (0.25), empty where nothing applies; text (a partner's name is typed by
+// users) so that a spreadsheet does not run it.
 func WriteCSV(w io.Writer, r Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(tableHeader); err != nil {
@@ -69,7 +72,7 @@ func WriteCSV(w io.Writer, r Report) error {
 			switch x := v.(type) {
 			case nil:
 			case string:
-				rec[i] = x
+				rec[i] = csvsafe.Text(x)
 			case decimal.Decimal:
 				rec[i] = x.String()
 			case float64:
@@ -89,7 +92,9 @@ func WriteCSV(w io.Writer, r Report) error {
 }
 
 // WriteXLSX writes the report as a spreadsheet: amounts, fractions and counts as
-// numbers (formatted), the header frozen.
+// numbers (formatted), the header frozen. Text goes in as an inline string, never
+// as a formula, whatever it begins with: the stream writer makes a formula only of a
+// Cell's Formula, which this never sets.
 func WriteXLSX(w io.Writer, r Report) error {
 	f := excelize.NewFile()
 	defer f.Close()

@@ -14,6 +14,7 @@ import (
 	"cartera/internal/kpi"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
+	"cartera/internal/platform/csvsafe"
 )
 
 // ExportQuery selects reports to export: those of the partners matching Filter (and
@@ -76,7 +77,8 @@ func (s *Service) Export(ctx context.Context, q ExportQuery) ([]ExportRow, error
 }
 
 // WriteCSV writes rows under the import's columns: a file exported imports back to
-// the same data.
+// the same data. Text is written so that a spreadsheet does not run it (the import
+// drops the quote this puts in front); figures, negative ones too, stay numbers.
 func WriteCSV(w io.Writer, rows []ExportRow) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(Columns()); err != nil {
@@ -84,8 +86,8 @@ func WriteCSV(w io.Writer, rows []ExportRow) error {
 	}
 	record := make([]string, 0, len(Columns()))
 	for _, r := range rows {
-		record = append(record[:0], r.Partner.Name, r.Partner.Country, r.PeriodEnd.Format(civil.Layout),
-			strconv.Itoa(r.Months), r.Currency)
+		record = append(record[:0], csvsafe.Text(r.Partner.Name), csvsafe.Text(r.Partner.Country), r.PeriodEnd.Format(civil.Layout),
+			strconv.Itoa(r.Months), csvsafe.Text(r.Currency))
 		for _, in := range kpi.Inputs {
 			v := in.Get(&r.Figures)
 			if v == nil {
@@ -104,7 +106,8 @@ func WriteCSV(w io.Writer, rows []ExportRow) error {
 
 // WriteXLSX writes rows as a workbook: a header row, frozen with the partner column,
 // numbers as numbers (amounts with two decimals and thousands separators), period
-// ends as dates.
+// ends as dates. Text goes in as an inline string as it is, never as a formula: the
+// stream writer makes a formula only of a Cell's Formula, which this never sets.
 func WriteXLSX(w io.Writer, rows []ExportRow) error {
 	f := excelize.NewFile()
 	defer f.Close()

@@ -15,6 +15,7 @@ import (
 	"cartera/internal/kpi"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/csvsafe"
 	"cartera/internal/platform/db"
 )
 
@@ -203,12 +204,20 @@ func (im *importer) cell(r Row, name string) string {
 	return strings.TrimSpace(r.Cells[i])
 }
 
+// textCell is the text of a row's cell in the named column, less the quote an export
+// (ours, or a spreadsheet's) puts in front of text a spreadsheet would run as a
+// formula, so that export then import changes nothing. Figures are read by cell: a
+// quoted number is text, not a number.
+func (im *importer) textCell(r Row, name string) string {
+	return csvsafe.Unquote(im.cell(r, name))
+}
+
 // checkRow reads one row's partner and report, noting each problem of its cells,
 // then those of the rules a report obeys.
 func (im *importer) checkRow(r Row) importRow {
 	im.checkCells(r)
-	row := importRow{line: r.Line, partner: im.cell(r, colPartner), country: strings.ToUpper(im.cell(r, colCountry)),
-		legalStatus: strings.ToLower(im.cell(r, colLegalStatus))}
+	row := importRow{line: r.Line, partner: im.textCell(r, colPartner), country: strings.ToUpper(im.textCell(r, colCountry)),
+		legalStatus: strings.ToLower(im.textCell(r, colLegalStatus))}
 	badCols := map[string]bool{}
 	bad := func(column, format string, args ...any) {
 		badCols[column] = true
@@ -231,7 +240,7 @@ func (im *importer) checkRow(r Row) importRow {
 	} else {
 		row.report.Months = n
 	}
-	row.report.Currency = im.cell(r, colCurrency)
+	row.report.Currency = im.textCell(r, colCurrency)
 	for _, in := range kpi.Inputs {
 		v, msg := im.t.parseNumber(in, im.cell(r, in.Name))
 		if msg != "" {
