@@ -84,6 +84,39 @@ func Validate(rates []Rate) error {
 	return bad.Err()
 }
 
+// ValidateBatch checks rates sent together as one request: each as Validate does,
+// none dated after today (a rate is one observed, not a forecast, and the books
+// convert at the rate of a day once it has passed), and no currency twice on one
+// date (which of the two would be stored would depend on their order).
+func ValidateBatch(rates []Rate, today time.Time) error {
+	var bad apperr.Fields
+	if err := Validate(rates); err != nil {
+		e, _ := apperr.As(err)
+		bad = e.Fields
+	}
+	first := map[string]int{}
+	for i, r := range rates {
+		field := fmt.Sprintf("rates[%d].date", i)
+		if r.Date.IsZero() {
+			continue
+		}
+		if r.Date.After(today) {
+			bad.Add(field, "is after today (%s): send rates observed, not expected", today.Format(time.DateOnly))
+		}
+		c, err := money.ParseCurrency(r.Currency)
+		if err != nil {
+			continue
+		}
+		key := c.Code + " " + r.Date.Format(time.DateOnly)
+		if j, ok := first[key]; ok {
+			bad.Add(field, "rates[%d] is already %s on this date: send each currency and date once", j, c.Code)
+			continue
+		}
+		first[key] = i
+	}
+	return bad.Err()
+}
+
 // Put stores rates, replacing any for the same currency and date, all or nothing.
 func (s *Service) Put(ctx context.Context, actor audit.Actor, rates []Rate) error {
 	if err := Validate(rates); err != nil {

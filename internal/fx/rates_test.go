@@ -1,7 +1,9 @@
 package fx
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/govalues/decimal"
 
@@ -44,5 +46,35 @@ func TestRatesConvertThroughTheFactor(t *testing.T) {
 	r.Set("KES", d("125"))
 	if got, err := r.Convert(d("250"), "KES", "USD"); err != nil || !got.Equal(d("2")) {
 		t.Errorf("after Set: %s, %v", got, err)
+	}
+}
+
+func TestValidateBatch(t *testing.T) {
+	today := civil.Date(2026, 3, 10)
+	rate := func(currency string, y int, m time.Month, d int) Rate {
+		return Rate{Currency: currency, Date: civil.Date(y, m, d), Rate: decimal.MustParse("1.5")}
+	}
+	for _, tc := range []struct {
+		name   string
+		rates  []Rate
+		fields []string
+	}{
+		{"today and before", []Rate{rate("EUR", 2026, 3, 10), rate("EUR", 2026, 3, 9), rate("BOB", 2026, 3, 10)}, nil},
+		{"tomorrow", []Rate{rate("EUR", 2026, 3, 10), rate("EUR", 2026, 3, 11)}, []string{"rates[1].date"}},
+		{"a currency twice on a date, however spelt", []Rate{rate("EUR", 2026, 1, 1), rate("BOB", 2026, 1, 1), rate("eur", 2026, 1, 1)}, []string{"rates[2].date"}},
+		{"three times: each repeat names the first", []Rate{rate("PEN", 2026, 1, 1), rate("PEN", 2026, 1, 1), rate("PEN", 2026, 1, 1)}, []string{"rates[1].date", "rates[2].date"}},
+		{"the rules of each rate still hold", []Rate{{Currency: "USD", Date: civil.Date(2026, 1, 1), Rate: decimal.One}}, []string{"rates[0].currency"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			if e, ok := apperr.As(ValidateBatch(tc.rates, today)); ok {
+				for _, f := range e.Fields {
+					got = append(got, f.Field)
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(tc.fields, " ") {
+				t.Errorf("fields %v, want %v", got, tc.fields)
+			}
+		})
 	}
 }

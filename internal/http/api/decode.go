@@ -9,9 +9,9 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"time"
-
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/govalues/decimal"
 
@@ -49,6 +49,11 @@ func decodeObject(c *fiber.Ctx) (*object, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fiber.NewError(http.StatusBadRequest, "the request body is empty; send a JSON object")
 	}
+	// encoding/json would store each invalid byte as U+FFFD: the text saved would not
+	// be the text sent, and nobody would know.
+	if !utf8.Valid(body) {
+		return nil, fiber.NewError(http.StatusBadRequest, fmt.Sprintf("the body is not valid UTF-8 (from byte offset %d); send JSON encoded as UTF-8", validPrefix(body)))
+	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(body, &members); err != nil {
 		var typeErr *json.UnmarshalTypeError
@@ -60,7 +65,87 @@ func decodeObject(c *fiber.Ctx) (*object, error) {
 	if members == nil {
 		return nil, fiber.NewError(http.StatusBadRequest, "the body must be a JSON object")
 	}
+	// Unmarshal has checked the syntax and the nesting depth; now the keys.
+	if err := refuseDuplicateKeys(body); err != nil {
+		return nil, err
+	}
 	return &object{members: members, read: map[string]bool{}}, nil
+}
+
+// validPrefix is the length of body's longest valid UTF-8 prefix: where it goes wrong.
+func validPrefix(body []byte) int {
+	n := 0
+	for n < len(body) {
+		r, size := utf8.DecodeRune(body[n:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		n += size
+	}
+	return n
+}
+
+// refuseDuplicateKeys answers 400 naming a key that an object of body (at any depth)
+// has twice. encoding/json keeps the last one silently, and another reader of the
+// same body (a proxy, a log of the request) may keep the first: the body would mean
+// two different things.
+func refuseDuplicateKeys(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // numbers are only skipped: none is refused for its size here
+	dup, err := duplicateKey(dec, "")
+	switch {
+	case err != nil:
+		return fiber.NewError(http.StatusBadRequest, "malformed JSON: "+err.Error())
+	case dup == nil:
+		return nil
+	case dup.in == "":
+		return fiber.NewError(http.StatusBadRequest, fmt.Sprintf("the key %q appears twice in the JSON object; send each key once", dup.key))
+	}
+	return fiber.NewError(http.StatusBadRequest, fmt.Sprintf("the key %q appears twice in the JSON object at %s; send each key once", dup.key, dup.in))
+}
+
+// duplicate is a key an object repeats, and the path of that object ("" for the
+// body itself, "rates[1]" for the second item of its rates).
+type duplicate struct{ key, in string }
+
+// duplicateKey reads one value from dec and returns the first key repeated in it.
+func duplicateKey(dec *json.Decoder, path string) (*duplicate, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch tok {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			t, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			k, _ := t.(string)
+			if seen[k] {
+				return &duplicate{key: k, in: path}, nil
+			}
+			seen[k] = true
+			child := k
+			if path != "" {
+				child = path + "." + k
+			}
+			if dup, err := duplicateKey(dec, child); dup != nil || err != nil {
+				return dup, err
+			}
+		}
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			if dup, err := duplicateKey(dec, path+"["+strconv.Itoa(i)+"]"); dup != nil || err != nil {
+				return dup, err
+			}
+		}
+	default:
+		return nil, nil
+	}
+	_, err = dec.Token() // the closing delimiter
+	return nil, err
 }
 
 // has reports whether the member is present (even as null).

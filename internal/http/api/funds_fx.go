@@ -124,7 +124,7 @@ func (h *handlers) putRates(c *fiber.Ctx) error {
 		}
 	}
 	// Report the rules the rows break too, except on fields already found unreadable.
-	if err := fx.Validate(rates); err != nil {
+	if err := fx.ValidateBatch(rates, h.clock.Today()); err != nil {
 		seen := map[string]bool{}
 		for _, f := range bad {
 			seen[f.Field] = true

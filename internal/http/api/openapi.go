@@ -474,7 +474,7 @@ func reportingOperations() []operation {
 		{method: "PUT", path: "/limits", summary: "Replace every concentration limit", role: "admin", body: "Limits", status: 200, response: "Limits"},
 		{method: "GET", path: "/fx-rates", summary: "FX rates (units per US dollar)", role: "viewer",
 			query: []param{q("currency", "", str("")), q("from", "", dateSchema("")), q("to", "", dateSchema(""))}, status: 200, response: "items:Rate"},
-		{method: "PUT", path: "/fx-rates", summary: "Store FX rates", role: "manager", body: "RatesInput", status: 200, response: "Stored"},
+		{method: "PUT", path: "/fx-rates", summary: "Store FX rates, all or none: none dated after today, each currency once per date", role: "manager", body: "RatesInput", status: 200, response: "Stored"},
 		{method: "GET", path: "/users", summary: "List users", role: "admin", status: 200, response: "items:User"},
 		{method: "POST", path: "/users", summary: "Create a user", role: "admin", body: "UserInput", status: 201, response: "User"},
 		{method: "PATCH", path: "/users/{id}", summary: "Change a user (active: false shuts its tokens out)", role: "admin", body: "UserPatch", status: 200, response: "User"},

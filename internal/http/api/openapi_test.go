@@ -121,7 +121,7 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 		{user.Viewer, "GET", "/partners/{id}/kpis", fmt.Sprintf("/partners/%d/kpis", adra), nil, 200, nil},
 		{user.Viewer, "GET", "/peers", fmt.Sprintf("/peers?period_end=2003-06-30&partner_id=%d", adra), nil, 200, nil},
 		{user.Viewer, "GET", "/fx-rates", "/fx-rates?currency=BOB&from=2025-01-01", nil, 200, nil},
-		{user.Manager, "PUT", "/fx-rates", "/fx-rates", map[string]any{"rates": []map[string]any{{"date": "2030-01-01", "currency": "BOB", "rate": "6.96"}}}, 200, nil},
+		{user.Manager, "PUT", "/fx-rates", "/fx-rates", map[string]any{"rates": []map[string]any{{"date": "2025-01-01", "currency": "BOB", "rate": "6.96"}}}, 200, nil},
 		{user.Admin, "PUT", "/limits", "/limits", map[string]any{"limits": []map[string]any{{"dimension": "country", "key": "pe", "max_share": "0.25"},
 			{"dimension": "currency", "key": "BOB", "max_amount": "100000"}}}, 200, nil},
 		{user.Viewer, "GET", "/limits", "/limits", nil, 200, nil},

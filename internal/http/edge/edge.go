@@ -126,9 +126,12 @@ func SendPDF(c *fiber.Ctx, d publish.Document) error {
 	return SendFile(c, "application/pdf", d.FileName, d.Bytes)
 }
 
-// SendFile answers with a download under its file name.
+// SendFile answers with a download under its file name. Downloads hold a book's
+// figures: no-store keeps them out of shared caches and the browser's disk cache,
+// pages' and the API's alike.
 func SendFile(c *fiber.Ctx, contentType, fileName string, body []byte) error {
 	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+fileName+`"`)
 	return c.Send(body)
 }
@@ -143,4 +146,16 @@ func RequireRole(r user.Role, who func(*fiber.Ctx) user.Principal) fiber.Handler
 		}
 		return c.Next()
 	}
+}
+
+// OverTLS reports whether the request came over TLS: directly, or through a trusted
+// proxy that says so in X-Forwarded-Proto. It is the one rule for Secure cookies and
+// HSTS. Without configured proxies Fiber believes every peer's forwarding headers,
+// so then only a direct TLS connection counts: a client on plain HTTP could
+// otherwise claim https for itself.
+func OverTLS(c *fiber.Ctx) bool {
+	if c.Context().IsTLS() {
+		return true
+	}
+	return c.App().Config().EnableTrustedProxyCheck && c.IsProxyTrusted() && c.Protocol() == "https"
 }

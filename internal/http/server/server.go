@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"cartera/internal/http/api"
+	"cartera/internal/http/edge"
 	"cartera/internal/http/ui"
 	"cartera/web"
 )
@@ -93,11 +94,20 @@ func isAPI(path string) bool {
 }
 
 // securityHeaders keeps pages out of other sites' frames and stops browsers from
-// guessing content types; pages load nothing from elsewhere.
+// guessing content types; pages load nothing from elsewhere. A request that came over
+// TLS gets HSTS, so the browser never tries plain HTTP again (sent on plain HTTP it
+// would be ignored, and wrong where TLS is not served). API answers are figures and
+// tokens: no cache keeps them (downloads say so themselves, in edge.SendFile).
 func securityHeaders(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderXFrameOptions, "DENY")
 	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
+	if edge.OverTLS(c) {
+		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+	}
+	if strings.HasPrefix(c.Path(), "/api/") {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
 	if !isAPI(c.Path()) {
 		c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'")
 	}

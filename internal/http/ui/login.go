@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/user"
 )
@@ -113,8 +114,8 @@ func (h *handlers) setSessionCookie(c *fiber.Ctx, value string, maxAge int) {
 }
 
 // secure reports whether cookies must be Secure: by configuration, or because the
-// request came over TLS (Fiber honours X-Forwarded-Proto only from trusted proxies).
-func (h *handlers) secure(c *fiber.Ctx) bool { return h.cfg.CookieSecure || c.Protocol() == "https" }
+// request came over TLS (edge.OverTLS: X-Forwarded-Proto only from trusted proxies).
+func (h *handlers) secure(c *fiber.Ctx) bool { return h.cfg.CookieSecure || edge.OverTLS(c) }
 
 // clientAddress is who the sign-in limit counts: the peer's address, or behind a
 // trusted proxy the address that proxy saw (the last X-Forwarded-For entry: the ones

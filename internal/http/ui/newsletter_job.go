@@ -53,6 +53,5 @@ func (h *handlers) newsletterDownload(c *fiber.Ctx) error {
 		return apperr.Conflict("", "This newsletter has no zip to download: it is still being made, or it failed. Its page says which.")
 	}
 	zip := job.Zip()
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	return edge.SendFile(c, "application/zip", fmt.Sprintf("factsheets-%s-%s.zip", s.Lang, s.Started.Format("2006-01-02")), zip)
 }
