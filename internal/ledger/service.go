@@ -589,8 +589,7 @@ func (s *Service) replayAndStore(ctx context.Context, tx *sqlx.Tx, l loan.Loan, 
 func (p *Posted) reportApplied(txs []loan.Transaction, rs []loan.Rescheduling, st *loan.State) {
 	for i := range txs {
 		if a, ok := st.Allocations[txs[i].ID]; ok {
-			txs[i].Principal, txs[i].Interest, txs[i].Prepaid = a.Principal, a.Interest, a.Prepaid
-			txs[i].Overpaid, txs[i].LateInterest, txs[i].Fee = a.Overpaid, a.LateInterest, a.Fee
+			txs[i] = txs[i].AppliedAs(a)
 		}
 		if p.Transaction != nil && txs[i].ID == p.Transaction.ID {
 			*p.Transaction = txs[i]

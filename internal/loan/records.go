@@ -79,6 +79,13 @@ type Transaction struct {
 	ReversedAt *time.Time `db:"reversed_at"`
 }
 
+// AppliedAs is the transaction with the allocation a replay gave it (a has what every
+// column of the allocation holds).
+func (t Transaction) AppliedAs(a Allocation) Transaction {
+	t.Principal, t.Interest, t.Prepaid, t.Overpaid, t.LateInterest, t.Fee = a.Principal, a.Interest, a.Prepaid, a.Overpaid, a.LateInterest, a.Fee
+	return t
+}
+
 // Live reports whether the transaction counts: neither reversed nor a reversal.
 func (t Transaction) Live() bool { return t.ReversedBy == nil && t.Kind != Reversal }
 

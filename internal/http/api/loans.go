@@ -205,8 +205,7 @@ func toLoanDetailJSON(d ledger.Detail) loanDetailJSON {
 // is what the stored allocation also says, kept current by every write).
 func toTransactionJSON(t loan.Transaction, sc int, st *loan.State) transactionJSON {
 	if a, ok := st.Allocations[t.ID]; ok {
-		t.Principal, t.Interest, t.Prepaid, t.Overpaid = a.Principal, a.Interest, a.Prepaid, a.Overpaid
-		t.LateInterest, t.Fee = a.LateInterest, a.Fee
+		t = t.AppliedAs(a)
 	}
 	out := transactionJSON{ID: t.ID, Kind: string(t.Kind), Date: dateString(t.Date), Amount: amountIn(t.Amount, sc),
 		Principal: amountIn(t.Principal, sc), Interest: amountIn(t.Interest, sc), Prepaid: amountIn(t.Prepaid, sc)}

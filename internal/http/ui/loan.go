@@ -137,7 +137,7 @@ func (h *handlers) loanPage(c *fiber.Ctx, p Page, id int64, asOf time.Time) (Pag
 	for _, t := range d.Transactions {
 		// As the replay at the as-of date applied it (what is stored, for today).
 		if a, ok := d.State.Allocations[t.ID]; ok {
-			t.Principal, t.Interest, t.Prepaid, t.LateInterest, t.Fee = a.Principal, a.Interest, a.Prepaid, a.LateInterest, a.Fee
+			t = t.AppliedAs(a)
 		}
 		data.Charges = data.Charges || t.LateInterest.IsPos() || t.Fee.IsPos()
 		data.Txs = append(data.Txs, t)
