@@ -60,7 +60,7 @@ func New(ctx context.Context, conn *sqlx.DB, clock civil.Clock) (d Services, err
 	if d.Loans, err = ledger.NewService(ctx, conn, d.Audit, d.Funds, d.Book, clock); err != nil {
 		return d, err
 	}
-	if d.FX, err = fx.NewService(ctx, conn, d.Audit); err != nil {
+	if d.FX, err = fx.NewService(ctx, conn, d.Audit, clock); err != nil {
 		return d, err
 	}
 	if d.Statements, err = statements.NewService(ctx, conn, d.Audit, d.Partners, d.FX, clock); err != nil {

@@ -53,7 +53,7 @@ func newEnv(t testing.TB) *env {
 	must(t, err)
 	loans, err := ledger.NewService(ctx, conn, log, funds, bk, nil)
 	must(t, err)
-	rates, err := fx.NewService(ctx, conn, log)
+	rates, err := fx.NewService(ctx, conn, log, nil)
 	must(t, err)
 	svc, err := NewService(ctx, conn, log, loans, bk, partners, funds, rates)
 	must(t, err)

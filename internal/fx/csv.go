@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"cartera/internal/platform/apperr"
@@ -73,10 +75,21 @@ func RowErrors(err error) error {
 		var row int
 		var field string
 		if n, _ := fmt.Sscanf(f.Field, "rates[%d].%s", &row, &field); n == 2 {
-			lines[i] = fmt.Sprintf("row %d, %s: %s", row+2, field, f.Message)
+			lines[i] = fmt.Sprintf("row %d, %s: %s", row+2, field, rowsInMessage(f.Message))
 		} else {
 			lines[i] = f.Field + ": " + f.Message
 		}
 	}
 	return fmt.Errorf("nothing stored; fix these rows:\n  %s", strings.Join(lines, "\n  "))
+}
+
+var rateIndex = regexp.MustCompile(`rates\[(\d+)\]`)
+
+// rowsInMessage names the rates a message points to (ValidateBatch's "rates[0] is
+// already EUR on this date") by their rows in the file.
+func rowsInMessage(m string) string {
+	return rateIndex.ReplaceAllStringFunc(m, func(ref string) string {
+		i, _ := strconv.Atoi(ref[len("rates[") : len(ref)-1])
+		return "row " + strconv.Itoa(i+2)
+	})
 }

@@ -34,6 +34,7 @@ type Rate struct {
 type Service struct {
 	conn  *sqlx.DB
 	audit *audit.Log
+	clock civil.Clock // today, for refusing rates dated after it
 	q     struct {
 		Upsert  *sqlx.Stmt `query:"upsert-rate"`
 		List    *sqlx.Stmt `query:"list-rates"`
@@ -44,9 +45,9 @@ type Service struct {
 	}
 }
 
-// NewService prepares the FX queries.
-func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log) (*Service, error) {
-	s := &Service{conn: conn, audit: log}
+// NewService prepares the FX queries; clock says what today is (nil: the system's).
+func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, clock civil.Clock) (*Service, error) {
+	s := &Service{conn: conn, audit: log, clock: clock}
 	if err := db.PrepareQueries(ctx, conn, "fx.sql", &s.q); err != nil {
 		return nil, err
 	}
@@ -117,9 +118,12 @@ func ValidateBatch(rates []Rate, today time.Time) error {
 	return bad.Err()
 }
 
-// Put stores rates, replacing any for the same currency and date, all or nothing.
+// Put stores rates, replacing any for the same currency and date, all or nothing. The
+// rates are checked as one batch (ValidateBatch): every way in (the API, the page's
+// form and upload, the command line) refuses a rate dated after today and a currency
+// twice on one date.
 func (s *Service) Put(ctx context.Context, actor audit.Actor, rates []Rate) error {
-	if err := Validate(rates); err != nil {
+	if err := ValidateBatch(rates, s.clock.Today()); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {

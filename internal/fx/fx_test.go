@@ -5,10 +5,12 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/govalues/decimal"
 
 	"cartera/internal/audit"
+	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/pgtest"
 )
@@ -22,7 +24,7 @@ func TestConvertThroughUSD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewService(ctx, conn, log)
+	s, err := NewService(ctx, conn, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,5 +100,47 @@ func TestConvertThroughUSD(t *testing.T) {
 	var n int
 	if err := conn.Get(&n, "SELECT count(*) FROM audit_log WHERE entity = 'fx_rate'"); err != nil || n != 3 {
 		t.Errorf("fx audit entries = %d (%v), want 3", n, err)
+	}
+}
+
+// Every way rates come in goes through Put, so Put itself refuses a rate dated after
+// the clock's today and a currency twice on one date, storing none of the batch.
+func TestPutRefusesFutureAndTwice(t *testing.T) {
+	ctx := context.Background()
+	conn := pgtest.New(t)
+	log, err := audit.NewLog(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewService(ctx, conn, log, civil.FixedAt(time.Date(2024, 6, 30, 23, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := decimal.MustParse
+	for _, tc := range []struct {
+		name  string
+		rates []Rate
+		field string
+	}{
+		{"dated tomorrow", []Rate{{Currency: "BOB", Date: civil.Date(2024, 6, 30), Rate: d("6.96")},
+			{Currency: "EUR", Date: civil.Date(2024, 7, 1), Rate: d("0.9")}}, "rates[1].date"},
+		{"9999-12-31", []Rate{{Currency: "EUR", Date: civil.Date(9999, 12, 31), Rate: d("0.9")}}, "rates[0].date"},
+		{"a currency twice", []Rate{{Currency: "EUR", Date: civil.Date(2024, 1, 1), Rate: d("0.9")},
+			{Currency: "eur", Date: civil.Date(2024, 1, 1), Rate: d("0.8")}}, "rates[1].date"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := s.Put(ctx, audit.System("test"), tc.rates)
+			e, ok := apperr.As(err)
+			if !ok || e.Kind != apperr.KindInvalid || len(e.Fields) != 1 || e.Fields[0].Field != tc.field {
+				t.Fatalf("Put = %v, want one problem on %s", err, tc.field)
+			}
+		})
+	}
+	var n int
+	if err := conn.Get(&n, "SELECT count(*) FROM fx_rates"); err != nil || n != 0 {
+		t.Errorf("rates stored = %d (%v): a refused batch stores none", n, err)
+	}
+	if err := s.Put(ctx, audit.System("test"), []Rate{{Currency: "EUR", Date: civil.Date(2024, 6, 30), Rate: d("0.9")}}); err != nil {
+		t.Errorf("today's rate: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -25,40 +26,80 @@ type Editable struct {
 // it with its audit entry. A change of terms on a loan with a disbursement is a
 // conflict (409) saying what to do instead; a cancelled loan takes no change.
 func (s *Service) Edit(ctx context.Context, actor audit.Actor, id int64, change func(*Editable) error) (loan.Loan, error) {
+	l, _, err := s.edit(ctx, actor, id, nil, change)
+	return l, err
+}
+
+// EditIfMatch is Edit under an HTTP If-Match: match tells whether the loan's current
+// ETag (Detail.ETag) is one the caller read; if not, nothing is written (412). It
+// returns the loan's ETag after the edit.
+func (s *Service) EditIfMatch(ctx context.Context, actor audit.Actor, id int64, match func(etag string) bool, change func(*Editable) error) (loan.Loan, string, error) {
+	return s.edit(ctx, actor, id, match, change)
+}
+
+// ETag names a loan's stored version for HTTP's conditional requests: its history
+// (Version: every event, reversal and rescheduling, and its terms) and its own row
+// (updated_at: reference, purpose, status). It names what is stored, not the
+// figures derived for a date, which change with the date asked for.
+func (d Detail) ETag() string { return etag(d.Loan, d.Version) }
+
+func etag(l loan.Loan, version string) string {
+	return `"` + version + "-u" + strconv.FormatInt(l.UpdatedAt.UnixMicro(), 36) + `"`
+}
+
+func (s *Service) edit(ctx context.Context, actor audit.Actor, id int64, match func(string) bool, change func(*Editable) error) (loan.Loan, string, error) {
 	var after loan.Loan
+	var tag string
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		before, err := s.lockLoan(ctx, tx, id)
 		if err != nil {
 			return err
 		}
+		txs, rs, err := s.history(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if current := etag(before, historyVersion(before, txs, rs)); match != nil && !match(current) {
+			return apperr.Stale(fmt.Sprintf("loan %s changed since the version If-Match names (it is now %s): read it again, then apply your change", before.Reference, current))
+		}
 		if before.Status == loan.Cancelled {
 			return apperr.Conflict("", fmt.Sprintf("loan %s was cancelled: it takes no change", before.Reference))
 		}
-		e := Editable{Reference: before.Reference, Purpose: before.Purpose, Terms: before.Terms()}
-		if err := change(&e); err != nil {
+		if after, err = s.applyEdit(ctx, tx, before, change); err != nil {
 			return err
 		}
-		e.Reference, e.Purpose = strings.TrimSpace(e.Reference), strings.TrimSpace(e.Purpose)
-		if err := checkDescription(e); err != nil {
-			return err
-		}
-		after = before
-		if changed := changedTerms(before.Terms(), e.Terms); len(changed) > 0 {
-			if after, err = s.changeTerms(ctx, tx, before, e.Terms, changed); err != nil {
-				return err
-			}
-		}
-		if e.Reference != after.Reference || e.Purpose != after.Purpose {
-			if err := tx.StmtxContext(ctx, s.q.UpdateDesc).GetContext(ctx, &after, id, e.Reference, e.Purpose); err != nil {
-				return db.TranslateError(err, constraints)
-			}
-		}
+		tag = etag(after, historyVersion(after, txs, rs))
 		if after == before {
 			return nil
 		}
 		return s.audit.Record(ctx, tx, actor, audit.Update, "loan", id, before, after)
 	})
-	return loan.Normalize(after), err
+	return loan.Normalize(after), tag, err
+}
+
+// applyEdit stores the change of terms and of description the edit makes.
+func (s *Service) applyEdit(ctx context.Context, tx *sqlx.Tx, before loan.Loan, change func(*Editable) error) (loan.Loan, error) {
+	e := Editable{Reference: before.Reference, Purpose: before.Purpose, Terms: before.Terms()}
+	if err := change(&e); err != nil {
+		return before, err
+	}
+	e.Reference, e.Purpose = strings.TrimSpace(e.Reference), strings.TrimSpace(e.Purpose)
+	if err := checkDescription(e); err != nil {
+		return before, err
+	}
+	after := before
+	if changed := changedTerms(before.Terms(), e.Terms); len(changed) > 0 {
+		var err error
+		if after, err = s.changeTerms(ctx, tx, before, e.Terms, changed); err != nil {
+			return before, err
+		}
+	}
+	if e.Reference != after.Reference || e.Purpose != after.Purpose {
+		if err := tx.StmtxContext(ctx, s.q.UpdateDesc).GetContext(ctx, &after, before.ID, e.Reference, e.Purpose); err != nil {
+			return before, db.TranslateError(err, constraints)
+		}
+	}
+	return after, nil
 }
 
 func checkDescription(e Editable) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -174,10 +175,34 @@ var ErrChanged = apperr.Conflict("updated_at", "someone changed this partner sin
 // version (its UpdatedAt): if it has changed since, nothing is written and the error
 // is ErrChanged. A form opened before someone else's save is so never applied blindly.
 func (s *Service) UpdateIfUnchanged(ctx context.Context, actor audit.Actor, id int64, version time.Time, change func(*Fields) error) (Partner, error) {
-	return s.update(ctx, actor, id, &version, change)
+	return s.update(ctx, actor, id, func(before Partner) error {
+		if !before.UpdatedAt.Equal(version) {
+			return ErrChanged
+		}
+		return nil
+	}, change)
 }
 
-func (s *Service) update(ctx context.Context, actor audit.Actor, id int64, version *time.Time, change func(*Fields) error) (Partner, error) {
+// ETag names the partner's stored version for HTTP's conditional requests: it
+// changes with every write of the partner (each sets updated_at), and only then.
+func ETag(p Partner) string {
+	return `"p` + strconv.FormatInt(p.UpdatedAt.UnixMicro(), 36) + `"`
+}
+
+// UpdateIfMatch is Update under an HTTP If-Match: match tells whether the partner's
+// current ETag is one the caller read; if not, nothing is written (412).
+func (s *Service) UpdateIfMatch(ctx context.Context, actor audit.Actor, id int64, match func(etag string) bool, change func(*Fields) error) (Partner, error) {
+	return s.update(ctx, actor, id, func(before Partner) error {
+		if !match(ETag(before)) {
+			return apperr.Stale(fmt.Sprintf("partner %d changed since the version If-Match names (it is now %s): read it again, then apply your change", id, ETag(before)))
+		}
+		return nil
+	}, change)
+}
+
+// update applies change under the partner's row lock; check, when set, decides on
+// the partner as locked whether the change may go ahead.
+func (s *Service) update(ctx context.Context, actor audit.Actor, id int64, check func(Partner) error, change func(*Fields) error) (Partner, error) {
 	var after Partner
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		var before Partner
@@ -187,8 +212,10 @@ func (s *Service) update(ctx context.Context, actor audit.Actor, id int64, versi
 			}
 			return fmt.Errorf("load partner %d: %w", id, err)
 		}
-		if version != nil && !before.UpdatedAt.Equal(*version) {
-			return ErrChanged
+		if check != nil {
+			if err := check(before); err != nil {
+				return err
+			}
 		}
 		fields := before.Fields
 		fields.Sectors = append([]string(nil), before.Sectors...)

@@ -44,7 +44,7 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rates, err := fx.NewService(ctx, conn, log)
+	rates, err := fx.NewService(ctx, conn, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/govalues/decimal"
@@ -46,6 +47,17 @@ func decodeObject(c *fiber.Ctx) (*object, error) {
 	if len(body) > MaxJSONBody {
 		return nil, fiber.NewError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the JSON body is larger than %d bytes", MaxJSONBody))
 	}
+	members, err := parseObject(body)
+	if err != nil {
+		return nil, err
+	}
+	return &object{members: members, read: map[string]bool{}}, nil
+}
+
+// parseObject reads body as one JSON object of members, refusing (400, saying what
+// and where) what encoding/json would read silently otherwise: bytes that are not
+// UTF-8, escaped halves of surrogate pairs, keys given twice.
+func parseObject(body []byte) (map[string]json.RawMessage, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fiber.NewError(http.StatusBadRequest, "the request body is empty; send a JSON object")
 	}
@@ -53,6 +65,11 @@ func decodeObject(c *fiber.Ctx) (*object, error) {
 	// be the text sent, and nobody would know.
 	if !utf8.Valid(body) {
 		return nil, fiber.NewError(http.StatusBadRequest, fmt.Sprintf("the body is not valid UTF-8 (from byte offset %d); send JSON encoded as UTF-8", validPrefix(body)))
+	}
+	// The same for an escaped half of a UTF-16 surrogate pair ("\ud800" alone): it
+	// names no character, and encoding/json would store U+FFFD for it.
+	if at := loneSurrogate(body); at >= 0 {
+		return nil, fiber.NewError(http.StatusBadRequest, fmt.Sprintf("the body escapes half a UTF-16 surrogate pair (%s at byte offset %d), which is no character; send the character itself or both halves", body[at:at+6], at))
 	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(body, &members); err != nil {
@@ -69,7 +86,7 @@ func decodeObject(c *fiber.Ctx) (*object, error) {
 	if err := refuseDuplicateKeys(body); err != nil {
 		return nil, err
 	}
-	return &object{members: members, read: map[string]bool{}}, nil
+	return members, nil
 }
 
 // validPrefix is the length of body's longest valid UTF-8 prefix: where it goes wrong.
@@ -83,6 +100,43 @@ func validPrefix(body []byte) int {
 		n += size
 	}
 	return n
+}
+
+// loneSurrogate is the offset of the first \u escape in body's strings that is half
+// of a UTF-16 surrogate pair without its other half, or -1. body need not be valid
+// JSON: a malformed body is refused by the parser after this.
+func loneSurrogate(body []byte) int {
+	inString := false
+	for i := 0; i < len(body); i++ {
+		switch {
+		case body[i] == '"':
+			inString = !inString
+		case !inString || body[i] != '\\':
+		case i+1 < len(body) && body[i+1] != 'u':
+			i++ // an escape such as \" or \\: its second byte is no delimiter
+		default:
+			r, ok := escapedUnit(body[i:])
+			if !ok || !utf16.IsSurrogate(r) {
+				i++
+				continue
+			}
+			low, ok := escapedUnit(body[i+6:])
+			if r >= 0xDC00 || !ok || low < 0xDC00 || low > 0xDFFF {
+				return i // a low half first, or a high half not followed by a low one
+			}
+			i += 11
+		}
+	}
+	return -1
+}
+
+// escapedUnit reads a \uXXXX escape at the start of b.
+func escapedUnit(b []byte) (rune, bool) {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[2:6]), 16, 16)
+	return rune(n), err == nil
 }
 
 // refuseDuplicateKeys answers 400 naming a key that an object of body (at any depth)

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -110,6 +111,12 @@ func TestStrictJSON(t *testing.T) {
 			[]string{`"b" appears twice`, "at x[0].a"}},
 		{"the empty key twice", "POST", "/api/v1/partners", `{"name": "Impro", "": 1, "": 2}`,
 			[]string{`"" appears twice`}},
+		{"a lone high surrogate", "POST", "/api/v1/partners", `{"name": "Impro\ud83d", "country": "BO", "legal_status": "ngo"}`,
+			[]string{"half a UTF-16 surrogate pair", `\ud83d at byte offset 15`}},
+		{"a low surrogate first", "POST", "/api/v1/partners", `{"name": "\ude00\ud83d", "country": "BO", "legal_status": "ngo"}`,
+			[]string{`\ude00 at byte offset 10`}},
+		{"a high surrogate before another escape", "POST", "/api/v1/partners", `{"name": "\\\ud83d\u0041", "country": "BO", "legal_status": "ngo"}`,
+			[]string{`\ud83d at byte offset 12`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do(user.Manager, tc.method, tc.path, tc.body)
@@ -127,6 +134,12 @@ func TestStrictJSON(t *testing.T) {
 	}
 	if n := count(t, e.conn, "SELECT count(*) FROM fx_rates"); n != 0 {
 		t.Errorf("rates = %d: a refused body must write nothing", n)
+	}
+	// A pair escaped whole is a character (U+1F600), and an escaped backslash before a
+	// u is no escape.
+	if r := e.do(user.Manager, "POST", "/api/v1/partners", `{"name": "Impro \ud83d\ude00 \\ud800", "country": "BO", "legal_status": "ngo"}`); r.status != http.StatusCreated ||
+		r.json(t)["name"] != "Impro \U0001F600 \\ud800" {
+		t.Errorf("a surrogate pair: %d %s", r.status, r.body)
 	}
 	// The same keys in different objects are no duplicate.
 	if r := e.do(user.Manager, "PUT", "/api/v1/fx-rates", `{"rates": [{"date": "2024-01-01", "currency": "BOB", "rate": "6.96"}, {"date": "2024-01-01", "currency": "EUR", "rate": "0.9"}]}`); r.status != http.StatusOK {
@@ -173,4 +186,76 @@ func TestFXRatesRefusedBatches(t *testing.T) {
 	}}); r.status != http.StatusOK {
 		t.Errorf("today's rate and another date's: %d %s", r.status, r.body)
 	}
+}
+
+// patchIf sends a PATCH with an If-Match header ("" for none).
+func (e *env) patchIf(path, ifMatch string, body map[string]any) response {
+	e.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPatch, path, strings.NewReader(string(b)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+e.tokens[user.Manager])
+	if ifMatch != "" {
+		req.Header.Set("If-Match", ifMatch)
+	}
+	return e.send(req)
+}
+
+// A PATCH carrying the ETag a client read is applied only while the entity is still
+// that version: the second of two clients that read the same version gets 412 and
+// overwrites nothing; a PATCH without If-Match still works, as before ETags.
+func TestPatchIfMatch(t *testing.T) {
+	e, loanURL := ledgerEnv(t)
+	partnerURL := "/api/v1/partners/1"
+	for _, tc := range []struct {
+		name, url   string
+		first, late map[string]any
+		stored      string // the query reading back what the first client wrote
+	}{
+		{"partner", partnerURL, map[string]any{"name": "First client"}, map[string]any{"name": "Second client"},
+			"SELECT name FROM partners WHERE id = 1"},
+		{"loan", loanURL, map[string]any{"purpose": "First client"}, map[string]any{"purpose": "Second client"},
+			"SELECT purpose FROM loans WHERE id = " + strings.TrimPrefix(loanURL, "/api/v1/loans/")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			read := e.do(user.Viewer, http.MethodGet, tc.url, nil)
+			tag := read.header.Get("ETag")
+			if read.status != http.StatusOK || !strings.HasPrefix(tag, `"`) || !strings.HasSuffix(tag, `"`) {
+				t.Fatalf("GET: %d, ETag %q: want 200 and a strong ETag", read.status, tag)
+			}
+			first := e.patchIf(tc.url, tag, tc.first)
+			if first.status != http.StatusOK {
+				t.Fatalf("PATCH with the current ETag: %d %s", first.status, first.body)
+			}
+			newTag := first.header.Get("ETag")
+			if newTag == "" || newTag == tag {
+				t.Errorf("ETag after the change = %q (before %q): a change must give a new version", newTag, tag)
+			}
+			late := e.patchIf(tc.url, tag, tc.late)
+			assertProblem(t, late, http.StatusPreconditionFailed)
+			var stored string
+			if err := e.conn.Get(&stored, tc.stored); err != nil || stored != "First client" {
+				t.Errorf("stored %q (%v): the stale PATCH must change nothing", stored, err)
+			}
+			if r := e.do(user.Viewer, http.MethodGet, tc.url, nil); r.header.Get("ETag") != newTag {
+				t.Errorf("GET after the change: ETag %q, the PATCH said %q", r.header.Get("ETag"), newTag)
+			}
+			for _, ifMatch := range []string{`"stale", ` + newTag, "*", ""} {
+				if r := e.patchIf(tc.url, ifMatch, tc.first); r.status != http.StatusOK {
+					t.Errorf("If-Match %q: %d %s", ifMatch, r.status, r.body)
+				}
+			}
+			assertProblem(t, e.patchIf(tc.url, "W/"+newTag, tc.first), http.StatusPreconditionFailed) // weak tags never match
+			assertProblem(t, e.patchIf(tc.url, "no-quotes", tc.first), http.StatusBadRequest)
+		})
+	}
+	// An event changes the loan's version: a change decided before it is stale.
+	tag := e.do(user.Viewer, http.MethodGet, loanURL, nil).header.Get("ETag")
+	if r := e.do(user.Manager, http.MethodPost, loanURL+"/disbursements", map[string]any{"date": "2024-01-01", "amount": "1000.00"}); r.status != http.StatusCreated {
+		t.Fatalf("disburse: %d %s", r.status, r.body)
+	}
+	assertProblem(t, e.patchIf(loanURL, tag, map[string]any{"purpose": "Decided before the disbursement"}), http.StatusPreconditionFailed)
 }

@@ -364,6 +364,7 @@ func (h *handlers) getLoan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, d.ETag())
 	return c.JSON(toLoanDetailJSON(d))
 }
 
@@ -396,7 +397,14 @@ func (h *handlers) patchLoan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l, err := h.loans.Edit(c.UserContext(), actor(c), id, func(e *ledger.Editable) error {
+	match, err := edge.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	if match == nil {
+		match = func(string) bool { return true } // no If-Match: unconditional, as before ETags
+	}
+	l, tag, err := h.loans.EditIfMatch(c.UserContext(), actor(c), id, match, func(e *ledger.Editable) error {
 		o.text("reference", &e.Reference)
 		o.text("purpose", &e.Purpose)
 		readTerms(o, &e.Terms)
@@ -405,6 +413,7 @@ func (h *handlers) patchLoan(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, tag)
 	return c.JSON(toLoanJSON(l))
 }
 

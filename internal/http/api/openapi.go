@@ -357,6 +357,7 @@ type operation struct {
 	response     string // response schema name; "" for no body; "pdf", "zip", "csv" for files
 	created      bool   // also answers 201 Created (a PUT that may create)
 	deprecated   bool   // an alias kept for old clients
+	etag         bool   // answers with ETag; a PATCH honours If-Match (412 when stale)
 }
 
 type param struct {
@@ -404,8 +405,9 @@ func ledgerOperations() []operation {
 		{method: "GET", path: "/partners", summary: "List partners, by name", role: "viewer",
 			query: []param{q("country", "ISO code", str("")), q("q", "part of the name or region", str(""))}, status: 200, response: "items:Partner"},
 		{method: "POST", path: "/partners", summary: "Create a partner", role: "manager", body: "PartnerInput", status: 201, response: "Partner"},
-		{method: "GET", path: "/partners/{id}", summary: "A partner", role: "viewer", status: 200, response: "Partner"},
-		{method: "PATCH", path: "/partners/{id}", summary: "Change a partner", role: "manager", body: "PartnerPatch", status: 200, response: "Partner"},
+		{method: "GET", path: "/partners/{id}", summary: "A partner", role: "viewer", status: 200, response: "Partner", etag: true},
+		{method: "PATCH", path: "/partners/{id}", summary: "Change a partner; with If-Match, only if it is still the version read", role: "manager",
+			body: "PartnerPatch", status: 200, response: "Partner", etag: true},
 		{method: "DELETE", path: "/partners/{id}", summary: "Delete a partner (409 while loans or statements refer to it)", role: "manager", status: 204},
 		{method: "GET", path: "/funds", summary: "List funds", role: "viewer", status: 200, response: "items:Fund"},
 		{method: "POST", path: "/funds", summary: "Create a fund", role: "admin", body: "FundInput", status: 201, response: "Fund"},
@@ -416,8 +418,9 @@ func ledgerOperations() []operation {
 		{method: "GET", path: "/loans", summary: "List the loans of every partner, a page at a time; CSV or XLSX: every match", role: "viewer",
 			query: loanListParams(), status: 200, response: "json+tables:LoanPage"},
 		{method: "GET", path: "/loans/{id}", summary: "A loan as of a date: balances, arrears, schedule, transactions, XIRR", role: "viewer",
-			query: []param{asOfQuery}, status: 200, response: "LoanDetail"},
-		{method: "PATCH", path: "/loans/{id}", summary: "Change a loan's reference or purpose, or its terms before the first disbursement", role: "manager", body: "LoanPatch", status: 200, response: "Loan"},
+			query: []param{asOfQuery}, status: 200, response: "LoanDetail", etag: true},
+		{method: "PATCH", path: "/loans/{id}", summary: "Change a loan's reference or purpose, or its terms before the first disbursement; with If-Match, only if it is still the version read",
+			role: "manager", body: "LoanPatch", status: 200, response: "Loan", etag: true},
 		{method: "POST", path: "/loans/{id}/cancel", summary: "Cancel a loan nothing was disbursed on: still listed, out of every total", role: "manager", body: "CancelInput", status: 200, response: "Loan"},
 		{method: "GET", path: "/loans/{id}/owed", summary: "Everything owed on a date", role: "viewer",
 			query: []param{q("date", "YYYY-MM-DD (default today)", dateSchema(""))}, status: 200, response: "Owed"},
@@ -587,6 +590,10 @@ func (op operation) parameters() []map[string]any {
 	for _, p := range op.query {
 		params = append(params, map[string]any{"name": p.name, "in": "query", "description": p.desc, "schema": p.s})
 	}
+	if op.etag && op.method == "PATCH" {
+		params = append(params, map[string]any{"name": "If-Match", "in": "header", "schema": str(""),
+			"description": "the ETag read (or *): the change is applied only if the entity is still that version, else 412; without it the change is unconditional"})
+	}
 	return params
 }
 
@@ -642,7 +649,13 @@ func (op operation) responses() map[string]any {
 	if content := op.successContent(); content != nil {
 		success["content"] = content
 	}
+	if op.etag {
+		success["headers"] = map[string]any{"ETag": map[string]any{"description": "the stored version, for If-Match", "schema": str("")}}
+	}
 	responses[itoa(op.status)] = success
+	if op.etag && op.method == "PATCH" {
+		responses["412"] = map[string]any{"$ref": "#/components/responses/Problem"}
+	}
 	if op.created {
 		responses["201"] = map[string]any{"description": "Created", "content": success["content"]}
 	}

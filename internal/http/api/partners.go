@@ -123,6 +123,7 @@ func (h *handlers) createPartner(c *fiber.Ctx) error {
 		return err
 	}
 	c.Location("/api/v1/partners/" + strconv.FormatInt(p.ID, 10))
+	c.Set(fiber.HeaderETag, partner.ETag(p))
 	return c.Status(http.StatusCreated).JSON(toPartnerJSON(p))
 }
 
@@ -135,21 +136,35 @@ func (h *handlers) getPartner(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderETag, partner.ETag(p))
 	return c.JSON(toPartnerJSON(p))
 }
 
+// patchPartner changes the fields sent; with If-Match, only if the partner is still
+// the version read (412 otherwise), so two clients never overwrite each other blindly.
 func (h *handlers) patchPartner(c *fiber.Ctx) error {
 	id, o, err := idAndBody(c, "partner")
 	if err != nil {
 		return err
 	}
-	p, err := h.partners.Update(c.UserContext(), actor(c), id, func(f *partner.Fields) error {
-		readPartnerFields(o, f)
-		return o.done()
-	})
+	match, err := edge.IfMatch(c)
 	if err != nil {
 		return err
 	}
+	change := func(f *partner.Fields) error {
+		readPartnerFields(o, f)
+		return o.done()
+	}
+	var p partner.Partner
+	if match != nil {
+		p, err = h.partners.UpdateIfMatch(c.UserContext(), actor(c), id, match, change)
+	} else {
+		p, err = h.partners.Update(c.UserContext(), actor(c), id, change)
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, partner.ETag(p))
 	return c.JSON(toPartnerJSON(p))
 }
 

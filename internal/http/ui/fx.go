@@ -134,7 +134,7 @@ func (h *handlers) recordRate(c *fiber.Ctx) error {
 		r.Rate = *v
 	}
 	// The service's own checks too, so that every problem shows at once.
-	err := bad.merge(onlyRow(fx.Validate([]fx.Rate{r})))
+	err := bad.merge(onlyRow(fx.ValidateBatch([]fx.Rate{r}, h.today())))
 	if err == nil {
 		err = onlyRow(h.FX.Put(c.UserContext(), h.actor(c), []fx.Rate{r}))
 	}

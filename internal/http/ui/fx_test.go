@@ -70,6 +70,15 @@ func TestFXRatesPage(t *testing.T) {
 	manager.upload("/fx/import", url.Values{}, "rates.csv", []byte(fmt.Sprintf("date,currency,rate\n%s,KES,129.1\n%s,USD,1\n", yesterday, today))).
 		must(t, http.StatusUnprocessableEntity, "row 3, currency: rates are per US dollar")
 	manager.upload("/fx/import", url.Values{}, "", nil).must(t, http.StatusUnprocessableEntity, "choose a CSV file")
+	// Rates are observed, not forecast; and a currency twice on one date would store
+	// whichever came last (issue 17).
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	manager.upload("/fx/import", url.Values{}, "rates.csv", []byte(fmt.Sprintf("date,currency,rate\n%s,KES,129.1\n%s,KES,129.2\n", yesterday, tomorrow))).
+		must(t, http.StatusUnprocessableEntity, "row 3, date: is after today")
+	manager.upload("/fx/import", url.Values{}, "rates.csv", []byte(fmt.Sprintf("date,currency,rate\n%s,KES,129.1\n%s,kes,129.2\n", yesterday, yesterday))).
+		must(t, http.StatusUnprocessableEntity, "row 3, date: row 2 is already KES on this date")
+	manager.post("/fx", url.Values{"date": {tomorrow}, "currency": {"KES"}, "rate": {"129"}}).must(t, http.StatusUnprocessableEntity,
+		"is after today", `value="`+tomorrow+`"`)
 	if n := rateCount(t, e, "KES"); n != 0 {
 		t.Fatalf("%d KES rates stored from refused files", n)
 	}

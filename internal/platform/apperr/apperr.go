@@ -22,6 +22,9 @@ const (
 	KindUnauthenticated
 	// KindForbidden means the credentials are valid but do not allow the action.
 	KindForbidden
+	// KindStale means the write was made on a version of the entity that is no longer
+	// the current one (an If-Match the entity's ETag does not meet).
+	KindStale
 )
 
 // FieldError names one input field and what is wrong with it. For a file (an
@@ -85,6 +88,12 @@ func Forbidden(message string) *Error {
 	return &Error{Kind: KindForbidden, Message: message}
 }
 
+// Stale returns the error of a conditional write whose condition (the version the
+// caller read) the entity no longer meets.
+func Stale(message string) *Error {
+	return &Error{Kind: KindStale, Message: message}
+}
+
 // As returns the *Error inside err, if any.
 func As(err error) (*Error, bool) {
 	var e *Error
@@ -129,6 +138,8 @@ func (k Kind) HTTPStatus() int {
 		return 401
 	case KindForbidden:
 		return 403
+	case KindStale:
+		return 412
 	}
 	return 0
 }

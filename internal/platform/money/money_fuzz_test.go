@@ -1,0 +1,40 @@
+package money
+
+import (
+	"math/big"
+	"strings"
+	"testing"
+)
+
+// FuzzParseAmount: ParseAmount never panics, accepts only a sign, digits and one
+// point, and reads exactly the number written (checked against math/big's reading of
+// the same text), which its String gives back.
+// Seeds: testdata/fuzz/FuzzParseAmount and the cases below.
+func FuzzParseAmount(f *testing.F) {
+	for _, seed := range []string{"1250.50", "-0.01", "+7", " 12 ", "1e3", "1,000", ".5", "5.", "0x10", "NaN", "Inf",
+		"99999999999999999999", "0.0000000000000000001", "", "-", "1.2.3", "١٢٣"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseAmount(s)
+		if err != nil {
+			return
+		}
+		text := strings.TrimSpace(s)
+		if strings.ContainsAny(text, "eE,_xX") {
+			t.Fatalf("ParseAmount(%q) = %s: exponents, separators and hex must be refused", s, d)
+		}
+		want, ok := new(big.Rat).SetString(text)
+		if !ok {
+			t.Fatalf("ParseAmount(%q) = %s, but it is no number", s, d)
+		}
+		got, ok := new(big.Rat).SetString(d.String())
+		if !ok || got.Cmp(want) != 0 {
+			t.Fatalf("ParseAmount(%q) = %s, not the number written (%s)", s, d, want.RatString())
+		}
+		again, err := ParseAmount(d.String())
+		if err != nil || !again.Equal(d) {
+			t.Fatalf("ParseAmount(%q) = %s does not read back: %v %v", s, d, again, err)
+		}
+	})
+}
