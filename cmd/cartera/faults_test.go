@@ -4,6 +4,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -55,4 +58,38 @@ func TestInterruptWithAnIdleConnection(t *testing.T) {
 			t.Errorf("an error was logged while stopping: %s", line)
 		}
 	}
+}
+
+// TestServeSurvivesPostgresCrash kills the embedded cluster's postmaster under a
+// running `cartera serve`: /readyz says 503 while it is down, the server restarts it,
+// and /readyz says 200 again, all without restarting the service.
+func TestServeSurvivesPostgresCrash(t *testing.T) {
+	data := dataDir(t)
+	srv := startServer(t, data, "--demo", "false")
+	pidFile, err := os.ReadFile(filepath.Join(data, "postgres", "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.SplitN(string(pidFile), "\n", 2)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	sawDown := false
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		code, _, header := get(t, srv.url+"/readyz", "")
+		if code == http.StatusServiceUnavailable && header.Get("Retry-After") != "" {
+			sawDown = true
+		}
+		if code == http.StatusOK && sawDown {
+			srv.stop(t)
+			if !strings.Contains(srv.stderr.String(), "PostgreSQL restarted") {
+				t.Errorf("no restart logged:\n%s", srv.stderr)
+			}
+			return
+		}
+	}
+	t.Fatalf("/readyz did not go 503 then 200 within 30 s (saw 503: %v):\n%s", sawDown, srv.stderr)
 }

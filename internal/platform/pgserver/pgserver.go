@@ -541,3 +541,9 @@ func tailFile(path string, n int) string {
 	}
 	return lastLines(string(b), n)
 }
+
+// HasCluster reports whether dataDir holds a cluster made by Start (running or not).
+func HasCluster(dataDir string) bool {
+	_, err := os.Stat(filepath.Join(dataDir, "postgres", "PG_VERSION"))
+	return err == nil
+}
