@@ -10,6 +10,7 @@ import (
 
 	"cartera/internal/platform/db"
 	"cartera/internal/platform/pgserver"
+	"cartera/internal/platform/pgtest"
 )
 
 // tableDigests reads, for every table of the cluster's cartera database, its row count
@@ -104,5 +105,27 @@ func TestBackupRestore(t *testing.T) {
 	}
 	if pgserver.HasCluster(missing) {
 		t.Error("a backup with no cluster made one")
+	}
+}
+
+// TestBackupDatabaseURL backs up a database named by --database-url, starting no
+// cluster; restore, which makes an embedded cluster, refuses one.
+func TestBackupDatabaseURL(t *testing.T) {
+	dsn := pgtest.NewDSN(t)
+	file := filepath.Join(t.TempDir(), "server.dump")
+	data := dataDir(t)
+	res := runCartera(t, "", []string{"backup", "--database-url", dsn, "--data-dir", data, file})
+	if res.code != 0 {
+		t.Fatalf("backup: exit %d\n%s", res.code, res.stderr)
+	}
+	if info, err := os.Stat(file); err != nil || info.Size() == 0 {
+		t.Fatalf("no backup written: %v", err)
+	}
+	if pgserver.HasCluster(data) {
+		t.Error("a backup of --database-url started an embedded cluster")
+	}
+	res = runCartera(t, "", []string{"restore", "--database-url", dsn, "--data-dir", data, file})
+	if res.code != 1 || !strings.Contains(res.stderr, "pg_restore") {
+		t.Errorf("restore with --database-url: exit %d\n%s", res.code, res.stderr)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +48,8 @@ func (c *Common) Backup(ctx context.Context, log *slog.Logger, file string, forc
 	tmp.Close()
 	defer os.Remove(tmp.Name()) // gone already once the backup is in place
 	// pg_dump syncs what it wrote to disk before it exits.
-	if err := runTool(ctx, pgDump, "--format=custom", "--file="+tmp.Name(), "--dbname="+dsn); err != nil {
+	dsn, password := splitPassword(dsn)
+	if err := runTool(ctx, pgDump, password, "--format=custom", "--file="+tmp.Name(), "--dbname="+dsn); err != nil {
 		return fmt.Errorf("pg_dump: %w", err)
 	}
 	if force {
@@ -75,7 +77,7 @@ func (c *Common) Restore(ctx context.Context, log *slog.Logger, file string) (er
 	if err != nil {
 		return err
 	}
-	if err := runTool(ctx, pgRestore, "--list", file); err != nil {
+	if err := runTool(ctx, pgRestore, "", "--list", file); err != nil {
 		return fmt.Errorf("%s is not a backup pg_restore can read: %w", file, err)
 	}
 	existed, err := emptyOrMissing(c.dataDir)
@@ -96,7 +98,7 @@ func (c *Common) Restore(ctx context.Context, log *slog.Logger, file string) (er
 		return err
 	}
 	dsn := cluster.DSN(databaseName)
-	if err := runTool(ctx, pgRestore, "--single-transaction", "--exit-on-error", "--no-owner", "--dbname="+dsn, file); err != nil {
+	if err := runTool(ctx, pgRestore, "", "--single-transaction", "--exit-on-error", "--no-owner", "--dbname="+dsn, file); err != nil {
 		return fmt.Errorf("pg_restore: %w", err)
 	}
 	conn, err := db.Open(ctx, dsn)
@@ -156,9 +158,30 @@ func clientTool(binDir, name string) (string, error) {
 	return "", err
 }
 
-// runTool runs a PostgreSQL program and, when it fails, returns the end of what it said.
-func runTool(ctx context.Context, path string, args ...string) error {
-	out, err := exec.CommandContext(ctx, path, args...).CombinedOutput()
+// splitPassword takes the password out of a URL connection string, so that it goes to
+// pg_dump in its environment (PGPASSWORD) rather than on its command line, which
+// every user of the machine can read.
+func splitPassword(dsn string) (rest, password string) {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.User == nil {
+		return dsn, ""
+	}
+	password, set := u.User.Password()
+	if !set {
+		return dsn, ""
+	}
+	u.User = url.User(u.User.Username())
+	return u.String(), password
+}
+
+// runTool runs a PostgreSQL program, with password (when not empty) in PGPASSWORD,
+// and, when it fails, returns the end of what it said.
+func runTool(ctx context.Context, path, password string, args ...string) error {
+	cmd := exec.CommandContext(ctx, path, args...)
+	if password != "" {
+		cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
+	}
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 		if len(lines) > 8 {
