@@ -13,6 +13,8 @@
 //	cartera pdf profile  render a partner's profile (PDF)
 //	cartera pdf factsheet render a partner's fact sheet (PDF)
 //	cartera pdf factsheets render every partner's fact sheet into a directory
+//	cartera backup FILE  write a backup of the database (pg_dump, custom format)
+//	cartera restore FILE make a new private cluster from a backup
 //	cartera version      print the version
 //
 // With no DATABASE_URL, each command uses (starting it if needed) a private
@@ -40,6 +42,8 @@ var program = cli.Program{
 		{Name: "pdf profile", Summary: "render a partner's profile (PDF) for the credit committee", Run: runPDFProfile},
 		{Name: "pdf factsheet", Summary: "render a partner's newsletter fact sheet (PDF)", Run: runPDFFactSheet},
 		{Name: "pdf factsheets", Summary: "render every partner's fact sheet into a directory", Run: runPDFFactSheets},
+		{Name: "backup", Summary: "write a backup of the database to a file (pg_dump, custom format), also while the service runs", Run: runBackup},
+		{Name: "restore", Summary: "make a new private cluster in an empty --data-dir from a backup file", Run: runRestore},
 		{Name: "version", Summary: "print the version", Run: runVersion},
 	},
 	Footer: []string{"Flags can also be set with CARTERA_* environment variables; DATABASE_URL selects an existing PostgreSQL."},

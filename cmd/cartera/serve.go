@@ -15,6 +15,7 @@ import (
 	"cartera/internal/cli"
 	"cartera/internal/demo"
 	"cartera/internal/http/server"
+	"cartera/internal/platform/db"
 )
 
 // demoCredentialsFile keeps the demo admin's generated password beside the embedded
@@ -93,10 +94,12 @@ func runServe(ctx context.Context, args []string, io cli.Stdio) error {
 			return err
 		}
 	}
-	app, err := server.New(server.Config{Version: version(), Logger: log, CookieSecure: f.secureCookies, TrustedProxies: f.proxies}, rt.Svc)
+	app, err := server.New(server.Config{Version: version(), Logger: log, CookieSecure: f.secureCookies, TrustedProxies: f.proxies,
+		Ready: func(ctx context.Context) error { return db.Probe(ctx, rt.DSN) }}, rt.Svc)
 	if err != nil {
 		return err
 	}
+	drainer := server.NewDrainer(app)
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 	printReady(io, rt, "http://"+displayHost(ln.Addr()), time.Since(started), f.loadDemo, adminPassword)
@@ -107,11 +110,16 @@ func runServe(ctx context.Context, args []string, io cli.Stdio) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight")
-	if err := app.ShutdownWithTimeout(15 * time.Second); err != nil {
-		log.Error("HTTP shutdown", "error", err)
+	if err := drainer.Shutdown(shutdownGrace); err != nil {
+		log.Error("HTTP shutdown: requests still running were cut", "grace", shutdownGrace, "error", err)
 	}
 	return nil
 }
+
+// shutdownGrace is how long requests in flight may run once a stop is asked for.
+// Connections with no request are closed at once, so a stop takes this long only
+// when a request does.
+const shutdownGrace = 10 * time.Second
 
 // loadDemo loads the demo (once) and returns the demo admin's password to show.
 func loadDemo(ctx context.Context, rt *cli.Runtime) (string, error) {

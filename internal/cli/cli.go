@@ -231,3 +231,6 @@ func (rt *Runtime) ClusterDir() string {
 	}
 	return rt.cluster.DataDir()
 }
+
+// DataDir is the embedded cluster's data directory as given (--data-dir).
+func (c *Common) DataDir() string { return c.dataDir }

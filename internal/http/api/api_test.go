@@ -527,16 +527,27 @@ func TestTokensAndUsersAPI(t *testing.T) {
 	assertProblem(t, e.do(user.Admin, http.MethodGet, "/api/v1/audit?from=yesterday&limit=0", nil), 422, "from", "limit")
 }
 
+// TestHealth: /healthz is liveness and /readyz readiness. Until issue 17 /healthz
+// pinged the database and said 503 when it was gone; an orchestrator polling it then
+// restarted a process that had nothing wrong and would have recovered by itself. So
+// with the database gone /healthz still says 200, and /readyz says 503 with
+// Retry-After (the outage itself, on a real cluster stopped and started, is in
+// internal/http/server's TestDatabaseOutage).
 func TestHealth(t *testing.T) {
 	e := newEnv(t)
-	r := e.do("", http.MethodGet, "/healthz", nil)
-	if r.status != http.StatusOK || r.json(t)["status"] != "ok" {
-		t.Fatalf("healthy: %d %s", r.status, r.body)
+	for _, probe := range []string{"/healthz", "/readyz"} {
+		r := e.do("", http.MethodGet, probe, nil)
+		if r.status != http.StatusOK || r.json(t)["status"] != "ok" {
+			t.Fatalf("%s healthy: %d %s", probe, r.status, r.body)
+		}
 	}
 	e.conn.Close()
-	r = e.do("", http.MethodGet, "/healthz", nil)
-	if r.status != http.StatusServiceUnavailable || r.json(t)["status"] == "ok" {
-		t.Fatalf("database gone: %d %s", r.status, r.body)
+	if r := e.do("", http.MethodGet, "/healthz", nil); r.status != http.StatusOK || r.json(t)["status"] != "ok" {
+		t.Errorf("/healthz with the database gone: %d %s, want 200 (the process lives)", r.status, r.body)
+	}
+	r := e.do("", http.MethodGet, "/readyz", nil)
+	if r.status != http.StatusServiceUnavailable || r.json(t)["status"] == "ok" || r.header.Get("Retry-After") == "" {
+		t.Errorf("/readyz with the database gone: %d %s Retry-After %q", r.status, r.body, r.header.Get("Retry-After"))
 	}
 }
 

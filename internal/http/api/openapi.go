@@ -20,6 +20,29 @@ import (
 // ratio names), and TestOpenAPIDocumentsEveryRoute fails when a registered route is
 // missing from it or it documents one that does not exist.
 
+// probePaths documents /healthz and /readyz: outside /api/v1 (their own servers
+// entry says so), and open, with no token.
+func probePaths() map[string]map[string]any {
+	status := closed([]string{"status"}, map[string]schema{"status": enum("", "ok", "unavailable"), "detail": str("why not ready")})
+	answer := func(desc string) map[string]any {
+		return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": status}}}
+	}
+	probe := func(summary string, responses map[string]any) map[string]any {
+		return map[string]any{
+			"servers": []map[string]any{{"url": "/"}},
+			"get":     map[string]any{"summary": summary, "security": []map[string]any{}, "responses": responses},
+		}
+	}
+	return map[string]map[string]any{
+		"/healthz": probe("liveness: 200 while the process serves HTTP; it does not touch the database, so an outage never gets a working process restarted",
+			map[string]any{"200": answer("alive")}),
+		"/readyz": probe("readiness: 200 when a new database connection can be opened and answers, else 503 with Retry-After",
+			map[string]any{"200": answer("ready"), "503": map[string]any{"description": "the database does not answer; send no traffic for Retry-After seconds",
+				"headers": map[string]any{"Retry-After": map[string]any{"schema": integer("seconds")}},
+				"content": map[string]any{"application/json": map[string]any{"schema": status}}}}),
+	}
+}
+
 // schema is a JSON Schema (2020-12, as OpenAPI 3.1 uses).
 type schema = map[string]any
 
@@ -541,6 +564,9 @@ func Document() map[string]any {
 			paths[op.path] = item
 		}
 		item[strings.ToLower(op.method)] = op.document()
+	}
+	for path, item := range probePaths() {
+		paths[path] = item
 	}
 	return map[string]any{
 		"openapi": "3.1.0",

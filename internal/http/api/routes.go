@@ -19,6 +19,7 @@ import (
 	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
+	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 	"cartera/internal/publish"
 	"cartera/internal/statements"
@@ -42,10 +43,9 @@ type handlers struct {
 	exposures  *exposure.Service
 }
 
-// Register mounts /healthz and /api/v1 on app.
+// Register mounts /api/v1 on app.
 func Register(app *fiber.App, d Deps) {
 	h := &handlers{conn: d.Conn, clock: d.Clock, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, statements: d.Statements, publish: d.Publish, exposures: d.Exposure}
-	app.Get("/healthz", h.health)
 	app.Get("/api/openapi.json", openAPI)
 
 	v1 := app.Group("/api/v1", authenticate(d.Users), authorizeWrites)
@@ -120,13 +120,23 @@ func Register(app *fiber.App, d Deps) {
 
 // health answers 200 when the database does, 503 otherwise; load balancers and
 // orchestrators poll it.
-func (h *handlers) health(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-	defer cancel()
-	if err := h.conn.PingContext(ctx); err != nil {
-		return c.Status(http.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "detail": "the database does not answer"})
-	}
-	return c.JSON(fiber.Map{"status": "ok"})
+// RegisterProbes mounts the orchestrator's probes. /healthz is liveness: it answers
+// 200 while the process can serve HTTP and touches nothing else, so a database outage
+// never gets a healthy process restarted. /readyz is readiness: ready opens a fresh
+// database connection, and a 503 with Retry-After says to send no traffic for now.
+func RegisterProbes(app *fiber.App, ready func(context.Context) error) {
+	app.Get("/healthz", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		if err := ready(ctx); err != nil {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(apperr.RetryAfterSeconds))
+			return c.Status(http.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "detail": "the database does not answer"})
+		}
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
 }
 
 // legacyPath is where a statements route answered before issue 15 gave a partner's

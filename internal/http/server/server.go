@@ -21,6 +21,8 @@ import (
 	"cartera/internal/http/api"
 	"cartera/internal/http/edge"
 	"cartera/internal/http/ui"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/db"
 	"cartera/web"
 )
 
@@ -37,6 +39,10 @@ type Config struct {
 	// TrustedProxies are the addresses whose X-Forwarded-For and X-Forwarded-Proto
 	// headers are believed (for the client's address in rate limits, and for TLS).
 	TrustedProxies []string
+	// Ready tells /readyz whether the database takes new connections; nil: a fresh
+	// connection to the services' pool's database cannot be opened without its
+	// address, so the pool is pinged instead.
+	Ready func(context.Context) error
 }
 
 // New returns the application with every route mounted. It fails when a page
@@ -62,6 +68,7 @@ func New(cfg Config, deps api.Deps) (*fiber.App, error) {
 		WriteBufferSize: 64 << 10,
 		// The API answers problem+json; pages answer a page in the site's look.
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			err = unavailable(c, err, log)
 			if isAPI(c.Path()) || pageError == nil {
 				return api.WriteError(c, err, log)
 			}
@@ -79,6 +86,11 @@ func New(cfg Config, deps api.Deps) (*fiber.App, error) {
 
 	app.Use(securityHeaders)
 
+	ready := cfg.Ready
+	if ready == nil {
+		ready = deps.Conn.PingContext
+	}
+	api.RegisterProbes(app, ready)
 	api.Register(app, deps)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(web.Static), PathPrefix: "static", MaxAge: 3600}))
 	var err error
@@ -89,8 +101,21 @@ func New(cfg Config, deps api.Deps) (*fiber.App, error) {
 	return app, nil
 }
 
+// unavailable turns an error that says the database cannot be reached (it is
+// stopped, restarting, or the network to it is down) into a 503 with Retry-After:
+// the request was fine and may be sent again shortly, which a 500 would not say. The
+// pool drops the broken connections, so requests succeed again once it is back.
+func unavailable(c *fiber.Ctx, err error, log *slog.Logger) error {
+	if !db.Unavailable(err) {
+		return err
+	}
+	log.Warn("database unavailable", "request_id", c.Locals("requestid"), "method", c.Method(), "path", c.Path(), "error", err)
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(apperr.RetryAfterSeconds))
+	return apperr.Unavailable("the database is unavailable; try again shortly")
+}
+
 func isAPI(path string) bool {
-	return strings.HasPrefix(path, "/api/") || path == "/healthz"
+	return strings.HasPrefix(path, "/api/") || path == "/healthz" || path == "/readyz"
 }
 
 // securityHeaders keeps pages out of other sites' frames and stops browsers from

@@ -48,6 +48,9 @@ func (h *handlers) WriteError(c *fiber.Ctx, err error) error {
 		e.Heading = "Not allowed"
 	case http.StatusInternalServerError:
 		e.Heading = "Something went wrong"
+	case http.StatusServiceUnavailable:
+		e.Heading = "Temporarily unavailable"
+		e.Message = "The database cannot be reached at the moment. Nothing was changed; please try again in a few seconds."
 	default:
 		e.Heading = http.StatusText(e.Status)
 	}

@@ -339,7 +339,7 @@ func checkText(c *fiber.Ctx) error {
 // notAPage reports whether a path belongs to the API or the static files, which
 // have their own authentication (tokens) or need none.
 func notAPage(path string) bool {
-	return strings.HasPrefix(path, "/api/") || path == "/healthz" || strings.HasPrefix(path, "/static/")
+	return strings.HasPrefix(path, "/api/") || path == "/healthz" || path == "/readyz" || strings.HasPrefix(path, "/static/")
 }
 
 // safeNext keeps a post-login redirect on this site: a plain path (with its query),

@@ -25,7 +25,15 @@ const (
 	// KindStale means the write was made on a version of the entity that is no longer
 	// the current one (an If-Match the entity's ETag does not meet).
 	KindStale
+	// KindUnavailable means a dependency (the database) cannot be reached for now;
+	// the same request may succeed when it is retried a little later.
+	KindUnavailable
 )
+
+// RetryAfterSeconds is how long a client is told to wait (Retry-After) before
+// retrying a request that failed as KindUnavailable: long enough for a restarted
+// database to accept connections, short enough that a person is not kept waiting.
+const RetryAfterSeconds = 5
 
 // FieldError names one input field and what is wrong with it. For a file (an
 // import), Row and Column place the problem: the spreadsheet row (the header is row
@@ -94,6 +102,12 @@ func Stale(message string) *Error {
 	return &Error{Kind: KindStale, Message: message}
 }
 
+// Unavailable returns an error for a request that failed because the database (or
+// another dependency) cannot be reached for now.
+func Unavailable(message string) *Error {
+	return &Error{Kind: KindUnavailable, Message: message}
+}
+
 // As returns the *Error inside err, if any.
 func As(err error) (*Error, bool) {
 	var e *Error
@@ -140,6 +154,8 @@ func (k Kind) HTTPStatus() int {
 		return 403
 	case KindStale:
 		return 412
+	case KindUnavailable:
+		return 503
 	}
 	return 0
 }

@@ -5,6 +5,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -100,3 +101,24 @@ func InTx(ctx context.Context, conn *sqlx.DB, fn func(tx *sqlx.Tx) error) (err e
 
 // IsNoRows reports whether err is sql.ErrNoRows.
 func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// Probe opens a new connection to dsn, outside any pool, checks that it answers a
+// query and closes it: whether a new client could work with the database now. A
+// pooled connection would hide a database that accepts no new connections (starting,
+// shutting down, out of slots) behind one opened earlier.
+func Probe(ctx context.Context, dsn string) error {
+	connector, err := pq.NewConnector(dsn)
+	if err != nil {
+		return fmt.Errorf("database address is not valid: %w", err)
+	}
+	conn, err := connector.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	pinger, ok := conn.(driver.Pinger)
+	if !ok {
+		return errors.New("the driver cannot ping")
+	}
+	return pinger.Ping(ctx)
+}

@@ -1,7 +1,11 @@
 package db
 
 import (
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"syscall"
 
 	"github.com/lib/pq"
 
@@ -64,4 +68,32 @@ func TranslateError(err error, constraints map[string]Constraint) error {
 func IsForeignKeyViolation(err error) bool {
 	var pqErr *pq.Error
 	return errors.As(err, &pqErr) && pqErr.Code == codeForeignKeyViolation
+}
+
+// Unavailable reports whether err says the database cannot be reached, rather than
+// that a query was wrong: the connection refused, reset or cut, the server shutting
+// down, starting up or recovering, a dial that timed out. Such a request may succeed
+// when retried once the database is back; the pool replaces the connections lost.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code.Class() == "08" || // connection_exception
+			pqErr.Code == "57P01" || // admin_shutdown
+			pqErr.Code == "57P02" || // crash_shutdown
+			pqErr.Code == "57P03" // cannot_connect_now (starting up, recovering)
+	}
+	var netErr *net.OpError
+	switch {
+	case errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE),
+		errors.As(err, &netErr):
+		return true
+	}
+	return false
 }

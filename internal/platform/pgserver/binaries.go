@@ -74,3 +74,24 @@ func binariesIn(dir string) (Binaries, error) {
 	}
 	return Binaries{InitDB: filepath.Join(abs, "initdb"), Postgres: filepath.Join(abs, "postgres")}, nil
 }
+
+// FindTool returns the path of a PostgreSQL client program (pg_dump, pg_restore) that
+// sits beside the server binaries: in binDir when set, else where FindBinaries finds
+// them, so that it is of the same version as the cluster it works on.
+func FindTool(binDir, name string) (string, error) {
+	var b Binaries
+	var err error
+	if binDir != "" {
+		b, err = binariesIn(binDir)
+	} else {
+		b, err = FindBinaries(os.Getenv("PATH"), DebianRoots)
+	}
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(filepath.Dir(b.Postgres), name)
+	if info, err := os.Stat(p); err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("%s not found beside %s: install the PostgreSQL client programs", name, b.Postgres)
+	}
+	return p, nil
+}

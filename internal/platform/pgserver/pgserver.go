@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -61,6 +62,14 @@ type Server struct {
 	proc    *exec.Cmd
 	exited  chan struct{}
 	log     *slog.Logger
+
+	// The watch on a cluster this process started (see watch).
+	throwaway bool
+	startedAt time.Time
+	quit      chan struct{} // closed by Stop: an exit from now on is asked for
+	quitOnce  sync.Once
+	watchDone chan struct{} // closed when the watch has ended
+	mu        sync.Mutex    // guards proc and exited, which the watch replaces
 }
 
 // Start starts the cluster under opts.DataDir, creating it with initdb the first time,
@@ -86,7 +95,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{dataDir: dataDir, pgData: filepath.Join(dataDir, "postgres"), owner: owner, log: log}
+	s := &Server{dataDir: dataDir, pgData: filepath.Join(dataDir, "postgres"), owner: owner, log: log, throwaway: opts.Throwaway}
 	startLock, err := lockFile(dataDir, ".start.lock", syscall.LOCK_EX)
 	if err != nil {
 		return nil, err
@@ -107,6 +116,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	// Held, shared, for as long as this process uses the cluster.
 	if s.lock, err = lockFile(dataDir, ".users.lock", syscall.LOCK_SH); err != nil {
 		return nil, err
+	}
+	s.quit, s.watchDone = make(chan struct{}), make(chan struct{})
+	if s.proc != nil {
+		go s.watch()
+	} else {
+		close(s.watchDone)
 	}
 	return s, nil
 }
@@ -171,6 +186,9 @@ func (s *Server) Stop() error {
 	if s.lock == nil {
 		return nil
 	}
+	// The watch ends first: from here on the cluster exiting is what was asked for.
+	s.quitOnce.Do(func() { close(s.quit) })
+	<-s.watchDone
 	defer func() { s.lock.Close(); s.lock = nil }()
 	// No process may decide to reuse the cluster while this one decides to stop it.
 	startLock, err := lockFile(s.dataDir, ".start.lock", syscall.LOCK_EX)
@@ -321,7 +339,9 @@ func (s *Server) start(ctx context.Context, owner *syscall.Credential, throwaway
 			return ctx.Err()
 		case <-tick.C:
 			if s.answers(ctx) {
-				s.owned, s.proc, s.exited = true, cmd, exited
+				s.mu.Lock()
+				s.owned, s.proc, s.exited, s.startedAt = true, cmd, exited, time.Now()
+				s.mu.Unlock()
 				s.log.Info("PostgreSQL started", "data_dir", s.pgData, "took", time.Since(begin).Round(time.Millisecond))
 				return nil
 			}
@@ -520,4 +540,10 @@ func tailFile(path string, n int) string {
 		return "(log unreadable: " + err.Error() + ")"
 	}
 	return lastLines(string(b), n)
+}
+
+// HasCluster reports whether dataDir holds a cluster made by Start (running or not).
+func HasCluster(dataDir string) bool {
+	_, err := os.Stat(filepath.Join(dataDir, "postgres", "PG_VERSION"))
+	return err == nil
 }
