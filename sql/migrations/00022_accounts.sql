@@ -1,0 +1,14 @@
+-- +goose Up
+-- Accounts people can manage (issue 17, item 3). A password an admin knows (an
+-- invitation's, a reset's) is one-time: its holder must choose their own at the next
+-- sign-in, and until then their session reaches only the account page.
+ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT false;
+
+-- Sign-ins, their failures and throttling, sign-outs and password changes and resets
+-- are in the audit log beside the writes.
+ALTER TABLE audit_log DROP CONSTRAINT audit_log_action_check;
+ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check CHECK (action IN (
+    'create', 'update', 'delete',
+    'sign_in', 'sign_in_failed', 'sign_in_throttled', 'sign_out',
+    'password_change', 'password_reset'));
+
