@@ -305,7 +305,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	// Issue 17, item 3: the demo admin's password is printed on the first start only
 	// (it was on every start); a restart says where it is kept, readable by its owner.
 	again := startServer(t, data)
-	saved := filepath.Join(data, "postgres", "demo-admin.txt")
+	saved := filepath.Join(data, "demo-admin.txt")
 	rebanner := strings.Join(again.stdout, "\n")
 	if strings.Contains(rebanner, password[1]) || !strings.Contains(rebanner, "admin@cartera.example  password in "+saved) {
 		t.Errorf("after a restart the banner should say where the demo password is kept (%s), not show it:\n%s", saved, rebanner)
