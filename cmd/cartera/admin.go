@@ -114,7 +114,7 @@ func runDemo(ctx context.Context, args []string, io cli.Stdio) error {
 		fmt.Fprintf(io.Out, "skipped %s\n", s)
 	}
 	if res.AdminPassword != "" {
-		demoPassword(rt, res.AdminPassword) // kept beside an embedded cluster, to show again
+		saveDemoPassword(rt, res.AdminPassword) // kept beside an embedded cluster, readable by its owner
 		fmt.Fprintf(io.Out, "admin account: %s  password %s\n", demo.AdminEmail, res.AdminPassword)
 	}
 	return nil
@@ -149,6 +149,8 @@ func runUserAdd(ctx context.Context, args []string, io cli.Stdio) error {
 		return err
 	}
 	defer rt.Close()
+	// The holder sets this password themselves, on their own terminal: it is theirs,
+	// not a one-time one to change at sign-in (in.OneTime stays false).
 	u, err := rt.Svc.Users.Create(ctx, cli.Actor(), in)
 	if err != nil {
 		return err

@@ -29,6 +29,9 @@ type serveFlags struct {
 	loadDemo      bool
 	secureCookies bool
 	proxies       []string
+	// sessionIdle and sessionMax end a browser session: idle for that long, or that
+	// long after sign-in.
+	sessionIdle, sessionMax time.Duration
 }
 
 func parseServeFlags(args []string, io cli.Stdio) (serveFlags, error) {
@@ -43,10 +46,19 @@ func parseServeFlags(args []string, io cli.Stdio) (serveFlags, error) {
 		"mark session cookies Secure even on plain HTTP, when TLS ends at a proxy (`CARTERA_COOKIE_SECURE`)")
 	fs.StringVar(&trustedProxies, "trusted-proxies", cli.Env("CARTERA_TRUSTED_PROXIES", ""),
 		"comma-separated proxy addresses or CIDRs whose X-Forwarded-For/-Proto are believed (`CARTERA_TRUSTED_PROXIES`)")
+	var sessionIdle, sessionMax string
+	fs.StringVar(&sessionIdle, "session-idle", cli.Env("CARTERA_SESSION_IDLE", "30m"),
+		"a browser session ends after this long without a request (`CARTERA_SESSION_IDLE`)")
+	fs.StringVar(&sessionMax, "session-max", cli.Env("CARTERA_SESSION_MAX", "12h"),
+		"a browser session ends this long after sign-in, however active (`CARTERA_SESSION_MAX`)")
 	if err := cli.Parse(fs, args); err != nil {
 		return f, err
 	}
 	var err error
+	if f.sessionIdle, f.sessionMax, err = parseSessionLimits(sessionIdle, sessionMax); err != nil {
+		fmt.Fprintln(io.Err, err)
+		return f, cli.ErrUsage
+	}
 	if f.secureCookies, err = strconv.ParseBool(cookieSecure); err != nil {
 		fmt.Fprintf(io.Err, "--cookie-secure must be true or false, not %q\n", cookieSecure)
 		return f, cli.ErrUsage
@@ -58,6 +70,23 @@ func parseServeFlags(args []string, io cli.Stdio) (serveFlags, error) {
 	}
 	f.loadDemo, err = demoWanted(demoMode, f.Embedded())
 	return f, err
+}
+
+// parseSessionLimits reads --session-idle and --session-max: Go durations (90s, 30m,
+// 12h), positive, the idle limit no longer than the maximum.
+func parseSessionLimits(idle, max string) (time.Duration, time.Duration, error) {
+	i, err := time.ParseDuration(strings.TrimSpace(idle))
+	if err != nil || i <= 0 {
+		return 0, 0, fmt.Errorf("--session-idle must be a positive duration such as 30m, not %q", idle)
+	}
+	m, err := time.ParseDuration(strings.TrimSpace(max))
+	if err != nil || m <= 0 {
+		return 0, 0, fmt.Errorf("--session-max must be a positive duration such as 12h, not %q", max)
+	}
+	if i > m {
+		return 0, 0, fmt.Errorf("--session-idle (%v) must not be longer than --session-max (%v)", i, m)
+	}
+	return i, m, nil
 }
 
 func runServe(ctx context.Context, args []string, io cli.Stdio) error {
@@ -84,13 +113,16 @@ func runServe(ctx context.Context, args []string, io cli.Stdio) error {
 		return err
 	}
 	defer rt.Close()
+	if err := rt.Svc.Users.SetSessionLimits(f.sessionIdle, f.sessionMax); err != nil {
+		return err
+	}
 	// Verified API tokens are remembered while the server hears every revocation.
 	if err := rt.Svc.Users.WatchAuthChanges(ctx, rt.DSN, log); err != nil {
 		return err
 	}
-	var adminPassword string
+	var signIn string
 	if f.loadDemo {
-		if adminPassword, err = loadDemo(ctx, rt); err != nil {
+		if signIn, err = loadDemo(ctx, rt); err != nil {
 			return err
 		}
 	}
@@ -102,7 +134,7 @@ func runServe(ctx context.Context, args []string, io cli.Stdio) error {
 	drainer := server.NewDrainer(app)
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
-	printReady(io, rt, "http://"+displayHost(ln.Addr()), time.Since(started), f.loadDemo, adminPassword)
+	printReady(io, rt, "http://"+displayHost(ln.Addr()), time.Since(started), f.loadDemo, signIn)
 
 	select {
 	case err := <-served:
@@ -121,7 +153,7 @@ func runServe(ctx context.Context, args []string, io cli.Stdio) error {
 // when a request does.
 const shutdownGrace = 10 * time.Second
 
-// loadDemo loads the demo (once) and returns the demo admin's password to show.
+// loadDemo loads the demo (once) and returns how to sign in as the demo admin.
 func loadDemo(ctx context.Context, rt *cli.Runtime) (string, error) {
 	res, err := demo.Load(ctx, rt.Svc)
 	if err != nil {
@@ -133,19 +165,17 @@ func loadDemo(ctx context.Context, rt *cli.Runtime) (string, error) {
 	for _, s := range res.Skipped {
 		rt.Log.Warn("demo data skipped", "what", s)
 	}
-	return demoPassword(rt, res.AdminPassword), nil
+	return demoSignIn(rt, res.AdminPassword), nil
 }
 
 // printReady says where the service answers and, with the demo, how to sign in.
-func printReady(io cli.Stdio, rt *cli.Runtime, url string, took time.Duration, withDemo bool, adminPassword string) {
+func printReady(io cli.Stdio, rt *cli.Runtime, url string, took time.Duration, withDemo bool, signIn string) {
 	fmt.Fprintf(io.Out, "Cartera %s is ready at %s (started in %s)\n", version(), url, took.Round(time.Millisecond))
 	if dir := rt.ClusterDir(); dir != "" {
 		fmt.Fprintf(io.Out, "  Database: private PostgreSQL cluster in %s\n", dir)
 	}
 	if withDemo {
-		if adminPassword != "" {
-			fmt.Fprintf(io.Out, "  Sign in:  %s  password %s\n", demo.AdminEmail, adminPassword)
-		}
+		fmt.Fprintf(io.Out, "  Sign in:  %s  %s\n", demo.AdminEmail, signIn)
 		fmt.Fprintf(io.Out, "  API:      TOKEN=$(%s token create --email %s --name my-token)\n", cli.SelfCommand(), demo.AdminEmail)
 		fmt.Fprintf(io.Out, "            curl -H \"Authorization: Bearer $TOKEN\" %s/api/v1/partners\n", url)
 	}
@@ -178,24 +208,40 @@ func demoWanted(mode string, embedded bool) (bool, error) {
 	return false, fmt.Errorf("--demo %q: use auto, true or false", mode)
 }
 
-// demoPassword returns the demo admin's password: the one just generated (saved
-// beside the embedded cluster for later starts), or the one saved earlier.
-func demoPassword(rt *cli.Runtime, generated string) string {
+// demoSignIn says how to sign in as the demo admin. The password is shown on the
+// start that generated it only (terminal output is often kept: scrollback, logs, a
+// shared screen); it is saved beside an embedded cluster, readable by its owner only,
+// and later starts say where.
+func demoSignIn(rt *cli.Runtime, generated string) string {
+	path := saveDemoPassword(rt, generated)
+	switch {
+	case generated != "":
+		return "password " + generated + " (shown this once)"
+	case path != "":
+		return "password in " + path
+	}
+	return "with the password shown when the demo was loaded"
+}
+
+// saveDemoPassword keeps a just generated demo admin password beside the embedded
+// cluster and returns the file's path; "" without an embedded cluster, or when the
+// file is neither written now nor there from before.
+func saveDemoPassword(rt *cli.Runtime, generated string) string {
 	if rt.ClusterDir() == "" {
-		return generated
+		return ""
 	}
 	path := filepath.Join(rt.ClusterDir(), demoCredentialsFile)
 	if generated != "" {
 		if err := os.WriteFile(path, []byte(generated+"\n"), 0o600); err != nil {
 			rt.Log.Warn("could not save the demo admin password", "path", path, "error", err)
+			return ""
 		}
-		return generated
+		return path
 	}
-	saved, err := os.ReadFile(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		return ""
 	}
-	return strings.TrimSpace(string(saved))
+	return path
 }
 
 // displayHost is the address to print: localhost for a wildcard listener.

@@ -45,6 +45,16 @@ const (
 	Create Action = "create"
 	Update Action = "update"
 	Delete Action = "delete"
+	// SignIn, SignInFailed, SignInThrottled and SignOut are a browser's sign-ins: not
+	// writes to an entity, but who came in, who tried and was refused, and who left.
+	SignIn          Action = "sign_in"
+	SignInFailed    Action = "sign_in_failed"
+	SignInThrottled Action = "sign_in_throttled"
+	SignOut         Action = "sign_out"
+	// PasswordChange is a user choosing their password; PasswordReset an admin giving
+	// them a one-time one.
+	PasswordChange Action = "password_change"
+	PasswordReset  Action = "password_reset"
 )
 
 // Entry is one recorded write.

@@ -46,18 +46,18 @@ func (r Role) Allows(required Role) bool {
 	return roleRank[r] >= roleRank[required] && roleRank[r] > 0 && roleRank[required] > 0
 }
 
-// MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 10
-
 // User is an account. The password hash never leaves this package.
 type User struct {
-	ID        int64     `db:"id" json:"id"`
-	Email     string    `db:"email" json:"email"`
-	Name      string    `db:"name" json:"name"`
-	Role      Role      `db:"role" json:"role"`
-	Active    bool      `db:"active" json:"active"`
-	CreatedAt time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt time.Time `db:"updated_at" json:"updated_at"`
+	ID     int64  `db:"id" json:"id"`
+	Email  string `db:"email" json:"email"`
+	Name   string `db:"name" json:"name"`
+	Role   Role   `db:"role" json:"role"`
+	Active bool   `db:"active" json:"active"`
+	// MustChangePassword is set while the password is a one-time one that an admin
+	// knows (an invitation's or a reset's): the next sign-in reaches only the account page.
+	MustChangePassword bool      `db:"must_change_password" json:"must_change_password"`
+	CreatedAt          time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt          time.Time `db:"updated_at" json:"updated_at"`
 }
 
 // NewUser is what it takes to create an account.
@@ -66,6 +66,9 @@ type NewUser struct {
 	Name     string
 	Role     Role
 	Password string
+	// OneTime marks a password someone other than the account's holder chose or saw
+	// (an admin's invitation): it must be changed at the first sign-in.
+	OneTime bool
 }
 
 // Service manages users and tokens.
@@ -75,11 +78,17 @@ type Service struct {
 	// bcryptCost is the bcrypt work factor: the library default, about 50 ms a hash here.
 	bcryptCost int
 	tokens     authCache // verified tokens, while WatchAuthChanges listens
-	q          struct {
+	// sessionIdle and sessionMax end a browser session: after that long without a
+	// request, and that long after sign-in whatever happens (SetSessionLimits).
+	sessionIdle, sessionMax time.Duration
+	q                       struct {
 		InsertUser   *sqlx.Stmt `query:"insert-user"`
 		ByEmail      *sqlx.Stmt `query:"get-user-by-email"`
 		ForUpdate    *sqlx.Stmt `query:"get-user-for-update"`
 		PasswordHash *sqlx.Stmt `query:"get-password-hash"`
+		HashForUpd   *sqlx.Stmt `query:"get-password-hash-for-update"`
+		SetPassword  *sqlx.Stmt `query:"set-password"`
+		DeleteOthers *sqlx.Stmt `query:"delete-other-sessions"`
 		UpdateUser   *sqlx.Stmt `query:"update-user"`
 		ListUsers    *sqlx.Stmt `query:"list-users"`
 		CountUsers   *sqlx.Stmt `query:"count-users"`
@@ -108,7 +117,7 @@ var constraints = map[string]db.Constraint{
 
 // NewService prepares the user queries.
 func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log) (*Service, error) {
-	s := &Service{conn: conn, audit: log, bcryptCost: bcrypt.DefaultCost}
+	s := &Service{conn: conn, audit: log, bcryptCost: bcrypt.DefaultCost, sessionIdle: DefaultSessionIdle, sessionMax: DefaultSessionMax}
 	if err := db.PrepareQueries(ctx, conn, "user.sql", &s.q); err != nil {
 		return nil, err
 	}
@@ -125,10 +134,8 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewUser) (Us
 	if roleRank[in.Role] == 0 {
 		bad.Add("role", "must be one of admin, manager, viewer")
 	}
-	if len([]rune(in.Password)) < MinPasswordLength {
-		bad.Add("password", "must be at least %d characters", MinPasswordLength)
-	} else if len(in.Password) > 72 {
-		bad.Add("password", "must be at most 72 bytes") // bcrypt ignores the rest
+	if problem := passwordProblem(in.Password, email); problem != "" {
+		bad.Add("password", "%s", problem)
 	}
 	if len([]rune(in.Name)) > 200 {
 		bad.Add("name", "must be at most 200 characters")
@@ -142,7 +149,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewUser) (Us
 	}
 	var u User
 	err = db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-		if err := tx.StmtxContext(ctx, s.q.InsertUser).GetContext(ctx, &u, email, strings.TrimSpace(in.Name), in.Role, string(hash)); err != nil {
+		if err := tx.StmtxContext(ctx, s.q.InsertUser).GetContext(ctx, &u, email, strings.TrimSpace(in.Name), in.Role, string(hash), in.OneTime); err != nil {
 			return db.TranslateError(err, constraints)
 		}
 		return s.audit.Record(ctx, tx, actor, audit.Create, "user", u.ID, nil, u)

@@ -154,7 +154,7 @@ func TestCreate(t *testing.T) {
 	ctx := context.Background()
 	s, conn := newService(t)
 
-	ok := NewUser{Email: "ana@example.org", Name: " Ana Quispe ", Role: Manager, Password: "0123456789"}
+	ok := NewUser{Email: "ana@example.org", Name: " Ana Quispe ", Role: Manager, Password: "lima-cusco-puno"}
 	u, err := s.Create(ctx, system, ok)
 	if err != nil {
 		t.Fatalf("Create: %v", err)
@@ -190,7 +190,8 @@ func TestCreate(t *testing.T) {
 		!strings.Contains(string(e.After), `"ana@example.org"`) {
 		t.Errorf("audit entry = %+v / %s", e, e.After)
 	}
-	if strings.Contains(string(e.After), "password") || strings.Contains(string(e.After), hash) {
+	// Not "password" alone: the entry shows must_change_password (issue 17, item 3).
+	if strings.Contains(string(e.After), "password_hash") || strings.Contains(string(e.After), hash) || strings.Contains(string(e.After), ok.Password) {
 		t.Errorf("audit entry shows the password hash: %s", e.After)
 	}
 
@@ -199,17 +200,24 @@ func TestCreate(t *testing.T) {
 		in     NewUser
 		fields []string
 	}{
-		{"empty email", NewUser{Email: "", Role: Viewer, Password: "0123456789"}, []string{"email"}},
-		{"no at sign", NewUser{Email: "ana.example.org", Role: Viewer, Password: "0123456789"}, []string{"email"}},
-		{"display name form", NewUser{Email: "Ana <ana2@example.org>", Role: Viewer, Password: "0123456789"}, []string{"email"}},
-		{"two addresses", NewUser{Email: "a@example.org, b@example.org", Role: Viewer, Password: "0123456789"}, []string{"email"}},
-		{"too long email", NewUser{Email: strings.Repeat("a", 250) + "@example.org", Role: Viewer, Password: "0123456789"}, []string{"email"}},
-		{"short password", NewUser{Email: "b@example.org", Role: Viewer, Password: "123456789"}, []string{"password"}},
-		{"short password in characters, long in bytes", NewUser{Email: "b@example.org", Role: Viewer, Password: "ñññññññññ"}, []string{"password"}},
+		{"empty email", NewUser{Email: "", Role: Viewer, Password: "lima-cusco-puno"}, []string{"email"}},
+		{"no at sign", NewUser{Email: "ana.example.org", Role: Viewer, Password: "lima-cusco-puno"}, []string{"email"}},
+		{"display name form", NewUser{Email: "Ana <ana2@example.org>", Role: Viewer, Password: "lima-cusco-puno"}, []string{"email"}},
+		{"two addresses", NewUser{Email: "a@example.org, b@example.org", Role: Viewer, Password: "lima-cusco-puno"}, []string{"email"}},
+		{"too long email", NewUser{Email: strings.Repeat("a", 250) + "@example.org", Role: Viewer, Password: "lima-cusco-puno"}, []string{"email"}},
+		// Issue 17, item 3: at least 12 characters (it was 10), not a common password,
+		// not one character repeated, not the email.
+		{"short password", NewUser{Email: "b@example.org", Role: Viewer, Password: "lima-cusco!"}, []string{"password"}},
+		{"ten characters, once enough", NewUser{Email: "b@example.org", Role: Viewer, Password: "0123456789"}, []string{"password"}},
+		{"short password in characters, long in bytes", NewUser{Email: "b@example.org", Role: Viewer, Password: "ñññññññññtu"}, []string{"password"}},
+		{"one character repeated", NewUser{Email: "b@example.org", Role: Viewer, Password: "aaaaaaaaaaaa"}, []string{"password"}},
+		{"common password", NewUser{Email: "b@example.org", Role: Viewer, Password: "1qaz2wsx3edc"}, []string{"password"}},
+		{"common password in another case", NewUser{Email: "b@example.org", Role: Viewer, Password: "QAZWSXEDCRFV"}, []string{"password"}},
+		{"the email", NewUser{Email: "bea.quispe@example.org", Role: Viewer, Password: "Bea.Quispe@example.org"}, []string{"password"}},
 		{"password over 72 bytes", NewUser{Email: "b@example.org", Role: Viewer, Password: strings.Repeat("x", 73)}, []string{"password"}},
-		{"bad role", NewUser{Email: "b@example.org", Role: "root", Password: "0123456789"}, []string{"role"}},
-		{"empty role", NewUser{Email: "b@example.org", Password: "0123456789"}, []string{"role"}},
-		{"long name", NewUser{Email: "b@example.org", Name: strings.Repeat("n", 201), Role: Viewer, Password: "0123456789"}, []string{"name"}},
+		{"bad role", NewUser{Email: "b@example.org", Role: "root", Password: "lima-cusco-puno"}, []string{"role"}},
+		{"empty role", NewUser{Email: "b@example.org", Password: "lima-cusco-puno"}, []string{"role"}},
+		{"long name", NewUser{Email: "b@example.org", Name: strings.Repeat("n", 201), Role: Viewer, Password: "lima-cusco-puno"}, []string{"name"}},
 		{"everything wrong at once", NewUser{Email: "nope", Role: "boss", Password: "short"}, []string{"email", "password", "role"}},
 	}
 	for _, tt := range bad {
@@ -220,7 +228,7 @@ func TestCreate(t *testing.T) {
 	}
 
 	t.Run("duplicate email in another letter case", func(t *testing.T) {
-		_, err := s.Create(ctx, system, NewUser{Email: "ANA@Example.org", Role: Viewer, Password: "0123456789"})
+		_, err := s.Create(ctx, system, NewUser{Email: "ANA@Example.org", Role: Viewer, Password: "lima-cusco-puno"})
 		wantFields(t, err, apperr.KindConflict, "email")
 	})
 
@@ -235,7 +243,7 @@ func TestCreate(t *testing.T) {
 
 	t.Run("the user and its audit entry are one transaction", func(t *testing.T) {
 		// An actor without a name makes the audit write fail: the user must not stay.
-		_, err := s.Create(ctx, audit.Actor{}, NewUser{Email: "ghost@example.org", Role: Viewer, Password: "0123456789"})
+		_, err := s.Create(ctx, audit.Actor{}, NewUser{Email: "ghost@example.org", Role: Viewer, Password: "lima-cusco-puno"})
 		if err == nil {
 			t.Fatal("Create with no actor succeeded")
 		}
@@ -616,7 +624,7 @@ func TestEveryWriteAudited(t *testing.T) {
 		action string
 	}{
 		{"create user", func() (err error) {
-			u, err = s.Create(ctx, system, NewUser{Email: "a@example.org", Role: Viewer, Password: "0123456789"})
+			u, err = s.Create(ctx, system, NewUser{Email: "a@example.org", Role: Viewer, Password: "lima-cusco-puno"})
 			return err
 		}, "user", "create"},
 		{"update user", func() error {

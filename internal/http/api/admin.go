@@ -42,12 +42,58 @@ func (h *handlers) createUser(c *fiber.Ctx) error {
 		return err
 	}
 	in.Role = user.Role(strings.ToLower(role))
+	// The admin knows the password, given or generated: it is one-time either way.
+	in.OneTime = true
+	var generated string
+	if in.Password == "" {
+		if generated, err = user.NewOneTimePassword(); err != nil {
+			return err
+		}
+		in.Password = generated
+	}
 	u, err := h.users.Create(c.UserContext(), actor(c), in)
 	if err != nil {
 		return err
 	}
 	c.Location("/api/v1/users/" + strconv.FormatInt(u.ID, 10))
-	return c.Status(http.StatusCreated).JSON(toUserJSON(u))
+	return c.Status(http.StatusCreated).JSON(newUserJSON{toUserJSON(u), generated})
+}
+
+// resetPassword gives the user a new one-time password, in this answer only; the
+// user's sessions end. API tokens are not sessions: theirs keep working.
+func (h *handlers) resetPassword(c *fiber.Ctx) error {
+	id, err := edge.PathID(c, "user")
+	if err != nil {
+		return err
+	}
+	if id == principal(c).UserID {
+		return apperr.Conflict("id", "change your own password with POST /api/v1/me/password")
+	}
+	u, password, err := h.users.ResetPassword(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newUserJSON{toUserJSON(u), password})
+}
+
+// changeMyPassword sets the caller's password, given the current one. The API
+// authenticates by token, not by session: every browser session of the user ends.
+func (h *handlers) changeMyPassword(c *fiber.Ctx) error {
+	o, err := decodeObject(c)
+	if err != nil {
+		return err
+	}
+	var current, next string
+	o.require("current_password", "new_password")
+	o.text("current_password", &current)
+	o.text("new_password", &next)
+	if err := o.done(); err != nil {
+		return err
+	}
+	if err := h.users.ChangePassword(c.UserContext(), actor(c), principal(c).UserID, 0, current, next); err != nil {
+		return err
+	}
+	return c.SendStatus(http.StatusNoContent)
 }
 
 func (h *handlers) patchUser(c *fiber.Ctx) error {

@@ -341,11 +341,14 @@ func schemas() map[string]schema {
 				"ignored_columns": nullable(arrayOf(str(""))), "dry_run": boolean("")}),
 		"Rate": closed([]string{"date", "currency", "rate"}, map[string]schema{"date": dateSchema(""), "currency": str(""),
 			"rate": decimalSchema("units of the currency per US dollar")}),
-		"User": closed([]string{"id", "email", "name", "role", "active", "created_at", "updated_at"}, map[string]schema{
-			"id": integer(""), "email": str(""), "name": str(""), "role": enum("", "admin", "manager", "viewer"), "active": boolean(""),
-			"created_at": timestamp(), "updated_at": timestamp()}),
-		"UserInput": closed([]string{"email", "role", "password"}, map[string]schema{"email": str(""), "name": str(""),
-			"role": enum("", "admin", "manager", "viewer"), "password": str("at least 12 characters")}),
+		"User": closed([]string{"id", "email", "name", "role", "active", "must_change_password", "created_at", "updated_at"}, userProps()),
+		"UserCreated": closed([]string{"id", "email", "name", "role", "active", "must_change_password", "created_at", "updated_at"},
+			withOneTimePassword(userProps())),
+		"UserInput": closed([]string{"email", "role"}, map[string]schema{"email": str(""), "name": str(""),
+			"role":     enum("", "admin", "manager", "viewer"),
+			"password": str("optional: at least 12 characters, not a common password nor the email. The admin knows it, so it is one-time either way; without it Cartera generates one, returned once as one_time_password")}),
+		"PasswordChange": closed([]string{"current_password", "new_password"}, map[string]schema{
+			"current_password": str(""), "new_password": str("at least 12 characters, not a common password nor the email")}),
 		"UserPatch": closed(nil, map[string]schema{"name": str(""), "role": enum("", "admin", "manager", "viewer"), "active": boolean("")}),
 		"Token":     closed([]string{"id", "user_id", "user_email", "name", "prefix", "created_at", "last_used_at", "revoked_at"}, tokenProps()),
 		"TokenCreated": closed([]string{"id", "user_id", "user_email", "name", "prefix", "created_at", "token"},
@@ -356,6 +359,18 @@ func schemas() map[string]schema {
 				"before": withDesc(schema{}, "the entity before the change (null for a creation)"),
 				"after":  withDesc(schema{}, "the entity after the change (null for a deletion)")}),
 	}
+}
+
+func userProps() map[string]schema {
+	return map[string]schema{
+		"id": integer(""), "email": str(""), "name": str(""), "role": enum("", "admin", "manager", "viewer"), "active": boolean(""),
+		"must_change_password": boolean("the password is a one-time one: the next sign-in must choose another"),
+		"created_at":           timestamp(), "updated_at": timestamp()}
+}
+
+func withOneTimePassword(props map[string]schema) map[string]schema {
+	props["one_time_password"] = str("the one-time password Cartera generated, shown in this answer only")
+	return props
 }
 
 func tokenProps() map[string]schema {
@@ -425,6 +440,7 @@ func operations() []operation {
 func ledgerOperations() []operation {
 	return []operation{
 		{method: "GET", path: "/me", summary: "Who the token acts as", role: "viewer", status: 200, response: "Me"},
+		{method: "POST", path: "/me/password", summary: "Change your own password (ends your browser sessions; 422 names current_password or new_password)", role: "viewer", body: "PasswordChange", status: 204},
 		{method: "GET", path: "/partners", summary: "List partners, by name", role: "viewer",
 			query: []param{q("country", "ISO code", str("")), q("q", "part of the name or region", str(""))}, status: 200, response: "items:Partner"},
 		{method: "POST", path: "/partners", summary: "Create a partner", role: "manager", body: "PartnerInput", status: 201, response: "Partner"},
@@ -502,7 +518,8 @@ func reportingOperations() []operation {
 			query: []param{q("currency", "", str("")), q("from", "", dateSchema("")), q("to", "", dateSchema(""))}, status: 200, response: "items:Rate"},
 		{method: "PUT", path: "/fx-rates", summary: "Store FX rates, all or none: none dated after today, each currency once per date", role: "manager", body: "RatesInput", status: 200, response: "Stored"},
 		{method: "GET", path: "/users", summary: "List users", role: "admin", status: 200, response: "items:User"},
-		{method: "POST", path: "/users", summary: "Create a user", role: "admin", body: "UserInput", status: 201, response: "User"},
+		{method: "POST", path: "/users", summary: "Create a user, with a one-time password", role: "admin", body: "UserInput", status: 201, response: "UserCreated"},
+		{method: "POST", path: "/users/{id}/password-reset", summary: "Give a user a new one-time password (in this response only) and end their sessions; not your own", role: "admin", status: 200, response: "UserCreated"},
 		{method: "PATCH", path: "/users/{id}", summary: "Change a user (active: false shuts its tokens out)", role: "admin", body: "UserPatch", status: 200, response: "User"},
 		{method: "GET", path: "/tokens", summary: "List API tokens", role: "admin", query: []param{q("user_id", "", integer(""))}, status: 200, response: "items:Token"},
 		{method: "POST", path: "/tokens", summary: "Issue an API token (the secret is in this response only)", role: "admin", body: "TokenInput", status: 201, response: "TokenCreated"},

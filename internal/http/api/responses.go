@@ -16,17 +16,26 @@ import (
 // structs' tags, so a domain field added or renamed does not change the API.
 
 type userJSON struct {
-	ID        int64     `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Role      user.Role `json:"role"`
-	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID     int64     `json:"id"`
+	Email  string    `json:"email"`
+	Name   string    `json:"name"`
+	Role   user.Role `json:"role"`
+	Active bool      `json:"active"`
+	// MustChangePassword: the password is a one-time one an admin knows.
+	MustChangePassword bool      `json:"must_change_password"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 func toUserJSON(u user.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Active: u.Active, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Active: u.Active, MustChangePassword: u.MustChangePassword, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+// newUserJSON is a user just created or reset, with the one-time password Cartera
+// generated: this answer is the only time it is shown.
+type newUserJSON struct {
+	userJSON
+	OneTimePassword string `json:"one_time_password,omitempty"`
 }
 
 type tokenJSON struct {

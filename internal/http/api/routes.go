@@ -50,6 +50,7 @@ func Register(app *fiber.App, d Deps) {
 
 	v1 := app.Group("/api/v1", authenticate(d.Users), authorizeWrites)
 	v1.Get("/me", h.me)
+	v1.Post(strings.TrimPrefix(myPasswordPath, "/api/v1"), h.changeMyPassword) // every role: see authorizeWrites
 
 	v1.Get("/partners", h.listPartners)
 	v1.Post("/partners", h.createPartner)
@@ -112,6 +113,7 @@ func Register(app *fiber.App, d Deps) {
 	v1.Get("/users", admin, h.listUsers)
 	v1.Post("/users", admin, h.createUser)
 	v1.Patch("/users/:id", admin, h.patchUser)
+	v1.Post("/users/:id/password-reset", admin, h.resetPassword)
 	v1.Get("/tokens", admin, h.listTokens)
 	v1.Post("/tokens", admin, h.createToken)
 	v1.Delete("/tokens/:id", admin, h.revokeToken)

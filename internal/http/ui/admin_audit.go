@@ -185,5 +185,8 @@ func indentJSON(j audit.JSON) string {
 	return buf.String()
 }
 
+// ActionLabel is the action as words: "sign in failed" for sign_in_failed.
+func (e auditEntry) ActionLabel() string { return strings.ReplaceAll(string(e.Action), "_", " ") }
+
 // When is the time the entry was written, to the second, in UTC as stored.
 func (e auditEntry) When() string { return e.At.UTC().Format("2006-01-02 15:04:05") + " UTC" }

@@ -4,8 +4,6 @@ import (
 	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/user"
-	"crypto/rand"
-	"encoding/base32"
 	"fmt"
 	"strings"
 
@@ -29,11 +27,13 @@ type usersPage struct {
 	Users  []user.User
 	Roles  []Option
 	SelfID int64
-	// Invited is the account just created and Password its initial password. There is
-	// no mail server to send it and only its hash is stored, so this page is the one
-	// time anyone sees it.
+	// Invited is the account just created (or whose password was just reset, when
+	// Reset) and Password its one-time password. There is no mail server to send it and
+	// only its hash is stored, so this page is the one time anyone sees it; its holder
+	// must choose their own at the first sign-in.
 	Invited  *user.User
 	Password string
+	Reset    bool
 }
 
 func (h *handlers) usersData(c *fiber.Ctx) (usersPage, error) {
@@ -52,18 +52,19 @@ func (h *handlers) listUsers(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, "admin_users", p)
 }
 
-// inviteUser creates an account with a random initial password, shown once on the
+// inviteUser creates an account with a random one-time password, shown once on the
 // page this POST answers with (not in a flash, which is stored with the session, and
 // not after a redirect, which a reload would show again). A generated password is
-// never a weak or reused one, and no admin has to invent and type it.
+// never a weak or reused one, and no admin has to invent and type it; since the admin
+// sees it, the user must change it at the first sign-in.
 func (h *handlers) inviteUser(c *fiber.Ctx) error {
 	p := h.page(c, "Users", "admin")
 	p.Form = formValues(c)
-	password, err := newPassword()
+	password, err := user.NewOneTimePassword()
 	if err != nil {
 		return err
 	}
-	in := user.NewUser{Email: p.Form["email"], Name: p.Form["name"], Role: user.Role(strings.ToLower(strings.TrimSpace(p.Form["role"]))), Password: password}
+	in := user.NewUser{Email: p.Form["email"], Name: p.Form["name"], Role: user.Role(strings.ToLower(strings.TrimSpace(p.Form["role"]))), Password: password, OneTime: true}
 	created, err := h.Users.Create(c.UserContext(), h.actor(c), in)
 	data, lerr := h.usersData(c)
 	if lerr != nil {
@@ -79,15 +80,29 @@ func (h *handlers) inviteUser(c *fiber.Ctx) error {
 	return h.render(c, fiber.StatusOK, "admin_users", p)
 }
 
-// newPassword returns 100 random bits as four groups of five letters and digits:
-// easy to read out or copy, and well under bcrypt's 72 bytes.
-func newPassword() (string, error) {
-	b := make([]byte, 13)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("generate password: %w", err)
+// resetPassword gives a user a new one-time password, shown once like an
+// invitation's; their sessions end. Admins change their own on the account page.
+func (h *handlers) resetPassword(c *fiber.Ctx) error {
+	id, err := edge.PathID(c, "user")
+	if err != nil {
+		return err
 	}
-	s := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))[:20]
-	return s[:5] + "-" + s[5:10] + "-" + s[10:15] + "-" + s[15:], nil
+	if id == session(c).UserID {
+		return h.redirect(c, accountPath, "Change your own password here, with your current one.")
+	}
+	u, password, err := h.Users.ResetPassword(c.UserContext(), h.actor(c), id)
+	if err != nil {
+		return err
+	}
+	p := h.page(c, "Users", "admin")
+	p.Form["role"] = string(user.Viewer)
+	data, err := h.usersData(c)
+	if err != nil {
+		return err
+	}
+	data.Invited, data.Password, data.Reset = &u, password, true
+	p.Data = data
+	return h.render(c, fiber.StatusOK, "admin_users", p)
 }
 
 // userField names a field of one user's row, so its message shows beside that row.

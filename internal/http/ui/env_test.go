@@ -19,6 +19,7 @@ import (
 	"cartera/internal/demo"
 	"cartera/internal/http/api"
 	"cartera/internal/http/server"
+	"cartera/internal/platform/civil"
 	"cartera/internal/platform/pgtest"
 	"cartera/internal/user"
 )
@@ -37,9 +38,15 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvAt(t, nil)
+}
+
+// newEnvAt is newEnv reading the time from clock (nil: the system's).
+func newEnvAt(t testing.TB, clock civil.Clock) *env {
+	t.Helper()
 	ctx := context.Background()
 	conn := pgtest.New(t)
-	deps, err := app.New(ctx, conn, nil)
+	deps, err := app.New(ctx, conn, clock)
 	if err != nil {
 		t.Fatal(err)
 	}

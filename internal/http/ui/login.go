@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -52,12 +53,6 @@ func (h *handlers) login(c *fiber.Ctx) error {
 		p.Problem = "The sign-in form had expired. Please try again."
 		return h.renderLogin(c, fiber.StatusForbidden, p)
 	}
-	ip := clientAddress(c)
-	if wait := h.limiter.Blocked(ip, email); wait > 0 {
-		p.Problem = fmt.Sprintf("Too many failed sign-in attempts. Please wait %d minutes and try again.", int(math.Ceil(wait.Minutes())))
-		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(math.Ceil(wait.Seconds()))))
-		return h.renderLogin(c, fiber.StatusTooManyRequests, p)
-	}
 	if email == "" {
 		p.Errors["email"] = "enter your email address"
 	}
@@ -68,30 +63,44 @@ func (h *handlers) login(c *fiber.Ctx) error {
 	if len(p.Errors) > 0 {
 		return h.renderLogin(c, fiber.StatusUnprocessableEntity, p)
 	}
-	u, err := h.Users.CheckPassword(c.UserContext(), email, password)
+	old := c.Cookies(sessionCookie)
+	u, secret, err := h.Users.SignIn(c.UserContext(), h.limiter, user.SignInAttempt{Email: email, Password: password, Address: clientAddress(c)})
+	if throttled := (*user.ThrottledError)(nil); errors.As(err, &throttled) {
+		p.Problem = "Too many failed sign-in attempts. Please wait " + waitText(throttled.Wait) + " and try again."
+		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(math.Ceil(throttled.Wait.Seconds()))))
+		return h.renderLogin(c, fiber.StatusTooManyRequests, p)
+	}
 	if apperr.IsKind(err, apperr.KindUnauthenticated) {
-		h.limiter.Failed(ip, email)
 		p.Problem = "Wrong email or password."
 		return h.renderLogin(c, fiber.StatusUnauthorized, p)
 	}
 	if err != nil {
 		return err
 	}
-	h.limiter.Succeeded(email)
 	// A new session on every sign-in; the one the browser had, if any, ends.
-	if old := c.Cookies(sessionCookie); old != "" {
+	if old != "" {
 		if err := h.Users.EndSession(c.UserContext(), old); err != nil {
 			return err
 		}
 	}
-	secret, err := h.Users.StartSession(c.UserContext(), u.ID)
-	if err != nil {
-		return err
-	}
-	h.setSessionCookie(c, secret, int(user.SessionLifetime/time.Second))
+	h.setSessionCookie(c, secret, int(h.Users.SessionMax()/time.Second))
 	// The sign-in form's token is spent: expire its cookie (on its own path).
 	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Path: "/login", MaxAge: -1, Expires: time.Unix(0, 0), HTTPOnly: true, SameSite: "Lax", Secure: h.secure(c)})
+	if u.MustChangePassword {
+		return c.Redirect(accountPath, fiber.StatusSeeOther)
+	}
 	return c.Redirect(p.Form["next"], fiber.StatusSeeOther)
+}
+
+// waitText is a wait as a person reads it: seconds up to a minute and a half, then minutes.
+func waitText(d time.Duration) string {
+	if s := int(math.Ceil(d.Seconds())); s <= 90 {
+		if s == 1 {
+			return "1 second"
+		}
+		return fmt.Sprintf("%d seconds", s)
+	}
+	return fmt.Sprintf("%d minutes", int(math.Ceil(d.Minutes())))
 }
 
 func (h *handlers) logout(c *fiber.Ctx) error {

@@ -73,6 +73,9 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	admin := edge.RequireRole(user.Admin, principal)
 	pages.Get("/", h.dashboard)
 
+	pages.Get(accountPath, h.accountPage)
+	pages.Post(accountPath+"/password", h.changePassword)
+
 	pages.Get("/partners", h.listPartners)
 	pages.Get("/partners/new", write, h.newPartnerForm)
 	pages.Post("/partners/new", write, h.createPartner)
@@ -120,6 +123,7 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.Get("/admin/users", admin, h.listUsers)
 	pages.Post("/admin/users", admin, h.inviteUser)
 	pages.Post("/admin/users/:id", admin, h.updateUser)
+	pages.Post("/admin/users/:id/password-reset", admin, h.resetPassword)
 	pages.Get("/admin/tokens", admin, h.listTokens)
 	pages.Post("/admin/tokens", admin, h.createToken)
 	pages.Post("/admin/tokens/:id/revoke", admin, h.revokeToken)
@@ -277,6 +281,11 @@ func (h *handlers) signedIn(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(sessionKey, &s)
+	// A one-time password (an invitation's, a reset's) is known to an admin: until the
+	// user chooses their own, their session reaches only the account page.
+	if s.MustChangePassword && c.Path() != accountPath && c.Path() != accountPath+"/password" {
+		return h.redirect(c, accountPath, mustChangeMessage)
+	}
 	return c.Next()
 }
 

@@ -1,0 +1,49 @@
+package ui
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+// The account page: who you are, and a form to change your password.
+
+const (
+	accountPath       = "/account"
+	mustChangeMessage = "Please choose your own password to continue: the one you signed in with was a one-time password."
+)
+
+func (h *handlers) accountPage(c *fiber.Ctx) error {
+	p := h.page(c, "Your account", "account")
+	if session(c).MustChangePassword && p.Flash == "" {
+		p.Flash = mustChangeMessage
+	}
+	return h.render(c, fiber.StatusOK, "account", p)
+}
+
+// changePassword takes the current password, the new one and its repeat. Success
+// ends the user's other sessions (this one goes on) and, for a one-time password,
+// opens the other pages again. The passwords are never shown back in the form.
+func (h *handlers) changePassword(c *fiber.Ctx) error {
+	p := h.page(c, "Your account", "account")
+	s := session(c)
+	current, next, repeat := c.FormValue("current_password"), c.FormValue("new_password"), c.FormValue("repeat_password")
+	switch {
+	case current == "":
+		p.Errors["current_password"] = "enter your current password"
+	case next == "":
+		p.Errors["new_password"] = "enter a new password"
+	case repeat != next:
+		p.Errors["repeat_password"] = "does not match the new password"
+	}
+	if len(p.Errors) > 0 {
+		p.Problem = "Please correct the fields marked below; your password is unchanged."
+		return h.render(c, fiber.StatusUnprocessableEntity, "account", p)
+	}
+	if err := h.Users.ChangePassword(c.UserContext(), h.actor(c), s.UserID, s.ID, current, next); err != nil {
+		return h.formFailed(c, "account", p, err)
+	}
+	to := accountPath
+	if s.MustChangePassword {
+		to = "/"
+	}
+	return h.redirect(c, to, "Your password is changed. Your other sessions, if any, have ended.")
+}
