@@ -114,9 +114,9 @@ type runningServer struct {
 
 var readyLine = regexp.MustCompile(`is ready at (http://\S+)`)
 
-func startServer(t testing.TB, data string) *runningServer {
+func startServer(t testing.TB, data string, extra ...string) *runningServer {
 	t.Helper()
-	cmd := cartera([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", data})
+	cmd := cartera([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", data}, extra...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

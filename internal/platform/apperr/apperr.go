@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -22,6 +23,9 @@ const (
 	KindUnauthenticated
 	// KindForbidden means the credentials are valid but do not allow the action.
 	KindForbidden
+	// KindBusy means the server is doing as much of this work as it allows at once:
+	// the same request may succeed after RetryAfter.
+	KindBusy
 )
 
 // FieldError names one input field and what is wrong with it. For a file (an
@@ -39,6 +43,8 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Fields  []FieldError
+	// RetryAfter is, for KindBusy, when to try again (an HTTP Retry-After header).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -85,6 +91,12 @@ func Forbidden(message string) *Error {
 	return &Error{Kind: KindForbidden, Message: message}
 }
 
+// Busy returns the error of work refused because as much of it as allowed is under
+// way; retryAfter says when to try again.
+func Busy(message string, retryAfter time.Duration) *Error {
+	return &Error{Kind: KindBusy, Message: message, RetryAfter: retryAfter}
+}
+
 // As returns the *Error inside err, if any.
 func As(err error) (*Error, bool) {
 	var e *Error
@@ -129,6 +141,8 @@ func (k Kind) HTTPStatus() int {
 		return 401
 	case KindForbidden:
 		return 403
+	case KindBusy:
+		return 429
 	}
 	return 0
 }
