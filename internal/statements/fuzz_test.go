@@ -2,6 +2,7 @@ package statements
 
 import (
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"cartera/internal/platform/apperr"
@@ -20,7 +21,15 @@ var fuzzLimits = limits{rows: 50, columns: 20, cells: 400, cellBytes: 200, textB
 func FuzzReadTable(f *testing.F) {
 	f.Add([]byte("partner,period_end,months,currency\nImpro,2024-06-30,6,USD\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		table, err := readAny(data, fuzzLimits)
+		done := make(chan struct{}, 1)
+		var table *Table
+		var err error
+		go func() { table, err = readAny(data, fuzzLimits); done <- struct{}{} }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("reading %d bytes takes more than 10 s", len(data))
+		}
 		if err != nil {
 			e, ok := apperr.As(err)
 			if !ok || e.Kind != apperr.KindInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "file" {

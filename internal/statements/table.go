@@ -99,6 +99,13 @@ func unpanicked(size int, read func() (*Table, error)) (t *Table, err error) {
 // streams the sheet's XML (from a temporary file beyond xmlInMemory) and keeps only
 // the rows that are not blank. Reading the sheet whole (GetRows) held ~8 GB for a
 // 199 MiB sheet; the stream holds the rows kept, nothing more.
+//
+// Measured on the file at the caps (100,000 rows × 32 cells, 96 MiB of sheet XML, on
+// the loaded 2-core machine): this reader holds 97 MB live at the end (231 MB in use
+// at its peak) and took 58 s, where a bare encoding/xml token loop over the same
+// sheet, reading nothing, took 30 s. A reader of our own on encoding/xml would save
+// at most half the time and no memory, so excelize, which knows the format's corners
+// (shared and inline strings, rich text, 1904 dates), reads it.
 func readXLSX(data []byte, lim limits) (*Table, error) {
 	if err := checkZip(data, lim.zip); err != nil {
 		return nil, err
