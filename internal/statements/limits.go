@@ -31,9 +31,10 @@ type limits struct {
 // opened: their count, and each entry's inflated size by kind.
 type zipLimits struct {
 	entries       int
-	sheet         int64 // xl/worksheets/...: read as a stream from a temporary file
+	sheet         int64 // xl/worksheets/sheet*: read as a stream from a temporary file
 	sharedStrings int64 // xl/sharedStrings.xml
-	other         int64 // workbook, styles, relationships: read whole by excelize
+	other         int64 // workbook, styles, relationships, media: held whole by excelize
+	others        int64 // all the entries excelize holds whole, together
 	total         int64 // all entries together
 }
 
@@ -56,8 +57,12 @@ var defaultLimits = limits{
 		// <si>, which can be 5 bytes): 8 MiB of them is at most ~80 MB of index. Text
 		// a file repeats is stored once there, so real imports need far less.
 		sharedStrings: 8 << 20,
-		other:         8 << 20,
-		total:         192 << 20,
+		// excelize holds every other part in memory as it opens the workbook (only
+		// sheets and shared strings go to temporary files), so those are bounded
+		// one by one and together.
+		other:  8 << 20,
+		others: 24 << 20,
+		total:  192 << 20,
 	},
 }
 
@@ -78,28 +83,43 @@ func checkZip(data []byte, lim zipLimits) error {
 		return fileError("the workbook has %d parts, more than the %s allowed: save it again as a plain XLSX workbook",
 			len(zr.File), thousands(lim.entries))
 	}
-	var declared uint64
+	var declared sizes
 	for _, f := range zr.File {
 		limit := lim.of(f.Name)
 		if f.UncompressedSize64 > uint64(limit) {
 			return tooBig(f.Name, limit)
 		}
-		declared += f.UncompressedSize64
+		if err := declared.add(f.Name, int64(min(f.UncompressedSize64, 1<<62)), lim); err != nil {
+			return err
+		}
 	}
-	if declared > uint64(lim.total) {
-		return fileError("the workbook inflates to %s, more than the %s allowed: keep only the sheet of reports, or split it",
-			mib(int64(declared)), mib(lim.total))
-	}
-	var actual int64
+	var actual sizes
 	for _, f := range zr.File {
 		n, err := inflatedSize(f, lim.of(f.Name))
 		if err != nil {
 			return err
 		}
-		actual += n
-		if actual > lim.total {
-			return fileError("the workbook inflates to more than the %s allowed: keep only the sheet of reports, or split it", mib(lim.total))
+		if err := actual.add(f.Name, n, lim); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// sizes adds up a workbook's entries: all of them, and those excelize holds whole.
+type sizes struct{ total, held int64 }
+
+func (s *sizes) add(name string, n int64, lim zipLimits) error {
+	s.total += n
+	if held(name) {
+		s.held += n
+	}
+	switch {
+	case s.total > lim.total:
+		return fileError("the workbook inflates to more than the %s allowed: keep only the sheet of reports, or split it", mib(lim.total))
+	case s.held > lim.others:
+		return fileError("the workbook's parts other than its sheets inflate to more than the %s allowed: keep only the sheet of reports "+
+			"(no pictures or other sheets' objects)", mib(lim.others))
 	}
 	return nil
 }
@@ -107,13 +127,24 @@ func checkZip(data []byte, lim zipLimits) error {
 // of is the cap of the entry named name.
 func (lim zipLimits) of(name string) int64 {
 	switch {
-	case strings.EqualFold(name, "xl/sharedStrings.xml"):
+	case isSharedStrings(name):
 		return lim.sharedStrings
-	case strings.HasPrefix(strings.ToLower(name), "xl/worksheets/"):
+	case isSheet(name):
 		return lim.sheet
 	}
 	return lim.other
 }
+
+// isSheet and isSharedStrings tell the entries excelize streams from a temporary
+// file (beyond xmlInMemory) as it does: by name, any letter case.
+func isSheet(name string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.ReplaceAll(name, "\\", "/")), "xl/worksheets/sheet")
+}
+
+func isSharedStrings(name string) bool { return strings.EqualFold(name, "xl/sharedStrings.xml") }
+
+// held reports whether excelize holds the entry whole in memory.
+func held(name string) bool { return !isSheet(name) && !isSharedStrings(name) }
 
 // inflatedSize inflates an entry into nothing, stopping one byte past limit.
 func inflatedSize(f *zip.File, limit int64) (int64, error) {

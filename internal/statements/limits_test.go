@@ -1,6 +1,7 @@
 package statements
 
 import (
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func xlsxOf(t *testing.T, parts []xlsxgen.Part) []byte {
 
 func TestReadTableLimits(t *testing.T) {
 	small := limits{rows: 3, columns: 4, cells: 10, cellBytes: 8, textBytes: 30,
-		zip: zipLimits{entries: 8, sheet: 4 << 10, sharedStrings: 1 << 10, other: 2 << 10, total: 8 << 10}}
+		zip: zipLimits{entries: 8, sheet: 4 << 10, sharedStrings: 1 << 10, other: 2 << 10, others: 3 << 10, total: 8 << 10}}
 	header := func(i int) []xlsxgen.Cell {
 		if i == 1 {
 			return []xlsxgen.Cell{xlsxgen.Text("partner"), xlsxgen.Text("months")}
@@ -45,6 +46,12 @@ func TestReadTableLimits(t *testing.T) {
 	for range 5 {
 		tooMany = append(tooMany, xlsxgen.Part{Name: "xl/media/x" + string(rune('a'+len(tooMany))), Write: xlsxgen.Rows(0, header)})
 	}
+	held := xlsxgen.Workbook(xlsxgen.Rows(2, header), nil)
+	for _, name := range []string{"xl/media/a.png", "xl/media/b.png"} {
+		held = append(held, xlsxgen.Part{Name: name, Write: func(w io.Writer) error { _, err := w.Write(make([]byte, 1500)); return err }})
+	}
+	otherSheet := xlsxgen.Workbook(xlsxgen.Rows(2, header), nil)
+	otherSheet = append(otherSheet, xlsxgen.Part{Name: "xl/worksheets/notes.xml", Write: xlsxgen.Rows(100, header)})
 	for _, tc := range []struct {
 		name, want string
 		data       []byte
@@ -59,6 +66,8 @@ func TestReadTableLimits(t *testing.T) {
 		{"sheet bomb", "the part xl/worksheets/sheet1.xml of the workbook inflates to more than", xlsxOf(t, bigSheet)},
 		{"lying zip header", "the part xl/worksheets/sheet1.xml of the workbook is damaged or larger than its header says", xlsxOf(t, lying)},
 		{"shared strings bomb", "the part xl/sharedStrings.xml of the workbook inflates to more than", xlsxOf(t, bigStrings)},
+		{"parts held in memory", "the workbook's parts other than its sheets inflate to more than the 1 MiB allowed", xlsxOf(t, held)},
+		{"a part under worksheets that excelize holds whole", "the part xl/worksheets/notes.xml of the workbook inflates to more than", xlsxOf(t, otherSheet)},
 		{"too many parts", "the workbook has 10 parts, more than the 8 allowed", xlsxOf(t, tooMany)},
 		{"xlsx rows", "the file has more than 3 rows; split it", xlsxOf(t, xlsxgen.Workbook(xlsxgen.Rows(5, header), nil))},
 	} {
