@@ -36,6 +36,10 @@ type zipLimits struct {
 	other         int64 // workbook, styles, relationships, media: held whole by excelize
 	others        int64 // all the entries excelize holds whole, together
 	total         int64 // all entries together
+	// run bounds the bytes between two '<' or '>' of a sheet or the shared strings:
+	// a text or a tag, which excelize's XML decoder holds whole (and copies) before
+	// the cell cap can see it, so one 150 MiB cell would cost several times that.
+	run int64
 }
 
 // defaultLimits are the caps of every import. An import has 5 + 27 columns; 200
@@ -63,6 +67,9 @@ var defaultLimits = limits{
 		other:  8 << 20,
 		others: 24 << 20,
 		total:  192 << 20,
+		// A cell's 32,767 characters, each a character reference of up to 10 bytes,
+		// fit in 512 KiB.
+		run: 512 << 10,
 	},
 }
 
@@ -95,7 +102,7 @@ func checkZip(data []byte, lim zipLimits) error {
 	}
 	var actual sizes
 	for _, f := range zr.File {
-		n, err := inflatedSize(f, lim.of(f.Name))
+		n, err := inflatedSize(f, lim)
 		if err != nil {
 			return err
 		}
@@ -146,17 +153,26 @@ func isSharedStrings(name string) bool { return strings.EqualFold(name, "xl/shar
 // held reports whether excelize holds the entry whole in memory.
 func held(name string) bool { return !isSheet(name) && !isSharedStrings(name) }
 
-// inflatedSize inflates an entry into nothing, stopping one byte past limit.
-func inflatedSize(f *zip.File, limit int64) (int64, error) {
+// inflatedSize inflates an entry into nothing, stopping one byte past its cap, and
+// checks the runs of text of the XML excelize streams.
+func inflatedSize(f *zip.File, lim zipLimits) (int64, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return 0, fileError("the part %s of the workbook cannot be read: %v", f.Name, err)
 	}
 	defer rc.Close()
-	n, err := io.Copy(io.Discard, io.LimitReader(rc, limit+1))
+	var sink io.Writer = io.Discard
+	if !held(f.Name) {
+		sink = &runChecker{limit: lim.run}
+	}
+	limit := lim.of(f.Name)
+	n, err := io.Copy(sink, io.LimitReader(rc, limit+1))
 	switch {
 	case n > limit:
 		return 0, tooBig(f.Name, limit)
+	case errors.Is(err, errLongRun):
+		return 0, fileError("the part %s of the workbook has a text or tag longer than %s: a cell has at most 32,767 characters",
+			f.Name, kib(lim.run))
 	case errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum):
 		return 0, fileError("the part %s of the workbook is damaged or larger than its header says", f.Name)
 	case err != nil:
@@ -164,6 +180,31 @@ func inflatedSize(f *zip.File, limit int64) (int64, error) {
 	}
 	return n, nil
 }
+
+var errLongRun = errors.New("a run of XML text too long")
+
+// runChecker fails a write once more than limit bytes pass without a '<' or '>'.
+type runChecker struct{ run, limit int64 }
+
+func (c *runChecker) Write(p []byte) (int, error) {
+	for rest := p; ; {
+		i := bytes.IndexAny(rest, "<>")
+		if i < 0 {
+			c.run += int64(len(rest))
+			break
+		}
+		if c.run+int64(i) > c.limit {
+			return 0, errLongRun
+		}
+		c.run, rest = 0, rest[i+1:]
+	}
+	if c.run > c.limit {
+		return 0, errLongRun
+	}
+	return len(p), nil
+}
+
+func kib(n int64) string { return strconv.FormatInt(n>>10, 10) + " KiB" }
 
 func tooBig(name string, limit int64) error {
 	return fileError("the part %s of the workbook inflates to more than the %s allowed: keep only the sheet of reports, or split it",

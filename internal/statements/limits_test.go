@@ -31,7 +31,7 @@ func xlsxOf(t *testing.T, parts []xlsxgen.Part) []byte {
 
 func TestReadTableLimits(t *testing.T) {
 	small := limits{rows: 3, columns: 4, cells: 10, cellBytes: 8, textBytes: 30,
-		zip: zipLimits{entries: 8, sheet: 4 << 10, sharedStrings: 1 << 10, other: 2 << 10, others: 3 << 10, total: 8 << 10}}
+		zip: zipLimits{entries: 8, sheet: 4 << 10, sharedStrings: 1 << 10, other: 2 << 10, others: 3 << 10, total: 8 << 10, run: 1 << 10}}
 	header := func(i int) []xlsxgen.Cell {
 		if i == 1 {
 			return []xlsxgen.Cell{xlsxgen.Text("partner"), xlsxgen.Text("months")}
@@ -52,6 +52,9 @@ func TestReadTableLimits(t *testing.T) {
 	}
 	otherSheet := xlsxgen.Workbook(xlsxgen.Rows(2, header), nil)
 	otherSheet = append(otherSheet, xlsxgen.Part{Name: "xl/worksheets/notes.xml", Write: xlsxgen.Rows(100, header)})
+	longCell := xlsxgen.Workbook(xlsxgen.Rows(2, func(i int) []xlsxgen.Cell {
+		return []xlsxgen.Cell{xlsxgen.Text("partner"), xlsxgen.Text(strings.Repeat("x", 1500))}
+	}), nil)
 	for _, tc := range []struct {
 		name, want string
 		data       []byte
@@ -68,6 +71,7 @@ func TestReadTableLimits(t *testing.T) {
 		{"shared strings bomb", "the part xl/sharedStrings.xml of the workbook inflates to more than", xlsxOf(t, bigStrings)},
 		{"parts held in memory", "the workbook's parts other than its sheets inflate to more than the 1 MiB allowed", xlsxOf(t, held)},
 		{"a part under worksheets that excelize holds whole", "the part xl/worksheets/notes.xml of the workbook inflates to more than", xlsxOf(t, otherSheet)},
+		{"a text longer than a cell can be", "the part xl/worksheets/sheet1.xml of the workbook has a text or tag longer than 1 KiB", xlsxOf(t, longCell)},
 		{"too many parts", "the workbook has 10 parts, more than the 8 allowed", xlsxOf(t, tooMany)},
 		{"xlsx rows", "the file has more than 3 rows; split it", xlsxOf(t, xlsxgen.Workbook(xlsxgen.Rows(5, header), nil))},
 	} {
