@@ -18,7 +18,7 @@ import (
 // yet). The server used to wait its whole 15 s shutdown budget for them, then log an
 // error. It must stop within 2 s and log no error.
 func TestInterruptWithAnIdleConnection(t *testing.T) {
-	srv := startServer(t, dataDir(t), "--demo", "false")
+	srv := startServer(t, dataDir(t), "--demo=false")
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2, IdleConnTimeout: time.Minute}}
 	defer client.CloseIdleConnections()
 	resp, err := client.Get(srv.url + "/login")
@@ -65,7 +65,7 @@ func TestInterruptWithAnIdleConnection(t *testing.T) {
 // and /readyz says 200 again, all without restarting the service.
 func TestServeSurvivesPostgresCrash(t *testing.T) {
 	data := dataDir(t)
-	srv := startServer(t, data, "--demo", "false")
+	srv := startServer(t, data, "--demo=false")
 	pidFile, err := os.ReadFile(filepath.Join(data, "postgres", "postmaster.pid"))
 	if err != nil {
 		t.Fatal(err)

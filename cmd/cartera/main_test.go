@@ -115,9 +115,19 @@ type runningServer struct {
 
 var readyLine = regexp.MustCompile(`is ready at (http://\S+)`)
 
-func startServer(t testing.TB, data string, flags ...string) *runningServer {
+// startServer runs cartera serve on data; each of extra is a flag of serve when it
+// begins with "--", else a NAME=value of its environment.
+func startServer(t testing.TB, data string, extra ...string) *runningServer {
 	t.Helper()
-	cmd := cartera(append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", data}, flags...))
+	args, env := []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", data}, []string(nil)
+	for _, x := range extra {
+		if strings.HasPrefix(x, "--") {
+			args = append(args, x)
+		} else {
+			env = append(env, x)
+		}
+	}
+	cmd := cartera(args, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -70,8 +70,10 @@ func knownColumn(name string) bool {
 	return ok
 }
 
-// maxProblems bounds the problems listed for one file; the message gives the total.
-const maxProblems = 10000
+// maxProblems bounds the problems kept for one file: the rest are only counted, so a
+// file of 100,000 bad rows costs no more memory than one of 1,000 (a million rows
+// once collected 3 million problems, 3 GB). The message gives the total.
+const maxProblems = 1000
 
 // importRow is a row read and checked, waiting for its partner.
 type importRow struct {
@@ -90,16 +92,19 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, t *Table, opts 
 	im := &importer{s: s, t: t, opts: opts,
 		res: ImportResult{DryRun: opts.DryRun, PartnersCreated: []partner.Ref{}, IgnoredColumns: []string{}}}
 	if !im.readHeader() {
-		return im.res, importError(im.problems)
+		return im.res, importError(im.problems, im.unlisted)
 	}
 	im.today = s.clock.Today()
 	im.checkRows()
+	// The rows are read: the table's text (about 100 MB at the caps) can go before
+	// the partners are resolved and the reports written.
+	im.t = nil
 	if err := im.resolvePartners(ctx); err != nil {
 		return im.res, err
 	}
 	im.checkOneReportPerMonth()
 	if len(im.problems) > 0 {
-		return im.res, importError(im.problems)
+		return im.res, importError(im.problems, im.unlisted)
 	}
 
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error { return im.write(ctx, tx, actor) })
@@ -122,6 +127,7 @@ type importer struct {
 	today    time.Time
 	res      ImportResult
 	problems []apperr.FieldError
+	unlisted int            // problems found beyond maxProblems, counted only
 	cols     map[string]int // canonical column name → its index in the table
 	rows     []importRow    // the rows that are not blank, checked
 	// reports has one report per row of rows, PartnerID zero until known; rows of
@@ -132,6 +138,10 @@ type importer struct {
 }
 
 func (im *importer) problem(line int, column, format string, args ...any) {
+	if len(im.problems) >= maxProblems {
+		im.unlisted++
+		return
+	}
 	im.problems = append(im.problems, apperr.FieldError{Row: line, Column: column, Field: column, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -404,7 +414,7 @@ func (im *importer) write(ctx context.Context, tx *sqlx.Tx, actor audit.Actor) e
 	}
 	im.count(results)
 	if len(im.problems) > 0 {
-		return importError(im.problems)
+		return importError(im.problems, im.unlisted)
 	}
 	if im.opts.DryRun {
 		for i := range im.res.PartnersCreated {
@@ -454,17 +464,16 @@ func (im *importer) count(results []stored) {
 // errDryRun rolls a dry run's transaction back once everything has been computed.
 var errDryRun = errors.New("dry run")
 
-// importError lists every problem, by row, at most maxProblems of them.
-func importError(problems []apperr.FieldError) error {
+// importError lists the problems kept, by row, saying how many more were found.
+func importError(problems []apperr.FieldError, unlisted int) error {
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Row < problems[j].Row })
 	rows := map[int]bool{}
 	for _, p := range problems {
 		rows[p.Row] = true
 	}
 	msg := fmt.Sprintf("nothing was imported: %d problems in %d rows", len(problems), len(rows))
-	if len(problems) > maxProblems {
-		msg += fmt.Sprintf(" (the first %d are listed)", maxProblems)
-		problems = problems[:maxProblems]
+	if unlisted > 0 {
+		msg = fmt.Sprintf("nothing was imported: %s problems in %d rows are listed, and %s more", thousands(len(problems)), len(rows), thousands(unlisted))
 	}
 	return &apperr.Error{Kind: apperr.KindInvalid, Message: msg, Fields: problems}
 }

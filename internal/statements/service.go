@@ -35,6 +35,7 @@ type Service struct {
 	clock    civil.Clock
 	recent   recentQueries
 	years    yearQueries
+	gate     *importGate // imports under way, at most maxImports
 	q        struct {
 		List       *sqlx.Stmt `query:"list-reports"`
 		Get        *sqlx.Stmt `query:"get-report"`
@@ -49,7 +50,7 @@ type Service struct {
 
 // NewService prepares the report queries.
 func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, partners *partner.Service, rates Rates, clock civil.Clock) (*Service, error) {
-	s := &Service{conn: conn, audit: log, partners: partners, rates: rates, clock: clock}
+	s := &Service{conn: conn, audit: log, partners: partners, rates: rates, clock: clock, gate: newImportGate(maxImports)}
 	if err := db.PrepareQueries(ctx, conn, "statements.sql", &s.q); err != nil {
 		return nil, err
 	}
@@ -161,16 +162,32 @@ func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, rep
 			write = append(write, i)
 		}
 	}
-	if len(write) == 0 {
-		return results, nil
+	// Written and audited in batches: 100,000 reports in one statement held every
+	// column's array, every audit document and the driver's encoding of them at
+	// once, about 300 MB; writeBatch of them at a time hold a twentieth of it.
+	for from := 0; from < len(write); from += writeBatch {
+		chunk := write[from:min(from+writeBatch, len(write))]
+		if err := s.writeChunk(ctx, tx, actor, reports, chunk, byMonth, results); err != nil {
+			return nil, err
+		}
 	}
+	return results, nil
+}
+
+// writeBatch is how many reports one statement writes.
+const writeBatch = 5000
+
+// writeChunk writes and audits the reports at the indexes write, noting each
+// one's stored version in results.
+func (s *Service) writeChunk(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, reports []Statement, write []int,
+	byMonth map[partnerMonth]Statement, results []stored) error {
 	batch := make([]Statement, len(write))
 	for j, i := range write {
 		batch[j] = reports[i]
 	}
 	written, err := s.upsert(ctx, tx, batch)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	changes := make([]audit.Change, len(write))
 	for j, i := range write {
@@ -183,7 +200,7 @@ func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, rep
 		}
 		changes[j] = change
 	}
-	return results, s.audit.RecordAll(ctx, tx, actor, changes)
+	return s.audit.RecordAll(ctx, tx, actor, changes)
 }
 
 // partnerMonth is the key of a report: one per partner and calendar month.

@@ -492,7 +492,7 @@ func reportingOperations() []operation {
 			query: append([]param{q("period_end", "required: the month of the statements compared", dateSchema("")),
 				q("partner_id", "", integer("")), q("currency", "for money per client (default USD)", str(""))}, filters...),
 			status: 200, response: "PeerTable"},
-		{method: "POST", path: "/statements/import", summary: "Import financial statements from CSV or XLSX: all rows or none", role: "manager",
+		{method: "POST", path: "/statements/import", summary: "Import financial statements from CSV or XLSX: all rows or none; at most 100,000 rows, 200 columns, 32,767 characters a cell; two imports at once", role: "manager",
 			query: []param{q("create_partners", "", boolean("")), q("ignore_unknown_columns", "", boolean("")), q("dry_run", "", boolean(""))},
 			body:  "file", status: 200, response: "ImportResult"},
 		{method: "GET", path: "/statements/export", summary: "Financial statements as CSV or XLSX", role: "viewer",
@@ -715,6 +715,11 @@ func (op operation) responses() map[string]any {
 	}
 	if op.method != "GET" {
 		responses["409"] = problem
+	}
+	if op.body == "file" {
+		responses["429"] = map[string]any{"description": "two imports are already running: nothing was imported; send it again after Retry-After",
+			"headers": map[string]any{"Retry-After": map[string]any{"description": "seconds to wait", "schema": schema{"type": "integer"}}},
+			"content": map[string]any{ProblemContentType: map[string]any{"schema": ref("Problem")}}}
 	}
 	responses["500"] = problem
 	return responses

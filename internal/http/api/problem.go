@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -33,6 +34,9 @@ func WriteError(c *fiber.Ctx, err error, log *slog.Logger) error {
 	var fe *fiber.Error
 	if ae, ok := apperr.As(err); ok {
 		p.Status, p.Detail, p.Errors = ae.Kind.HTTPStatus(), ae.Message, ae.Fields
+		if ae.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(ae.RetryAfter.Seconds()))))
+		}
 	} else if errors.As(err, &fe) {
 		p.Status, p.Detail = fe.Code, fe.Message
 	}

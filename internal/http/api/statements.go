@@ -332,11 +332,7 @@ func (h *handlers) importStatements(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	table, err := statements.ReadTable(data)
-	if err != nil {
-		return err
-	}
-	res, err := h.statements.Import(c.UserContext(), actor(c), table, opts)
+	res, err := h.statements.ImportFile(c.UserContext(), actor(c), data, opts)
 	if err != nil {
 		return err
 	}

@@ -397,3 +397,32 @@ func TestReportsPathsAreDeprecatedAliases(t *testing.T) {
 		t.Errorf("the statements path itself is marked deprecated")
 	}
 }
+
+// TestImportBusy: with two imports running, a third is a 429 problem with
+// Retry-After, writing nothing; once one ends, the same request goes through.
+func TestImportBusy(t *testing.T) {
+	e := newEnv(t)
+	e.partnerID("Impro", "BO")
+	file := []byte("partner,period_end,months,currency,gross_loan_portfolio\nImpro,2010-12-31,12,USD,1000000\n")
+	first, err := e.services.Statements.ImportSlot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.services.Statements.ImportSlot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second()
+	r := e.upload(user.Manager, "", file, false)
+	assertProblem(t, r, http.StatusTooManyRequests)
+	if r.header.Get("Retry-After") != "10" || !strings.Contains(string(r.body), "two imports are already running") {
+		t.Errorf("busy: Retry-After %q, body %s", r.header.Get("Retry-After"), r.body)
+	}
+	if n := count(t, e.conn, "SELECT count(*) FROM financial_statements"); n != 0 {
+		t.Fatalf("a refused import wrote %d reports", n)
+	}
+	first()
+	if r := e.upload(user.Manager, "", file, false); r.status != http.StatusOK {
+		t.Fatalf("after a release: %d %s", r.status, r.body)
+	}
+}

@@ -118,17 +118,20 @@ func (h *handlers) confirmImport(c *fiber.Ctx, id string) error {
 
 // importTable reads the file and runs the import with opts: a dry run or the real one.
 func (h *handlers) importTable(c *fiber.Ctx, content []byte, opts statements.ImportOptions) (statements.ImportResult, error) {
-	table, err := statements.ReadTable(content)
-	if err != nil {
-		return statements.ImportResult{}, err
-	}
-	return h.Statements.Import(c.UserContext(), h.actor(c), table, opts)
+	return h.Statements.ImportFile(c.UserContext(), h.actor(c), content, opts)
 }
 
 // importFailed shows the upload form again with every problem the domain found,
 // by row and column; nothing was saved.
 func (h *handlers) importFailed(c *fiber.Ctx, p Page, data importPage, err error) error {
 	e, ok := apperr.As(err)
+	if ok && e.Kind == apperr.KindBusy {
+		// Two imports are running: the form again, with the file to send once more.
+		c.Set(fiber.HeaderRetryAfter, retryAfter(e))
+		p.Problem = "The file was not imported: " + e.Message
+		p.Data = data
+		return h.render(c, e.Kind.HTTPStatus(), "statements_import", p)
+	}
 	if !ok || e.Kind != apperr.KindInvalid {
 		return err
 	}
@@ -146,6 +149,11 @@ func (h *handlers) importFailed(c *fiber.Ctx, p Page, data importPage, err error
 	p.Problem = "The file was not imported: nothing was saved. Correct the problems listed below and upload it again."
 	p.Data = data
 	return h.render(c, e.Kind.HTTPStatus(), "statements_import", p)
+}
+
+// retryAfter is a busy error's Retry-After header: whole seconds, at least one.
+func retryAfter(e *apperr.Error) string {
+	return strconv.Itoa(max(1, int(e.RetryAfter.Seconds())))
 }
 
 func sha256Hex(b []byte) string {

@@ -319,3 +319,31 @@ func TestOldFiguresPathsRedirect(t *testing.T) {
 	}
 	c.post(p.location, url.Values{"period_end": {"2024-06-30"}, "months": {"6"}, "currency": {"USD"}, "gross_loan_portfolio": {"1000"}}).must(t, http.StatusSeeOther)
 }
+
+// TestImportBusyPage: with two imports running, an upload shows the form again
+// with the reason, as a 429 with Retry-After; nothing is previewed or saved.
+func TestImportBusyPage(t *testing.T) {
+	e := newEnv(t)
+	e.newPartner("Pro Mujer", "BO")
+	c := e.signIn(user.Manager)
+	c.get("/statements/import")
+	var releases []func()
+	for range 2 {
+		release, err := e.deps.Statements.ImportSlot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
+	}
+	file := importHeader + "Pro Mujer,BO,2022-12-31,12,USD,900000,30000,2400\n"
+	p := c.upload("/statements/import", url.Values{}, "figures.csv", []byte(file)).must(t, http.StatusTooManyRequests,
+		"two imports are already running", `name="file"`)
+	if p.header.Get("Retry-After") != "10" || strings.Contains(p.body, "Confirm import") {
+		t.Errorf("busy page: Retry-After %q", p.header.Get("Retry-After"))
+	}
+	for _, release := range releases {
+		release()
+	}
+	c.get("/statements/import")
+	c.upload("/statements/import", url.Values{}, "figures.csv", []byte(file)).must(t, http.StatusOK, "Confirm import")
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -28,6 +29,9 @@ const (
 	// KindUnavailable means a dependency (the database) cannot be reached for now;
 	// the same request may succeed when it is retried a little later.
 	KindUnavailable
+	// KindBusy means the server is doing as much of this work as it allows at once:
+	// the same request may succeed after RetryAfter.
+	KindBusy
 )
 
 // RetryAfterSeconds is how long a client is told to wait (Retry-After) before
@@ -50,6 +54,9 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Fields  []FieldError
+	// RetryAfter is, for KindBusy and KindUnavailable, when to try again (an HTTP
+	// Retry-After header).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -105,7 +112,13 @@ func Stale(message string) *Error {
 // Unavailable returns an error for a request that failed because the database (or
 // another dependency) cannot be reached for now.
 func Unavailable(message string) *Error {
-	return &Error{Kind: KindUnavailable, Message: message}
+	return &Error{Kind: KindUnavailable, Message: message, RetryAfter: RetryAfterSeconds * time.Second}
+}
+
+// Busy returns the error of work refused because as much of it as allowed is under
+// way; retryAfter says when to try again.
+func Busy(message string, retryAfter time.Duration) *Error {
+	return &Error{Kind: KindBusy, Message: message, RetryAfter: retryAfter}
 }
 
 // As returns the *Error inside err, if any.
@@ -156,6 +169,8 @@ func (k Kind) HTTPStatus() int {
 		return 412
 	case KindUnavailable:
 		return 503
+	case KindBusy:
+		return 429
 	}
 	return 0
 }
