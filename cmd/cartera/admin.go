@@ -114,7 +114,7 @@ func runDemo(ctx context.Context, args []string, io cli.Stdio) error {
 		fmt.Fprintf(io.Out, "skipped %s\n", s)
 	}
 	if res.AdminPassword != "" {
-		saveDemoPassword(rt, res.AdminPassword) // kept beside an embedded cluster, readable by its owner
+		saveDemoPassword(ctx, rt, res.AdminPassword) // kept beside an embedded cluster, readable by its owner
 		fmt.Fprintf(io.Out, "admin account: %s  password %s\n", demo.AdminEmail, res.AdminPassword)
 	}
 	return nil

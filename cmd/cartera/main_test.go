@@ -329,7 +329,24 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	if code != http.StatusOK || len(partnerNames(t, body)) != 6 {
 		t.Fatalf("after restart: %d, want the 6 demo partners once: %s", code, body)
 	}
+	// Once the admin has chosen their own password, the saved one would mislead: the
+	// next start removes it and does not point to it.
+	req, _ := http.NewRequest(http.MethodPost, again.url+"/api/v1/me/password",
+		strings.NewReader(`{"current_password": "`+password[1]+`", "new_password": "a passphrase of my own"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("change the demo admin's password: %v %v", resp, err)
+	}
 	again.stop(t)
+	third := startServer(t, data)
+	if banner := strings.Join(third.stdout, "\n"); strings.Contains(banner, saved) {
+		t.Errorf("after a change of the password the banner still points to %s:\n%s", saved, banner)
+	}
+	if _, err := os.Stat(saved); !os.IsNotExist(err) {
+		t.Errorf("%s outlived the change of the password (%v)", saved, err)
+	}
+	third.stop(t)
 }
 
 // With DATABASE_URL, cartera uses that database and starts no cluster.
@@ -627,6 +644,7 @@ func TestSessionLimitFlags(t *testing.T) {
 		{"environment", nil, []string{"CARTERA_SESSION_IDLE=15m", "CARTERA_SESSION_MAX=1h"}, 15 * time.Minute, time.Hour, true},
 		{"not a duration", []string{"--session-idle", "soon"}, nil, 0, 0, false},
 		{"idle longer than the maximum", []string{"--session-idle", "2h", "--session-max", "1h"}, nil, 0, 0, false},
+		{"idle shorter than a session notes requests", []string{"--session-idle", "90s"}, nil, 0, 0, false},
 		{"zero", []string{"--session-max", "0s"}, nil, 0, 0, false},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,7 @@ import (
 	"cartera/internal/cli"
 	"cartera/internal/demo"
 	"cartera/internal/http/server"
+	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/db"
 )
 
@@ -72,12 +73,16 @@ func parseServeFlags(args []string, io cli.Stdio) (serveFlags, error) {
 	return f, err
 }
 
-// parseSessionLimits reads --session-idle and --session-max: Go durations (90s, 30m,
-// 12h), positive, the idle limit no longer than the maximum.
+// minSessionIdle is the shortest idle limit: a session notes a request at most once a
+// minute (user.SessionBySecret), so a shorter limit would end sessions in use.
+const minSessionIdle = 5 * time.Minute
+
+// parseSessionLimits reads --session-idle and --session-max: Go durations (30m, 12h),
+// the idle limit at least minSessionIdle and no longer than the maximum.
 func parseSessionLimits(idle, max string) (time.Duration, time.Duration, error) {
 	i, err := time.ParseDuration(strings.TrimSpace(idle))
-	if err != nil || i <= 0 {
-		return 0, 0, fmt.Errorf("--session-idle must be a positive duration such as 30m, not %q", idle)
+	if err != nil || i < minSessionIdle {
+		return 0, 0, fmt.Errorf("--session-idle must be a duration of at least %v, such as 30m, not %q", minSessionIdle, idle)
 	}
 	m, err := time.ParseDuration(strings.TrimSpace(max))
 	if err != nil || m <= 0 {
@@ -165,7 +170,7 @@ func loadDemo(ctx context.Context, rt *cli.Runtime) (string, error) {
 	for _, s := range res.Skipped {
 		rt.Log.Warn("demo data skipped", "what", s)
 	}
-	return demoSignIn(rt, res.AdminPassword), nil
+	return demoSignIn(ctx, rt, res.AdminPassword), nil
 }
 
 // printReady says where the service answers and, with the demo, how to sign in.
@@ -223,33 +228,45 @@ func demoWanted(mode string, embedded bool) (bool, error) {
 // start that generated it only (terminal output is often kept: scrollback, logs, a
 // shared screen); it is saved beside an embedded cluster, readable by its owner only,
 // and later starts say where.
-func demoSignIn(rt *cli.Runtime, generated string) string {
-	path := saveDemoPassword(rt, generated)
+func demoSignIn(ctx context.Context, rt *cli.Runtime, generated string) string {
+	path := saveDemoPassword(ctx, rt, generated)
 	switch {
 	case generated != "":
 		return "password " + generated + " (shown this once)"
 	case path != "":
 		return "password in " + path
 	}
-	return "with the password shown when the demo was loaded"
+	return "with the password shown when the demo was loaded (or the one chosen since)"
 }
 
 // saveDemoPassword keeps a just generated demo admin password beside the embedded
 // cluster and returns the file's path; "" without an embedded cluster, or when the
 // file is neither written now nor there from before.
-func saveDemoPassword(rt *cli.Runtime, generated string) string {
+// A saved password the admin has changed since is removed: it would only mislead.
+func saveDemoPassword(ctx context.Context, rt *cli.Runtime, generated string) string {
 	if rt.ClusterDir() == "" {
 		return ""
 	}
 	path := filepath.Join(rt.ClusterDir(), demoCredentialsFile)
 	if generated != "" {
-		if err := os.WriteFile(path, []byte(generated+"\n"), 0o600); err != nil {
+		err := os.WriteFile(path, []byte(generated+"\n"), 0o600)
+		if err == nil {
+			err = os.Chmod(path, 0o600) // WriteFile keeps the mode of a file already there
+		}
+		if err != nil {
 			rt.Log.Warn("could not save the demo admin password", "path", path, "error", err)
 			return ""
 		}
 		return path
 	}
-	if _, err := os.Stat(path); err != nil {
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	if _, err := rt.Svc.Users.CheckPassword(ctx, demo.AdminEmail, strings.TrimSpace(string(saved))); apperr.IsKind(err, apperr.KindUnauthenticated) {
+		if err := os.Remove(path); err != nil {
+			rt.Log.Warn("could not remove the outdated demo admin password", "path", path, "error", err)
+		}
 		return ""
 	}
 	return path

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -19,6 +20,8 @@ import (
 // they came from (as the limiter counts it).
 type SignInAttempt struct {
 	Email, Password, Address string
+	// Device is the browser's device cookie (DeviceCookie), if it sent one.
+	Device string
 }
 
 // ThrottledError is a sign-in the limiter refused before checking the password.
@@ -29,21 +32,29 @@ func (e *ThrottledError) Error() string {
 }
 
 // SignIn checks the attempt against the limiter, then the password, and records it
-// in the audit log whatever the outcome. On success it starts a session and returns
-// the user and the secret for the cookie. A wrong email or password is an
+// in the audit log whatever the outcome (refusals at most once a minute per account
+// and address, with the count of those not recorded). On success it starts a session
+// and returns the user and the secret for the cookie. A wrong email or password is an
 // Unauthenticated error; a refusal a *ThrottledError.
 func (s *Service) SignIn(ctx context.Context, l *SignInLimiter, a SignInAttempt) (User, string, error) {
-	if t := l.Blocked(a.Address, a.Email); t.Wait > 0 {
-		seconds := int(math.Ceil(t.Wait.Seconds()))
-		if err := s.recordAttempt(ctx, audit.SignInThrottled, a, map[string]any{"rule": t.Rule, "retry_after_seconds": seconds}); err != nil {
-			return User{}, "", err
+	device, err := s.trustedDevice(ctx, a.Email, a.Device)
+	if err != nil {
+		return User{}, "", err
+	}
+	if t := l.Begin(a.Address, a.Email, device); t.Wait > 0 {
+		if t.Report {
+			seconds := int(math.Ceil(t.Wait.Seconds()))
+			extra := map[string]any{"rule": t.Rule, "retry_after_seconds": seconds, "refusals_not_recorded": t.Suppressed}
+			if err := s.recordAttempt(ctx, audit.SignInThrottled, a, extra); err != nil {
+				return User{}, "", err
+			}
 		}
 		return User{}, "", &ThrottledError{t}
 	}
-	u, err := s.CheckPassword(ctx, a.Email, a.Password)
+	u, hash, err := s.checkPassword(ctx, a.Email, a.Password)
 	if apperr.IsKind(err, apperr.KindUnauthenticated) {
-		l.Failed(a.Address, a.Email)
-		if rerr := s.recordAttempt(ctx, audit.SignInFailed, a, nil); rerr != nil {
+		// Begin counted the attempt as a failure already.
+		if rerr := s.recordAttempt(ctx, audit.SignInFailed, a, map[string]any{"known_device": device != ""}); rerr != nil {
 			return User{}, "", rerr
 		}
 		return User{}, "", err
@@ -51,18 +62,38 @@ func (s *Service) SignIn(ctx context.Context, l *SignInLimiter, a SignInAttempt)
 	if err != nil {
 		return User{}, "", err
 	}
-	l.Succeeded(a.Address, a.Email)
+	l.Settle(a.Address, a.Email, device)
+	secret, err := s.signedIn(ctx, u, hash, a.Address)
+	return u, secret, err
+}
+
+// signedIn starts the session of a sign-in whose password matched hash, with its audit
+// entry. Under a share lock of the user's row the hash is read again: a password
+// changed (or reset) between the check and now, which ends every other session,
+// must not leave this one started on the old password.
+func (s *Service) signedIn(ctx context.Context, u User, hash, address string) (string, error) {
 	var secret string
-	err = db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+		var current string
+		if err := tx.GetContext(ctx, &current, `SELECT password_hash FROM users WHERE id = $1 AND active FOR SHARE`, u.ID); err != nil {
+			if db.IsNoRows(err) {
+				return apperr.Unauthenticated("wrong email or password")
+			}
+			return fmt.Errorf("sign in: %w", err)
+		}
+		if current != hash {
+			return apperr.Unauthenticated("wrong email or password")
+		}
 		var id int64
+		var err error
 		if secret, id, err = s.startSession(ctx, tx, u.ID); err != nil {
 			return err
 		}
 		who := audit.Actor{UserID: &u.ID, Name: u.Email, Via: audit.ViaUI}
 		return s.audit.Record(ctx, tx, who, audit.SignIn, "user", u.ID, nil,
-			map[string]any{"address": a.Address, "session": id, "must_change_password": u.MustChangePassword})
+			map[string]any{"address": address, "session": id, "must_change_password": u.MustChangePassword})
 	})
-	return u, secret, err
+	return secret, err
 }
 
 // recordAttempt writes a failed or refused sign-in to the audit log. Nobody is
@@ -92,8 +123,28 @@ func (s *Service) recordAttempt(ctx context.Context, action audit.Action, a Sign
 // ChangePassword sets the user's password to next, given their current one. It ends
 // the user's other sessions (every one but keepSession; 0 keeps none) and clears a
 // one-time password's must-change mark. A wrong current password is a validation
-// error on current_password, a weak new one on new_password.
+// error on current_password, a weak new one on new_password. Wrong current passwords
+// are throttled as sign-ins are (per user: five in 15 minutes, then a 429) and each
+// is in the audit log as a failed sign-in during a password change.
 func (s *Service) ChangePassword(ctx context.Context, actor audit.Actor, userID, keepSession int64, current, next string) error {
+	key := "user " + strconv.FormatInt(userID, 10)
+	if t := s.checks.Begin(key, key, ""); t.Wait > 0 {
+		return apperr.Busy(fmt.Sprintf("too many wrong current passwords: wait %d seconds, then try again", int(math.Ceil(t.Wait.Seconds()))), t.Wait)
+	}
+	err := s.changePassword(ctx, actor, userID, keepSession, current, next)
+	if e, ok := apperr.As(err); ok && len(e.Fields) == 1 && e.Fields[0].Field == "current_password" {
+		if rerr := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+			return s.audit.Record(ctx, tx, actor, audit.SignInFailed, "user", userID, nil, map[string]any{"during": "password change"})
+		}); rerr != nil {
+			return rerr
+		}
+		return err
+	}
+	s.checks.Settle(key, key, "")
+	return err
+}
+
+func (s *Service) changePassword(ctx context.Context, actor audit.Actor, userID, keepSession int64, current, next string) error {
 	return db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		var row struct {
 			Email string `db:"email"`

@@ -14,18 +14,34 @@ import (
 //     stopped; the owner, at another, is not.
 //   - per account, from any address: after freeFailures consecutive failures each
 //     attempt waits a delay that doubles from firstDelay up to MaxAccountDelay. This
-//     slows a guesser who rotates addresses, and costs the owner at most that delay.
+//     slows a guesser who rotates addresses.
 //   - per address, across accounts: maxFailsPerAddress failures within LoginWindow
 //     refuse the address (a guesser trying many accounts).
 //
-// It is in memory: one Cartera process serves one installation.
+// A browser where the account signed in before (a device cookie, OWASP's "device
+// cookies") is counted apart: only its own failures, per account and device, can
+// refuse it. A stranger who keeps the account's delay running, or shares the owner's
+// address, so never keeps the owner out.
+//
+// Begin checks and counts an attempt in one step, as a failure until Succeeded says
+// otherwise: a burst of parallel guesses cannot all pass the check before the first
+// is counted (the password check takes a bcrypt's time). It is in memory: one
+// Cartera process serves one installation.
 type SignInLimiter struct {
 	mu        sync.Mutex
 	now       func() time.Time
-	pairs     map[string][]time.Time // account + "\x00" + address: the last failures
+	pairs     map[string][]time.Time // account + "\x00" + address (or device): the last failures
 	addresses map[string][]time.Time
 	accounts  map[string]streak
-	swept     time.Time // the last sweep of full maps, at most one a minute
+	reported  map[string]reported // refusals and the audit log, per pair
+	swept     time.Time           // the last sweep of full maps, at most one a minute
+}
+
+// reported is when a pair's refusal was last written to the audit log, and how many
+// were not since.
+type reported struct {
+	last       time.Time
+	suppressed int
 }
 
 // streak is an account's consecutive failures, from any address, and the last one.
@@ -42,39 +58,100 @@ const (
 	freeFailures       = 2
 	firstDelay         = time.Second
 	MaxAccountDelay    = 30 * time.Second
+	// reportEvery is how often refusals of one pair reach the audit log: each costs
+	// no password check, so a client could otherwise write rows as fast as it sends.
+	reportEvery = time.Minute
 )
 
 // Throttle is a refusal: how long to wait, and which count refused.
 type Throttle struct {
 	Wait time.Duration
-	// Rule is "address", "account and address" or "account delay".
+	// Rule is "address", "account and address", "account and device" or "account delay".
 	Rule string
+	// Report is true for the first refusal of the pair in reportEvery: the one to audit.
+	// Suppressed counts the refusals since the last one reported.
+	Report     bool
+	Suppressed int
+}
+
+// who is an attempt's keys. The strings are copies: a request's strings may live in
+// buffers the server reuses for the next request, and a map key must not change.
+type who struct {
+	account, address, pair string
+	trusted                bool
+}
+
+func attempt(address, email, device string) who {
+	w := who{account: accountKey(email), address: strings.Clone(address)}
+	if device != "" {
+		w.trusted, w.pair = true, w.account+"\x00device "+strings.Clone(device)
+	} else {
+		w.pair = w.account + "\x00" + w.address
+	}
+	return w
 }
 
 // NewSignInLimiter reads the time from now.
 func NewSignInLimiter(now func() time.Time) *SignInLimiter {
-	return &SignInLimiter{now: now, pairs: map[string][]time.Time{}, addresses: map[string][]time.Time{}, accounts: map[string]streak{}}
+	return &SignInLimiter{now: now, pairs: map[string][]time.Time{}, addresses: map[string][]time.Time{}, accounts: map[string]streak{},
+		reported: map[string]reported{}}
 }
 
-func accountKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+func accountKey(email string) string { return strings.Clone(strings.ToLower(strings.TrimSpace(email))) }
 
 // Blocked returns the refusal with the longest wait for a sign-in to the account from
-// the address; a zero Wait when the attempt may go ahead.
+// the address; a zero Wait when the attempt may go ahead. It counts nothing.
 func (l *SignInLimiter) Blocked(address, email string) Throttle {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now, account := l.now(), accountKey(email)
+	return l.blockedLocked(attempt(address, email, ""), l.now())
+}
+
+// Begin is Blocked and, when the attempt may go ahead, Failed in one step: the
+// attempt counts as a failure until Succeeded (with the same keys) says otherwise.
+// device is the id of a device cookie the account signed in with before ("" for
+// none). A refusal's Report says whether it is the one in a while to audit.
+func (l *SignInLimiter) Begin(address, email, device string) Throttle {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now, w := l.now(), attempt(address, email, device)
+	if t := l.blockedLocked(w, now); t.Wait > 0 {
+		t.Report, t.Suppressed = l.reportLocked(w.pair, now)
+		return t
+	}
+	l.failLocked(w, now)
+	return Throttle{}
+}
+
+func (l *SignInLimiter) blockedLocked(w who, now time.Time) Throttle {
+	checks := []Throttle{{Wait: windowWait(l.pairs, w.pair, maxFailsPerPair, now), Rule: "account and device"}}
+	if !w.trusted {
+		checks = []Throttle{
+			{Wait: windowWait(l.addresses, w.address, maxFailsPerAddress, now), Rule: "address"},
+			{Wait: windowWait(l.pairs, w.pair, maxFailsPerPair, now), Rule: "account and address"},
+			{Wait: l.accountWaitLocked(w.account, now), Rule: "account delay"},
+		}
+	}
 	var t Throttle
-	for _, c := range []Throttle{
-		{windowWait(l.addresses, address, maxFailsPerAddress, now), "address"},
-		{windowWait(l.pairs, account+"\x00"+address, maxFailsPerPair, now), "account and address"},
-		{l.accountWaitLocked(account, now), "account delay"},
-	} {
+	for _, c := range checks {
 		if c.Wait > t.Wait {
 			t = c
 		}
 	}
 	return t
+}
+
+// reportLocked says whether a refusal of the pair is to be audited (none in the last
+// reportEvery) and how many were not since the last that was.
+func (l *SignInLimiter) reportLocked(pair string, now time.Time) (bool, int) {
+	r, ok := l.reported[pair]
+	if ok && now.Sub(r.last) < reportEvery {
+		r.suppressed++
+		l.reported[pair] = r
+		return false, 0
+	}
+	l.reported[pair] = reported{last: now}
+	return true, r.suppressed
 }
 
 // windowWait is how long the key stays refused: until the oldest of its last max
@@ -130,18 +207,24 @@ func accountDelay(n int) time.Duration {
 func (l *SignInLimiter) Failed(address, email string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now, account := l.now(), accountKey(email)
-	if len(l.pairs)+len(l.addresses)+len(l.accounts) >= maxTrackedKeys && now.Sub(l.swept) > time.Minute {
+	l.failLocked(attempt(address, email, ""), l.now())
+}
+
+func (l *SignInLimiter) failLocked(w who, now time.Time) {
+	if len(l.pairs)+len(l.addresses)+len(l.accounts)+len(l.reported) >= maxTrackedKeys && now.Sub(l.swept) > time.Minute {
 		l.forgetOldLocked(now)
 		l.swept = now
 	}
-	l.pairs[account+"\x00"+address] = appendLast(l.pairs[account+"\x00"+address], now, maxFailsPerPair)
-	l.addresses[address] = appendLast(l.addresses[address], now, maxFailsPerAddress)
-	s := l.accounts[account]
+	l.pairs[w.pair] = appendLast(l.pairs[w.pair], now, maxFailsPerPair)
+	if w.trusted {
+		return // a known device's failures are its own: they slow no one else
+	}
+	l.addresses[w.address] = appendLast(l.addresses[w.address], now, maxFailsPerAddress)
+	s := l.accounts[w.account]
 	if now.Sub(s.last) >= LoginWindow {
 		s.failures = 0 // a streak with a long pause in it is over
 	}
-	l.accounts[account] = streak{failures: s.failures + 1, last: now}
+	l.accounts[w.account] = streak{failures: s.failures + 1, last: now}
 }
 
 // appendLast adds t and keeps only the last max times: memory per key stays bounded.
@@ -170,6 +253,11 @@ func (l *SignInLimiter) forgetOldLocked(now time.Time) {
 			delete(l.accounts, key)
 		}
 	}
+	for key, r := range l.reported {
+		if now.Sub(r.last) >= LoginWindow {
+			delete(l.reported, key)
+		}
+	}
 }
 
 // Succeeded forgets the account's streak and the pair's failures; the address's
@@ -177,7 +265,22 @@ func (l *SignInLimiter) forgetOldLocked(now time.Time) {
 func (l *SignInLimiter) Succeeded(address, email string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	account := accountKey(email)
-	delete(l.accounts, account)
-	delete(l.pairs, account+"\x00"+address)
+	w := attempt(address, email, "")
+	delete(l.accounts, w.account)
+	delete(l.pairs, w.pair)
+}
+
+// Settle says that an attempt Begin counted as a failure succeeded: the account's
+// streak and the pair's failures are forgotten, and the address's count loses that
+// attempt (a success is no failure of the address; its other failures stay).
+func (l *SignInLimiter) Settle(address, email, device string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w := attempt(address, email, device)
+	delete(l.accounts, w.account)
+	delete(l.pairs, w.pair)
+	delete(l.reported, w.pair)
+	if times := l.addresses[w.address]; !w.trusted && len(times) > 0 {
+		l.addresses[w.address] = times[:len(times)-1]
+	}
 }

@@ -81,7 +81,10 @@ type Service struct {
 	// sessionIdle and sessionMax end a browser session: after that long without a
 	// request, and that long after sign-in whatever happens (SetSessionLimits).
 	sessionIdle, sessionMax time.Duration
-	q                       struct {
+	// checks limits guesses of the current password where a password is changed: a
+	// stolen session or token must not make it an unthrottled password oracle.
+	checks *SignInLimiter
+	q      struct {
 		InsertUser   *sqlx.Stmt `query:"insert-user"`
 		ByEmail      *sqlx.Stmt `query:"get-user-by-email"`
 		ForUpdate    *sqlx.Stmt `query:"get-user-for-update"`
@@ -117,7 +120,8 @@ var constraints = map[string]db.Constraint{
 
 // NewService prepares the user queries.
 func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log) (*Service, error) {
-	s := &Service{conn: conn, audit: log, bcryptCost: bcrypt.DefaultCost, sessionIdle: DefaultSessionIdle, sessionMax: DefaultSessionMax}
+	s := &Service{conn: conn, audit: log, bcryptCost: bcrypt.DefaultCost, sessionIdle: DefaultSessionIdle, sessionMax: DefaultSessionMax,
+		checks: NewSignInLimiter(time.Now)}
 	if err := db.PrepareQueries(ctx, conn, "user.sql", &s.q); err != nil {
 		return nil, err
 	}
@@ -196,6 +200,13 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, chang
 		if err := notifyAuthChange(ctx, tx); err != nil { // a new role, or a deactivation
 			return err
 		}
+		if before.Active && !after.Active {
+			// A deactivation ends the user's sessions: reactivated later, they must sign
+			// in again rather than find their old sessions alive.
+			if _, err := tx.StmtxContext(ctx, s.q.DeleteOthers).ExecContext(ctx, id, 0); err != nil {
+				return fmt.Errorf("end the sessions of user %d: %w", id, err)
+			}
+		}
 		return s.audit.Record(ctx, tx, actor, audit.Update, "user", id, before, after)
 	})
 	return after, err
@@ -234,6 +245,12 @@ func (s *Service) Count(ctx context.Context) (int, error) {
 // CheckPassword returns the active user with this email and password. The error does
 // not say which of the two was wrong.
 func (s *Service) CheckPassword(ctx context.Context, email, password string) (User, error) {
+	u, _, err := s.checkPassword(ctx, email, password)
+	return u, err
+}
+
+// checkPassword is CheckPassword that also returns the hash the password matched.
+func (s *Service) checkPassword(ctx context.Context, email, password string) (User, string, error) {
 	var row struct {
 		ID     int64  `db:"id"`
 		Hash   string `db:"password_hash"`
@@ -244,15 +261,16 @@ func (s *Service) CheckPassword(ctx context.Context, email, password string) (Us
 	if db.IsNoRows(err) {
 		// Spend the same time as a real check, so timing does not reveal which emails exist.
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return User{}, wrong
+		return User{}, "", wrong
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("check password: %w", err)
+		return User{}, "", fmt.Errorf("check password: %w", err)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(row.Hash), []byte(password)) != nil || !row.Active {
-		return User{}, wrong
+		return User{}, "", wrong
 	}
-	return s.ByEmail(ctx, email)
+	u, err := s.ByEmail(ctx, email)
+	return u, row.Hash, err
 }
 
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)

@@ -249,6 +249,15 @@ func TestPatchIfMatch(t *testing.T) {
 				}
 			}
 			assertProblem(t, e.patchIf(tc.url, "W/"+newTag, tc.first), http.StatusPreconditionFailed) // weak tags never match
+			// Two If-Match lines are one list.
+			req := httptest.NewRequest(http.MethodPatch, tc.url, strings.NewReader(`{}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+e.tokens[user.Manager])
+			req.Header.Add("If-Match", `"stale"`)
+			req.Header.Add("If-Match", newTag)
+			if r := e.send(req); r.status != http.StatusOK {
+				t.Errorf("If-Match on two lines: %d %s", r.status, r.body)
+			}
 			assertProblem(t, e.patchIf(tc.url, "no-quotes", tc.first), http.StatusBadRequest)
 		})
 	}

@@ -15,7 +15,12 @@ type Matcher func(etag string) bool
 // tags. A weak tag (W/"…") never matches, since If-Match compares strongly; a header
 // that is not a list of tags is a 400 rather than a condition silently never met.
 func IfMatch(c *fiber.Ctx) (Matcher, error) {
-	header := strings.TrimSpace(c.Get(fiber.HeaderIfMatch))
+	// Several If-Match lines are one list (RFC 9110, section 5.3).
+	var lines []string
+	for _, v := range c.Request().Header.PeekAll(fiber.HeaderIfMatch) {
+		lines = append(lines, string(v))
+	}
+	header := strings.TrimSpace(strings.Join(lines, ", "))
 	if header == "" {
 		return nil, nil
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -38,12 +40,30 @@ func (h *handlers) changePassword(c *fiber.Ctx) error {
 		p.Problem = "Please correct the fields marked below; your password is unchanged."
 		return h.render(c, fiber.StatusUnprocessableEntity, "account", p)
 	}
-	if err := h.Users.ChangePassword(c.UserContext(), h.actor(c), s.UserID, s.ID, current, next); err != nil {
+	// Every session ends, this one too: if its cookie was stolen (a reason to change a
+	// password), the thief's copy must stop working. The browser gets a new one.
+	if err := h.Users.ChangePassword(c.UserContext(), h.actor(c), s.UserID, 0, current, next); err != nil {
 		return h.formFailed(c, "account", p, err)
+	}
+	secret, err := h.Users.StartSession(c.UserContext(), s.UserID)
+	if err != nil {
+		return err
+	}
+	h.setSessionCookie(c, secret, int(h.Users.SessionMax()/time.Second))
+	if err := h.setDeviceCookie(c, s.Email); err != nil { // the old one was keyed by the old password
+		return err
 	}
 	to := accountPath
 	if s.MustChangePassword {
 		to = "/"
 	}
-	return h.redirect(c, to, "Your password is changed. Your other sessions, if any, have ended.")
+	// The flash goes with the new session: the old one is gone.
+	fresh, err := h.Users.SessionBySecret(c.UserContext(), secret)
+	if err != nil {
+		return err
+	}
+	if err := h.Users.SetFlash(c.UserContext(), fresh.ID, "Your password is changed. Your other sessions, if any, have ended."); err != nil {
+		return err
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
 }

@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -40,11 +41,17 @@ func TestAccountPageChangesPassword(t *testing.T) {
 			}
 		})
 	}
+	stolen := &client{e: e, cookies: maps.Clone(c.cookies), csrf: c.csrf} // a copy of this session's cookie
 	p := c.post("/account/password", url.Values{"current_password": {password}, "new_password": {"a brand new passphrase"}, "repeat_password": {"a brand new passphrase"}})
 	if p.status != http.StatusSeeOther || p.location != "/account" {
 		t.Fatalf("change: %d %q\n%s", p.status, p.location, p.body)
 	}
 	c.follow(p).must(t, http.StatusOK, "Your password is changed.")
+	// This browser goes on with a new session; a copy of its old cookie (stolen,
+	// perhaps: a reason to change a password) no longer works.
+	if p := stolen.get("/"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/login") {
+		t.Errorf("the old session cookie outlived the change: %d %q", p.status, p.location)
+	}
 	// The other session has ended; this one goes on.
 	if p := other.get("/"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/login") {
 		t.Errorf("the other session outlived the change: %d %q", p.status, p.location)

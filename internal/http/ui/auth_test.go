@@ -3,6 +3,7 @@ package ui_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,36 @@ func TestTextThatIsNotText(t *testing.T) {
 	c.post("/partners/new", url.Values{"name": {"Bad\x00Name"}, "country": {"BO"}, "legal_status": {"ngo"}}).must(t, http.StatusUnprocessableEntity, "name: must be text")
 	if n := len(mustList(t, e)); n != 0 {
 		t.Fatalf("%d partners saved", n)
+	}
+}
+
+// A browser the owner signed in on before carries a device cookie: a stranger who
+// keeps the account's delay running (from anywhere, here the same address) never
+// keeps that browser out (OWASP's device cookies; issue 17's "throttling that a
+// stranger cannot turn against the owner").
+func TestKnownBrowserSignsInDuringTheDelay(t *testing.T) {
+	now := time.Now()
+	e := newEnvAt(t, func() time.Time { return now })
+	owner := e.client()
+	owner.get("/login")
+	p := owner.post("/login", url.Values{"email": {"viewer@example.org"}, "password": {password}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", p.status)
+	}
+	if cookies := strings.Join(p.header.Values("Set-Cookie"), "\n"); !regexp.MustCompile(user.DeviceCookie + `=[^;]+;.*path=/login;.*HttpOnly`).MatchString(cookies) {
+		t.Fatalf("no device cookie for the sign-in form, HttpOnly: %s", cookies)
+	}
+	owner.get("/") // the session's CSRF token
+	owner.post("/logout", url.Values{}).must(t, http.StatusSeeOther)
+
+	stranger := e.client()
+	stranger.get("/login")
+	for range 4 {
+		stranger.post("/login", url.Values{"email": {"viewer@example.org"}, "password": {"not it"}})
+	}
+	stranger.post("/login", url.Values{"email": {"viewer@example.org"}, "password": {password}}).must(t, http.StatusTooManyRequests)
+	owner.get("/login")
+	if p := owner.post("/login", url.Values{"email": {"viewer@example.org"}, "password": {password}}); p.status != http.StatusSeeOther {
+		t.Fatalf("the owner's browser was kept out by a stranger's failures: %d\n%s", p.status, p.body)
 	}
 }

@@ -64,7 +64,8 @@ func (h *handlers) login(c *fiber.Ctx) error {
 		return h.renderLogin(c, fiber.StatusUnprocessableEntity, p)
 	}
 	old := c.Cookies(sessionCookie)
-	u, secret, err := h.Users.SignIn(c.UserContext(), h.limiter, user.SignInAttempt{Email: email, Password: password, Address: clientAddress(c)})
+	u, secret, err := h.Users.SignIn(c.UserContext(), h.limiter,
+		user.SignInAttempt{Email: email, Password: password, Address: clientAddress(c), Device: c.Cookies(user.DeviceCookie)})
 	if throttled := (*user.ThrottledError)(nil); errors.As(err, &throttled) {
 		p.Problem = "Too many failed sign-in attempts. Please wait " + waitText(throttled.Wait) + " and try again."
 		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(math.Ceil(throttled.Wait.Seconds()))))
@@ -84,6 +85,9 @@ func (h *handlers) login(c *fiber.Ctx) error {
 		}
 	}
 	h.setSessionCookie(c, secret, int(h.Users.SessionMax()/time.Second))
+	if err := h.setDeviceCookie(c, u.Email); err != nil {
+		return err
+	}
 	// The sign-in form's token is spent: expire its cookie (on its own path).
 	c.Cookie(&fiber.Cookie{Name: loginCSRFCookie, Path: "/login", MaxAge: -1, Expires: time.Unix(0, 0), HTTPOnly: true, SameSite: "Lax", Secure: h.secure(c)})
 	if u.MustChangePassword {
@@ -116,6 +120,23 @@ func (h *handlers) logout(c *fiber.Ctx) error {
 	}
 	h.setSessionCookie(c, "", -1)
 	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// deviceCookieAge is how long a browser stays known to the sign-in limiter after a
+// sign-in there (each sign-in renews it).
+const deviceCookieAge = 180 * 24 * time.Hour
+
+// setDeviceCookie marks the browser as one the account signed in on: the limiter
+// then counts its attempts apart from strangers' (user.DeviceCookie). Only the
+// sign-in form reads it.
+func (h *handlers) setDeviceCookie(c *fiber.Ctx, email string) error {
+	token, err := h.Users.DeviceToken(c.UserContext(), email)
+	if err != nil || token == "" {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: user.DeviceCookie, Value: token, Path: "/login", HTTPOnly: true, SameSite: "Lax", Secure: h.secure(c),
+		MaxAge: int(deviceCookieAge / time.Second)})
+	return nil
 }
 
 func (h *handlers) setSessionCookie(c *fiber.Ctx, value string, maxAge int) {
