@@ -20,8 +20,10 @@ import (
 
 // TestImportLimitsBoundServerMemory is issue 17's memory promise, measured on a real
 // `cartera serve`: each upload that once took gigabytes (a sheet bomb, a bomb in the
-// shared strings, a zip header that lies, a CSV of a million near-empty rows) is a
-// 422 saying why, a valid file right at the caps is read and checked, and through
+// shared strings, a zip header that lies, a CSV of a million near-empty rows, a CSV
+// line of 16 million commas, an XLSX row of millions of cells or millions of blank
+// rows) is a 422 saying why, a workbook whose styles or calculation chain would
+// inflate to hundreds of MB in memory is read without them, a valid file right at the caps is read and checked, and through
 // all of them the server's peak resident memory (VmHWM) stays under 500 MB.
 func TestImportLimitsBoundServerMemory(t *testing.T) {
 	dsn := pgtest.NewDSN(t)
@@ -42,6 +44,13 @@ func TestImportLimitsBoundServerMemory(t *testing.T) {
 		{"shared strings bomb", sharedStringsBomb, 422, "the part xl/sharedStrings.xml of the workbook inflates to more than the 8 MiB allowed"},
 		{"lying zip header", lyingHeader, 422, "the part xl/worksheets/sheet1.xml of the workbook is damaged or larger than its header says"},
 		{"a million near-empty CSV rows", millionRows, 422, "the file has more than 100,000 rows; split it"},
+		{"a CSV line of 16 million commas", wideLine, 422, "line 1 has more than 16,384 cells, more than a spreadsheet holds"},
+		{"an XLSX row of 15 million cells", wideRow, 422, "row 1 of the sheet (xl/worksheets/sheet1.xml) has more than 16,384 cells"},
+		{"27 million blank XLSX rows", blankRows, 422, "the sheet (xl/worksheets/sheet1.xml) has more than 400,000 rows, blank or not"},
+		// The styles and the calculation chain are never opened: the rows are read
+		// (and their problems reported) as if the parts were not there.
+		{"a styles bomb", stylesBomb, 422, "must be in 1950 or later"},
+		{"a calculation chain bomb", calcChainBomb, 422, "must be in 1950 or later"},
 		{"a valid XLSX at the caps", atTheCaps, 200, `"rows":100000`},
 	} {
 		data := tc.data(t)
@@ -184,4 +193,34 @@ func atTheCaps(t *testing.T) []byte {
 		return ""
 	})
 	return xlsxBytes(t, xlsxgen.Workbook(sheet, strs))
+}
+
+// wideLine is one CSV line of 16 million commas, which encoding/csv once made 1.6 GB
+// of fields before the column cap could count them.
+func wideLine(t *testing.T) []byte {
+	return []byte("partner" + strings.Repeat(",", 16_000_000) + "\n")
+}
+
+// wideRow is a sheet of one row of 15 million empty cells, about 157 MiB of XML.
+func wideRow(t *testing.T) []byte {
+	return xlsxBytes(t, xlsxgen.Workbook(xlsxgen.Repeat(xlsxgen.SheetStart+"<row>", "<c><f/></c>", 15_000_000, "</row>"+xlsxgen.SheetEnd), nil))
+}
+
+// blankRows is a sheet of 27 million blank rows, about 155 MiB of XML.
+func blankRows(t *testing.T) []byte {
+	return xlsxBytes(t, xlsxgen.Workbook(xlsxgen.Repeat(xlsxgen.SheetStart, "<row/>", 27_000_000, xlsxgen.SheetEnd), nil))
+}
+
+// stylesBomb is a small workbook whose styles are 1.6 million empty formats, just
+// under 8 MiB, which excelize decoded whole as it opened the workbook.
+func stylesBomb(t *testing.T) []byte {
+	return xlsxBytes(t, append(xlsxgen.Workbook(bombRows(2), nil), xlsxgen.Part{Name: "xl/styles.xml", Write: xlsxgen.Repeat(
+		`<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs>`, "<xf/>", 1_600_000, "</cellXfs></styleSheet>")}))
+}
+
+// calcChainBomb is a small workbook whose calculation chain is 2 million empty
+// entries, just under 8 MiB.
+func calcChainBomb(t *testing.T) []byte {
+	return xlsxBytes(t, append(xlsxgen.Workbook(bombRows(2), nil), xlsxgen.Part{Name: "xl/calcChain.xml", Write: xlsxgen.Repeat(
+		`<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`, "<c/>", 2_000_000, "</calcChain>")}))
 }

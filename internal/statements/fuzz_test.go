@@ -10,8 +10,8 @@ import (
 
 // fuzzLimits are small caps, so that each input is quick to read even when it
 // inflates: the checks are the same whatever the caps.
-var fuzzLimits = limits{rows: 50, columns: 20, cells: 400, cellBytes: 200, textBytes: 4000,
-	zip: zipLimits{entries: 40, sheet: 256 << 10, sharedStrings: 64 << 10, other: 64 << 10, others: 128 << 10, total: 1 << 20, run: 4 << 10}}
+var fuzzLimits = limits{rows: 50, columns: 20, cells: 400, cellBytes: 200, textBytes: 4000, rowCells: 100, recordBytes: 8 << 10, sheetRows: 200, sheetCells: 2000,
+	zip: zipLimits{entries: 40, sheet: 256 << 10, sharedStrings: 64 << 10, other: 64 << 10, others: 128 << 10, total: 1 << 20, run: 4 << 10, structure: 16 << 10}}
 
 // FuzzReadTable reads arbitrary bytes as an uploaded table, CSV or XLSX (seeds in
 // testdata/fuzz/FuzzReadTable): it never panics (even inside excelize, which the

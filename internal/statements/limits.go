@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"cartera/internal/platform/apperr"
 )
 
 // Limits of an uploaded table, checked while it is read so that no file, however
@@ -24,7 +26,18 @@ type limits struct {
 	cells     int // cells of all the rows kept
 	cellBytes int // bytes in one cell
 	textBytes int // bytes in all the cells kept
-	zip       zipLimits
+	// rowCells bounds the cells of one row as read, empty ones included, before
+	// the column cap (which does not count trailing empty cells) can see them: a
+	// 16 MB CSV line of commas once made encoding/csv hold 1.6 GB, an XLSX row of
+	// millions of <c> excelize 820 MB. 16,384 is the most columns a spreadsheet has.
+	rowCells int
+	// recordBytes bounds a CSV record (line breaks in quoted cells included),
+	// which encoding/csv holds whole and copies: 200 full cells fit.
+	recordBytes int
+	// sheetRows and sheetCells bound the <row> and <c> elements of the sheet read,
+	// blank or not: 160 MiB of <row/>, all skipped as blank, once took a minute.
+	sheetRows, sheetCells int
+	zip                   zipLimits
 }
 
 // zipLimits bound an XLSX file's zip entries, checked before the workbook is
@@ -36,6 +49,9 @@ type zipLimits struct {
 	other         int64 // workbook, styles, relationships, media: held whole by excelize
 	others        int64 // all the entries excelize holds whole, together
 	total         int64 // all entries together
+	// structure bounds [Content_Types].xml, the relationships and the workbook's
+	// own part, which are decoded whole (here and by excelize).
+	structure int64
 	// run bounds the bytes between two '<' or '>' of a sheet or the shared strings:
 	// a text or a tag, which excelize's XML decoder holds whole (and copies) before
 	// the cell cap can see it, so one 150 MiB cell would cost several times that.
@@ -51,6 +67,13 @@ var defaultLimits = limits{
 	cells:     4_000_000,
 	cellBytes: 32_767,
 	textBytes: 64 << 20,
+	rowCells:  16_384,
+	// 200 cells of 32,767 bytes, and their delimiters.
+	recordBytes: 8 << 20,
+	// Four times the rows and twice the cells an import keeps leave room for blank
+	// rows and formatted empty cells; reading that many takes seconds, not minutes.
+	sheetRows:  400_000,
+	sheetCells: 8_000_000,
 	zip: zipLimits{
 		entries: 1000,
 		// A sheet of 100,000 rows of every figure is about 110 MiB of XML. It is
@@ -67,6 +90,8 @@ var defaultLimits = limits{
 		other:  8 << 20,
 		others: 24 << 20,
 		total:  192 << 20,
+		// A workbook's list of sheets and the relationships are a few KiB.
+		structure: 1 << 20,
 		// A cell's 32,767 characters, each a character reference of up to 10 bytes,
 		// fit in 512 KiB.
 		run: 512 << 10,
@@ -77,15 +102,31 @@ var defaultLimits = limits{
 // strings to a temporary file and reads it as a stream instead of holding it whole.
 const xmlInMemory = 1 << 20
 
-// checkZip refuses an XLSX file whose zip entries are too many or would inflate
-// beyond their caps, before excelize opens it. It checks the sizes the entries
-// declare, then inflates each through a limiting reader, since a declared size can
-// lie (Go's zip reader also fails an entry longer than it declares).
-func checkZip(data []byte, lim zipLimits) error {
+// readableXLSX checks an XLSX file's zip entries against their caps and returns the
+// file rebuilt with only the entries reading its first sheet needs, so that nothing
+// excelize decodes whole as it opens a workbook (styles, calculation chain, theme:
+// 13 KB of <xf/> in the styles once took 672 MB) is ever opened.
+func readableXLSX(data []byte, lim limits) ([]byte, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return fileError("the file looks like XLSX but cannot be opened: %v", err)
+		return nil, fileError("the file looks like XLSX but cannot be opened: %v", err)
 	}
+	if err := checkDeclared(zr, lim.zip); err != nil {
+		return nil, err
+	}
+	parts, err := locateParts(zr, lim.zip)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkInflated(zr, lim, parts.sheet); err != nil {
+		return nil, err
+	}
+	return parts.rebuild(zr)
+}
+
+// checkDeclared refuses a workbook of too many entries, or whose entries declare
+// sizes beyond their caps.
+func checkDeclared(zr *zip.Reader, lim zipLimits) error {
 	if len(zr.File) > lim.entries {
 		return fileError("the workbook has %d parts, more than the %s allowed: save it again as a plain XLSX workbook",
 			len(zr.File), thousands(lim.entries))
@@ -100,13 +141,24 @@ func checkZip(data []byte, lim zipLimits) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// checkInflated inflates each entry through a limiting reader, since a declared
+// size can lie (Go's zip reader also fails an entry longer than it declares), and
+// counts the rows and cells of sheet, the entry read.
+func checkInflated(zr *zip.Reader, lim limits, sheet string) error {
 	var actual sizes
 	for _, f := range zr.File {
-		n, err := inflatedSize(f, lim)
+		var tags *tagCounter
+		if f.Name == sheet {
+			tags = &tagCounter{lim: lim, part: f.Name}
+		}
+		n, err := inflatedSize(f, lim.zip, tags)
 		if err != nil {
 			return err
 		}
-		if err := actual.add(f.Name, n, lim); err != nil {
+		if err := actual.add(f.Name, n, lim.zip); err != nil {
 			return err
 		}
 	}
@@ -138,6 +190,8 @@ func (lim zipLimits) of(name string) int64 {
 		return lim.sharedStrings
 	case isSheet(name):
 		return lim.sheet
+	case strings.HasSuffix(name, ".rels") || strings.EqualFold(name, contentTypes):
+		return lim.structure
 	}
 	return lim.other
 }
@@ -154,22 +208,28 @@ func isSharedStrings(name string) bool { return strings.EqualFold(name, "xl/shar
 func held(name string) bool { return !isSheet(name) && !isSharedStrings(name) }
 
 // inflatedSize inflates an entry into nothing, stopping one byte past its cap, and
-// checks the runs of text of the XML excelize streams.
-func inflatedSize(f *zip.File, lim zipLimits) (int64, error) {
+// checks the runs of text of the XML excelize streams, and the rows and cells of
+// the sheet read when tags is not nil.
+func inflatedSize(f *zip.File, lim zipLimits, tags *tagCounter) (int64, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return 0, fileError("the part %s of the workbook cannot be read: %v", f.Name, err)
 	}
 	defer rc.Close()
 	var sink io.Writer = io.Discard
-	if !held(f.Name) {
+	if !held(f.Name) || tags != nil {
 		sink = &runChecker{limit: lim.run}
+	}
+	if tags != nil {
+		sink = io.MultiWriter(sink, tags)
 	}
 	limit := lim.of(f.Name)
 	n, err := io.Copy(sink, io.LimitReader(rc, limit+1))
 	switch {
 	case n > limit:
 		return 0, tooBig(f.Name, limit)
+	case isFileError(err):
+		return 0, err
 	case errors.Is(err, errLongRun):
 		return 0, fileError("the part %s of the workbook has a text or tag longer than %s: a cell has at most 32,767 characters",
 			f.Name, kib(lim.run))
@@ -222,4 +282,113 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// tagCounter counts the <row> and <c> elements of a sheet's XML as it streams
+// past, tags split across writes included, and fails once a row holds more than
+// rowCells cells or the sheet more than sheetRows rows or sheetCells cells. excelize
+// keeps a cell for every <c> of a row, even an empty one, and reads every row, even
+// a blank one, before the caps on what is kept can see them.
+type tagCounter struct {
+	lim                   limits
+	part                  string
+	naming                bool     // inside a tag's name, after its '<'
+	name                  [16]byte // a prefix and "row" fit
+	n                     int      // bytes of the name so far (beyond len(name): not a tag counted)
+	rows, cells, rowCells int
+}
+
+func (c *tagCounter) Write(p []byte) (int, error) {
+	for rest := p; len(rest) > 0; {
+		if !c.naming {
+			i := bytes.IndexByte(rest, '<')
+			if i < 0 {
+				break
+			}
+			c.naming, c.n, rest = true, 0, rest[i+1:]
+			continue
+		}
+		b := rest[0]
+		rest = rest[1:]
+		switch b {
+		case ' ', '\t', '\r', '\n', '/', '>':
+			c.naming = false
+			if err := c.tag(); err != nil {
+				return 0, err
+			}
+		default:
+			if c.n < len(c.name) {
+				c.name[c.n] = b
+			}
+			c.n++
+		}
+	}
+	return len(p), nil
+}
+
+// tag counts the tag just named: <row> or <c>, with or without a namespace prefix
+// (a name longer than the buffer is neither; an end tag has an empty name).
+func (c *tagCounter) tag() error {
+	if c.n > len(c.name) {
+		return nil
+	}
+	name := c.name[:c.n]
+	if i := bytes.LastIndexByte(name, ':'); i >= 0 {
+		name = name[i+1:]
+	}
+	switch string(name) {
+	case "row":
+		c.rows, c.rowCells = c.rows+1, 0
+		if c.rows > c.lim.sheetRows {
+			return fileError("the sheet (%s) has more than %s rows, blank or not; an import has at most %s: split it, or delete the empty rows",
+				c.part, thousands(c.lim.sheetRows), thousands(c.lim.rows))
+		}
+	case "c":
+		c.cells, c.rowCells = c.cells+1, c.rowCells+1
+		if c.rowCells > c.lim.rowCells {
+			return fileError("row %s of the sheet (%s) has more than %s cells, more than a spreadsheet holds; an import has at most %s columns",
+				thousands(c.rows), c.part, thousands(c.lim.rowCells), thousands(c.lim.columns))
+		}
+		if c.cells > c.lim.sheetCells {
+			return fileError("the sheet (%s) has more than %s cells, empty or not; an import has at most %s: split it",
+				c.part, thousands(c.lim.sheetCells), thousands(c.lim.cells))
+		}
+	}
+	return nil
+}
+
+// checkRecords refuses, before encoding/csv reads a record whole, one with more
+// cells than a spreadsheet holds or more bytes than recordBytes, naming its line:
+// encoding/csv builds the whole record (a field for each delimiter) before the
+// column cap can count them. Quotes are followed as encoding/csv does for a valid
+// file; a bare quote it refuses anyway.
+func checkRecords(data []byte, delim byte, lim limits) error {
+	line, recordLine, start, cells, quoted := 1, 1, 0, 1, false
+	for i, b := range data {
+		switch {
+		case b == '"':
+			quoted = !quoted
+		case b == delim && !quoted:
+			if cells++; cells > lim.rowCells {
+				return fileError("line %s has more than %s cells, more than a spreadsheet holds; an import has at most %s columns",
+					thousands(recordLine), thousands(lim.rowCells), thousands(lim.columns))
+			}
+		case b == '\n':
+			line++
+			if !quoted {
+				recordLine, start, cells = line, i+1, 1
+			}
+		}
+		if i-start >= lim.recordBytes {
+			return fileError("line %s is longer than %s; an import has at most %s columns of %s characters",
+				thousands(recordLine), mib(int64(lim.recordBytes)), thousands(lim.columns), thousands(lim.cellBytes))
+		}
+	}
+	return nil
+}
+
+// isFileError reports whether err is already the 422 about the file to answer.
+func isFileError(err error) bool {
+	_, ok := apperr.As(err)
+	return ok
 }

@@ -30,8 +30,8 @@ func xlsxOf(t *testing.T, parts []xlsxgen.Part) []byte {
 }
 
 func TestReadTableLimits(t *testing.T) {
-	small := limits{rows: 3, columns: 4, cells: 10, cellBytes: 8, textBytes: 30,
-		zip: zipLimits{entries: 8, sheet: 4 << 10, sharedStrings: 1 << 10, other: 2 << 10, others: 3 << 10, total: 8 << 10, run: 1 << 10}}
+	small := limits{rows: 3, columns: 4, cells: 10, cellBytes: 8, textBytes: 30, rowCells: 16, recordBytes: 100, sheetRows: 12, sheetCells: 40,
+		zip: zipLimits{entries: 8, sheet: 4 << 10, sharedStrings: 1 << 10, other: 2 << 10, others: 3 << 10, total: 8 << 10, run: 1 << 10, structure: 1 << 10}}
 	header := func(i int) []xlsxgen.Cell {
 		if i == 1 {
 			return []xlsxgen.Cell{xlsxgen.Text("partner"), xlsxgen.Text("months")}
@@ -55,10 +55,28 @@ func TestReadTableLimits(t *testing.T) {
 	longCell := xlsxgen.Workbook(xlsxgen.Rows(2, func(i int) []xlsxgen.Cell {
 		return []xlsxgen.Cell{xlsxgen.Text("partner"), xlsxgen.Text(strings.Repeat("x", 1500))}
 	}), nil)
+	hdr := `<row r="1"><c t="inlineStr"><is><t>partner</t></is></c></row>`
+	sheetOf := func(unit string, n int) []byte {
+		return xlsxOf(t, xlsxgen.Workbook(xlsxgen.Repeat(xlsxgen.SheetStart+hdr, unit, n, xlsxgen.SheetEnd), nil))
+	}
+	wideRow := xlsxOf(t, xlsxgen.Workbook(xlsxgen.Repeat(xlsxgen.SheetStart+hdr+"<row>", "<c><f/></c>", 17, "</row>"+xlsxgen.SheetEnd), nil))
+	bigWorkbook := xlsxgen.Workbook(xlsxgen.Rows(2, header), nil)
+	bigWorkbook[2].Write = xlsxgen.Repeat(`<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><bookViews>`,
+		"<workbookView/>", 100, `</bookViews></workbook>`)
 	for _, tc := range []struct {
 		name, want string
 		data       []byte
 	}{
+		{"a CSV line of more cells than a spreadsheet holds", "line 2 has more than 16 cells, more than a spreadsheet holds; an import has at most 4 columns",
+			[]byte("a,b\nx" + strings.Repeat(",", 16) + "\n")},
+		{"a CSV line of 16 cells", "row 2 has more than 4 cells", []byte("a,b\nx" + strings.Repeat(",", 15) + "1\n")},
+		{"a CSV line too long", "line 2 is longer than 1 MiB", []byte("a,b\n\"" + strings.Repeat("x", 150) + "\"\n")},
+		{"a CSV line after a quoted line break", "line 4 has more than 16 cells", []byte("a,b\n\"1\n2\",3\nx" + strings.Repeat(",", 16) + "\n")},
+		{"commas in quotes are no cells", "row 2, column B: the cell has more than 8 characters", []byte("a,b\n1,\"" + strings.Repeat(",", 20) + "\"\n")},
+		{"an XLSX row of more cells than a spreadsheet holds", "row 2 of the sheet (xl/worksheets/sheet1.xml) has more than 16 cells, more than a spreadsheet holds", wideRow},
+		{"blank XLSX rows", "the sheet (xl/worksheets/sheet1.xml) has more than 12 rows, blank or not; an import has at most 3", sheetOf("<row/>", 12)},
+		{"XLSX cells, empty or not", "the sheet (xl/worksheets/sheet1.xml) has more than 40 cells, empty or not", sheetOf("<row>"+strings.Repeat("<c/>", 10)+"</row>", 4)},
+		{"a workbook part beyond the structure cap", "the part xl/workbook.xml of the workbook inflates to more than", xlsxOf(t, bigWorkbook)},
 		{"rows", "the file has more than 3 rows; split it", []byte("a,b\n1,2\n3,4\n5,6\n7,8\n")},
 		{"blank rows do not count", "", []byte("a,b\n1,2\n,\n\n3,4\n,,,,,,,,,,,,\n5,6\n")},
 		{"columns", "row 2 has more than 4 cells", []byte("a,b\n1,2,3,4,5\n")},
@@ -171,5 +189,80 @@ func TestImportStopsCollectingProblems(t *testing.T) {
 	}
 	if last := e.Fields[len(e.Fields)-1]; last.Row != 501 {
 		t.Errorf("the last problem listed is on row %d, want 501", last.Row)
+	}
+}
+
+// TestXLSXOpensOnlyWhatReadingNeeds: the parts excelize would decode whole as it
+// opens a workbook (styles, calculation chain, theme: a memory bomb within their
+// size cap) are left out, so even damaged ones do not stop the reading; the first
+// sheet is the one the workbook lists first, whatever its part's name, and only it
+// is counted.
+func TestXLSXOpensOnlyWhatReadingNeeds(t *testing.T) {
+	small := limits{rows: 3, columns: 4, cells: 10, cellBytes: 8, textBytes: 30, rowCells: 16, recordBytes: 100, sheetRows: 12, sheetCells: 40,
+		zip: zipLimits{entries: 8, sheet: 4 << 10, sharedStrings: 1 << 10, other: 2 << 10, others: 3 << 10, total: 8 << 10, run: 1 << 10, structure: 1 << 10}}
+	good := xlsxgen.Rows(2, func(i int) []xlsxgen.Cell {
+		return []xlsxgen.Cell{xlsxgen.Text([]string{"", "partner", "P"}[i])}
+	})
+	damaged := func(name, root string) []xlsxgen.Part {
+		return append(xlsxgen.Workbook(good, nil), xlsxgen.Part{Name: name, Write: xlsxgen.Repeat("<"+root+">", "<xf/>", 100, "<xf")})
+	}
+	wide := xlsxgen.Repeat(xlsxgen.SheetStart+"<row>", "<c/>", 17, "</row>"+xlsxgen.SheetEnd)
+	secondFirst := xlsxgen.Workbook(wide, nil)
+	secondFirst[3].Write = xlsxgen.Repeat(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`,
+		`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet2.xml"/>`, 1, `</Relationships>`)
+	secondFirst = append(secondFirst, xlsxgen.Part{Name: "xl/worksheets/sheet2.xml", Write: good})
+	oddName := xlsxgen.Workbook(wide, nil)
+	oddName[3].Write = xlsxgen.Repeat(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`,
+		`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="data.xml"/>`, 1, `</Relationships>`)
+	oddName[4].Name = "xl/data.xml"
+	for _, tc := range []struct {
+		name, want string
+		parts      []xlsxgen.Part
+	}{
+		{"damaged styles", "", damaged("xl/styles.xml", "styleSheet")},
+		{"damaged calculation chain", "", damaged("xl/calcChain.xml", "calcChain")},
+		{"damaged theme", "", damaged("xl/theme/theme1.xml", "a:theme")},
+		{"the first sheet through the relationships", "", secondFirst},
+		{"a first sheet under another name is counted", "row 1 of the sheet (xl/data.xml) has more than 16 cells", oddName},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			table, err := readTable(xlsxOf(t, tc.parts), small)
+			if tc.want != "" {
+				if msg := fileMessage(t, err); !strings.Contains(msg, tc.want) {
+					t.Errorf("message %q, want %q", msg, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(table.Header) != 1 || table.Header[0] != "partner" || len(table.Rows) != 1 || table.Rows[0].Cells[0] != "P" {
+				t.Errorf("read %q %v", table.Header, table.Rows)
+			}
+		})
+	}
+}
+
+// TestTagCounterAcrossWrites counts the same rows and cells whether the sheet
+// comes whole or a byte at a time (tags split between two reads), with or
+// without a namespace prefix, and not the tags whose names only start alike.
+func TestTagCounterAcrossWrites(t *testing.T) {
+	xml := `<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c><c/><cols><col/></cols><cfRule/><c
+r="B1"/></x:row><row/><rowBreaks/>`
+	lim := limits{rowCells: 100, sheetRows: 100, sheetCells: 100}
+	whole := tagCounter{lim: lim}
+	if _, err := whole.Write([]byte(xml)); err != nil {
+		t.Fatal(err)
+	}
+	bytewise := tagCounter{lim: lim}
+	for i := range len(xml) {
+		if _, err := bytewise.Write([]byte{xml[i]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []tagCounter{whole, bytewise} {
+		if c.rows != 2 || c.cells != 3 {
+			t.Errorf("%d rows, %d cells; want 2 and 3", c.rows, c.cells)
+		}
 	}
 }

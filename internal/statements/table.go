@@ -107,7 +107,8 @@ func unpanicked(size int, read func() (*Table, error)) (t *Table, err error) {
 // at most half the time and no memory, so excelize, which knows the format's corners
 // (shared and inline strings, rich text, 1904 dates), reads it.
 func readXLSX(data []byte, lim limits) (*Table, error) {
-	if err := checkZip(data, lim.zip); err != nil {
+	data, err := readableXLSX(data, lim)
+	if err != nil {
 		return nil, err
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: lim.zip.total, UnzipXMLSizeLimit: min(xmlInMemory, lim.zip.total)})
@@ -158,6 +159,9 @@ func readCSV(data []byte, lim limits) (*Table, error) {
 	}
 	firstLine, _, _ := bytes.Cut(data, []byte("\n"))
 	delim := sniffDelimiter(string(firstLine))
+	if err := checkRecords(data, byte(delim), lim); err != nil {
+		return nil, err
+	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.Comma = delim
 	cr.FieldsPerRecord = -1 // ragged rows are checked per row, with their number

@@ -200,3 +200,26 @@ func writePart(zw *zip.Writer, p Part) error {
 	_, err = w.Write(deflated.Bytes())
 	return err
 }
+
+// Repeat writes before, then unit n times, then after: a part of odd XML (a row of
+// a million cells, a styles part of a million formats) that deflates to almost
+// nothing.
+func Repeat(before, unit string, n int, after string) func(w io.Writer) error {
+	return func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		bw.WriteString(before)
+		for range n {
+			bw.WriteString(unit)
+		}
+		bw.WriteString(after)
+		return bw.Flush()
+	}
+}
+
+// SheetStart and SheetEnd are the XML of a sheet before and after its rows, for
+// Repeat.
+const (
+	SheetStart = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n" +
+		`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`
+	SheetEnd = `</sheetData></worksheet>`
+)
