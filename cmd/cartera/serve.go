@@ -249,9 +249,13 @@ func saveDemoPassword(ctx context.Context, rt *cli.Runtime, generated string) st
 	}
 	path := filepath.Join(rt.ClusterDir(), demoCredentialsFile)
 	if generated != "" {
-		err := os.WriteFile(path, []byte(generated+"\n"), 0o600)
+		// A new file renamed into place: writing over one already there would keep its
+		// mode, and the password would be readable to others until a chmod.
+		tmp := path + ".new"
+		_ = os.Remove(tmp)
+		err := os.WriteFile(tmp, []byte(generated+"\n"), 0o600)
 		if err == nil {
-			err = os.Chmod(path, 0o600) // WriteFile keeps the mode of a file already there
+			err = os.Rename(tmp, path)
 		}
 		if err != nil {
 			rt.Log.Warn("could not save the demo admin password", "path", path, "error", err)

@@ -24,6 +24,9 @@ type SignInAttempt struct {
 	Device string
 }
 
+// maxEmailBytes is the longest email an account may have (RFC 5321's path limit).
+const maxEmailBytes = 254
+
 // ThrottledError is a sign-in the limiter refused before checking the password.
 type ThrottledError struct{ Throttle }
 
@@ -37,10 +40,11 @@ func (e *ThrottledError) Error() string {
 // and returns the user and the secret for the cookie. A wrong email or password is an
 // Unauthenticated error; a refusal a *ThrottledError.
 func (s *Service) SignIn(ctx context.Context, l *SignInLimiter, a SignInAttempt) (User, string, error) {
-	device, err := s.trustedDevice(ctx, a.Email, a.Device)
-	if err != nil {
-		return User{}, "", err
+	if len(a.Email) > maxEmailBytes {
+		// No account has such an email: refused before it becomes a limiter key.
+		return User{}, "", apperr.Unauthenticated("wrong email or password")
 	}
+	device := s.trustedDevice(a.Email, a.Device, l.now())
 	if t := l.Begin(a.Address, a.Email, device); t.Wait > 0 {
 		if t.Report {
 			seconds := int(math.Ceil(t.Wait.Seconds()))
@@ -127,25 +131,49 @@ func (s *Service) recordAttempt(ctx context.Context, action audit.Action, a Sign
 // are throttled as sign-ins are (per user: five in 15 minutes, then a 429) and each
 // is in the audit log as a failed sign-in during a password change.
 func (s *Service) ChangePassword(ctx context.Context, actor audit.Actor, userID, keepSession int64, current, next string) error {
-	key := "user " + strconv.FormatInt(userID, 10)
-	if t := s.checks.Begin(key, key, ""); t.Wait > 0 {
-		return apperr.Busy(fmt.Sprintf("too many wrong current passwords: wait %d seconds, then try again", int(math.Ceil(t.Wait.Seconds()))), t.Wait)
-	}
-	err := s.changePassword(ctx, actor, userID, keepSession, current, next)
-	if e, ok := apperr.As(err); ok && len(e.Fields) == 1 && e.Fields[0].Field == "current_password" {
-		if rerr := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-			return s.audit.Record(ctx, tx, actor, audit.SignInFailed, "user", userID, nil, map[string]any{"during": "password change"})
-		}); rerr != nil {
-			return rerr
-		}
-		return err
-	}
-	s.checks.Settle(key, key, "")
+	_, err := s.throttledChange(ctx, actor, userID, passwordChange{keepSession: keepSession, current: current, next: next})
 	return err
 }
 
-func (s *Service) changePassword(ctx context.Context, actor audit.Actor, userID, keepSession int64, current, next string) error {
-	return db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+// ChangePasswordNewSession is ChangePassword that ends every session of the user and
+// starts a new one in the same transaction, returning its secret: the browser that
+// changed the password goes on with a new cookie, and a copy of its old one (stolen,
+// perhaps: a reason to change a password) stops working. Made in the transaction, the
+// new session cannot outlive a reset or deactivation that commits just after.
+func (s *Service) ChangePasswordNewSession(ctx context.Context, actor audit.Actor, userID int64, current, next string) (string, error) {
+	return s.throttledChange(ctx, actor, userID, passwordChange{current: current, next: next, newSession: true})
+}
+
+type passwordChange struct {
+	keepSession   int64
+	current, next string
+	newSession    bool
+}
+
+func (s *Service) throttledChange(ctx context.Context, actor audit.Actor, userID int64, ch passwordChange) (string, error) {
+	key := "user " + strconv.FormatInt(userID, 10)
+	if t := s.checks.Begin(key, key, ""); t.Wait > 0 {
+		return "", apperr.Busy(fmt.Sprintf("too many wrong current passwords: wait %d seconds, then try again", int(math.Ceil(t.Wait.Seconds()))), t.Wait)
+	}
+	secret, err := s.changePassword(ctx, actor, userID, ch)
+	e, ok := apperr.As(err)
+	switch {
+	case ok && len(e.Fields) == 1 && e.Fields[0].Field == "current_password":
+		if rerr := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+			return s.audit.Record(ctx, tx, actor, audit.SignInFailed, "user", userID, nil, map[string]any{"during": "password change"})
+		}); rerr != nil {
+			return "", rerr
+		}
+	case err == nil || (ok && e.Kind == apperr.KindInvalid):
+		s.checks.Settle(key, key, "") // the current password was right
+	}
+	// Any other failure leaves the attempt counted: the throttle fails closed.
+	return secret, err
+}
+
+func (s *Service) changePassword(ctx context.Context, actor audit.Actor, userID int64, ch passwordChange) (string, error) {
+	var secret string
+	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
 		var row struct {
 			Email string `db:"email"`
 			Hash  string `db:"password_hash"`
@@ -156,23 +184,29 @@ func (s *Service) changePassword(ctx context.Context, actor audit.Actor, userID,
 			}
 			return fmt.Errorf("load user %d: %w", userID, err)
 		}
-		if bcrypt.CompareHashAndPassword([]byte(row.Hash), []byte(current)) != nil {
+		if bcrypt.CompareHashAndPassword([]byte(row.Hash), []byte(ch.current)) != nil {
 			return apperr.Invalid(apperr.FieldError{Field: "current_password", Message: "is not your current password"})
 		}
-		problem := passwordProblem(next, row.Email)
-		if problem == "" && next == current {
+		problem := passwordProblem(ch.next, row.Email)
+		if problem == "" && ch.next == ch.current {
 			problem = "must differ from your current password"
 		}
 		if problem != "" {
 			return apperr.Invalid(apperr.FieldError{Field: "new_password", Message: problem})
 		}
-		ended, err := s.setPassword(ctx, tx, userID, next, false, keepSession)
+		ended, err := s.setPassword(ctx, tx, userID, ch.next, false, ch.keepSession)
 		if err != nil {
 			return err
+		}
+		if ch.newSession {
+			if secret, _, err = s.startSession(ctx, tx, userID); err != nil {
+				return err
+			}
 		}
 		return s.audit.Record(ctx, tx, actor, audit.PasswordChange, "user", userID, nil,
 			map[string]any{"must_change_password": false, "other_sessions_ended": ended})
 	})
+	return secret, err
 }
 
 // ResetPassword gives the user a new one-time password, returned to show once to the

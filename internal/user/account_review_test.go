@@ -3,6 +3,8 @@ package user
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,39 +12,53 @@ import (
 	"cartera/internal/platform/apperr"
 )
 
-// A device cookie is the server's own (a MAC keyed by the account's password hash):
-// valid for its account only, and void once the password changes.
+// A device cookie is the server's own (a MAC keyed by the installation's secret): valid
+// for its account only, for DeviceCookieAge, and still valid after a password change
+// or reset, so the owner's browsers get in while a stranger keeps the account's delay
+// running (second review).
 func TestDeviceCookie(t *testing.T) {
 	ctx := context.Background()
-	s, _ := newService(t)
+	s, conn := newService(t)
 	ana := mustCreate(t, s, "ana@example.org", Viewer)
-	mustCreate(t, s, "bo@example.org", Viewer)
-	token, err := s.DeviceToken(ctx, "Ana@example.org")
+	now := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	token, err := s.DeviceToken("Ana@example.org", now)
 	if err != nil || token == "" {
 		t.Fatalf("DeviceToken: %q %v", token, err)
 	}
+	parts := strings.Split(token, ".")
 	for _, tc := range []struct {
-		email, token string
-		trusted      bool
+		name, email, token string
+		at                 time.Time
+		trusted            bool
 	}{
-		{"ana@example.org", token, true},
-		{" ANA@example.org", token, true},
-		{"bo@example.org", token, false},
-		{"ana@example.org", token + "0", false},
-		{"ana@example.org", "x." + token[len(token)-64:], false},
-		{"ana@example.org", "garbage", false},
-		{"nobody@example.org", token, false},
+		{"its account", "ana@example.org", token, now, true},
+		{"its account, written otherwise", " ANA@example.org", token, now.Add(time.Hour), true},
+		{"near the end of its age", "ana@example.org", token, now.Add(DeviceCookieAge - time.Minute), true},
+		{"past its age", "ana@example.org", token, now.Add(DeviceCookieAge + time.Minute), false},
+		{"another account", "bo@example.org", token, now, false},
+		{"a changed MAC", "ana@example.org", token + "0", now, false},
+		{"another nonce", "ana@example.org", "x." + parts[1] + "." + parts[2], now, false},
+		{"a later issue date", "ana@example.org", parts[0] + "." + strconv.FormatInt(now.Add(DeviceCookieAge).Unix(), 36) + "." + parts[2], now, false},
+		{"garbage", "ana@example.org", "garbage", now, false},
 	} {
-		got, err := s.trustedDevice(ctx, tc.email, tc.token)
-		if err != nil || (got != "") != tc.trusted {
-			t.Errorf("trustedDevice(%q, %q) = %q, %v; want trusted %v", tc.email, tc.token, got, err, tc.trusted)
+		if got := s.trustedDevice(tc.email, tc.token, tc.at); (got != "") != tc.trusted {
+			t.Errorf("%s: trustedDevice = %q, want trusted %v", tc.name, got, tc.trusted)
 		}
 	}
 	if err := s.ChangePassword(ctx, audit.System("ana"), ana.ID, 0, "correct horse battery", "a brand new passphrase"); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.trustedDevice(ctx, "ana@example.org", token); got != "" {
-		t.Error("a device cookie outlived the password it was keyed by")
+	if s.trustedDevice("ana@example.org", token, now) == "" {
+		t.Error("a password change voided the owner's device cookie")
+	}
+	// The key is the installation's: a second service on the same database (a restart)
+	// honours the cookie; the key is made once.
+	again, _ := NewService(ctx, conn, s.audit)
+	if again.trustedDevice("ana@example.org", token, now) == "" {
+		t.Error("a restart voided the device cookie")
+	}
+	if n := countRows(t, conn, `SELECT count(*) FROM server_secrets`); n != 1 {
+		t.Errorf("%d secrets", n)
 	}
 }
 
@@ -135,5 +151,18 @@ func TestDeactivationEndsSessions(t *testing.T) {
 		if sessionLive(s, secret) {
 			t.Error("a session outlived the deactivation")
 		}
+	}
+}
+
+// An email longer than any account's is refused before it becomes a limiter key.
+func TestSignInRefusesOverlongEmails(t *testing.T) {
+	s, _ := newService(t)
+	l := NewSignInLimiter(time.Now)
+	long := strings.Repeat("a", 1<<20) + "@example.org"
+	if _, _, err := s.SignIn(context.Background(), l, SignInAttempt{Email: long, Password: "x", Address: "192.0.2.1"}); !apperr.IsKind(err, apperr.KindUnauthenticated) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(l.accounts)+len(l.pairs) != 0 {
+		t.Error("an overlong email became a limiter key")
 	}
 }

@@ -3,73 +3,81 @@ package user
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
-	"cartera/internal/platform/db"
+	"github.com/jmoiron/sqlx"
 )
 
 // A device cookie marks a browser where an account signed in (OWASP's "device
 // cookies" against lockout): the sign-in limiter counts that browser's attempts apart,
-// so a stranger's failures never keep the owner out. The cookie is a random nonce and
-// a MAC of it and the account's email, keyed by the account's password hash: only the
-// server can make one, it needs no table, and a password change or reset voids every
-// device cookie of the account, as it should after a compromise.
+// so a stranger's failures never keep the owner out of a browser they have used. The
+// cookie is a random nonce, the day it was issued and a MAC of both and the account's
+// email, keyed by a secret of the installation (server_secrets): only the server makes
+// one, none outlives DeviceCookieAge, and a password change or reset leaves them valid,
+// so the owner's own browsers still get in while a stranger keeps the account's delay
+// running (a cookie keyed by the password hash was void exactly then: second review).
 
-// DeviceCookie is the cookie's name.
-const DeviceCookie = "cartera_device"
+// DeviceCookie is the cookie's name; DeviceCookieAge how long one is honoured.
+const (
+	DeviceCookie    = "cartera_device"
+	DeviceCookieAge = 180 * 24 * time.Hour
+)
 
-// DeviceToken returns a new device cookie for the account with this email.
-func (s *Service) DeviceToken(ctx context.Context, email string) (string, error) {
-	hash, err := s.passwordHash(ctx, email)
-	if err != nil || hash == "" {
-		return "", err
+// loadDeviceKey reads the installation's device-cookie key, making it on first use.
+func loadDeviceKey(ctx context.Context, conn *sqlx.DB) ([]byte, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
 	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO server_secrets (name, secret) VALUES ('device_cookie', $1) ON CONFLICT (name) DO NOTHING`, fresh); err != nil {
+		return nil, fmt.Errorf("device cookie key: %w", err)
+	}
+	var key []byte
+	if err := conn.GetContext(ctx, &key, `SELECT secret FROM server_secrets WHERE name = 'device_cookie'`); err != nil {
+		return nil, fmt.Errorf("device cookie key: %w", err)
+	}
+	return key, nil
+}
+
+// DeviceToken returns a new device cookie for the account with this email, issued now.
+func (s *Service) DeviceToken(email string, now time.Time) (string, error) {
 	nonce, err := randomToken()
 	if err != nil {
 		return "", err
 	}
-	return nonce + "." + deviceMAC(hash, email, nonce), nil
+	issued := strconv.FormatInt(now.Unix(), 36)
+	return nonce + "." + issued + "." + s.deviceMAC(email, nonce, issued), nil
 }
 
-// trustedDevice returns the nonce of a device cookie the account with this email
-// issued, as the limiter's key for the device, or "" when token is none of them.
-func (s *Service) trustedDevice(ctx context.Context, email, token string) (string, error) {
-	nonce, mac, ok := strings.Cut(token, ".")
-	if !ok || nonce == "" || len(token) > 200 {
-		return "", nil
+// trustedDevice returns the nonce of a device cookie issued to the account with this
+// email within DeviceCookieAge of now, as the limiter's key for the device; "" when
+// token is none of them. It reads nothing from the database.
+func (s *Service) trustedDevice(email, token string, now time.Time) string {
+	if len(token) > 200 {
+		return ""
 	}
-	hash, err := s.passwordHash(ctx, email)
-	if err != nil || hash == "" {
-		return "", err
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || parts[0] == "" {
+		return ""
 	}
-	if !hmac.Equal([]byte(mac), []byte(deviceMAC(hash, email, nonce))) {
-		return "", nil
+	issued, err := strconv.ParseInt(parts[1], 36, 64)
+	if err != nil || now.Sub(time.Unix(issued, 0)) > DeviceCookieAge || time.Unix(issued, 0).After(now.Add(time.Minute)) {
+		return ""
 	}
-	return nonce, nil
+	if !hmac.Equal([]byte(parts[2]), []byte(s.deviceMAC(email, parts[0], parts[1]))) {
+		return ""
+	}
+	return parts[0]
 }
 
-func deviceMAC(passwordHash, email, nonce string) string {
-	m := hmac.New(sha256.New, []byte(passwordHash))
-	fmt.Fprintf(m, "cartera device\x00%s\x00%s", strings.ToLower(strings.TrimSpace(email)), nonce)
+func (s *Service) deviceMAC(email, nonce, issued string) string {
+	m := hmac.New(sha256.New, s.deviceKey)
+	fmt.Fprintf(m, "cartera device\x00%s\x00%s\x00%s", strings.ToLower(strings.TrimSpace(email)), nonce, issued)
 	return hex.EncodeToString(m.Sum(nil))
-}
-
-// passwordHash is the hash of the active account with this email; "" for none.
-func (s *Service) passwordHash(ctx context.Context, email string) (string, error) {
-	var row struct {
-		ID     int64  `db:"id"`
-		Hash   string `db:"password_hash"`
-		Active bool   `db:"active"`
-	}
-	err := s.q.PasswordHash.GetContext(ctx, &row, strings.TrimSpace(email))
-	if err != nil || !row.Active {
-		if err != nil && !db.IsNoRows(err) {
-			return "", fmt.Errorf("device cookie: %w", err)
-		}
-		return "", nil
-	}
-	return row.Hash, nil
 }

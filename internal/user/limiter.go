@@ -23,7 +23,7 @@ import (
 // refuse it. A stranger who keeps the account's delay running, or shares the owner's
 // address, so never keeps the owner out.
 //
-// Begin checks and counts an attempt in one step, as a failure until Succeeded says
+// Begin checks and counts an attempt in one step, as a failure until Settle says
 // otherwise: a burst of parallel guesses cannot all pass the check before the first
 // is counted (the password check takes a bcrypt's time). It is in memory: one
 // Cartera process serves one installation.
@@ -108,7 +108,7 @@ func (l *SignInLimiter) Blocked(address, email string) Throttle {
 }
 
 // Begin is Blocked and, when the attempt may go ahead, Failed in one step: the
-// attempt counts as a failure until Succeeded (with the same keys) says otherwise.
+// attempt counts as a failure until Settle (with the same keys) says otherwise.
 // device is the id of a device cookie the account signed in with before ("" for
 // none). A refusal's Report says whether it is the one in a while to audit.
 func (l *SignInLimiter) Begin(address, email, device string) Throttle {
@@ -116,7 +116,7 @@ func (l *SignInLimiter) Begin(address, email, device string) Throttle {
 	defer l.mu.Unlock()
 	now, w := l.now(), attempt(address, email, device)
 	if t := l.blockedLocked(w, now); t.Wait > 0 {
-		t.Report, t.Suppressed = l.reportLocked(w.pair, now)
+		t.Report, t.Suppressed = l.reportLocked(reportKey(w, t.Rule), now)
 		return t
 	}
 	l.failLocked(w, now)
@@ -141,16 +141,43 @@ func (l *SignInLimiter) blockedLocked(w who, now time.Time) Throttle {
 	return t
 }
 
-// reportLocked says whether a refusal of the pair is to be audited (none in the last
+// reportKey is what a refusal is audited once a minute per: the key of the rule that
+// refused. (Per pair, a client refused by its address's limit wrote a row for every
+// new email it sent: second review.)
+func reportKey(w who, rule string) string {
+	switch rule {
+	case "address":
+		return "address\x00" + w.address
+	case "account delay":
+		return "account\x00" + w.account
+	}
+	return w.pair
+}
+
+// maxReported bounds the refusals remembered for the audit log's sake; beyond it,
+// refusals of new keys go unrecorded until old ones age out.
+const maxReported = 10_000
+
+// reportLocked says whether a refusal under key is to be audited (none in the last
 // reportEvery) and how many were not since the last that was.
-func (l *SignInLimiter) reportLocked(pair string, now time.Time) (bool, int) {
-	r, ok := l.reported[pair]
+func (l *SignInLimiter) reportLocked(key string, now time.Time) (bool, int) {
+	r, ok := l.reported[key]
 	if ok && now.Sub(r.last) < reportEvery {
 		r.suppressed++
-		l.reported[pair] = r
+		l.reported[key] = r
 		return false, 0
 	}
-	l.reported[pair] = reported{last: now}
+	if !ok && len(l.reported) >= maxReported {
+		for k, old := range l.reported {
+			if now.Sub(old.last) >= reportEvery {
+				delete(l.reported, k)
+			}
+		}
+		if len(l.reported) >= maxReported {
+			return false, 0
+		}
+	}
+	l.reported[key] = reported{last: now}
 	return true, r.suppressed
 }
 
@@ -279,7 +306,6 @@ func (l *SignInLimiter) Settle(address, email, device string) {
 	w := attempt(address, email, device)
 	delete(l.accounts, w.account)
 	delete(l.pairs, w.pair)
-	delete(l.reported, w.pair)
 	if times := l.addresses[w.address]; !w.trusted && len(times) > 0 {
 		l.addresses[w.address] = times[:len(times)-1]
 	}

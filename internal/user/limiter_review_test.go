@@ -107,3 +107,27 @@ func TestLimiterReportsRefusalsOnceAMinute(t *testing.T) {
 		t.Errorf("%d refusals reported (%d counted as not), want 2 (and 59)", reports, suppressed)
 	}
 }
+
+// Refusals by an address's limit are audited once a minute per address, whatever
+// email each one tries (second review: a new email per request wrote a row each and
+// grew the limiter's memory).
+func TestLimiterReportsPerRefusingRule(t *testing.T) {
+	now := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	l := NewSignInLimiter(func() time.Time { return now })
+	for i := range maxFailsPerAddress {
+		l.Failed("198.51.100.7", "user"+strconv.Itoa(i)+"@example.org")
+	}
+	reports := 0
+	for i := range 1000 {
+		th := l.Begin("198.51.100.7", "new"+strconv.Itoa(i)+"@example.org", "")
+		if th.Wait == 0 || th.Rule != "address" {
+			t.Fatalf("attempt %d: %+v", i, th)
+		}
+		if th.Report {
+			reports++
+		}
+	}
+	if reports != 1 || len(l.reported) != 1 {
+		t.Errorf("%d reports, %d remembered, for 1000 refusals of one address in a minute", reports, len(l.reported))
+	}
+}

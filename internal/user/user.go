@@ -84,7 +84,9 @@ type Service struct {
 	// checks limits guesses of the current password where a password is changed: a
 	// stolen session or token must not make it an unthrottled password oracle.
 	checks *SignInLimiter
-	q      struct {
+	// deviceKey keys the device cookies (device.go).
+	deviceKey []byte
+	q         struct {
 		InsertUser   *sqlx.Stmt `query:"insert-user"`
 		ByEmail      *sqlx.Stmt `query:"get-user-by-email"`
 		ForUpdate    *sqlx.Stmt `query:"get-user-for-update"`
@@ -123,6 +125,10 @@ func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log) (*Service, e
 	s := &Service{conn: conn, audit: log, bcryptCost: bcrypt.DefaultCost, sessionIdle: DefaultSessionIdle, sessionMax: DefaultSessionMax,
 		checks: NewSignInLimiter(time.Now)}
 	if err := db.PrepareQueries(ctx, conn, "user.sql", &s.q); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.deviceKey, err = loadDeviceKey(ctx, conn); err != nil {
 		return nil, err
 	}
 	return s, nil

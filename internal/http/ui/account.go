@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"cartera/internal/platform/apperr"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,15 +44,18 @@ func (h *handlers) changePassword(c *fiber.Ctx) error {
 	}
 	// Every session ends, this one too: if its cookie was stolen (a reason to change a
 	// password), the thief's copy must stop working. The browser gets a new one.
-	if err := h.Users.ChangePassword(c.UserContext(), h.actor(c), s.UserID, 0, current, next); err != nil {
+	secret, err := h.Users.ChangePasswordNewSession(c.UserContext(), h.actor(c), s.UserID, current, next)
+	if err != nil {
+		if apperr.IsKind(err, apperr.KindBusy) {
+			e, _ := apperr.As(err)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(e.RetryAfter.Seconds()))))
+			p.Problem = e.Message
+			return h.render(c, fiber.StatusTooManyRequests, "account", p)
+		}
 		return h.formFailed(c, "account", p, err)
 	}
-	secret, err := h.Users.StartSession(c.UserContext(), s.UserID)
-	if err != nil {
-		return err
-	}
 	h.setSessionCookie(c, secret, int(h.Users.SessionMax()/time.Second))
-	if err := h.setDeviceCookie(c, s.Email); err != nil { // the old one was keyed by the old password
+	if err := h.setDeviceCookie(c, s.Email); err != nil {
 		return err
 	}
 	to := accountPath

@@ -122,20 +122,16 @@ func (h *handlers) logout(c *fiber.Ctx) error {
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
 
-// deviceCookieAge is how long a browser stays known to the sign-in limiter after a
-// sign-in there (each sign-in renews it).
-const deviceCookieAge = 180 * 24 * time.Hour
-
 // setDeviceCookie marks the browser as one the account signed in on: the limiter
-// then counts its attempts apart from strangers' (user.DeviceCookie). Only the
-// sign-in form reads it.
+// then counts its attempts apart from strangers' (user.DeviceCookie) for
+// user.DeviceCookieAge, renewed at each sign-in. Only the sign-in form reads it.
 func (h *handlers) setDeviceCookie(c *fiber.Ctx, email string) error {
-	token, err := h.Users.DeviceToken(c.UserContext(), email)
-	if err != nil || token == "" {
+	token, err := h.Users.DeviceToken(email, h.Clock.Now())
+	if err != nil {
 		return err
 	}
 	c.Cookie(&fiber.Cookie{Name: user.DeviceCookie, Value: token, Path: "/login", HTTPOnly: true, SameSite: "Lax", Secure: h.secure(c),
-		MaxAge: int(deviceCookieAge / time.Second)})
+		MaxAge: int(user.DeviceCookieAge / time.Second)})
 	return nil
 }
 
