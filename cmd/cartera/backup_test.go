@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"cartera/internal/platform/db"
 	"cartera/internal/platform/pgserver"
@@ -109,9 +110,13 @@ func TestBackupRestore(t *testing.T) {
 }
 
 // TestBackupDatabaseURL backs up a database named by --database-url, starting no
-// cluster; restore, which makes an embedded cluster, refuses one.
+// cluster; restore, which makes an embedded cluster, refuses one, and restores the
+// backup into a new data directory although it grants rights to a role the new
+// cluster lacks (as a server database's backup may).
 func TestBackupDatabaseURL(t *testing.T) {
 	dsn := pgtest.NewDSN(t)
+	role := fmt.Sprintf("cartera_reader_%d", time.Now().UnixNano())
+	grantTo(t, dsn, role)
 	file := filepath.Join(t.TempDir(), "server.dump")
 	data := dataDir(t)
 	res := runCartera(t, "", []string{"backup", "--database-url", dsn, "--data-dir", data, file})
@@ -128,4 +133,39 @@ func TestBackupDatabaseURL(t *testing.T) {
 	if res.code != 1 || !strings.Contains(res.stderr, "pg_restore") {
 		t.Errorf("restore with --database-url: exit %d\n%s", res.code, res.stderr)
 	}
+	res = runCartera(t, "", []string{"restore", "--data-dir", data, file})
+	if res.code != 0 {
+		t.Fatalf("restore of a backup with grants to %s: exit %d\n%s", role, res.code, res.stderr)
+	}
+	if digests := tableDigests(t, data); len(digests) < 10 {
+		t.Errorf("restored only %d tables: %v", len(digests), digests)
+	}
+}
+
+// grantTo creates role, for the test's duration, with the right to read every table of
+// dsn's database.
+func grantTo(t *testing.T, dsn, role string) {
+	t.Helper()
+	conn, err := db.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec("CREATE ROLE " + role); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec("GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn, err := db.Open(context.Background(), dsn)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		if _, err := conn.Exec("DROP OWNED BY " + role + "; DROP ROLE " + role); err != nil {
+			t.Error(err)
+		}
+	})
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"cartera/internal/platform/db"
 	"cartera/internal/platform/pgserver"
@@ -47,22 +47,64 @@ func (c *Common) Backup(ctx context.Context, log *slog.Logger, file string, forc
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name()) // gone already once the backup is in place
+	env, err := connEnv(dsn)
+	if err != nil {
+		return err
+	}
 	// pg_dump syncs what it wrote to disk before it exits.
-	dsn, password := splitPassword(dsn)
-	if err := runTool(ctx, pgDump, password, "--format=custom", "--file="+tmp.Name(), "--dbname="+dsn); err != nil {
+	if err := runTool(ctx, pgDump, env, "--format=custom", "--file="+tmp.Name()); err != nil {
 		return fmt.Errorf("pg_dump: %w", err)
 	}
-	if force {
-		return os.Rename(tmp.Name(), file)
+	return placeBackup(tmp.Name(), file, force)
+}
+
+// link is os.Link, a variable so that a test can play a filesystem without hard links.
+var link = os.Link
+
+// placeBackup moves the complete backup from tmp to file, replacing an existing file
+// only with force, and syncs the directory so that the name survives a crash too.
+func placeBackup(tmp, file string, force bool) error {
+	if err := moveInto(tmp, file, force); err != nil {
+		return err
 	}
-	// A link, unlike a rename, never replaces a file created meanwhile.
-	if err := os.Link(tmp.Name(), file); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s exists; choose another name, or add --force to replace it", file)
-		}
+	dir, err := os.Open(filepath.Dir(file))
+	if err != nil {
 		return fmt.Errorf("backup file: %w", err)
 	}
+	defer dir.Close()
+	if err := dir.Sync(); err != nil {
+		return fmt.Errorf("backup file: sync %s: %w", filepath.Dir(file), err)
+	}
 	return nil
+}
+
+func moveInto(tmp, file string, force bool) error {
+	exists := fmt.Errorf("%s exists; choose another name, or add --force to replace it", file)
+	if force {
+		return os.Rename(tmp, file)
+	}
+	// A link, unlike a rename, never replaces a file created meanwhile.
+	err := link(tmp, file)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrExist):
+		return exists
+	case !noHardLinks(err):
+		return fmt.Errorf("backup file: %w", err)
+	}
+	// No hard links here (some network and FAT filesystems): a check, then a rename,
+	// which leaves only a moment for another file to appear under that name.
+	if _, err := os.Lstat(file); err == nil {
+		return exists
+	}
+	return os.Rename(tmp, file)
+}
+
+// noHardLinks reports whether a link failed because the filesystem has none.
+func noHardLinks(err error) bool {
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) ||
+		errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.EXDEV) || errors.Is(err, syscall.ENOSYS)
 }
 
 // Restore makes a new embedded cluster in the data directory, which must be empty or
@@ -77,7 +119,7 @@ func (c *Common) Restore(ctx context.Context, log *slog.Logger, file string) (er
 	if err != nil {
 		return err
 	}
-	if err := runTool(ctx, pgRestore, "", "--list", file); err != nil {
+	if err := runTool(ctx, pgRestore, nil, "--list", file); err != nil {
 		return fmt.Errorf("%s is not a backup pg_restore can read: %w", file, err)
 	}
 	existed, err := emptyOrMissing(c.dataDir)
@@ -98,7 +140,14 @@ func (c *Common) Restore(ctx context.Context, log *slog.Logger, file string) (er
 		return err
 	}
 	dsn := cluster.DSN(databaseName)
-	if err := runTool(ctx, pgRestore, "", "--single-transaction", "--exit-on-error", "--no-owner", "--dbname="+dsn, file); err != nil {
+	env, err := connEnv(dsn)
+	if err != nil {
+		return err
+	}
+	// Neither owners nor privileges: a backup of a server database may name roles this
+	// new cluster lacks, and one failed GRANT would undo the whole restore.
+	if err := runTool(ctx, pgRestore, env, "--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges",
+		"--dbname="+databaseName, file); err != nil {
 		return fmt.Errorf("pg_restore: %w", err)
 	}
 	conn, err := db.Open(ctx, dsn)
@@ -126,8 +175,15 @@ func emptyOrMissing(dir string) (existed bool, err error) {
 }
 
 // removeMade removes what a failed restore made: the directory's contents, and the
-// directory itself when it did not exist before.
+// directory itself when it did not exist before; and the cluster itself when, running
+// as root, pgserver put it elsewhere and linked it from DIR/postgres.
 func removeMade(dir string, existed bool) {
+	pgData := filepath.Join(dir, "postgres")
+	if info, err := os.Lstat(pgData); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		if target, err := filepath.EvalSymlinks(pgData); err == nil {
+			_ = os.RemoveAll(target)
+		}
+	}
 	if !existed {
 		_ = os.RemoveAll(dir)
 		return
@@ -158,29 +214,11 @@ func clientTool(binDir, name string) (string, error) {
 	return "", err
 }
 
-// splitPassword takes the password out of a URL connection string, so that it goes to
-// pg_dump in its environment (PGPASSWORD) rather than on its command line, which
-// every user of the machine can read.
-func splitPassword(dsn string) (rest, password string) {
-	u, err := url.Parse(dsn)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.User == nil {
-		return dsn, ""
-	}
-	password, set := u.User.Password()
-	if !set {
-		return dsn, ""
-	}
-	u.User = url.User(u.User.Username())
-	return u.String(), password
-}
-
-// runTool runs a PostgreSQL program, with password (when not empty) in PGPASSWORD,
-// and, when it fails, returns the end of what it said.
-func runTool(ctx context.Context, path, password string, args ...string) error {
+// runTool runs a PostgreSQL program with env (the connection's PG* variables) added
+// to its environment and, when it fails, returns the end of what it said.
+func runTool(ctx context.Context, path string, env []string, args ...string) error {
 	cmd := exec.CommandContext(ctx, path, args...)
-	if password != "" {
-		cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
-	}
+	cmd.Env = append(os.Environ(), env...) // the last of a repeated name wins
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		lines := strings.Split(strings.TrimSpace(string(out)), "\n")

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"io"
@@ -72,8 +73,10 @@ func IsForeignKeyViolation(err error) bool {
 
 // Unavailable reports whether err says the database cannot be reached, rather than
 // that a query was wrong: the connection refused, reset or cut, the server shutting
-// down, starting up or recovering, a dial that timed out. Such a request may succeed
-// when retried once the database is back; the pool replaces the connections lost.
+// down, starting up or recovering, a dial that timed out, a connection already closed;
+// or that the server lacks the resources to serve it now (class 53: too many
+// connections, out of memory, disk full). Such a request may succeed when retried once
+// the database is back or relieved; the pool replaces the connections lost.
 func Unavailable(err error) bool {
 	if err == nil {
 		return false
@@ -81,6 +84,7 @@ func Unavailable(err error) bool {
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
 		return pqErr.Code.Class() == "08" || // connection_exception
+			pqErr.Code.Class() == "53" || // insufficient_resources, e.g. 53300 too_many_connections
 			pqErr.Code == "57P01" || // admin_shutdown
 			pqErr.Code == "57P02" || // crash_shutdown
 			pqErr.Code == "57P03" // cannot_connect_now (starting up, recovering)
@@ -88,6 +92,7 @@ func Unavailable(err error) bool {
 	var netErr *net.OpError
 	switch {
 	case errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, sql.ErrConnDone),
 		errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNREFUSED),
 		errors.Is(err, syscall.ECONNRESET),

@@ -318,7 +318,21 @@ func (s *Server) start(ctx context.Context, owner *syscall.Credential, throwaway
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 
-	deadline := time.NewTimer(60 * time.Second)
+	return s.awaitReady(ctx, cmd, exited, begin, logPath)
+}
+
+// startTimeout is how long a starting postmaster may take to answer before it is
+// taken for stuck, unless it says it is still starting (see stillStarting). A variable
+// so that a test can shorten it.
+var startTimeout = 60 * time.Second
+
+// awaitReady waits for the postmaster just started to answer, and records it as this
+// process's child once it does. A postmaster that outlives startTimeout while still
+// starting, i.e. replaying WAL after a crash, which takes as long as there is WAL, is
+// given more time rather than killed, which would only make it start over; ctx, which
+// Stop cancels for a restart, bounds the wait.
+func (s *Server) awaitReady(ctx context.Context, cmd *exec.Cmd, exited chan struct{}, begin time.Time, logPath string) error {
+	deadline := time.NewTimer(startTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
@@ -332,10 +346,16 @@ func (s *Server) start(ctx context.Context, owner *syscall.Credential, throwaway
 			}
 			return fmt.Errorf("postgres exited while starting; its log (%s) ends:\n%s", logPath, tailFile(logPath, 8))
 		case <-deadline.C:
-			_ = cmd.Process.Signal(syscall.SIGQUIT)
-			return fmt.Errorf("postgres was not ready within 60 s; see %s", logPath)
+			if s.stillStarting(cmd.Process.Pid) {
+				s.log.Info("PostgreSQL is still starting (recovering after a crash?); waiting", "data_dir", s.pgData,
+					"for", time.Since(begin).Round(time.Second), "log", logPath)
+				deadline.Reset(startTimeout)
+				continue
+			}
+			quitChild(cmd, exited)
+			return fmt.Errorf("postgres was not ready within %s; see %s", startTimeout, logPath)
 		case <-ctx.Done():
-			_ = cmd.Process.Signal(syscall.SIGQUIT)
+			quitChild(cmd, exited)
 			return ctx.Err()
 		case <-tick.C:
 			if s.answers(ctx) {
@@ -347,6 +367,38 @@ func (s *Server) start(ctx context.Context, owner *syscall.Credential, throwaway
 			}
 		}
 	}
+}
+
+// quitChild stops a postmaster that is not to run (PostgreSQL's immediate shutdown,
+// SIGQUIT) and waits for it to exit, so that nothing of it is left when the caller
+// returns: not a next start refused for its postmaster.pid, nor a cluster running
+// after Stop.
+func quitChild(cmd *exec.Cmd, exited chan struct{}) {
+	_ = cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+// stillStarting reports whether the postmaster with this pid runs the cluster and says,
+// on the status line of its postmaster.pid, that it is recovering: "starting" until a
+// crash recovery is over; "standby" through an archive recovery (recovery.signal)
+// without hot standby. Either way it does not answer yet (the caller checks that).
+func (s *Server) stillStarting(pid int) bool {
+	b, err := os.ReadFile(filepath.Join(s.pgData, "postmaster.pid"))
+	if err != nil {
+		return false
+	}
+	lines := strings.Split(string(b), "\n")
+	const statusLine = 7 // LOCK_FILE_LINE_PM_STATUS, counted from 0
+	if len(lines) <= statusLine || strings.TrimSpace(lines[0]) != strconv.Itoa(pid) {
+		return false
+	}
+	status := strings.TrimSpace(lines[statusLine])
+	return status == "starting" || status == "standby"
 }
 
 // answers reports whether a cluster accepts queries on this data directory's socket.

@@ -29,6 +29,16 @@ var (
 // under the start lock, as Start does.
 func (s *Server) watch() {
 	defer close(s.watchDone)
+	// Stop cancels a restart under way, however long the cluster's recovery takes.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-s.quit:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	delay := restartFirst
 	for {
 		select {
@@ -53,7 +63,10 @@ func (s *Server) watch() {
 			case <-time.After(delay):
 			}
 			delay = min(2*delay, restartMax)
-			elsewhere, err := s.restart()
+			elsewhere, err := s.restart(ctx)
+			if ctx.Err() != nil {
+				return // Stop cancelled the restart
+			}
 			if err == nil && elsewhere {
 				s.log.Info("PostgreSQL was restarted by another cartera process", "data_dir", s.pgData)
 				return
@@ -69,13 +82,12 @@ func (s *Server) watch() {
 
 // restart starts the cluster again, under the start lock; elsewhere says another
 // process has started it meanwhile, and this one no longer has a child to watch.
-func (s *Server) restart() (elsewhere bool, err error) {
+func (s *Server) restart(ctx context.Context) (elsewhere bool, err error) {
 	startLock, err := lockFile(s.dataDir, ".start.lock", syscall.LOCK_EX)
 	if err != nil {
 		return false, fmt.Errorf("lock %s: %w", s.dataDir, err)
 	}
 	defer startLock.Close()
-	ctx := context.Background()
 	if s.answers(ctx) {
 		s.forgetChild()
 		return true, nil
