@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -323,8 +324,12 @@ func (s *Server) start(ctx context.Context, owner *syscall.Credential, throwaway
 
 // startTimeout is how long a starting postmaster may take to answer before it is
 // taken for stuck, unless it says it is still starting (see stillStarting). A variable
-// so that a test can shorten it.
-var startTimeout = 60 * time.Second
+// so that a test can shorten it (while a restart may read it).
+var startTimeout atomic.Int64 // a time.Duration; atomic, as a watcher may be starting
+
+func init() { startTimeout.Store(int64(60 * time.Second)) }
+
+func startTimeoutNow() time.Duration { return time.Duration(startTimeout.Load()) }
 
 // awaitReady waits for the postmaster just started to answer, and records it as this
 // process's child once it does. A postmaster that outlives startTimeout while still
@@ -332,7 +337,8 @@ var startTimeout = 60 * time.Second
 // given more time rather than killed, which would only make it start over; ctx, which
 // Stop cancels for a restart, bounds the wait.
 func (s *Server) awaitReady(ctx context.Context, cmd *exec.Cmd, exited chan struct{}, begin time.Time, logPath string) error {
-	deadline := time.NewTimer(startTimeout)
+	timeout := startTimeoutNow()
+	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
@@ -349,11 +355,11 @@ func (s *Server) awaitReady(ctx context.Context, cmd *exec.Cmd, exited chan stru
 			if s.stillStarting(cmd.Process.Pid) {
 				s.log.Info("PostgreSQL is still starting (recovering after a crash?); waiting", "data_dir", s.pgData,
 					"for", time.Since(begin).Round(time.Second), "log", logPath)
-				deadline.Reset(startTimeout)
+				deadline.Reset(timeout)
 				continue
 			}
 			quitChild(cmd, exited)
-			return fmt.Errorf("postgres was not ready within %s; see %s", startTimeout, logPath)
+			return fmt.Errorf("postgres was not ready within %s; see %s", timeout, logPath)
 		case <-ctx.Done():
 			quitChild(cmd, exited)
 			return ctx.Err()

@@ -105,9 +105,9 @@ func answersWithin(dsn string, limit time.Duration) bool {
 // Then Stop, called while such a restart waits (a restore_command of 10 minutes),
 // returns promptly and leaves no postmaster behind.
 func TestRestartWaitsForRecovery(t *testing.T) {
-	saved := startTimeout
-	t.Cleanup(func() { startTimeout = saved })
-	startTimeout = time.Second
+	saved := startTimeout.Load()
+	t.Cleanup(func() { startTimeout.Store(saved) })
+	startTimeout.Store(int64(time.Second))
 	dir := reachableTempDir(t)
 	var logs syncBuffer
 	s, err := Start(context.Background(), Options{DataDir: dir, Throwaway: true,
@@ -129,15 +129,15 @@ func TestRestartWaitsForRecovery(t *testing.T) {
 	if c := s.child(); c == nil || c.Process.Pid != slow {
 		t.Fatalf("the slowly recovering postmaster %d is not the one that answers; log:\n%s", slow, logs.String())
 	}
-	if took < 2*startTimeout || !strings.Contains(logs.String(), "still starting") {
-		t.Fatalf("recovery took %s, too little to test a wait beyond %s; log:\n%s", took, startTimeout, logs.String())
+	if took < 2*startTimeoutNow() || !strings.Contains(logs.String(), "still starting") {
+		t.Fatalf("recovery took %s, too little to test a wait beyond %s; log:\n%s", took, startTimeoutNow(), logs.String())
 	}
 	if strings.Contains(logs.String(), "restarting PostgreSQL failed") {
 		t.Errorf("a restart failed on the way:\n%s", logs.String())
 	}
 	t.Logf("recovered and answering after %s", took.Round(time.Millisecond))
 
-	startTimeout = 10 * time.Minute // Stop must not wait for it
+	startTimeout.Store(int64(10 * time.Minute)) // Stop must not wait for it
 	stuck, _ := crashIntoRecovery(t, s, &logs, "sleep 600; exit 1")
 	stopped := make(chan error, 1)
 	begin = time.Now()
