@@ -22,6 +22,7 @@ import (
 	"cartera/internal/kpi"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
+	"cartera/internal/platform/money"
 )
 
 // Table is a spreadsheet of reports as read from a file: a header row and the rows
@@ -309,6 +310,9 @@ func (t *Table) parseNumber(in kpi.Input, cell string) (*decimal.Decimal, string
 	v, err := decimal.Parse(s)
 	if err == nil && strings.ContainsAny(s, "eE") {
 		err = errors.New("exponent") // only a spreadsheet's own numbers may use one
+	}
+	if err == nil && !t.Spreadsheet {
+		err = money.CheckDigits(s) // a CSV's digits are the figure: never rounded silently
 	}
 	if err != nil && t.Spreadsheet {
 		if f, ferr := strconv.ParseFloat(s, 64); ferr == nil {

@@ -71,11 +71,32 @@ func ParseAmount(s string) (decimal.Decimal, error) {
 			return decimal.Zero, fmt.Errorf("%q is not a decimal number such as 1250.50", s)
 		}
 	}
+	if err := CheckDigits(s); err != nil {
+		return decimal.Zero, err
+	}
 	d, err := decimal.Parse(s)
 	if err != nil {
 		return decimal.Zero, fmt.Errorf("%q is not a decimal number such as 1250.50", s)
 	}
 	return d, nil
+}
+
+// MaxDigits is how many significant digits, and at most how many decimals, a decimal
+// holds exactly.
+const MaxDigits = 19
+
+// CheckDigits refuses a plain decimal string (digits, a sign, one point) that a
+// decimal would round to keep: more than MaxDigits significant digits, or more than
+// MaxDigits decimals (a fraction's trailing zeros do not count). decimal.Parse rounds
+// "0.00000000000000000001" to 0 without a word (found by FuzzParseAmount).
+func CheckDigits(s string) error {
+	whole, frac, _ := strings.Cut(strings.TrimLeft(s, "+-"), ".")
+	frac = strings.TrimRight(frac, "0")
+	digits := strings.TrimLeft(whole+frac, "0")
+	if len(frac) > MaxDigits || len(digits) > MaxDigits {
+		return fmt.Errorf("%q has more digits than an amount keeps exactly (%d in all, at most %d decimals)", s, MaxDigits, MaxDigits)
+	}
+	return nil
 }
 
 // Sums of amounts cannot overflow in practice (a 19-digit coefficient), so code that

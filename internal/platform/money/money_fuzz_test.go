@@ -38,3 +38,22 @@ func FuzzParseAmount(f *testing.F) {
 		}
 	})
 }
+
+// Digits a decimal would round away are refused, not rounded (FuzzParseAmount found
+// "0.00000000000000000001" read as 0).
+func TestParseAmountRefusesWhatItWouldRound(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"0.0000000000000000001":     true,  // 19 decimals
+		"0.00000000000000000001":    false, // 20
+		"1.10000000000000000000000": true,  // trailing zeros are no digits
+		"1234567890123456789":       true,
+		"12345678901234567890":      false,
+		"123456789012345678.9":      true,
+		"1234567890123456789.1":     false,
+		"-000000000000000000000012": true,
+	} {
+		if _, err := ParseAmount(s); (err == nil) != ok {
+			t.Errorf("ParseAmount(%q): %v, want ok %v", s, err, ok)
+		}
+	}
+}
