@@ -34,20 +34,26 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
+// startLogged starts a throwaway cluster whose log the test reads, stopped at the end.
+func startLogged(t *testing.T) (*Server, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	s, err := Start(context.Background(), Options{DataDir: reachableTempDir(t), Throwaway: true,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Stop() })
+	return s, logs
+}
+
 // TestRestartAfterCrash kills the postmaster as the kernel's OOM killer would
 // (SIGKILL): the process that started it restarts it, within a bound, and the same
 // connection string answers again; twice in a row, so the delay grows but a second
 // crash is survived too. After Stop the cluster stays down: no restart of a
 // shutdown that was asked for.
 func TestRestartAfterCrash(t *testing.T) {
-	dir := reachableTempDir(t)
-	var logs syncBuffer
-	s, err := Start(context.Background(), Options{DataDir: dir, Throwaway: true,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Stop() })
+	s, logs := startLogged(t)
 	dsn := s.DSN("postgres")
 	for crash := 1; crash <= 2; crash++ {
 		killed := s.child()
@@ -108,17 +114,10 @@ func TestRestartWaitsForRecovery(t *testing.T) {
 	saved := startTimeout.Load()
 	t.Cleanup(func() { startTimeout.Store(saved) })
 	startTimeout.Store(int64(time.Second))
-	dir := reachableTempDir(t)
-	var logs syncBuffer
-	s, err := Start(context.Background(), Options{DataDir: dir, Throwaway: true,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Stop() })
+	s, logs := startLogged(t)
 	appendConf(t, s, "hot_standby = off")
 
-	slow, begin := crashIntoRecovery(t, s, &logs, "sleep 2; exit 1")
+	slow, begin := crashIntoRecovery(t, s, logs, "sleep 2; exit 1")
 	if !answersWithin(s.DSN("postgres"), 60*time.Second) {
 		t.Fatalf("the recovered cluster does not answer; log:\n%s", logs.String())
 	}
@@ -138,7 +137,7 @@ func TestRestartWaitsForRecovery(t *testing.T) {
 	t.Logf("recovered and answering after %s", took.Round(time.Millisecond))
 
 	startTimeout.Store(int64(10 * time.Minute)) // Stop must not wait for it
-	stuck, _ := crashIntoRecovery(t, s, &logs, "sleep 600; exit 1")
+	stuck, _ := crashIntoRecovery(t, s, logs, "sleep 600; exit 1")
 	stopped := make(chan error, 1)
 	begin = time.Now()
 	go func() { stopped <- s.Stop() }()
