@@ -14,6 +14,7 @@ import (
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/ledger"
+	"cartera/internal/notify"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
 	"cartera/internal/publish"
@@ -36,6 +37,8 @@ type Services struct {
 	Statements *statements.Service
 	Publish    *publish.Service
 	Exposure   *exposure.Service
+	// Notify is the notifications outbox; the covenant and watch-list writes emit to it.
+	Notify *notify.Service
 }
 
 // New prepares every service on a migrated database, reading the time from clock (nil:
@@ -43,6 +46,9 @@ type Services struct {
 func New(ctx context.Context, conn *sqlx.DB, clock civil.Clock) (d Services, err error) {
 	d.Conn, d.Clock = conn, clock
 	if d.Audit, err = audit.NewLog(ctx, conn); err != nil {
+		return d, err
+	}
+	if d.Notify, err = notify.NewService(ctx, conn, clock); err != nil {
 		return d, err
 	}
 	if d.Users, err = user.NewService(ctx, conn, d.Audit); err != nil {
