@@ -39,6 +39,8 @@ type Services struct {
 	Exposure   *exposure.Service
 	// Notify is the notifications outbox; the covenant and watch-list writes emit to it.
 	Notify *notify.Service
+	// Sweepers are the domains' daily sweeps for the events time causes (notify.Sweeper).
+	Sweepers []notify.Sweeper
 }
 
 // New prepares every service on a migrated database, reading the time from clock (nil:

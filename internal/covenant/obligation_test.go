@@ -76,3 +76,23 @@ func TestParseReportingFrequency(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatThresholdReadsAsWritten(t *testing.T) {
+	for _, c := range []struct{ metric, in, want string }{
+		{"par30_ratio", "5 %", "5 %"}, {"par30_ratio", "0.05", "5 %"},
+		{"operational_self_sufficiency", "110%", "110 %"}, {"operational_self_sufficiency", "1.1", "110 %"},
+		{"debt_to_equity", "6", "6"}, {"equity", "1000000.50", "1000000.5"},
+	} {
+		m, err := ParseMetric(c.metric)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := ParseThreshold(m, c.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := FormatThreshold(m, d); got != c.want {
+			t.Errorf("%s %q: %q, want %q", c.metric, c.in, got, c.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -45,6 +46,14 @@ type Event struct {
 	Key       string
 	PartnerID int64
 	Payload   any
+}
+
+// Sweeper finds the events time causes rather than a write (a cure deadline passed, a
+// waiver about to end, a report or a loan fallen late) as of today, and emits them;
+// each event's key makes a second sweep of the same day a no-op. The service's daily
+// sweep calls every sweeper of app.Services.
+type Sweeper interface {
+	Sweep(ctx context.Context, today time.Time) error
 }
 
 // Service writes and delivers events.
