@@ -5,6 +5,7 @@ import (
 
 	"github.com/govalues/decimal"
 
+	"cartera/internal/covenant"
 	"cartera/internal/kpi"
 )
 
@@ -34,6 +35,9 @@ type Profile struct {
 	Periods []kpi.Period
 	Peers   *PeerGroup // nil without figures
 	Loans   []Loan
+	// Covenants are the partner's covenants against its latest periods on or before
+	// AsOf (nil or no rows: the table is left out).
+	Covenants *covenant.Grid
 }
 
 // PeerGroup is where the partner stands among the partners of its world region for

@@ -26,6 +26,7 @@ func RenderProfile(p Profile) ([]byte, error) {
 	}
 	d.pdf.AddPage()
 	r.loans()
+	r.compliance()
 	if len(p.Periods) > 0 {
 		r.statements()
 	}

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 
+	"cartera/internal/covenant"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
 	"cartera/internal/kpi"
@@ -37,7 +38,19 @@ type Service struct {
 	funds    *fund.Service
 	fx       *fx.Service
 	clock    civil.Clock
+	// covenants gives the profile's compliance table; nil leaves it out.
+	covenants CovenantGrids
 }
+
+// CovenantGrids gives a partner's covenants against its latest tested periods,
+// oldest first (the covenant store's Grid).
+type CovenantGrids interface {
+	Grid(ctx context.Context, partnerID int64, periods int) (covenant.Grid, error)
+}
+
+// UseCovenants gives the profiles their covenant compliance table. It is set at
+// wiring, since the covenant store sits above this package's sources.
+func (s *Service) UseCovenants(g CovenantGrids) { s.covenants = g }
 
 // NewService wires the services the documents draw on.
 func NewService(partners *partner.Service, figs *statements.Service, loans *ledger.Service, funds *fund.Service, rates *fx.Service, clock civil.Clock) *Service {
@@ -100,6 +113,9 @@ func (s *Service) ProfileOf(ctx context.Context, partnerID int64, lang reports.L
 			NextDueOn: b.NextDueOn, NextDueAmount: b.NextDueAmount, DaysPastDue: b.DaysPastDue})
 	}
 	if out.Fund, err = s.fundName(ctx, summaries); err != nil {
+		return reports.Profile{}, err
+	}
+	if out.Covenants, err = s.complianceOf(ctx, partnerID, asOf); err != nil {
 		return reports.Profile{}, err
 	}
 	return out, nil
@@ -391,4 +407,33 @@ func Slug(name string, id int64) string {
 		return fmt.Sprintf("partner-%d", id)
 	}
 	return b.String()
+}
+
+// gridPeriods is how many tested periods are read for the profile: enough that the
+// latest periodsShown on or before an earlier date are among them.
+const gridPeriods = 12
+
+// complianceOf is the partner's covenants against its latest periodsShown tested
+// periods on or before asOf; nil when it has no covenant.
+func (s *Service) complianceOf(ctx context.Context, partnerID int64, asOf time.Time) (*covenant.Grid, error) {
+	if s.covenants == nil {
+		return nil, nil
+	}
+	g, err := s.covenants.Grid(ctx, partnerID, gridPeriods)
+	if err != nil {
+		return nil, fmt.Errorf("covenants of partner %d: %w", partnerID, err)
+	}
+	if len(g.Rows) == 0 {
+		return nil, nil
+	}
+	n := len(g.Periods)
+	for n > 0 && g.Periods[n-1].After(asOf) {
+		n--
+	}
+	from := max(0, n-periodsShown)
+	g.Periods = g.Periods[from:n]
+	for i := range g.Rows {
+		g.Rows[i].Cells = g.Rows[i].Cells[from:n]
+	}
+	return &g, nil
 }
