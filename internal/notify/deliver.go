@@ -48,9 +48,9 @@ type Worker struct {
 }
 
 // NewWorker returns a worker with the defaults: batches of 50, 8 at once, a look
-// every second when idle.
+// every half second when idle.
 func (w *Webhooks) NewWorker(log *slog.Logger) *Worker {
-	return &Worker{hooks: w, log: log, Batch: 50, Concurrency: 8, Poll: time.Second,
+	return &Worker{hooks: w, log: log, Batch: 50, Concurrency: 8, Poll: 500 * time.Millisecond,
 		Client: &http.Client{Timeout: DeliveryTimeout}}
 }
 
