@@ -664,3 +664,35 @@ func TestSessionLimitFlags(t *testing.T) {
 		})
 	}
 }
+
+func TestWebhookWorkersFlag(t *testing.T) {
+	tests := []struct {
+		name      string
+		args, env []string
+		want      int
+		ok        bool
+	}{
+		{"default: one", nil, nil, 1, true},
+		{"flag", []string{"--webhook-workers", "3"}, nil, 3, true},
+		{"none in this process", []string{"--webhook-workers", "0"}, nil, 0, true},
+		{"environment", nil, []string{"CARTERA_WEBHOOK_WORKERS=2"}, 2, true},
+		{"negative", []string{"--webhook-workers", "-1"}, nil, 0, false},
+		{"not a number", []string{"--webhook-workers", "many"}, nil, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, kv := range tt.env {
+				k, v, _ := strings.Cut(kv, "=")
+				t.Setenv(k, v)
+			}
+			var errb bytes.Buffer
+			f, err := parseServeFlags(append(tt.args, "--database-url", "postgres://x/y"), cli.Stdio{Out: io.Discard, Err: &errb})
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v, want ok %v (%s)", err, tt.ok, errb.String())
+			}
+			if tt.ok && f.webhookWorkers != tt.want {
+				t.Errorf("workers %d, want %d", f.webhookWorkers, tt.want)
+			}
+		})
+	}
+}

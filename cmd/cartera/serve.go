@@ -4,17 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"cartera/internal/cli"
 	"cartera/internal/demo"
 	"cartera/internal/http/server"
+	"cartera/internal/notify"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/db"
 )
@@ -33,6 +36,9 @@ type serveFlags struct {
 	// sessionIdle and sessionMax end a browser session: idle for that long, or that
 	// long after sign-in.
 	sessionIdle, sessionMax time.Duration
+	// webhookWorkers deliver webhooks in this process (0: none here, another server
+	// of the same database delivers).
+	webhookWorkers int
 }
 
 func parseServeFlags(args []string, io cli.Stdio) (serveFlags, error) {
@@ -52,10 +58,18 @@ func parseServeFlags(args []string, io cli.Stdio) (serveFlags, error) {
 		"a browser session ends after this long without a request (`CARTERA_SESSION_IDLE`)")
 	fs.StringVar(&sessionMax, "session-max", cli.Env("CARTERA_SESSION_MAX", "12h"),
 		"a browser session ends this long after sign-in, however active (`CARTERA_SESSION_MAX`)")
+	var webhookWorkers string
+	fs.StringVar(&webhookWorkers, "webhook-workers", cli.Env("CARTERA_WEBHOOK_WORKERS", "1"),
+		"webhook delivery workers in this process, each sending 8 at a time; 0 delivers none here "+
+			"(servers sharing a database share the deliveries) (`CARTERA_WEBHOOK_WORKERS`)")
 	if err := cli.Parse(fs, args); err != nil {
 		return f, err
 	}
 	var err error
+	if f.webhookWorkers, err = strconv.Atoi(webhookWorkers); err != nil || f.webhookWorkers < 0 || f.webhookWorkers > 64 {
+		fmt.Fprintf(io.Err, "--webhook-workers must be a whole number from 0 to 64, not %q\n", webhookWorkers)
+		return f, cli.ErrUsage
+	}
 	if f.sessionIdle, f.sessionMax, err = parseSessionLimits(sessionIdle, sessionMax); err != nil {
 		fmt.Fprintln(io.Err, err)
 		return f, cli.ErrUsage
@@ -136,6 +150,7 @@ func runServe(ctx context.Context, args []string, io cli.Stdio) error {
 	if err != nil {
 		return err
 	}
+	background := startBackground(ctx, rt, f.webhookWorkers)
 	drainer := server.NewDrainer(app)
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
@@ -150,6 +165,7 @@ func runServe(ctx context.Context, args []string, io cli.Stdio) error {
 	if err := drainer.Shutdown(shutdownGrace); err != nil {
 		log.Error("HTTP shutdown: requests still running were cut", "grace", shutdownGrace, "error", err)
 	}
+	background.stop(shutdownGrace)
 	return nil
 }
 
@@ -157,6 +173,44 @@ func runServe(ctx context.Context, args []string, io cli.Stdio) error {
 // Connections with no request are closed at once, so a stop takes this long only
 // when a request does.
 const shutdownGrace = 10 * time.Second
+
+// background is the work serve does besides answering requests: webhook delivery
+// and the daily sweeps.
+type background struct {
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+	log    *slog.Logger
+}
+
+// startBackground starts the webhook workers and the daily sweep runner (every
+// sweeper of the services at start, then at each change of the clock's date).
+func startBackground(ctx context.Context, rt *cli.Runtime, workers int) *background {
+	ctx, cancel := context.WithCancel(ctx)
+	b := &background{cancel: cancel, log: rt.Log}
+	run := func(f func(context.Context)) {
+		b.done.Add(1)
+		go func() { defer b.done.Done(); f(ctx) }()
+	}
+	for range workers {
+		run(rt.Svc.Webhooks.NewWorker(rt.Log).Run)
+	}
+	sweeps := &notify.SweepRunner{Clock: rt.Svc.Clock, Sweepers: rt.Svc.Sweepers, Log: rt.Log, Every: time.Minute}
+	run(sweeps.Run)
+	return b
+}
+
+// stop ends the background work and waits up to grace for deliveries in flight to
+// be recorded (each takes at most notify.DeliveryTimeout).
+func (b *background) stop(grace time.Duration) {
+	b.cancel()
+	done := make(chan struct{})
+	go func() { b.done.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		b.log.Error("shutdown: background work still running was cut", "grace", grace)
+	}
+}
 
 // loadDemo loads the demo (once) and returns how to sign in as the demo admin.
 func loadDemo(ctx context.Context, rt *cli.Runtime) (string, error) {

@@ -39,6 +39,10 @@ type Services struct {
 	Exposure   *exposure.Service
 	// Notify is the notifications outbox; the covenant and watch-list writes emit to it.
 	Notify *notify.Service
+	// Webhooks are the events' receivers and their deliveries; Inbox the events as
+	// users read them, with their read marks.
+	Webhooks *notify.Webhooks
+	Inbox    *notify.Inbox
 	// Sweepers are the domains' daily sweeps for the events time causes (notify.Sweeper).
 	Sweepers []notify.Sweeper
 }
@@ -51,6 +55,12 @@ func New(ctx context.Context, conn *sqlx.DB, clock civil.Clock) (d Services, err
 		return d, err
 	}
 	if d.Notify, err = notify.NewService(ctx, conn, clock); err != nil {
+		return d, err
+	}
+	if d.Webhooks, err = notify.NewWebhooks(ctx, conn, d.Audit, clock); err != nil {
+		return d, err
+	}
+	if d.Inbox, err = notify.NewInbox(ctx, conn, clock); err != nil {
 		return d, err
 	}
 	if d.Users, err = user.NewService(ctx, conn, d.Audit); err != nil {

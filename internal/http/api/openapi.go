@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -433,7 +434,7 @@ func loanListParams() []param {
 }
 
 func operations() []operation {
-	return append(ledgerOperations(), reportingOperations()...)
+	return append(append(ledgerOperations(), reportingOperations()...), notifyOperations()...)
 }
 
 // ledgerOperations are the partners', funds' and loans' operations.
@@ -534,6 +535,7 @@ func reportingOperations() []operation {
 // Document builds the OpenAPI document.
 func Document() map[string]any {
 	comps := schemas()
+	maps.Copy(comps, notifySchemas())
 	comps["RatesInput"] = closed([]string{"rates"}, map[string]schema{"rates": arrayOf(ref("Rate"))})
 	comps["Stored"] = closed([]string{"stored"}, map[string]schema{"stored": integer("")})
 	totals := closed([]string{"outstanding", "undisbursed", "overdue", "restructured", "partners", "loans"}, map[string]schema{

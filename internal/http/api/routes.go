@@ -18,6 +18,7 @@ import (
 	"cartera/internal/http/edge"
 	"cartera/internal/ledger"
 	"cartera/internal/loan"
+	"cartera/internal/notify"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
@@ -41,11 +42,13 @@ type handlers struct {
 	statements *statements.Service
 	publish    *publish.Service
 	exposures  *exposure.Service
+	webhooks   *notify.Webhooks
+	inbox      *notify.Inbox
 }
 
 // Register mounts /api/v1 on app.
 func Register(app *fiber.App, d Deps) {
-	h := &handlers{conn: d.Conn, clock: d.Clock, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, statements: d.Statements, publish: d.Publish, exposures: d.Exposure}
+	h := &handlers{conn: d.Conn, clock: d.Clock, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, statements: d.Statements, publish: d.Publish, exposures: d.Exposure, webhooks: d.Webhooks, inbox: d.Inbox}
 	app.Get("/api/openapi.json", openAPI)
 
 	v1 := app.Group("/api/v1", authenticate(d.Users), authorizeWrites)
@@ -118,6 +121,22 @@ func Register(app *fiber.App, d Deps) {
 	v1.Post("/tokens", admin, h.createToken)
 	v1.Delete("/tokens/:id", admin, h.revokeToken)
 	v1.Get("/audit", admin, h.listAudit)
+	h.registerNotify(v1, admin)
+}
+
+// registerNotify mounts the webhooks (admins) and the notification list (managers
+// and admins: each their own read marks).
+func (h *handlers) registerNotify(v1 fiber.Router, admin fiber.Handler) {
+	v1.Get("/webhooks", admin, h.listWebhooks)
+	v1.Post("/webhooks", admin, h.createWebhook)
+	v1.Get("/webhooks/:id", admin, h.getWebhook)
+	v1.Delete("/webhooks/:id", admin, h.deleteWebhook)
+	v1.Get("/webhooks/:id/deliveries", admin, h.listDeliveries)
+	v1.Post("/webhooks/deliveries/:id/resend", admin, h.resendDelivery)
+	manager := edge.RequireRole(user.Manager, principal)
+	v1.Get("/notifications", manager, h.listNotifications)
+	v1.Post("/notifications/read-all", manager, h.readAllNotifications)
+	v1.Post("/notifications/:id/read", manager, h.readNotification)
 }
 
 // health answers 200 when the database does, 503 otherwise; load balancers and

@@ -19,7 +19,7 @@ import (
 const auditPageSize = 50
 
 // auditEntities are the entities the services record, for the filter.
-var auditEntities = []string{"partner", "loan", "loan_book", "financial_report", "fund", "fx_rates", "exposure_limits", "user", "api_token"}
+var auditEntities = []string{"partner", "loan", "loan_book", "financial_report", "fund", "fx_rates", "exposure_limits", "user", "api_token", "webhook", "webhook_delivery"}
 
 type auditPage struct {
 	Entries  []auditEntry

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -18,6 +19,7 @@ import (
 	"cartera/internal/audit"
 	"cartera/internal/http/edge"
 	"cartera/internal/loan"
+	"cartera/internal/notify"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/publish"
 	"cartera/internal/statements"
@@ -132,6 +134,7 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.Get("/admin/funds", admin, h.fundsSettings)
 	pages.Post("/admin/funds/:id", admin, h.updateFundSettings)
 	pages.Get("/admin/audit", admin, h.auditLog)
+	h.registerNotify(pages, write, admin)
 	return h.WriteError, nil
 }
 
@@ -149,6 +152,17 @@ type Page struct {
 	Problem string
 	Data    any
 	Version string
+	// Unread counts the user's unread notifications, up to notify.MaxUnreadCount, for
+	// the menu's badge (managers and admins).
+	Unread int
+}
+
+// UnreadLabel is the badge's text: the count, or "99+" beyond.
+func (p Page) UnreadLabel() string {
+	if p.Unread >= notify.MaxUnreadCount {
+		return strconv.Itoa(notify.MaxUnreadCount-1) + "+"
+	}
+	return strconv.Itoa(p.Unread)
 }
 
 // CSRF is the token this session's forms carry.
@@ -190,6 +204,7 @@ func (h *handlers) page(c *fiber.Ctx, title, nav string) Page {
 	if s != nil {
 		p.Flash = s.Flash
 	}
+	p.Unread = h.unreadBadge(c, s)
 	return p
 }
 
