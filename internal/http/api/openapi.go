@@ -433,7 +433,7 @@ func loanListParams() []param {
 }
 
 func operations() []operation {
-	return append(ledgerOperations(), reportingOperations()...)
+	return append(append(ledgerOperations(), reportingOperations()...), covenantOperations()...)
 }
 
 // ledgerOperations are the partners', funds' and loans' operations.
@@ -534,6 +534,10 @@ func reportingOperations() []operation {
 // Document builds the OpenAPI document.
 func Document() map[string]any {
 	comps := schemas()
+	for name, s := range covenantSchemas() {
+		comps[name] = s
+	}
+	comps["CovenantResults"] = items(ref("CovenantResult"))
 	comps["RatesInput"] = closed([]string{"rates"}, map[string]schema{"rates": arrayOf(ref("Rate"))})
 	comps["Stored"] = closed([]string{"stored"}, map[string]schema{"stored": integer("")})
 	totals := closed([]string{"outstanding", "undisbursed", "overdue", "restructured", "partners", "loans"}, map[string]schema{

@@ -1,0 +1,11 @@
+-- +goose Up
+-- How many times a breach was opened again (a withdrawn breach derived anew, or a
+-- closed one whose curing period a correction undid): each reopening's breach event
+-- has its own idempotency key, breach:<id>:<period_end>:<reopened>.
+ALTER TABLE covenant_breaches ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0 CHECK (reopened >= 0);
+-- The results of a partner's covenants by period, for the grid and the results list.
+CREATE INDEX covenant_results_period_idx ON covenant_results (period_end);
+
+-- +goose Down
+DROP INDEX covenant_results_period_idx;
+ALTER TABLE covenant_breaches DROP COLUMN reopened;
