@@ -207,14 +207,6 @@ func checkDates(in Input, c *Covenant, bad *apperr.Fields) {
 // loan's partner), evaluates it on every period from its start, and audits it.
 func (s *Service) Create(ctx context.Context, actor audit.Actor, partnerID, loanID int64, in Input) (Covenant, error) {
 	c := Covenant{PartnerID: partnerID}
-	for _, req := range []struct {
-		name string
-		v    *string
-	}{{"metric", in.Metric}, {"operator", in.Operator}, {"threshold", in.Threshold}, {"frequency", in.Frequency}} {
-		if req.v == nil {
-			return Covenant{}, apperr.Invalid(apperr.FieldError{Field: req.name, Message: "is required"})
-		}
-	}
 	if in.CureDays == nil {
 		zero := 0
 		in.CureDays = &zero
@@ -222,7 +214,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, partnerID, loan
 	if err := s.owner(ctx, &c, loanID); err != nil {
 		return Covenant{}, err
 	}
-	if err := in.apply(&c); err != nil {
+	if err := checkRequired(in, in.apply(&c)); err != nil {
 		return Covenant{}, err
 	}
 	var id int64
@@ -275,6 +267,32 @@ func (s *Service) owner(ctx context.Context, c *Covenant, loanID int64) error {
 	}
 	c.PartnerID, c.LoanID = loan.PartnerID, &loanID
 	return nil
+}
+
+// checkRequired reports the terms a new covenant lacks, with the other faults apply
+// found (a field missing is reported as missing only).
+func checkRequired(in Input, applied error) error {
+	var bad apperr.Fields
+	missing := map[string]bool{}
+	for _, req := range []struct {
+		name string
+		v    *string
+	}{{"metric", in.Metric}, {"operator", in.Operator}, {"threshold", in.Threshold}, {"frequency", in.Frequency}, {"from", in.From}} {
+		if req.v == nil {
+			missing[req.name] = true
+			bad.Add(req.name, "is required")
+		}
+	}
+	if e, ok := apperr.As(applied); ok {
+		for _, f := range e.Fields {
+			if !missing[f.Field] {
+				bad = append(bad, f)
+			}
+		}
+	} else if applied != nil {
+		return applied
+	}
+	return bad.Err()
 }
 
 func nullText(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -163,6 +163,11 @@ func (h *handlers) covenantResults(c *fiber.Ctx) error {
 		f.PartnerID = *id
 	}
 	f.Status = strings.TrimSpace(c.Query("status"))
+	switch f.Status {
+	case "", "met", "breached", "waived", "not_testable":
+	default:
+		bad.Add("status", "must be met, breached, waived or not_testable")
+	}
 	f.From, f.To = queryDate(c, "from", &bad), queryDate(c, "to", &bad)
 	format := tableFormat(c, &bad)
 	if err := bad.Err(); err != nil {
