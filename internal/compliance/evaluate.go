@@ -148,7 +148,13 @@ func (s *Service) run(ctx context.Context, tx *sqlx.Tx, b batch) error {
 		rows.statuses, rows.values, rows.thresholds, rows.miss, now); err != nil {
 		return fmt.Errorf("store %d covenant results: %w", len(rows.cov), err)
 	}
-	return s.reconcile(ctx, tx, b.covs, now)
+	breached := map[int64]bool{}
+	for i, st := range rows.statuses {
+		if st == string(covenant.Breached) {
+			breached[rows.cov[i]] = true
+		}
+	}
+	return s.reconcile(ctx, tx, b.covs, breached, now)
 }
 
 // covenantResults adds the covenant's results on the periods from `from` on: each

@@ -69,19 +69,37 @@ type plan struct {
 // and brings the stored ones in line, keeping their ids (matched by opening period):
 // new ones inserted, closures and reopenings recorded, breaches no longer derived
 // withdrawn; then links each breached result to its breach.
-func (s *Service) reconcile(ctx context.Context, tx *sqlx.Tx, covs []Covenant, now time.Time) error {
-	ids := make(pq.Int64Array, len(covs))
-	byID := make(map[int64]Covenant, len(covs))
+func (s *Service) reconcile(ctx context.Context, tx *sqlx.Tx, covs []Covenant, breached map[int64]bool, now time.Time) error {
+	all := make(pq.Int64Array, len(covs))
 	for i, c := range covs {
-		ids[i], byID[c.ID] = c.ID, c
+		all[i] = c.ID
+	}
+	var stored []storedBreach
+	if err := tx.StmtxContext(ctx, s.q.Breaches).SelectContext(ctx, &stored, all); err != nil {
+		return fmt.Errorf("read breaches: %w", err)
+	}
+	// A covenant with no breach stored and no period breached now has none to derive
+	// and no result to link: most covenants, most of the time, and the import's speed.
+	for _, b := range stored {
+		breached[b.CovenantID] = true
+	}
+	var ids pq.Int64Array
+	byID := make(map[int64]Covenant, len(covs))
+	for _, c := range covs {
+		if breached[c.ID] {
+			ids, byID[c.ID] = append(ids, c.ID), c
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	covs = covs[:0:0]
+	for _, id := range ids {
+		covs = append(covs, byID[id])
 	}
 	var results []storedResult
 	if err := tx.StmtxContext(ctx, s.q.Results).SelectContext(ctx, &results, ids); err != nil {
 		return fmt.Errorf("read covenant results: %w", err)
-	}
-	var stored []storedBreach
-	if err := tx.StmtxContext(ctx, s.q.Breaches).SelectContext(ctx, &stored, ids); err != nil {
-		return fmt.Errorf("read breaches: %w", err)
 	}
 	resultsOf := map[int64][]storedResult{}
 	for _, r := range results {

@@ -3,9 +3,6 @@
 -- closed one whose curing period a correction undid): each reopening's breach event
 -- has its own idempotency key, breach:<id>:<period_end>:<reopened>.
 ALTER TABLE covenant_breaches ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0 CHECK (reopened >= 0);
--- The results of a partner's covenants by period, for the grid and the results list.
-CREATE INDEX covenant_results_period_idx ON covenant_results (period_end);
 
 -- +goose Down
-DROP INDEX covenant_results_period_idx;
 ALTER TABLE covenant_breaches DROP COLUMN reopened;
