@@ -128,12 +128,12 @@ func (s *Service) run(ctx context.Context, tx *sqlx.Tx, b batch) error {
 	}
 	today, now := s.clock.Today(), s.clock.Now()
 	conv := &converter{ctx: ctx, rates: s.rates, memo: map[convKey]convResult{}}
-	periods := map[int64][]kpi.Period{}
+	periods := map[int64]*partnerPeriods{}
 	var rows resultRows
 	for _, c := range b.covs {
 		ps, ok := periods[c.PartnerID]
 		if !ok {
-			ps = kpi.Compute(b.reports[c.PartnerID])
+			ps = &partnerPeriods{reports: b.reports[c.PartnerID], computed: map[time.Time]kpi.Period{}}
 			periods[c.PartnerID] = ps
 		}
 		from := b.from[c.PartnerID]
@@ -160,15 +160,16 @@ func (s *Service) run(ctx context.Context, tx *sqlx.Tx, b batch) error {
 // covenantResults adds the covenant's results on the periods from `from` on: each
 // stored period it tests, and each period the partner's reporting obligation says is
 // overdue (not testable: the report has not arrived).
-func covenantResults(c Covenant, periods []kpi.Period, from time.Time, ob *covenant.Obligation, today time.Time, conv *converter, rows *resultRows) {
+func covenantResults(c Covenant, ps *partnerPeriods, from time.Time, ob *covenant.Obligation, today time.Time, conv *converter, rows *resultRows) {
 	t := c.Terms()
-	reported := make([]time.Time, len(periods))
-	for i, p := range periods {
-		end := civil.Of(p.PeriodEnd)
+	reported := make([]time.Time, len(ps.reports))
+	for i, r := range ps.reports {
+		end := civil.Of(r.PeriodEnd)
 		reported[i] = end
 		if end.Before(from) || !t.Applies(end) {
 			continue
 		}
+		p := ps.period(i, t.Metric.Ratio)
 		threshold, missing := conv.threshold(t, p.Currency, end)
 		if missing != "" {
 			rows.add(c.ID, covenant.Result{PeriodEnd: end, Status: covenant.NotTestable, Missing: missing}, t.Threshold)
@@ -186,6 +187,29 @@ func covenantResults(c Covenant, periods []kpi.Period, from time.Time, ob *coven
 		}
 		rows.add(c.ID, covenant.Result{PeriodEnd: late.PeriodEnd, Status: covenant.NotTestable, Missing: LateMessage(late)}, t.Threshold)
 	}
+}
+
+// partnerPeriods are a partner's reports, oldest first, and the ratios of the periods
+// computed so far: only the periods a covenant tests from the first one written are
+// (an import adding a quarter to years of history computes one period, not all).
+type partnerPeriods struct {
+	reports  []kpi.Statement
+	computed map[time.Time]kpi.Period
+}
+
+// period is report i as a period, with its ratios when withRatios (a raw figure's
+// covenant reads the figures alone).
+func (ps *partnerPeriods) period(i int, withRatios bool) kpi.Period {
+	r := ps.reports[i]
+	if !withRatios {
+		return kpi.Period{Statement: r}
+	}
+	if p, ok := ps.computed[r.PeriodEnd]; ok {
+		return p
+	}
+	p, _ := kpi.PeriodAt(ps.reports, r.PeriodEnd)
+	ps.computed[r.PeriodEnd] = p
+	return p
 }
 
 // LateMessage is what a not-testable result of an overdue period says is missing.

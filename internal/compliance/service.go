@@ -100,9 +100,18 @@ type Covenant struct {
 	EndedAt     *time.Time      `db:"ended_at" json:"ended_at"`
 }
 
+// metrics are covenant.Metrics by name, looked up once per covenant evaluated.
+var metrics = func() map[string]covenant.Metric {
+	out := map[string]covenant.Metric{}
+	for _, m := range covenant.Metrics() {
+		out[m.Name] = m
+	}
+	return out
+}()
+
 // Terms are the covenant's terms for the pure core.
 func (c Covenant) Terms() covenant.Terms {
-	m, _ := covenant.ParseMetric(c.MetricName)
+	m := metrics[c.MetricName]
 	t := covenant.Terms{Metric: m, Operator: covenant.Operator(c.Operator), Threshold: c.Threshold, Currency: c.Currency,
 		From: civil.Of(c.From), Frequency: covenant.Frequency(c.Frequency), CureDays: c.CureDays}
 	if c.To != nil {

@@ -59,7 +59,7 @@ WITH new AS (
 ), gone AS (
     DELETE FROM covenant_results r
     USING unnest($1::bigint[], $2::date[]) AS f (covenant_id, from_end)
-    WHERE r.covenant_id = f.covenant_id AND r.period_end >= f.from_end
+    WHERE r.covenant_id = f.covenant_id AND r.period_end >= f.from_end AND r.covenant_id = ANY ($1::bigint[])
       AND NOT EXISTS (SELECT 1 FROM new WHERE new.covenant_id = r.covenant_id AND new.period_end = r.period_end)
 )
 INSERT INTO covenant_results AS r (covenant_id, period_end, status, value, threshold, missing, found_at)
