@@ -10,6 +10,7 @@ import (
 
 	"cartera/internal/audit"
 	"cartera/internal/book"
+	"cartera/internal/compliance"
 	"cartera/internal/exposure"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
@@ -37,6 +38,9 @@ type Services struct {
 	Statements *statements.Service
 	Publish    *publish.Service
 	Exposure   *exposure.Service
+	// Compliance keeps covenants, their results, breaches and waivers; it evaluates a
+	// partner's covenants in every transaction that writes its reports.
+	Compliance *compliance.Service
 	// Notify is the notifications outbox; the covenant and watch-list writes emit to it.
 	Notify *notify.Service
 	// Webhooks are the events' receivers and their deliveries; Inbox the events as
@@ -85,6 +89,11 @@ func New(ctx context.Context, conn *sqlx.DB, clock civil.Clock) (d Services, err
 		return d, err
 	}
 	d.Publish = publish.NewService(d.Partners, d.Statements, d.Loans, d.Funds, d.FX, clock)
+	if d.Compliance, err = compliance.NewService(ctx, conn, d.Audit, d.Notify, d.Statements, d.FX, clock); err != nil {
+		return d, err
+	}
+	d.Statements.SetAfterWrite(d.Compliance.AfterWrite)
+	d.Sweepers = append(d.Sweepers, d.Compliance)
 	d.Exposure, err = exposure.NewService(ctx, conn, d.Audit, d.Loans, d.Book, d.Partners, d.Funds, d.FX)
 	return d, err
 }

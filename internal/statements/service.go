@@ -36,7 +36,11 @@ type Service struct {
 	recent   recentQueries
 	years    yearQueries
 	gate     *importGate // imports under way, at most maxImports
-	q        struct {
+	// afterWrite is told, in the writing transaction, of every partner whose periods a
+	// write changed (nil: nobody listens). The covenants' store sets it at wiring: it
+	// depends on this package, not this package on it.
+	afterWrite AfterWrite
+	q          struct {
 		List       *sqlx.Stmt `query:"list-reports"`
 		Get        *sqlx.Stmt `query:"get-report"`
 		Lock       *sqlx.Stmt `query:"lock-partners"`
@@ -61,6 +65,86 @@ func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, partners *pa
 		return nil, err
 	}
 	return s, nil
+}
+
+// PartnerPeriods are one partner's reports after a write, oldest first, and the
+// earliest period end the write created, replaced or deleted: periods from From on
+// may have changed, and so may the averaged and growth ratios of later ones.
+type PartnerPeriods struct {
+	PartnerID int64
+	Reports   []kpi.Statement
+	From      time.Time
+}
+
+// AfterWrite runs in the transaction of every write of reports (Put, Delete, an
+// import), with each partner touched; an error rolls the write back.
+type AfterWrite func(ctx context.Context, tx *sqlx.Tx, written []PartnerPeriods) error
+
+// SetAfterWrite sets the hook every write of reports calls; set it at wiring, before
+// serving.
+func (s *Service) SetAfterWrite(h AfterWrite) { s.afterWrite = h }
+
+// ReportsForUpdate locks the reports of the partners (as a write does: a write of
+// their reports waits for tx) and returns them, oldest first per partner.
+func (s *Service) ReportsForUpdate(ctx context.Context, tx *sqlx.Tx, partnerIDs []int64) (map[int64][]kpi.Statement, error) {
+	ids := append([]int64(nil), partnerIDs...)
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if _, err := tx.StmtxContext(ctx, s.q.Lock).ExecContext(ctx, pq.Int64Array(ids)); err != nil {
+		return nil, fmt.Errorf("lock the reports of %d partners: %w", len(ids), err)
+	}
+	reports, err := s.scan(ctx, tx.StmtxContext(ctx, s.q.OfPartners), pq.Int64Array(ids))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64][]kpi.Statement, len(ids))
+	for _, r := range reports {
+		out[r.PartnerID] = append(out[r.PartnerID], r.Statement)
+	}
+	return out, nil
+}
+
+// notify calls the hook with the partners whose reports write changed: each with
+// every report it has after the write (existing, by partner and month, merged with
+// what was written, so no second read) and the earliest period end written.
+func (s *Service) notify(ctx context.Context, tx *sqlx.Tx, existing []Statement, results []stored) error {
+	if s.afterWrite == nil {
+		return nil
+	}
+	touched := map[int64]time.Time{}
+	merged := make(map[partnerMonth]kpi.Statement, len(existing)+len(results))
+	for _, r := range existing {
+		merged[keyOf(r.PartnerID, r.PeriodEnd)] = r.Statement
+	}
+	for _, r := range results {
+		if r.conflict != nil || r.invalid != nil {
+			return nil // the caller rolls the whole write back
+		}
+		if r.outcome != Created && r.outcome != Replaced {
+			continue
+		}
+		id, end := r.report.PartnerID, r.report.PeriodEnd
+		merged[keyOf(id, end)] = r.report.Statement
+		if from, ok := touched[id]; !ok || end.Before(from) {
+			touched[id] = end
+		}
+	}
+	if len(touched) == 0 {
+		return nil
+	}
+	byPartner := make(map[int64][]kpi.Statement, len(touched))
+	for k, r := range merged {
+		if _, ok := touched[k.partner]; ok {
+			byPartner[k.partner] = append(byPartner[k.partner], r)
+		}
+	}
+	written := make([]PartnerPeriods, 0, len(touched))
+	for id, from := range touched {
+		reports := byPartner[id]
+		sort.Slice(reports, func(i, j int) bool { return reports[i].PeriodEnd.Before(reports[j].PeriodEnd) })
+		written = append(written, PartnerPeriods{PartnerID: id, Reports: reports, From: from})
+	}
+	sort.Slice(written, func(i, j int) bool { return written[i].PartnerID < written[j].PartnerID })
+	return s.afterWrite(ctx, tx, written)
 }
 
 // Outcome is what a write did to one report.
@@ -170,6 +254,9 @@ func (s *Service) store(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, rep
 		if err := s.writeChunk(ctx, tx, actor, reports, chunk, byMonth, results); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.notify(ctx, tx, existing, results); err != nil {
+		return nil, err
 	}
 	return results, nil
 }
@@ -396,7 +483,17 @@ func (s *Service) Delete(ctx context.Context, actor audit.Actor, partnerID int64
 		if len(deleted) == 0 {
 			return apperr.NotFound("partner %d has no report for the period ending %s", partnerID, periodEnd.Format(civil.Layout))
 		}
-		return s.audit.Record(ctx, tx, actor, audit.Delete, "financial_report", deleted[0].ID, deleted[0], nil)
+		if err := s.audit.Record(ctx, tx, actor, audit.Delete, "financial_report", deleted[0].ID, deleted[0], nil); err != nil {
+			return err
+		}
+		if s.afterWrite == nil {
+			return nil
+		}
+		left, err := s.scan(ctx, tx.StmtxContext(ctx, s.q.List), partnerID)
+		if err != nil {
+			return err
+		}
+		return s.afterWrite(ctx, tx, []PartnerPeriods{{PartnerID: partnerID, Reports: kpiReports(left), From: periodEnd}})
 	})
 }
 

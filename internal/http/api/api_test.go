@@ -20,6 +20,7 @@ import (
 	"cartera/internal/http/api"
 	"cartera/internal/http/server"
 	"cartera/internal/ledger"
+	"cartera/internal/platform/civil"
 	"cartera/internal/platform/pgtest"
 	"cartera/internal/user"
 )
@@ -40,9 +41,15 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvClock(t, nil)
+}
+
+// newEnvClock is newEnv on a clock the test sets (nil: the system's).
+func newEnvClock(t testing.TB, clock civil.Clock) *env {
+	t.Helper()
 	ctx := context.Background()
 	conn := pgtest.New(t)
-	services, err := app.New(ctx, conn, nil)
+	services, err := app.New(ctx, conn, clock)
 	if err != nil {
 		t.Fatal(err)
 	}

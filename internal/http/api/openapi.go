@@ -434,7 +434,7 @@ func loanListParams() []param {
 }
 
 func operations() []operation {
-	return append(append(ledgerOperations(), reportingOperations()...), notifyOperations()...)
+	return append(append(append(ledgerOperations(), reportingOperations()...), notifyOperations()...), covenantOperations()...)
 }
 
 // ledgerOperations are the partners', funds' and loans' operations.
@@ -536,6 +536,8 @@ func reportingOperations() []operation {
 func Document() map[string]any {
 	comps := schemas()
 	maps.Copy(comps, notifySchemas())
+	maps.Copy(comps, covenantSchemas())
+	comps["CovenantResults"] = items(ref("CovenantResult"))
 	comps["RatesInput"] = closed([]string{"rates"}, map[string]schema{"rates": arrayOf(ref("Rate"))})
 	comps["Stored"] = closed([]string{"stored"}, map[string]schema{"stored": integer("")})
 	totals := closed([]string{"outstanding", "undisbursed", "overdue", "restructured", "partners", "loans"}, map[string]schema{

@@ -12,6 +12,7 @@ import (
 
 	"cartera/internal/app"
 	"cartera/internal/audit"
+	"cartera/internal/compliance"
 	"cartera/internal/exposure"
 	"cartera/internal/fund"
 	"cartera/internal/fx"
@@ -44,11 +45,12 @@ type handlers struct {
 	exposures  *exposure.Service
 	webhooks   *notify.Webhooks
 	inbox      *notify.Inbox
+	compliance *compliance.Service
 }
 
 // Register mounts /api/v1 on app.
 func Register(app *fiber.App, d Deps) {
-	h := &handlers{conn: d.Conn, clock: d.Clock, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, statements: d.Statements, publish: d.Publish, exposures: d.Exposure, webhooks: d.Webhooks, inbox: d.Inbox}
+	h := &handlers{conn: d.Conn, clock: d.Clock, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, statements: d.Statements, publish: d.Publish, exposures: d.Exposure, webhooks: d.Webhooks, inbox: d.Inbox, compliance: d.Compliance}
 	app.Get("/api/openapi.json", openAPI)
 
 	v1 := app.Group("/api/v1", authenticate(d.Users), authorizeWrites)
@@ -109,6 +111,8 @@ func Register(app *fiber.App, d Deps) {
 	v1.Get("/portfolio", h.portfolio)
 	v1.Get("/limits", h.listLimits)
 	v1.Put("/limits", admin, h.putLimits)
+
+	h.registerCovenants(v1, admin)
 
 	v1.Get("/fx-rates", h.listRates)
 	v1.Put("/fx-rates", h.putRates)

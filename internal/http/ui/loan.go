@@ -53,6 +53,7 @@ type loanPage struct {
 	Open string
 	// Allocation is a repayment's preview.
 	Allocation *ledger.Preview
+	Covenants  covenantSection
 	defaults   map[string]string
 }
 
@@ -143,6 +144,9 @@ func (h *handlers) loanPage(c *fiber.Ctx, p Page, id int64, asOf time.Time) (Pag
 		data.Txs = append(data.Txs, t)
 	}
 	data.Charges = data.Charges || d.Loan.DefaultMargin.IsPos() || d.Loan.PrepaymentFee.IsPos()
+	if data.Covenants, err = h.covenantSection(ctx, d.Loan.PartnerID, id); err != nil {
+		return p, err
+	}
 	if _, ok := p.Form["as_of"]; !ok {
 		p.Form["as_of"] = asOf.Format(civil.Layout)
 	}

@@ -29,6 +29,7 @@ type partnerPage struct {
 	PeerRows    []peerRow
 	Loans       []ledger.Summary
 	Langs       []reports.Lang
+	Covenants   covenantSection
 }
 
 type kpiRow struct {
@@ -66,16 +67,30 @@ func (h *handlers) showPartner(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	data, err := h.partnerData(c, pt)
+	if err != nil {
+		return err
+	}
+	p := h.page(c, pt.Name, "partners")
+	p.Data = data
+	return h.render(c, fiber.StatusOK, "partner", p)
+}
+
+// partnerData loads everything the partner page shows.
+func (h *handlers) partnerData(c *fiber.Ctx, pt partner.Partner) (partnerPage, error) {
 	id, ctx := pt.ID, c.UserContext()
 	periods, err := h.Statements.Series(ctx, id)
 	if err != nil {
-		return err
+		return partnerPage{}, err
 	}
 	loans, err := h.Loans.List(ctx, ledger.ListQuery{Filter: ledger.Filter{PartnerID: &id}})
 	if err != nil {
-		return err
+		return partnerPage{}, err
 	}
 	data := partnerPage{Partner: pt, CountryName: partner.CountryName(pt.Country), Loans: loans.Items, Langs: reports.Langs}
+	if data.Covenants, err = h.covenantSection(ctx, id, 0); err != nil {
+		return partnerPage{}, err
+	}
 	if len(periods) > 8 {
 		periods = periods[len(periods)-8:]
 	}
@@ -86,7 +101,7 @@ func (h *handlers) showPartner(c *fiber.Ctx) error {
 		latest := periods[len(periods)-1].PeriodEnd
 		peers, err := h.Statements.Peers(ctx, statements.PeerQuery{PeriodEnd: latest, PartnerID: &id})
 		if err != nil {
-			return err
+			return partnerPage{}, err
 		}
 		data.Peers = &peers
 		for _, r := range peers.Ratios {
@@ -96,9 +111,7 @@ func (h *handlers) showPartner(c *fiber.Ctx) error {
 			data.PeerRows = append(data.PeerRows, peerRow{Label: ratioLabels[r.Name], Value: r.Value, Median: r.Median, Quartile: r.Position.Quartile, Format: ratioFormat(r.Name), N: r.N})
 		}
 	}
-	p := h.page(c, pt.Name, "partners")
-	p.Data = data
-	return h.render(c, fiber.StatusOK, "partner", p)
+	return data, nil
 }
 
 // kpiRows lays the periods out as the rating report does: one row per figure or

@@ -112,6 +112,8 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.All("/partners/:id/figures", movedTo(func(c *fiber.Ctx) string { return "/partners/" + c.Params("id") + "/statements" }))
 	pages.All("/figures/import", movedTo(func(*fiber.Ctx) string { return "/statements/import" }))
 
+	h.registerCovenants(pages, write, admin)
+
 	pages.Get("/exposure", h.exposurePage)
 	pages.Get("/fx", h.fxRates)
 	pages.Post("/fx", write, h.recordRate)

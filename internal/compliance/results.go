@@ -1,0 +1,208 @@
+package compliance
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"time"
+
+	"github.com/govalues/decimal"
+	"github.com/xuri/excelize/v2"
+
+	"cartera/internal/covenant"
+	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
+	"cartera/internal/platform/csvsafe"
+)
+
+// ResultRow is one covenant's result in one period, as listed: status waived for a
+// breached period whose breach is waived today.
+type ResultRow struct {
+	CovenantID  int64            `db:"covenant_id" json:"covenant_id"`
+	PartnerID   int64            `db:"partner_id" json:"partner_id"`
+	PartnerName string           `db:"partner_name" json:"partner_name"`
+	LoanID      *int64           `db:"loan_id" json:"loan_id"`
+	LoanRef     string           `db:"loan_ref" json:"loan_reference,omitempty"`
+	Metric      string           `db:"metric" json:"metric"`
+	Operator    string           `db:"operator" json:"operator"`
+	Currency    string           `db:"currency" json:"currency,omitempty"`
+	PeriodEnd   time.Time        `db:"period_end" json:"period_end"`
+	Status      string           `db:"status" json:"status"`
+	Value       *decimal.Decimal `db:"value" json:"value"`
+	Threshold   decimal.Decimal  `db:"threshold" json:"threshold"`
+	Missing     string           `db:"missing" json:"missing,omitempty"`
+	FoundAt     time.Time        `db:"found_at" json:"found_at"`
+	BreachID    int64            `db:"breach_id" json:"breach_id,omitempty"`
+}
+
+// ResultFilter selects results: a partner (0: all), a status, a range of period ends.
+type ResultFilter struct {
+	PartnerID int64
+	Status    string
+	From, To  *time.Time
+}
+
+// maxResults bounds one listing.
+const maxResults = 100000
+
+// Results lists covenant results by partner, covenant and period.
+func (s *Service) Results(ctx context.Context, f ResultFilter) ([]ResultRow, error) {
+	var bad apperr.Fields
+	switch covenant.Status(f.Status) {
+	case "", covenant.Met, covenant.Breached, covenant.Waived, covenant.NotTestable:
+	default:
+		bad.Add("status", "must be met, breached, waived or not_testable")
+	}
+	if f.From != nil && f.To != nil && f.From.After(*f.To) {
+		bad.Add("from", "is after to")
+	}
+	if err := bad.Err(); err != nil {
+		return nil, err
+	}
+	var all []ResultRow
+	if err := s.q.ListResults.SelectContext(ctx, &all, s.clock.Today(), f.PartnerID, f.From, f.To); err != nil {
+		return nil, fmt.Errorf("list covenant results: %w", err)
+	}
+	if len(all) > maxResults {
+		return nil, apperr.Invalid(apperr.FieldError{Field: "partner_id", Message: fmt.Sprintf("more than %d results: narrow by partner or period", maxResults)})
+	}
+	out := []ResultRow{}
+	for _, r := range all {
+		if f.Status == "" || r.Status == f.Status {
+			r.PeriodEnd, r.Threshold = civil.Of(r.PeriodEnd), r.Threshold.Trim(0)
+			if r.Value != nil {
+				v := r.Value.Trim(0)
+				r.Value = &v
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+var resultHeader = []string{"partner_id", "partner", "covenant_id", "loan_reference", "metric", "operator", "threshold", "currency",
+	"period_end", "status", "value", "missing", "breach_id", "found_at"}
+
+func (r ResultRow) cells() []any {
+	var value, breach any
+	if r.Value != nil {
+		value = *r.Value
+	}
+	if r.BreachID != 0 {
+		breach = r.BreachID
+	}
+	return []any{r.PartnerID, r.PartnerName, r.CovenantID, r.LoanRef, r.Metric, r.Operator, r.Threshold, r.Currency,
+		civil.Format(r.PeriodEnd), r.Status, value, r.Missing, breach, r.FoundAt.UTC().Format(time.RFC3339)}
+}
+
+// ExportResults writes results as "csv" (text made formula-safe) or "xlsx"; it
+// returns the content type and the body.
+func ExportResults(rows []ResultRow, format string) (string, []byte, error) {
+	var buf bytes.Buffer
+	if format == "csv" {
+		w := csv.NewWriter(&buf)
+		_ = w.Write(resultHeader)
+		for _, r := range rows {
+			cells := r.cells()
+			rec := make([]string, len(cells))
+			for i, c := range cells {
+				switch x := c.(type) {
+				case nil:
+				case string:
+					rec[i] = csvsafe.Text(x)
+				default:
+					rec[i] = fmt.Sprint(x)
+				}
+			}
+			_ = w.Write(rec)
+		}
+		w.Flush()
+		return "text/csv; charset=utf-8", buf.Bytes(), w.Error()
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return "", nil, err
+	}
+	head := make([]any, len(resultHeader))
+	for i, h := range resultHeader {
+		head[i] = h
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return "", nil, err
+	}
+	for n, r := range rows {
+		cells := r.cells()
+		for i, c := range cells {
+			if d, ok := c.(decimal.Decimal); ok {
+				cells[i], _ = d.Float64() // a number to the spreadsheet; the CSV and JSON stay exact
+			}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, n+2)
+		if err := sw.SetRow(cell, cells); err != nil {
+			return "", nil, err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return "", nil, err
+	}
+	err = f.Write(&buf)
+	return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes(), err
+}
+
+// Grid is the partner's covenants against the latest `periods` period ends that have
+// results, oldest first: the partner page's and the profile's compliance table. A
+// cell is empty where the covenant does not test the period.
+func (s *Service) Grid(ctx context.Context, partnerID int64, periods int) (covenant.Grid, error) {
+	var ends []time.Time
+	if err := s.q.Periods.SelectContext(ctx, &ends, partnerID, periods); err != nil {
+		return covenant.Grid{}, fmt.Errorf("grid periods: %w", err)
+	}
+	g := covenant.Grid{Periods: make([]time.Time, len(ends))}
+	col := map[time.Time]int{}
+	for i := range ends {
+		end := civil.Of(ends[len(ends)-1-i])
+		g.Periods[i], col[end] = end, i
+	}
+	if len(ends) == 0 {
+		return g, nil
+	}
+	from, to := g.Periods[0], g.Periods[len(g.Periods)-1]
+	rows, err := s.Results(ctx, ResultFilter{PartnerID: partnerID, From: &from, To: &to})
+	if err != nil {
+		return covenant.Grid{}, err
+	}
+	covs, err := s.list(ctx, partnerID, 0)
+	if err != nil {
+		return covenant.Grid{}, err
+	}
+	at := map[int64]int{}
+	for _, c := range covs {
+		at[c.ID] = len(g.Rows)
+		row := covenant.GridRow{CovenantID: c.ID, LoanRef: c.LoanRef, Terms: c.Terms(), Cells: make([]covenant.Cell, len(g.Periods))}
+		if c.LoanID != nil {
+			row.LoanID = *c.LoanID
+		}
+		g.Rows = append(g.Rows, row)
+	}
+	used := map[int64]bool{}
+	for _, r := range rows {
+		i, ok := at[r.CovenantID]
+		if !ok {
+			continue
+		}
+		used[r.CovenantID] = true
+		g.Rows[i].Cells[col[r.PeriodEnd]] = covenant.Cell{Status: covenant.Status(r.Status), Value: r.Value, Missing: r.Missing}
+	}
+	// An ended covenant without results in these periods has nothing to show.
+	kept := g.Rows[:0]
+	for i, c := range covs {
+		if c.EndedAt == nil || used[c.ID] {
+			kept = append(kept, g.Rows[i])
+		}
+	}
+	g.Rows = kept
+	return g, nil
+}

@@ -1,0 +1,173 @@
+-- Covenants, their results per period, breaches and waivers (internal/compliance).
+
+-- name: insert-covenant
+INSERT INTO covenants (partner_id, loan_id, metric, operator, threshold, currency, valid_from, valid_to, frequency, cure_days, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+RETURNING id;
+
+-- name: update-covenant
+UPDATE covenants SET metric = $2, operator = $3, threshold = $4, currency = $5, valid_from = $6, valid_to = $7,
+       frequency = $8, cure_days = $9, updated_at = $10
+WHERE id = $1;
+
+-- name: end-covenant
+UPDATE covenants SET ended_at = $2, updated_at = $2 WHERE id = $1 AND ended_at IS NULL;
+
+-- name: get-covenant
+SELECT c.id, c.partner_id, c.loan_id, coalesce(l.reference, '') AS loan_ref, p.name AS partner_name, c.metric,
+       c.operator, c.threshold, coalesce(c.currency, '') AS currency, c.valid_from, c.valid_to, c.frequency,
+       c.cure_days, c.created_at, c.updated_at, c.ended_at
+FROM covenants c JOIN partners p ON p.id = c.partner_id LEFT JOIN loans l ON l.id = c.loan_id
+WHERE c.id = $1;
+
+-- name: list-covenants
+-- A partner's covenants (with those of its loans) or one loan's: $1 partner, $2 loan (0: any).
+SELECT c.id, c.partner_id, c.loan_id, coalesce(l.reference, '') AS loan_ref, p.name AS partner_name, c.metric,
+       c.operator, c.threshold, coalesce(c.currency, '') AS currency, c.valid_from, c.valid_to, c.frequency,
+       c.cure_days, c.created_at, c.updated_at, c.ended_at
+FROM covenants c JOIN partners p ON p.id = c.partner_id LEFT JOIN loans l ON l.id = c.loan_id
+WHERE ($1 = 0 OR c.partner_id = $1) AND ($2 = 0 OR c.loan_id = $2)
+ORDER BY c.ended_at NULLS FIRST, c.id;
+
+-- name: covenants-to-evaluate
+-- The live covenants of these partners: partner-level ones and those of loans not
+-- cancelled (a cancelled loan's covenants keep their history and are not tested).
+SELECT c.id, c.partner_id, c.loan_id, coalesce(l.reference, '') AS loan_ref, p.name AS partner_name, c.metric,
+       c.operator, c.threshold, coalesce(c.currency, '') AS currency, c.valid_from, c.valid_to, c.frequency,
+       c.cure_days, c.created_at, c.updated_at, c.ended_at
+FROM covenants c JOIN partners p ON p.id = c.partner_id LEFT JOIN loans l ON l.id = c.loan_id
+WHERE c.partner_id = ANY ($1) AND c.ended_at IS NULL AND (l.id IS NULL OR l.status <> 'cancelled')
+ORDER BY c.id;
+
+-- name: obligations
+SELECT id, reporting_frequency, reporting_from, reporting_due_days
+FROM partners WHERE id = ANY ($1) AND reporting_frequency IS NOT NULL;
+
+-- name: loan-of
+SELECT partner_id, status FROM loans WHERE id = $1;
+
+-- name: partner-exists
+SELECT EXISTS (SELECT 1 FROM partners WHERE id = $1);
+
+-- name: store-results
+-- Replace each covenant's results from its period on ($1, $2): periods no longer
+-- tested go, the new ones are written; a result whose status and value did not change
+-- keeps when it was found (a breach's cure deadline counts from it).
+WITH new AS (
+    SELECT * FROM unnest($3::bigint[], $4::date[], $5::text[], $6::numeric[], $7::numeric[], $8::text[])
+        AS n (covenant_id, period_end, status, value, threshold, missing)
+), gone AS (
+    DELETE FROM covenant_results r
+    USING unnest($1::bigint[], $2::date[]) AS f (covenant_id, from_end)
+    WHERE r.covenant_id = f.covenant_id AND r.period_end >= f.from_end AND r.covenant_id = ANY ($1::bigint[])
+      AND NOT EXISTS (SELECT 1 FROM new WHERE new.covenant_id = r.covenant_id AND new.period_end = r.period_end)
+)
+INSERT INTO covenant_results AS r (covenant_id, period_end, status, value, threshold, missing, found_at)
+SELECT covenant_id, period_end, status, value, threshold, missing, $9 FROM new
+ON CONFLICT (covenant_id, period_end) DO UPDATE
+SET status = EXCLUDED.status, value = EXCLUDED.value, threshold = EXCLUDED.threshold, missing = EXCLUDED.missing,
+    found_at = CASE WHEN r.status IS DISTINCT FROM EXCLUDED.status OR r.value IS DISTINCT FROM EXCLUDED.value
+                    THEN EXCLUDED.found_at ELSE r.found_at END;
+
+-- name: results-of-covenants
+SELECT covenant_id, period_end, status, value, threshold, found_at, coalesce(breach_id, 0) AS breach_id
+FROM covenant_results WHERE covenant_id = ANY ($1)
+ORDER BY covenant_id, period_end;
+
+-- name: breaches-of-covenants
+SELECT id, covenant_id, period_end, value, threshold, found_at, cure_by, closed_by_period, closed_at, withdrawn_at, reopened
+FROM covenant_breaches WHERE covenant_id = ANY ($1)
+ORDER BY covenant_id, period_end;
+
+-- name: insert-breaches
+INSERT INTO covenant_breaches (covenant_id, period_end, value, threshold, found_at, cure_by, closed_by_period, closed_at)
+SELECT c, p, v, t, f, cb, cp, CASE WHEN cp IS NULL THEN NULL ELSE $8::timestamptz END
+FROM unnest($1::bigint[], $2::date[], $3::numeric[], $4::numeric[], $5::timestamptz[], $6::date[], $7::date[])
+    AS b (c, p, v, t, f, cb, cp)
+RETURNING id, covenant_id, period_end;
+
+-- name: update-breaches
+-- Each stored breach as now derived: open or closed by a period, withdrawn or not.
+UPDATE covenant_breaches b
+SET value = u.v, threshold = u.t, found_at = u.f, cure_by = u.cb, closed_by_period = u.cp,
+    closed_at = CASE WHEN u.cp IS NULL THEN NULL WHEN b.closed_by_period IS NOT DISTINCT FROM u.cp THEN b.closed_at ELSE $9::timestamptz END,
+    withdrawn_at = CASE WHEN NOT u.w THEN NULL WHEN b.withdrawn_at IS NOT NULL THEN b.withdrawn_at ELSE $9::timestamptz END,
+    reopened = u.n
+FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::timestamptz[], $5::date[], $6::date[], $7::bool[], $8::int[])
+    AS u (id, v, t, f, cb, cp, w, n)
+WHERE b.id = u.id;
+
+-- name: link-results
+UPDATE covenant_results r SET breach_id = NULLIF(u.b, 0)
+FROM unnest($1::bigint[], $2::date[], $3::bigint[]) AS u (c, p, b)
+WHERE r.covenant_id = u.c AND r.period_end = u.p;
+
+-- name: list-results
+-- Results with the status shown: a breached period whose breach is waived today reads waived.
+SELECT r.covenant_id, c.partner_id, p.name AS partner_name, c.loan_id, coalesce(l.reference, '') AS loan_ref, c.metric,
+       c.operator, coalesce(c.currency, '') AS currency, r.period_end,
+       CASE WHEN r.status = 'breached' AND EXISTS (
+           SELECT 1 FROM covenant_waivers w JOIN covenant_breaches b ON b.id = w.breach_id
+           WHERE w.breach_id = r.breach_id AND w.decision = 'approved' AND w.expires_on >= $1
+             AND b.closed_at IS NULL AND b.withdrawn_at IS NULL) THEN 'waived' ELSE r.status END AS status,
+       r.value, r.threshold, coalesce(r.missing, '') AS missing, r.found_at, coalesce(r.breach_id, 0) AS breach_id
+FROM covenant_results r JOIN covenants c ON c.id = r.covenant_id JOIN partners p ON p.id = c.partner_id
+LEFT JOIN loans l ON l.id = c.loan_id
+WHERE ($2 = 0 OR c.partner_id = $2) AND ($3::date IS NULL OR r.period_end >= $3) AND ($4::date IS NULL OR r.period_end <= $4)
+ORDER BY p.name, c.partner_id, c.id, r.period_end
+LIMIT 100001;
+
+-- name: list-breaches
+-- Breaches with their status as of $1: closed (or withdrawn), waived (an approved
+-- waiver not expired), open otherwise. $2 partner (0: any), $3 one breach (0: any).
+SELECT b.id, b.covenant_id, c.partner_id, p.name AS partner_name, c.loan_id, coalesce(l.reference, '') AS loan_ref,
+       c.metric, c.operator, coalesce(c.currency, '') AS currency, b.period_end, b.value, b.threshold, b.found_at,
+       b.cure_by, b.closed_by_period, b.closed_at, b.withdrawn_at,
+       CASE WHEN b.closed_at IS NOT NULL OR b.withdrawn_at IS NOT NULL THEN 'closed'
+            WHEN EXISTS (SELECT 1 FROM covenant_waivers w WHERE w.breach_id = b.id AND w.decision = 'approved' AND w.expires_on >= $1) THEN 'waived'
+            ELSE 'open' END AS status
+FROM covenant_breaches b JOIN covenants c ON c.id = b.covenant_id JOIN partners p ON p.id = c.partner_id
+LEFT JOIN loans l ON l.id = c.loan_id
+WHERE ($2 = 0 OR c.partner_id = $2) AND ($3 = 0 OR b.id = $3)
+ORDER BY b.found_at DESC, b.id DESC;
+
+-- name: waivers-of-breaches
+SELECT w.id, w.breach_id, w.reason, w.expires_on, w.requested_by, coalesce(ru.email, '') AS requested_by_email,
+       w.requested_at, coalesce(w.decision, '') AS decision, w.decided_by, coalesce(du.email, '') AS decided_by_email, w.decided_at
+FROM covenant_waivers w LEFT JOIN users ru ON ru.id = w.requested_by LEFT JOIN users du ON du.id = w.decided_by
+WHERE w.breach_id = ANY ($1)
+ORDER BY w.breach_id, w.requested_at, w.id;
+
+-- name: lock-breach
+SELECT id FROM covenant_breaches WHERE id = $1 FOR UPDATE;
+
+-- name: insert-waiver
+INSERT INTO covenant_waivers (breach_id, reason, expires_on, requested_by, requested_at)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id;
+
+-- name: pending-waiver
+SELECT id, requested_by FROM covenant_waivers WHERE breach_id = $1 AND decision IS NULL FOR UPDATE;
+
+-- name: decide-waiver
+UPDATE covenant_waivers SET decision = $2, decided_by = $3, decided_at = $4 WHERE id = $1 AND decision IS NULL;
+
+-- name: sweep-waivers
+-- Approved waivers of breaches not closed that end within $2 days of $1 or have ended.
+SELECT w.id, w.breach_id, w.expires_on, c.partner_id, p.name AS partner_name, c.metric, b.period_end
+FROM covenant_waivers w JOIN covenant_breaches b ON b.id = w.breach_id JOIN covenants c ON c.id = b.covenant_id
+JOIN partners p ON p.id = c.partner_id
+WHERE w.decision = 'approved' AND b.closed_at IS NULL AND b.withdrawn_at IS NULL AND w.expires_on <= $1::date + $2::int
+ORDER BY w.id;
+
+-- name: sweep-partners
+-- Partners with a reporting obligation and live covenants, with the period ends reported.
+SELECT p.id, p.reporting_frequency, p.reporting_from, p.reporting_due_days,
+       coalesce((SELECT array_agg(s.period_end ORDER BY s.period_end) FROM financial_statements s WHERE s.partner_id = p.id), '{}') AS reported
+FROM partners p
+WHERE p.reporting_frequency IS NOT NULL AND EXISTS (SELECT 1 FROM covenants c WHERE c.partner_id = p.id AND c.ended_at IS NULL);
+
+-- name: covenant-periods
+-- The period ends of a partner's results, latest first: the grid's columns.
+SELECT DISTINCT r.period_end FROM covenant_results r JOIN covenants c ON c.id = r.covenant_id
+WHERE c.partner_id = $1 ORDER BY r.period_end DESC LIMIT $2;
