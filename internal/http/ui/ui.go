@@ -111,6 +111,7 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.All("/figures/import", movedTo(func(*fiber.Ctx) string { return "/statements/import" }))
 
 	pages.Get("/exposure", h.exposurePage)
+	pages.Get("/watchlist", h.watchlistPage)
 	pages.Get("/fx", h.fxRates)
 	pages.Post("/fx", write, h.recordRate)
 	pages.Post("/fx/import", write, h.importRates)
