@@ -59,35 +59,100 @@ func (s *Service) openBreaches(ctx context.Context, today time.Time, found map[i
 func trim(d decimal.Decimal) string { return d.Trim(0).String() }
 
 type obligationRow struct {
-	PartnerID int64          `db:"partner_id"`
-	Frequency string         `db:"reporting_frequency"`
-	From      time.Time      `db:"reporting_from"`
-	DueDays   *int           `db:"reporting_due_days"`
-	Reported  pq.StringArray `db:"reported"`
+	PartnerID int64      `db:"partner_id"`
+	Frequency string     `db:"reporting_frequency"`
+	From      time.Time  `db:"reporting_from"`
+	DueDays   *int       `db:"reporting_due_days"`
+	Reported  int        `db:"reported"`
+	Latest    *time.Time `db:"latest"`
+}
+
+func (r obligationRow) obligation() covenant.Obligation {
+	o := covenant.Obligation{Frequency: covenant.Frequency(r.Frequency), From: civil.Of(r.From)}
+	if r.DueDays != nil {
+		o.DueDays = *r.DueDays
+	}
+	return o
+}
+
+// monthsBetween is how many months apart the obligation's period ends are.
+func monthsBetween(f covenant.Frequency) int {
+	switch f {
+	case covenant.Quarterly:
+		return 3
+	case covenant.Semiannual:
+		return 6
+	}
+	return 12
+}
+
+// gapless reports whether every period the obligation covers up to the latest
+// statement has its statement: the statements counted (one a month, in the months
+// its periods end in, from its first month) are as many as those periods.
+func (r obligationRow) gapless() bool {
+	if r.Latest == nil {
+		return r.Reported == 0
+	}
+	step := monthsBetween(covenant.Frequency(r.Frequency))
+	first := r.From.Year()*12 + int(r.From.Month()) - 1
+	for (first%12+1)%step != 0 {
+		first++
+	}
+	last := r.Latest.Year()*12 + int(r.Latest.Month()) - 1
+	if last < first {
+		return r.Reported == 0
+	}
+	return r.Reported == (last-first)/step+1
 }
 
 // obligationsLate reads the obligations (of one partner, or all: 0) and the periods
-// each is late with today, by covenant.Obligation.Overdue.
-func (s *Service) obligationsLate(ctx context.Context, partnerID int64, today time.Time) (map[int64][]covenant.Late, error) {
+// each is late with today, by covenant.Obligation.Overdue. A partner without gaps up
+// to its latest statement can only be late after it: Overdue runs from the month
+// after, without the partner's history; the others' period ends are read and Overdue
+// runs over them all (TestOverdueFastPathIsOverdue holds both equal).
+func (s *Service) obligationsLate(ctx context.Context, partnerID int64, today time.Time, full bool) (map[int64][]covenant.Late, error) {
 	var rows []obligationRow
 	if err := s.q.Obligations.SelectContext(ctx, &rows, partnerID); err != nil {
 		return nil, err
 	}
 	out := map[int64][]covenant.Late{}
+	var gaps []obligationRow
 	for _, r := range rows {
-		o := covenant.Obligation{Frequency: covenant.Frequency(r.Frequency), From: civil.Of(r.From)}
-		if r.DueDays != nil {
-			o.DueDays = *r.DueDays
+		if full || !r.gapless() {
+			gaps = append(gaps, r)
+			continue
 		}
-		reported := make([]time.Time, 0, len(r.Reported))
-		for _, t := range r.Reported {
-			d, err := civil.Parse(t)
-			if err != nil {
-				return nil, fmt.Errorf("partner %d's period end %q: %w", r.PartnerID, t, err)
+		o := r.obligation()
+		if r.Latest != nil {
+			after := civil.Date(r.Latest.Year(), r.Latest.Month()+1, 1)
+			if after.After(o.From) {
+				o.From = after
 			}
-			reported = append(reported, d)
 		}
-		if late := o.Overdue(reported, today); len(late) > 0 {
+		if late := o.Overdue(nil, today); len(late) > 0 {
+			out[r.PartnerID] = late
+		}
+	}
+	if len(gaps) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(gaps))
+	for i, r := range gaps {
+		ids[i] = r.PartnerID
+	}
+	var reported []struct {
+		PartnerID int64     `db:"partner_id"`
+		PeriodEnd time.Time `db:"period_end"`
+	}
+	if err := s.q.Reported.SelectContext(ctx, &reported, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	ends := map[int64][]time.Time{}
+	for _, r := range reported {
+		ends[r.PartnerID] = append(ends[r.PartnerID], civil.Of(r.PeriodEnd))
+	}
+	for _, r := range gaps {
+		if late := r.obligation().Overdue(ends[r.PartnerID], today); len(late) > 0 {
 			out[r.PartnerID] = late
 		}
 	}
@@ -97,7 +162,7 @@ func (s *Service) obligationsLate(ctx context.Context, partnerID int64, today ti
 // overdueReports adds a partner's overdue periods as one reason, since the oldest's
 // due date.
 func (s *Service) overdueReports(ctx context.Context, today time.Time, found map[int64][]Item) error {
-	late, err := s.obligationsLate(ctx, 0, today)
+	late, err := s.obligationsLate(ctx, 0, today, false)
 	if err != nil {
 		return err
 	}

@@ -32,12 +32,9 @@ func (s *Service) Reporting(ctx context.Context, partnerID int64) (r Reporting, 
 	if len(rows) == 0 {
 		return Reporting{}, false, nil
 	}
-	row := rows[0]
-	r.Obligation = covenant.Obligation{Frequency: covenant.Frequency(row.Frequency), From: civil.Of(row.From)}
-	if row.DueDays != nil {
-		r.Obligation.DueDays = *row.DueDays
-	}
-	late, err := s.obligationsLate(ctx, partnerID, s.clock.Today())
+	r.Obligation = rows[0].obligation()
+	// Over the partner's whole history: the page reads Overdue as it is defined.
+	late, err := s.obligationsLate(ctx, partnerID, s.clock.Today(), true)
 	if err != nil {
 		return Reporting{}, false, fmt.Errorf("partner %d's obligation: %w", partnerID, err)
 	}
@@ -50,7 +47,7 @@ func (s *Service) Reporting(ctx context.Context, partnerID int64) (r Reporting, 
 // transaction; each event's key makes it once, however often the sweep runs.
 func (s *Service) Sweep(ctx context.Context, today time.Time) error {
 	today = civil.Of(today)
-	late, err := s.obligationsLate(ctx, 0, today)
+	late, err := s.obligationsLate(ctx, 0, today, false)
 	if err != nil {
 		return fmt.Errorf("sweep overdue reports: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"cartera/internal/kpi"
 	"cartera/internal/ledger"
 	"cartera/internal/loan"
+	"cartera/internal/notify"
 	"cartera/internal/partner"
 	"cartera/internal/platform/civil"
 	"cartera/internal/platform/money"
@@ -28,7 +30,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // world is the services on a test database with a clock the test moves.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	conn  *sqlx.DB
 	d     app.Services
@@ -36,7 +38,9 @@ type world struct {
 	actor audit.Actor
 }
 
-func newWorld(t *testing.T, today time.Time) *world {
+func newWorld(t *testing.T, today time.Time) *world { return newWorldB(t, today) }
+
+func newWorldB(t testing.TB, today time.Time) *world {
 	t.Helper()
 	w := &world{t: t, ctx: context.Background(), conn: pgtest.New(t), today: today, actor: audit.System("test")}
 	d, err := app.New(w.ctx, w.conn, func() time.Time { return w.today.Add(12 * time.Hour) })
@@ -331,6 +335,9 @@ func kpiDeterioration(ps []kpi.Period) []string {
 // 30 days, each once however often it runs, and new ones as time passes.
 func TestSweep(t *testing.T) {
 	w := newWorld(t, date("2024-05-20"))
+	if !slices.Contains(w.d.Sweepers, notify.Sweeper(w.d.Watchlist)) {
+		t.Error("the watch list's sweep is not among app.Services.Sweepers")
+	}
 	p := w.partner("Both", "BO")
 	_, err := w.d.Partners.Update(w.ctx, w.actor, p, func(f *partner.Fields) error {
 		f.ReportingFrequency, f.ReportingFrom, f.ReportingDueDays = ptr("quarterly"), ptr(date("2023-10-01")), ptr(30)
@@ -364,5 +371,66 @@ func TestSweep(t *testing.T) {
 	ok(t, w.d.Watchlist.Sweep(w.ctx, w.today))
 	if got := events(); len(got) != 4 || got[3] != fmt.Sprintf("report_overdue report_overdue:%d:2024-06-30 %d", p, p) {
 		t.Errorf("events a quarter later: %v", got)
+	}
+}
+
+// TestOverdueFastPathIsOverdue: the list's overdue periods (read from the count of
+// statements and the latest for a partner without gaps) are covenant.Obligation.Overdue
+// over the partner's whole history, as the partner page reads them, over random
+// obligations (any frequency, a start mid-month, default or own due days) and random
+// statements (gaps, days other than the month's last, months between period ends).
+func TestOverdueFastPathIsOverdue(t *testing.T) {
+	w := newWorld(t, date("2026-02-10"))
+	rng := rand.New(rand.NewPCG(4, 45))
+	freqs := []string{"quarterly", "semiannual", "annual"}
+	late := 0
+	var ids []int64
+	for n := range 150 {
+		p := w.partner(fmt.Sprint("O", n), "BO")
+		ids = append(ids, p)
+		from := date("2022-01-01").AddDate(0, 0, rng.IntN(900))
+		_, err := w.d.Partners.Update(w.ctx, w.actor, p, func(f *partner.Fields) error {
+			f.ReportingFrequency, f.ReportingFrom = ptr(freqs[rng.IntN(3)]), &from
+			if rng.IntN(3) == 0 {
+				f.ReportingDueDays = ptr(1 + rng.IntN(200))
+			}
+			return nil
+		})
+		ok(t, err)
+		// Half the partners report without gaps (the list's fast path), up to a month
+		// somewhere in the last two years; the others miss some months.
+		gapAt, skip, stop := rng.IntN(60), 4, 48
+		if n%2 == 0 {
+			gapAt, skip, stop = -1, 1<<30, 24+rng.IntN(25)
+		}
+		for m := range stop {
+			end := civil.AddMonths(date("2022-01-01"), m+1).AddDate(0, 0, -1-rng.IntN(3)*rng.IntN(2)*7)
+			if m == gapAt || rng.IntN(skip) == 0 || end.After(w.today) {
+				continue
+			}
+			_, err := w.conn.Exec(`INSERT INTO financial_statements (partner_id, period_end, months, currency) VALUES ($1, $2, 3, 'USD')`, p, end)
+			ok(t, err)
+		}
+	}
+	l, err := w.d.Watchlist.List(w.ctx, watchlist.Filter{Reason: watchlist.OverdueReport})
+	ok(t, err)
+	listed := map[int64]string{}
+	for _, e := range l.Entries {
+		listed[e.PartnerID] = fmt.Sprint(e.Reasons[0].Late)
+	}
+	for _, p := range ids {
+		r, has, err := w.d.Watchlist.Reporting(w.ctx, p)
+		ok(t, err)
+		want := ""
+		if has && len(r.Late) > 0 {
+			want = fmt.Sprint(r.Late)
+			late++
+		}
+		if listed[p] != want {
+			t.Errorf("partner %d: listed %s, Overdue says %s", p, listed[p], want)
+		}
+	}
+	if late < 30 || late == len(ids) {
+		t.Errorf("%d of %d partners late: the test proves little", late, len(ids))
 	}
 }

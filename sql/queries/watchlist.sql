@@ -15,19 +15,33 @@ WHERE b.closed_at IS NULL AND b.withdrawn_at IS NULL
                   WHERE w.breach_id = b.id AND w.decision = 'approved' AND w.expires_on >= $1::date);
 
 -- name: obligations
--- Partners with a reporting obligation ($1: one partner, 0: all), with the period ends
--- of their statements that can answer it: those from the obligation's first month on,
--- in the months its frequency covers (every third, sixth or twelfth).
-SELECT p.id AS partner_id, p.reporting_frequency, p.reporting_from, p.reporting_due_days,
-       coalesce((SELECT array_agg(f.period_end::text ORDER BY f.period_end)
-                 FROM financial_statements f
-                 WHERE f.partner_id = p.id
-                   AND f.period_end >= date_trunc('month', p.reporting_from)::date
-                   AND extract(month FROM f.period_end)::int
-                       % CASE p.reporting_frequency WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6 ELSE 12 END = 0),
-                '{}') AS reported
+-- Partners with a reporting obligation ($1: one partner, 0: all), with how many of the
+-- months its periods end in have a statement, from the obligation's first month on,
+-- and the latest of them (an index-only count per partner: a partner has one statement
+-- a month). With these the list finds a partner without gaps, whose overdue periods
+-- can only come after its latest statement, without reading its history.
+SELECT p.id AS partner_id, p.reporting_frequency, p.reporting_from, p.reporting_due_days, r.n AS reported, r.latest
 FROM partners p
+CROSS JOIN LATERAL (
+    SELECT count(*) AS n, max(f.period_end) AS latest
+    FROM financial_statements f
+    WHERE f.partner_id = p.id
+      AND f.period_end >= date_trunc('month', p.reporting_from)::date
+      AND extract(month FROM f.period_end)::int
+          % CASE p.reporting_frequency WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6 ELSE 12 END = 0
+) r
 WHERE p.reporting_frequency IS NOT NULL AND ($1::bigint = 0 OR p.id = $1);
+
+-- name: reported-periods
+-- The period ends of the partners named ($1) that can answer their obligations, as
+-- obligations counts them.
+SELECT f.partner_id, f.period_end
+FROM partners p
+JOIN financial_statements f ON f.partner_id = p.id
+WHERE p.id = ANY ($1::bigint[]) AND p.reporting_frequency IS NOT NULL
+  AND f.period_end >= date_trunc('month', p.reporting_from)::date
+  AND extract(month FROM f.period_end)::int
+      % CASE p.reporting_frequency WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6 ELSE 12 END = 0;
 
 -- name: past-due-30
 -- Loans not cancelled, repaid or written off whose oldest unpaid installment fell due
