@@ -145,7 +145,8 @@ var (
 // discover lists the pages to time: every page of the menu, and the pages of the
 // partner with the largest exposure and of its first loan.
 func (p *pageBencher) discover(ctx context.Context) ([]string, error) {
-	pages := []string{"/", "/partners", "/partners?sort=outstanding&overdue=yes", "/partners/new", "/loans", "/loans?overdue=true&sort=-outstanding"}
+	pages := []string{"/", "/partners", "/partners?sort=outstanding&overdue=yes", "/partners?watch=yes", "/partners/new", "/loans",
+		"/loans?overdue=true&sort=-outstanding", "/watchlist", "/watchlist?reason=deterioration"}
 	list, err := p.get(ctx, "/partners?sort=outstanding")
 	if err != nil {
 		return nil, err

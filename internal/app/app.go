@@ -21,6 +21,7 @@ import (
 	"cartera/internal/publish"
 	"cartera/internal/statements"
 	"cartera/internal/user"
+	"cartera/internal/watchlist"
 )
 
 // Services are every domain service of one database, and the clock they all read.
@@ -47,6 +48,9 @@ type Services struct {
 	// users read them, with their read marks.
 	Webhooks *notify.Webhooks
 	Inbox    *notify.Inbox
+	// Watchlist is the watch list (a read model over covenants, obligations, statements
+	// and loans) and the sweep of overdue reports and loans 30 days past due.
+	Watchlist *watchlist.Service
 	// Sweepers are the domains' daily sweeps for the events time causes (notify.Sweeper).
 	Sweepers []notify.Sweeper
 }
@@ -94,6 +98,12 @@ func New(ctx context.Context, conn *sqlx.DB, clock civil.Clock) (d Services, err
 	}
 	d.Statements.SetAfterWrite(d.Compliance.AfterWrite)
 	d.Sweepers = append(d.Sweepers, d.Compliance)
-	d.Exposure, err = exposure.NewService(ctx, conn, d.Audit, d.Loans, d.Book, d.Partners, d.Funds, d.FX)
-	return d, err
+	if d.Exposure, err = exposure.NewService(ctx, conn, d.Audit, d.Loans, d.Book, d.Partners, d.Funds, d.FX); err != nil {
+		return d, err
+	}
+	if d.Watchlist, err = watchlist.NewService(ctx, conn, d.Notify, clock); err != nil {
+		return d, err
+	}
+	d.Sweepers = append(d.Sweepers, d.Watchlist)
+	return d, nil
 }

@@ -10,7 +10,9 @@ import (
 	"github.com/lib/pq"
 	"golang.org/x/text/language"
 
+	"cartera/internal/covenant"
 	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
 )
 
 // LegalStatus is a partner's legal form.
@@ -65,6 +67,12 @@ type Fields struct {
 	Description  string         `db:"description" json:"description"`
 	Strengths    string         `db:"strengths" json:"strengths"`
 	Risks        string         `db:"risks" json:"risks"`
+	// The reporting obligation: how often the partner reports its figures (quarterly,
+	// semiannual, annual), from which period on, and the days after a period end they
+	// are due (nil: covenant.Obligation's default). Frequency and start go together.
+	ReportingFrequency *string    `db:"reporting_frequency" json:"reporting_frequency"`
+	ReportingFrom      *time.Time `db:"reporting_from" json:"reporting_from"`
+	ReportingDueDays   *int       `db:"reporting_due_days" json:"reporting_due_days"`
 }
 
 // Partner is a stored partner.
@@ -95,6 +103,31 @@ func (f *Fields) Normalize() {
 		}
 	}
 	f.Sectors = sectors
+	if f.ReportingFrequency != nil {
+		v := strings.ToLower(strings.TrimSpace(*f.ReportingFrequency))
+		f.ReportingFrequency = &v
+		if v == "" {
+			f.ReportingFrequency = nil
+		}
+	}
+	if f.ReportingFrom != nil {
+		// A date compares as a date: the driver's time zone must not make an edit look
+		// like a change.
+		d := civil.Of(*f.ReportingFrom)
+		f.ReportingFrom = &d
+	}
+}
+
+// Obligation is the partner's reporting obligation, and whether it has one.
+func (f Fields) Obligation() (covenant.Obligation, bool) {
+	if f.ReportingFrequency == nil || f.ReportingFrom == nil {
+		return covenant.Obligation{}, false
+	}
+	o := covenant.Obligation{Frequency: covenant.Frequency(*f.ReportingFrequency), From: *f.ReportingFrom}
+	if f.ReportingDueDays != nil {
+		o.DueDays = *f.ReportingDueDays
+	}
+	return o, true
 }
 
 // Validate checks every rule and reports every field that breaks one. thisYear bounds
@@ -107,6 +140,7 @@ func (f Fields) Validate(thisYear int) error {
 		bad.Add("methodology", "must be one of individual, solidarity_group, village_banking, mixed")
 	}
 	f.checkTexts(&bad)
+	f.checkReporting(&bad)
 	return bad.Err()
 }
 
@@ -165,6 +199,34 @@ func (f Fields) checkTexts(bad *apperr.Fields) {
 	} {
 		if utf8.RuneCountInString(text.value) > MaxTextLength {
 			bad.Add(text.field, "must be at most %d characters", MaxTextLength)
+		}
+	}
+}
+
+// checkReporting checks the reporting obligation: a known frequency and a start
+// date, both or neither, and due days within the schema's 1 to 365.
+func (f Fields) checkReporting(bad *apperr.Fields) {
+	if f.ReportingFrequency != nil {
+		if _, err := covenant.ParseReportingFrequency(*f.ReportingFrequency); err != nil {
+			bad.Add("reporting_frequency", "must be one of quarterly, semiannual, annual")
+		} else if f.ReportingFrom == nil {
+			bad.Add("reporting_from", "is required with a reporting frequency: the first period the partner reports")
+		}
+	}
+	if f.ReportingFrom != nil {
+		if y := f.ReportingFrom.Year(); y < 1900 || y > 2200 {
+			bad.Add("reporting_from", "must be a date between 1900 and 2200")
+		}
+		if f.ReportingFrequency == nil {
+			bad.Add("reporting_frequency", "is required with a reporting start date: quarterly, semiannual or annual")
+		}
+	}
+	if f.ReportingDueDays != nil {
+		switch {
+		case *f.ReportingDueDays < 1 || *f.ReportingDueDays > 365:
+			bad.Add("reporting_due_days", "must be a number of days from 1 to 365 (empty: 45 for quarters and half-years, 120 for years)")
+		case f.ReportingFrequency == nil:
+			bad.Add("reporting_due_days", "applies only with a reporting frequency")
 		}
 	}
 }

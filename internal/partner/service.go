@@ -60,14 +60,17 @@ type Service struct {
 }
 
 var constraints = map[string]db.Constraint{
-	"partners_country_name_key":    {Field: "name", Message: "a partner with this name already exists in this country"},
-	"partners_name_check":          {Field: "name", Message: "must be 1 to 200 characters without surrounding spaces"},
-	"partners_country_check":       {Field: "country", Message: "must be an ISO 3166-1 alpha-2 country code"},
-	"partners_legal_status_check":  {Field: "legal_status", Message: "must be one of ngo, cooperative, nbfi, bank, other"},
-	"partners_founded_check":       {Field: "founded", Message: "must be a year between 1800 and 2200"},
-	"partners_partner_since_check": {Field: "partner_since", Message: "must be a year between 1900 and 2200"},
-	"partners_since_after_founded": {Field: "partner_since", Message: "cannot be before the year founded"},
-	"partners_methodology_check":   {Field: "methodology", Message: "must be one of individual, solidarity_group, village_banking, mixed"},
+	"partners_country_name_key":          {Field: "name", Message: "a partner with this name already exists in this country"},
+	"partners_name_check":                {Field: "name", Message: "must be 1 to 200 characters without surrounding spaces"},
+	"partners_country_check":             {Field: "country", Message: "must be an ISO 3166-1 alpha-2 country code"},
+	"partners_legal_status_check":        {Field: "legal_status", Message: "must be one of ngo, cooperative, nbfi, bank, other"},
+	"partners_founded_check":             {Field: "founded", Message: "must be a year between 1800 and 2200"},
+	"partners_partner_since_check":       {Field: "partner_since", Message: "must be a year between 1900 and 2200"},
+	"partners_since_after_founded":       {Field: "partner_since", Message: "cannot be before the year founded"},
+	"partners_methodology_check":         {Field: "methodology", Message: "must be one of individual, solidarity_group, village_banking, mixed"},
+	"partners_reporting_frequency_check": {Field: "reporting_frequency", Message: "must be one of quarterly, semiannual, annual"},
+	"partners_reporting_due_days_check":  {Field: "reporting_due_days", Message: "must be a number of days from 1 to 365"},
+	"partners_reporting_complete":        {Field: "reporting_from", Message: "a reporting frequency and start date go together"},
 }
 
 // NewService prepares the partner queries.
@@ -92,7 +95,8 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Partner, error) {
 		// with 2,000 partners (BenchmarkListPartners2000).
 		var p Partner
 		if err := rows.Scan(&p.ID, &p.Name, &p.Country, &p.Region, &p.LegalStatus, &p.Founded, &p.PartnerSince,
-			&p.Methodology, &p.Sectors, &p.Description, &p.Strengths, &p.Risks, &p.CreatedAt, &p.UpdatedAt); err != nil {
+			&p.Methodology, &p.Sectors, &p.Description, &p.Strengths, &p.Risks, &p.ReportingFrequency, &p.ReportingFrom,
+			&p.ReportingDueDays, &p.CreatedAt, &p.UpdatedAt); err != nil {
 			return nil, fmt.Errorf("list partners: %w", err)
 		}
 		partners = append(partners, p)

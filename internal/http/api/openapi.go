@@ -148,6 +148,11 @@ func schemas() map[string]schema {
 		"description":   str(""),
 		"strengths":     str("one point per line"),
 		"risks":         str("one point per line"),
+		"reporting_frequency": nullable(enum("how often the partner reports its figures; with reporting_from, or both null: no obligation",
+			"quarterly", "semiannual", "annual")),
+		"reporting_from": nullable(dateSchema("the obligation's start: the first period ending on or after it is due")),
+		"reporting_due_days": nullable(integer("days after a period end its figures are due, 1 to 365; null: 45 for quarters and " +
+			"half-years, 120 for years")),
 	}
 	partnerOut := map[string]schema{"id": integer(""), "country_name": str("the country's English name"),
 		"created_at": timestamp(), "updated_at": timestamp()}
@@ -513,6 +518,12 @@ func reportingOperations() []operation {
 			status: 200, response: "json+tables:Exposure"},
 		{method: "GET", path: "/portfolio", summary: "The book at a date: totals, weighted rate and maturity, PAR30, aging, the next 12 months' dues", role: "viewer",
 			query: []param{asOfQuery, q("currency", "", str("")), q("fund_id", "", integer(""))}, status: 200, response: "Portfolio"},
+		{method: "GET", path: "/watchlist", role: "viewer", status: 200, response: "json+tables:WatchList",
+			summary: "The watch list today: partners with an open covenant breach, an overdue report, a loan over 30 days past due, " +
+				"a restructured loan or deteriorating figures, each reason with since when; the most serious and oldest first",
+			query: []param{q("reason", "only this reason", enum("", "open_breach", "past_due_30", "overdue_report", "deterioration", "restructured")),
+				q("country", "ISO code", str("")), q("format", "json (default), csv (or Accept: text/csv) or xlsx: one row per reason",
+					enum("", "json", "csv", "xlsx"))}},
 		{method: "GET", path: "/limits", summary: "Concentration limits", role: "viewer", status: 200, response: "Limits"},
 		{method: "PUT", path: "/limits", summary: "Replace every concentration limit", role: "admin", body: "Limits", status: 200, response: "Limits"},
 		{method: "GET", path: "/fx-rates", summary: "FX rates (units per US dollar)", role: "viewer",
@@ -538,6 +549,7 @@ func Document() map[string]any {
 	maps.Copy(comps, notifySchemas())
 	maps.Copy(comps, covenantSchemas())
 	comps["CovenantResults"] = items(ref("CovenantResult"))
+	watchlistSchemas(comps)
 	comps["RatesInput"] = closed([]string{"rates"}, map[string]schema{"rates": arrayOf(ref("Rate"))})
 	comps["Stored"] = closed([]string{"stored"}, map[string]schema{"stored": integer("")})
 	totals := closed([]string{"outstanding", "undisbursed", "overdue", "restructured", "partners", "loans"}, map[string]schema{
@@ -792,4 +804,32 @@ func without(props map[string]schema, names ...string) map[string]schema {
 		}
 	}
 	return out
+}
+
+// watchlistSchemas adds the watch list's schemas.
+func watchlistSchemas(comps map[string]schema) {
+	reason := closed([]string{"reason", "since", "detail"}, map[string]schema{
+		"reason": enum("", "open_breach", "past_due_30", "overdue_report", "deterioration", "restructured"),
+		"since": dateSchema("open_breach: the day found; overdue_report: the oldest period's due date; past_due_30: the day the loan " +
+			"passed 30 days past due; restructured: the rescheduling; deterioration: the latest period (PAR30) or the run's first (self-sufficiency)"),
+		"detail":        str("what is wrong, in one line"),
+		"breach_id":     integer("open_breach"),
+		"covenant_id":   integer("open_breach"),
+		"loan_id":       integer("past_due_30, restructured; open_breach on a loan's covenant"),
+		"reference":     str("past_due_30, restructured: the loan's"),
+		"metric":        str("open_breach, deterioration (par30_ratio, operational_self_sufficiency)"),
+		"operator":      str("open_breach"),
+		"period_end":    dateSchema("open_breach: the period breached; deterioration: the latest period"),
+		"value":         decimalSchema("open_breach"),
+		"threshold":     decimalSchema("open_breach"),
+		"cure_by":       dateSchema("open_breach"),
+		"uncured":       boolean("open_breach: still open past cure_by"),
+		"days_past_due": integer("past_due_30"),
+		"periods": arrayOf(closed([]string{"period_end", "due_on"}, map[string]schema{"period_end": dateSchema(""),
+			"due_on": dateSchema("")})),
+		"values": arrayOf(decimalSchema("deterioration: the three PAR30 ratios, oldest first, or the latest self-sufficiency")),
+	})
+	comps["WatchList"] = closed([]string{"as_of", "items"}, map[string]schema{"as_of": dateSchema(""),
+		"items": arrayOf(closed([]string{"partner_id", "name", "country", "country_name", "reasons"}, map[string]schema{
+			"partner_id": integer(""), "name": str(""), "country": str(""), "country_name": str(""), "reasons": arrayOf(reason)}))})
 }

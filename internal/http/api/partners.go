@@ -11,25 +11,30 @@ import (
 	"cartera/internal/http/edge"
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
+	"cartera/internal/platform/civil"
 )
 
 // partnerJSON is a partner as the API shows it.
 type partnerJSON struct {
-	ID           int64     `json:"id"`
-	Name         string    `json:"name"`
-	Country      string    `json:"country"`
-	CountryName  string    `json:"country_name"`
-	Region       string    `json:"region"`
-	LegalStatus  string    `json:"legal_status"`
-	Founded      *int      `json:"founded"`
-	PartnerSince *int      `json:"partner_since"`
-	Methodology  *string   `json:"methodology"`
-	Sectors      []string  `json:"sectors"`
-	Description  string    `json:"description"`
-	Strengths    string    `json:"strengths"`
-	Risks        string    `json:"risks"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           int64    `json:"id"`
+	Name         string   `json:"name"`
+	Country      string   `json:"country"`
+	CountryName  string   `json:"country_name"`
+	Region       string   `json:"region"`
+	LegalStatus  string   `json:"legal_status"`
+	Founded      *int     `json:"founded"`
+	PartnerSince *int     `json:"partner_since"`
+	Methodology  *string  `json:"methodology"`
+	Sectors      []string `json:"sectors"`
+	Description  string   `json:"description"`
+	Strengths    string   `json:"strengths"`
+	Risks        string   `json:"risks"`
+	// The reporting obligation (all null: none).
+	ReportingFrequency *string   `json:"reporting_frequency"`
+	ReportingFrom      *string   `json:"reporting_from"`
+	ReportingDueDays   *int      `json:"reporting_due_days"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // countryName is the English name of a country code the API returns.
@@ -54,6 +59,11 @@ func toPartnerJSON(p partner.Partner) partnerJSON {
 	}
 	if out.Sectors == nil {
 		out.Sectors = []string{}
+	}
+	out.ReportingFrequency, out.ReportingDueDays = p.ReportingFrequency, p.ReportingDueDays
+	if p.ReportingFrom != nil {
+		d := civil.Format(*p.ReportingFrom)
+		out.ReportingFrom = &d
 	}
 	return out
 }
@@ -89,7 +99,40 @@ func readPartnerFields(o *object, f *partner.Fields) {
 	o.text("description", &f.Description)
 	o.text("strengths", &f.Strengths)
 	o.text("risks", &f.Risks)
+	readReporting(o, f)
 	o.ignore("id", "country_name", "created_at", "updated_at")
+}
+
+// readReporting reads the reporting obligation's members: optional, so clients that
+// do not know them keep working; null clears one.
+func readReporting(o *object, f *partner.Fields) {
+	if o.isNull("reporting_frequency") {
+		o.ignore("reporting_frequency")
+		f.ReportingFrequency = nil
+	} else if o.has("reporting_frequency") {
+		var s string
+		if o.get("reporting_frequency", &s, "a string: quarterly, semiannual or annual") {
+			f.ReportingFrequency = &s
+		}
+	}
+	if o.isNull("reporting_from") {
+		o.ignore("reporting_from")
+		f.ReportingFrom = nil
+	} else {
+		var d time.Time
+		if o.date("reporting_from", &d) {
+			f.ReportingFrom = &d
+		}
+	}
+	if o.isNull("reporting_due_days") {
+		o.ignore("reporting_due_days")
+		f.ReportingDueDays = nil
+	} else {
+		var n int
+		if o.integer("reporting_due_days", &n) {
+			f.ReportingDueDays = &n
+		}
+	}
 }
 
 func (h *handlers) listPartners(c *fiber.Ctx) error {

@@ -26,6 +26,7 @@ import (
 	"cartera/internal/publish"
 	"cartera/internal/statements"
 	"cartera/internal/user"
+	"cartera/internal/watchlist"
 )
 
 // Deps are the services the API calls.
@@ -46,11 +47,12 @@ type handlers struct {
 	webhooks   *notify.Webhooks
 	inbox      *notify.Inbox
 	compliance *compliance.Service
+	watchlist  *watchlist.Service
 }
 
 // Register mounts /api/v1 on app.
 func Register(app *fiber.App, d Deps) {
-	h := &handlers{conn: d.Conn, clock: d.Clock, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, statements: d.Statements, publish: d.Publish, exposures: d.Exposure, webhooks: d.Webhooks, inbox: d.Inbox, compliance: d.Compliance}
+	h := &handlers{conn: d.Conn, clock: d.Clock, audit: d.Audit, partners: d.Partners, users: d.Users, funds: d.Funds, loans: d.Loans, fx: d.FX, statements: d.Statements, publish: d.Publish, exposures: d.Exposure, webhooks: d.Webhooks, inbox: d.Inbox, compliance: d.Compliance, watchlist: d.Watchlist}
 	app.Get("/api/openapi.json", openAPI)
 
 	v1 := app.Group("/api/v1", authenticate(d.Users), authorizeWrites)
@@ -109,6 +111,7 @@ func Register(app *fiber.App, d Deps) {
 
 	v1.Get("/exposure", h.exposure)
 	v1.Get("/portfolio", h.portfolio)
+	v1.Get("/watchlist", h.watchList)
 	v1.Get("/limits", h.listLimits)
 	v1.Put("/limits", admin, h.putLimits)
 

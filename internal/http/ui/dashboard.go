@@ -10,12 +10,15 @@ import (
 	"cartera/internal/partner"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/statements"
+	"cartera/internal/watchlist"
 )
 
 // The dashboard's lists are capped: it is a summary; the full lists are elsewhere.
 const (
 	watchListLength = 12
 	dueWithinDays   = 60
+	// watchPanelLength is how many watch-list entries the dashboard shows.
+	watchPanelLength = 8
 )
 
 type dashboardData struct {
@@ -30,6 +33,9 @@ type dashboardData struct {
 	// Names are the partners' names by id, for every list above.
 	Names map[int64]string
 	DueTo string
+	// Watch is the watch list's first entries; WatchTotal how many partners are on it.
+	Watch      []watchlist.Entry
+	WatchTotal int
 }
 
 func (h *handlers) dashboard(c *fiber.Ctx) error {
@@ -61,6 +67,12 @@ func (h *handlers) dashboard(c *fiber.Ctx) error {
 		data.Names[r.ID] = r.Name
 	}
 	data.Chart = exposureChart(exp, 15)
+	watch, err := h.Watchlist.List(ctx, watchlist.Filter{})
+	if err != nil {
+		return err
+	}
+	data.WatchTotal = len(watch.Entries)
+	data.Watch = watch.Entries[:min(len(watch.Entries), watchPanelLength)]
 	p := h.page(c, "Dashboard", "dashboard")
 	p.Data = data
 	return h.render(c, fiber.StatusOK, "dashboard", p)

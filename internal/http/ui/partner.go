@@ -4,11 +4,14 @@ package ui
 // among peers, and the profile and fact sheet downloads.
 
 import (
+	"context"
 	"slices"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/govalues/decimal"
 
+	"cartera/internal/covenant"
 	"cartera/internal/http/edge"
 	"cartera/internal/kpi"
 	"cartera/internal/ledger"
@@ -30,6 +33,25 @@ type partnerPage struct {
 	Loans       []ledger.Summary
 	Langs       []reports.Lang
 	Covenants   covenantSection
+	Reporting   *reportingLine // nil: no reporting obligation
+}
+
+// reportingLine is the partner's reporting obligation and the periods it is late with.
+type reportingLine struct {
+	Frequency string
+	From      time.Time
+	Days      int
+	Late      []covenant.Late
+}
+
+// reporting reads the partner's obligation and its overdue periods today.
+func (h *handlers) reporting(ctx context.Context, id int64) (*reportingLine, error) {
+	r, ok, err := h.Watchlist.Reporting(ctx, id)
+	if err != nil || !ok {
+		return nil, err
+	}
+	label := map[covenant.Frequency]string{covenant.Quarterly: "Quarterly", covenant.Semiannual: "Half-yearly", covenant.Annual: "Yearly"}
+	return &reportingLine{Frequency: label[r.Obligation.Frequency], From: r.Obligation.From, Days: r.Obligation.Days(), Late: r.Late}, nil
 }
 
 type kpiRow struct {
@@ -89,6 +111,9 @@ func (h *handlers) partnerData(c *fiber.Ctx, pt partner.Partner) (partnerPage, e
 	}
 	data := partnerPage{Partner: pt, CountryName: partner.CountryName(pt.Country), Loans: loans.Items, Langs: reports.Langs}
 	if data.Covenants, err = h.covenantSection(ctx, id, 0); err != nil {
+		return partnerPage{}, err
+	}
+	if data.Reporting, err = h.reporting(ctx, id); err != nil {
 		return partnerPage{}, err
 	}
 	if len(periods) > 8 {

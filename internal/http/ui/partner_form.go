@@ -28,24 +28,29 @@ func methodologyOptions() []Option {
 	return opts
 }
 
+func reportingOptions() []Option {
+	return []Option{{"", "No obligation"}, {"quarterly", "Quarterly"}, {"semiannual", "Half-yearly"}, {"annual", "Yearly"}}
+}
+
 // partnerForm is what the partner form needs besides the values.
 type partnerForm struct {
 	Partner       *partner.Partner
 	Statuses      []Option
 	Methodologies []Option
+	Frequencies   []Option
 	Action        string
 }
 
 func (h *handlers) newPartnerForm(c *fiber.Ctx) error {
 	p := h.page(c, "New partner", "partners")
-	p.Data = partnerForm{Statuses: legalStatusOptions("Choose…"), Methodologies: methodologyOptions(), Action: "/partners/new"}
+	p.Data = partnerForm{Statuses: legalStatusOptions("Choose…"), Methodologies: methodologyOptions(), Frequencies: reportingOptions(), Action: "/partners/new"}
 	return h.render(c, fiber.StatusOK, "partner_form", p)
 }
 
 func (h *handlers) createPartner(c *fiber.Ctx) error {
 	p := h.page(c, "New partner", "partners")
 	p.Form = formValues(c)
-	p.Data = partnerForm{Statuses: legalStatusOptions("Choose…"), Methodologies: methodologyOptions(), Action: "/partners/new"}
+	p.Data = partnerForm{Statuses: legalStatusOptions("Choose…"), Methodologies: methodologyOptions(), Frequencies: reportingOptions(), Action: "/partners/new"}
 	var bad fieldErrors
 	var f partner.Fields
 	readPartnerForm(p.Form, &f, &bad)
@@ -84,6 +89,20 @@ func readPartnerForm(form map[string]string, f *partner.Fields, bad *fieldErrors
 	f.Description = form["description"]
 	f.Strengths = form["strengths"]
 	f.Risks = form["risks"]
+	readReportingForm(form, f, bad)
+}
+
+// readReportingForm reads the reporting obligation: an empty frequency, start or due
+// days clears it; the partner's rules say what must go together.
+func readReportingForm(form map[string]string, f *partner.Fields, bad *fieldErrors) {
+	f.ReportingFrequency, f.ReportingFrom = nil, nil
+	if fr := strings.TrimSpace(form["reporting_frequency"]); fr != "" {
+		f.ReportingFrequency = &fr
+	}
+	if d := bad.date("reporting_from", form["reporting_from"], false); !d.IsZero() {
+		f.ReportingFrom = &d
+	}
+	f.ReportingDueDays = bad.integer("reporting_due_days", form["reporting_due_days"], "must be a number of days such as 45")
 }
 
 func partnerFormValues(pt partner.Partner) map[string]string {
@@ -101,6 +120,15 @@ func partnerFormValues(pt partner.Partner) map[string]string {
 	if pt.Methodology != nil {
 		v["methodology"] = string(*pt.Methodology)
 	}
+	if pt.ReportingFrequency != nil {
+		v["reporting_frequency"] = *pt.ReportingFrequency
+	}
+	if pt.ReportingFrom != nil {
+		v["reporting_from"] = pt.ReportingFrom.Format("2006-01-02")
+	}
+	if pt.ReportingDueDays != nil {
+		v["reporting_due_days"] = strconv.Itoa(*pt.ReportingDueDays)
+	}
 	return v
 }
 
@@ -112,7 +140,7 @@ func (h *handlers) partnerEdit(c *fiber.Ctx) (partner.Partner, Page, error) {
 	}
 	id := pt.ID
 	p := h.page(c, "Edit "+pt.Name, "partners")
-	p.Data = partnerForm{Partner: &pt, Statuses: legalStatusOptions("Choose…"), Methodologies: methodologyOptions(), Action: "/partners/" + strconv.FormatInt(id, 10) + "/edit"}
+	p.Data = partnerForm{Partner: &pt, Statuses: legalStatusOptions("Choose…"), Methodologies: methodologyOptions(), Frequencies: reportingOptions(), Action: "/partners/" + strconv.FormatInt(id, 10) + "/edit"}
 	return pt, p, nil
 }
 

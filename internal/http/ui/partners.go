@@ -45,7 +45,7 @@ var partnerSorts = map[string]func(a, b partnerRow) int{
 
 func (h *handlers) listPartners(c *fiber.Ctx) error {
 	p := h.page(c, "Partners", "partners")
-	for _, k := range []string{"q", "country", "legal_status", "overdue", "sort"} {
+	for _, k := range []string{"q", "country", "legal_status", "overdue", "watch", "sort"} {
 		p.Form[k] = strings.TrimSpace(c.Query(k))
 	}
 	p.Form["country"] = strings.ToUpper(p.Form["country"])
@@ -72,6 +72,12 @@ func (h *handlers) listPartners(c *fiber.Ctx) error {
 		return err
 	}
 	p.Problem = problem
+	var watched map[int64]bool
+	if p.Form["watch"] == "yes" {
+		if watched, err = h.Watchlist.Partners(c.UserContext()); err != nil {
+			return err
+		}
+	}
 	byPartner := map[string]*exposure.Group{}
 	for i := range book.Groups {
 		byPartner[book.Groups[i].Key] = &book.Groups[i]
@@ -82,7 +88,7 @@ func (h *handlers) listPartners(c *fiber.Ctx) error {
 		if g := byPartner[strconv.FormatInt(pt.ID, 10)]; g != nil {
 			row.Outstanding, row.Overdue, row.Loans = g.Outstanding, g.Overdue, g.Loans
 		}
-		if p.Form["overdue"] == "yes" && row.Overdue.IsZero() {
+		if p.Form["overdue"] == "yes" && row.Overdue.IsZero() || watched != nil && !watched[pt.ID] {
 			continue
 		}
 		data.Rows = append(data.Rows, row)

@@ -115,6 +115,7 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	h.registerCovenants(pages, write, admin)
 
 	pages.Get("/exposure", h.exposurePage)
+	pages.Get("/watchlist", h.watchlistPage)
 	pages.Get("/fx", h.fxRates)
 	pages.Post("/fx", write, h.recordRate)
 	pages.Post("/fx/import", write, h.importRates)

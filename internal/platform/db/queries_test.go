@@ -169,8 +169,12 @@ type partnerRow struct {
 	Description  string         `db:"description"`
 	Strengths    string         `db:"strengths"`
 	Risks        string         `db:"risks"`
-	CreatedAt    time.Time      `db:"created_at"`
-	UpdatedAt    time.Time      `db:"updated_at"`
+	// The reporting obligation (migration 00024).
+	ReportingFrequency *string    `db:"reporting_frequency"`
+	ReportingFrom      *time.Time `db:"reporting_from"`
+	ReportingDueDays   *int       `db:"reporting_due_days"`
+	CreatedAt          time.Time  `db:"created_at"`
+	UpdatedAt          time.Time  `db:"updated_at"`
 }
 
 func TestPrepareQueries(t *testing.T) {
@@ -215,7 +219,7 @@ func TestPrepareQueries(t *testing.T) {
 		if err := q.Insert.GetContext(ctx, &inserted, map[string]any{
 			"name": "Crecer", "country": "BO", "region": "", "legal_status": "ngo", "founded": 1990,
 			"partner_since": nil, "methodology": nil, "sectors": pq.StringArray{"agriculture"}, "description": "",
-			"strengths": "", "risks": "",
+			"strengths": "", "risks": "", "reporting_frequency": nil, "reporting_from": nil, "reporting_due_days": nil,
 		}); err != nil {
 			t.Fatalf("insert-partner: %v", err)
 		}

@@ -1,0 +1,43 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+
+	"cartera/internal/watchlist"
+)
+
+// BenchmarkWatchlistLarge measures the watch list on the large book (see
+// BenchmarkExposureByCountryLarge for CARTERA_BENCH_DSN): the service call alone, and
+// the whole request through the application's handler (token check, the queries,
+// JSON of every partner and reason). The target is under 50 ms for the request.
+func BenchmarkWatchlistLarge(b *testing.B) {
+	svc, secret, fiberApp := largeBook(b)
+	b.Run("service", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := svc.Watchlist.List(context.Background(), watchlist.Filter{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, path := range []string{"/api/v1/watchlist", "/api/v1/watchlist?format=csv"} {
+		b.Run("request "+path, func(b *testing.B) {
+			handler := fiberApp.Handler()
+			var fctx fasthttp.RequestCtx
+			for b.Loop() {
+				fctx.Request.Reset()
+				fctx.Response.Reset()
+				fctx.Request.SetRequestURI(path)
+				fctx.Request.Header.Set("Authorization", "Bearer "+secret)
+				handler(&fctx)
+				if fctx.Response.StatusCode() != http.StatusOK {
+					b.Fatal(fctx.Response.StatusCode(), string(fctx.Response.Body()))
+				}
+			}
+			b.ReportMetric(float64(len(fctx.Response.Body())), "bytes")
+		})
+	}
+}
