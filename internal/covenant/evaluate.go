@@ -74,7 +74,7 @@ func Value(m Metric, p kpi.Period) (v *decimal.Decimal, missing string) {
 	if m.Ratio {
 		r := p.Ratios[kpi.Name(m.Name)]
 		if r.Value == nil {
-			return nil, m.Name + " cannot be computed: the period lacks a figure it needs"
+			return nil, whyNoRatio(kpi.Name(m.Name), p.Figures)
 		}
 		d, err := decimal.NewFromFloat64(*r.Value)
 		if err != nil {

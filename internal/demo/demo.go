@@ -40,6 +40,8 @@ type Result struct {
 	// Skipped says which demo reports were not loaded, and why (an installation whose
 	// demo partners were changed before this part of the demo arrived).
 	Skipped []string
+	// Covenants is how many covenants were written (each tested at once).
+	Covenants int
 	// AdminPassword is set when this Load created the admin account; it is random.
 	// The database keeps only its hash; `cartera serve` on the embedded cluster also
 	// keeps it in the data directory (demo-admin.txt, mode 0600) to show it again.
@@ -54,48 +56,40 @@ func Load(ctx context.Context, s app.Services) (Result, error) {
 		return Result{}, err
 	}
 	defer m.close()
-	done := func(key string) (bool, error) { return m.done(ctx, key) }
 	actor := audit.System("demo loader")
 	var res Result
-	base, err := done(loadedKey)
-	if err != nil {
-		return res, err
-	}
-	ledger, err := done(ledgerLoadedKey)
-	if err != nil {
-		return res, err
-	}
-	figs, err := done(figuresLoadedKey)
-	if err != nil {
-		return res, err
-	}
-	if base && ledger && figs {
-		return Result{AlreadyLoaded: true}, nil
-	}
-	if !base {
-		if err := loadBase(ctx, s, actor, &res); err != nil {
-			return res, err
-		}
-		if err := m.set(ctx, loadedKey); err != nil {
-			return res, err
-		}
-	}
-	if !ledger {
-		if res.Loans, err = loadLedger(ctx, s, actor, s.Clock.Today()); err != nil {
-			return res, err
-		}
-		if err := m.set(ctx, ledgerLoadedKey); err != nil {
-			return res, err
-		}
-	}
-	if !figs {
+	// The parts in order, each marked when done: an installation that had the demo
+	// before a part existed (the covenants came with issue 18) gets it on its next start.
+	parts := []struct {
+		key  string
+		load func() error
+	}{
+		{loadedKey, func() error { return loadBase(ctx, s, actor, &res) }},
+		{ledgerLoadedKey, func() (err error) { res.Loans, err = loadLedger(ctx, s, actor, s.Clock.Today()); return err }},
 		// Put replaces a period's report, so a load interrupted here can run again.
-		if res.Reports, res.Skipped, err = loadStatements(ctx, s, actor); err != nil {
+		{figuresLoadedKey, func() (err error) { res.Reports, res.Skipped, err = loadStatements(ctx, s, actor); return err }},
+		// After the figures and loans they test.
+		{covenantsLoadedKey, func() (err error) { res.Covenants, err = loadCovenants(ctx, s, actor); return err }},
+	}
+	loadedAny := false
+	for _, p := range parts {
+		done, err := m.done(ctx, p.key)
+		if err != nil {
 			return res, err
 		}
-		if err := m.set(ctx, figuresLoadedKey); err != nil {
+		if done {
+			continue
+		}
+		loadedAny = true
+		if err := p.load(); err != nil {
 			return res, err
 		}
+		if err := m.set(ctx, p.key); err != nil {
+			return res, err
+		}
+	}
+	if !loadedAny {
+		return Result{AlreadyLoaded: true}, nil
 	}
 	return res, nil
 }
