@@ -53,6 +53,8 @@ type Service struct {
 		LoanOf        *sqlx.Stmt `query:"loan-of"`
 		PartnerExists *sqlx.Stmt `query:"partner-exists"`
 		StoreResults  *sqlx.Stmt `query:"store-results"`
+		AnyResults    *sqlx.Stmt `query:"any-results-from"`
+		InsertResults *sqlx.Stmt `query:"insert-results"`
 		Results       *sqlx.Stmt `query:"results-of-covenants"`
 		Breaches      *sqlx.Stmt `query:"breaches-of-covenants"`
 		InsertBreach  *sqlx.Stmt `query:"insert-breaches"`
