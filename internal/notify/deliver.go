@@ -51,8 +51,14 @@ type Worker struct {
 // every half second when idle.
 func (w *Webhooks) NewWorker(log *slog.Logger) *Worker {
 	return &Worker{hooks: w, log: log, Batch: 50, Concurrency: 8, Poll: 500 * time.Millisecond,
-		Client: &http.Client{Timeout: DeliveryTimeout}}
+		Client: &http.Client{Timeout: DeliveryTimeout, CheckRedirect: noRedirects}}
 }
+
+// noRedirects keeps a redirect as the answer: a 3xx is a failed attempt. Followed,
+// the POST would become a GET without the body to wherever it points, and the
+// target's 200 would record an event delivered that never arrived (nor at the URL
+// the admin registered).
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // claimed is a delivery taken by this worker, with what sending it needs.
 type claimed struct {

@@ -60,7 +60,10 @@ func sentence(k notify.Kind) string {
 // reader wants (the metric, the value, the period, the dates) before the keys.
 func payloadFacts(payload string) []fact {
 	var m map[string]any
-	if json.Unmarshal([]byte(payload), &m) != nil {
+	// Numbers as written: ids and amounts read as float64 would print 1.234567e+06.
+	dec := json.NewDecoder(strings.NewReader(payload))
+	dec.UseNumber()
+	if dec.Decode(&m) != nil {
 		return nil
 	}
 	var out []fact
