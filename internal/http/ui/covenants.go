@@ -67,11 +67,28 @@ func describe(t covenant.Terms) string {
 
 // metricLabel is a metric's name as the partner page's ratios read, or its words.
 func metricLabel(name string) string {
+	if l, ok := covenantRatioWords[kpi.Name(name)]; ok {
+		return l
+	}
 	if l, ok := ratioLabels[kpi.Name(name)]; ok {
 		return l
 	}
+	if l, ok := figureLabels[name]; ok {
+		return l[0]
+	}
 	h := view.Human(name)
 	return strings.ToUpper(h[:1]) + h[1:]
+}
+
+// covenantRatioWords name the ratios the partner page's table does not, and one it
+// names for a column ("Women clients") that a covenant's list would confuse with the
+// raw count of the same name.
+var covenantRatioWords = map[kpi.Name]string{
+	kpi.GLPGrowth: "Gross loan portfolio growth", kpi.ClientGrowth: "Client growth", kpi.AverageLoanBalance: "Average loan balance",
+	kpi.RiskCoverage: "Risk coverage", kpi.ProvisionExpenseRatio: "Provision expense ratio",
+	kpi.PersonnelExpenseRatio: "Personnel expense ratio", kpi.CostPerClient: "Cost per client",
+	kpi.ClientsPerLoanOfficer: "Clients per loan officer", kpi.LoanOfficersShare: "Loan officers' share of staff",
+	kpi.WomenShare: "Women's share of clients", kpi.PAR30Ratio: "PAR30 ratio",
 }
 
 var (
