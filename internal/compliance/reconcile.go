@@ -129,11 +129,17 @@ func (s *Service) reconcile(ctx context.Context, tx *sqlx.Tx, covs []Covenant, b
 func findings(rs []storedResult) []covenant.Finding {
 	out := make([]covenant.Finding, len(rs))
 	for i, r := range rs {
-		out[i] = covenant.Finding{Result: covenant.Result{PeriodEnd: civil.Of(r.PeriodEnd), Status: covenant.Status(r.Status), Value: r.Value},
+		// Trimmed: NUMERIC(28,10) reads back as 0.0800000000, and the events say 0.08.
+		value := r.Value
+		if value != nil {
+			v := value.Trim(0)
+			value = &v
+		}
+		out[i] = covenant.Finding{Result: covenant.Result{PeriodEnd: civil.Of(r.PeriodEnd), Status: covenant.Status(r.Status), Value: value},
 			FoundAt: r.FoundAt}
 		if r.Status == string(covenant.Breached) && r.Value != nil {
 			// the breach records the threshold compared with, in the period's currency
-			out[i].Missing = r.Threshold.String()
+			out[i].Missing = r.Threshold.Trim(0).String()
 		}
 	}
 	return out

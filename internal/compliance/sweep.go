@@ -34,8 +34,8 @@ func (s *Service) Sweep(ctx context.Context, today time.Time) error {
 			if b.Status == "open" && today.After(b.CureBy) {
 				events = append(events, notify.Event{Kind: notify.Uncured, Key: "uncured:" + strconv.FormatInt(b.ID, 10) + ":" + civil.Format(b.CureBy),
 					PartnerID: b.PartnerID, Payload: map[string]any{"breach_id": b.ID, "covenant_id": b.CovenantID, "partner_id": b.PartnerID,
-						"partner": b.PartnerName, "metric": b.Metric, "period_end": civil.Format(b.PeriodEnd), "value": b.Value.String(),
-						"threshold": b.Threshold.String(), "cure_by": civil.Format(b.CureBy)}})
+						"partner": b.PartnerName, "metric": b.Metric, "period_end": civil.Format(b.PeriodEnd), "value": b.Value.Trim(0).String(),
+						"threshold": b.Threshold.Trim(0).String(), "cure_by": civil.Format(b.CureBy)}})
 			}
 		}
 		waiverEvents, err := s.sweepWaivers(ctx, tx, today)

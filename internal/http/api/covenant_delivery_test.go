@@ -92,9 +92,9 @@ func TestABreachFoundByAnImportReachesAReceiverThatWasDown(t *testing.T) {
 		t.Fatalf("%d calls before the backoff passed, want 1", rcv.calls)
 	}
 	clock.now = clock.now.Add(40 * time.Second) // past 30 s ± 20 %
-	run()                                        // down again
-	clock.now = clock.now.Add(75 * time.Second)  // past 60 s ± 20 %
-	run()                                        // up
+	run()                                       // down again
+	clock.now = clock.now.Add(75 * time.Second) // past 60 s ± 20 %
+	run()                                       // up
 	if rcv.calls != 3 || len(rcv.accepted) != 1 || rcv.badSigs != 0 {
 		t.Fatalf("calls %d, accepted %d, bad signatures %d; want 3, 1, 0", rcv.calls, len(rcv.accepted), rcv.badSigs)
 	}
