@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -71,8 +70,8 @@ func (s *Service) Sweep(ctx context.Context, today time.Time) error {
 		since := pastDueSince(l.On)
 		events = append(events, notify.Event{Kind: notify.LoanPastDue30, PartnerID: l.PartnerID,
 			Key: fmt.Sprintf("loan_past_due_30:%d:%s", l.LoanID, civil.Format(since)),
-			Payload: map[string]string{"loan_id": strconv.FormatInt(l.LoanID, 10), "reference": l.Reference,
-				"partner_id": strconv.FormatInt(l.PartnerID, 10), "partner": refs[l.PartnerID].Name,
+			Payload: map[string]any{"loan_id": l.LoanID, "reference": l.Reference,
+				"partner_id": l.PartnerID, "partner": refs[l.PartnerID].Name,
 				"oldest_due_on": civil.Format(l.On), "past_due_30_on": civil.Format(since)}})
 	}
 	return db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
@@ -93,7 +92,7 @@ func reportEvents(late map[int64][]covenant.Late, refs map[int64]ref) []notify.E
 		for _, l := range late[id] {
 			events = append(events, notify.Event{Kind: notify.ReportOverdue, PartnerID: id,
 				Key: fmt.Sprintf("report_overdue:%d:%s", id, civil.Format(l.PeriodEnd)),
-				Payload: map[string]string{"partner_id": strconv.FormatInt(id, 10), "partner": refs[id].Name,
+				Payload: map[string]any{"partner_id": id, "partner": refs[id].Name,
 					"period_end": civil.Format(l.PeriodEnd), "due_on": civil.Format(l.DueOn)}})
 		}
 	}

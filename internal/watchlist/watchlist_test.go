@@ -364,7 +364,8 @@ func TestSweep(t *testing.T) {
 	}
 	var payload string
 	ok(t, w.conn.Get(&payload, `SELECT payload::text FROM notification_events WHERE kind = 'report_overdue' ORDER BY idem_key LIMIT 1`))
-	if wantPayload := fmt.Sprintf(`{"due_on": "2024-01-30", "partner": "Both", "partner_id": "%d", "period_end": "2023-12-31"}`, p); payload != wantPayload {
+	// ids are JSON numbers, as in the covenant events (they were strings once).
+	if wantPayload := fmt.Sprintf(`{"due_on": "2024-01-30", "partner": "Both", "partner_id": %d, "period_end": "2023-12-31"}`, p); payload != wantPayload {
 		t.Errorf("payload = %s, want %s", payload, wantPayload)
 	}
 	w.today = date("2024-07-31") // Q2 due 2024-07-30
