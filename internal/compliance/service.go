@@ -70,6 +70,7 @@ type Service struct {
 		SweepWaivers  *sqlx.Stmt `query:"sweep-waivers"`
 		SweepPartners *sqlx.Stmt `query:"sweep-partners"`
 		Periods       *sqlx.Stmt `query:"covenant-periods"`
+		Load          *sqlx.Stmt `query:"load-covenants"`
 	}
 }
 

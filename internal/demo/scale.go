@@ -13,6 +13,7 @@ import (
 
 	"cartera/internal/app"
 	"cartera/internal/audit"
+	"cartera/internal/compliance"
 	"cartera/internal/fx"
 	"cartera/internal/ledger"
 	"cartera/internal/loan"
@@ -89,6 +90,7 @@ type ScaleResult struct {
 	Partners      int
 	Rates         int
 	Reports       int
+	Covenants     int
 	ledger.LoadResult
 	Took time.Duration
 }
@@ -153,9 +155,13 @@ func LoadScale(ctx context.Context, s app.Services, sc Scale, progress func(stri
 	}
 	say("%d loans, %d transactions, %d reschedulings, %d installments, %d book ranges written",
 		res.Loans, res.Transactions, res.Reschedulings, res.Installments, res.Ranges)
+	if res.Covenants, err = scaleCovenants(ctx, s, actor, partners); err != nil {
+		return res, err
+	}
+	say("%d covenants written and evaluated on every period", res.Covenants)
 	// Fresh statistics and visibility maps: the exposure query reads its index alone
 	// only for pages the visibility map marks all-visible.
-	if _, err := s.Conn.ExecContext(ctx, `VACUUM (ANALYZE) loan_book, loans, loan_transactions, loan_installments, fx_rates, financial_statements, partners`); err != nil {
+	if _, err := s.Conn.ExecContext(ctx, `VACUUM (ANALYZE) loan_book, loans, loan_transactions, loan_installments, fx_rates, financial_statements, partners, covenants, covenant_results, covenant_breaches`); err != nil {
 		return res, fmt.Errorf("vacuum after the scale load: %w", err)
 	}
 	say("vacuumed and analysed")
@@ -578,3 +584,47 @@ func (p *borrower) pay(due time.Time) error {
 }
 
 var errStop = fmt.Errorf("beyond the horizon")
+
+// scaleCovenantSet is every synthetic partner's covenants: the usual four of a loan
+// agreement in the field (portfolio quality, write-offs, self-sufficiency, capital),
+// tested at different frequencies.
+var scaleCovenantSet = []struct{ metric, operator, threshold, freq string }{
+	{"par30_ratio", "<=", "5 %", "each_report"},
+	{"write_off_ratio", "<=", "4 %", "annual"},
+	{"operational_self_sufficiency", ">=", "100 %", "semiannual"},
+	{"equity_to_assets", ">=", "15 %", "quarterly"},
+}
+
+// scaleCovenants sets the covenant set on every partner and a covenant on a tenth of
+// the loans (PAR30 at most 3 %, each June and December), through the covenant store's
+// bulk load, which evaluates them on every period.
+func scaleCovenants(ctx context.Context, s app.Services, actor audit.Actor, partners []scalePartner) (int, error) {
+	text := func(v string) *string { return &v }
+	cure, from := 90, "2015-01-01"
+	var covs []compliance.Bulk
+	for _, p := range partners {
+		for _, c := range scaleCovenantSet {
+			covs = append(covs, compliance.Bulk{PartnerID: p.id, Input: compliance.Input{Metric: text(c.metric),
+				Operator: text(c.operator), Threshold: text(c.threshold), Frequency: text(c.freq), From: &from, CureDays: &cure}})
+		}
+	}
+	ids := make(map[int64]bool, len(partners))
+	for _, p := range partners {
+		ids[p.id] = true
+	}
+	loans, err := s.Loans.List(ctx, ledger.ListQuery{})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, l := range loans.Items {
+		if !ids[l.PartnerID] || l.Status == loan.Cancelled {
+			continue // the demo's own loans, or one never lent
+		}
+		if n++; n%10 == 0 {
+			covs = append(covs, compliance.Bulk{PartnerID: l.PartnerID, LoanID: l.ID, Input: compliance.Input{Metric: text("par30_ratio"),
+				Operator: text("<="), Threshold: text("3 %"), Frequency: text("semiannual"), From: &from, CureDays: &cure}})
+		}
+	}
+	return s.Compliance.Load(ctx, actor, covs)
+}

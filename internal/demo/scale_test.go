@@ -32,6 +32,17 @@ func TestSmallScaleBook(t *testing.T) {
 	if res.Partners != 200 || res.Loans != 5000 || res.Reports != 4000 || res.Transactions < 150_000 || res.Rates < 100_000 {
 		t.Errorf("small book: %+v", res)
 	}
+	// The covenant set on every partner and one on a tenth of the loans, evaluated on
+	// every period as the book loaded.
+	if res.Covenants < 200*len(scaleCovenantSet)+450 || res.Covenants > 200*len(scaleCovenantSet)+500 {
+		t.Errorf("%d covenants, want the set on 200 partners and one on a tenth of 5,000 loans", res.Covenants)
+	}
+	var tested, untested int
+	must(t, conn.Get(&tested, `SELECT count(DISTINCT covenant_id) FROM covenant_results`))
+	must(t, conn.Get(&untested, `SELECT count(*) FROM covenants c WHERE NOT EXISTS (SELECT 1 FROM covenant_results r WHERE r.covenant_id = c.id)`))
+	if tested < res.Covenants-untested || untested > 0 {
+		t.Errorf("%d covenants tested, %d never: each should have results", tested, untested)
+	}
 	again, err := LoadScale(ctx, s, Small, nil)
 	if err != nil || !again.AlreadyLoaded {
 		t.Errorf("a second load: %+v %v", again, err)

@@ -188,3 +188,13 @@ WHERE p.reporting_frequency IS NOT NULL AND EXISTS (SELECT 1 FROM covenants c WH
 -- The period ends of a partner's results, latest first: the grid's columns.
 SELECT DISTINCT r.period_end FROM covenant_results r JOIN covenants c ON c.id = r.covenant_id
 WHERE c.partner_id = $1 ORDER BY r.period_end DESC LIMIT $2;
+
+-- name: load-covenants
+-- Covenants in bulk (a synthetic book's), already checked: one statement for
+-- thousands, in the order given.
+INSERT INTO covenants (partner_id, loan_id, metric, operator, threshold, valid_from, frequency, cure_days, created_at, updated_at)
+SELECT partner_id, NULLIF(loan_id, 0), metric, operator, threshold, valid_from, frequency, cure_days, $9, $9
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::numeric[], $6::date[], $7::text[], $8::int[])
+    WITH ORDINALITY AS n (partner_id, loan_id, metric, operator, threshold, valid_from, frequency, cure_days, ord)
+ORDER BY ord
+RETURNING id;
