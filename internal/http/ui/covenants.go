@@ -88,7 +88,7 @@ var covenantRatioWords = map[kpi.Name]string{
 	kpi.RiskCoverage: "Risk coverage", kpi.ProvisionExpenseRatio: "Provision expense ratio",
 	kpi.PersonnelExpenseRatio: "Personnel expense ratio", kpi.CostPerClient: "Cost per client",
 	kpi.ClientsPerLoanOfficer: "Clients per loan officer", kpi.LoanOfficersShare: "Loan officers' share of staff",
-	kpi.WomenShare: "Women's share of clients", kpi.PAR30Ratio: "PAR30 ratio",
+	kpi.WomenShare: "Women's share of clients",
 }
 
 var (

@@ -87,21 +87,7 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.Get("/partners/:id/profile.pdf", h.profilePDF)
 	pages.Get("/partners/:id/factsheet.pdf", h.factSheetPDF)
 
-	pages.Get("/partners/:id/loans/new", write, h.newLoanForm)
-	pages.Post("/partners/:id/loans/new", write, h.createLoan)
-	pages.Get("/loans", h.listLoans)
-	pages.Get("/loans/:id", h.showLoan)
-	pages.Post("/loans/:id/disbursements", write, h.postLoanEvent(loan.Disbursement))
-	pages.Post("/loans/:id/repayments", write, h.postLoanEvent(loan.Repayment))
-	pages.Post("/loans/:id/writeoffs", write, h.postLoanEvent(loan.WriteOff))
-	pages.Post("/loans/:id/recoveries", write, h.postLoanEvent(loan.Recovery))
-	pages.Post("/loans/:id/reschedule", write, h.reschedule)
-	pages.Post("/loans/:id/amendments", write, h.amend)
-	pages.Post("/loans/:id/cancel", write, h.cancelLoan)
-	pages.Get("/loans/:id/edit", write, h.editLoanForm)
-	pages.Post("/loans/:id/edit", write, h.updateLoan)
-	pages.Get("/loans/:id/transactions/:tid/reverse", write, h.reverseForm)
-	pages.Post("/loans/:id/transactions/:tid/reverse", write, h.reverseEvent)
+	h.registerLoans(pages, write)
 
 	pages.Get("/partners/:id/statements", write, h.statementForm)
 	pages.Post("/partners/:id/statements", write, h.putStatement)
@@ -139,6 +125,25 @@ func Register(app *fiber.App, cfg Config, d Deps) (func(*fiber.Ctx, error) error
 	pages.Get("/admin/audit", admin, h.auditLog)
 	h.registerNotify(pages, write, admin)
 	return h.WriteError, nil
+}
+
+// registerLoans mounts the loans' pages: the list, a loan, its events and edits.
+func (h *handlers) registerLoans(pages fiber.Router, write fiber.Handler) {
+	pages.Get("/partners/:id/loans/new", write, h.newLoanForm)
+	pages.Post("/partners/:id/loans/new", write, h.createLoan)
+	pages.Get("/loans", h.listLoans)
+	pages.Get("/loans/:id", h.showLoan)
+	pages.Post("/loans/:id/disbursements", write, h.postLoanEvent(loan.Disbursement))
+	pages.Post("/loans/:id/repayments", write, h.postLoanEvent(loan.Repayment))
+	pages.Post("/loans/:id/writeoffs", write, h.postLoanEvent(loan.WriteOff))
+	pages.Post("/loans/:id/recoveries", write, h.postLoanEvent(loan.Recovery))
+	pages.Post("/loans/:id/reschedule", write, h.reschedule)
+	pages.Post("/loans/:id/amendments", write, h.amend)
+	pages.Post("/loans/:id/cancel", write, h.cancelLoan)
+	pages.Get("/loans/:id/edit", write, h.editLoanForm)
+	pages.Post("/loans/:id/edit", write, h.updateLoan)
+	pages.Get("/loans/:id/transactions/:tid/reverse", write, h.reverseForm)
+	pages.Post("/loans/:id/transactions/:tid/reverse", write, h.reverseEvent)
 }
 
 // Page is what every template gets: the layout's needs, the form being edited and
