@@ -97,6 +97,7 @@ func New(ctx context.Context, conn *sqlx.DB, clock civil.Clock) (d Services, err
 		return d, err
 	}
 	d.Statements.SetAfterWrite(d.Compliance.AfterWrite)
+	d.Partners.SetReportingChanged(d.Compliance.ReportingChanged)
 	d.Publish.UseCovenants(d.Compliance)
 	d.Sweepers = append(d.Sweepers, d.Compliance)
 	if d.Exposure, err = exposure.NewService(ctx, conn, d.Audit, d.Loans, d.Book, d.Partners, d.Funds, d.FX); err != nil {

@@ -39,6 +39,7 @@ type Breach struct {
 	ClosedByPeriod *time.Time      `db:"closed_by_period" json:"closed_by_period"`
 	ClosedAt       *time.Time      `db:"closed_at" json:"closed_at"`
 	WithdrawnAt    *time.Time      `db:"withdrawn_at" json:"withdrawn_at"`
+	Reopened       int             `db:"reopened" json:"reopened"`
 	Status         string          `db:"status" json:"status"`
 	Uncured        bool            `db:"-" json:"uncured"`
 	Waivers        []Waiver        `db:"-" json:"waivers"`
@@ -57,6 +58,9 @@ type Waiver struct {
 	DecidedBy        *int64     `db:"decided_by" json:"decided_by"`
 	DecidedByEmail   string     `db:"decided_by_email" json:"decided_by_email"`
 	DecidedAt        *time.Time `db:"decided_at" json:"decided_at"`
+	// LapsedAt: the approved waiver no longer applies (its breach was withdrawn or
+	// reopened, or the covenant's terms changed since).
+	LapsedAt *time.Time `db:"lapsed_at" json:"lapsed_at"`
 }
 
 // Pending is the breach's waiver awaiting a decision, if any.
@@ -239,6 +243,11 @@ func (s *Service) DecideWaiver(ctx context.Context, actor audit.Actor, breachID 
 		if w.RequestedBy == *actor.UserID {
 			return apperr.Forbidden("four eyes: the person who requested a waiver cannot decide it; another admin must")
 		}
+		if approve {
+			if err := approvable(b, *w, s.clock.Today()); err != nil {
+				return err
+			}
+		}
 		id = w.ID
 		decision, kind := "rejected", notify.WaiverRejected
 		if approve {
@@ -262,6 +271,19 @@ func (s *Service) DecideWaiver(ctx context.Context, actor audit.Actor, breachID 
 		return Waiver{}, err
 	}
 	return s.waiver(ctx, breachID, id)
+}
+
+// approvable refuses to approve a waiver of a breach closed since it was requested
+// (nothing to waive; it may still be rejected) or one whose end has passed.
+func approvable(b Breach, w Waiver, today time.Time) error {
+	if b.Status == "closed" {
+		return apperr.Conflict("breach_id", fmt.Sprintf("breach %d is closed: there is nothing left to waive; reject the waiver instead", b.ID))
+	}
+	if civil.Of(w.ExpiresOn).Before(today) {
+		return apperr.Invalid(apperr.FieldError{Field: "expires_on", Message: fmt.Sprintf(
+			"the waiver ended on %s, before today (%s): reject it and request a new one", civil.Format(w.ExpiresOn), civil.Format(today))})
+	}
+	return nil
 }
 
 func waiverEvent(kind notify.Kind, id int64, b Breach, expiresOn time.Time, reason string) notify.Event {

@@ -35,6 +35,13 @@ func (s *Service) AfterWrite(ctx context.Context, tx *sqlx.Tx, written []stateme
 	return s.run(ctx, tx, b)
 }
 
+// ReportingChanged evaluates the partner's live covenants on all its periods in the
+// transaction that changed its reporting obligation: the periods overdue are others.
+// It is partner.ReportingChanged: set it with SetReportingChanged.
+func (s *Service) ReportingChanged(ctx context.Context, tx *sqlx.Tx, partnerID int64) error {
+	return s.evaluateFrom(ctx, tx, []int64{partnerID}, nil)
+}
+
 // EvaluatePartners evaluates every live covenant of the partners on all their
 // periods in tx, in one pass with bulk statements: the demo's large book calls it
 // after loading.
@@ -277,6 +284,10 @@ func (r obligationRow) obligation() *covenant.Obligation {
 	return o
 }
 
+// missingRate starts what a result not testable for want of a rate says: the daily
+// sweep evaluates such results again (stale-rate-partners), once the rate is stored.
+const missingRate = "no exchange rate"
+
 // converter brings Money thresholds into a report's currency at the period end, each
 // conversion read once.
 type converter struct {
@@ -313,7 +324,7 @@ func (c *converter) threshold(t covenant.Terms, currency string, end time.Time) 
 	}
 	if err != nil {
 		r.v = t.Threshold
-		r.missing = fmt.Sprintf("no exchange rate to convert the threshold from %s into %s on %s", t.Currency, currency, civil.Format(end))
+		r.missing = fmt.Sprintf(missingRate+" to convert the threshold from %s into %s on %s", t.Currency, currency, civil.Format(end))
 	}
 	c.memo[k] = r
 	return r.v, r.missing

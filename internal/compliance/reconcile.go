@@ -60,6 +60,8 @@ type plan struct {
 	}
 	events  []notify.Event
 	changes []audit.Change
+	// lapse: breaches withdrawn or reopened, whose approved waivers lapse
+	lapse pq.Int64Array
 	// newCure: breaches inserted already closed (figures of both periods arrived at
 	// once); their cure events need the ids the insert returns.
 	inserted []covenant.Breach
@@ -179,6 +181,7 @@ func (p *plan) covenant(c Covenant, derived []covenant.Breach, stored map[time.T
 		}
 		// A correction made the opening period compliant: withdrawn, kept with its history.
 		p.addUpdate(st.ID, st.Value.String(), st.Threshold.String(), st.FoundAt, st.CureBy, nil, true, st.Reopened)
+		p.lapse = append(p.lapse, st.ID)
 		after := st
 		after.WithdrawnAt, after.ClosedAt, after.ClosedByPeriod = &now, nil, nil
 		p.changes = append(p.changes, audit.Change{Action: audit.Update, Entity: "covenant_breach", EntityID: st.ID, Before: st, After: after})
@@ -195,12 +198,13 @@ func (p *plan) update(c Covenant, st storedBreach, d covenant.Breach, now time.T
 	if reopened {
 		n++
 		p.events = append(p.events, breachEvent(c, st.ID, d, n))
+		p.lapse = append(p.lapse, st.ID)
 	}
 	closing := dateText(d.ClosedBy)
 	closedChanged := (closing == nil) != (st.ClosedByPeriod == nil) ||
 		(closing != nil && *closing != civil.Format(*st.ClosedByPeriod))
 	if closing != nil && closedChanged {
-		p.events = append(p.events, cureEvent(c, st.ID, d))
+		p.events = append(p.events, cureEvent(c, st.ID, d, n))
 	}
 	value, threshold := d.Opened.Value.String(), d.Opened.Missing
 	if !reopened && !closedChanged && value == st.Value.String() && threshold == st.Threshold.String() {
@@ -242,9 +246,12 @@ func breachEvent(c Covenant, id int64, d covenant.Breach, n int) notify.Event {
 	}}
 }
 
-func cureEvent(c Covenant, id int64, d covenant.Breach) notify.Event {
+// cureEvent is the cure of a breach's n-th opening: keyed with n, so the cure of each
+// reopening is announced once (the same period may cure it again after a correction).
+func cureEvent(c Covenant, id int64, d covenant.Breach, n int) notify.Event {
 	end := civil.Format(d.ClosedBy.PeriodEnd)
-	return notify.Event{Kind: notify.Cure, Key: "cure:" + strconv.FormatInt(id, 10) + ":" + end, PartnerID: c.PartnerID, Payload: map[string]any{
+	key := "cure:" + strconv.FormatInt(id, 10) + ":" + end + ":" + strconv.Itoa(n)
+	return notify.Event{Kind: notify.Cure, Key: key, PartnerID: c.PartnerID, Payload: map[string]any{
 		"breach_id": id, "covenant_id": c.ID, "partner_id": c.PartnerID, "partner": c.PartnerName,
 		"covenant": c.Terms().Describe(), "period_end": civil.Format(d.Opened.PeriodEnd), "cured_by_period": end,
 		"value": d.ClosedBy.Value.String(),
@@ -284,7 +291,7 @@ func (s *Service) writePlan(ctx context.Context, tx *sqlx.Tx, p *plan, covs map[
 			id := newIDs[breachKeyOf{c.ID, d.Opened.PeriodEnd}]
 			p.events = append(p.events, breachEvent(c, id, d, 0))
 			if d.ClosedBy != nil {
-				p.events = append(p.events, cureEvent(c, id, d))
+				p.events = append(p.events, cureEvent(c, id, d, 0))
 			}
 			p.changes = append(p.changes, audit.Change{Action: audit.Create, Entity: "covenant_breach", EntityID: id, After: map[string]any{
 				"covenant_id": c.ID, "period_end": civil.Format(d.Opened.PeriodEnd), "value": d.Opened.Value.String(),
@@ -295,6 +302,11 @@ func (s *Service) writePlan(ctx context.Context, tx *sqlx.Tx, p *plan, covs map[
 		if _, err := tx.StmtxContext(ctx, s.q.UpdateBreach).ExecContext(ctx, p.upd.ids, p.upd.values, p.upd.thresholds, p.upd.found,
 			p.upd.cureBy, pq.Array(p.upd.closedBy), p.upd.withdrawn, p.upd.reopened, now); err != nil {
 			return nil, fmt.Errorf("update %d breaches: %w", len(p.upd.ids), err)
+		}
+	}
+	if len(p.lapse) > 0 {
+		if err := s.lapse(ctx, tx, audit.System("covenant evaluation"), s.q.LapseWaivers, p.lapse); err != nil {
+			return nil, err
 		}
 	}
 	if _, err := s.notify.Emit(ctx, tx, p.events...); err != nil {

@@ -51,6 +51,12 @@ type Service struct {
 		ToEvaluate    *sqlx.Stmt `query:"covenants-to-evaluate"`
 		Obligations   *sqlx.Stmt `query:"obligations"`
 		LoanOf        *sqlx.Stmt `query:"loan-of"`
+		LockLoan      *sqlx.Stmt `query:"lock-loan"`
+		LockCovenant  *sqlx.Stmt `query:"lock-covenant"`
+		EndBreaches   *sqlx.Stmt `query:"end-breaches"`
+		LapseWaivers  *sqlx.Stmt `query:"lapse-waivers"`
+		LapseOfCov    *sqlx.Stmt `query:"lapse-covenant-waivers"`
+		StaleRates    *sqlx.Stmt `query:"stale-rate-partners"`
 		PartnerExists *sqlx.Stmt `query:"partner-exists"`
 		StoreResults  *sqlx.Stmt `query:"store-results"`
 		AnyResults    *sqlx.Stmt `query:"any-results-from"`
@@ -102,6 +108,9 @@ type Covenant struct {
 	UpdatedAt   time.Time       `db:"updated_at" json:"updated_at"`
 	EndedAt     *time.Time      `db:"ended_at" json:"ended_at"`
 }
+
+// maxThreshold is the first threshold too large for covenants.threshold, NUMERIC(28,10).
+var maxThreshold = decimal.MustNew(1_000_000_000_000_000_000, 0)
 
 // metrics are covenant.Metrics by name, looked up once per covenant evaluated.
 var metrics = func() map[string]covenant.Metric {
@@ -160,6 +169,9 @@ func (in Input) apply(c *Covenant) error {
 	if in.Threshold != nil && err == nil {
 		if d, terr := covenant.ParseThreshold(m, *in.Threshold); terr != nil {
 			bad.Add("threshold", "%s", terr.Error())
+		} else if d.Abs().Cmp(maxThreshold) >= 0 {
+			// covenants.threshold is NUMERIC(28,10): 18 digits before the point
+			bad.Add("threshold", "is too large: a threshold has at most 18 digits before the decimal point")
 		} else {
 			c.Threshold = d
 		}
@@ -223,14 +235,16 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, partnerID, loan
 		zero := 0
 		in.CureDays = &zero
 	}
-	if err := s.owner(ctx, &c, loanID); err != nil {
-		return Covenant{}, err
-	}
-	if err := checkRequired(in, in.apply(&c)); err != nil {
-		return Covenant{}, err
-	}
 	var id int64
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
+		// in the transaction, the loan share-locked: a cancelling at the same time
+		// either waits for the covenant or is seen here
+		if err := s.owner(ctx, tx, &c, loanID); err != nil {
+			return err
+		}
+		if err := checkRequired(in, in.apply(&c)); err != nil {
+			return err
+		}
 		now := s.clock.Now()
 		if err := tx.StmtxContext(ctx, s.q.Insert).GetContext(ctx, &id, c.PartnerID, c.LoanID, c.MetricName, c.Operator,
 			c.Threshold, nullText(c.Currency), c.From, c.To, c.Frequency, c.CureDays, now); err != nil {
@@ -252,8 +266,8 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, partnerID, loan
 }
 
 // owner fills the covenant's partner and loan, refusing a missing partner or loan
-// and a cancelled loan.
-func (s *Service) owner(ctx context.Context, c *Covenant, loanID int64) error {
+// and a cancelled loan; in tx (nil: on the pool) with the loan share-locked.
+func (s *Service) owner(ctx context.Context, tx *sqlx.Tx, c *Covenant, loanID int64) error {
 	if loanID == 0 {
 		var ok bool
 		if err := s.q.PartnerExists.GetContext(ctx, &ok, c.PartnerID); err != nil {
@@ -268,7 +282,11 @@ func (s *Service) owner(ctx context.Context, c *Covenant, loanID int64) error {
 		PartnerID int64  `db:"partner_id"`
 		Status    string `db:"status"`
 	}
-	if err := s.q.LoanOf.GetContext(ctx, &loan, loanID); err != nil {
+	loanOf := s.q.LoanOf
+	if tx != nil {
+		loanOf = tx.StmtxContext(ctx, s.q.LockLoan)
+	}
+	if err := loanOf.GetContext(ctx, &loan, loanID); err != nil {
 		if db.IsNoRows(err) {
 			return apperr.NotFound("loan %d does not exist", loanID)
 		}
@@ -347,7 +365,7 @@ func (s *Service) getTx(ctx context.Context, tx *sqlx.Tx, id int64) (Covenant, e
 
 // ListOfPartner returns a partner's covenants and its loans', live ones first.
 func (s *Service) ListOfPartner(ctx context.Context, partnerID int64) ([]Covenant, error) {
-	if err := s.owner(ctx, &Covenant{PartnerID: partnerID}, 0); err != nil {
+	if err := s.owner(ctx, nil, &Covenant{PartnerID: partnerID}, 0); err != nil {
 		return nil, err
 	}
 	return s.list(ctx, partnerID, 0)
@@ -383,12 +401,12 @@ func (s *Service) list(ctx context.Context, partnerID, loanID int64) ([]Covenant
 // start. An ended covenant is not changed.
 func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, in Input) (Covenant, error) {
 	err := db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-		before, err := s.getTx(ctx, tx, id)
+		before, err := s.lockedCovenant(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if before.EndedAt != nil {
-			return apperr.Conflict("id", fmt.Sprintf("covenant %d has ended: its terms stay as they were", id))
+			return errEnded(id)
 		}
 		c := before
 		if in.Threshold == nil && in.Metric != nil {
@@ -398,9 +416,13 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, in In
 		if err := in.apply(&c); err != nil {
 			return err
 		}
-		if _, err := tx.StmtxContext(ctx, s.q.Update).ExecContext(ctx, id, c.MetricName, c.Operator, c.Threshold,
-			nullText(c.Currency), c.From, c.To, c.Frequency, c.CureDays, s.clock.Now()); err != nil {
+		res, err := tx.StmtxContext(ctx, s.q.Update).ExecContext(ctx, id, c.MetricName, c.Operator, c.Threshold,
+			nullText(c.Currency), c.From, c.To, c.Frequency, c.CureDays, s.clock.Now())
+		if err != nil {
 			return db.TranslateError(err, nil)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errEnded(id)
 		}
 		after, err := s.getTx(ctx, tx, id)
 		if err != nil {
@@ -408,6 +430,11 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, in In
 		}
 		if err := s.audit.Record(ctx, tx, actor, audit.Update, "covenant", id, before, after); err != nil {
 			return err
+		}
+		if termsChanged(before, after) {
+			if err := s.lapse(ctx, tx, actor, s.q.LapseOfCov, id); err != nil {
+				return err
+			}
 		}
 		return s.evaluateCovenants(ctx, tx, []Covenant{after})
 	})
@@ -417,25 +444,87 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, id int64, in In
 	return s.Get(ctx, id)
 }
 
-// End ends a covenant: it is tested no more, and its results and breaches stay.
+func errEnded(id int64) error {
+	return apperr.Conflict("id", fmt.Sprintf("covenant %d has ended: its terms stay as they were", id))
+}
+
+// lockedCovenant reads the covenant under its row lock: Update and End at once apply
+// one after the other, each on the other's result.
+func (s *Service) lockedCovenant(ctx context.Context, tx *sqlx.Tx, id int64) (Covenant, error) {
+	var got int64
+	if err := tx.StmtxContext(ctx, s.q.LockCovenant).GetContext(ctx, &got, id); err != nil {
+		if db.IsNoRows(err) {
+			return Covenant{}, apperr.NotFound("covenant %d does not exist", id)
+		}
+		return Covenant{}, err
+	}
+	return s.getTx(ctx, tx, id)
+}
+
+// termsChanged tells whether what a covenant tests changed: its breaches' approved
+// waivers were decided on other terms.
+func termsChanged(a, b Covenant) bool {
+	return a.MetricName != b.MetricName || a.Operator != b.Operator || !a.Threshold.Equal(b.Threshold) || a.Currency != b.Currency
+}
+
+// End ends a covenant: it is tested no more, its results stay, and its open breaches
+// close with it (withdrawn: nothing can cure them any more), each audited.
 func (s *Service) End(ctx context.Context, actor audit.Actor, id int64) error {
 	return db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
-		before, err := s.getTx(ctx, tx, id)
+		before, err := s.lockedCovenant(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if before.EndedAt != nil {
 			return apperr.Conflict("id", fmt.Sprintf("covenant %d has already ended", id))
 		}
-		if _, err := tx.StmtxContext(ctx, s.q.End).ExecContext(ctx, id, s.clock.Now()); err != nil {
+		now := s.clock.Now()
+		if _, err := tx.StmtxContext(ctx, s.q.End).ExecContext(ctx, id, now); err != nil {
 			return err
 		}
 		after, err := s.getTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		return s.audit.Record(ctx, tx, actor, audit.Delete, "covenant", id, before, after)
+		if err := s.audit.Record(ctx, tx, actor, audit.Delete, "covenant", id, before, after); err != nil {
+			return err
+		}
+		var ended []int64
+		if err := tx.StmtxContext(ctx, s.q.EndBreaches).SelectContext(ctx, &ended, id, now); err != nil {
+			return fmt.Errorf("close the breaches of covenant %d: %w", id, err)
+		}
+		changes := make([]audit.Change, len(ended))
+		for i, b := range ended {
+			changes[i] = audit.Change{Action: audit.Update, Entity: "covenant_breach", EntityID: b,
+				Before: map[string]any{"withdrawn_at": nil}, After: map[string]any{"withdrawn_at": now, "reason": "covenant ended"}}
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		return s.audit.RecordAll(ctx, tx, actor, changes)
 	})
+}
+
+// lapse makes approved waivers lapse with stmt (lapse-waivers: of breaches; lapse-
+// covenant-waivers: of a covenant's breaches), audited.
+func (s *Service) lapse(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, stmt *sqlx.Stmt, arg any) error {
+	var lapsed []struct {
+		ID       int64 `db:"id"`
+		BreachID int64 `db:"breach_id"`
+	}
+	now := s.clock.Now()
+	if err := tx.StmtxContext(ctx, stmt).SelectContext(ctx, &lapsed, arg, now); err != nil {
+		return fmt.Errorf("lapse waivers: %w", err)
+	}
+	if len(lapsed) == 0 {
+		return nil
+	}
+	changes := make([]audit.Change, len(lapsed))
+	for i, w := range lapsed {
+		changes[i] = audit.Change{Action: audit.Update, Entity: "covenant_waiver", EntityID: w.ID,
+			Before: map[string]any{"lapsed_at": nil}, After: map[string]any{"lapsed_at": now, "breach_id": w.BreachID}}
+	}
+	return s.audit.RecordAll(ctx, tx, actor, changes)
 }
 
 func validCurrency(code string) bool {

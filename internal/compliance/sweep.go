@@ -21,7 +21,10 @@ const expiringWithin = 14
 // open breaches past their cure deadline, waiver_expiring for approved waivers ending
 // within 14 days, waiver_expired for those that ended (the breach is open again: its
 // status is computed with today); and it evaluates again the partners whose reports
-// fell overdue, so their not-testable results appear on time. It is a notify.Sweeper.
+// fell overdue, so their not-testable results appear on time, and those with results
+// not testable for a missing exchange rate, so a rate stored since is used (the fx
+// package writes rates without knowing of covenants; the sweep is the simpler of the
+// two ways, and a day late at most). It is a notify.Sweeper.
 func (s *Service) Sweep(ctx context.Context, today time.Time) error {
 	today = civil.Of(today)
 	return db.InTx(ctx, s.conn, func(tx *sqlx.Tx) error {
@@ -32,7 +35,9 @@ func (s *Service) Sweep(ctx context.Context, today time.Time) error {
 		}
 		for _, b := range open {
 			if b.Status == "open" && today.After(b.CureBy) {
-				events = append(events, notify.Event{Kind: notify.Uncured, Key: "uncured:" + strconv.FormatInt(b.ID, 10) + ":" + civil.Format(b.CureBy),
+				// keyed with the reopenings: each opening's deadline passing is announced once
+				key := "uncured:" + strconv.FormatInt(b.ID, 10) + ":" + civil.Format(b.CureBy) + ":" + strconv.Itoa(b.Reopened)
+				events = append(events, notify.Event{Kind: notify.Uncured, Key: key,
 					PartnerID: b.PartnerID, Payload: map[string]any{"breach_id": b.ID, "covenant_id": b.CovenantID, "partner_id": b.PartnerID,
 						"partner": b.PartnerName, "metric": b.Metric, "period_end": civil.Format(b.PeriodEnd), "value": b.Value.Trim(0).String(),
 						"threshold": b.Threshold.Trim(0).String(), "cure_by": civil.Format(b.CureBy)}})
@@ -103,6 +108,18 @@ func (s *Service) sweepOverdue(ctx context.Context, tx *sqlx.Tx, today time.Time
 		}
 		if late := ob.Overdue(reported, today); len(late) > 0 {
 			from[p.ID] = late[0].PeriodEnd
+		}
+	}
+	var stale []struct {
+		ID        int64     `db:"id"`
+		PeriodEnd time.Time `db:"period_end"`
+	}
+	if err := tx.StmtxContext(ctx, s.q.StaleRates).SelectContext(ctx, &stale, missingRate); err != nil {
+		return fmt.Errorf("sweep results lacking a rate: %w", err)
+	}
+	for _, st := range stale {
+		if f, ok := from[st.ID]; !ok || st.PeriodEnd.Before(f) {
+			from[st.ID] = civil.Of(st.PeriodEnd)
 		}
 	}
 	return s.evaluateFrom(ctx, tx, sortedIDs(from), from)

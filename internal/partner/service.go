@@ -48,7 +48,11 @@ type Service struct {
 	conn  *sqlx.DB
 	audit *audit.Log
 	clock civil.Clock
-	q     struct {
+	// reportingChanged is told, in the updating transaction, of a partner whose
+	// reporting obligation changed (nil: nobody listens). The covenants' store sets it
+	// at wiring: its results of overdue periods follow the obligation.
+	reportingChanged ReportingChanged
+	q                struct {
 		List      *sqlx.Stmt      `query:"list-partners"`
 		Refs      *sqlx.Stmt      `query:"list-partner-refs"`
 		Get       *sqlx.Stmt      `query:"get-partner"`
@@ -238,9 +242,29 @@ func (s *Service) update(ctx context.Context, actor audit.Actor, id int64, check
 		if err := tx.NamedStmtContext(ctx, s.q.Update).GetContext(ctx, &after, arg); err != nil {
 			return db.TranslateError(err, constraints)
 		}
-		return s.audit.Record(ctx, tx, actor, audit.Update, "partner", id, before, after)
+		if err := s.audit.Record(ctx, tx, actor, audit.Update, "partner", id, before, after); err != nil {
+			return err
+		}
+		if s.reportingChanged != nil && !sameObligation(before.Fields, after.Fields) {
+			return s.reportingChanged(ctx, tx, id)
+		}
+		return nil
 	})
 	return after, err
+}
+
+// ReportingChanged is called in the transaction that changed a partner's reporting
+// obligation; an error rolls the change back.
+type ReportingChanged func(ctx context.Context, tx *sqlx.Tx, partnerID int64) error
+
+// SetReportingChanged sets the hook a change of a partner's reporting obligation
+// calls; set it at wiring, before serving.
+func (s *Service) SetReportingChanged(h ReportingChanged) { s.reportingChanged = h }
+
+// sameObligation tells whether the reporting_* fields are the same in a and b.
+func sameObligation(a, b Fields) bool {
+	return reflect.DeepEqual(a.ReportingFrequency, b.ReportingFrequency) && reflect.DeepEqual(a.ReportingDueDays, b.ReportingDueDays) &&
+		((a.ReportingFrom == nil) == (b.ReportingFrom == nil)) && (a.ReportingFrom == nil || civil.Of(*a.ReportingFrom).Equal(civil.Of(*b.ReportingFrom)))
 }
 
 func normalized(f Fields) Fields {

@@ -205,7 +205,7 @@ func TestOpenBreach(t *testing.T) {
 	w.want(p, "open_breach 2024-04-20")
 	l, err := w.d.Watchlist.List(w.ctx, watchlist.Filter{Reason: watchlist.OpenBreach})
 	ok(t, err)
-	if it := l.Entries[0].Reasons[0]; !it.Uncured || it.BreachID != breach || it.Metric != "par30_ratio" || it.Value.String() != "0.0800000000" {
+	if it := l.Entries[0].Reasons[0]; !it.Uncured || it.BreachID != breach || it.Metric != "par30_ratio" || it.Value.String() != "0.08" { // NUMERIC without a scale since 00028: as written
 		t.Errorf("breach item = %+v", it)
 	}
 	_, err = w.conn.Exec(`INSERT INTO covenant_waivers (breach_id, reason, expires_on, requested_by, decision, decided_by, decided_at)

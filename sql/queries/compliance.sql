@@ -8,7 +8,30 @@ RETURNING id;
 -- name: update-covenant
 UPDATE covenants SET metric = $2, operator = $3, threshold = $4, currency = $5, valid_from = $6, valid_to = $7,
        frequency = $8, cure_days = $9, updated_at = $10
-WHERE id = $1;
+WHERE id = $1 AND ended_at IS NULL;
+
+-- name: lock-covenant
+-- Update and End lock the covenant first: two at once apply one after the other.
+SELECT id FROM covenants WHERE id = $1 FOR UPDATE;
+
+-- name: end-breaches
+-- Ending a covenant closes its open breaches (withdrawn with it: nothing tests it any more).
+UPDATE covenant_breaches SET withdrawn_at = $2
+WHERE covenant_id = $1 AND closed_at IS NULL AND withdrawn_at IS NULL
+RETURNING id;
+
+-- name: lapse-waivers
+-- The approved waivers of these breaches lapse ($1): the breach they waived was
+-- withdrawn or reopened, or its covenant's terms changed.
+UPDATE covenant_waivers SET lapsed_at = $2
+WHERE breach_id = ANY ($1::bigint[]) AND decision = 'approved' AND lapsed_at IS NULL
+RETURNING id, breach_id;
+
+-- name: lapse-covenant-waivers
+UPDATE covenant_waivers w SET lapsed_at = $2
+FROM covenant_breaches b
+WHERE b.id = w.breach_id AND b.covenant_id = $1 AND w.decision = 'approved' AND w.lapsed_at IS NULL
+RETURNING w.id, w.breach_id;
 
 -- name: end-covenant
 UPDATE covenants SET ended_at = $2, updated_at = $2 WHERE id = $1 AND ended_at IS NULL;
@@ -45,6 +68,11 @@ FROM partners WHERE id = ANY ($1) AND reporting_frequency IS NOT NULL;
 
 -- name: loan-of
 SELECT partner_id, status FROM loans WHERE id = $1;
+
+-- name: lock-loan
+-- A covenant is created on a loan under a share lock of the loan: a cancelling at
+-- the same time waits, or is seen.
+SELECT partner_id, status FROM loans WHERE id = $1 FOR SHARE;
 
 -- name: partner-exists
 SELECT EXISTS (SELECT 1 FROM partners WHERE id = $1);
@@ -125,8 +153,8 @@ SELECT r.covenant_id, c.partner_id, p.name AS partner_name, c.loan_id, coalesce(
        c.operator, coalesce(c.currency, '') AS currency, r.period_end,
        CASE WHEN r.status = 'breached' AND EXISTS (
            SELECT 1 FROM covenant_waivers w JOIN covenant_breaches b ON b.id = w.breach_id
-           WHERE w.breach_id = r.breach_id AND w.decision = 'approved' AND w.expires_on >= $1
-             AND b.closed_at IS NULL AND b.withdrawn_at IS NULL) THEN 'waived' ELSE r.status END AS status,
+           WHERE w.breach_id = r.breach_id AND w.decision = 'approved' AND w.lapsed_at IS NULL AND w.expires_on >= $1
+             AND b.closed_at IS NULL AND b.withdrawn_at IS NULL AND l.status IS DISTINCT FROM 'cancelled') THEN 'waived' ELSE r.status END AS status,
        r.value, r.threshold, coalesce(r.missing, '') AS missing, r.found_at, coalesce(r.breach_id, 0) AS breach_id
 FROM covenant_results r JOIN covenants c ON c.id = r.covenant_id JOIN partners p ON p.id = c.partner_id
 LEFT JOIN loans l ON l.id = c.loan_id
@@ -135,13 +163,16 @@ ORDER BY p.name, c.partner_id, c.id, r.period_end
 LIMIT 100001;
 
 -- name: list-breaches
--- Breaches with their status as of $1: closed (or withdrawn), waived (an approved
--- waiver not expired), open otherwise. $2 partner (0: any), $3 one breach (0: any).
+-- Breaches with their status as of $1: closed (or withdrawn, the covenant's ending
+-- included, or of a cancelled loan's covenant), waived (an approved waiver not expired
+-- nor lapsed), open otherwise. $2 partner (0: any), $3 one breach (0: any). The watch
+-- list's open-breaches says the same.
 SELECT b.id, b.covenant_id, c.partner_id, p.name AS partner_name, c.loan_id, coalesce(l.reference, '') AS loan_ref,
        c.metric, c.operator, coalesce(c.currency, '') AS currency, b.period_end, b.value, b.threshold, b.found_at,
-       b.cure_by, b.closed_by_period, b.closed_at, b.withdrawn_at,
-       CASE WHEN b.closed_at IS NOT NULL OR b.withdrawn_at IS NOT NULL THEN 'closed'
-            WHEN EXISTS (SELECT 1 FROM covenant_waivers w WHERE w.breach_id = b.id AND w.decision = 'approved' AND w.expires_on >= $1) THEN 'waived'
+       b.cure_by, b.closed_by_period, b.closed_at, b.withdrawn_at, b.reopened,
+       CASE WHEN b.closed_at IS NOT NULL OR b.withdrawn_at IS NOT NULL OR l.status = 'cancelled' THEN 'closed'
+            WHEN EXISTS (SELECT 1 FROM covenant_waivers w WHERE w.breach_id = b.id AND w.decision = 'approved'
+                         AND w.lapsed_at IS NULL AND w.expires_on >= $1) THEN 'waived'
             ELSE 'open' END AS status
 FROM covenant_breaches b JOIN covenants c ON c.id = b.covenant_id JOIN partners p ON p.id = c.partner_id
 LEFT JOIN loans l ON l.id = c.loan_id
@@ -150,7 +181,8 @@ ORDER BY b.found_at DESC, b.id DESC;
 
 -- name: waivers-of-breaches
 SELECT w.id, w.breach_id, w.reason, w.expires_on, w.requested_by, coalesce(ru.email, '') AS requested_by_email,
-       w.requested_at, coalesce(w.decision, '') AS decision, w.decided_by, coalesce(du.email, '') AS decided_by_email, w.decided_at
+       w.requested_at, coalesce(w.decision, '') AS decision, w.decided_by, coalesce(du.email, '') AS decided_by_email, w.decided_at,
+       w.lapsed_at
 FROM covenant_waivers w LEFT JOIN users ru ON ru.id = w.requested_by LEFT JOIN users du ON du.id = w.decided_by
 WHERE w.breach_id = ANY ($1)
 ORDER BY w.breach_id, w.requested_at, w.id;
@@ -170,11 +202,13 @@ SELECT id, requested_by FROM covenant_waivers WHERE breach_id = $1 AND decision 
 UPDATE covenant_waivers SET decision = $2, decided_by = $3, decided_at = $4 WHERE id = $1 AND decision IS NULL;
 
 -- name: sweep-waivers
--- Approved waivers of breaches not closed that end within $2 days of $1 or have ended.
+-- Approved waivers, not lapsed, of breaches not closed (list-breaches' closed) that end
+-- within $2 days of $1 or have ended.
 SELECT w.id, w.breach_id, w.expires_on, c.partner_id, p.name AS partner_name, c.metric, b.period_end
 FROM covenant_waivers w JOIN covenant_breaches b ON b.id = w.breach_id JOIN covenants c ON c.id = b.covenant_id
-JOIN partners p ON p.id = c.partner_id
-WHERE w.decision = 'approved' AND b.closed_at IS NULL AND b.withdrawn_at IS NULL AND w.expires_on <= $1::date + $2::int
+JOIN partners p ON p.id = c.partner_id LEFT JOIN loans l ON l.id = c.loan_id
+WHERE w.decision = 'approved' AND w.lapsed_at IS NULL AND b.closed_at IS NULL AND b.withdrawn_at IS NULL
+  AND l.status IS DISTINCT FROM 'cancelled' AND w.expires_on <= $1::date + $2::int
 ORDER BY w.id;
 
 -- name: sweep-partners
@@ -198,3 +232,13 @@ FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::numeric[], $
     WITH ORDINALITY AS n (partner_id, loan_id, metric, operator, threshold, valid_from, frequency, cure_days, ord)
 ORDER BY ord
 RETURNING id;
+
+-- name: stale-rate-partners
+-- Partners whose live covenants have results not testable for a missing exchange rate
+-- ($1: the message's start), with the earliest such period: the sweep evaluates them
+-- again from there, so a rate stored since is used.
+SELECT c.partner_id AS id, min(r.period_end) AS period_end
+FROM covenant_results r JOIN covenants c ON c.id = r.covenant_id LEFT JOIN loans l ON l.id = c.loan_id
+WHERE r.status = 'not_testable' AND r.missing LIKE $1 || '%' AND c.ended_at IS NULL
+  AND l.status IS DISTINCT FROM 'cancelled'
+GROUP BY c.partner_id;

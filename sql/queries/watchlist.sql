@@ -4,15 +4,19 @@
 -- written by their own packages.
 
 -- name: open-breaches
--- Open breaches: neither closed nor withdrawn, and without an approved waiver still
--- running today (an expired waiver reopens the breach).
+-- Open breaches, as compliance's list-breaches says: neither closed nor withdrawn
+-- (ending a covenant withdraws its breaches), not of a cancelled loan's covenant, and
+-- without an approved waiver, not lapsed, still running today (an expired waiver
+-- reopens the breach).
 SELECT c.partner_id, b.id AS breach_id, b.covenant_id, c.loan_id, c.metric, b.period_end,
        b.value, b.threshold, c.operator, b.found_at, b.cure_by
 FROM covenant_breaches b
 JOIN covenants c ON c.id = b.covenant_id
-WHERE b.closed_at IS NULL AND b.withdrawn_at IS NULL
+LEFT JOIN loans l ON l.id = c.loan_id
+WHERE b.closed_at IS NULL AND b.withdrawn_at IS NULL AND l.status IS DISTINCT FROM 'cancelled'
   AND NOT EXISTS (SELECT 1 FROM covenant_waivers w
-                  WHERE w.breach_id = b.id AND w.decision = 'approved' AND w.expires_on >= $1::date);
+                  WHERE w.breach_id = b.id AND w.decision = 'approved' AND w.lapsed_at IS NULL
+                    AND w.expires_on >= $1::date);
 
 -- name: obligations
 -- Partners with a reporting obligation ($1: one partner, 0: all), with how many of the

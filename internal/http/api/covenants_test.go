@@ -128,7 +128,7 @@ func TestCovenantBreachLifecycle(t *testing.T) {
 	if rs := e.do(user.Viewer, "GET", "/api/v1/covenant-results?status=waived", nil).json(t)["items"].([]any); len(rs) != 2 {
 		t.Errorf("waived results: %v", rs)
 	}
-	want := []string{fmt.Sprintf("breach:%d:2024-03-31:0", id), fmt.Sprintf("cure:%d:2024-06-30", id), fmt.Sprintf("breach:%d:2024-03-31:1", id),
+	want := []string{fmt.Sprintf("breach:%d:2024-03-31:0", id), fmt.Sprintf("cure:%d:2024-06-30:0", id), fmt.Sprintf("breach:%d:2024-03-31:1", id),
 		fmt.Sprintf("waiver_requested:%d", waiverID), fmt.Sprintf("waiver_approved:%d", waiverID)}
 	if got := e.events(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("events\n got %v\nwant %v", got, want)
@@ -149,7 +149,7 @@ func TestCovenantBreachLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want = append(want, fmt.Sprintf("waiver_expiring:%d", waiverID), fmt.Sprintf("uncured:%d:2024-08-31", id), fmt.Sprintf("waiver_expired:%d", waiverID))
+	want = append(want, fmt.Sprintf("waiver_expiring:%d", waiverID), fmt.Sprintf("uncured:%d:2024-08-31:1", id), fmt.Sprintf("waiver_expired:%d", waiverID))
 	if got := e.events(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("events after the sweeps\n got %v\nwant %v", got, want)
 	}

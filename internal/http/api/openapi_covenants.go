@@ -24,6 +24,7 @@ func covenantSchemas() map[string]schema {
 		"id": integer(""), "breach_id": integer(""), "reason": str(""), "expires_on": dateSchema(""), "requested_by": integer(""),
 		"requested_by_email": str(""), "requested_at": timestamp(), "decision": enum("empty while pending", "", "approved", "rejected"),
 		"decided_by": nullable(integer("")), "decided_by_email": str(""), "decided_at": nullable(timestamp()),
+		"lapsed_at": nullable(timestamp()), // set: approved, no longer applies (its breach withdrawn or reopened, or its terms changed)
 	}
 	return map[string]schema{
 		"Covenant": closed([]string{"id", "partner_id", "loan_id", "metric", "operator", "threshold", "from", "to", "frequency", "cure_days"}, cov),
@@ -44,7 +45,8 @@ func covenantSchemas() map[string]schema {
 				"loan_reference": str(""), "metric": str(""), "operator": operators, "currency": str(""), "period_end": dateSchema("the period that opened it"),
 				"value": decimalSchema(""), "threshold": decimalSchema(""), "found_at": timestamp(), "cure_by": dateSchema("found + cure days"),
 				"closed_by_period": nullable(dateSchema("")), "closed_at": nullable(timestamp()),
-				"withdrawn_at": nullable(timestamp()), "status": enum("closed also when withdrawn (a correction showed the period met)", "open", "waived", "closed"),
+				"withdrawn_at": nullable(timestamp()), "reopened": integer("how many times it was opened again"),
+				"status":  enum("closed also when withdrawn (a correction showed the period met, or its covenant ended) or its loan cancelled", "open", "waived", "closed"),
 				"uncured": boolean("open past its cure deadline"), "waivers": arrayOf(ref("Waiver"))}),
 		"Waiver":      closed([]string{"id", "breach_id", "reason", "expires_on", "requested_by", "decision"}, waiver),
 		"WaiverInput": closed([]string{"reason", "expires_on"}, map[string]schema{"reason": str(""), "expires_on": dateSchema("after today")}),
