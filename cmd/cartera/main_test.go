@@ -418,6 +418,12 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 	}
 	want := []string{ // ordered by entity, then actor
 		"cli:ops|cli|api_token|1",
+		// The demo's covenants, ADRA Peru's breach found as they are tested, and its
+		// waiver asked by the admin and approved by the risk officer (issue 18).
+		"demo loader|system|covenant|8",
+		"covenant evaluation|system|covenant_breach|1",
+		"admin@cartera.example|system|covenant_waiver|1",
+		"risk@cartera.example|system|covenant_waiver|1",
 		"demo loader|system|financial_report|" + fmt.Sprint(demoReports()),
 		"demo loader|system|fund|1",
 		"cli:ops|cli|fx_rate|2",
@@ -426,7 +432,7 @@ func TestDatabaseURLStartsNothing(t *testing.T) {
 		"demo loader|system|loan_reschedule|1", // D-Miro's restructuring (issue 16)
 		"demo loader|system|loan_transaction|" + fmt.Sprint(transactions),
 		"demo loader|system|partner|6",
-		"demo loader|system|user|1",
+		"demo loader|system|user|2", // the admin and, since issue 18, the risk officer
 	}
 	var got []string
 	for _, e := range entries {
