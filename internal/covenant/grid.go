@@ -28,6 +28,11 @@ type Cell struct {
 	Status  Status
 	Value   *decimal.Decimal
 	Missing string
+	// Currency is the period's reporting currency and Threshold the threshold compared
+	// in it: for a Money metric the covenant's threshold converted at the period end
+	// (empty and nil for the other metrics, whose threshold is the covenant's).
+	Currency  string
+	Threshold *decimal.Decimal
 }
 
 // FormatThreshold writes a threshold as people read it for the metric: a share or a
