@@ -67,6 +67,12 @@ func loadCovenants(ctx context.Context, s app.Services, actor audit.Actor) (int,
 		if loanID != 0 {
 			partnerID = 0
 		}
+		if has, err := hasCovenant(ctx, s, partnerID, loanID, dc.metric); err != nil || has {
+			if err != nil {
+				return made, err
+			}
+			continue // written by an earlier, interrupted run
+		}
 		in := compliance.Input{Metric: &dc.metric, Operator: &dc.operator, Threshold: &dc.threshold,
 			Frequency: &dc.freq, From: &dc.from, CureDays: &dc.cure}
 		if _, err := s.Compliance.Create(ctx, actor, partnerID, loanID, in); err != nil {
@@ -77,10 +83,33 @@ func loadCovenants(ctx context.Context, s app.Services, actor audit.Actor) (int,
 	return made, waiveADRA(ctx, s, actor, ids["ADRA Peru"])
 }
 
+// hasCovenant reports whether the partner (loanID 0) or the loan has a live covenant
+// on the metric.
+func hasCovenant(ctx context.Context, s app.Services, partnerID, loanID int64, metric string) (bool, error) {
+	list, err := s.Compliance.ListOfPartner(ctx, partnerID)
+	if loanID != 0 {
+		list, err = s.Compliance.ListOfLoan(ctx, loanID)
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, c := range list {
+		if c.MetricName == metric && c.EndedAt == nil && (loanID == 0) == (c.LoanID == nil) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // waiveADRA has the demo administrator ask to waive ADRA Peru's self-sufficiency
-// breach for six months, and the risk officer approve it.
+// breach for six months, and the risk officer approve it. It is the demo's garnish:
+// an installation whose demo administrator is gone, or whose risk officer is no admin,
+// gets no waiver rather than a service that will not start.
 func waiveADRA(ctx context.Context, s app.Services, actor audit.Actor, adra int64) error {
 	admin, err := s.Users.ByEmail(ctx, AdminEmail)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("demo admin: %w", err)
 	}
@@ -88,12 +117,15 @@ func waiveADRA(ctx context.Context, s app.Services, actor audit.Actor, adra int6
 	if err != nil {
 		return err
 	}
+	if risk.Role != user.Admin || !risk.Active || admin.Role != user.Admin {
+		return nil
+	}
 	breaches, err := s.Compliance.Breaches(ctx, compliance.BreachFilter{PartnerID: adra, Status: "open"})
 	if err != nil {
 		return err
 	}
 	for _, b := range breaches {
-		if b.Metric != "operational_self_sufficiency" {
+		if b.Metric != "operational_self_sufficiency" || len(b.Waivers) > 0 {
 			continue
 		}
 		asker := audit.Actor{UserID: &admin.ID, Name: admin.Email, Via: audit.ViaSystem}
