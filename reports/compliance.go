@@ -27,6 +27,23 @@ var statusLabels = map[covenant.Status]text{
 	covenant.NotTestable: {"not testable", "non mesurable", "no medible"},
 }
 
+// covenantFigureLabels name, standing alone, the raw figures a covenant may test that
+// the statements table names as sub-lines ("of which personnel") or not at all.
+var covenantFigureLabels = map[string]text{
+	"par30":                        {"Portfolio at risk > 30 days", "Portefeuille à risque > 30 jours", "Cartera en riesgo > 30 días"},
+	"write_offs":                   {"Write-offs", "Passages en pertes", "Castigos"},
+	"portfolio_revenue":            {"Revenue from the portfolio", "Produits du portefeuille", "Ingresos de la cartera"},
+	"personnel_expense":            {"Personnel expense", "Charges de personnel", "Gastos de personal"},
+	"loan_officers":                {"Loan officers", "Agents de crédit", "Asesores de crédito"},
+	"women_clients":                {"Women clients", "Clientes femmes", "Clientas mujeres"},
+	"rural_clients":                {"Rural clients", "Clients ruraux", "Clientes rurales"},
+	"branches":                     {"Branches", "Agences", "Agencias"},
+	"average_gross_loan_portfolio": {"Average gross loan portfolio", "Portefeuille brut moyen", "Cartera bruta promedio"},
+	"average_assets":               {"Average assets", "Actif moyen", "Activo promedio"},
+	"average_equity":               {"Average equity", "Fonds propres moyens", "Patrimonio promedio"},
+	"average_active_clients":       {"Average active clients", "Clients actifs moyens", "Número promedio de clientes"},
+}
+
 var operatorSigns = map[covenant.Operator]string{covenant.AtMost: "≤", covenant.AtLeast: "≥", covenant.Below: "<", covenant.Above: ">"}
 
 // compliance: each covenant against the latest periods, the result in words with
@@ -53,7 +70,7 @@ func (r profileRenderer) compliance() {
 	for _, row := range g.Rows {
 		cells := []string{r.covenantLabel(row)}
 		for _, c := range row.Cells {
-			cells = append(cells, r.cellText(row.Terms.Metric, c))
+			cells = append(cells, r.cellText(row.Terms.Metric, row.Terms.Operator, c))
 		}
 		rows = append(rows, cells)
 	}
@@ -85,6 +102,9 @@ func (r profileRenderer) metricLabel(m covenant.Metric) string {
 		}
 		return m.Name
 	}
+	if t, ok := covenantFigureLabels[m.Name]; ok {
+		return t.in(r.lang)
+	}
 	return label(figureLabels, m.Name, r.lang)
 }
 
@@ -96,19 +116,31 @@ func (r profileRenderer) metricValue(m covenant.Metric, d decimal.Decimal) strin
 		f, _ := d.Float64()
 		return r.loc.Percent(f)
 	case covenant.Number:
+		if !m.Ratio { // a count: clients, staff, branches
+			return r.loc.Integer(d)
+		}
 		f, _ := d.Float64()
 		return r.loc.Float(f, 2)
 	}
 	return r.loc.Integer(d)
 }
 
-func (r profileRenderer) cellText(m covenant.Metric, c covenant.Cell) string {
+func (r profileRenderer) cellText(m covenant.Metric, op covenant.Operator, c covenant.Cell) string {
 	if c.Status == "" {
 		return lblNotTested.in(r.lang)
 	}
 	s := statusLabels[c.Status].in(r.lang)
-	if c.Value != nil {
-		s = r.metricValue(m, *c.Value) + "\n" + s
+	if c.Value == nil {
+		return s
+	}
+	if m.Kind != covenant.Money || c.Currency == "" {
+		return r.metricValue(m, *c.Value) + "\n" + s
+	}
+	// An amount in the period's currency, and the threshold it was compared with
+	// converted into that currency: the row's threshold is in the covenant's.
+	s = r.loc.Amount(*c.Value, c.Currency) + "\n" + s
+	if c.Threshold != nil {
+		s += "\n" + operatorSigns[op] + " " + r.loc.Amount(*c.Threshold, c.Currency)
 	}
 	return s
 }

@@ -60,7 +60,9 @@ func whyNoRatio(n kpi.Name, f kpi.Figures) string {
 	case len(absent) > 1:
 		return string(n) + " cannot be computed: " + strings.Join(absent, ", ") + " are not reported"
 	case growthRatios[n] != "":
-		return string(n) + " cannot be computed: no report twelve months earlier gives " + growthRatios[n]
+		// Either no report twelve months earlier, or one with a zero stock: the
+		// figures of this period alone cannot tell which, and the message covers both.
+		return string(n) + " cannot be computed: no report twelve months earlier gives a non-zero " + growthRatios[n]
 	}
 	return string(n) + " cannot be computed: its denominator is zero"
 }

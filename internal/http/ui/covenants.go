@@ -272,6 +272,12 @@ func newGridView(g covenant.Grid) *gridView {
 					cell.Text += " " + metricValue(r.Terms.Metric, *c.Value)
 				}
 				cell.Title = c.Missing
+				if c.Currency != "" && c.Value != nil { // an amount: in the period's currency
+					cell.Text += " " + c.Currency
+					if c.Threshold != nil {
+						cell.Title = "compared with " + string(r.Terms.Operator) + " " + view.Amount(*c.Threshold) + " " + c.Currency
+					}
+				}
 			}
 			row.Cells = append(row.Cells, cell)
 		}
