@@ -32,8 +32,10 @@ CREATE TABLE covenant_results (
     covenant_id BIGINT NOT NULL REFERENCES covenants (id),
     period_end  DATE NOT NULL,
     status      TEXT NOT NULL CHECK (status IN ('met', 'breached', 'waived', 'not_testable')),
-    value       NUMERIC(28,10),
-    threshold   NUMERIC(28,10) NOT NULL, -- in the period's currency, as compared
+    -- Any value the ratio engine computes (a debt to equity of 5e18 is one): a report is
+    -- never refused because a covenant tests it.
+    value       NUMERIC,
+    threshold   NUMERIC NOT NULL, -- in the period's currency, as compared
     missing     TEXT,
     found_at    TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (covenant_id, period_end),
@@ -46,8 +48,8 @@ CREATE TABLE covenant_breaches (
     id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     covenant_id     BIGINT NOT NULL REFERENCES covenants (id),
     period_end      DATE NOT NULL,
-    value           NUMERIC(28,10) NOT NULL,
-    threshold       NUMERIC(28,10) NOT NULL,
+    value           NUMERIC NOT NULL,
+    threshold       NUMERIC NOT NULL,
     found_at        TIMESTAMPTZ NOT NULL,
     cure_by         DATE NOT NULL,
     closed_by_period DATE,

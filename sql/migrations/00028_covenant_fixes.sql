@@ -1,9 +1,4 @@
 -- +goose Up
--- A covenant result or breach records any value the ratio engine computes (a debt to
--- equity of 5e18 is one): a report is never refused because a covenant tests it.
-ALTER TABLE covenant_results ALTER COLUMN value TYPE NUMERIC, ALTER COLUMN threshold TYPE NUMERIC;
-ALTER TABLE covenant_breaches ALTER COLUMN value TYPE NUMERIC, ALTER COLUMN threshold TYPE NUMERIC;
-
 -- A waiver applies to the breach as it was when approved: when the breach is withdrawn
 -- or reopened, or its covenant's terms change, its approved waivers lapse (lapsed_at)
 -- and no longer make it waived.
@@ -18,5 +13,3 @@ WHERE c.id = b.covenant_id AND c.ended_at IS NOT NULL AND b.closed_at IS NULL AN
 
 -- +goose Down
 ALTER TABLE covenant_waivers DROP CONSTRAINT covenant_waivers_lapsed_approved, DROP COLUMN lapsed_at;
-ALTER TABLE covenant_breaches ALTER COLUMN value TYPE NUMERIC(28,10), ALTER COLUMN threshold TYPE NUMERIC(28,10);
-ALTER TABLE covenant_results ALTER COLUMN value TYPE NUMERIC(28,10), ALTER COLUMN threshold TYPE NUMERIC(28,10);

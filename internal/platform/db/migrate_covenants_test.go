@@ -11,10 +11,10 @@ import (
 	sqlfs "cartera/sql"
 )
 
-// 00028 widens covenant_results.value so a ratio of 5e18 can be stored (its reason);
-// its Down narrows the column back and fails on such a row: the migration cannot be
-// taken back once a report with such a ratio was written.
-func TestReview00028DownWithWideValue(t *testing.T) {
+// A covenant result records a ratio of 5e18 (the columns have no fixed precision since
+// 00024); taking 00028 back must not narrow them and fail on such a row, as a first
+// version of 00028, which widened them, did.
+func TestMigrationsDownKeepAWideCovenantValue(t *testing.T) {
 	ctx := context.Background()
 	conn := pgtest.New(t)
 	migrations, err := fs.Sub(sqlfs.Migrations, "migrations")
