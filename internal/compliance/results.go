@@ -1,19 +1,16 @@
 package compliance
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"time"
 
 	"github.com/govalues/decimal"
-	"github.com/xuri/excelize/v2"
 
 	"cartera/internal/covenant"
 	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
-	"cartera/internal/platform/csvsafe"
+	"cartera/internal/platform/sheet"
 )
 
 // ResultRow is one covenant's result in one period, as listed: status waived for a
@@ -96,60 +93,13 @@ func (r ResultRow) cells() []any {
 		civil.Format(r.PeriodEnd), r.Status, value, r.Missing, breach, r.FoundAt.UTC().Format(time.RFC3339)}
 }
 
-// ExportResults writes results as "csv" (text made formula-safe) or "xlsx"; it
-// returns the content type and the body.
-func ExportResults(rows []ResultRow, format string) (string, []byte, error) {
-	var buf bytes.Buffer
-	if format == "csv" {
-		w := csv.NewWriter(&buf)
-		_ = w.Write(resultHeader)
-		for _, r := range rows {
-			cells := r.cells()
-			rec := make([]string, len(cells))
-			for i, c := range cells {
-				switch x := c.(type) {
-				case nil:
-				case string:
-					rec[i] = csvsafe.Text(x)
-				default:
-					rec[i] = fmt.Sprint(x)
-				}
-			}
-			_ = w.Write(rec)
-		}
-		w.Flush()
-		return "text/csv; charset=utf-8", buf.Bytes(), w.Error()
+// ExportResults writes results as "csv" (text made formula-safe) or "xlsx".
+func ExportResults(rows []ResultRow, format string, today time.Time) (sheet.Download, error) {
+	t := sheet.Table{Sheet: "covenant results", Header: resultHeader, Widths: map[int]float64{2: 30, 12: 60}}
+	for _, r := range rows {
+		t.Rows = append(t.Rows, r.cells())
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		return "", nil, err
-	}
-	head := make([]any, len(resultHeader))
-	for i, h := range resultHeader {
-		head[i] = h
-	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return "", nil, err
-	}
-	for n, r := range rows {
-		cells := r.cells()
-		for i, c := range cells {
-			if d, ok := c.(decimal.Decimal); ok {
-				cells[i], _ = d.Float64() // a number to the spreadsheet; the CSV and JSON stay exact
-			}
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, n+2)
-		if err := sw.SetRow(cell, cells); err != nil {
-			return "", nil, err
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return "", nil, err
-	}
-	err = f.Write(&buf)
-	return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes(), err
+	return sheet.Export(t, format, "covenant-results-"+civil.Format(today))
 }
 
 // Grid is the partner's covenants against the latest `periods` period ends that have

@@ -1,16 +1,8 @@
 package watchlist
 
 import (
-	"bytes"
-	"encoding/csv"
-	"fmt"
-	"io"
-	"strconv"
-
-	"github.com/xuri/excelize/v2"
-
 	"cartera/internal/platform/civil"
-	"cartera/internal/platform/csvsafe"
+	"cartera/internal/platform/sheet"
 )
 
 // Header is the CSV and XLSX tables' header: one row per reason.
@@ -46,102 +38,12 @@ func (l List) rows() [][]any {
 	return out
 }
 
-// WriteCSV writes the list as CSV, one row per reason; text (names are typed by
-// users) is made safe from spreadsheets' formulas.
-func WriteCSV(w io.Writer, l List) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(Header); err != nil {
-		return err
-	}
-	for _, row := range l.rows() {
-		rec := make([]string, len(row))
-		for i, v := range row {
-			switch x := v.(type) {
-			case string:
-				rec[i] = csvsafe.Text(x)
-			case int64:
-				rec[i] = strconv.FormatInt(x, 10)
-			case int:
-				rec[i] = strconv.Itoa(x)
-			case bool:
-				rec[i] = strconv.FormatBool(x)
-			}
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// WriteXLSX writes the list as a spreadsheet, the header frozen. Text goes in as an
-// inline string, never a formula (the stream writer makes a formula only of a Cell's
-// Formula, never set here).
-func WriteXLSX(w io.Writer, l List) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "watch list"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	if err := sw.SetColWidth(2, 2, 30); err != nil {
-		return err
-	}
-	if err := sw.SetColWidth(6, 6, 60); err != nil {
-		return err
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	head := make([]any, len(Header))
-	for i, h := range Header {
-		head[i] = excelize.Cell{StyleID: bold, Value: h}
-	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return err
-	}
-	for n, row := range l.rows() {
-		cell, _ := excelize.CoordinatesToCellName(1, n+2)
-		if err := sw.SetRow(cell, row); err != nil {
-			return err
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return f.Write(w)
-}
-
 // Download is the list as a file.
-type Download struct {
-	FileName, ContentType string
-	Body                  []byte
-}
+type Download = sheet.Download
 
-// Export writes the list in format, "csv" or "xlsx".
+// Export writes the list in format, "csv" or "xlsx", one row per reason; text (names
+// are typed by users) is made safe from spreadsheets' formulas.
 func Export(l List, format string) (Download, error) {
-	var buf bytes.Buffer
-	d := Download{FileName: fmt.Sprintf("watchlist-%s.%s", civil.Format(l.AsOf), format)}
-	var err error
-	switch format {
-	case "csv":
-		d.ContentType = "text/csv; charset=utf-8"
-		err = WriteCSV(&buf, l)
-	case "xlsx":
-		d.ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		err = WriteXLSX(&buf, l)
-	default:
-		return Download{}, fmt.Errorf("no export format %q", format)
-	}
-	d.Body = buf.Bytes()
-	return d, err
+	t := sheet.Table{Sheet: "watch list", Header: Header, Rows: l.rows(), Widths: map[int]float64{2: 30, 6: 60}}
+	return sheet.Export(t, format, "watchlist-"+civil.Format(l.AsOf))
 }

@@ -178,11 +178,11 @@ func (h *handlers) covenantResults(c *fiber.Ctx) error {
 		return err
 	}
 	if format != "json" {
-		ct, body, err := compliance.ExportResults(rows, format)
+		d, err := compliance.ExportResults(rows, format, h.clock.Today())
 		if err != nil {
 			return err
 		}
-		return edge.SendFile(c, ct, "covenant-results-"+civil.Format(h.clock.Today())+"."+format, body)
+		return edge.SendFile(c, d.ContentType, d.FileName, d.Body)
 	}
 	return c.JSON(fiber.Map{"items": rows})
 }
