@@ -587,17 +587,20 @@ var errStop = fmt.Errorf("beyond the horizon")
 
 // scaleCovenantSet is every synthetic partner's covenants: the usual four of a loan
 // agreement in the field (portfolio quality, write-offs, self-sufficiency, capital),
-// tested at different frequencies.
+// tested at different frequencies. PAR30's limit is the lenient end of practice
+// (5–10 %): the synthetic partners' PAR30 has a median of 6 % (a tenth above 10.8 %),
+// and at 5 % more than half of them were in breach, which no fund lends into.
 var scaleCovenantSet = []struct{ metric, operator, threshold, freq string }{
-	{"par30_ratio", "<=", "5 %", "each_report"},
+	{"par30_ratio", "<=", "10 %", "each_report"},
 	{"write_off_ratio", "<=", "4 %", "annual"},
 	{"operational_self_sufficiency", ">=", "100 %", "semiannual"},
 	{"equity_to_assets", ">=", "15 %", "quarterly"},
 }
 
 // scaleCovenants sets the covenant set on every partner and a covenant on a tenth of
-// the loans (PAR30 at most 3 %, each June and December), through the covenant store's
-// bulk load, which evaluates them on every period.
+// the loans (PAR30 at most 10 %, each June and December), through the covenant store's
+// bulk load, which evaluates them on every period. (At 3 %, three loan covenants in
+// four were in breach.)
 func scaleCovenants(ctx context.Context, s app.Services, actor audit.Actor, partners []scalePartner) (int, error) {
 	text := func(v string) *string { return &v }
 	cure, from := 90, "2015-01-01"
@@ -623,7 +626,7 @@ func scaleCovenants(ctx context.Context, s app.Services, actor audit.Actor, part
 		}
 		if n++; n%10 == 0 {
 			covs = append(covs, compliance.Bulk{PartnerID: l.PartnerID, LoanID: l.ID, Input: compliance.Input{Metric: text("par30_ratio"),
-				Operator: text("<="), Threshold: text("3 %"), Frequency: text("semiannual"), From: &from, CureDays: &cure}})
+				Operator: text("<="), Threshold: text("10 %"), Frequency: text("semiannual"), From: &from, CureDays: &cure}})
 		}
 	}
 	return s.Compliance.Load(ctx, actor, covs)

@@ -7,13 +7,17 @@
 -- Open breaches, as compliance's list-breaches says: neither closed nor withdrawn
 -- (ending a covenant withdraws its breaches), not of a cancelled loan's covenant, and
 -- without an approved waiver, not lapsed, still running today (an expired waiver
--- reopens the breach).
-SELECT c.partner_id, b.id AS breach_id, b.covenant_id, c.loan_id, c.metric, b.period_end,
-       b.value, b.threshold, c.operator, b.found_at, b.cure_by
+-- reopens the breach). Dates come as days since 1970-01-01 (civil.FromEpochDay; the
+-- day found in UTC, as the clock). The cancelled loans are an anti-join on the few
+-- cancelled rows: a LEFT JOIN to every loan read all 50,000 of the large book's
+-- (20 ms of the query's 30 at 20 runs; 15 ms after).
+SELECT c.partner_id, b.id AS breach_id, b.covenant_id, c.loan_id, c.metric, b.period_end - DATE '1970-01-01' AS period_end,
+       b.value, b.threshold, c.operator, (b.found_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01' AS found_on,
+       b.cure_by - DATE '1970-01-01' AS cure_by
 FROM covenant_breaches b
 JOIN covenants c ON c.id = b.covenant_id
-LEFT JOIN loans l ON l.id = c.loan_id
-WHERE b.closed_at IS NULL AND b.withdrawn_at IS NULL AND l.status IS DISTINCT FROM 'cancelled'
+WHERE b.closed_at IS NULL AND b.withdrawn_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.id = c.loan_id AND l.status = 'cancelled')
   AND NOT EXISTS (SELECT 1 FROM covenant_waivers w
                   WHERE w.breach_id = b.id AND w.decision = 'approved' AND w.lapsed_at IS NULL
                     AND w.expires_on >= $1::date);
@@ -51,7 +55,7 @@ WHERE p.id = ANY ($1::bigint[]) AND p.reporting_frequency IS NOT NULL
 -- Loans not cancelled, repaid or written off whose oldest unpaid installment fell due
 -- more than 30 days before today (loans.oldest_unpaid_due_on, which every write of the
 -- loan derives from its installments; loans_watch_past_due_idx).
-SELECT l.partner_id, l.id AS loan_id, l.reference, l.oldest_unpaid_due_on AS on_date
+SELECT l.partner_id, l.id AS loan_id, l.reference, l.oldest_unpaid_due_on - DATE '1970-01-01' AS on_day
 FROM loans l
 WHERE l.status IN ('pipeline', 'active') AND l.oldest_unpaid_due_on IS NOT NULL
   AND l.oldest_unpaid_due_on < $1::date - 30;

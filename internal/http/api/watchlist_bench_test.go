@@ -23,6 +23,16 @@ func BenchmarkWatchlistLarge(b *testing.B) {
 			}
 		}
 	})
+	// Each reason alone: the list waits for the slowest (they are read at once).
+	for _, r := range watchlist.Reasons {
+		b.Run("service "+string(r), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := svc.Watchlist.List(context.Background(), watchlist.Filter{Reason: r}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	for _, path := range []string{"/api/v1/watchlist", "/api/v1/watchlist?format=csv"} {
 		b.Run("request "+path, func(b *testing.B) {
 			handler := fiberApp.Handler()

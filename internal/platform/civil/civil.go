@@ -55,6 +55,12 @@ func Parse(s string) (time.Time, error) {
 // 10-year monthly schedule spent a third of its time here (measured).
 func Days(a, b time.Time) int { return dayNumber(b.Date()) - dayNumber(a.Date()) }
 
+// FromEpochDay is the date n days after 1970-01-01: what SQL's date - DATE
+// '1970-01-01' gives. A list of thousands of rows reads its dates as these integers:
+// lib/pq parses each date column as a timestamp (on the large book's watch list, 5,272
+// breaches with three dates each, that parsing was a fifth of the list's time).
+func FromEpochDay(n int64) time.Time { return time.Unix(n*86400, 0).UTC() }
+
 // dayNumber counts days in the proleptic Gregorian calendar (the civil-from-days
 // algorithm in reverse: years from March, so February's length is the year's end).
 func dayNumber(y int, m time.Month, d int) int {
@@ -107,5 +113,16 @@ func DaysIn(y int, m time.Month) int {
 // IsMonthEnd reports whether t is the last day of its month.
 func IsMonthEnd(t time.Time) bool { return t.Day() == DaysIn(t.Year(), t.Month()) }
 
-// Format writes a date as YYYY-MM-DD.
-func Format(t time.Time) string { return t.Format(Layout) }
+// Format writes a date as YYYY-MM-DD. Years 0 to 9999 are written digit by digit:
+// time.Format parses its layout on every call, and the large book's watch list
+// formats two or three dates for each of its 10,000 reasons (68 ns a date against
+// time.Format's 194, BenchmarkFormat, on a busy machine).
+func Format(t time.Time) string {
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.Format(Layout)
+	}
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + int(m)/10), byte('0' + int(m)%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:])
+}

@@ -59,3 +59,36 @@ func TestDaysMatchesTheTimePackage(t *testing.T) {
 		t.Errorf("1900 is not: %d", got)
 	}
 }
+
+// Format writes every date of four centuries, and the years at the edges, as
+// time.Format does; FromEpochDay is the date SQL's date - DATE '1970-01-01' names.
+func TestFormatAndEpochDayMatchTheTimePackage(t *testing.T) {
+	for d := Date(1900, time.January, 1); d.Year() < 2300; d = d.AddDate(0, 0, 1) {
+		if got, want := Format(d), d.Format(Layout); got != want {
+			t.Fatalf("Format(%v) = %s, want %s", d, got, want)
+		}
+		if got := FromEpochDay(int64(Days(Date(1970, time.January, 1), d))); !got.Equal(d) {
+			t.Fatalf("FromEpochDay of %s = %v", d.Format(Layout), got)
+		}
+	}
+	for _, d := range []time.Time{Date(1, time.January, 1), Date(9999, time.December, 31), Date(10000, time.March, 5),
+		Date(-1, time.June, 30), Date(999, time.July, 9)} {
+		if got, want := Format(d), d.Format(Layout); got != want {
+			t.Errorf("Format(%v) = %s, want %s", d, got, want)
+		}
+	}
+}
+
+func BenchmarkFormat(b *testing.B) {
+	d := Date(2026, time.December, 4)
+	b.Run("civil", func(b *testing.B) {
+		for b.Loop() {
+			_ = Format(d)
+		}
+	})
+	b.Run("time", func(b *testing.B) {
+		for b.Loop() {
+			_ = d.Format(Layout)
+		}
+	})
+}
