@@ -307,7 +307,7 @@ func (t *Table) parseNumber(in kpi.Input, cell string) (*decimal.Decimal, string
 	if in.Kind == kpi.Count {
 		kind = "a whole number"
 	}
-	v, err := decimal.Parse(s)
+	v, err := decimal.Parse(money.TrimZeros(s))
 	if err == nil && strings.ContainsAny(s, "eE") {
 		err = errors.New("exponent") // only a spreadsheet's own numbers may use one
 	}

@@ -74,7 +74,7 @@ func ParseAmount(s string) (decimal.Decimal, error) {
 	if err := CheckDigits(s); err != nil {
 		return decimal.Zero, err
 	}
-	d, err := decimal.Parse(s)
+	d, err := decimal.Parse(TrimZeros(s))
 	if err != nil {
 		return decimal.Zero, fmt.Errorf("%q is not a decimal number such as 1250.50", s)
 	}
@@ -97,6 +97,38 @@ func CheckDigits(s string) error {
 		return fmt.Errorf("%q has more digits than an amount keeps exactly (%d in all, at most %d decimals)", s, MaxDigits, MaxDigits)
 	}
 	return nil
+}
+
+// TrimZeros drops a plain decimal string's leading zeros and its fraction's trailing
+// zeros ("-000012.500" → "-12.5"), which change nothing but which decimal.Parse counts:
+// it refuses a text longer than 330 characters even when it is all zeros (found by
+// FuzzParseCells). Anything but a sign, digits and one point is returned unchanged.
+func TrimZeros(s string) string {
+	sign, body := "", s
+	if body != "" && (body[0] == '-' || body[0] == '+') {
+		sign, body = body[:1], body[1:]
+	}
+	whole, frac, point := strings.Cut(body, ".")
+	if !allDigits(whole) || !allDigits(frac) || whole+frac == "" {
+		return s
+	}
+	whole = strings.TrimLeft(whole, "0")
+	if whole == "" {
+		whole = "0"
+	}
+	if frac = strings.TrimRight(frac, "0"); point && frac != "" {
+		return sign + whole + "." + frac
+	}
+	return sign + whole
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Sums of amounts cannot overflow in practice (a 19-digit coefficient), so code that

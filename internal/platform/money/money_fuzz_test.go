@@ -51,9 +51,23 @@ func TestParseAmountRefusesWhatItWouldRound(t *testing.T) {
 		"123456789012345678.9":      true,
 		"1234567890123456789.1":     false,
 		"-000000000000000000000012": true,
+		// decimal.Parse alone refuses texts over 330 characters, zeros included
+		strings.Repeat("0", 331): true,
+		"-" + strings.Repeat("0", 400) + "1.5" + strings.Repeat("0", 400): true,
 	} {
 		if _, err := ParseAmount(s); (err == nil) != ok {
 			t.Errorf("ParseAmount(%q): %v, want ok %v", s, err, ok)
+		}
+	}
+}
+
+func TestTrimZeros(t *testing.T) {
+	for in, want := range map[string]string{
+		"-000012.500": "-12.5", "+0.0": "+0", "000": "0", ".50": "0.5", "5.": "5", "12": "12",
+		"1e3": "1e3", "": "", "-": "-", ".": ".", "1.2.3": "1.2.3", "0x10": "0x10",
+	} {
+		if got := TrimZeros(in); got != want {
+			t.Errorf("TrimZeros(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
