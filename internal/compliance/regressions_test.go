@@ -5,6 +5,7 @@ package compliance_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -522,4 +523,99 @@ func TestApprovedWaiverLapses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The second review of issue 18.
+
+// parReport is putPAR's report, for goroutines (which must not call t.Fatal).
+func parReport(end time.Time, par30 int64) kpi.Statement {
+	dec := func(v int64) *decimal.Decimal { x := decimal.MustNew(v, 0); return &x }
+	r := kpi.Statement{PeriodEnd: end, Months: 3, Currency: "USD"}
+	r.GrossLoanPortfolio, r.PAR30 = dec(1000000), dec(par30)
+	return r
+}
+
+// race runs a and b at once and returns their errors.
+func race(a, b func() error) (error, error) {
+	var wg sync.WaitGroup
+	var errA, errB error
+	start := make(chan struct{})
+	wg.Add(2)
+	go func() { defer wg.Done(); <-start; errA = a() }()
+	go func() { defer wg.Done(); <-start; errB = b() }()
+	close(start)
+	wg.Wait()
+	return errA, errB
+}
+
+// A covenant ended, or changed, while a report of its partner is written. The write
+// locks the partner's reports and then reads its covenants; End and Update locked the
+// covenant and then (Update) the reports: the opposite order, and a deadlock when the
+// write's new result or breach waited for the covenant's row (its foreign key). End
+// did not wait for the write at all: an evaluation that had read the covenant live
+// wrote results after its end, and its update of the breach undid the withdrawal
+// (an open breach of an ended covenant). Now both take the reports' lock first, and
+// the evaluation share-locks the covenants it reads.
+func TestCovenantWritesRacingReportWrites(t *testing.T) {
+	q1, q2 := civil.Date(2024, 3, 31), civil.Date(2024, 6, 30)
+	t.Run("end", func(t *testing.T) {
+		// the system's clock: a result found at or after the covenant's end was written
+		// by an evaluation that ran after it
+		ctx := context.Background()
+		d, err := app.New(ctx, pgtest.New(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 24 {
+			p := newPartner(t, d, fmt.Sprintf("Ending %d", i))
+			c := parCovenant(t, ctx, d, p, 30)
+			putPAR(t, ctx, d, p, q1, 80000) // 8 %: an open breach
+			end := q2                       // even rounds: a new period, breached
+			if i%2 == 1 {
+				end = q1 // odd rounds: the breach's period corrected (9 %)
+			}
+			endErr, putErr := race(func() error { return d.Compliance.End(ctx, tester, c.ID) },
+				func() error { _, _, err := d.Statements.Put(ctx, tester, p, parReport(end, 90000)); return err })
+			if endErr != nil || putErr != nil {
+				t.Fatalf("round %d: End: %v; Put: %v", i, endErr, putErr)
+			}
+			var got struct {
+				Late int `db:"late"`
+				Open int `db:"open"`
+			}
+			if err := d.Conn.Get(&got, `SELECT
+				(SELECT count(*) FROM covenant_results r JOIN covenants c ON c.id = r.covenant_id WHERE c.id = $1 AND r.found_at >= c.ended_at) AS late,
+				(SELECT count(*) FROM covenant_breaches WHERE covenant_id = $1 AND closed_at IS NULL AND withdrawn_at IS NULL) AS open`,
+				c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if got.Late != 0 || got.Open != 0 {
+				t.Errorf("round %d: the ended covenant has %d results found after its end and %d open breaches; want none", i, got.Late, got.Open)
+			}
+		}
+	})
+	t.Run("update", func(t *testing.T) {
+		ctx, d := setup(t, civil.Date(2024, 8, 1))
+		for i := range 8 {
+			p := newPartner(t, d, fmt.Sprintf("Changing %d", i))
+			c := parCovenant(t, ctx, d, p, 30)
+			putPAR(t, ctx, d, p, q1, 20000) // 2 %: met
+			updErr, putErr := race(func() error {
+				_, err := d.Compliance.Update(ctx, tester, c.ID, compliance.Input{Threshold: text("4 %")})
+				return err
+			}, func() error { _, _, err := d.Statements.Put(ctx, tester, p, parReport(q2, 90000)); return err })
+			if updErr != nil || putErr != nil {
+				t.Fatalf("round %d: Update: %v; Put: %v", i, updErr, putErr)
+			}
+			var got []string
+			if err := d.Conn.Select(&got, `SELECT r.period_end::text || ' ' || r.status || ' ' || r.threshold::float8 || ' ' || coalesce(b.threshold::float8::text, '-')
+				FROM covenant_results r LEFT JOIN covenant_breaches b ON b.id = r.breach_id AND b.closed_at IS NULL AND b.withdrawn_at IS NULL
+				WHERE r.covenant_id = $1 ORDER BY r.period_end`, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if want := "2024-03-31 met 0.04 -|2024-06-30 breached 0.04 0.04"; strings.Join(got, "|") != want {
+				t.Errorf("round %d: results %q; want %q", i, strings.Join(got, "|"), want)
+			}
+		}
+	})
 }

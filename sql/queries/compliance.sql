@@ -11,7 +11,8 @@ UPDATE covenants SET metric = $2, operator = $3, threshold = $4, currency = $5, 
 WHERE id = $1 AND ended_at IS NULL;
 
 -- name: lock-covenant
--- Update and End lock the covenant first: two at once apply one after the other.
+-- Update and End lock the covenant (after its partner's reports, as a write of
+-- reports does): two at once apply one after the other.
 SELECT id FROM covenants WHERE id = $1 FOR UPDATE;
 
 -- name: end-breaches
@@ -55,12 +56,16 @@ ORDER BY c.ended_at NULLS FIRST, c.id;
 -- name: covenants-to-evaluate
 -- The live covenants of these partners: partner-level ones and those of loans not
 -- cancelled (a cancelled loan's covenants keep their history and are not tested).
+-- Share-locked, read after the partners' reports were locked: an End or Update (which
+-- take the same two locks in the same order) is waited for, and a covenant it ended
+-- meanwhile is not returned (the row is read again once its lock is released).
 SELECT c.id, c.partner_id, c.loan_id, coalesce(l.reference, '') AS loan_ref, p.name AS partner_name, c.metric,
        c.operator, c.threshold, coalesce(c.currency, '') AS currency, c.valid_from, c.valid_to, c.frequency,
        c.cure_days, c.created_at, c.updated_at, c.ended_at
 FROM covenants c JOIN partners p ON p.id = c.partner_id LEFT JOIN loans l ON l.id = c.loan_id
 WHERE c.partner_id = ANY ($1) AND c.ended_at IS NULL AND (l.id IS NULL OR l.status <> 'cancelled')
-ORDER BY c.id;
+ORDER BY c.id
+FOR SHARE OF c;
 
 -- name: obligations
 SELECT id, reporting_frequency, reporting_from, reporting_due_days
