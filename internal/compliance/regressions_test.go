@@ -619,3 +619,48 @@ func TestCovenantWritesRacingReportWrites(t *testing.T) {
 		}
 	})
 }
+
+// An evaluation that read a covenant before it ended (the locks now prevent it: the
+// store refuses it as well) wrote its breaches anyway: the breach the ending had
+// withdrawn was reopened (update-breaches), or a new one opened (insert-breaches),
+// on a covenant nothing tests any more. Now the statements leave a breach of an ended
+// covenant alone, and the evaluation is refused (409) with nothing written.
+func TestBreachesOfEndedCovenantAreNotWritten(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		before, then int64 // PAR30 of March when the covenant ends, and as the evaluation reads it
+	}{
+		{"withdrawn breach reopened", 80000, 90000},
+		{"new breach", 20000, 90000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, d := setup(t, civil.Date(2024, 5, 1))
+			p := newPartner(t, d, "Ended meanwhile")
+			c := parCovenant(t, ctx, d, p, 30) // as read by the evaluation: live
+			putPAR(t, ctx, d, p, civil.Date(2024, 3, 31), tc.before)
+			if err := d.Compliance.End(ctx, tester, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Conn.Exec(`UPDATE financial_statements SET par30 = $2 WHERE partner_id = $1`, p, tc.then); err != nil {
+				t.Fatal(err)
+			}
+			err := d.Compliance.EvaluateAsRead(ctx, []compliance.Covenant{c})
+			var n struct {
+				Open   int `db:"open"`
+				Events int `db:"events"`
+			}
+			if err := d.Conn.Get(&n, `SELECT (SELECT count(*) FROM covenant_breaches WHERE covenant_id = $1 AND closed_at IS NULL AND withdrawn_at IS NULL) AS open,
+				(SELECT count(*) FROM notification_events WHERE kind = 'breach' AND payload->>'covenant_id' = $1::text) AS events`, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			wantEvents := 0
+			if tc.before > 50000 {
+				wantEvents = 1 // the breach found before the end
+			}
+			if kindOf(err) != apperr.KindConflict || fieldOf(err) != "covenant_id" || n.Open != 0 || n.Events != wantEvents {
+				t.Errorf("evaluating the ended covenant: %v; %d open breaches, %d breach events; want 409 naming covenant_id, none open, %d events",
+					err, n.Open, n.Events, wantEvents)
+			}
+		})
+	}
+}

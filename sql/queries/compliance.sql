@@ -130,22 +130,28 @@ FROM covenant_breaches WHERE covenant_id = ANY ($1)
 ORDER BY covenant_id, period_end;
 
 -- name: insert-breaches
+-- Not for an ended covenant (nothing tests it any more): the caller compares the rows
+-- returned with those it sent.
 INSERT INTO covenant_breaches (covenant_id, period_end, value, threshold, found_at, cure_by, closed_by_period, closed_at)
-SELECT c, p, v, t, f, cb, cp, CASE WHEN cp IS NULL THEN NULL ELSE $8::timestamptz END
+SELECT b.c, b.p, b.v, b.t, b.f, b.cb, b.cp, CASE WHEN b.cp IS NULL THEN NULL ELSE $8::timestamptz END
 FROM unnest($1::bigint[], $2::date[], $3::numeric[], $4::numeric[], $5::timestamptz[], $6::date[], $7::date[])
     AS b (c, p, v, t, f, cb, cp)
+JOIN covenants c ON c.id = b.c AND c.ended_at IS NULL
 RETURNING id, covenant_id, period_end;
 
 -- name: update-breaches
 -- Each stored breach as now derived: open or closed by a period, withdrawn or not.
+-- Never a breach of an ended covenant (its ending withdrew the breach, and nothing
+-- tests it any more): the caller compares the ids returned with those it sent.
 UPDATE covenant_breaches b
 SET value = u.v, threshold = u.t, found_at = u.f, cure_by = u.cb, closed_by_period = u.cp,
     closed_at = CASE WHEN u.cp IS NULL THEN NULL WHEN b.closed_by_period IS NOT DISTINCT FROM u.cp THEN b.closed_at ELSE $9::timestamptz END,
     withdrawn_at = CASE WHEN NOT u.w THEN NULL WHEN b.withdrawn_at IS NOT NULL THEN b.withdrawn_at ELSE $9::timestamptz END,
     reopened = u.n
 FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::timestamptz[], $5::date[], $6::date[], $7::bool[], $8::int[])
-    AS u (id, v, t, f, cb, cp, w, n)
-WHERE b.id = u.id;
+    AS u (id, v, t, f, cb, cp, w, n), covenants c
+WHERE b.id = u.id AND c.id = b.covenant_id AND c.ended_at IS NULL
+RETURNING b.id;
 
 -- name: link-results
 UPDATE covenant_results r SET breach_id = NULLIF(u.b, 0)
