@@ -664,3 +664,66 @@ func TestBreachesOfEndedCovenantAreNotWritten(t *testing.T) {
 		})
 	}
 }
+
+// The daily sweep announces the end of a waiver that still holds a breach waived:
+// approved, not lapsed, and not superseded by another approved waiver of the breach
+// running longer (the breach stays waived past the first one's end: list-breaches
+// says waived, so "waiver expired, the breach is open again" would be false). A
+// rejected waiver and a lapsed one were left out already (decision, lapsed_at); a
+// superseded one was announced expiring, then expired.
+func TestSweepIgnoresRejectedLapsedAndSupersededWaivers(t *testing.T) {
+	ctx, d, now := movingClock(t, civil.Date(2024, 5, 1))
+	decider, second := newUser(t, d, "decider@example.org"), newUser(t, d, "second@example.org")
+	soon := civil.Date(2024, 5, 20)
+	waiverOf := func(breachID int64) int64 {
+		t.Helper()
+		var id int64
+		if err := d.Conn.Get(&id, `SELECT max(id) FROM covenant_waivers WHERE breach_id = $1`, breachID); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	decide := func(breachID int64, approve bool, by audit.Actor) {
+		t.Helper()
+		if _, err := d.Compliance.DecideWaiver(ctx, by, breachID, approve); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, rejected := waivedBreach(t, ctx, d, "Rejected", soon)
+	decide(rejected.ID, false, decider)
+
+	lp, _, lapsed := waivedBreach(t, ctx, d, "Lapsed", soon)
+	decide(lapsed.ID, true, decider)
+	putPAR(t, ctx, d, lp, civil.Date(2024, 3, 31), 20000) // withdrawn: the waiver lapses
+	putPAR(t, ctx, d, lp, civil.Date(2024, 3, 31), 90000) // reopened: open, the waiver lapsed
+
+	_, _, superseded := waivedBreach(t, ctx, d, "Superseded", soon)
+	decide(superseded.ID, true, decider)
+	first := waiverOf(superseded.ID)
+	if _, err := d.Compliance.RequestWaiver(ctx, decider, superseded.ID, "extended to the year's end", civil.Date(2024, 12, 31)); err != nil {
+		t.Fatal(err)
+	}
+	decide(superseded.ID, true, second)
+
+	_, _, live := waivedBreach(t, ctx, d, "Live", soon)
+	decide(live.ID, true, decider)
+
+	for _, day := range []time.Time{civil.Date(2024, 5, 10), civil.Date(2024, 5, 21)} {
+		*now = day
+		if err := d.Compliance.Sweep(ctx, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	if err := d.Conn.Select(&got, `SELECT idem_key FROM notification_events WHERE kind IN ('waiver_expiring', 'waiver_expired') ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	w := waiverOf(live.ID)
+	if want := fmt.Sprintf("waiver_expiring:%d waiver_expired:%d", w, w); strings.Join(got, " ") != want {
+		t.Errorf("waiver events %v; want %s only (rejected %d, lapsed %d, superseded %d: none)",
+			got, want, waiverOf(rejected.ID), waiverOf(lapsed.ID), first)
+	}
+	if b, err := d.Compliance.Breach(ctx, superseded.ID); err != nil || b.Status != "waived" {
+		t.Errorf("the superseded waiver's breach after its end: %+v %v; want waived (by the second waiver)", b, err)
+	}
+}

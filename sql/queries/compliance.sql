@@ -213,13 +213,20 @@ SELECT id, requested_by FROM covenant_waivers WHERE breach_id = $1 AND decision 
 UPDATE covenant_waivers SET decision = $2, decided_by = $3, decided_at = $4 WHERE id = $1 AND decision IS NULL;
 
 -- name: sweep-waivers
--- Approved waivers, not lapsed, of breaches not closed (list-breaches' closed) that end
--- within $2 days of $1 or have ended.
+-- Approved waivers that still hold their breach waived, of breaches not closed
+-- (list-breaches' closed), that end within $2 days of $1 or have ended. Not a pending
+-- or rejected one (decision NULL or 'rejected'), nor one lapsed (lapsed_at), nor one
+-- superseded: another approved waiver of the breach, not lapsed, ends later (or the
+-- same day, approved after it), so the breach stays waived past this one's end, as
+-- list-breaches says, and its end announces nothing.
 SELECT w.id, w.breach_id, w.expires_on, c.partner_id, p.name AS partner_name, c.metric, b.period_end
 FROM covenant_waivers w JOIN covenant_breaches b ON b.id = w.breach_id JOIN covenants c ON c.id = b.covenant_id
 JOIN partners p ON p.id = c.partner_id LEFT JOIN loans l ON l.id = c.loan_id
 WHERE w.decision = 'approved' AND w.lapsed_at IS NULL AND b.closed_at IS NULL AND b.withdrawn_at IS NULL
   AND l.status IS DISTINCT FROM 'cancelled' AND w.expires_on <= $1::date + $2::int
+  AND NOT EXISTS (SELECT 1 FROM covenant_waivers n
+                  WHERE n.breach_id = w.breach_id AND n.decision = 'approved' AND n.lapsed_at IS NULL
+                    AND (n.expires_on > w.expires_on OR (n.expires_on = w.expires_on AND n.id > w.id)))
 ORDER BY w.id;
 
 -- name: sweep-partners
