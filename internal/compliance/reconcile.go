@@ -39,6 +39,7 @@ type storedBreach struct {
 	ClosedAt       *time.Time      `db:"closed_at" json:"closed_at"`
 	WithdrawnAt    *time.Time      `db:"withdrawn_at" json:"withdrawn_at"`
 	Reopened       int             `db:"reopened" json:"reopened"`
+	ReopenedAt     *time.Time      `db:"reopened_at" json:"reopened_at"`
 }
 
 // plan is what reconciling breaches writes, as columns for bulk statements.
@@ -215,6 +216,9 @@ func (p *plan) update(c Covenant, st storedBreach, d covenant.Breach, now time.T
 	p.addUpdate(c.ID, st.ID, value, threshold, found, cureBy, closing, false, n)
 	after := st
 	after.WithdrawnAt, after.Reopened = nil, n
+	if reopened {
+		after.ReopenedAt = &now
+	}
 	if closing != nil {
 		end := d.ClosedBy.PeriodEnd
 		after.ClosedByPeriod, after.ClosedAt = &end, &now

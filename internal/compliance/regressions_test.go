@@ -727,3 +727,52 @@ func TestSweepIgnoresRejectedLapsedAndSupersededWaivers(t *testing.T) {
 		t.Errorf("the superseded waiver's breach after its end: %+v %v; want waived (by the second waiver)", b, err)
 	}
 }
+
+// A waiver requested, then its breach closed (cured, or withdrawn by a correction)
+// and reopened by a correction: the request was about the breach as it was, and
+// approving it is refused (409 naming breach_id); rejecting it works, and a waiver
+// requested after the reopening is approved.
+func TestWaiverRequestedBeforeReopeningIsNotApproved(t *testing.T) {
+	q1, q2 := civil.Date(2024, 3, 31), civil.Date(2024, 6, 30)
+	for _, tc := range []struct {
+		name          string
+		close, reopen func(t *testing.T, ctx context.Context, d app.Services, p int64)
+	}{
+		{"cured and reopened", func(t *testing.T, ctx context.Context, d app.Services, p int64) { putPAR(t, ctx, d, p, q2, 20000) },
+			func(t *testing.T, ctx context.Context, d app.Services, p int64) { putPAR(t, ctx, d, p, q2, 90000) }},
+		{"withdrawn and reopened", func(t *testing.T, ctx context.Context, d app.Services, p int64) { putPAR(t, ctx, d, p, q1, 20000) },
+			func(t *testing.T, ctx context.Context, d app.Services, p int64) { putPAR(t, ctx, d, p, q1, 90000) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, d, now := movingClock(t, time.Date(2024, 7, 1, 9, 0, 0, 0, time.UTC))
+			p, _, b := waivedBreach(t, ctx, d, "Reopened", civil.Date(2024, 12, 31)) // requested on July 1st
+			*now = time.Date(2024, 7, 2, 9, 0, 0, 0, time.UTC)
+			tc.close(t, ctx, d, p)
+			*now = time.Date(2024, 7, 3, 9, 0, 0, 0, time.UTC)
+			tc.reopen(t, ctx, d, p)
+			got, err := d.Compliance.Breach(ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != "open" || got.Reopened != 1 || got.ReopenedAt == nil || !got.ReopenedAt.Equal(*now) {
+				t.Fatalf("reopened: %+v", got)
+			}
+			decider := newUser(t, d, "decider@example.org")
+			*now = time.Date(2024, 7, 4, 9, 0, 0, 0, time.UTC)
+			_, err = d.Compliance.DecideWaiver(ctx, decider, b.ID, true)
+			if kindOf(err) != apperr.KindConflict || fieldOf(err) != "breach_id" || !strings.Contains(err.Error(), "reopened") {
+				t.Errorf("approving a waiver requested before the breach reopened: %v; want 409 naming breach_id", err)
+			}
+			if w, err := d.Compliance.DecideWaiver(ctx, decider, b.ID, false); err != nil || w.Decision != "rejected" {
+				t.Fatalf("rejecting it: %+v %v", w, err)
+			}
+			requester := newUser(t, d, "again@example.org")
+			if _, err := d.Compliance.RequestWaiver(ctx, requester, b.ID, "asked again, on the breach as it is", civil.Date(2024, 12, 31)); err != nil {
+				t.Fatal(err)
+			}
+			if w, err := d.Compliance.DecideWaiver(ctx, decider, b.ID, true); err != nil || w.Decision != "approved" {
+				t.Errorf("approving a waiver requested after the reopening: %+v %v", w, err)
+			}
+		})
+	}
+}

@@ -125,7 +125,8 @@ FROM covenant_results WHERE covenant_id = ANY ($1)
 ORDER BY covenant_id, period_end;
 
 -- name: breaches-of-covenants
-SELECT id, covenant_id, period_end, value, threshold, found_at, cure_by, closed_by_period, closed_at, withdrawn_at, reopened
+SELECT id, covenant_id, period_end, value, threshold, found_at, cure_by, closed_by_period, closed_at, withdrawn_at, reopened,
+       reopened_at
 FROM covenant_breaches WHERE covenant_id = ANY ($1)
 ORDER BY covenant_id, period_end;
 
@@ -140,14 +141,16 @@ JOIN covenants c ON c.id = b.c AND c.ended_at IS NULL
 RETURNING id, covenant_id, period_end;
 
 -- name: update-breaches
--- Each stored breach as now derived: open or closed by a period, withdrawn or not.
+-- Each stored breach as now derived: open or closed by a period, withdrawn or not;
+-- reopened_at is when its reopened count last went up.
 -- Never a breach of an ended covenant (its ending withdrew the breach, and nothing
 -- tests it any more): the caller compares the ids returned with those it sent.
 UPDATE covenant_breaches b
 SET value = u.v, threshold = u.t, found_at = u.f, cure_by = u.cb, closed_by_period = u.cp,
     closed_at = CASE WHEN u.cp IS NULL THEN NULL WHEN b.closed_by_period IS NOT DISTINCT FROM u.cp THEN b.closed_at ELSE $9::timestamptz END,
     withdrawn_at = CASE WHEN NOT u.w THEN NULL WHEN b.withdrawn_at IS NOT NULL THEN b.withdrawn_at ELSE $9::timestamptz END,
-    reopened = u.n
+    reopened = u.n,
+    reopened_at = CASE WHEN u.n > b.reopened THEN $9::timestamptz ELSE b.reopened_at END
 FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::timestamptz[], $5::date[], $6::date[], $7::bool[], $8::int[])
     AS u (id, v, t, f, cb, cp, w, n), covenants c
 WHERE b.id = u.id AND c.id = b.covenant_id AND c.ended_at IS NULL
@@ -180,7 +183,7 @@ LIMIT 100001;
 -- list's open-breaches says the same.
 SELECT b.id, b.covenant_id, c.partner_id, p.name AS partner_name, c.loan_id, coalesce(l.reference, '') AS loan_ref,
        c.metric, c.operator, coalesce(c.currency, '') AS currency, b.period_end, b.value, b.threshold, b.found_at,
-       b.cure_by, b.closed_by_period, b.closed_at, b.withdrawn_at, b.reopened,
+       b.cure_by, b.closed_by_period, b.closed_at, b.withdrawn_at, b.reopened, b.reopened_at,
        CASE WHEN b.closed_at IS NOT NULL OR b.withdrawn_at IS NOT NULL OR l.status = 'cancelled' THEN 'closed'
             WHEN EXISTS (SELECT 1 FROM covenant_waivers w WHERE w.breach_id = b.id AND w.decision = 'approved'
                          AND w.lapsed_at IS NULL AND w.expires_on >= $1) THEN 'waived'
