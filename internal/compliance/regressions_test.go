@@ -776,3 +776,34 @@ func TestWaiverRequestedBeforeReopeningIsNotApproved(t *testing.T) {
 		})
 	}
 }
+
+// A partner's reporting obligation changed while a new report of it is written: the
+// change locked the partner's row (FOR UPDATE) and then, evaluating its covenants,
+// the partner's reports; the write locked the reports and then, inserting the new
+// report, the partner's row for the foreign key (FOR KEY SHARE): a deadlock. The
+// change now locks the row FOR NO KEY UPDATE, which a foreign key check does not wait
+// for. Partners without covenants too: the evaluation takes the reports' lock before
+// it looks for covenants.
+func TestObligationChangeRacingReportWrite(t *testing.T) {
+	ctx, d := setup(t, civil.Date(2024, 8, 1))
+	for i := range 12 {
+		p := newPartner(t, d, fmt.Sprintf("Obliged %d", i))
+		if _, err := d.Conn.Exec(`UPDATE partners SET reporting_frequency = 'quarterly', reporting_from = '2024-01-01' WHERE id = $1`, p); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 0 {
+			parCovenant(t, ctx, d, p, 30)
+		}
+		putPAR(t, ctx, d, p, civil.Date(2024, 3, 31), 20000)
+		updErr, putErr := race(func() error {
+			_, err := d.Partners.Update(ctx, tester, p, func(f *partner.Fields) error { n := 120; f.ReportingDueDays = &n; return nil })
+			return err
+		}, func() error {
+			_, _, err := d.Statements.Put(ctx, tester, p, parReport(civil.Date(2024, 6, 30), 90000))
+			return err
+		})
+		if updErr != nil || putErr != nil {
+			t.Fatalf("round %d: partner update: %v; report: %v", i, updErr, putErr)
+		}
+	}
+}
