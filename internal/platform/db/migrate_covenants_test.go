@@ -39,7 +39,7 @@ func TestMigrationsDownKeepAWideCovenantValue(t *testing.T) {
 	}
 }
 
-// 00029 dates the breaches reopened before it by their audit log: the entry whose
+// 00031 dates the breaches reopened before it by their audit log: the entry whose
 // reopened count went up to the breach's, not a later update of the same opening; a
 // breach with no such entry stays unknown (NULL).
 func TestMigrationDatesReopenedBreaches(t *testing.T) {
@@ -53,7 +53,7 @@ func TestMigrationDatesReopenedBreaches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.DownTo(ctx, 28); err != nil {
+	if _, err := p.DownTo(ctx, 30); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
@@ -70,7 +70,7 @@ func TestMigrationDatesReopenedBreaches(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := p.UpTo(ctx, 29); err != nil {
+	if _, err := p.UpTo(ctx, 31); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -78,6 +78,6 @@ func TestMigrationDatesReopenedBreaches(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0] != "2024-05-03 10:00" || got[1] != "-" {
-		t.Errorf("reopened_at after 00029: %v; want the second reopening's time, and unknown", got)
+		t.Errorf("reopened_at after 00031: %v; want the second reopening's time, and unknown", got)
 	}
 }
