@@ -40,6 +40,7 @@ type Breach struct {
 	ClosedAt       *time.Time      `db:"closed_at" json:"closed_at"`
 	WithdrawnAt    *time.Time      `db:"withdrawn_at" json:"withdrawn_at"`
 	Reopened       int             `db:"reopened" json:"reopened"`
+	ReopenedAt     *time.Time      `db:"reopened_at" json:"reopened_at"` // when last opened again
 	Status         string          `db:"status" json:"status"`
 	Uncured        bool            `db:"-" json:"uncured"`
 	Waivers        []Waiver        `db:"-" json:"waivers"`
@@ -274,10 +275,17 @@ func (s *Service) DecideWaiver(ctx context.Context, actor audit.Actor, breachID 
 }
 
 // approvable refuses to approve a waiver of a breach closed since it was requested
-// (nothing to waive; it may still be rejected) or one whose end has passed.
+// (nothing to waive; it may still be rejected), or reopened since (closed, then open
+// again by a correction: the waiver was asked about another situation), or one whose
+// end has passed.
 func approvable(b Breach, w Waiver, today time.Time) error {
 	if b.Status == "closed" {
 		return apperr.Conflict("breach_id", fmt.Sprintf("breach %d is closed: there is nothing left to waive; reject the waiver instead", b.ID))
+	}
+	if b.ReopenedAt != nil && w.RequestedAt.Before(*b.ReopenedAt) {
+		return apperr.Conflict("breach_id", fmt.Sprintf("breach %d was reopened (%s) after the waiver was requested (%s): "+
+			"the request was about the breach as it was; reject it and request a new one",
+			b.ID, b.ReopenedAt.UTC().Format(time.RFC3339), w.RequestedAt.UTC().Format(time.RFC3339)))
 	}
 	if civil.Of(w.ExpiresOn).Before(today) {
 		return apperr.Invalid(apperr.FieldError{Field: "expires_on", Message: fmt.Sprintf(

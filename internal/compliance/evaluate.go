@@ -50,10 +50,14 @@ func (s *Service) EvaluatePartners(ctx context.Context, tx *sqlx.Tx, partnerIDs 
 }
 
 // evaluateFrom evaluates the partners' live covenants from each partner's period in
-// from (absent: every period).
+// from (absent: every period). The partners' reports are locked before their
+// covenants, in the order of a write of reports and of Update and End.
 func (s *Service) evaluateFrom(ctx context.Context, tx *sqlx.Tx, partnerIDs []int64, from map[int64]time.Time) error {
 	if len(partnerIDs) == 0 {
 		return nil
+	}
+	if err := s.reports.LockReports(ctx, tx, partnerIDs); err != nil {
+		return err
 	}
 	var b batch
 	if err := tx.StmtxContext(ctx, s.q.ToEvaluate).SelectContext(ctx, &b.covs, pq.Int64Array(partnerIDs)); err != nil {

@@ -13,6 +13,7 @@ import (
 	"cartera/internal/audit"
 	"cartera/internal/covenant"
 	"cartera/internal/notify"
+	"cartera/internal/platform/apperr"
 	"cartera/internal/platform/civil"
 )
 
@@ -38,6 +39,7 @@ type storedBreach struct {
 	ClosedAt       *time.Time      `db:"closed_at" json:"closed_at"`
 	WithdrawnAt    *time.Time      `db:"withdrawn_at" json:"withdrawn_at"`
 	Reopened       int             `db:"reopened" json:"reopened"`
+	ReopenedAt     *time.Time      `db:"reopened_at" json:"reopened_at"`
 }
 
 // plan is what reconciling breaches writes, as columns for bulk statements.
@@ -57,6 +59,7 @@ type plan struct {
 		closedBy           []*string
 		withdrawn          pq.BoolArray
 		reopened           pq.Int64Array
+		covenant           []int64 // each breach's covenant, for the error of one not updated
 	}
 	events  []notify.Event
 	changes []audit.Change
@@ -180,7 +183,7 @@ func (p *plan) covenant(c Covenant, derived []covenant.Breach, stored map[time.T
 			continue
 		}
 		// A correction made the opening period compliant: withdrawn, kept with its history.
-		p.addUpdate(st.ID, st.Value.String(), st.Threshold.String(), st.FoundAt, st.CureBy, nil, true, st.Reopened)
+		p.addUpdate(c.ID, st.ID, st.Value.String(), st.Threshold.String(), st.FoundAt, st.CureBy, nil, true, st.Reopened)
 		p.lapse = append(p.lapse, st.ID)
 		after := st
 		after.WithdrawnAt, after.ClosedAt, after.ClosedByPeriod = &now, nil, nil
@@ -210,9 +213,12 @@ func (p *plan) update(c Covenant, st storedBreach, d covenant.Breach, now time.T
 	if !reopened && !closedChanged && value == st.Value.String() && threshold == st.Threshold.String() {
 		return
 	}
-	p.addUpdate(st.ID, value, threshold, found, cureBy, closing, false, n)
+	p.addUpdate(c.ID, st.ID, value, threshold, found, cureBy, closing, false, n)
 	after := st
 	after.WithdrawnAt, after.Reopened = nil, n
+	if reopened {
+		after.ReopenedAt = &now
+	}
 	if closing != nil {
 		end := d.ClosedBy.PeriodEnd
 		after.ClosedByPeriod, after.ClosedAt = &end, &now
@@ -222,7 +228,8 @@ func (p *plan) update(c Covenant, st storedBreach, d covenant.Breach, now time.T
 	p.changes = append(p.changes, audit.Change{Action: audit.Update, Entity: "covenant_breach", EntityID: st.ID, Before: st, After: after})
 }
 
-func (p *plan) addUpdate(id int64, value, threshold string, found, cureBy time.Time, closedBy *string, withdrawn bool, n int) {
+func (p *plan) addUpdate(covID, id int64, value, threshold string, found, cureBy time.Time, closedBy *string, withdrawn bool, n int) {
+	p.upd.covenant = append(p.upd.covenant, covID)
 	p.upd.ids = append(p.upd.ids, id)
 	p.upd.values = append(p.upd.values, value)
 	p.upd.thresholds = append(p.upd.thresholds, threshold)
@@ -266,43 +273,12 @@ type breachKeyOf struct {
 // writePlan runs the plan's bulk statements, emits its events and audits it; it
 // returns the new breaches' ids.
 func (s *Service) writePlan(ctx context.Context, tx *sqlx.Tx, p *plan, covs map[int64]Covenant, now time.Time) (map[breachKeyOf]int64, error) {
-	newIDs := map[breachKeyOf]int64{}
-	if len(p.ins.cov) > 0 {
-		rows, err := tx.StmtxContext(ctx, s.q.InsertBreach).QueryxContext(ctx, p.ins.cov, p.ins.ends, p.ins.values, p.ins.thresholds,
-			p.ins.found, p.ins.cureBy, pq.Array(p.ins.closedBy), now)
-		if err != nil {
-			return nil, fmt.Errorf("store %d breaches: %w", len(p.ins.cov), err)
-		}
-		for rows.Next() {
-			var id, cov int64
-			var end time.Time
-			if err := rows.Scan(&id, &cov, &end); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			newIDs[breachKeyOf{cov, civil.Of(end)}] = id
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		for i, d := range p.inserted {
-			c := covs[p.ins.cov[i]]
-			id := newIDs[breachKeyOf{c.ID, d.Opened.PeriodEnd}]
-			p.events = append(p.events, breachEvent(c, id, d, 0))
-			if d.ClosedBy != nil {
-				p.events = append(p.events, cureEvent(c, id, d, 0))
-			}
-			p.changes = append(p.changes, audit.Change{Action: audit.Create, Entity: "covenant_breach", EntityID: id, After: map[string]any{
-				"covenant_id": c.ID, "period_end": civil.Format(d.Opened.PeriodEnd), "value": d.Opened.Value.String(),
-				"threshold": d.Opened.Missing, "cure_by": civil.Format(d.CureBy), "closed_by_period": dateText(d.ClosedBy)}})
-		}
+	newIDs, err := s.insertBreaches(ctx, tx, p, covs, now)
+	if err != nil {
+		return nil, err
 	}
-	if len(p.upd.ids) > 0 {
-		if _, err := tx.StmtxContext(ctx, s.q.UpdateBreach).ExecContext(ctx, p.upd.ids, p.upd.values, p.upd.thresholds, p.upd.found,
-			p.upd.cureBy, pq.Array(p.upd.closedBy), p.upd.withdrawn, p.upd.reopened, now); err != nil {
-			return nil, fmt.Errorf("update %d breaches: %w", len(p.upd.ids), err)
-		}
+	if err := s.updateBreaches(ctx, tx, p, now); err != nil {
+		return nil, err
 	}
 	if len(p.lapse) > 0 {
 		if err := s.lapse(ctx, tx, audit.System("covenant evaluation"), s.q.LapseWaivers, p.lapse); err != nil {
@@ -318,6 +294,82 @@ func (s *Service) writePlan(ctx context.Context, tx *sqlx.Tx, p *plan, covs map[
 		}
 	}
 	return newIDs, nil
+}
+
+// insertBreaches stores the plan's new breaches and adds their events and audit
+// entries to it; it returns their ids.
+func (s *Service) insertBreaches(ctx context.Context, tx *sqlx.Tx, p *plan, covs map[int64]Covenant, now time.Time) (map[breachKeyOf]int64, error) {
+	newIDs := map[breachKeyOf]int64{}
+	if len(p.ins.cov) == 0 {
+		return newIDs, nil
+	}
+	rows, err := tx.StmtxContext(ctx, s.q.InsertBreach).QueryxContext(ctx, p.ins.cov, p.ins.ends, p.ins.values, p.ins.thresholds,
+		p.ins.found, p.ins.cureBy, pq.Array(p.ins.closedBy), now)
+	if err != nil {
+		return nil, fmt.Errorf("store %d breaches: %w", len(p.ins.cov), err)
+	}
+	for rows.Next() {
+		var id, cov int64
+		var end time.Time
+		if err := rows.Scan(&id, &cov, &end); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		newIDs[breachKeyOf{cov, civil.Of(end)}] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, d := range p.inserted {
+		c := covs[p.ins.cov[i]]
+		id, ok := newIDs[breachKeyOf{c.ID, d.Opened.PeriodEnd}]
+		if !ok {
+			return nil, errEndedMeanwhile(c.ID)
+		}
+		p.events = append(p.events, breachEvent(c, id, d, 0))
+		if d.ClosedBy != nil {
+			p.events = append(p.events, cureEvent(c, id, d, 0))
+		}
+		p.changes = append(p.changes, audit.Change{Action: audit.Create, Entity: "covenant_breach", EntityID: id, After: map[string]any{
+			"covenant_id": c.ID, "period_end": civil.Format(d.Opened.PeriodEnd), "value": d.Opened.Value.String(),
+			"threshold": d.Opened.Missing, "cure_by": civil.Format(d.CureBy), "closed_by_period": dateText(d.ClosedBy)}})
+	}
+	return newIDs, nil
+}
+
+// updateBreaches writes the plan's changed breaches. A breach the statement left
+// alone is one of an ended covenant: the evaluation read the covenant before it
+// ended, and what it planned (events, audit entries) is about a covenant no longer
+// tested; the whole write is refused rather than half recorded.
+func (s *Service) updateBreaches(ctx context.Context, tx *sqlx.Tx, p *plan, now time.Time) error {
+	if len(p.upd.ids) == 0 {
+		return nil
+	}
+	var updated []int64
+	if err := tx.StmtxContext(ctx, s.q.UpdateBreach).SelectContext(ctx, &updated, p.upd.ids, p.upd.values, p.upd.thresholds, p.upd.found,
+		p.upd.cureBy, pq.Array(p.upd.closedBy), p.upd.withdrawn, p.upd.reopened, now); err != nil {
+		return fmt.Errorf("update %d breaches: %w", len(p.upd.ids), err)
+	}
+	if len(updated) == len(p.upd.ids) {
+		return nil
+	}
+	done := make(map[int64]bool, len(updated))
+	for _, id := range updated {
+		done[id] = true
+	}
+	for i, id := range p.upd.ids {
+		if !done[id] {
+			return errEndedMeanwhile(p.upd.covenant[i])
+		}
+	}
+	return fmt.Errorf("update %d breaches: %d updated", len(p.upd.ids), len(updated))
+}
+
+// errEndedMeanwhile is the conflict of evaluating a covenant that ended since it was
+// read (the locks make it rare: a covenant read for an evaluation is share-locked).
+func errEndedMeanwhile(covenantID int64) error {
+	return apperr.Conflict("covenant_id", fmt.Sprintf("covenant %d ended while it was evaluated: nothing was written; try again", covenantID))
 }
 
 // link points each breached result at its breach (the periods from its opening to

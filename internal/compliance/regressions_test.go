@@ -5,6 +5,7 @@ package compliance_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -521,5 +522,288 @@ func TestApprovedWaiverLapses(t *testing.T) {
 				t.Errorf("after the change: status %s, waivers %+v, %d watched; want open, the waiver lapsed, watched", got.Status, got.Waivers, len(wl.Entries))
 			}
 		})
+	}
+}
+
+// The second review of issue 18.
+
+// parReport is putPAR's report, for goroutines (which must not call t.Fatal).
+func parReport(end time.Time, par30 int64) kpi.Statement {
+	dec := func(v int64) *decimal.Decimal { x := decimal.MustNew(v, 0); return &x }
+	r := kpi.Statement{PeriodEnd: end, Months: 3, Currency: "USD"}
+	r.GrossLoanPortfolio, r.PAR30 = dec(1000000), dec(par30)
+	return r
+}
+
+// race runs a and b at once and returns their errors.
+func race(a, b func() error) (error, error) {
+	var wg sync.WaitGroup
+	var errA, errB error
+	start := make(chan struct{})
+	wg.Add(2)
+	go func() { defer wg.Done(); <-start; errA = a() }()
+	go func() { defer wg.Done(); <-start; errB = b() }()
+	close(start)
+	wg.Wait()
+	return errA, errB
+}
+
+// A covenant ended, or changed, while a report of its partner is written. The write
+// locks the partner's reports and then reads its covenants; End and Update locked the
+// covenant and then (Update) the reports: the opposite order, and a deadlock when the
+// write's new result or breach waited for the covenant's row (its foreign key). End
+// did not wait for the write at all: an evaluation that had read the covenant live
+// wrote results after its end, and its update of the breach undid the withdrawal
+// (an open breach of an ended covenant). Now both take the reports' lock first, and
+// the evaluation share-locks the covenants it reads.
+func TestCovenantWritesRacingReportWrites(t *testing.T) {
+	q1, q2 := civil.Date(2024, 3, 31), civil.Date(2024, 6, 30)
+	t.Run("end", func(t *testing.T) {
+		// the system's clock: a result found at or after the covenant's end was written
+		// by an evaluation that ran after it
+		ctx := context.Background()
+		d, err := app.New(ctx, pgtest.New(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 24 {
+			p := newPartner(t, d, fmt.Sprintf("Ending %d", i))
+			c := parCovenant(t, ctx, d, p, 30)
+			putPAR(t, ctx, d, p, q1, 80000) // 8 %: an open breach
+			end := q2                       // even rounds: a new period, breached
+			if i%2 == 1 {
+				end = q1 // odd rounds: the breach's period corrected (9 %)
+			}
+			endErr, putErr := race(func() error { return d.Compliance.End(ctx, tester, c.ID) },
+				func() error { _, _, err := d.Statements.Put(ctx, tester, p, parReport(end, 90000)); return err })
+			if endErr != nil || putErr != nil {
+				t.Fatalf("round %d: End: %v; Put: %v", i, endErr, putErr)
+			}
+			var got struct {
+				Late int `db:"late"`
+				Open int `db:"open"`
+			}
+			if err := d.Conn.Get(&got, `SELECT
+				(SELECT count(*) FROM covenant_results r JOIN covenants c ON c.id = r.covenant_id WHERE c.id = $1 AND r.found_at >= c.ended_at) AS late,
+				(SELECT count(*) FROM covenant_breaches WHERE covenant_id = $1 AND closed_at IS NULL AND withdrawn_at IS NULL) AS open`,
+				c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if got.Late != 0 || got.Open != 0 {
+				t.Errorf("round %d: the ended covenant has %d results found after its end and %d open breaches; want none", i, got.Late, got.Open)
+			}
+		}
+	})
+	t.Run("update", func(t *testing.T) {
+		ctx, d := setup(t, civil.Date(2024, 8, 1))
+		for i := range 8 {
+			p := newPartner(t, d, fmt.Sprintf("Changing %d", i))
+			c := parCovenant(t, ctx, d, p, 30)
+			putPAR(t, ctx, d, p, q1, 20000) // 2 %: met
+			updErr, putErr := race(func() error {
+				_, err := d.Compliance.Update(ctx, tester, c.ID, compliance.Input{Threshold: text("4 %")})
+				return err
+			}, func() error { _, _, err := d.Statements.Put(ctx, tester, p, parReport(q2, 90000)); return err })
+			if updErr != nil || putErr != nil {
+				t.Fatalf("round %d: Update: %v; Put: %v", i, updErr, putErr)
+			}
+			var got []string
+			if err := d.Conn.Select(&got, `SELECT r.period_end::text || ' ' || r.status || ' ' || r.threshold::float8 || ' ' || coalesce(b.threshold::float8::text, '-')
+				FROM covenant_results r LEFT JOIN covenant_breaches b ON b.id = r.breach_id AND b.closed_at IS NULL AND b.withdrawn_at IS NULL
+				WHERE r.covenant_id = $1 ORDER BY r.period_end`, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if want := "2024-03-31 met 0.04 -|2024-06-30 breached 0.04 0.04"; strings.Join(got, "|") != want {
+				t.Errorf("round %d: results %q; want %q", i, strings.Join(got, "|"), want)
+			}
+		}
+	})
+}
+
+// An evaluation that read a covenant before it ended (the locks now prevent it: the
+// store refuses it as well) wrote its breaches anyway: the breach the ending had
+// withdrawn was reopened (update-breaches), or a new one opened (insert-breaches),
+// on a covenant nothing tests any more. Now the statements leave a breach of an ended
+// covenant alone, and the evaluation is refused (409) with nothing written.
+func TestBreachesOfEndedCovenantAreNotWritten(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		before, then int64 // PAR30 of March when the covenant ends, and as the evaluation reads it
+	}{
+		{"withdrawn breach reopened", 80000, 90000},
+		{"new breach", 20000, 90000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, d := setup(t, civil.Date(2024, 5, 1))
+			p := newPartner(t, d, "Ended meanwhile")
+			c := parCovenant(t, ctx, d, p, 30) // as read by the evaluation: live
+			putPAR(t, ctx, d, p, civil.Date(2024, 3, 31), tc.before)
+			if err := d.Compliance.End(ctx, tester, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Conn.Exec(`UPDATE financial_statements SET par30 = $2 WHERE partner_id = $1`, p, tc.then); err != nil {
+				t.Fatal(err)
+			}
+			err := d.Compliance.EvaluateAsRead(ctx, []compliance.Covenant{c})
+			var n struct {
+				Open   int `db:"open"`
+				Events int `db:"events"`
+			}
+			if err := d.Conn.Get(&n, `SELECT (SELECT count(*) FROM covenant_breaches WHERE covenant_id = $1 AND closed_at IS NULL AND withdrawn_at IS NULL) AS open,
+				(SELECT count(*) FROM notification_events WHERE kind = 'breach' AND payload->>'covenant_id' = $1::text) AS events`, c.ID); err != nil {
+				t.Fatal(err)
+			}
+			wantEvents := 0
+			if tc.before > 50000 {
+				wantEvents = 1 // the breach found before the end
+			}
+			if kindOf(err) != apperr.KindConflict || fieldOf(err) != "covenant_id" || n.Open != 0 || n.Events != wantEvents {
+				t.Errorf("evaluating the ended covenant: %v; %d open breaches, %d breach events; want 409 naming covenant_id, none open, %d events",
+					err, n.Open, n.Events, wantEvents)
+			}
+		})
+	}
+}
+
+// The daily sweep announces the end of a waiver that still holds a breach waived:
+// approved, not lapsed, and not superseded by another approved waiver of the breach
+// running longer (the breach stays waived past the first one's end: list-breaches
+// says waived, so "waiver expired, the breach is open again" would be false). A
+// rejected waiver and a lapsed one were left out already (decision, lapsed_at); a
+// superseded one was announced expiring, then expired.
+func TestSweepIgnoresRejectedLapsedAndSupersededWaivers(t *testing.T) {
+	ctx, d, now := movingClock(t, civil.Date(2024, 5, 1))
+	decider, second := newUser(t, d, "decider@example.org"), newUser(t, d, "second@example.org")
+	soon := civil.Date(2024, 5, 20)
+	waiverOf := func(breachID int64) int64 {
+		t.Helper()
+		var id int64
+		if err := d.Conn.Get(&id, `SELECT max(id) FROM covenant_waivers WHERE breach_id = $1`, breachID); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	decide := func(breachID int64, approve bool, by audit.Actor) {
+		t.Helper()
+		if _, err := d.Compliance.DecideWaiver(ctx, by, breachID, approve); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, rejected := waivedBreach(t, ctx, d, "Rejected", soon)
+	decide(rejected.ID, false, decider)
+
+	lp, _, lapsed := waivedBreach(t, ctx, d, "Lapsed", soon)
+	decide(lapsed.ID, true, decider)
+	putPAR(t, ctx, d, lp, civil.Date(2024, 3, 31), 20000) // withdrawn: the waiver lapses
+	putPAR(t, ctx, d, lp, civil.Date(2024, 3, 31), 90000) // reopened: open, the waiver lapsed
+
+	_, _, superseded := waivedBreach(t, ctx, d, "Superseded", soon)
+	decide(superseded.ID, true, decider)
+	first := waiverOf(superseded.ID)
+	if _, err := d.Compliance.RequestWaiver(ctx, decider, superseded.ID, "extended to the year's end", civil.Date(2024, 12, 31)); err != nil {
+		t.Fatal(err)
+	}
+	decide(superseded.ID, true, second)
+
+	_, _, live := waivedBreach(t, ctx, d, "Live", soon)
+	decide(live.ID, true, decider)
+
+	for _, day := range []time.Time{civil.Date(2024, 5, 10), civil.Date(2024, 5, 21)} {
+		*now = day
+		if err := d.Compliance.Sweep(ctx, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	if err := d.Conn.Select(&got, `SELECT idem_key FROM notification_events WHERE kind IN ('waiver_expiring', 'waiver_expired') ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	w := waiverOf(live.ID)
+	if want := fmt.Sprintf("waiver_expiring:%d waiver_expired:%d", w, w); strings.Join(got, " ") != want {
+		t.Errorf("waiver events %v; want %s only (rejected %d, lapsed %d, superseded %d: none)",
+			got, want, waiverOf(rejected.ID), waiverOf(lapsed.ID), first)
+	}
+	if b, err := d.Compliance.Breach(ctx, superseded.ID); err != nil || b.Status != "waived" {
+		t.Errorf("the superseded waiver's breach after its end: %+v %v; want waived (by the second waiver)", b, err)
+	}
+}
+
+// A waiver requested, then its breach closed (cured, or withdrawn by a correction)
+// and reopened by a correction: the request was about the breach as it was, and
+// approving it is refused (409 naming breach_id); rejecting it works, and a waiver
+// requested after the reopening is approved.
+func TestWaiverRequestedBeforeReopeningIsNotApproved(t *testing.T) {
+	q1, q2 := civil.Date(2024, 3, 31), civil.Date(2024, 6, 30)
+	for _, tc := range []struct {
+		name          string
+		close, reopen func(t *testing.T, ctx context.Context, d app.Services, p int64)
+	}{
+		{"cured and reopened", func(t *testing.T, ctx context.Context, d app.Services, p int64) { putPAR(t, ctx, d, p, q2, 20000) },
+			func(t *testing.T, ctx context.Context, d app.Services, p int64) { putPAR(t, ctx, d, p, q2, 90000) }},
+		{"withdrawn and reopened", func(t *testing.T, ctx context.Context, d app.Services, p int64) { putPAR(t, ctx, d, p, q1, 20000) },
+			func(t *testing.T, ctx context.Context, d app.Services, p int64) { putPAR(t, ctx, d, p, q1, 90000) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, d, now := movingClock(t, time.Date(2024, 7, 1, 9, 0, 0, 0, time.UTC))
+			p, _, b := waivedBreach(t, ctx, d, "Reopened", civil.Date(2024, 12, 31)) // requested on July 1st
+			*now = time.Date(2024, 7, 2, 9, 0, 0, 0, time.UTC)
+			tc.close(t, ctx, d, p)
+			*now = time.Date(2024, 7, 3, 9, 0, 0, 0, time.UTC)
+			tc.reopen(t, ctx, d, p)
+			got, err := d.Compliance.Breach(ctx, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != "open" || got.Reopened != 1 || got.ReopenedAt == nil || !got.ReopenedAt.Equal(*now) {
+				t.Fatalf("reopened: %+v", got)
+			}
+			decider := newUser(t, d, "decider@example.org")
+			*now = time.Date(2024, 7, 4, 9, 0, 0, 0, time.UTC)
+			_, err = d.Compliance.DecideWaiver(ctx, decider, b.ID, true)
+			if kindOf(err) != apperr.KindConflict || fieldOf(err) != "breach_id" || !strings.Contains(err.Error(), "reopened") {
+				t.Errorf("approving a waiver requested before the breach reopened: %v; want 409 naming breach_id", err)
+			}
+			if w, err := d.Compliance.DecideWaiver(ctx, decider, b.ID, false); err != nil || w.Decision != "rejected" {
+				t.Fatalf("rejecting it: %+v %v", w, err)
+			}
+			requester := newUser(t, d, "again@example.org")
+			if _, err := d.Compliance.RequestWaiver(ctx, requester, b.ID, "asked again, on the breach as it is", civil.Date(2024, 12, 31)); err != nil {
+				t.Fatal(err)
+			}
+			if w, err := d.Compliance.DecideWaiver(ctx, decider, b.ID, true); err != nil || w.Decision != "approved" {
+				t.Errorf("approving a waiver requested after the reopening: %+v %v", w, err)
+			}
+		})
+	}
+}
+
+// A partner's reporting obligation changed while a new report of it is written: the
+// change locked the partner's row (FOR UPDATE) and then, evaluating its covenants,
+// the partner's reports; the write locked the reports and then, inserting the new
+// report, the partner's row for the foreign key (FOR KEY SHARE): a deadlock. The
+// change now locks the row FOR NO KEY UPDATE, which a foreign key check does not wait
+// for. Partners without covenants too: the evaluation takes the reports' lock before
+// it looks for covenants.
+func TestObligationChangeRacingReportWrite(t *testing.T) {
+	ctx, d := setup(t, civil.Date(2024, 8, 1))
+	for i := range 12 {
+		p := newPartner(t, d, fmt.Sprintf("Obliged %d", i))
+		if _, err := d.Conn.Exec(`UPDATE partners SET reporting_frequency = 'quarterly', reporting_from = '2024-01-01' WHERE id = $1`, p); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 0 {
+			parCovenant(t, ctx, d, p, 30)
+		}
+		putPAR(t, ctx, d, p, civil.Date(2024, 3, 31), 20000)
+		updErr, putErr := race(func() error {
+			_, err := d.Partners.Update(ctx, tester, p, func(f *partner.Fields) error { n := 120; f.ReportingDueDays = &n; return nil })
+			return err
+		}, func() error {
+			_, _, err := d.Statements.Put(ctx, tester, p, parReport(civil.Date(2024, 6, 30), 90000))
+			return err
+		})
+		if updErr != nil || putErr != nil {
+			t.Fatalf("round %d: partner update: %v; report: %v", i, updErr, putErr)
+		}
 	}
 }

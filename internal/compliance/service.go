@@ -32,6 +32,7 @@ type Rates interface {
 // Reports reads and locks partners' reports in a transaction; *statements.Service is one.
 type Reports interface {
 	ReportsForUpdate(ctx context.Context, tx *sqlx.Tx, partnerIDs []int64) (map[int64][]kpi.Statement, error)
+	LockReports(ctx context.Context, tx *sqlx.Tx, partnerIDs []int64) error
 }
 
 // Service stores covenants and evaluates them.
@@ -449,8 +450,19 @@ func errEnded(id int64) error {
 }
 
 // lockedCovenant reads the covenant under its row lock: Update and End at once apply
-// one after the other, each on the other's result.
+// one after the other, each on the other's result. It first takes the lock of the
+// partner's reports, as a write of reports does before it locks (FOR SHARE) and
+// evaluates the covenants: the same order, so the two cannot deadlock, and an
+// evaluation never runs on a covenant being changed or ended (nor on a period half
+// written). A covenant's partner never changes: read unlocked, it names the lock.
 func (s *Service) lockedCovenant(ctx context.Context, tx *sqlx.Tx, id int64) (Covenant, error) {
+	c, err := s.getTx(ctx, tx, id)
+	if err != nil {
+		return Covenant{}, err
+	}
+	if err := s.reports.LockReports(ctx, tx, []int64{c.PartnerID}); err != nil {
+		return Covenant{}, err
+	}
 	var got int64
 	if err := tx.StmtxContext(ctx, s.q.LockCovenant).GetContext(ctx, &got, id); err != nil {
 		if db.IsNoRows(err) {

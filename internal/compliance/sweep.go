@@ -19,7 +19,8 @@ const expiringWithin = 14
 
 // Sweep emits the events time causes as of today, each once by its key: uncured for
 // open breaches past their cure deadline, waiver_expiring for approved waivers ending
-// within 14 days, waiver_expired for those that ended (the breach is open again: its
+// within 14 days (neither lapsed nor superseded by a longer one: sweep-waivers),
+// waiver_expired for those that ended (the breach is open again: its
 // status is computed with today); and it evaluates again the partners whose reports
 // fell overdue, so their not-testable results appear on time, and those with results
 // not testable for a missing exchange rate, so a rate stored since is used (the fx

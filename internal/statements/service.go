@@ -84,19 +84,30 @@ type AfterWrite func(ctx context.Context, tx *sqlx.Tx, written []PartnerPeriods)
 // serving.
 func (s *Service) SetAfterWrite(h AfterWrite) { s.afterWrite = h }
 
-// ReportsForUpdate locks the reports of the partners (as a write does: a write of
-// their reports waits for tx) and returns them, oldest first per partner.
-func (s *Service) ReportsForUpdate(ctx context.Context, tx *sqlx.Tx, partnerIDs []int64) (map[int64][]kpi.Statement, error) {
+// LockReports takes, in tx, the lock every write of the partners' reports takes
+// first (a write of their reports waits for tx, and tx for it). A caller that locks
+// rows a write of reports goes on to lock (covenants, breaches) takes this lock
+// before them, in the write's order, so the two cannot deadlock.
+func (s *Service) LockReports(ctx context.Context, tx *sqlx.Tx, partnerIDs []int64) error {
 	ids := append([]int64(nil), partnerIDs...)
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	if _, err := tx.StmtxContext(ctx, s.q.Lock).ExecContext(ctx, pq.Int64Array(ids)); err != nil {
-		return nil, fmt.Errorf("lock the reports of %d partners: %w", len(ids), err)
+		return fmt.Errorf("lock the reports of %d partners: %w", len(ids), err)
 	}
-	reports, err := s.scan(ctx, tx.StmtxContext(ctx, s.q.OfPartners), pq.Int64Array(ids))
+	return nil
+}
+
+// ReportsForUpdate locks the reports of the partners (as a write does: a write of
+// their reports waits for tx) and returns them, oldest first per partner.
+func (s *Service) ReportsForUpdate(ctx context.Context, tx *sqlx.Tx, partnerIDs []int64) (map[int64][]kpi.Statement, error) {
+	if err := s.LockReports(ctx, tx, partnerIDs); err != nil {
+		return nil, err
+	}
+	reports, err := s.scan(ctx, tx.StmtxContext(ctx, s.q.OfPartners), pq.Int64Array(partnerIDs))
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64][]kpi.Statement, len(ids))
+	out := make(map[int64][]kpi.Statement, len(partnerIDs))
 	for _, r := range reports {
 		out[r.PartnerID] = append(out[r.PartnerID], r.Statement)
 	}

@@ -11,7 +11,8 @@ UPDATE covenants SET metric = $2, operator = $3, threshold = $4, currency = $5, 
 WHERE id = $1 AND ended_at IS NULL;
 
 -- name: lock-covenant
--- Update and End lock the covenant first: two at once apply one after the other.
+-- Update and End lock the covenant (after its partner's reports, as a write of
+-- reports does): two at once apply one after the other.
 SELECT id FROM covenants WHERE id = $1 FOR UPDATE;
 
 -- name: end-breaches
@@ -55,12 +56,16 @@ ORDER BY c.ended_at NULLS FIRST, c.id;
 -- name: covenants-to-evaluate
 -- The live covenants of these partners: partner-level ones and those of loans not
 -- cancelled (a cancelled loan's covenants keep their history and are not tested).
+-- Share-locked, read after the partners' reports were locked: an End or Update (which
+-- take the same two locks in the same order) is waited for, and a covenant it ended
+-- meanwhile is not returned (the row is read again once its lock is released).
 SELECT c.id, c.partner_id, c.loan_id, coalesce(l.reference, '') AS loan_ref, p.name AS partner_name, c.metric,
        c.operator, c.threshold, coalesce(c.currency, '') AS currency, c.valid_from, c.valid_to, c.frequency,
        c.cure_days, c.created_at, c.updated_at, c.ended_at
 FROM covenants c JOIN partners p ON p.id = c.partner_id LEFT JOIN loans l ON l.id = c.loan_id
 WHERE c.partner_id = ANY ($1) AND c.ended_at IS NULL AND (l.id IS NULL OR l.status <> 'cancelled')
-ORDER BY c.id;
+ORDER BY c.id
+FOR SHARE OF c;
 
 -- name: obligations
 SELECT id, reporting_frequency, reporting_from, reporting_due_days
@@ -120,27 +125,36 @@ FROM covenant_results WHERE covenant_id = ANY ($1)
 ORDER BY covenant_id, period_end;
 
 -- name: breaches-of-covenants
-SELECT id, covenant_id, period_end, value, threshold, found_at, cure_by, closed_by_period, closed_at, withdrawn_at, reopened
+SELECT id, covenant_id, period_end, value, threshold, found_at, cure_by, closed_by_period, closed_at, withdrawn_at, reopened,
+       reopened_at
 FROM covenant_breaches WHERE covenant_id = ANY ($1)
 ORDER BY covenant_id, period_end;
 
 -- name: insert-breaches
+-- Not for an ended covenant (nothing tests it any more): the caller compares the rows
+-- returned with those it sent.
 INSERT INTO covenant_breaches (covenant_id, period_end, value, threshold, found_at, cure_by, closed_by_period, closed_at)
-SELECT c, p, v, t, f, cb, cp, CASE WHEN cp IS NULL THEN NULL ELSE $8::timestamptz END
+SELECT b.c, b.p, b.v, b.t, b.f, b.cb, b.cp, CASE WHEN b.cp IS NULL THEN NULL ELSE $8::timestamptz END
 FROM unnest($1::bigint[], $2::date[], $3::numeric[], $4::numeric[], $5::timestamptz[], $6::date[], $7::date[])
     AS b (c, p, v, t, f, cb, cp)
+JOIN covenants c ON c.id = b.c AND c.ended_at IS NULL
 RETURNING id, covenant_id, period_end;
 
 -- name: update-breaches
--- Each stored breach as now derived: open or closed by a period, withdrawn or not.
+-- Each stored breach as now derived: open or closed by a period, withdrawn or not;
+-- reopened_at is when its reopened count last went up.
+-- Never a breach of an ended covenant (its ending withdrew the breach, and nothing
+-- tests it any more): the caller compares the ids returned with those it sent.
 UPDATE covenant_breaches b
 SET value = u.v, threshold = u.t, found_at = u.f, cure_by = u.cb, closed_by_period = u.cp,
     closed_at = CASE WHEN u.cp IS NULL THEN NULL WHEN b.closed_by_period IS NOT DISTINCT FROM u.cp THEN b.closed_at ELSE $9::timestamptz END,
     withdrawn_at = CASE WHEN NOT u.w THEN NULL WHEN b.withdrawn_at IS NOT NULL THEN b.withdrawn_at ELSE $9::timestamptz END,
-    reopened = u.n
+    reopened = u.n,
+    reopened_at = CASE WHEN u.n > b.reopened THEN $9::timestamptz ELSE b.reopened_at END
 FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::timestamptz[], $5::date[], $6::date[], $7::bool[], $8::int[])
-    AS u (id, v, t, f, cb, cp, w, n)
-WHERE b.id = u.id;
+    AS u (id, v, t, f, cb, cp, w, n), covenants c
+WHERE b.id = u.id AND c.id = b.covenant_id AND c.ended_at IS NULL
+RETURNING b.id;
 
 -- name: link-results
 UPDATE covenant_results r SET breach_id = NULLIF(u.b, 0)
@@ -169,7 +183,7 @@ LIMIT 100001;
 -- list's open-breaches says the same.
 SELECT b.id, b.covenant_id, c.partner_id, p.name AS partner_name, c.loan_id, coalesce(l.reference, '') AS loan_ref,
        c.metric, c.operator, coalesce(c.currency, '') AS currency, b.period_end, b.value, b.threshold, b.found_at,
-       b.cure_by, b.closed_by_period, b.closed_at, b.withdrawn_at, b.reopened,
+       b.cure_by, b.closed_by_period, b.closed_at, b.withdrawn_at, b.reopened, b.reopened_at,
        CASE WHEN b.closed_at IS NOT NULL OR b.withdrawn_at IS NOT NULL OR l.status = 'cancelled' THEN 'closed'
             WHEN EXISTS (SELECT 1 FROM covenant_waivers w WHERE w.breach_id = b.id AND w.decision = 'approved'
                          AND w.lapsed_at IS NULL AND w.expires_on >= $1) THEN 'waived'
@@ -202,13 +216,20 @@ SELECT id, requested_by FROM covenant_waivers WHERE breach_id = $1 AND decision 
 UPDATE covenant_waivers SET decision = $2, decided_by = $3, decided_at = $4 WHERE id = $1 AND decision IS NULL;
 
 -- name: sweep-waivers
--- Approved waivers, not lapsed, of breaches not closed (list-breaches' closed) that end
--- within $2 days of $1 or have ended.
+-- Approved waivers that still hold their breach waived, of breaches not closed
+-- (list-breaches' closed), that end within $2 days of $1 or have ended. Not a pending
+-- or rejected one (decision NULL or 'rejected'), nor one lapsed (lapsed_at), nor one
+-- superseded: another approved waiver of the breach, not lapsed, ends later (or the
+-- same day, approved after it), so the breach stays waived past this one's end, as
+-- list-breaches says, and its end announces nothing.
 SELECT w.id, w.breach_id, w.expires_on, c.partner_id, p.name AS partner_name, c.metric, b.period_end
 FROM covenant_waivers w JOIN covenant_breaches b ON b.id = w.breach_id JOIN covenants c ON c.id = b.covenant_id
 JOIN partners p ON p.id = c.partner_id LEFT JOIN loans l ON l.id = c.loan_id
 WHERE w.decision = 'approved' AND w.lapsed_at IS NULL AND b.closed_at IS NULL AND b.withdrawn_at IS NULL
   AND l.status IS DISTINCT FROM 'cancelled' AND w.expires_on <= $1::date + $2::int
+  AND NOT EXISTS (SELECT 1 FROM covenant_waivers n
+                  WHERE n.breach_id = w.breach_id AND n.decision = 'approved' AND n.lapsed_at IS NULL
+                    AND (n.expires_on > w.expires_on OR (n.expires_on = w.expires_on AND n.id > w.id)))
 ORDER BY w.id;
 
 -- name: sweep-partners

@@ -30,10 +30,14 @@ SELECT id, name, country, region, legal_status, founded, partner_since, methodol
 FROM partners WHERE id = $1;
 
 -- name: get-partner-for-update
+-- FOR NO KEY UPDATE, not FOR UPDATE: a report inserted meanwhile takes FOR KEY SHARE on
+-- the partner for its foreign key, under the lock of the partner's reports; a change of
+-- the reporting obligation takes that lock next (its covenants are evaluated), and
+-- FOR UPDATE made the two deadlock. A DELETE still takes FOR UPDATE itself.
 SELECT id, name, country, region, legal_status, founded, partner_since, methodology,
        sectors, description, strengths, risks, reporting_frequency, reporting_from, reporting_due_days,
        created_at, updated_at
-FROM partners WHERE id = $1 FOR UPDATE;
+FROM partners WHERE id = $1 FOR NO KEY UPDATE;
 
 -- name: insert-partner
 INSERT INTO partners (name, country, region, legal_status, founded, partner_since,

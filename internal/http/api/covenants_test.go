@@ -300,6 +300,40 @@ func TestWaiverOfAClosedBreach(t *testing.T) {
 	}
 }
 
+// A waiver requested, then its breach cured and reopened by a correction: approving
+// it is a 409 naming the breach (the request was about the breach as it was), the
+// breach says when it reopened, and rejecting the waiver works.
+func TestWaiverRequestedBeforeReopening(t *testing.T) {
+	clock := &movable{now: time.Date(2024, 8, 1, 9, 0, 0, 0, time.UTC)}
+	e := newEnvClock(t, clock.clock)
+	p := e.partnerID("Fondeco", "BO")
+	if r := e.do(user.Manager, "POST", fmt.Sprintf("/api/v1/partners/%d/covenants", p), map[string]any{"metric": "par30_ratio", "operator": "<=",
+		"threshold": "5 %", "from": "2024-01-01", "frequency": "each_report", "cure_days": 30}); r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	e.putPAR(p, "2024-03-31", "80000")
+	bs := e.breaches("?status=open")
+	if len(bs) != 1 {
+		t.Fatalf("breaches: %v", bs)
+	}
+	waiverURL := fmt.Sprintf("/api/v1/breaches/%v/waiver", bs[0]["id"])
+	if r := e.do(user.Admin, "POST", waiverURL, map[string]any{"reason": "recovery plan", "expires_on": "2024-12-31"}); r.status != http.StatusCreated {
+		t.Fatalf("request waiver: %d %s", r.status, r.body)
+	}
+	admin2 := e.secondAdmin()
+	clock.now = time.Date(2024, 8, 2, 9, 0, 0, 0, time.UTC)
+	e.putPAR(p, "2024-06-30", "20000") // cured
+	clock.now = time.Date(2024, 8, 3, 9, 0, 0, 0, time.UTC)
+	e.putPAR(p, "2024-06-30", "90000") // corrected: reopened
+	if bs := e.breaches("?status=open"); len(bs) != 1 || bs[0]["reopened_at"] != "2024-08-03T09:00:00Z" {
+		t.Fatalf("reopened: %v", bs)
+	}
+	assertProblem(t, e.do(user.Role(admin2), "POST", waiverURL+"/approve", nil), 409, "breach_id")
+	if r := e.do(user.Role(admin2), "POST", waiverURL+"/reject", nil); r.status != http.StatusOK || r.json(t)["decision"] != "rejected" {
+		t.Fatalf("reject: %d %s", r.status, r.body)
+	}
+}
+
 // An overdue report makes the period not testable, naming what is missing; its
 // arrival tests it. A Money threshold is converted at the period end.
 func TestNotTestableAndConvertedThreshold(t *testing.T) {

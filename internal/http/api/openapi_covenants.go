@@ -46,8 +46,9 @@ func covenantSchemas() map[string]schema {
 				"value": decimalSchema(""), "threshold": decimalSchema(""), "found_at": timestamp(), "cure_by": dateSchema("found + cure days"),
 				"closed_by_period": nullable(dateSchema("")), "closed_at": nullable(timestamp()),
 				"withdrawn_at": nullable(timestamp()), "reopened": integer("how many times it was opened again"),
-				"status":  enum("closed also when withdrawn (a correction showed the period met, or its covenant ended) or its loan cancelled", "open", "waived", "closed"),
-				"uncured": boolean("open past its cure deadline"), "waivers": arrayOf(ref("Waiver"))}),
+				"reopened_at": nullable(timestamp()), // when it was last opened again: a waiver requested before is not approved
+				"status":      enum("closed also when withdrawn (a correction showed the period met, or its covenant ended) or its loan cancelled", "open", "waived", "closed"),
+				"uncured":     boolean("open past its cure deadline"), "waivers": arrayOf(ref("Waiver"))}),
 		"Waiver":      closed([]string{"id", "breach_id", "reason", "expires_on", "requested_by", "decision"}, waiver),
 		"WaiverInput": closed([]string{"reason", "expires_on"}, map[string]schema{"reason": str(""), "expires_on": dateSchema("after today")}),
 	}
