@@ -225,13 +225,25 @@ WHERE c.partner_id = $1 ORDER BY r.period_end DESC LIMIT $2;
 
 -- name: load-covenants
 -- Covenants in bulk (a synthetic book's), already checked: one statement for
--- thousands, in the order given.
-INSERT INTO covenants (partner_id, loan_id, metric, operator, threshold, valid_from, frequency, cure_days, created_at, updated_at)
-SELECT partner_id, NULLIF(loan_id, 0), metric, operator, threshold, valid_from, frequency, cure_days, $9, $9
-FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::numeric[], $6::date[], $7::text[], $8::int[])
-    WITH ORDINALITY AS n (partner_id, loan_id, metric, operator, threshold, valid_from, frequency, cure_days, ord)
+-- thousands, in the order given; valid_to NULL where open-ended.
+INSERT INTO covenants (partner_id, loan_id, metric, operator, threshold, valid_from, valid_to, frequency, cure_days, created_at, updated_at)
+SELECT partner_id, NULLIF(loan_id, 0), metric, operator, threshold, valid_from, valid_to, frequency, cure_days, $10, $10
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::numeric[], $6::date[], $7::date[], $8::text[], $9::int[])
+    WITH ORDINALITY AS n (partner_id, loan_id, metric, operator, threshold, valid_from, valid_to, frequency, cure_days, ord)
 ORDER BY ord
 RETURNING id;
+
+-- name: load-covenant-loans
+-- The loan-level covenants of a bulk load ($1 partners, $2 loans; 0: on the partner)
+-- whose loan is missing, another partner's or cancelled, by their place in the load
+-- (1 first). Each loan is share-locked, as Create locks it: in the load's
+-- transaction, a cancelling at the same time waits for it, or is seen here. (The
+-- lateral subquery locks: FOR SHARE may not name the nullable side of an outer join.)
+SELECT n.ord, n.loan_id, coalesce(l.partner_id, 0) AS loan_partner_id, coalesce(l.status, '') AS status
+FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS n (partner_id, loan_id, ord)
+LEFT JOIN LATERAL (SELECT partner_id, status FROM loans WHERE id = n.loan_id FOR SHARE) l ON true
+WHERE n.loan_id <> 0 AND (l.partner_id IS NULL OR l.partner_id <> n.partner_id OR l.status = 'cancelled')
+ORDER BY n.ord;
 
 -- name: stale-rate-partners
 -- Partners whose live covenants have results not testable for a missing exchange rate
