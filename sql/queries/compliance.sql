@@ -149,8 +149,10 @@ WHERE r.covenant_id = u.c AND r.period_end = u.p;
 
 -- name: list-results
 -- Results with the status shown: a breached period whose breach is waived today reads waived.
+-- period_currency is the period's report's (empty: not reported), the currency an
+-- amount's value and threshold were compared in (evaluate.go converts the threshold).
 SELECT r.covenant_id, c.partner_id, p.name AS partner_name, c.loan_id, coalesce(l.reference, '') AS loan_ref, c.metric,
-       c.operator, coalesce(c.currency, '') AS currency, r.period_end,
+       c.operator, coalesce(c.currency, '') AS currency, coalesce(s.currency, '') AS period_currency, r.period_end,
        CASE WHEN r.status = 'breached' AND EXISTS (
            SELECT 1 FROM covenant_waivers w JOIN covenant_breaches b ON b.id = w.breach_id
            WHERE w.breach_id = r.breach_id AND w.decision = 'approved' AND w.lapsed_at IS NULL AND w.expires_on >= $1
@@ -158,6 +160,7 @@ SELECT r.covenant_id, c.partner_id, p.name AS partner_name, c.loan_id, coalesce(
        r.value, r.threshold, coalesce(r.missing, '') AS missing, r.found_at, coalesce(r.breach_id, 0) AS breach_id
 FROM covenant_results r JOIN covenants c ON c.id = r.covenant_id JOIN partners p ON p.id = c.partner_id
 LEFT JOIN loans l ON l.id = c.loan_id
+LEFT JOIN financial_statements s ON s.partner_id = c.partner_id AND s.period_end = r.period_end
 WHERE ($2 = 0 OR c.partner_id = $2) AND ($3::date IS NULL OR r.period_end >= $3) AND ($4::date IS NULL OR r.period_end <= $4)
 ORDER BY p.name, c.partner_id, c.id, r.period_end
 LIMIT 100001;
