@@ -14,23 +14,29 @@ import (
 )
 
 // ResultRow is one covenant's result in one period, as listed: status waived for a
-// breached period whose breach is waived today.
+// breached period whose breach is waived today. Value and Threshold are in the
+// period's currency (PeriodCurrency, the report's; empty for a period not reported):
+// an amount covenant's threshold converted at the period end, as compared, while
+// Currency is the covenant's own. A result not testable for want of a rate keeps the
+// threshold in Currency, unconverted.
 type ResultRow struct {
-	CovenantID  int64            `db:"covenant_id" json:"covenant_id"`
-	PartnerID   int64            `db:"partner_id" json:"partner_id"`
-	PartnerName string           `db:"partner_name" json:"partner_name"`
-	LoanID      *int64           `db:"loan_id" json:"loan_id"`
-	LoanRef     string           `db:"loan_ref" json:"loan_reference,omitempty"`
-	Metric      string           `db:"metric" json:"metric"`
-	Operator    string           `db:"operator" json:"operator"`
-	Currency    string           `db:"currency" json:"currency,omitempty"`
-	PeriodEnd   time.Time        `db:"period_end" json:"period_end"`
-	Status      string           `db:"status" json:"status"`
-	Value       *decimal.Decimal `db:"value" json:"value"`
-	Threshold   decimal.Decimal  `db:"threshold" json:"threshold"`
-	Missing     string           `db:"missing" json:"missing,omitempty"`
-	FoundAt     time.Time        `db:"found_at" json:"found_at"`
-	BreachID    int64            `db:"breach_id" json:"breach_id,omitempty"`
+	CovenantID  int64  `db:"covenant_id" json:"covenant_id"`
+	PartnerID   int64  `db:"partner_id" json:"partner_id"`
+	PartnerName string `db:"partner_name" json:"partner_name"`
+	LoanID      *int64 `db:"loan_id" json:"loan_id"`
+	LoanRef     string `db:"loan_ref" json:"loan_reference,omitempty"`
+	Metric      string `db:"metric" json:"metric"`
+	Operator    string `db:"operator" json:"operator"`
+	Currency    string `db:"currency" json:"currency,omitempty"`
+	// PeriodCurrency is the period's reporting currency.
+	PeriodCurrency string           `db:"period_currency" json:"period_currency"`
+	PeriodEnd      time.Time        `db:"period_end" json:"period_end"`
+	Status         string           `db:"status" json:"status"`
+	Value          *decimal.Decimal `db:"value" json:"value"`
+	Threshold      decimal.Decimal  `db:"threshold" json:"threshold"`
+	Missing        string           `db:"missing" json:"missing,omitempty"`
+	FoundAt        time.Time        `db:"found_at" json:"found_at"`
+	BreachID       int64            `db:"breach_id" json:"breach_id,omitempty"`
 }
 
 // ResultFilter selects results: a partner (0: all), a status, a range of period ends.
@@ -79,7 +85,7 @@ func (s *Service) Results(ctx context.Context, f ResultFilter) ([]ResultRow, err
 }
 
 var resultHeader = []string{"partner_id", "partner", "covenant_id", "loan_reference", "metric", "operator", "threshold", "currency",
-	"period_end", "status", "value", "missing", "breach_id", "found_at"}
+	"period_end", "status", "value", "missing", "breach_id", "found_at", "period_currency"}
 
 func (r ResultRow) cells() []any {
 	var value, breach any
@@ -90,7 +96,7 @@ func (r ResultRow) cells() []any {
 		breach = r.BreachID
 	}
 	return []any{r.PartnerID, r.PartnerName, r.CovenantID, r.LoanRef, r.Metric, r.Operator, r.Threshold, r.Currency,
-		civil.Format(r.PeriodEnd), r.Status, value, r.Missing, breach, r.FoundAt.UTC().Format(time.RFC3339)}
+		civil.Format(r.PeriodEnd), r.Status, value, r.Missing, breach, r.FoundAt.UTC().Format(time.RFC3339), r.PeriodCurrency}
 }
 
 // ExportResults writes results as "csv" (text made formula-safe) or "xlsx".
@@ -144,7 +150,7 @@ func (s *Service) Grid(ctx context.Context, partnerID int64, periods int) (coven
 			continue
 		}
 		used[r.CovenantID] = true
-		g.Rows[i].Cells[col[r.PeriodEnd]] = covenant.Cell{Status: covenant.Status(r.Status), Value: r.Value, Missing: r.Missing}
+		g.Rows[i].Cells[col[r.PeriodEnd]] = gridCell(g.Rows[i].Terms, r)
 	}
 	// An ended covenant without results in these periods has nothing to show.
 	kept := g.Rows[:0]
@@ -155,4 +161,20 @@ func (s *Service) Grid(ctx context.Context, partnerID int64, periods int) (coven
 	}
 	g.Rows = kept
 	return g, nil
+}
+
+// gridCell is a result as the grid shows it: an amount's value with the period's
+// currency and, when compared, the threshold converted into it (the row's terms give
+// it in the covenant's currency).
+func gridCell(t covenant.Terms, r ResultRow) covenant.Cell {
+	c := covenant.Cell{Status: covenant.Status(r.Status), Value: r.Value, Missing: r.Missing}
+	if t.Metric.Kind != covenant.Money || r.PeriodCurrency == "" {
+		return c
+	}
+	c.Currency = r.PeriodCurrency
+	if r.Value != nil {
+		threshold := r.Threshold
+		c.Threshold = &threshold
+	}
+	return c
 }

@@ -78,6 +78,7 @@ type Service struct {
 		SweepPartners *sqlx.Stmt `query:"sweep-partners"`
 		Periods       *sqlx.Stmt `query:"covenant-periods"`
 		Load          *sqlx.Stmt `query:"load-covenants"`
+		LoadLoans     *sqlx.Stmt `query:"load-covenant-loans"`
 	}
 }
 

@@ -163,8 +163,10 @@ WHERE r.covenant_id = u.c AND r.period_end = u.p;
 
 -- name: list-results
 -- Results with the status shown: a breached period whose breach is waived today reads waived.
+-- period_currency is the period's report's (empty: not reported), the currency an
+-- amount's value and threshold were compared in (evaluate.go converts the threshold).
 SELECT r.covenant_id, c.partner_id, p.name AS partner_name, c.loan_id, coalesce(l.reference, '') AS loan_ref, c.metric,
-       c.operator, coalesce(c.currency, '') AS currency, r.period_end,
+       c.operator, coalesce(c.currency, '') AS currency, coalesce(s.currency, '') AS period_currency, r.period_end,
        CASE WHEN r.status = 'breached' AND EXISTS (
            SELECT 1 FROM covenant_waivers w JOIN covenant_breaches b ON b.id = w.breach_id
            WHERE w.breach_id = r.breach_id AND w.decision = 'approved' AND w.lapsed_at IS NULL AND w.expires_on >= $1
@@ -172,6 +174,7 @@ SELECT r.covenant_id, c.partner_id, p.name AS partner_name, c.loan_id, coalesce(
        r.value, r.threshold, coalesce(r.missing, '') AS missing, r.found_at, coalesce(r.breach_id, 0) AS breach_id
 FROM covenant_results r JOIN covenants c ON c.id = r.covenant_id JOIN partners p ON p.id = c.partner_id
 LEFT JOIN loans l ON l.id = c.loan_id
+LEFT JOIN financial_statements s ON s.partner_id = c.partner_id AND s.period_end = r.period_end
 WHERE ($2 = 0 OR c.partner_id = $2) AND ($3::date IS NULL OR r.period_end >= $3) AND ($4::date IS NULL OR r.period_end <= $4)
 ORDER BY p.name, c.partner_id, c.id, r.period_end
 LIMIT 100001;
@@ -246,13 +249,25 @@ WHERE c.partner_id = $1 ORDER BY r.period_end DESC LIMIT $2;
 
 -- name: load-covenants
 -- Covenants in bulk (a synthetic book's), already checked: one statement for
--- thousands, in the order given.
-INSERT INTO covenants (partner_id, loan_id, metric, operator, threshold, valid_from, frequency, cure_days, created_at, updated_at)
-SELECT partner_id, NULLIF(loan_id, 0), metric, operator, threshold, valid_from, frequency, cure_days, $9, $9
-FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::numeric[], $6::date[], $7::text[], $8::int[])
-    WITH ORDINALITY AS n (partner_id, loan_id, metric, operator, threshold, valid_from, frequency, cure_days, ord)
+-- thousands, in the order given; valid_to NULL where open-ended.
+INSERT INTO covenants (partner_id, loan_id, metric, operator, threshold, valid_from, valid_to, frequency, cure_days, created_at, updated_at)
+SELECT partner_id, NULLIF(loan_id, 0), metric, operator, threshold, valid_from, valid_to, frequency, cure_days, $10, $10
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::numeric[], $6::date[], $7::date[], $8::text[], $9::int[])
+    WITH ORDINALITY AS n (partner_id, loan_id, metric, operator, threshold, valid_from, valid_to, frequency, cure_days, ord)
 ORDER BY ord
 RETURNING id;
+
+-- name: load-covenant-loans
+-- The loan-level covenants of a bulk load ($1 partners, $2 loans; 0: on the partner)
+-- whose loan is missing, another partner's or cancelled, by their place in the load
+-- (1 first). Each loan is share-locked, as Create locks it: in the load's
+-- transaction, a cancelling at the same time waits for it, or is seen here. (The
+-- lateral subquery locks: FOR SHARE may not name the nullable side of an outer join.)
+SELECT n.ord, n.loan_id, coalesce(l.partner_id, 0) AS loan_partner_id, coalesce(l.status, '') AS status
+FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS n (partner_id, loan_id, ord)
+LEFT JOIN LATERAL (SELECT partner_id, status FROM loans WHERE id = n.loan_id FOR SHARE) l ON true
+WHERE n.loan_id <> 0 AND (l.partner_id IS NULL OR l.partner_id <> n.partner_id OR l.status = 'cancelled')
+ORDER BY n.ord;
 
 -- name: stale-rate-partners
 -- Partners whose live covenants have results not testable for a missing exchange rate

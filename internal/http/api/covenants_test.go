@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cartera/internal/audit"
+	"cartera/internal/platform/pdftest"
 	"cartera/internal/user"
 )
 
@@ -368,9 +369,17 @@ func TestNotTestableAndConvertedThreshold(t *testing.T) {
 		t.Fatalf("1,000,000 USD at 6.96 BOB a dollar is 6,960,000 BOB: %v", rs)
 	}
 	put("2024-03-31", "6960000")
-	if rs := results(); rs[0].(map[string]any)["status"] != "met" {
-		t.Fatalf("at the threshold: %v", rs)
+	if rs := results(); rs[0].(map[string]any)["status"] != "met" || rs[0].(map[string]any)["period_currency"] != "BOB" {
+		t.Fatalf("at the threshold, in BOB: %v", rs)
 	}
+	// The profile's compliance table gives the threshold compared, in BOB, not the
+	// covenant's USD alone.
+	t.Run("profile", func(t *testing.T) {
+		pdf := e.do(user.Viewer, "GET", fmt.Sprintf("/api/v1/partners/%d/profile.pdf", p), nil)
+		if text := pdftest.PlainSpaces(pdftest.Text(t, pdf.body, false)); pdf.status != http.StatusOK || !strings.Contains(text, "≥ BOB 6,960,000") {
+			t.Errorf("the profile's compliance table: %d %q", pdf.status, text)
+		}
+	})
 	// June's figures were due 14 August; the sweep of the 15th finds them missing.
 	clock.now = time.Date(2024, 8, 15, 9, 0, 0, 0, time.UTC)
 	if err := e.services.Compliance.Sweep(context.Background(), clock.now); err != nil {
@@ -381,7 +390,8 @@ func TestNotTestableAndConvertedThreshold(t *testing.T) {
 		t.Fatalf("after the sweep: %v", rs)
 	}
 	june := rs[1].(map[string]any)
-	if june["status"] != "not_testable" || june["missing"] != "the report for 2024-06-30 was due 2024-08-14 and has not arrived" || june["value"] != nil {
+	if june["status"] != "not_testable" || june["missing"] != "the report for 2024-06-30 was due 2024-08-14 and has not arrived" || june["value"] != nil ||
+		june["period_currency"] != "" {
 		t.Errorf("June, overdue: %v", june)
 	}
 	if nt := e.do(user.Viewer, "GET", "/api/v1/covenant-results?status=not_testable", nil).json(t)["items"].([]any); len(nt) != 1 {

@@ -35,10 +35,13 @@ func covenantSchemas() map[string]schema {
 			"frequency": frequencies, "cure_days": integer("days after a breach is found to cure it (default 0)")}),
 		"CovenantResult": closed([]string{"covenant_id", "partner_id", "period_end", "status", "value", "threshold"}, map[string]schema{
 			"covenant_id": integer(""), "partner_id": integer(""), "partner_name": str(""), "loan_id": nullable(integer("")),
-			"loan_reference": str(""), "metric": str(""), "operator": operators, "currency": str(""), "period_end": dateSchema(""),
-			"status": enum("waived: breached, and its breach is waived today", "met", "breached", "waived", "not_testable"),
-			"value":  nullable(decimalSchema("")), "threshold": decimalSchema("in the period's currency, as compared"),
-			"missing": str("when not testable: what is missing"), "found_at": timestamp(), "breach_id": integer("")}),
+			"loan_reference": str(""), "metric": str(""), "operator": operators, "currency": str("an amount covenant's threshold currency"),
+			"period_currency": str("the period's reporting currency, of value and threshold (empty: the period was not reported)"),
+			"period_end":      dateSchema(""),
+			"status":          enum("waived: breached, and its breach is waived today", "met", "breached", "waived", "not_testable"),
+			"value":           nullable(decimalSchema("")),
+			"threshold":       decimalSchema("in the period's currency, as compared (an amount's converted at the period end; not testable for want of a rate: in currency)"),
+			"missing":         str("when not testable: what is missing"), "found_at": timestamp(), "breach_id": integer("")}),
 		"Breach": closed([]string{"id", "covenant_id", "partner_id", "period_end", "value", "threshold", "found_at", "cure_by", "status", "uncured", "waivers"},
 			map[string]schema{
 				"id": integer(""), "covenant_id": integer(""), "partner_id": integer(""), "partner_name": str(""), "loan_id": nullable(integer("")),

@@ -265,25 +265,38 @@ func newGridView(g covenant.Grid) *gridView {
 	for _, r := range g.Rows {
 		row := gridRowView{Label: describe(r.Terms), Loan: r.LoanRef}
 		for _, c := range r.Cells {
-			cell := gridCell{Class: "cov-none", Text: "–", Title: "not tested in this period"}
-			if c.Status != "" {
-				cell.Class, cell.Text = "cov-"+string(c.Status), view.Human(c.Status)
-				if c.Value != nil {
-					cell.Text += " " + metricValue(r.Terms.Metric, *c.Value)
-				}
-				cell.Title = c.Missing
-				if c.Currency != "" && c.Value != nil { // an amount: in the period's currency
-					cell.Text += " " + c.Currency
-					if c.Threshold != nil {
-						cell.Title = "compared with " + string(r.Terms.Operator) + " " + view.Amount(*c.Threshold) + " " + c.Currency
-					}
-				}
-			}
-			row.Cells = append(row.Cells, cell)
+			row.Cells = append(row.Cells, newGridCell(r.Terms, c))
 		}
 		v.Rows = append(v.Rows, row)
 	}
 	return v
+}
+
+// operatorSigns are the operators as the grid's cells write them.
+var operatorSigns = map[covenant.Operator]string{covenant.AtMost: "≤", covenant.AtLeast: "≥", covenant.Below: "<", covenant.Above: ">"}
+
+// newGridCell is a result in words. An amount reads in the period's currency with the
+// threshold compared, converted into it ("breached 1,250,000.00 BOB (≥ 6,960,000.00
+// BOB)"): the row's threshold is in the covenant's currency.
+func newGridCell(t covenant.Terms, c covenant.Cell) gridCell {
+	if c.Status == "" {
+		return gridCell{Class: "cov-none", Text: "–", Title: "not tested in this period"}
+	}
+	cell := gridCell{Class: "cov-" + string(c.Status), Text: view.Human(c.Status), Title: c.Missing}
+	switch {
+	case c.Value == nil:
+	case c.Currency == "":
+		cell.Text += " " + metricValue(t.Metric, *c.Value)
+	default:
+		cell.Text += " " + view.Money(*c.Value, c.Currency)
+		if c.Threshold != nil {
+			cell.Text += " (" + operatorSigns[t.Operator] + " " + view.Money(*c.Threshold, c.Currency) + ")"
+			if t.Currency != "" && t.Currency != c.Currency {
+				cell.Title = "the covenant's " + view.Money(t.Threshold, t.Currency) + " converted into " + c.Currency + " at the period end"
+			}
+		}
+	}
+	return cell
 }
 
 // metricValue writes a value as the metric reads: a share or a fraction in percent.

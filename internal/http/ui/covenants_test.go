@@ -13,6 +13,8 @@ import (
 	"github.com/govalues/decimal"
 
 	"cartera/internal/audit"
+	"cartera/internal/compliance"
+	"cartera/internal/fx"
 	"cartera/internal/kpi"
 	"cartera/internal/platform/civil"
 	"cartera/internal/user"
@@ -81,6 +83,34 @@ func TestCovenantsPages(t *testing.T) {
 		t.Error("a viewer is offered the covenant form")
 	}
 }
+
+// An amount covenant in USD on a partner reporting in BOB: the grid's cell gave the
+// value in BOB with no currency, beside the row's threshold in USD. It reads the value
+// and the threshold compared, both in the period's currency.
+func TestCovenantGridCellOfAnAmountNamesThePeriodsCurrency(t *testing.T) {
+	e := newEnvAt(t, civil.FixedAt(time.Date(2024, 8, 1, 9, 0, 0, 0, time.UTC)))
+	ctx, sys := context.Background(), audit.System("test")
+	var pid int64
+	if err := e.deps.Conn.Get(&pid, `INSERT INTO partners (name, country, legal_status) VALUES ('Crecer', 'BO', 'ngo') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	end := civil.Date(2024, 3, 31)
+	if err := e.deps.FX.Put(ctx, sys, []fx.Rate{{Currency: "BOB", Date: end, Rate: decimal.MustParse("6.96")}}); err != nil {
+		t.Fatal(err)
+	}
+	equity := decimal.MustNew(1250000, 0)
+	if _, _, err := e.deps.Statements.Put(ctx, sys, pid, kpi.Statement{PeriodEnd: end, Months: 3, Currency: "BOB", Figures: kpi.Figures{Equity: &equity}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.deps.Compliance.Create(ctx, sys, pid, 0, compliance.Input{Metric: ptr("equity"), Operator: ptr(">="), Threshold: ptr("1000000"),
+		Currency: ptr("USD"), From: ptr("2024-01-01"), Frequency: ptr("each_report")}); err != nil {
+		t.Fatal(err)
+	}
+	e.signIn(user.Viewer).get(fmt.Sprintf("/partners/%d", pid)).must(t, http.StatusOK, "Compliance, latest periods",
+		`>breached 1,250,000.00 BOB (≥ 6,960,000.00 BOB)</td>`, "1,000,000.00 USD converted into BOB at the period end")
+}
+
+func ptr(s string) *string { return &s }
 
 // login signs the client in as email.
 func (c *client) login(email string) {
