@@ -104,15 +104,15 @@ func (s *Service) loadPartners(ctx context.Context, tx *sqlx.Tx, actor audit.Act
 	if err := s.checkLoans(ctx, tx.StmtxContext(ctx, s.q.LoadLoans), cols); err != nil {
 		return err
 	}
-	var ids []int64
-	if err := tx.StmtxContext(ctx, s.q.Load).SelectContext(ctx, &ids, cols.partners, cols.loans, cols.metric, cols.op,
+	var stored []storedBulk
+	if err := tx.StmtxContext(ctx, s.q.Load).SelectContext(ctx, &stored, cols.partners, cols.loans, cols.metric, cols.op,
 		cols.threshold, cols.from, cols.to, cols.freq, cols.cure, s.clock.Now()); err != nil {
 		return fmt.Errorf("store %d covenants: %w", len(batch), err)
 	}
-	if len(ids) != len(batch) {
-		return fmt.Errorf("store %d covenants: %d stored", len(batch), len(ids))
+	if len(stored) != len(batch) {
+		return fmt.Errorf("store %d covenants: %d stored", len(batch), len(stored))
 	}
-	if err := s.audit.RecordAll(ctx, tx, actor, cols.changes(ids)); err != nil {
+	if err := s.audit.RecordAll(ctx, tx, actor, bulkChanges(stored)); err != nil {
 		return err
 	}
 	partners := slices.Compact(slices.Sorted(slices.Values(cols.partners)))
@@ -149,13 +149,27 @@ func columnsOf(rows []bulkRow) bulkColumns {
 	return k
 }
 
-// changes are the audit entries of the covenants stored as ids, in the columns' order.
-func (k bulkColumns) changes(ids []int64) []audit.Change {
-	out := make([]audit.Change, len(ids))
-	for i, id := range ids {
-		out[i] = audit.Change{Action: audit.Create, Entity: "covenant", EntityID: id, After: map[string]any{
-			"partner_id": k.partners[i], "loan_id": k.loans[i], "metric": k.metric[i], "operator": k.op[i], "threshold": k.threshold[i],
-			"from": k.from[i], "to": k.to[i], "frequency": k.freq[i], "cure_days": k.cure[i]}}
+// storedBulk is a covenant of a load as stored, for its audit entry.
+type storedBulk struct {
+	ID        int64   `db:"id"`
+	PartnerID int64   `db:"partner_id"`
+	LoanID    int64   `db:"loan_id"`
+	Metric    string  `db:"metric"`
+	Operator  string  `db:"operator"`
+	Threshold string  `db:"threshold"`
+	From      string  `db:"valid_from"`
+	To        *string `db:"valid_to"`
+	Frequency string  `db:"frequency"`
+	CureDays  int64   `db:"cure_days"`
+}
+
+// bulkChanges are the audit entries of the covenants as stored.
+func bulkChanges(stored []storedBulk) []audit.Change {
+	out := make([]audit.Change, len(stored))
+	for i, c := range stored {
+		out[i] = audit.Change{Action: audit.Create, Entity: "covenant", EntityID: c.ID, After: map[string]any{
+			"partner_id": c.PartnerID, "loan_id": c.LoanID, "metric": c.Metric, "operator": c.Operator, "threshold": c.Threshold,
+			"from": c.From, "to": c.To, "frequency": c.Frequency, "cure_days": c.CureDays}}
 	}
 	return out
 }

@@ -249,13 +249,15 @@ WHERE c.partner_id = $1 ORDER BY r.period_end DESC LIMIT $2;
 
 -- name: load-covenants
 -- Covenants in bulk (a synthetic book's), already checked: one statement for
--- thousands, in the order given; valid_to NULL where open-ended.
+-- thousands; valid_to NULL where open-ended. Each stored row comes back whole, for its
+-- audit entry: PostgreSQL does not promise RETURNING's order to follow the SELECT's.
 INSERT INTO covenants (partner_id, loan_id, metric, operator, threshold, valid_from, valid_to, frequency, cure_days, created_at, updated_at)
 SELECT partner_id, NULLIF(loan_id, 0), metric, operator, threshold, valid_from, valid_to, frequency, cure_days, $10, $10
 FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::numeric[], $6::date[], $7::date[], $8::text[], $9::int[])
     WITH ORDINALITY AS n (partner_id, loan_id, metric, operator, threshold, valid_from, valid_to, frequency, cure_days, ord)
 ORDER BY ord
-RETURNING id;
+RETURNING id, partner_id, coalesce(loan_id, 0) AS loan_id, metric, operator, threshold::text AS threshold,
+    to_char(valid_from, 'YYYY-MM-DD') AS valid_from, to_char(valid_to, 'YYYY-MM-DD') AS valid_to, frequency, cure_days;
 
 -- name: load-covenant-loans
 -- The loan-level covenants of a bulk load ($1 partners, $2 loans; 0: on the partner)
