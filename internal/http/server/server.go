@@ -105,7 +105,14 @@ func New(cfg Config, deps api.Deps) (*fiber.App, error) {
 // stopped, restarting, or the network to it is down) into a 503 with Retry-After:
 // the request was fine and may be sent again shortly, which a 500 would not say. The
 // pool drops the broken connections, so requests succeed again once it is back.
+//
+// A transaction the database rolled back for another (a deadlock, a serialization
+// failure) is a 503 with Retry-After too: nothing was written, and sent again it goes.
 func unavailable(c *fiber.Ctx, err error, log *slog.Logger) error {
+	if db.RolledBack(err) {
+		log.Warn("transaction rolled back by the database", "request_id", c.Locals("requestid"), "method", c.Method(), "path", c.Path(), "error", err)
+		return apperr.Unavailable("another change to the same records got in the way; nothing was written: send it again")
+	}
 	if !db.Unavailable(err) {
 		return err
 	}

@@ -102,3 +102,11 @@ func Unavailable(err error) bool {
 	}
 	return false
 }
+
+// RolledBack reports whether the database rolled a transaction back because of
+// another one: a deadlock (40P01) or a serialization failure (40001), class 40.
+// Nothing was written, and the same request sent again will most likely succeed.
+func RolledBack(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code.Class() == "40"
+}

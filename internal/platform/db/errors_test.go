@@ -50,3 +50,21 @@ func TestUnavailable(t *testing.T) {
 		}
 	}
 }
+
+func TestRolledBack(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("update covenant: %w", &pq.Error{Code: "40P01"}), true}, // deadlock
+		{&pq.Error{Code: "40001"}, true},                                    // serialization failure
+		{&pq.Error{Code: "23505"}, false},
+		{&pq.Error{Code: "08006"}, false},
+		{errors.New("boom"), false},
+		{nil, false},
+	} {
+		if got := db.RolledBack(c.err); got != c.want {
+			t.Errorf("RolledBack(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}
