@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/govalues/decimal"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
@@ -22,28 +21,17 @@ import (
 // Breach is a stored breach with its status as of today: open, waived or closed
 // (closed also when withdrawn: a correction showed the period met).
 type Breach struct {
-	ID             int64           `db:"id" json:"id"`
-	CovenantID     int64           `db:"covenant_id" json:"covenant_id"`
-	PartnerID      int64           `db:"partner_id" json:"partner_id"`
-	PartnerName    string          `db:"partner_name" json:"partner_name"`
-	LoanID         *int64          `db:"loan_id" json:"loan_id"`
-	LoanRef        string          `db:"loan_ref" json:"loan_reference,omitempty"`
-	Metric         string          `db:"metric" json:"metric"`
-	Operator       string          `db:"operator" json:"operator"`
-	Currency       string          `db:"currency" json:"currency,omitempty"`
-	PeriodEnd      time.Time       `db:"period_end" json:"period_end"`
-	Value          decimal.Decimal `db:"value" json:"value"`
-	Threshold      decimal.Decimal `db:"threshold" json:"threshold"`
-	FoundAt        time.Time       `db:"found_at" json:"found_at"`
-	CureBy         time.Time       `db:"cure_by" json:"cure_by"`
-	ClosedByPeriod *time.Time      `db:"closed_by_period" json:"closed_by_period"`
-	ClosedAt       *time.Time      `db:"closed_at" json:"closed_at"`
-	WithdrawnAt    *time.Time      `db:"withdrawn_at" json:"withdrawn_at"`
-	Reopened       int             `db:"reopened" json:"reopened"`
-	ReopenedAt     *time.Time      `db:"reopened_at" json:"reopened_at"` // when last opened again
-	Status         string          `db:"status" json:"status"`
-	Uncured        bool            `db:"-" json:"uncured"`
-	Waivers        []Waiver        `db:"-" json:"waivers"`
+	storedBreach
+	PartnerID   int64    `db:"partner_id" json:"partner_id"`
+	PartnerName string   `db:"partner_name" json:"partner_name"`
+	LoanID      *int64   `db:"loan_id" json:"loan_id"`
+	LoanRef     string   `db:"loan_ref" json:"loan_reference,omitempty"`
+	Metric      string   `db:"metric" json:"metric"`
+	Operator    string   `db:"operator" json:"operator"`
+	Currency    string   `db:"currency" json:"currency,omitempty"`
+	Status      string   `db:"status" json:"status"`
+	Uncured     bool     `db:"-" json:"uncured"`
+	Waivers     []Waiver `db:"-" json:"waivers"`
 }
 
 // Waiver is a request to waive a breach and its decision.

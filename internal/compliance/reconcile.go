@@ -27,6 +27,8 @@ type storedResult struct {
 	BreachID   int64            `db:"breach_id"`
 }
 
+// storedBreach is a breach's own row; a Breach adds its covenant's and partner's
+// names and its status as of today.
 type storedBreach struct {
 	ID             int64           `db:"id" json:"id"`
 	CovenantID     int64           `db:"covenant_id" json:"covenant_id"`
@@ -39,7 +41,7 @@ type storedBreach struct {
 	ClosedAt       *time.Time      `db:"closed_at" json:"closed_at"`
 	WithdrawnAt    *time.Time      `db:"withdrawn_at" json:"withdrawn_at"`
 	Reopened       int             `db:"reopened" json:"reopened"`
-	ReopenedAt     *time.Time      `db:"reopened_at" json:"reopened_at"`
+	ReopenedAt     *time.Time      `db:"reopened_at" json:"reopened_at"` // when last opened again
 }
 
 // plan is what reconciling breaches writes, as columns for bulk statements.
