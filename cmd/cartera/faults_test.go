@@ -83,13 +83,12 @@ func TestServeSurvivesPostgresCrash(t *testing.T) {
 		if code == http.StatusServiceUnavailable && header.Get("Retry-After") != "" {
 			sawDown = true
 		}
-		if code == http.StatusOK && sawDown {
+		// The restart is logged once pg_ctl's wait returns, which may be a moment
+		// after the cluster first answers /readyz (seen on a loaded machine).
+		if code == http.StatusOK && sawDown && strings.Contains(srv.stderr.String(), "PostgreSQL restarted") {
 			srv.stop(t)
-			if !strings.Contains(srv.stderr.String(), "PostgreSQL restarted") {
-				t.Errorf("no restart logged:\n%s", srv.stderr)
-			}
 			return
 		}
 	}
-	t.Fatalf("/readyz did not go 503 then 200 within 30 s (saw 503: %v):\n%s", sawDown, srv.stderr)
+	t.Fatalf("/readyz did not go 503 then 200 with the restart logged within 30 s (saw 503: %v):\n%s", sawDown, srv.stderr)
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -110,7 +111,25 @@ type runningServer struct {
 	cmd    *exec.Cmd
 	url    string
 	stdout []string
-	stderr *bytes.Buffer
+	stderr *lockedBuffer
+}
+
+// lockedBuffer is the server's stderr, safe to read while the server writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 var readyLine = regexp.MustCompile(`is ready at (http://\S+)`)
@@ -132,7 +151,7 @@ func startServer(t testing.TB, data string, extra ...string) *runningServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &runningServer{cmd: cmd, stderr: &bytes.Buffer{}}
+	s := &runningServer{cmd: cmd, stderr: &lockedBuffer{}}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
