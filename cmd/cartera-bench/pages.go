@@ -142,8 +142,9 @@ var (
 	loanLink    = regexp.MustCompile(`href="/loans/([0-9]+)"`)
 )
 
-// discover lists the pages to time: every page of the menu, and the pages of the
-// partner with the largest exposure and of its first loan.
+// discover lists the pages to time: every page of the menu (the loans list, the watch
+// list and the notifications among them), and the pages of the partner with the
+// largest exposure and of its first loan.
 func (p *pageBencher) discover(ctx context.Context) ([]string, error) {
 	pages := []string{"/", "/partners", "/partners?sort=outstanding&overdue=yes", "/partners?watch=yes", "/partners/new", "/loans",
 		"/loans?overdue=true&sort=-outstanding", "/watchlist", "/watchlist?reason=deterioration"}
@@ -167,5 +168,6 @@ func (p *pageBencher) discover(ctx context.Context) ([]string, error) {
 	for _, by := range []string{"country", "region", "partner", "currency", "legal_status", "fund"} {
 		pages = append(pages, "/exposure?by="+by)
 	}
-	return append(pages, "/fx", "/statements/import", "/newsletter", "/admin/users", "/admin/tokens", "/admin/limits", "/admin/audit"), nil
+	return append(pages, "/fx", "/statements/import", "/newsletter", "/notifications", "/notifications?unread=true", "/breaches",
+		"/admin/users", "/admin/tokens", "/admin/limits", "/admin/funds", "/admin/webhooks", "/admin/audit"), nil
 }
