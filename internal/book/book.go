@@ -327,41 +327,85 @@ type Totals struct {
 	AllPartners int
 }
 
-// At sums the book at a date (of one fund, or all when fundID is nil) by a cut, in
-// one query over the stored ranges: what replaying every loan to the date would give.
+// At sums the book at a date (of one fund, or all when fundID is nil) by a cut: what
+// replaying every loan to the date would give. It reads the ranges holding the date
+// (one per key with something out or drawable) and sums them here, exactly, per group
+// and currency, counting each group's partners once.
 func (s *Store) At(ctx context.Context, asOf time.Time, fundID *int64, cut Cut) (Totals, error) {
 	if cut == CutCountry {
 		return s.countryAt(ctx, asOf, fundID)
 	}
-	rows, err := s.q.At.QueryContext(ctx, civil.Of(asOf), fundID, string(cut))
+	rows, err := s.q.RangesAt.QueryContext(ctx, civil.Of(asOf), fundID, string(cut))
 	if err != nil {
 		return Totals{}, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 	}
 	defer rows.Close()
-	out := Totals{Partners: map[string]int{}}
+	var t tally
 	for rows.Next() {
-		var b Sum
-		var level int
-		var loans int64
-		var partners int
-		if err := rows.Scan(&b.Key, &b.Currency, &level, &b.Outstanding, &b.Undisbursed, &b.Overdue, &b.PAR30, &b.Restructured,
-			&loans, &partners); err != nil {
+		var r Sum
+		var partner, loans int64
+		if err := rows.Scan(&r.Key, &partner, &r.Currency, &r.Outstanding, &r.Undisbursed, &r.Overdue, &r.PAR30, &r.Restructured,
+			&loans); err != nil {
 			return Totals{}, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 		}
-		b.Loans = int(loans)
-		switch level {
-		case 0:
-			out.Sums = append(out.Sums, b)
-		case 1:
-			out.Partners[b.Key] = partners
-		default:
-			out.AllPartners = partners
+		r.Loans = int(loans)
+		if err := t.add(r, partner); err != nil {
+			return Totals{}, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return Totals{}, fmt.Errorf("book at %s: %w", civil.Format(asOf), err)
 	}
-	return out, nil
+	return t.totals(), nil
+}
+
+// tally sums ranges into a Totals.
+type tally struct {
+	sums     []Sum
+	index    map[[2]string]int // (key, currency): its place in sums
+	partners map[groupPartner]bool
+	all      map[int64]bool
+}
+
+type groupPartner struct {
+	key     string
+	partner int64
+}
+
+// add counts a range (as a Sum of its key and currency) of a partner.
+func (t *tally) add(r Sum, partner int64) error {
+	if t.index == nil {
+		t.index, t.partners, t.all = map[[2]string]int{}, map[groupPartner]bool{}, map[int64]bool{}
+	}
+	t.partners[groupPartner{r.Key, partner}], t.all[partner] = true, true
+	k := [2]string{r.Key, r.Currency}
+	i, ok := t.index[k]
+	if !ok {
+		t.index[k] = len(t.sums)
+		t.sums = append(t.sums, r)
+		return nil
+	}
+	g := &t.sums[i]
+	var err error
+	for _, c := range []struct{ to, v *decimal.Decimal }{{&g.Outstanding, &r.Outstanding}, {&g.Undisbursed, &r.Undisbursed},
+		{&g.Overdue, &r.Overdue}, {&g.PAR30, &r.PAR30}, {&g.Restructured, &r.Restructured}} {
+		if *c.to, err = c.to.Add(*c.v); err != nil {
+			return err
+		}
+	}
+	g.Loans += r.Loans
+	return nil
+}
+
+// totals are the sums by key and currency, in the order the ranges came (readers sort
+// what they show: sorting 4,500 sums here cost 2 ms), and the partners of each key and
+// of all.
+func (t *tally) totals() Totals {
+	out := Totals{Sums: t.sums, Partners: map[string]int{}, AllPartners: len(t.all)}
+	for gp := range t.partners {
+		out.Partners[gp.key]++
+	}
+	return out
 }
 
 // countryAt is At by country, from the country book.

@@ -32,7 +32,7 @@ type Store struct {
 		InsertRanges     *sqlx.Stmt `query:"insert-book-ranges"`
 		TakeRebuild      *sqlx.Stmt `query:"take-book-rebuild"`
 		Keys             *sqlx.Stmt `query:"book-keys"`
-		At               *sqlx.Stmt `query:"book-at"`
+		RangesAt         *sqlx.Stmt `query:"book-ranges-at"`
 		LockCountry      *sqlx.Stmt `query:"lock-book-country"`
 		PartnerCountries *sqlx.Stmt `query:"partner-countries"`
 		CountryRanges    *sqlx.Stmt `query:"country-open-ranges"`
@@ -41,6 +41,7 @@ type Store struct {
 		CutPartners      *sqlx.Stmt `query:"cut-country-partners"`
 		InsertCountry    *sqlx.Stmt `query:"insert-country-book"`
 		InsertPartners   *sqlx.Stmt `query:"insert-country-partners"`
+		BumpVersion      *sqlx.Stmt `query:"bump-country-version"`
 		TakeStale        *sqlx.Stmt `query:"take-stale-countries"`
 		CountryAt        *sqlx.Stmt `query:"country-book-at"`
 	}

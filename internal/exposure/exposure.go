@@ -73,7 +73,9 @@ type Service struct {
 	partners *partner.Service
 	funds    *fund.Service
 	fx       *fx.Service
+	cache    reportCache
 	q        struct {
+		Version    *sqlx.Stmt `query:"data-version"`
 		ListLimits *sqlx.Stmt `query:"list-limits"`
 		ByCountry  *sqlx.Stmt `query:"exposure-by-country"`
 		Lock       *sqlx.Stmt `query:"lock-limits"`
@@ -389,12 +391,19 @@ var bookCut = map[Dimension]book.Cut{
 // currency in one query. Each sum is converted at the date's rates and the groups'
 // totals are kept exact; they are then rounded to the currency's minor unit so that
 // they add up to the rounded total exactly (largest remainders take the odd cents).
+// The report is kept in memory while the data it is computed from stays the same
+// (cache.go).
 func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	q.AsOf = civil.Of(q.AsOf)
 	cut, ok := bookCut[q.By]
 	if !ok {
 		return Report{}, apperr.Invalid(apperr.FieldError{Field: "by", Message: fmt.Sprintf("%q is not a cut", q.By)})
 	}
+	return s.cached(ctx, q, func() (Report, error) { return s.compute(ctx, q, cut) })
+}
+
+// compute is the report, computed from the data.
+func (s *Service) compute(ctx context.Context, q Query, cut book.Cut) (Report, error) {
 	in, err := s.readInputs(ctx, q, cut)
 	if err != nil {
 		return Report{}, err
