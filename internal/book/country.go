@@ -232,14 +232,8 @@ func (s *Store) openRanges(ctx context.Context, tx *sqlx.Tx, country string, sin
 	return rs, nil
 }
 
-// writeCountry replaces the country's ranges from since on by cr's, and adds one to the
-// country's data version (migration 00040): every write to the book comes here for its
-// partners' countries, so answers kept in memory over the book (exposure's) see it.
 func (s *Store) writeCountry(ctx context.Context, tx *sqlx.Tx, country string, since time.Time, cr countryRanges) error {
 	date := civil.Format(since)
-	if _, err := tx.StmtxContext(ctx, s.q.BumpVersion).ExecContext(ctx, country); err != nil {
-		return fmt.Errorf("rewrite country book %s: %w", country, err)
-	}
 	if _, err := tx.StmtxContext(ctx, s.q.CutCountry).ExecContext(ctx, country, date); err != nil {
 		return fmt.Errorf("rewrite country book %s: %w", country, err)
 	}

@@ -41,7 +41,6 @@ type Store struct {
 		CutPartners      *sqlx.Stmt `query:"cut-country-partners"`
 		InsertCountry    *sqlx.Stmt `query:"insert-country-book"`
 		InsertPartners   *sqlx.Stmt `query:"insert-country-partners"`
-		BumpVersion      *sqlx.Stmt `query:"bump-country-version"`
 		TakeStale        *sqlx.Stmt `query:"take-stale-countries"`
 		CountryAt        *sqlx.Stmt `query:"country-book-at"`
 	}

@@ -141,12 +141,12 @@ func TestReportComputedDuringAWriteIsNotKept(t *testing.T) {
 		return r, err
 	})
 	must(t, err)
-	if len(e.svc.cache.reports) != 0 {
-		t.Fatalf("kept %d reports computed while a rate was written", len(e.svc.cache.reports))
+	if n := e.svc.kept.Len(); n != 0 {
+		t.Fatalf("kept %d reports computed while a rate was written", n)
 	}
 	_, err = e.svc.Exposure(ctx, q)
 	must(t, err)
-	if len(e.svc.cache.reports) != 1 {
-		t.Fatalf("kept %d reports, want the one computed after", len(e.svc.cache.reports))
+	if n := e.svc.kept.Len(); n != 1 {
+		t.Fatalf("kept %d reports, want the one computed after", n)
 	}
 }

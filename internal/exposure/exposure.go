@@ -73,9 +73,9 @@ type Service struct {
 	partners *partner.Service
 	funds    *fund.Service
 	fx       *fx.Service
-	cache    reportCache
+	versions *db.Versions
+	kept     *db.Kept[reportKey, Report]
 	q        struct {
-		Version    *sqlx.Stmt `query:"data-version"`
 		ListLimits *sqlx.Stmt `query:"list-limits"`
 		ByCountry  *sqlx.Stmt `query:"exposure-by-country"`
 		Lock       *sqlx.Stmt `query:"lock-limits"`
@@ -87,8 +87,12 @@ type Service struct {
 // NewService prepares the limits queries.
 func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, loans *ledger.Service, bk *book.Store, partners *partner.Service,
 	funds *fund.Service, rates *fx.Service) (*Service, error) {
-	s := &Service{conn: conn, audit: log, loans: loans, book: bk, partners: partners, funds: funds, fx: rates}
+	s := &Service{conn: conn, audit: log, loans: loans, book: bk, partners: partners, funds: funds, fx: rates, kept: newKeptReports()}
 	if err := db.PrepareQueries(ctx, conn, "exposure.sql", &s.q); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.versions, err = db.NewVersions(ctx, conn, exposureTables...); err != nil {
 		return nil, err
 	}
 	return s, nil

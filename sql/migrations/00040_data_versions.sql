@@ -1,45 +1,79 @@
 -- +goose Up
 -- Versions of the data that answers kept in memory are computed from (issue 19: the
--- exposure reports). A row per scope, whose version each write to that data adds one to
--- in its own transaction. A reader that reads the same sum of the versions before and
--- after computing an answer knows that no write it depends on committed in between,
--- and may give that answer again while the sum stays the same: the sum only grows, and
--- a later snapshot sees every write an earlier one saw, so an equal sum is the same data.
+-- exposure reports and the watch list). Every statement writing one of the tables below
+-- adds a row naming the table to data_changes, in its own transaction (a trigger). A
+-- scope's version is the number of its changes: those still in data_changes plus those
+-- already folded into data_versions.base. It only grows, and a later snapshot sees every
+-- change an earlier one saw, so the same version read before and after an answer is
+-- computed means that no write it reads committed in between: the answer may be given
+-- again while the version stays the same (internal/platform/db, versions.go).
 --
--- Scopes: 'book:<country>', added to by the book as it rewrites a country's ranges
--- (internal/book, under that country's lock: every write to the book rewrites its
--- partners' countries, and no writer waits longer than before), and one per table below,
--- added to by a trigger after each statement writing it. Those tables are written
--- rarely and by few (partners, funds, rates, limits): the row's lock, held to the end
--- of the writing transaction, makes two of their writes commit one after the other.
-CREATE TABLE data_versions (
-    scope   TEXT PRIMARY KEY,
-    version BIGINT NOT NULL CHECK (version > 0)
+-- Writers only insert: no row is locked, so no two writes wait for each other here
+-- (a counter updated by every write would have made every ledger write wait for the
+-- previous one's commit). Readers fold the log into data_versions now and then, in one
+-- statement that keeps every scope's version as it was.
+CREATE TABLE data_changes (
+    scope TEXT NOT NULL
 );
-INSERT INTO data_versions VALUES ('partners', 1), ('funds', 1), ('fx_rates', 1), ('exposure_limits', 1);
+CREATE TABLE data_versions (
+    scope TEXT PRIMARY KEY,
+    base  BIGINT NOT NULL CHECK (base >= 0)
+);
 
 -- +goose StatementBegin
-CREATE FUNCTION data_versions_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION data_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO data_versions VALUES (TG_TABLE_NAME, 1)
-    ON CONFLICT (scope) DO UPDATE SET version = data_versions.version + 1;
+    INSERT INTO data_changes VALUES (TG_TABLE_NAME);
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER data_versions_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON partners
-    FOR EACH STATEMENT EXECUTE FUNCTION data_versions_bump();
-CREATE TRIGGER data_versions_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON funds
-    FOR EACH STATEMENT EXECUTE FUNCTION data_versions_bump();
-CREATE TRIGGER data_versions_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON fx_rates
-    FOR EACH STATEMENT EXECUTE FUNCTION data_versions_bump();
-CREATE TRIGGER data_versions_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON exposure_limits
-    FOR EACH STATEMENT EXECUTE FUNCTION data_versions_bump();
+-- What exposure reports read: the book (by key, by country, the countries' partners,
+-- the countries to derive again), the partners' countries, legal statuses and names,
+-- the funds, the rates and the limits.
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON loan_book
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON loan_book_country
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON loan_book_partners
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON loan_book_stale_countries
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON partners
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON funds
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON fx_rates
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON exposure_limits
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+-- What the watch list reads besides partners: loans, statements, covenants, their
+-- breaches and waivers.
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON loans
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON financial_statements
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON covenants
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON covenant_breaches
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
+CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON covenant_waivers
+    FOR EACH STATEMENT EXECUTE FUNCTION data_changed();
 
 -- +goose Down
-DROP TRIGGER data_versions_bump ON exposure_limits;
-DROP TRIGGER data_versions_bump ON fx_rates;
-DROP TRIGGER data_versions_bump ON funds;
-DROP TRIGGER data_versions_bump ON partners;
-DROP FUNCTION data_versions_bump();
+DROP TRIGGER data_changed ON covenant_waivers;
+DROP TRIGGER data_changed ON covenant_breaches;
+DROP TRIGGER data_changed ON covenants;
+DROP TRIGGER data_changed ON financial_statements;
+DROP TRIGGER data_changed ON loans;
+DROP TRIGGER data_changed ON exposure_limits;
+DROP TRIGGER data_changed ON fx_rates;
+DROP TRIGGER data_changed ON funds;
+DROP TRIGGER data_changed ON partners;
+DROP TRIGGER data_changed ON loan_book_stale_countries;
+DROP TRIGGER data_changed ON loan_book_partners;
+DROP TRIGGER data_changed ON loan_book_country;
+DROP TRIGGER data_changed ON loan_book;
+DROP FUNCTION data_changed();
 DROP TABLE data_versions;
+DROP TABLE data_changes;

@@ -104,12 +104,6 @@ SELECT $1, * FROM unnest($2::bigint[], $3::char(3)[], $4::date[], $5::date[], $6
 INSERT INTO loan_book_partners (country, fund_id, from_on, to_on, partners)
 SELECT $1, * FROM unnest($2::bigint[], $3::date[], $4::date[], $5::int[]);
 
--- name: bump-country-version
--- The country's book changed (data_versions, migration 00040): answers kept in memory
--- that read it are stale. Under the country's lock, as every rewrite of its ranges.
-INSERT INTO data_versions (scope, version) VALUES ('book:' || $1::text, 1)
-ON CONFLICT (scope) DO UPDATE SET version = data_versions.version + 1;
-
 -- name: take-stale-countries
 DELETE FROM loan_book_stale_countries RETURNING country;
 

@@ -1,9 +1,3 @@
--- name: data-version
--- The version of the data exposure reports are computed from (migration 00040): the
--- same sum before and after a report is computed means no write it reads committed
--- in between. A sequential scan of a row per country and four more.
-SELECT coalesce(sum(version), 0)::bigint FROM data_versions;
-
 -- name: list-limits
 SELECT dimension, key, max_share, max_amount, currency FROM exposure_limits ORDER BY dimension, key;
 
