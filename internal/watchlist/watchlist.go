@@ -115,7 +115,10 @@ type Service struct {
 	conn   *sqlx.DB
 	clock  civil.Clock
 	notify *notify.Service
-	q      struct {
+	// versions and kept keep lists in memory while nothing they read changes (cache.go).
+	versions *db.Versions
+	kept     *db.Kept[listKey, List]
+	q        struct {
 		Breaches      *sqlx.Stmt `query:"open-breaches"`
 		Obligations   *sqlx.Stmt `query:"obligations"`
 		Reported      *sqlx.Stmt `query:"reported-periods"`
@@ -128,8 +131,12 @@ type Service struct {
 
 // NewService prepares the watch list's queries.
 func NewService(ctx context.Context, conn *sqlx.DB, n *notify.Service, clock civil.Clock) (*Service, error) {
-	s := &Service{conn: conn, clock: clock, notify: n}
+	s := &Service{conn: conn, clock: clock, notify: n, kept: newKeptLists()}
 	if err := db.PrepareQueries(ctx, conn, "watchlist.sql", &s.q); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.versions, err = db.NewVersions(ctx, conn, watchedTables...); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -180,9 +187,21 @@ func (s *Service) reasons(ctx context.Context, today time.Time, only Reason) (ma
 }
 
 // List is the watch list today, filtered: partners by their most serious reason, then
-// the oldest, then name.
+// the oldest, then name. It is kept in memory while nothing it reads changes.
 func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 	today := s.clock.Today()
+	l, kept, err := db.Answer(ctx, s.versions, s.kept, listKey{today, f}, func() (List, error) { return s.list(ctx, today, f) })
+	if err != nil {
+		return List{}, err
+	}
+	if kept {
+		l.Entries = slices.Clone(l.Entries)
+	}
+	return l, nil
+}
+
+// list is the watch list on today, computed from the data.
+func (s *Service) list(ctx context.Context, today time.Time, f Filter) (List, error) {
 	found, err := s.reasons(ctx, today, f.Reason)
 	if err != nil {
 		return List{}, err
@@ -210,15 +229,16 @@ func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 	return out, nil
 }
 
-// Partners is the set of partners on the watch list today, for filters elsewhere.
+// Partners is the set of partners on the watch list today, for filters elsewhere: the
+// whole list's.
 func (s *Service) Partners(ctx context.Context) (map[int64]bool, error) {
-	found, err := s.reasons(ctx, s.clock.Today(), "")
+	l, err := s.List(ctx, Filter{})
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64]bool, len(found))
-	for id := range found {
-		out[id] = true
+	out := make(map[int64]bool, len(l.Entries))
+	for _, e := range l.Entries {
+		out[e.PartnerID] = true
 	}
 	return out, nil
 }
