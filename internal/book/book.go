@@ -367,6 +367,16 @@ func (s *Store) At(ctx context.Context, asOf time.Time, fundID *int64, cut Cut) 
 	return t.totals(), nil
 }
 
+// CurrenciesAt are the currencies the book holds at a date, in no order: those of At's
+// sums, without reading the sums (a page that only names them read 7,000 ranges).
+func (s *Store) CurrenciesAt(ctx context.Context, asOf time.Time) ([]string, error) {
+	var out []string
+	if err := s.q.CurrenciesAt.SelectContext(ctx, &out, civil.Of(asOf)); err != nil {
+		return nil, fmt.Errorf("book currencies at %s: %w", civil.Format(asOf), err)
+	}
+	return out, nil
+}
+
 // tally sums ranges into a Totals.
 type tally struct {
 	sums     []Sum

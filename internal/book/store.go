@@ -33,6 +33,7 @@ type Store struct {
 		TakeRebuild      *sqlx.Stmt `query:"take-book-rebuild"`
 		Keys             *sqlx.Stmt `query:"book-keys"`
 		RangesAt         *sqlx.Stmt `query:"book-ranges-at"`
+		CurrenciesAt     *sqlx.Stmt `query:"book-currencies-at"`
 		LockCountry      *sqlx.Stmt `query:"lock-book-country"`
 		PartnerCountries *sqlx.Stmt `query:"partner-countries"`
 		CountryRanges    *sqlx.Stmt `query:"country-open-ranges"`

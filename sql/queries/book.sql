@@ -67,6 +67,12 @@ FROM loan_book b JOIN partner_attributes a ON a.partner_id = b.partner_id
 WHERE b.span <@ box(point(-1e9, ($1::date - DATE '2000-01-01') + 0.5), point($1::date - DATE '2000-01-01', 1e9))
   AND ($2::bigint IS NULL OR b.fund_id = $2);
 
+-- name: book-currencies-at
+-- The currencies of the ranges holding a date: those with something out or drawable.
+SELECT DISTINCT currency::text
+FROM loan_book
+WHERE span <@ box(point(-1e9, ($1::date - DATE '2000-01-01') + 0.5), point($1::date - DATE '2000-01-01', 1e9));
+
 -- name: lock-book-country
 SELECT pg_advisory_xact_lock(hashtext('loan_book_country'), hashtext($1::text));
 
