@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -47,10 +48,14 @@ func (v *Versions) Read(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("data version: %w", err)
 	}
 	if logged > foldAfter && v.folding.TryLock() {
-		defer v.folding.Unlock()
-		if err := v.fold(ctx); err != nil {
-			return 0, err
-		}
+		// Apart from the request that saw the log long: folding 2,000 changes takes a few
+		// milliseconds, and a failed fold is tried again by a later read.
+		go func() {
+			defer v.folding.Unlock()
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			_ = v.fold(ctx)
+		}()
 	}
 	return version, nil
 }
