@@ -81,18 +81,11 @@ func runBenchPages(ctx context.Context, args []string, stdio cli.Stdio) error {
 				return err
 			}
 		}
-		var server, client []time.Duration
-		var size int
-		for range *times {
-			began := time.Now()
-			r, err := p.get(ctx, path)
-			if err != nil {
-				return err
-			}
-			client = append(client, time.Since(began))
-			server = append(server, r.serverTime)
-			size = len(r.body) + len(css.body)
+		server, client, size, err := p.time(ctx, path, *times)
+		if err != nil {
+			return err
 		}
+		size += len(css.body)
 		first := server[0]
 		sortDurations(server)
 		sortDurations(client)
@@ -107,6 +100,22 @@ func runBenchPages(ctx context.Context, args []string, stdio cli.Stdio) error {
 	}
 	fmt.Fprintf(out, "slowest page (server p99): %s, %s\n", slowPage, ms(slowest))
 	return nil
+}
+
+// time requests path n times: the server's time and the client's of each, in order,
+// and the page's size.
+func (p *pageBencher) time(ctx context.Context, path string, n int) (server, client []time.Duration, size int, err error) {
+	for range n {
+		began := time.Now()
+		r, err := p.get(ctx, path)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		client = append(client, time.Since(began))
+		server = append(server, r.serverTime)
+		size = len(r.body)
+	}
+	return server, client, size, nil
 }
 
 type pageBencher struct {
