@@ -15,15 +15,17 @@ import (
 // the whole request through the application's handler (token check, the queries,
 // JSON of every partner and reason). The target is under 50 ms for the request. The
 // service keeps the list while nothing it reads changes: "computed" runs a write that
-// changes nothing before each call (a statement on a table the list reads is a change
-// to its version), so each call computes the list; "kept" gives the kept one.
+// changes nothing before each call (untimed: a statement on a table the list reads is
+// a change to its version), so each call computes the list; "kept" gives the kept one.
 func BenchmarkWatchlistLarge(b *testing.B) {
 	svc, secret, fiberApp := largeBook(b)
 	ctx := context.Background()
 	touch := func(b *testing.B) {
+		b.StopTimer()
 		if _, err := svc.Conn.ExecContext(ctx, `UPDATE covenants SET metric = metric WHERE false`); err != nil {
 			b.Fatal(err)
 		}
+		b.StartTimer()
 	}
 	b.Run("service computed", func(b *testing.B) {
 		for b.Loop() {
