@@ -70,11 +70,12 @@ func BenchmarkWatchlistLargeBook(b *testing.B) {
 			}
 		}
 	})
+	// Each reason alone, computed for itself (the service cuts a filtered list from the
+	// whole one): the whole list waits for the slowest, as they are read at once.
 	for _, r := range watchlist.Reasons {
 		b.Run(string(r), func(b *testing.B) {
 			for b.Loop() {
-				touch(b)
-				if _, err := w.d.Watchlist.List(w.ctx, watchlist.Filter{Reason: r}); err != nil {
+				if _, err := w.d.Watchlist.ComputeList(w.ctx, watchlist.Filter{Reason: r}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -6,10 +6,11 @@ import (
 	"cartera/internal/platform/db"
 )
 
-// Lists are kept in memory at the version of the tables they read (db.Versions) and
-// given again, for the same day and filter, while it stays the same: the dashboard,
-// the watch list page and the partners list's filter each computed the whole list
-// (30–60 ms on the large book with covenants) on every request.
+// The whole list is kept in memory at the version of the tables it reads (db.Versions)
+// and given again, for the same day, while it stays the same; filtered lists are cut
+// from it. The dashboard, the watch list page and its filters and the partners list's
+// filter each computed the list (30–60 ms on the large book with covenants) on every
+// request.
 
 // watchedTables are the tables the list reads.
 var watchedTables = []string{"loans", "financial_statements", "covenants", "covenant_breaches", "covenant_waivers", "partners"}
@@ -18,12 +19,7 @@ var watchedTables = []string{"loans", "financial_statements", "covenants", "cove
 // has 1,600 partners).
 const maxKeptEntries = 50_000
 
-// listKey is what a list depends on besides the data.
-type listKey struct {
-	today  time.Time
-	filter Filter
-}
-
-func newKeptLists() *db.Kept[listKey, List] {
-	return db.NewKept[listKey](maxKeptEntries, func(l List) int { return len(l.Entries) + 1 })
+// newKeptLists keeps whole lists by the day they are of.
+func newKeptLists() *db.Kept[time.Time, List] {
+	return db.NewKept[time.Time](maxKeptEntries, func(l List) int { return len(l.Entries) + 1 })
 }

@@ -1,13 +1,16 @@
 package watchlist_test
 
 import (
+	"context"
+	"fmt"
 	"reflect"
 	"testing"
-	"time"
 
+	"cartera/internal/kpi"
 	"cartera/internal/ledger"
 	"cartera/internal/loan"
 	"cartera/internal/partner"
+	"cartera/internal/platform/civil"
 	"cartera/internal/user"
 	"cartera/internal/watchlist"
 )
@@ -15,9 +18,8 @@ import (
 // TestKeptListFollowsEveryWrite: with every list kept (whole, by each reason, by
 // country), each kind of write the list reads (a loan's event, its reference, its
 // cancellation, a statement, a covenant's breach and its waiver, a partner's name,
-// country and obligation) gives lists equal to those a service that keeps nothing
-// computes, and changes at least one of them (else the test could not tell a stale
-// list).
+// country and obligation) gives lists equal to those computed for each filter from the
+// data, and changes at least one of them (else the test could not tell a stale list).
 func TestKeptListFollowsEveryWrite(t *testing.T) {
 	w := newWorld(t, date("2024-06-01"))
 	late, moving := w.partner("Late", "BO"), w.partner("Moving", "PE")
@@ -31,26 +33,21 @@ func TestKeptListFollowsEveryWrite(t *testing.T) {
 		ok(t, err)
 		users[i] = u.ID
 	}
-	fresh := func() *watchlist.Service {
-		s, err := watchlist.NewService(w.ctx, w.conn, w.d.Notify, func() time.Time { return w.today.Add(12 * time.Hour) })
-		ok(t, err)
-		return s
-	}
 	filters := []watchlist.Filter{{}, {Country: "BO"}, {Country: "PE"}}
 	for _, r := range watchlist.Reasons {
 		filters = append(filters, watchlist.Filter{Reason: r})
 	}
-	lists := func(s *watchlist.Service) []watchlist.List {
+	lists := func(list func(context.Context, watchlist.Filter) (watchlist.List, error)) []watchlist.List {
 		t.Helper()
 		var out []watchlist.List
 		for _, f := range filters {
-			l, err := s.List(w.ctx, f)
+			l, err := list(w.ctx, f)
 			ok(t, err)
 			out = append(out, l)
 		}
 		return out
 	}
-	before := lists(w.d.Watchlist)
+	before := lists(w.d.Watchlist.List)
 	var breach int64
 	writes := []struct {
 		name  string
@@ -99,13 +96,69 @@ func TestKeptListFollowsEveryWrite(t *testing.T) {
 	}
 	for _, wr := range writes {
 		wr.write()
-		after := lists(w.d.Watchlist)
-		if want := lists(fresh()); !reflect.DeepEqual(after, want) {
+		after := lists(w.d.Watchlist.List)
+		if want := lists(w.d.Watchlist.ComputeList); !reflect.DeepEqual(after, want) {
 			t.Fatalf("after %s the kept lists differ from those computed:\n%+v\n%+v", wr.name, after, want)
 		}
 		if reflect.DeepEqual(before, after) {
 			t.Errorf("%s changed no list: the test cannot tell whether the keep saw it", wr.name)
 		}
 		before = after
+	}
+}
+
+// TestFilteredListIsTheWholeOneCut: every filter's list, cut from the whole list, is
+// the one computed for the filter alone, on a book where partners have many reasons
+// (more than a dozen items, two deteriorations of the same period, breaches, loans past
+// due and restructured) in two countries.
+func TestFilteredListIsTheWholeOneCut(t *testing.T) {
+	w := newWorld(t, date("2024-09-01"))
+	bo, pe := w.partner("Many", "BO"), w.partner("Some", "PE")
+	for i := range 14 {
+		w.monthlyLoan(bo, fmt.Sprint("B", i), "2024-01-01")
+	}
+	l := w.monthlyLoan(pe, "P1", "2024-02-01")
+	w.post(l, loan.Event{Kind: loan.Reschedule, On: date("2024-05-20"), NewMaturityOn: ptr(date("2025-06-01")), Reason: "arrears"})
+	for _, p := range []int64{bo, pe} {
+		// PAR30 up twice and self-sufficiency under 100 % in the latest period only: two
+		// deteriorations since the same day.
+		for q, x := range []struct{ par, revenue string }{{"10", "110"}, {"20", "110"}, {"30", "90"}} {
+			s := kpi.Statement{PeriodEnd: civil.AddMonths(date("2023-12-31"), 3*q), Months: 3, Currency: "USD"}
+			s.PAR30, s.GrossLoanPortfolio = ptr(d(x.par)), ptr(d("1000"))
+			s.FinancialRevenue, s.FinancialExpense, s.ProvisionExpense, s.OperatingExpense = ptr(d(x.revenue)), ptr(d("0")), ptr(d("0")), ptr(d("100"))
+			_, _, err := w.d.Statements.Put(w.ctx, w.actor, p, s)
+			ok(t, err)
+		}
+	}
+	_, err := w.conn.Exec(`WITH c AS (
+		INSERT INTO covenants (partner_id, metric, operator, threshold, valid_from, frequency, cure_days)
+		VALUES ($1, 'par30_ratio', '<=', 0.05, '2024-01-01', 'each_report', 30) RETURNING id)
+		INSERT INTO covenant_breaches (covenant_id, period_end, value, threshold, found_at, cure_by)
+		SELECT id, '2024-06-30', 0.03, 0.05, '2024-07-20 10:00+00', '2024-08-20' FROM c`, bo)
+	ok(t, err)
+	whole, err := w.d.Watchlist.List(w.ctx, watchlist.Filter{})
+	ok(t, err)
+	deteriorations := 0
+	for _, e := range whole.Entries {
+		for _, it := range e.Reasons {
+			if it.Reason == watchlist.Deterioration && civil.Format(it.Since) == "2024-06-30" {
+				deteriorations++
+			}
+		}
+	}
+	if len(whole.Entries) != 2 || len(whole.Entries[0].Reasons) < 13 || deteriorations != 4 {
+		t.Fatalf("the book's list (%d deteriorations of 2024-06-30): %+v", deteriorations, whole.Entries)
+	}
+	for _, c := range []string{"", "BO", "PE", "KE"} {
+		for _, r := range append([]watchlist.Reason{""}, watchlist.Reasons...) {
+			f := watchlist.Filter{Reason: r, Country: c}
+			got, err := w.d.Watchlist.List(w.ctx, f)
+			ok(t, err)
+			want, err := w.d.Watchlist.ComputeList(w.ctx, f)
+			ok(t, err)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%+v: cut from the whole list\n%+v\ncomputed\n%+v", f, got, want)
+			}
+		}
 	}
 }
