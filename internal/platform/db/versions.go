@@ -17,6 +17,12 @@ import (
 // no write to those tables committed in between, so the answer holds until the version
 // moves. Every server sharing the database reads the same versions: a write committed
 // through any of them is seen by the next request to all.
+//
+// Readers fold the log when they find it longer than foldAfter; after a long time with
+// writes and no reader, the first read counts a long log once (a million changes: tens
+// of milliseconds) and folds it. A database restored from a backup could count a
+// version again with other data: restart the servers after a restore, as they keep
+// answers in memory.
 type Versions struct {
 	conn    *sqlx.DB
 	scopes  pq.StringArray
