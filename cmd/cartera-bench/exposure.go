@@ -19,6 +19,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/valyala/fasthttp"
 
 	"cartera/internal/cli"
@@ -34,6 +35,7 @@ type exposureFlags struct {
 	asOf                            []string
 	duration                        time.Duration
 	concurrency, sequential, rounds int
+	writes                          float64
 }
 
 func parseExposureFlags(args []string, stdio cli.Stdio) (exposureFlags, error) {
@@ -49,6 +51,8 @@ func parseExposureFlags(args []string, stdio cli.Stdio) (exposureFlags, error) {
 	fs.IntVar(&f.concurrency, "concurrency", 4, "requests in flight during the load phase")
 	fs.IntVar(&f.sequential, "sequential", 10, "requests per date and round, one at a time, for the latency phase and the psql baseline")
 	fs.IntVar(&f.rounds, "rounds", 5, "rounds of the latency phase, each followed by the psql baseline")
+	fs.Float64Var(&f.writes, "writes", 0, "writes a second during the load phase: statements that change nothing to the rates' "+
+		"table, which the exposure reads, so that the server computes again the reports it keeps, as after real writes")
 	fs.StringVar(&f.email, "email", demo.AdminEmail, "the user the benchmark's API token acts as (revoked at the end)")
 	if err := cli.Parse(fs, args); err != nil {
 		return f, err
@@ -99,9 +103,15 @@ func runBenchExposure(ctx context.Context, args []string, stdio cli.Stdio) error
 	if err != nil {
 		return err
 	}
+	stop, written := writeEvery(ctx, rt.Svc.Conn, f.writes)
 	load, failures, took := b.drive(ctx, f.asOf, f.concurrency, f.duration)
+	stop()
 	if err := lat.print(out, f.concurrency, load, took); err != nil {
 		return err
+	}
+	if f.writes > 0 {
+		fmt.Fprintf(out, "during the load, %d writes (%.1f a second) each made the server compute the reports again\n", *written,
+			float64(*written)/took.Seconds())
 	}
 	if failures > 0 {
 		return fmt.Errorf("%d requests failed during the load phase", failures)
@@ -223,6 +233,33 @@ func (b *bencher) get(_ context.Context, asOf string) ([]byte, time.Duration, er
 		return nil, 0, fmt.Errorf("exposure at %s: %d: %s", asOf, resp.StatusCode(), body)
 	}
 	return body, serverTimeIn(string(resp.Header.Peek("Server-Timing"))), nil
+}
+
+// writeEvery writes perSecond statements a second that change nothing to a table the
+// exposure reads (none when perSecond is 0), until stop is called; written counts them.
+func writeEvery(ctx context.Context, conn *sqlx.DB, perSecond float64) (stop func(), written *int) {
+	written = new(int)
+	if perSecond <= 0 {
+		return func() {}, written
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Duration(float64(time.Second) / perSecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if _, err := conn.ExecContext(ctx, `UPDATE fx_rates SET rate = rate WHERE false`); err == nil {
+					*written++
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }, written
 }
 
 // drive keeps n requests in flight for d, cycling through the dates.

@@ -32,7 +32,8 @@ type Store struct {
 		InsertRanges     *sqlx.Stmt `query:"insert-book-ranges"`
 		TakeRebuild      *sqlx.Stmt `query:"take-book-rebuild"`
 		Keys             *sqlx.Stmt `query:"book-keys"`
-		At               *sqlx.Stmt `query:"book-at"`
+		RangesAt         *sqlx.Stmt `query:"book-ranges-at"`
+		CurrenciesAt     *sqlx.Stmt `query:"book-currencies-at"`
 		LockCountry      *sqlx.Stmt `query:"lock-book-country"`
 		PartnerCountries *sqlx.Stmt `query:"partner-countries"`
 		CountryRanges    *sqlx.Stmt `query:"country-open-ranges"`

@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -78,6 +79,66 @@ func (s *Service) Breaches(ctx context.Context, f BreachFilter) ([]Breach, error
 	return s.breaches(ctx, nil, f, 0)
 }
 
+// BreachPage is a page of breaches, which page it is (from 1) and how many breaches
+// match in all.
+type BreachPage struct {
+	Items       []Breach
+	Page, Total int
+}
+
+// BreachesPage is page (from 1; past the last: the last) of Breaches(f), per breaches
+// a page, and how many there are, read in one snapshot.
+func (s *Service) BreachesPage(ctx context.Context, f BreachFilter, page, per int) (BreachPage, error) {
+	if f.PartnerID != 0 { // a partner's breaches are few: its list, cut
+		all, err := s.Breaches(ctx, f)
+		if err != nil {
+			return BreachPage{}, err
+		}
+		out := BreachPage{Total: len(all), Page: clampPage(page, len(all), per)}
+		out.Items = all[min((out.Page-1)*per, len(all)):min(out.Page*per, len(all))]
+		return out, nil
+	}
+	switch f.Status {
+	case "", "open", "waived", "closed":
+	default:
+		return BreachPage{}, apperr.Invalid(apperr.FieldError{Field: "status", Message: "must be open, waived or closed"})
+	}
+	tx, err := s.conn.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return BreachPage{}, fmt.Errorf("list breaches: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only: nothing to undo
+	today := s.clock.Today()
+	var n struct{ Every, Open, Waived int }
+	if err := tx.StmtxContext(ctx, s.q.CountBreaches).QueryRowxContext(ctx, today).Scan(&n.Every, &n.Open, &n.Waived); err != nil {
+		return BreachPage{}, fmt.Errorf("count breaches: %w", err)
+	}
+	out := BreachPage{Total: map[string]int{"": n.Every, "open": n.Open, "waived": n.Waived, "closed": n.Every - n.Open - n.Waived}[f.Status]}
+	out.Page = clampPage(page, out.Total, per)
+	var ids pq.Int64Array
+	from := (out.Page - 1) * per
+	switch f.Status {
+	case "":
+		err = tx.StmtxContext(ctx, s.q.PageIDs).SelectContext(ctx, &ids, per, from)
+	case "closed":
+		err = tx.StmtxContext(ctx, s.q.PageIDsClosed).SelectContext(ctx, &ids, per, from)
+	default:
+		err = tx.StmtxContext(ctx, s.q.PageIDsLive).SelectContext(ctx, &ids, today, f.Status, per, from)
+	}
+	if err != nil {
+		return BreachPage{}, fmt.Errorf("list breaches: %w", err)
+	}
+	var rows []Breach
+	if err := tx.StmtxContext(ctx, s.q.BreachesByID).SelectContext(ctx, &rows, today, ids); err != nil {
+		return BreachPage{}, fmt.Errorf("list breaches: %w", err)
+	}
+	out.Items, err = s.withWaivers(ctx, tx.StmtxContext(ctx, s.q.Waivers), rows, "", today)
+	return out, err
+}
+
+// clampPage is page within the pages of total rows, per a page (at least one page).
+func clampPage(page, total, per int) int { return min(max(page, 1), max(1, (total+per-1)/per)) }
+
 // Breach returns one breach.
 func (s *Service) Breach(ctx context.Context, id int64) (Breach, error) {
 	bs, err := s.breaches(ctx, nil, BreachFilter{}, id)
@@ -103,10 +164,16 @@ func (s *Service) breaches(ctx context.Context, tx *sqlx.Tx, f BreachFilter, id 
 	if err := stmt(s.q.ListBreaches).SelectContext(ctx, &all, today, f.PartnerID, id); err != nil {
 		return nil, fmt.Errorf("list breaches: %w", err)
 	}
+	return s.withWaivers(ctx, stmt(s.q.Waivers), all, f.Status, today)
+}
+
+// withWaivers are the breaches of status ("": all) as read, completed: dates as days,
+// values without trailing zeros, uncured as of today, their waivers.
+func (s *Service) withWaivers(ctx context.Context, waivers *sqlx.Stmt, all []Breach, status string, today time.Time) ([]Breach, error) {
 	out := []Breach{}
 	ids := pq.Int64Array{}
 	for _, b := range all {
-		if f.Status != "" && b.Status != f.Status {
+		if status != "" && b.Status != status {
 			continue
 		}
 		b.PeriodEnd, b.CureBy = civil.Of(b.PeriodEnd), civil.Of(b.CureBy)
@@ -120,7 +187,7 @@ func (s *Service) breaches(ctx context.Context, tx *sqlx.Tx, f BreachFilter, id 
 		return out, nil
 	}
 	var ws []Waiver
-	if err := stmt(s.q.Waivers).SelectContext(ctx, &ws, ids); err != nil {
+	if err := waivers.SelectContext(ctx, &ws, ids); err != nil {
 		return nil, fmt.Errorf("list waivers: %w", err)
 	}
 	at := make(map[int64]int, len(out))

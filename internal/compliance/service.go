@@ -69,6 +69,11 @@ type Service struct {
 		LinkResults   *sqlx.Stmt `query:"link-results"`
 		ListResults   *sqlx.Stmt `query:"list-results"`
 		ListBreaches  *sqlx.Stmt `query:"list-breaches"`
+		PageIDs       *sqlx.Stmt `query:"breach-ids-page"`
+		PageIDsLive   *sqlx.Stmt `query:"breach-ids-page-live"`
+		PageIDsClosed *sqlx.Stmt `query:"breach-ids-page-closed"`
+		CountBreaches *sqlx.Stmt `query:"count-breaches"`
+		BreachesByID  *sqlx.Stmt `query:"breaches-by-id"`
 		Waivers       *sqlx.Stmt `query:"waivers-of-breaches"`
 		LockBreach    *sqlx.Stmt `query:"lock-breach"`
 		InsertWaiver  *sqlx.Stmt `query:"insert-waiver"`

@@ -73,6 +73,8 @@ type Service struct {
 	partners *partner.Service
 	funds    *fund.Service
 	fx       *fx.Service
+	versions *db.Versions
+	kept     *db.Kept[reportKey, Report]
 	q        struct {
 		ListLimits *sqlx.Stmt `query:"list-limits"`
 		ByCountry  *sqlx.Stmt `query:"exposure-by-country"`
@@ -85,8 +87,12 @@ type Service struct {
 // NewService prepares the limits queries.
 func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, loans *ledger.Service, bk *book.Store, partners *partner.Service,
 	funds *fund.Service, rates *fx.Service) (*Service, error) {
-	s := &Service{conn: conn, audit: log, loans: loans, book: bk, partners: partners, funds: funds, fx: rates}
+	s := &Service{conn: conn, audit: log, loans: loans, book: bk, partners: partners, funds: funds, fx: rates, kept: newKeptReports()}
 	if err := db.PrepareQueries(ctx, conn, "exposure.sql", &s.q); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.versions, err = db.NewVersions(ctx, conn, exposureTables...); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -389,12 +395,19 @@ var bookCut = map[Dimension]book.Cut{
 // currency in one query. Each sum is converted at the date's rates and the groups'
 // totals are kept exact; they are then rounded to the currency's minor unit so that
 // they add up to the rounded total exactly (largest remainders take the odd cents).
+// The report is kept in memory while the data it is computed from stays the same
+// (cache.go).
 func (s *Service) Exposure(ctx context.Context, q Query) (Report, error) {
 	q.AsOf = civil.Of(q.AsOf)
 	cut, ok := bookCut[q.By]
 	if !ok {
 		return Report{}, apperr.Invalid(apperr.FieldError{Field: "by", Message: fmt.Sprintf("%q is not a cut", q.By)})
 	}
+	return s.cached(ctx, q, func() (Report, error) { return s.compute(ctx, q, cut) })
+}
+
+// compute is the report, computed from the data.
+func (s *Service) compute(ctx context.Context, q Query, cut book.Cut) (Report, error) {
 	in, err := s.readInputs(ctx, q, cut)
 	if err != nil {
 		return Report{}, err

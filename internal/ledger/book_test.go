@@ -3,7 +3,9 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"testing"
@@ -94,6 +96,17 @@ func TestBookIsReplayAtEveryDate(t *testing.T) {
 					}
 				}
 			}
+		}
+		// The currencies held are those of the book's sums by currency.
+		held, err := s.book.CurrenciesAt(ctx, d)
+		ok(t, err)
+		want := map[string]bool{}
+		for _, sum := range replayedBook(t, s, d, nil)[book.CutCurrency].Sums {
+			want[sum.Currency] = true
+		}
+		slices.Sort(held)
+		if fmt.Sprint(held) != fmt.Sprint(slices.Sorted(maps.Keys(want))) {
+			t.Fatalf("at %s the book holds %v, replay %v", d.Format(civil.Layout), held, slices.Sorted(maps.Keys(want)))
 		}
 	}
 	if compared < 1000 || restructured == 0 {

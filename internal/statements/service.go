@@ -40,7 +40,11 @@ type Service struct {
 	// write changed (nil: nobody listens). The covenants' store sets it at wiring: it
 	// depends on this package, not this package on it.
 	afterWrite AfterWrite
-	q          struct {
+	// peerVersions and peerGroups keep peer groups in memory while the statements,
+	// partners and rates they are computed from are unchanged (peers.go).
+	peerVersions *db.Versions
+	peerGroups   *db.Kept[groupKey, *peerGroup]
+	q            struct {
 		List       *sqlx.Stmt `query:"list-reports"`
 		Get        *sqlx.Stmt `query:"get-report"`
 		Lock       *sqlx.Stmt `query:"lock-partners"`
@@ -62,6 +66,11 @@ func NewService(ctx context.Context, conn *sqlx.DB, log *audit.Log, partners *pa
 		return nil, err
 	}
 	if err := db.PrepareQueries(ctx, conn, "statements_years.sql", &s.years); err != nil {
+		return nil, err
+	}
+	s.peerGroups = db.NewKept[groupKey](maxKeptMembers, func(g *peerGroup) int { return len(g.members) + 1 })
+	var err error
+	if s.peerVersions, err = db.NewVersions(ctx, conn, peerTables...); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -54,17 +54,28 @@ func BenchmarkWatchlistLargeBook(b *testing.B) {
 		reasons += len(e.Reasons)
 	}
 	b.Logf("%d partners on the list, %d reasons", len(l.Entries), reasons)
+	// The service keeps the list while nothing it reads changes: a statement that
+	// changes nothing to the loans before each call (untimed) makes each compute it.
+	touch := func(b *testing.B) {
+		b.StopTimer()
+		_, err := w.conn.Exec(`UPDATE loans SET status = status WHERE false`)
+		ok(b, err)
+		b.StartTimer()
+	}
 	b.Run("all", func(b *testing.B) {
 		for b.Loop() {
+			touch(b)
 			if _, err := w.d.Watchlist.List(w.ctx, watchlist.Filter{}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
+	// Each reason alone, computed for itself (the service cuts a filtered list from the
+	// whole one): the whole list waits for the slowest, as they are read at once.
 	for _, r := range watchlist.Reasons {
 		b.Run(string(r), func(b *testing.B) {
 			for b.Loop() {
-				if _, err := w.d.Watchlist.List(w.ctx, watchlist.Filter{Reason: r}); err != nil {
+				if _, err := w.d.Watchlist.ComputeList(w.ctx, watchlist.Filter{Reason: r}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -3,6 +3,7 @@ package watchlist
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -215,9 +216,11 @@ func (s *Service) pastDue(ctx context.Context, today time.Time, found map[int64]
 	}
 	for _, r := range rows {
 		days := civil.Days(r.On, today)
+		// Joined, not formatted: fmt.Sprintf for each of the large book's 3,500 loans was a
+		// tenth of the list's time.
 		found[r.PartnerID] = append(found[r.PartnerID], Item{Reason: PastDue30, Since: pastDueSince(r.On), LoanID: r.LoanID,
 			Reference: r.Reference, DaysPastDue: days,
-			Detail: fmt.Sprintf("loan %s %d days past due (oldest unpaid installment due %s)", r.Reference, days, civil.Format(r.On))})
+			Detail: "loan " + r.Reference + " " + strconv.Itoa(days) + " days past due (oldest unpaid installment due " + civil.Format(r.On) + ")"})
 	}
 	return nil
 }
@@ -231,7 +234,7 @@ func (s *Service) restructured(ctx context.Context, _ time.Time, found map[int64
 	for _, r := range rows {
 		on := civil.Of(r.On)
 		found[r.PartnerID] = append(found[r.PartnerID], Item{Reason: Restructured, Since: on, LoanID: r.LoanID, Reference: r.Reference,
-			Detail: fmt.Sprintf("loan %s restructured on %s", r.Reference, civil.Format(on))})
+			Detail: "loan " + r.Reference + " restructured on " + civil.Format(on)})
 	}
 	return nil
 }

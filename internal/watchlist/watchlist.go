@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,7 +116,10 @@ type Service struct {
 	conn   *sqlx.DB
 	clock  civil.Clock
 	notify *notify.Service
-	q      struct {
+	// versions and kept keep lists in memory while nothing they read changes (cache.go).
+	versions *db.Versions
+	kept     *db.Kept[time.Time, List]
+	q        struct {
 		Breaches      *sqlx.Stmt `query:"open-breaches"`
 		Obligations   *sqlx.Stmt `query:"obligations"`
 		Reported      *sqlx.Stmt `query:"reported-periods"`
@@ -128,8 +132,12 @@ type Service struct {
 
 // NewService prepares the watch list's queries.
 func NewService(ctx context.Context, conn *sqlx.DB, n *notify.Service, clock civil.Clock) (*Service, error) {
-	s := &Service{conn: conn, clock: clock, notify: n}
+	s := &Service{conn: conn, clock: clock, notify: n, kept: newKeptLists()}
 	if err := db.PrepareQueries(ctx, conn, "watchlist.sql", &s.q); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.versions, err = db.NewVersions(ctx, conn, watchedTables...); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -180,9 +188,55 @@ func (s *Service) reasons(ctx context.Context, today time.Time, only Reason) (ma
 }
 
 // List is the watch list today, filtered: partners by their most serious reason, then
-// the oldest, then name.
+// the oldest, then name. It is kept in memory while nothing it reads changes.
+// A filtered list is the whole one's entries of the country, with only the reason's
+// items (TestFilteredListIsTheWholeOneCut): the dashboard, the list and its filters
+// share one computation.
 func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 	today := s.clock.Today()
+	l, kept, err := db.Answer(ctx, s.versions, s.kept, today, func() (List, error) { return s.list(ctx, today, Filter{}) })
+	if err != nil {
+		return List{}, err
+	}
+	if f == (Filter{}) {
+		if kept {
+			l.Entries = slices.Clone(l.Entries)
+		}
+		return l, nil
+	}
+	return filtered(l, f), nil
+}
+
+// filtered is the whole list l cut by f: its items are in compareItems' order, a total
+// order, so a reason's items are too; the entries are sorted again by their first.
+func filtered(l List, f Filter) List {
+	out := List{AsOf: l.AsOf, Entries: []Entry{}}
+	for _, e := range l.Entries {
+		if f.Country != "" && e.Country != f.Country {
+			continue
+		}
+		if f.Reason != "" {
+			var items []Item
+			for _, it := range e.Reasons {
+				if it.Reason == f.Reason {
+					items = append(items, it)
+				}
+			}
+			if len(items) == 0 {
+				continue
+			}
+			e.Reasons = items
+		}
+		out.Entries = append(out.Entries, e)
+	}
+	if f.Reason != "" {
+		slices.SortFunc(out.Entries, compareEntries)
+	}
+	return out
+}
+
+// list is the watch list on today, computed from the data.
+func (s *Service) list(ctx context.Context, today time.Time, f Filter) (List, error) {
 	found, err := s.reasons(ctx, today, f.Reason)
 	if err != nil {
 		return List{}, err
@@ -204,21 +258,25 @@ func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 		slices.SortFunc(items, compareItems)
 		out.Entries = append(out.Entries, Entry{PartnerID: id, Name: ref.Name, Country: ref.Country, Reasons: items})
 	}
-	slices.SortFunc(out.Entries, func(a, b Entry) int {
-		return cmp.Or(compareItems(a.Reasons[0], b.Reasons[0]), cmp.Compare(a.Name, b.Name), cmp.Compare(a.PartnerID, b.PartnerID))
-	})
+	slices.SortFunc(out.Entries, compareEntries)
 	return out, nil
 }
 
-// Partners is the set of partners on the watch list today, for filters elsewhere.
+// compareEntries orders partners by their most serious reason, then name, then id.
+func compareEntries(a, b Entry) int {
+	return cmp.Or(compareItems(a.Reasons[0], b.Reasons[0]), cmp.Compare(a.Name, b.Name), cmp.Compare(a.PartnerID, b.PartnerID))
+}
+
+// Partners is the set of partners on the watch list today, for filters elsewhere: the
+// whole list's.
 func (s *Service) Partners(ctx context.Context) (map[int64]bool, error) {
-	found, err := s.reasons(ctx, s.clock.Today(), "")
+	l, err := s.List(ctx, Filter{})
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64]bool, len(found))
-	for id := range found {
-		out[id] = true
+	out := make(map[int64]bool, len(l.Entries))
+	for _, e := range l.Entries {
+		out[e.PartnerID] = true
 	}
 	return out, nil
 }
@@ -232,8 +290,11 @@ func compareItems(a, b Item) int {
 		}
 		return 1
 	}
+	// The metric last: a partner's two deteriorations (PAR30, self-sufficiency) may share
+	// a date, and a total order keeps a reason's items in the same order alone or among
+	// the others.
 	return cmp.Or(cmp.Compare(slices.Index(Reasons, a.Reason), slices.Index(Reasons, b.Reason)), a.Since.Compare(b.Since),
-		cmp.Compare(a.BreachID, b.BreachID), cmp.Compare(a.LoanID, b.LoanID))
+		cmp.Compare(a.BreachID, b.BreachID), cmp.Compare(a.LoanID, b.LoanID), strings.Compare(a.Metric, b.Metric))
 }
 
 type ref struct {

@@ -49,30 +49,29 @@ DELETE FROM loan_book_rebuild RETURNING pending;
 -- name: book-keys
 SELECT DISTINCT partner_id, fund_id, currency FROM loans ORDER BY 1, 2, 3;
 
--- name: book-at
--- The book at a date, summed by a cut and currency, with the partners of each group
--- and of the whole (a partner counts once, whatever its loans' currencies). Only the
--- ranges holding the date are read (from <= d < to: the box), from the index alone.
-WITH live AS (
-    SELECT CASE $3::text
-               WHEN 'country' THEN a.country::text
-               WHEN 'legal_status' THEN a.legal_status
-               WHEN 'partner' THEN b.partner_id::text
-               WHEN 'fund' THEN b.fund_id::text
-               ELSE b.currency::text
-           END AS key,
-           b.partner_id, b.currency, b.outstanding, b.undisbursed, b.overdue, b.par30, b.restructured, b.loans
-    FROM loan_book b JOIN partner_attributes a ON a.partner_id = b.partner_id
-    WHERE b.span <@ box(point(-1e9, ($1::date - DATE '2000-01-01') + 0.5), point($1::date - DATE '2000-01-01', 1e9))
-      AND ($2::bigint IS NULL OR b.fund_id = $2)
-)
-SELECT coalesce(key, '') AS key, coalesce(currency::text, '') AS currency, grouping(key, currency) AS level,
-       coalesce(sum(outstanding), 0) AS outstanding, coalesce(sum(undisbursed), 0) AS undisbursed,
-       coalesce(sum(overdue), 0) AS overdue, coalesce(sum(par30), 0) AS par30,
-       coalesce(sum(restructured), 0) AS restructured, coalesce(sum(loans), 0) AS loans,
-       count(DISTINCT partner_id) AS partners
-FROM live
-GROUP BY GROUPING SETS ((key, currency), (key), ());
+-- name: book-ranges-at
+-- The ranges holding a date (from <= d < to: the box), from the GiST index alone, each
+-- with its group's key by the cut ($3) and its partner: book.Store.At sums them in Go.
+-- Summing here (GROUPING SETS with count(DISTINCT)) took 14 ms by currency and 28 ms by
+-- partner on the large book (7,211 ranges): a sort of the groups' text keys under the
+-- collation, and PostgreSQL's numeric sums; reading the ranges takes 4 ms.
+SELECT coalesce(CASE $3::text
+           WHEN 'country' THEN a.country::text
+           WHEN 'legal_status' THEN a.legal_status
+           WHEN 'partner' THEN b.partner_id::text
+           WHEN 'fund' THEN b.fund_id::text
+           ELSE b.currency::text
+       END, '') AS key,
+       b.partner_id, b.currency, b.outstanding, b.undisbursed, b.overdue, b.par30, b.restructured, b.loans
+FROM loan_book b JOIN partner_attributes a ON a.partner_id = b.partner_id
+WHERE b.span <@ box(point(-1e9, ($1::date - DATE '2000-01-01') + 0.5), point($1::date - DATE '2000-01-01', 1e9))
+  AND ($2::bigint IS NULL OR b.fund_id = $2);
+
+-- name: book-currencies-at
+-- The currencies of the ranges holding a date: those with something out or drawable.
+SELECT DISTINCT currency::text
+FROM loan_book
+WHERE span <@ box(point(-1e9, ($1::date - DATE '2000-01-01') + 0.5), point($1::date - DATE '2000-01-01', 1e9));
 
 -- name: lock-book-country
 SELECT pg_advisory_xact_lock(hashtext('loan_book_country'), hashtext($1::text));

@@ -5,18 +5,19 @@
 
 -- name: overdue-loans
 -- Loans with installments due before $1 and unpaid: the oldest first, at most $2,
--- with how many there are in all. The oldest are found from the index's dates alone;
--- only the loans listed have their amounts summed (summing every late loan's spilled
--- to disk on a large book).
+-- with how many there are in all. Both from the loans' oldest unpaid installment
+-- (loans.oldest_unpaid_due_on, the minimum of their installments' unpaid_due_on, which
+-- every write stores; loans_oldest_unpaid_idx, migration 00041); only the loans listed
+-- have their amounts summed.
 WITH late AS (
-    SELECT loan_id, min(unpaid_due_on) AS oldest_due_on, count(*) OVER () AS total
-    FROM loan_installments
-    WHERE unpaid_due_on < $1
-    GROUP BY loan_id
-    ORDER BY min(unpaid_due_on), loan_id
+    SELECT l.id AS loan_id, l.oldest_unpaid_due_on AS oldest_due_on
+    FROM loans l
+    WHERE l.oldest_unpaid_due_on < $1
+    ORDER BY l.oldest_unpaid_due_on, l.id
     LIMIT $2
 )
-SELECT l.id AS loan_id, l.partner_id, l.reference, l.currency, late.oldest_due_on, late.total,
+SELECT l.id AS loan_id, l.partner_id, l.reference, l.currency, late.oldest_due_on,
+       (SELECT count(*) FROM loans WHERE oldest_unpaid_due_on < $1) AS total,
        owed.principal_due, owed.interest_due
 FROM late
 JOIN loans l ON l.id = late.loan_id

@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/url"
 	"strconv"
 	"strings"
@@ -310,9 +311,14 @@ func metricValue(m covenant.Metric, v decimal.Decimal) string {
 }
 
 // breachesPage is the breaches list with its filters and the waiver forms.
+// breachesPerPage keeps the page light: the large book's 19,000 breaches on one page
+// weighed 8.4 MB and took 600 ms.
+const breachesPerPage = 100
+
 type breachesPage struct {
 	Items     []breachView
-	Partners  []Option
+	Pager     pager
+	Partners  template.HTML // the options of the partner filter
 	PartnerID string
 	Status    string
 	Statuses  []Option
@@ -358,19 +364,22 @@ func (h *handlers) breachesPage(c *fiber.Ctx, p *Page) (breachesPage, error) {
 		}
 		f.PartnerID = id
 	}
-	list, err := h.Compliance.Breaches(c.UserContext(), f)
+	page, _ := strconv.Atoi(c.Query("page"))
+	list, err := h.Compliance.BreachesPage(c.UserContext(), f, page, breachesPerPage)
 	if err != nil {
 		return d, err
 	}
+	d.Pager = newPager(c, list.Total, breachesPerPage)
 	refs, err := h.Partners.Refs(c.UserContext(), partner.Filter{})
 	if err != nil {
 		return d, err
 	}
-	d.Partners = []Option{{"", "every partner"}}
+	partners := []Option{{"", "every partner"}}
 	for _, r := range refs {
-		d.Partners = append(d.Partners, Option{strconv.FormatInt(r.ID, 10), r.Name})
+		partners = append(partners, Option{strconv.FormatInt(r.ID, 10), r.Name})
 	}
-	for _, b := range list {
+	d.Partners = optionsHTML(partners, d.PartnerID)
+	for _, b := range list.Items {
 		d.Items = append(d.Items, h.breachView(p, b))
 	}
 	return d, nil

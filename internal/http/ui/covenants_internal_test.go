@@ -18,3 +18,14 @@ func TestEveryCovenantMetricHasItsOwnLabel(t *testing.T) {
 		seen[l] = m.Name
 	}
 }
+
+// TestOptionsHTML: the partner filter's options, written without the template engine,
+// escape what a name holds and select the one chosen.
+func TestOptionsHTML(t *testing.T) {
+	got := string(optionsHTML([]Option{{"", "every partner"}, {"7", `Fe & "Vida" <sa>`}, {"8", "Otra"}}, "7"))
+	want := `<option value="">every partner</option><option value="7" selected>Fe &amp; &#34;Vida&#34; &lt;sa&gt;</option>` +
+		`<option value="8">Otra</option>`
+	if got != want {
+		t.Errorf("optionsHTML:\n%s\nwant\n%s", got, want)
+	}
+}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"html/template"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,24 @@ import (
 
 // Option is one choice of a select.
 type Option struct{ Value, Label string }
+
+// optionsHTML writes a long list of options (every partner) as HTML, the one matching
+// selected selected: through the template engine, 2,000 options took 8 ms a page.
+func optionsHTML(opts []Option, selected string) template.HTML {
+	var b strings.Builder
+	for _, o := range opts {
+		b.WriteString(`<option value="`)
+		b.WriteString(template.HTMLEscapeString(o.Value))
+		if o.Value == selected {
+			b.WriteString(`" selected>`)
+		} else {
+			b.WriteString(`">`)
+		}
+		b.WriteString(template.HTMLEscapeString(o.Label))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
+}
 
 // fieldErrors gathers a form's parse errors, field by field, in the API's words.
 type fieldErrors struct{ apperr.Fields }

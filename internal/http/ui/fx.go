@@ -11,7 +11,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"cartera/internal/book"
 	"cartera/internal/fx"
 	"cartera/internal/http/edge"
 	"cartera/internal/platform/apperr"
@@ -64,14 +63,12 @@ func (h *handlers) fxData(c *fiber.Ctx, p *Page, currency string) error {
 	data := &fxPage{Today: today}
 	p.Data = data
 	why := map[string][]string{}
-	held, err := h.Book.At(ctx, today, nil, book.CutCurrency)
+	held, err := h.Book.CurrenciesAt(ctx, today)
 	if err != nil {
 		return err
 	}
-	for _, s := range held.Sums {
-		if !slices.Contains(why[s.Currency], "loans") {
-			why[s.Currency] = append(why[s.Currency], "loans")
-		}
+	for _, c := range held {
+		why[c] = append(why[c], "loans")
 	}
 	funds, err := h.Funds.List(ctx)
 	if err != nil {

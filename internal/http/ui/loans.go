@@ -4,6 +4,7 @@ package ui
 // the whole list as CSV or XLSX.
 
 import (
+	"html/template"
 	"net/url"
 	"strconv"
 	"strings"
@@ -22,7 +23,7 @@ const loansPerPage = 100
 type loansList struct {
 	Page     ledger.Page
 	Funds    []Option
-	Partners []Option
+	Partners template.HTML // every partner's option (optionsHTML)
 	Statuses []Option
 	// Columns are the sortable headers, each a link to its order.
 	Columns []sortColumn
@@ -113,10 +114,12 @@ func (h *handlers) loanFilterOptions(c *fiber.Ctx) (*loansList, error) {
 	if err != nil {
 		return nil, err
 	}
-	data := &loansList{Funds: fundOptions(funds), Partners: []Option{{"", "Any partner"}}, Statuses: []Option{{"", "Any status"}}}
+	data := &loansList{Funds: fundOptions(funds), Statuses: []Option{{"", "Any status"}}}
+	partners := []Option{{"", "Any partner"}}
 	for _, r := range refs {
-		data.Partners = append(data.Partners, Option{strconv.FormatInt(r.ID, 10), r.Name})
+		partners = append(partners, Option{strconv.FormatInt(r.ID, 10), r.Name})
 	}
+	data.Partners = optionsHTML(partners, strings.TrimSpace(c.Query("partner_id")))
 	for _, s := range []string{"pipeline", "active", "repaid", "written_off", "cancelled"} {
 		data.Statuses = append(data.Statuses, Option{s, strings.ReplaceAll(s, "_", " ")})
 	}

@@ -40,7 +40,7 @@ func (h *handlers) watchlistPage(c *fiber.Ctx) error {
 		p.Form[k] = strings.TrimSpace(c.Query(k))
 	}
 	p.Form["country"] = strings.ToUpper(p.Form["country"])
-	all, err := h.Partners.List(c.UserContext(), partner.Filter{})
+	all, err := h.Partners.Refs(c.UserContext(), partner.Filter{})
 	if err != nil {
 		return err
 	}
