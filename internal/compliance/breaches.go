@@ -19,20 +19,27 @@ import (
 	"cartera/internal/platform/db"
 )
 
+// covenantRef is what a breach or a result names of its covenant: the partner, the
+// loan (none for a partner's covenant), the metric, the operator and an amount's
+// currency.
+type covenantRef struct {
+	PartnerID   int64  `db:"partner_id" json:"partner_id"`
+	PartnerName string `db:"partner_name" json:"partner_name"`
+	LoanID      *int64 `db:"loan_id" json:"loan_id"`
+	LoanRef     string `db:"loan_ref" json:"loan_reference,omitempty"`
+	Metric      string `db:"metric" json:"metric"`
+	Operator    string `db:"operator" json:"operator"`
+	Currency    string `db:"currency" json:"currency,omitempty"`
+}
+
 // Breach is a stored breach with its status as of today: open, waived or closed
 // (closed also when withdrawn: a correction showed the period met).
 type Breach struct {
 	storedBreach
-	PartnerID   int64    `db:"partner_id" json:"partner_id"`
-	PartnerName string   `db:"partner_name" json:"partner_name"`
-	LoanID      *int64   `db:"loan_id" json:"loan_id"`
-	LoanRef     string   `db:"loan_ref" json:"loan_reference,omitempty"`
-	Metric      string   `db:"metric" json:"metric"`
-	Operator    string   `db:"operator" json:"operator"`
-	Currency    string   `db:"currency" json:"currency,omitempty"`
-	Status      string   `db:"status" json:"status"`
-	Uncured     bool     `db:"-" json:"uncured"`
-	Waivers     []Waiver `db:"-" json:"waivers"`
+	covenantRef
+	Status  string   `db:"status" json:"status"`
+	Uncured bool     `db:"-" json:"uncured"`
+	Waivers []Waiver `db:"-" json:"waivers"`
 }
 
 // Waiver is a request to waive a breach and its decision.

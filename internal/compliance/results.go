@@ -20,14 +20,8 @@ import (
 // Currency is the covenant's own. A result not testable for want of a rate keeps the
 // threshold in Currency, unconverted.
 type ResultRow struct {
-	CovenantID  int64  `db:"covenant_id" json:"covenant_id"`
-	PartnerID   int64  `db:"partner_id" json:"partner_id"`
-	PartnerName string `db:"partner_name" json:"partner_name"`
-	LoanID      *int64 `db:"loan_id" json:"loan_id"`
-	LoanRef     string `db:"loan_ref" json:"loan_reference,omitempty"`
-	Metric      string `db:"metric" json:"metric"`
-	Operator    string `db:"operator" json:"operator"`
-	Currency    string `db:"currency" json:"currency,omitempty"`
+	CovenantID int64 `db:"covenant_id" json:"covenant_id"`
+	covenantRef
 	// PeriodCurrency is the period's reporting currency.
 	PeriodCurrency string           `db:"period_currency" json:"period_currency"`
 	PeriodEnd      time.Time        `db:"period_end" json:"period_end"`
